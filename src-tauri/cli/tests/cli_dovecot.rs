@@ -1,0 +1,166 @@
+//! The CLI contract against the real Dovecot, with the real OS keychain
+//! (tests/run.sh provides a Secret Service on headless machines).
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use threadline_testkit::{TestUser, corpus, servers};
+
+const CLI: &str = env!("CARGO_BIN_EXE_threadline-cli");
+
+fn cli(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(CLI)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("TL_TEST_PASSWORD", "")
+        .output()
+        .expect("run threadline-cli")
+}
+
+fn ok_json(out: Output) -> Value {
+    assert!(
+        out.status.success(),
+        "threadline-cli failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+fn add_account(data_dir: &Path, user: &TestUser) -> i64 {
+    let s = servers();
+    let out = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["account", "add", "--email", &user.email])
+        .args(["--imap", &format!("127.0.0.1:{}", s.imaps_port)])
+        .args(["--smtp", &format!("127.0.0.1:{}", s.smtp_port)])
+        .args(["--security", "tls", "--user", &user.email, "--password-env", "TL_TEST_PASSWORD"])
+        .arg("--ca-file")
+        .arg(&s.ca_file)
+        .env("TL_TEST_PASSWORD", &user.password)
+        .output()
+        .expect("run threadline-cli");
+    assert!(
+        out.status.success(),
+        "account add failed (is a Secret Service running? tests/run.sh starts one): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("account add prints the id")
+}
+
+fn listed(data_dir: &Path) -> Vec<Value> {
+    let v = ok_json(cli(data_dir, &["list", "--limit", "100000", "--json"]));
+    v.as_array().expect("array").clone()
+}
+
+/// Asserts that the listing holds exactly the server's `n` messages.
+fn assert_exactly(data_dir: &Path, n: usize) {
+    let rows = listed(data_dir);
+    assert_eq!(rows.len(), n, "locations");
+    let mut ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().expect("id")).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no duplicate messages");
+    let mut uids: Vec<i64> = rows.iter().map(|r| r["uid"].as_i64().expect("uid")).collect();
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), n, "no duplicate UIDs");
+}
+
+#[test]
+fn cli_contract_with_two_thousand_messages() {
+    let s = servers();
+    let user = s.new_user("cli");
+    let messages = corpus::generate(2000, 42, &user.email);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let raws: Vec<Vec<u8>> = messages.iter().map(|m| m.raw.clone()).collect();
+    rt.block_on(s.append(&user, "INBOX", &raws));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let account = add_account(dir.path(), &user);
+    assert!(account > 0);
+
+    let started = Instant::now();
+    let report = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    eprintln!("initial sync of 2000 messages: {:?}", started.elapsed());
+    assert_eq!(report["new"], 2000);
+    assert_exactly(dir.path(), 2000);
+
+    let rows = listed(dir.path());
+    let first = &rows[0];
+    for key in ["id", "account", "folder", "uid", "message_id", "thread_id", "date", "from", "to", "cc", "subject", "flags"] {
+        assert!(first.get(key).is_some(), "list --json has {key}");
+    }
+    let hits = ok_json(cli(dir.path(), &["search", &messages[1234].marker, "--json"]));
+    assert_eq!(hits.as_array().map(Vec::len), Some(1));
+    assert_eq!(hits[0]["message_id"], "gen-42-1234@acme.example");
+
+    let again = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    assert_eq!((again["new"].as_u64(), again["changed"].as_u64(), again["vanished"].as_u64()), (Some(0), Some(0), Some(0)));
+
+    // The password lives in the keychain only: not in any file of the data dir.
+    for entry in std::fs::read_dir(dir.path()).expect("data dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).expect("read");
+            let found = bytes.windows(user.password.len()).any(|w| w == user.password.as_bytes());
+            assert!(!found, "password found in {}", path.display());
+        }
+    }
+
+    // kill -9 in the middle of an initial sync, then resume.
+    let dir2 = tempfile::tempdir().expect("tempdir");
+    add_account(dir2.path(), &user);
+    let mut child = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(dir2.path())
+        .args(["sync", "--once"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sync");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen_partial = 0;
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(40));
+        let n = listed(dir2.path()).len();
+        if n > 0 {
+            seen_partial = n;
+            break;
+        }
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    eprintln!("killed after {seen_partial} stored");
+    assert!(seen_partial > 0 && seen_partial < 2000, "killed mid-sync ({seen_partial})");
+    let resumed = ok_json(cli(dir2.path(), &["sync", "--once", "--json"]));
+    let stored_after_kill = listed(dir2.path()).len();
+    assert_eq!(stored_after_kill, 2000);
+    assert!(resumed["new"].as_u64().expect("new") < 2000, "resumed, not restarted");
+    assert_exactly(dir2.path(), 2000);
+}
+
+#[test]
+fn bad_input_gets_plain_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["account", "add", "--email", "x@example.test", "--imap", "nohostport"])
+        .args(["--smtp", "127.0.0.1:25", "--password-env", "TL_NOT_SET_ANYWHERE"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HOST:PORT"), "{err}");
+
+    let out = cli(dir.path(), &["search", "nothing here", "--json"]);
+    assert_eq!(ok_json(out), serde_json::json!([]));
+}

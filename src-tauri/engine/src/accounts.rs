@@ -1,0 +1,128 @@
+//! Adding accounts: what the user typed is checked and resolved here, before
+//! anything is stored (config in two stages: raw input, then resolved).
+
+use crate::error::{Error, Result};
+use crate::imap::tls;
+use crate::model::{NewAccount, Security};
+
+/// A new account after validation, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct ResolvedAccount {
+    pub email: String,
+    pub display_name: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_security: Security,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: Security,
+    pub username: String,
+    pub password: String,
+    pub trusted_certs: Option<String>,
+}
+
+/// Checks the form and fills in defaults; errors say which field is wrong.
+pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
+    let email = input.email.trim().to_owned();
+    let valid_email = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') || domain == "localhost");
+    if !valid_email {
+        return Err(Error::Invalid(format!(
+            "\"{email}\" is not an email address (expected name@example.com)."
+        )));
+    }
+    let imap_host = clean_host(&input.imap_host, "IMAP server")?;
+    let smtp_host = clean_host(&input.smtp_host, "SMTP server")?;
+    for (port, what) in [(input.imap_port, "IMAP"), (input.smtp_port, "SMTP")] {
+        if port == 0 {
+            return Err(Error::Invalid(format!("The {what} port must be between 1 and 65535.")));
+        }
+    }
+    if input.password.is_empty() {
+        return Err(Error::Invalid("The password is empty.".into()));
+    }
+    let trusted_certs = match input.trusted_certs {
+        Some(pem) if !pem.trim().is_empty() => {
+            tls::parse_trusted_certs(&pem)?;
+            Some(pem)
+        }
+        _ => None,
+    };
+    let username = match input.username.trim() {
+        "" => email.clone(),
+        u => u.to_owned(),
+    };
+    Ok(ResolvedAccount {
+        display_name: input.display_name.trim().to_owned(),
+        email,
+        imap_host,
+        imap_port: input.imap_port,
+        imap_security: input.imap_security,
+        smtp_host,
+        smtp_port: input.smtp_port,
+        smtp_security: input.smtp_security,
+        username,
+        password: input.password,
+        trusted_certs,
+    })
+}
+
+fn clean_host(raw: &str, what: &str) -> Result<String> {
+    let host = raw.trim().trim_end_matches('.').to_lowercase();
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if ok {
+        Ok(host)
+    } else {
+        Err(Error::Invalid(format!("The {what} name \"{}\" is not valid.", raw.trim())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> NewAccount {
+        NewAccount {
+            email: " alice@example.com ".into(),
+            display_name: "Alice".into(),
+            imap_host: "IMAP.Example.com".into(),
+            imap_port: 993,
+            imap_security: Security::Tls,
+            smtp_host: "smtp.example.com".into(),
+            smtp_port: 465,
+            smtp_security: Security::Tls,
+            username: "".into(),
+            password: "secret".into(),
+            trusted_certs: None,
+        }
+    }
+
+    #[test]
+    fn defaults_are_applied() {
+        let r = resolve(input()).expect("valid");
+        assert_eq!(r.email, "alice@example.com");
+        assert_eq!(r.username, "alice@example.com");
+        assert_eq!(r.imap_host, "imap.example.com");
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let cases: [(fn(&mut NewAccount), &str); 5] = [
+            (|a| a.email = "alice".into(), "not an email address"),
+            (|a| a.imap_host = "imap example".into(), "IMAP server"),
+            (|a| a.smtp_port = 0, "SMTP port"),
+            (|a| a.password = String::new(), "password"),
+            (|a| a.trusted_certs = Some("not a pem".into()), "certificate"),
+        ];
+        for (change, expected) in cases {
+            let mut a = input();
+            change(&mut a);
+            let err = resolve(a).expect_err("must fail").user_message();
+            assert!(err.contains(expected), "{err} should mention {expected}");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! IMAP sessions: connect over TLS or STARTTLS, log in, and classify what
+//! went wrong in terms a user can act on.
+
+pub mod tls;
+
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+
+use crate::error::{Error, Result};
+use crate::model::Security;
+
+/// The stream under an IMAP session.
+pub type ImapStream = TlsStream<TcpStream>;
+/// A logged-in IMAP session.
+pub type Session = async_imap::Session<ImapStream>;
+
+/// How long connecting, the TLS handshake and login may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where and how to reach an IMAP server.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub trusted_certs: Option<String>,
+}
+
+/// Opens a secure connection and logs in.
+pub async fn connect(server: &ServerSettings, username: &str, password: &str) -> Result<Session> {
+    tokio::time::timeout(CONNECT_TIMEOUT, connect_inner(server, username, password))
+        .await
+        .map_err(|_| Error::Timeout(format!("connecting to {}:{}", server.host, server.port)))?
+}
+
+async fn connect_inner(server: &ServerSettings, username: &str, password: &str) -> Result<Session> {
+    let tcp = TcpStream::connect((server.host.as_str(), server.port))
+        .await
+        .map_err(|source| Error::Connect {
+            host: server.host.clone(),
+            port: server.port,
+            source,
+        })?;
+    let _ = tcp.set_nodelay(true);
+
+    let tcp = match server.security {
+        Security::Tls => tcp,
+        Security::Starttls => {
+            let mut plain = async_imap::Client::new(tcp);
+            read_greeting(&mut plain, &server.host).await?;
+            plain
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .map_err(|e| Error::Tls {
+                    host: server.host.clone(),
+                    reason: format!("the server refused STARTTLS ({e})"),
+                })?;
+            plain.into_inner()
+        }
+    };
+
+    let tls = tls_handshake(server, tcp).await?;
+    let mut client = async_imap::Client::new(tls);
+    if server.security == Security::Tls {
+        read_greeting(&mut client, &server.host).await?;
+    }
+    match client.login(username, password).await {
+        Ok(session) => Ok(session),
+        Err((async_imap::error::Error::No(msg), _)) | Err((async_imap::error::Error::Bad(msg), _)) => {
+            Err(Error::AuthFailed(msg))
+        }
+        Err((e, _)) => Err(e.into()),
+    }
+}
+
+async fn read_greeting<T>(client: &mut async_imap::Client<T>, host: &str) -> Result<()>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    match client.read_response().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(Error::Protocol(format!("{host} closed the connection before greeting"))),
+        Err(e) => Err(Error::Protocol(format!("{host} sent no greeting: {e}"))),
+    }
+}
+
+async fn tls_handshake(server: &ServerSettings, tcp: TcpStream) -> Result<ImapStream> {
+    let config = tls::client_config(server.trusted_certs.as_deref())?;
+    let name = ServerName::try_from(server.host.clone())
+        .map_err(|_| Error::Invalid(format!("\"{}\" is not a valid server name.", server.host)))?;
+    TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| classify_tls_error(&server.host, e))
+}
+
+/// Tells an untrusted certificate apart from other handshake failures.
+fn classify_tls_error(host: &str, e: std::io::Error) -> Error {
+    use tokio_rustls::rustls::Error as TlsError;
+    let inner = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>());
+    match inner {
+        Some(TlsError::InvalidCertificate(reason)) => Error::Certificate {
+            host: host.to_owned(),
+            reason: format!("{reason:?}"),
+        },
+        Some(other) => Error::Tls {
+            host: host.to_owned(),
+            reason: other.to_string(),
+        },
+        None => Error::Tls {
+            host: host.to_owned(),
+            reason: e.to_string(),
+        },
+    }
+}

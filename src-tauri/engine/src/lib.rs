@@ -1,0 +1,255 @@
+//! Threadline's engine: accounts, IMAP sync and the local store, with no GUI
+//! dependency. The desktop app and `threadline-cli` are thin front ends over
+//! [`Engine`].
+
+pub mod accounts;
+pub mod error;
+pub mod imap;
+pub mod logging;
+pub mod mime;
+pub mod model;
+pub mod secrets;
+pub mod store;
+pub mod sync;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+pub use error::{Error, ErrorKind, Result, UserError};
+pub use store::Store;
+pub use store::queries::ListFilter;
+
+use model::{
+    AccountSummary, EngineEvent, MessageSummary, MessageView, NewAccount, SyncReport, SyncState,
+    ThreadPage,
+};
+use secrets::SecretStore;
+
+/// The app's identifier: names its per-user data folder, the same one
+/// Tauri's `app_data_dir` uses.
+pub const APP_ID: &str = "app.threadline";
+
+/// Where the desktop app and the CLI keep their data unless told otherwise:
+/// `THREADLINE_DATA_DIR`, else the OS's per-user data folder.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("THREADLINE_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(APP_ID)
+}
+
+/// The engine: one per data dir; cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Engine {
+    store: Store,
+    secrets: Arc<dyn SecretStore>,
+    events: broadcast::Sender<EngineEvent>,
+    data_dir: PathBuf,
+    sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Engine {
+    /// Opens the data dir (creating and migrating the store as needed).
+    pub async fn open(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Engine> {
+        let store = Store::open(data_dir).await?;
+        let (events, _) = broadcast::channel(1024);
+        Ok(Engine {
+            store,
+            secrets,
+            events,
+            data_dir: data_dir.to_owned(),
+            sync_locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The data dir this engine works on.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The store, for read-only views and tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Events sent after each committed change.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    /// Validates the form, checks that the server accepts the login (when
+    /// `verify`), then stores the account and puts the password in the
+    /// keychain. Returns the new account's id.
+    pub async fn add_account(&self, input: NewAccount, verify: bool) -> Result<i64> {
+        let a = accounts::resolve(input)?;
+        if verify {
+            let settings = imap::ServerSettings {
+                host: a.imap_host.clone(),
+                port: a.imap_port,
+                security: a.imap_security,
+                trusted_certs: a.trusted_certs.clone(),
+            };
+            let mut session = imap::connect(&settings, &a.username, &a.password).await?;
+            let _ = session.logout().await;
+        }
+        let id = self
+            .store
+            .insert_account(&store::accounts::AccountInsert {
+                email: &a.email,
+                display_name: &a.display_name,
+                imap_host: &a.imap_host,
+                imap_port: a.imap_port,
+                imap_security: a.imap_security,
+                smtp_host: &a.smtp_host,
+                smtp_port: a.smtp_port,
+                smtp_security: a.smtp_security,
+                username: &a.username,
+                trusted_certs: a.trusted_certs.as_deref(),
+            })
+            .await?;
+        let key = store::accounts::secret_key(self.store.id(), id);
+        if let Err(e) = self.with_secrets(move |s| s.set(&key, &a.password)).await {
+            self.store.delete_account(id).await?;
+            return Err(e);
+        }
+        tracing::info!(account = id, "account added");
+        Ok(id)
+    }
+
+    /// Removes an account, its synced mail and its keychain entry.
+    pub async fn remove_account(&self, id: i64) -> Result<()> {
+        let key = store::accounts::secret_key(self.store.id(), id);
+        self.store.delete_account(id).await?;
+        self.with_secrets(move |s| s.delete(&key)).await
+    }
+
+    /// All accounts.
+    pub async fn accounts(&self) -> Result<Vec<AccountSummary>> {
+        Ok(self.store.accounts().await?.iter().map(|a| a.summary()).collect())
+    }
+
+    /// Syncs one account once; concurrent calls for the same account wait
+    /// for each other. The account's state and last error are recorded.
+    pub async fn sync_account(&self, id: i64) -> Result<SyncReport> {
+        let lock = {
+            let mut locks = self
+                .sync_locks
+                .lock()
+                .map_err(|_| Error::Protocol("sync lock poisoned".into()))?;
+            locks.entry(id).or_default().clone()
+        };
+        let _guard = lock.lock().await;
+        let account = self.store.account(id).await?;
+        let key = account.secret_key(self.store.id());
+        let password = self
+            .with_secrets(move |s| s.get(&key))
+            .await?
+            .ok_or_else(|| Error::AuthFailed("no password in the keychain".into()));
+        self.set_state(id, SyncState::Syncing, None).await?;
+        let result = match password {
+            Ok(password) => sync::sync_account(&self.store, &account, &password, &self.events).await,
+            Err(e) => Err(e),
+        };
+        match &result {
+            Ok(report) => {
+                tracing::info!(account = id, ?report, "sync pass done");
+                self.set_state(id, SyncState::Ok, None).await?;
+            }
+            Err(e) => {
+                tracing::warn!(account = id, error = %e, "sync pass failed");
+                let state = if e.kind() == ErrorKind::Auth {
+                    SyncState::NeedsReauth
+                } else {
+                    SyncState::Error
+                };
+                self.set_state(id, state, Some(&e.user_message())).await?;
+            }
+        }
+        result
+    }
+
+    /// Syncs every account once, one after the other; returns the summed
+    /// report, or the first error after trying all accounts.
+    pub async fn sync_all(&self) -> Result<SyncReport> {
+        let mut total = SyncReport::default();
+        let mut first_error = None;
+        for account in self.store.accounts().await? {
+            match self.sync_account(account.id).await {
+                Ok(r) => total.add(&r),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(total),
+        }
+    }
+
+    /// Messages newest first, one row per folder location.
+    pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<MessageSummary>> {
+        self.store.list_messages(filter).await
+    }
+
+    /// Full-text search, newest first.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
+        self.store.search(query, limit).await
+    }
+
+    /// A window of conversations for the inbox.
+    pub async fn thread_page(&self, offset: u32, limit: u32) -> Result<ThreadPage> {
+        self.store.thread_page(offset, limit.min(500)).await
+    }
+
+    /// The messages of a conversation, oldest first.
+    pub async fn thread_messages(&self, thread_id: i64) -> Result<Vec<MessageSummary>> {
+        self.store.thread_messages(thread_id).await
+    }
+
+    /// A message ready for the reading pane; remote content only when the
+    /// user allowed it for this message.
+    pub async fn message_view(&self, id: i64, allow_remote: bool) -> Result<MessageView> {
+        let summary = self.store.message_summary(id).await?;
+        let raw = self.store.message_source(id).await?;
+        let (attachments, problem) = self.store.message_extras(id).await?;
+        let body = tokio::task::spawn_blocking(move || mime::html::render(&raw, allow_remote))
+            .await
+            .map_err(|e| Error::Protocol(format!("render task failed: {e}")))?;
+        Ok(MessageView {
+            summary,
+            text: body.text,
+            html: body.html,
+            remote_content_blocked: body.remote_content_blocked,
+            attachments,
+            problem,
+        })
+    }
+
+    async fn set_state(&self, id: i64, state: SyncState, message: Option<&str>) -> Result<()> {
+        self.store.set_account_state(id, state, message).await?;
+        let _ = self.events.send(EngineEvent::AccountState {
+            account: id,
+            state,
+            message: message.map(str::to_owned),
+        });
+        Ok(())
+    }
+
+    /// Runs a keychain call on the blocking pool (keychains block).
+    async fn with_secrets<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
+    {
+        let secrets = Arc::clone(&self.secrets);
+        tokio::task::spawn_blocking(move || f(secrets.as_ref()))
+            .await
+            .map_err(|e| Error::Secret(format!("keychain task failed: {e}")))?
+    }
+}

@@ -1,0 +1,96 @@
+use super::*;
+
+fn crlf(s: &str) -> Vec<u8> {
+    s.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
+}
+
+/// Every fixture is checked with LF and CRLF line ends.
+fn both_endings(s: &str) -> [Vec<u8>; 2] {
+    [s.replace("\r\n", "\n").into_bytes(), crlf(s)]
+}
+
+#[test]
+fn plain_message_fields() {
+    let src = "From: Bob Stone <Bob@Acme.Example>\nTo: alice@example.com, Carol <carol@example.com>\nCc: dave@example.com\nSubject: Quarterly numbers\nDate: Tue, 03 Nov 2026 10:00:00 +0000\nMessage-ID: <q1@acme.example>\n\nHello Alice,\nhere are the numbers.\n> quoted text\n";
+    for raw in both_endings(src) {
+        let p = parse(&raw);
+        assert_eq!(p.problem, None);
+        assert_eq!(p.message_id.as_deref(), Some("q1@acme.example"));
+        assert_eq!(p.subject, "Quarterly numbers");
+        assert_eq!(p.date, Some(1_793_700_000));
+        let from: Vec<_> = p.addresses_of(AddressRole::From).collect();
+        assert_eq!(from[0].address, "bob@acme.example");
+        assert_eq!(from[0].name, "Bob Stone");
+        assert_eq!(p.addresses_of(AddressRole::To).count(), 2);
+        assert_eq!(p.addresses_of(AddressRole::Cc).count(), 1);
+        assert_eq!(p.snippet, "Hello Alice, here are the numbers.");
+    }
+}
+
+#[test]
+fn thread_keys_come_from_ids_references_and_in_reply_to() {
+    let src = "From: a@x.example\nMessage-ID: <c@x>\nReferences: <a@x> <b@x>\nIn-Reply-To: <b@x>\nSubject: Re: hi\n\nbody\n";
+    let p = parse(src.as_bytes());
+    assert_eq!(p.thread_keys(), vec!["c@x", "a@x", "b@x"]);
+    assert_eq!(p.in_reply_to.as_deref(), Some("b@x"));
+}
+
+#[test]
+fn rfc2047_subject_and_names_are_decoded() {
+    let src = "From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <jm@example.de>\nSubject: =?ISO-8859-1?Q?Gr=FC=DFe?= aus =?UTF-8?B?5p2x5Lqs?=\n\nx\n";
+    let p = parse(src.as_bytes());
+    assert_eq!(p.subject, "Grüße aus 東京");
+    assert_eq!(p.addresses[0].1.name, "Jürgen Müller");
+}
+
+#[test]
+fn non_utf8_charset_body_is_decoded() {
+    // "こんにちは" in Shift_JIS.
+    let mut raw = b"From: a@example.jp\nSubject: test\nContent-Type: text/plain; charset=Shift_JIS\n\n".to_vec();
+    raw.extend_from_slice(&[0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd, b'\n']);
+    let p = parse(&raw);
+    assert_eq!(p.text.trim(), "こんにちは");
+}
+
+#[test]
+fn attachments_are_listed() {
+    let src = "From: a@x.example\nSubject: files\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain\n\nsee attached\n--XX\nContent-Type: application/pdf; name=\"offer.pdf\"\nContent-Disposition: attachment; filename=\"offer.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--XX--\n";
+    for raw in both_endings(src) {
+        let p = parse(&raw);
+        assert_eq!(p.attachments.len(), 1);
+        assert_eq!(p.attachments[0].filename, "offer.pdf");
+        assert_eq!(p.attachments[0].content_type, "application/pdf");
+        assert_eq!(p.attachments[0].size, 9);
+        assert_eq!(p.text.trim(), "see attached");
+    }
+}
+
+#[test]
+fn garbage_degrades_without_panicking() {
+    let inputs: [&[u8]; 5] = [
+        b"",
+        b"\0\0\0\xff\xfe",
+        b"Subject: =?UTF-8?B?broken\n\n\xff\xfe body",
+        b"Content-Type: multipart/mixed; boundary=\n\n--\n--\n",
+        b"From: <<<@@@>>>\nTo: ,,,\nDate: yesterday at noon\n\nx",
+    ];
+    for raw in inputs {
+        let p = parse(raw);
+        assert_eq!(p.size, raw.len());
+        assert_eq!(p.content_hash, content_hash(raw));
+    }
+}
+
+#[test]
+fn same_bytes_same_identity_different_bytes_different_identity() {
+    let a = parse(b"Message-ID: <same@x>\n\none");
+    let b = parse(b"Message-ID: <same@x>\n\ntwo");
+    assert_eq!(a.message_id, b.message_id);
+    assert_ne!(a.content_hash, b.content_hash);
+    assert_eq!(a.content_hash, parse(b"Message-ID: <same@x>\n\none").content_hash);
+}
+
+#[test]
+fn address_normalization() {
+    assert_eq!(normalize_address("  <Bob@Acme.EXAMPLE> "), "bob@acme.example");
+}

@@ -1,0 +1,234 @@
+//! The data the engine hands to its front ends (desktop UI and CLI).
+//!
+//! These types are the single source of truth for IPC: the TypeScript
+//! declarations in `ui/src/lib/bindings.gen.ts` are generated from them by a
+//! test, so the UI and the engine cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// How a connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// Implicit TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (IMAP 143, submission 587).
+    Starttls,
+}
+
+impl Security {
+    /// The name used in the store and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Tls => "tls",
+            Security::Starttls => "starttls",
+        }
+    }
+
+    /// Reads the stored name back.
+    pub fn parse(s: &str) -> Option<Security> {
+        match s {
+            "tls" => Some(Security::Tls),
+            "starttls" => Some(Security::Starttls),
+            _ => None,
+        }
+    }
+}
+
+/// What the user typed in "Add account" (raw, not yet validated).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_security: Security,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: Security,
+    /// Login name; empty means "same as the email address".
+    pub username: String,
+    /// Goes to the OS keychain, never to the database.
+    pub password: String,
+    /// PEM certificate(s) to trust for this server, for self-hosted mail.
+    pub trusted_certs: Option<String>,
+}
+
+/// Where an account's sync stands, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    New,
+    Syncing,
+    Ok,
+    Error,
+    NeedsReauth,
+}
+
+impl SyncState {
+    /// The name used in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::New => "new",
+            SyncState::Syncing => "syncing",
+            SyncState::Ok => "ok",
+            SyncState::Error => "error",
+            SyncState::NeedsReauth => "needs_reauth",
+        }
+    }
+
+    /// Reads the stored name back (unknown names read as an error state).
+    pub fn parse(s: &str) -> SyncState {
+        match s {
+            "new" => SyncState::New,
+            "syncing" => SyncState::Syncing,
+            "ok" => SyncState::Ok,
+            "needs_reauth" => SyncState::NeedsReauth,
+            _ => SyncState::Error,
+        }
+    }
+}
+
+/// An account as listed in the UI.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AccountSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub sync_state: SyncState,
+    pub last_error: Option<String>,
+    #[ts(type = "number | null")]
+    pub last_sync_at: Option<i64>,
+}
+
+/// A name and an address, as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AddressView {
+    pub name: String,
+    pub address: String,
+}
+
+/// One message in one folder (what `list` prints), or one message of a
+/// conversation (then `folder`/`uid` name its first location).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessageSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub account: i64,
+    pub folder: String,
+    pub uid: u32,
+    pub message_id: Option<String>,
+    #[ts(type = "number")]
+    pub thread_id: i64,
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub date: i64,
+    pub from: Vec<AddressView>,
+    pub to: Vec<AddressView>,
+    pub cc: Vec<AddressView>,
+    pub subject: String,
+    pub flags: Vec<String>,
+    pub snippet: String,
+    pub has_attachments: bool,
+}
+
+/// A conversation row in the inbox.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ThreadSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub account: i64,
+    pub subject: String,
+    /// Unix seconds of the newest message.
+    #[ts(type = "number")]
+    pub last_date: i64,
+    pub message_count: u32,
+    pub unread_count: u32,
+    /// Senders, oldest first, as display names.
+    pub participants: String,
+    pub snippet: String,
+    pub has_attachments: bool,
+}
+
+/// A window onto the inbox, for a virtualized list.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ThreadPage {
+    pub total: u32,
+    pub offset: u32,
+    pub threads: Vec<ThreadSummary>,
+}
+
+/// An attachment as listed under a message.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AttachmentView {
+    pub filename: String,
+    pub content_type: String,
+    pub size: u32,
+    pub is_inline: bool,
+}
+
+/// A message opened in the reading pane.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessageView {
+    pub summary: MessageSummary,
+    pub text: String,
+    /// Sanitized HTML; render only in a sandboxed frame.
+    pub html: Option<String>,
+    pub remote_content_blocked: bool,
+    pub attachments: Vec<AttachmentView>,
+    /// Why the message could not be fully parsed, if it could not.
+    pub problem: Option<String>,
+}
+
+/// What one sync pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct SyncReport {
+    /// Messages fetched into a folder for the first time.
+    pub new: u32,
+    /// Messages whose flags changed.
+    pub changed: u32,
+    /// Messages that left a folder on the server.
+    pub vanished: u32,
+    pub folders: u32,
+}
+
+impl SyncReport {
+    /// Adds another pass's counts to this one.
+    pub fn add(&mut self, other: &SyncReport) {
+        self.new += other.new;
+        self.changed += other.changed;
+        self.vanished += other.vanished;
+        self.folders += other.folders;
+    }
+}
+
+/// Pushed to front ends after a change is committed (small payloads: the UI
+/// refetches what it shows).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    /// Initial or catch-up sync progress of one folder.
+    SyncProgress {
+        #[ts(type = "number")]
+        account: i64,
+        folder: String,
+        done: u32,
+        total: u32,
+    },
+    /// Messages were added, changed or removed.
+    MessagesChanged {
+        #[ts(type = "number")]
+        account: i64,
+    },
+    /// The account's sync state changed.
+    AccountState {
+        #[ts(type = "number")]
+        account: i64,
+        state: SyncState,
+        message: Option<String>,
+    },
+}

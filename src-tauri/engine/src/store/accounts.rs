@@ -1,0 +1,163 @@
+//! The `accounts` table: server settings and sync state, never secrets.
+
+use sqlx::{FromRow, Row};
+
+use super::{Store, now};
+use crate::error::{Error, Result};
+use crate::model::{AccountSummary, Security, SyncState};
+
+/// An account as stored, with its resolved server settings.
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub imap_host: String,
+    pub imap_port: i64,
+    pub imap_security: String,
+    pub smtp_host: String,
+    pub smtp_port: i64,
+    pub smtp_security: String,
+    pub username: String,
+    pub trusted_certs: Option<String>,
+    pub sync_state: String,
+    pub last_error: Option<String>,
+    pub last_sync_at: Option<i64>,
+}
+
+impl AccountRow {
+    /// IMAP security as a typed value.
+    pub fn imap_security(&self) -> Security {
+        Security::parse(&self.imap_security).unwrap_or(Security::Tls)
+    }
+
+    /// The IMAP port, checked.
+    pub fn imap_port(&self) -> u16 {
+        u16::try_from(self.imap_port).unwrap_or(993)
+    }
+
+    /// The keychain key of this account's IMAP password.
+    pub fn secret_key(&self, store_id: &str) -> String {
+        secret_key(store_id, self.id)
+    }
+
+    /// What the UI lists.
+    pub fn summary(&self) -> AccountSummary {
+        AccountSummary {
+            id: self.id,
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            sync_state: SyncState::parse(&self.sync_state),
+            last_error: self.last_error.clone(),
+            last_sync_at: self.last_sync_at,
+        }
+    }
+}
+
+/// The keychain key of an account's password.
+pub fn secret_key(store_id: &str, account_id: i64) -> String {
+    format!("{store_id}/account-{account_id}/password")
+}
+
+/// Validated settings for a new account (see `accounts::resolve`).
+#[derive(Debug, Clone)]
+pub struct AccountInsert<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub imap_host: &'a str,
+    pub imap_port: u16,
+    pub imap_security: Security,
+    pub smtp_host: &'a str,
+    pub smtp_port: u16,
+    pub smtp_security: Security,
+    pub username: &'a str,
+    pub trusted_certs: Option<&'a str>,
+}
+
+impl Store {
+    /// Inserts an account and returns its id.
+    pub async fn insert_account(&self, a: &AccountInsert<'_>) -> Result<i64> {
+        let result = sqlx::query(
+            "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security,
+                 smtp_host, smtp_port, smtp_security, username, trusted_certs, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(a.email)
+        .bind(a.display_name)
+        .bind(a.imap_host)
+        .bind(i64::from(a.imap_port))
+        .bind(a.imap_security.as_str())
+        .bind(a.smtp_host)
+        .bind(i64::from(a.smtp_port))
+        .bind(a.smtp_security.as_str())
+        .bind(a.username)
+        .bind(a.trusted_certs)
+        .bind(now())
+        .fetch_one(self.pool())
+        .await;
+        match result {
+            Ok(row) => Ok(row.try_get("id")?),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::Invalid(
+                format!("An account for {} already exists.", a.email),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes an account and everything synced for it.
+    pub async fn delete_account(&self, id: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM message_folders WHERE folder_id IN (SELECT id FROM folders WHERE account_id = ?)")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM messages WHERE account_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM accounts WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// All accounts, oldest first.
+    pub async fn accounts(&self) -> Result<Vec<AccountRow>> {
+        Ok(sqlx::query_as("SELECT * FROM accounts ORDER BY id")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// One account.
+    pub async fn account(&self, id: i64) -> Result<AccountRow> {
+        sqlx::query_as("SELECT * FROM accounts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("Account {id}")))
+    }
+
+    /// Records the account's sync state; `ok` also stamps the sync time.
+    pub async fn set_account_state(
+        &self,
+        id: i64,
+        state: SyncState,
+        error: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET sync_state = ?, last_error = ?,
+                 last_sync_at = CASE WHEN ? = 'ok' THEN ? ELSE last_sync_at END
+             WHERE id = ?",
+        )
+        .bind(state.as_str())
+        .bind(error)
+        .bind(state.as_str())
+        .bind(now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! The `folders` table: the account's mailboxes and their sync state.
+//!
+//! UIDNEXT and HIGHESTMODSEQ are written only when a pass over the folder
+//! completed, so an interrupted pass is simply done again (see `sync::plan`).
+
+use sqlx::{FromRow, Row};
+
+use super::{Store, now};
+use crate::error::Result;
+
+/// A mailbox as the server listed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteFolder {
+    pub name: String,
+    pub display_name: String,
+    pub delimiter: Option<String>,
+    pub role: Option<&'static str>,
+}
+
+/// A folder as stored, with its sync state.
+#[derive(Debug, Clone, FromRow)]
+pub struct FolderRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub role: Option<String>,
+    pub uidvalidity: i64,
+    pub uidnext: i64,
+    pub highestmodseq: i64,
+    pub last_sync_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Makes the stored folder list match the server's: new folders are
+    /// added, roles refreshed, folders gone from the server removed (their
+    /// messages are collected later if no other folder holds them).
+    pub async fn replace_folders(
+        &self,
+        account_id: i64,
+        remote: &[RemoteFolder],
+    ) -> Result<Vec<FolderRow>> {
+        let mut tx = self.pool().begin().await?;
+        for f in remote {
+            sqlx::query(
+                "INSERT INTO folders (account_id, name, display_name, delimiter, role)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (account_id, name) DO UPDATE SET
+                     display_name = excluded.display_name,
+                     delimiter = excluded.delimiter,
+                     role = excluded.role,
+                     on_server = 1",
+            )
+            .bind(account_id)
+            .bind(&f.name)
+            .bind(&f.display_name)
+            .bind(&f.delimiter)
+            .bind(f.role)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let stored: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, name FROM folders WHERE account_id = ?")
+                .bind(account_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (id, name) in stored {
+            if !remote.iter().any(|f| f.name == name) {
+                sqlx::query("DELETE FROM folders WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        self.folders(account_id).await
+    }
+
+    /// The account's folders: inbox first, then by role, then by name.
+    pub async fn folders(&self, account_id: i64) -> Result<Vec<FolderRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, account_id, name, display_name, role, uidvalidity, uidnext,
+                    highestmodseq, last_sync_at, last_error
+             FROM folders WHERE account_id = ?
+             ORDER BY CASE role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
+                               WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
+                               WHEN 'junk' THEN 7 WHEN 'trash' THEN 8 ELSE 6 END, name",
+        )
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// UIDs known locally in a folder, ascending.
+    pub async fn folder_uids(&self, folder_id: i64) -> Result<Vec<u32>> {
+        let rows = sqlx::query("SELECT uid FROM message_folders WHERE folder_id = ? ORDER BY uid")
+            .bind(folder_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok(u32::try_from(r.try_get::<i64, _>("uid")?).unwrap_or(0)))
+            .collect()
+    }
+
+    /// How many UIDs are known locally in a folder.
+    pub async fn folder_count(&self, folder_id: i64) -> Result<u32> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_folders WHERE folder_id = ?")
+            .bind(folder_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// Forgets where messages sat in a folder whose UIDVALIDITY changed.
+    /// The messages themselves stay, so that the resync finds them again by
+    /// content and their links and state survive.
+    pub async fn reset_folder(&self, folder_id: i64, uidvalidity: u32) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM message_folders WHERE folder_id = ?")
+            .bind(folder_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE folders SET uidvalidity = ?, uidnext = 0, highestmodseq = 0 WHERE id = ?",
+        )
+        .bind(i64::from(uidvalidity))
+        .bind(folder_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a completed pass over a folder.
+    pub async fn folder_synced(
+        &self,
+        folder_id: i64,
+        uidvalidity: u32,
+        uidnext: u32,
+        highestmodseq: u64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ?,
+                 last_sync_at = ?, last_error = NULL WHERE id = ?",
+        )
+        .bind(i64::from(uidvalidity))
+        .bind(i64::from(uidnext))
+        .bind(i64::try_from(highestmodseq).unwrap_or(i64::MAX))
+        .bind(now())
+        .bind(folder_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records why a folder could not be synced.
+    pub async fn folder_failed(&self, folder_id: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE folders SET last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(folder_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

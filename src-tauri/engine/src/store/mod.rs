@@ -1,0 +1,86 @@
+//! The local store: one SQLite database (WAL) per data dir.
+//!
+//! Each file below owns one family of tables; this one opens the pool,
+//! applies migrations and holds the store's identity.
+
+pub mod accounts;
+mod folders;
+mod messages;
+pub mod queries;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+pub use accounts::AccountRow;
+pub use folders::{FolderRow, RemoteFolder};
+pub use messages::FetchedMessage;
+
+use crate::error::Result;
+
+/// File name of the database inside the data dir.
+pub const DB_FILE: &str = "threadline.sqlite3";
+
+/// Handle to the local database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    id: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and migrates it.
+    pub async fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir)?;
+        let url = format!("sqlite://{}", data_dir.join(DB_FILE).display());
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        let id = store_id(&pool).await?;
+        Ok(Store { pool, id })
+    }
+
+    /// The random id of this store, used to scope keychain entries.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The pool, for the engine's own modules.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+async fn store_id(pool: &SqlitePool) -> Result<String> {
+    let fresh = uuid::Uuid::new_v4().to_string();
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT (key) DO NOTHING")
+        .bind(&fresh)
+        .execute(pool)
+        .await?;
+    let row = sqlx::query("SELECT value FROM meta WHERE key = 'store_id'")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("value")?)
+}
+
+/// Seconds since the Unix epoch, for `*_at` columns.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,287 @@
+//! Read-only views over the store: what the inbox, the reading pane and the
+//! CLI's `list` and `search` show.
+
+use std::collections::HashMap;
+
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::{AddressView, AttachmentView, MessageSummary, ThreadPage, ThreadSummary};
+
+/// Which messages `list_messages` returns.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub account: Option<i64>,
+    /// Matches a folder's server name or display name.
+    pub folder: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(FromRow)]
+struct LocationRow {
+    id: i64,
+    account_id: i64,
+    folder: String,
+    uid: i64,
+    message_id: Option<String>,
+    thread_id: i64,
+    date: i64,
+    subject: String,
+    flags: String,
+    snippet: String,
+    has_attachments: bool,
+}
+
+impl LocationRow {
+    fn into_summary(self, addresses: &HashMap<i64, Vec<(String, AddressView)>>) -> MessageSummary {
+        let mut from = Vec::new();
+        let mut to = Vec::new();
+        let mut cc = Vec::new();
+        for (role, addr) in addresses.get(&self.id).cloned().unwrap_or_default() {
+            match role.as_str() {
+                "from" => from.push(addr),
+                "to" => to.push(addr),
+                "cc" => cc.push(addr),
+                _ => {}
+            }
+        }
+        MessageSummary {
+            id: self.id,
+            account: self.account_id,
+            folder: self.folder,
+            uid: u32::try_from(self.uid).unwrap_or(0),
+            message_id: self.message_id,
+            thread_id: self.thread_id,
+            date: self.date,
+            from,
+            to,
+            cc,
+            subject: self.subject,
+            flags: self.flags.split_whitespace().map(str::to_owned).collect(),
+            snippet: self.snippet,
+            has_attachments: self.has_attachments,
+        }
+    }
+}
+
+const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
+    m.thread_id, m.date, m.subject, mf.flags, m.snippet, m.has_attachments";
+
+impl Store {
+    /// Messages newest first, one row per folder location.
+    pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<MessageSummary>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT ");
+        q.push(LOCATION_COLUMNS).push(
+            " FROM message_folders mf JOIN messages m ON m.id = mf.message_id
+              JOIN folders f ON f.id = mf.folder_id WHERE 1 = 1",
+        );
+        if let Some(account) = filter.account {
+            q.push(" AND m.account_id = ").push_bind(account);
+        }
+        if let Some(folder) = &filter.folder {
+            q.push(" AND (f.name = ")
+                .push_bind(folder.clone())
+                .push(" OR f.display_name = ")
+                .push_bind(folder.clone())
+                .push(")");
+        }
+        q.push(" ORDER BY m.date DESC, m.id DESC, f.name LIMIT ")
+            .push_bind(i64::from(filter.limit));
+        let rows: Vec<LocationRow> = q.build_query_as().fetch_all(self.pool()).await?;
+        self.summaries(rows).await
+    }
+
+    /// Full-text search over subject, participants and body; newest first.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
+        let Some(fts) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT {LOCATION_COLUMNS} FROM messages m
+             JOIN message_folders mf ON mf.message_id = m.id
+               AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
+                                   ORDER BY folder_id LIMIT 1)
+             JOIN folders f ON f.id = mf.folder_id
+             WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
+             ORDER BY m.date DESC, m.id DESC LIMIT ?"
+        );
+        let rows: Vec<LocationRow> = sqlx::query_as(&sql)
+            .bind(fts)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+        self.summaries(rows).await
+    }
+
+    /// The messages of one conversation, oldest first (one row per message).
+    pub async fn thread_messages(&self, thread_id: i64) -> Result<Vec<MessageSummary>> {
+        let sql = format!(
+            "SELECT {LOCATION_COLUMNS} FROM messages m
+             JOIN message_folders mf ON mf.message_id = m.id
+               AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
+                                   ORDER BY folder_id LIMIT 1)
+             JOIN folders f ON f.id = mf.folder_id
+             WHERE m.thread_id = ? ORDER BY m.date, m.id"
+        );
+        let rows: Vec<LocationRow> = sqlx::query_as(&sql)
+            .bind(thread_id)
+            .fetch_all(self.pool())
+            .await?;
+        self.summaries(rows).await
+    }
+
+    /// One message's summary (first location), for the reading pane.
+    pub async fn message_summary(&self, id: i64) -> Result<MessageSummary> {
+        let sql = format!(
+            "SELECT {LOCATION_COLUMNS} FROM messages m
+             JOIN message_folders mf ON mf.message_id = m.id
+             JOIN folders f ON f.id = mf.folder_id
+             WHERE m.id = ? ORDER BY mf.folder_id LIMIT 1"
+        );
+        let rows: Vec<LocationRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        self.summaries(rows)
+            .await?
+            .pop()
+            .ok_or_else(|| Error::NotFound(format!("Message {id}")))
+    }
+
+    /// The raw source of a message, as the server sent it.
+    pub async fn message_source(&self, id: i64) -> Result<Vec<u8>> {
+        sqlx::query_scalar("SELECT raw FROM message_sources WHERE message_id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("Message {id}")))
+    }
+
+    /// Attachments of a message and why it degraded, if it did.
+    pub async fn message_extras(&self, id: i64) -> Result<(Vec<AttachmentView>, Option<String>)> {
+        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
+            "SELECT filename, content_type, size, is_inline FROM attachments
+             WHERE message_id = ? ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let problem: Option<String> =
+            sqlx::query_scalar("SELECT parse_problem FROM messages WHERE id = ?")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .flatten();
+        let attachments = rows
+            .into_iter()
+            .map(|(filename, content_type, size, is_inline)| AttachmentView {
+                filename,
+                content_type,
+                size: u32::try_from(size).unwrap_or(u32::MAX),
+                is_inline,
+            })
+            .collect();
+        Ok((attachments, problem))
+    }
+
+    /// A window of conversations, newest first.
+    pub async fn thread_page(&self, offset: u32, limit: u32) -> Result<ThreadPage> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE message_count > 0")
+            .fetch_one(self.pool())
+            .await?;
+        let rows: Vec<(i64, i64, String, i64, i64, i64, bool, String, String)> = sqlx::query_as(
+            "SELECT t.id, t.account_id, t.subject, t.last_date, t.message_count,
+                (SELECT COUNT(*) FROM messages mm WHERE mm.thread_id = t.id AND EXISTS
+                    (SELECT 1 FROM message_folders x WHERE x.message_id = mm.id AND x.seen = 0)),
+                (SELECT COALESCE(MAX(has_attachments), 0) FROM messages mm WHERE mm.thread_id = t.id),
+                COALESCE(m.snippet, ''),
+                (SELECT COALESCE(group_concat(who, ', '), '') FROM (
+                    SELECT DISTINCT CASE WHEN from_name != '' THEN from_name ELSE from_addr END AS who
+                    FROM messages WHERE thread_id = t.id ORDER BY date LIMIT 4))
+             FROM threads t LEFT JOIN messages m ON m.id = t.last_message
+             WHERE t.message_count > 0
+             ORDER BY t.last_date DESC, t.id DESC LIMIT ? OFFSET ?",
+        )
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(self.pool())
+        .await?;
+        let threads = rows
+            .into_iter()
+            .map(
+                |(id, account, subject, last_date, count, unread, att, snippet, participants)| {
+                    ThreadSummary {
+                        id,
+                        account,
+                        subject,
+                        last_date,
+                        message_count: u32::try_from(count).unwrap_or(0),
+                        unread_count: u32::try_from(unread).unwrap_or(0),
+                        participants,
+                        snippet,
+                        has_attachments: att,
+                    }
+                },
+            )
+            .collect();
+        Ok(ThreadPage {
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            offset,
+            threads,
+        })
+    }
+
+    /// Loads From/To/Cc for the rows and builds summaries.
+    async fn summaries(&self, rows: Vec<LocationRow>) -> Result<Vec<MessageSummary>> {
+        let mut addresses: HashMap<i64, Vec<(String, AddressView)>> = HashMap::new();
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(500) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "SELECT message_id, role, name, address FROM message_addresses
+                 WHERE role IN ('from', 'to', 'cc') AND message_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(") ORDER BY message_id, role, position");
+            let found: Vec<(i64, String, String, String)> =
+                q.build_query_as().fetch_all(self.pool()).await?;
+            for (id, role, name, address) in found {
+                addresses
+                    .entry(id)
+                    .or_default()
+                    .push((role, AddressView { name, address }));
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_summary(&addresses))
+            .collect())
+    }
+}
+
+/// Turns what a person typed into a safe FTS5 query: every word must match
+/// as a prefix; quotes and operators typed by the user are taken literally.
+fn fts_query(input: &str) -> Option<String> {
+    let terms: Vec<String> = input
+        .split_whitespace()
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_query_quotes_user_input() {
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(fts_query("offer q3").as_deref(), Some("\"offer\"* \"q3\"*"));
+        assert_eq!(fts_query("a\"b OR").as_deref(), Some("\"a\"\"b\"* \"OR\"*"));
+    }
+}

@@ -1,0 +1,207 @@
+//! Store tests on a real SQLite file in a temporary directory.
+
+use super::*;
+use crate::mime;
+use crate::model::Security;
+use crate::store::accounts::AccountInsert;
+use crate::store::queries::ListFilter;
+
+async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let store = Store::open(dir.path()).await.unwrap_or_else(|e| panic!("open: {e}"));
+    let account = store
+        .insert_account(&AccountInsert {
+            email: "alice@example.com",
+            display_name: "Alice",
+            imap_host: "127.0.0.1",
+            imap_port: 993,
+            imap_security: Security::Tls,
+            smtp_host: "127.0.0.1",
+            smtp_port: 465,
+            smtp_security: Security::Tls,
+            username: "alice",
+            trusted_certs: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("insert account: {e}"));
+    let folders = store
+        .replace_folders(
+            account,
+            &[
+                RemoteFolder {
+                    name: "INBOX".into(),
+                    display_name: "Inbox".into(),
+                    delimiter: Some("/".into()),
+                    role: Some("inbox"),
+                },
+                RemoteFolder {
+                    name: "Archive".into(),
+                    display_name: "Archive".into(),
+                    delimiter: Some("/".into()),
+                    role: Some("archive"),
+                },
+            ],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("folders: {e}"));
+    let inbox = folders[0].id;
+    let archive = folders[1].id;
+    (dir, store, account, inbox, archive)
+}
+
+fn message(uid: u32, headers: &str, body: &str) -> (FetchedMessage, mime::ParsedMessage) {
+    let raw = format!("From: Bob <bob@acme.example>\r\nTo: alice@example.com\r\n{headers}\r\n\r\n{body}\r\n").into_bytes();
+    let parsed = mime::parse(&raw);
+    (
+        FetchedMessage {
+            uid,
+            flags: vec![],
+            modseq: 1,
+            internal_date: Some(1_700_000_000 + i64::from(uid)),
+            raw,
+        },
+        parsed,
+    )
+}
+
+async fn ok<T>(f: impl std::future::Future<Output = crate::error::Result<T>>) -> T {
+    f.await.unwrap_or_else(|e| panic!("store call failed: {e}"))
+}
+
+#[tokio::test]
+async fn same_message_in_two_folders_is_stored_once() {
+    let (_d, store, account, inbox, archive) = store_with_folders().await;
+    let m = message(1, "Message-ID: <a@x>\r\nSubject: hello", "body");
+    assert_eq!(ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await, 1);
+    let mut again = m.clone();
+    again.0.uid = 77;
+    assert_eq!(ok(store.store_batch(account, archive, &[again])).await, 1);
+    let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
+    assert_eq!(rows.len(), 2, "one row per location");
+    assert_eq!(rows[0].id, rows[1].id, "one stored message");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or(-1);
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn different_messages_with_the_same_message_id_are_both_kept() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    let a = message(1, "Message-ID: <dup@x>\r\nSubject: one", "first body");
+    let b = message(2, "Message-ID: <dup@x>\r\nSubject: two", "second body");
+    ok(store.store_batch(account, inbox, &[a, b])).await;
+    let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
+    assert_eq!(rows.len(), 2);
+    assert_ne!(rows[0].id, rows[1].id);
+}
+
+#[tokio::test]
+async fn threads_follow_references_not_subjects() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    // The reply arrives before its parent; an unrelated mail shares the subject.
+    let reply = message(2, "Message-ID: <r@x>\r\nIn-Reply-To: <p@x>\r\nReferences: <p@x>\r\nSubject: Re: Offer", "reply");
+    let other = message(3, "Message-ID: <o@x>\r\nSubject: Offer", "unrelated");
+    let parent = message(1, "Message-ID: <p@x>\r\nSubject: Offer", "parent");
+    ok(store.store_batch(account, inbox, &[reply, other, parent])).await;
+    let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
+    let thread_of = |mid: &str| {
+        rows.iter()
+            .find(|r| r.message_id.as_deref() == Some(mid))
+            .map(|r| r.thread_id)
+            .unwrap_or(-1)
+    };
+    assert_eq!(thread_of("r@x"), thread_of("p@x"));
+    assert_ne!(thread_of("o@x"), thread_of("p@x"));
+    let page = ok(store.thread_page(0, 10)).await;
+    assert_eq!(page.total, 2);
+    let conv = ok(store.thread_messages(thread_of("p@x"))).await;
+    assert_eq!(conv.len(), 2);
+    assert_eq!(conv[0].message_id.as_deref(), Some("p@x"), "oldest first");
+}
+
+#[tokio::test]
+async fn a_message_referencing_two_threads_merges_them() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    let a = message(1, "Message-ID: <a@x>\r\nSubject: A", "a");
+    let b = message(2, "Message-ID: <b@x>\r\nSubject: B", "b");
+    ok(store.store_batch(account, inbox, &[a, b])).await;
+    assert_eq!(ok(store.thread_page(0, 10)).await.total, 2);
+    let c = message(3, "Message-ID: <c@x>\r\nReferences: <a@x> <b@x>\r\nSubject: C", "c");
+    ok(store.store_batch(account, inbox, &[c])).await;
+    let page = ok(store.thread_page(0, 10)).await;
+    assert_eq!(page.total, 1);
+    assert_eq!(page.threads[0].message_count, 3);
+}
+
+#[tokio::test]
+async fn vanished_messages_are_collected_only_when_no_folder_holds_them() {
+    let (_d, store, account, inbox, archive) = store_with_folders().await;
+    let m = message(5, "Message-ID: <m@x>\r\nSubject: moved", "x");
+    ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await;
+    let mut moved = m.clone();
+    moved.0.uid = 9;
+    ok(store.store_batch(account, archive, &[moved])).await;
+    assert_eq!(ok(store.remove_locations(inbox, &[5])).await, 1);
+    assert_eq!(ok(store.delete_orphans(account)).await, 0, "still in Archive");
+    assert_eq!(ok(store.remove_locations(archive, &[9])).await, 1);
+    assert_eq!(ok(store.delete_orphans(account)).await, 1);
+    assert_eq!(ok(store.thread_page(0, 10)).await.total, 0, "empty thread removed");
+    assert!(ok(store.search("moved", 10)).await.is_empty(), "search entry removed");
+}
+
+#[tokio::test]
+async fn uidvalidity_reset_keeps_the_message_identity() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    let m = message(1, "Message-ID: <k@x>\r\nSubject: keep me", "x");
+    ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await;
+    let before = ok(store.list_messages(&ListFilter { limit: 1, ..Default::default() })).await;
+    ok(store.reset_folder(inbox, 42)).await;
+    let mut renumbered = m.clone();
+    renumbered.0.uid = 1000;
+    ok(store.store_batch(account, inbox, &[renumbered])).await;
+    assert_eq!(ok(store.delete_orphans(account)).await, 0);
+    let after = ok(store.list_messages(&ListFilter { limit: 5, ..Default::default() })).await;
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].id, before[0].id);
+    assert_eq!(after[0].uid, 1000);
+}
+
+#[tokio::test]
+async fn flags_update_counts_only_real_changes() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    ok(store.store_batch(account, inbox, &[message(1, "Subject: f", "x")])).await;
+    let seen = vec!["\\Seen".to_owned()];
+    assert_eq!(ok(store.update_flags(inbox, &[(1, seen.clone(), 2)])).await, 1);
+    assert_eq!(ok(store.update_flags(inbox, &[(1, seen, 3)])).await, 0);
+    let page = ok(store.thread_page(0, 10)).await;
+    assert_eq!(page.threads[0].unread_count, 0);
+}
+
+#[tokio::test]
+async fn search_finds_body_subject_and_participants() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    ok(store.store_batch(
+        account,
+        inbox,
+        &[
+            message(1, "Subject: Pricing for Acme", "The renewal quote is attached"),
+            message(2, "Subject: Lunch", "Tacos?"),
+        ],
+    ))
+    .await;
+    assert_eq!(ok(store.search("renewal", 10)).await.len(), 1);
+    assert_eq!(ok(store.search("pric", 10)).await.len(), 1, "prefix match");
+    assert_eq!(ok(store.search("bob@acme.example", 10)).await.len(), 2);
+    assert_eq!(ok(store.search("\"unbalanced", 10)).await.len(), 0);
+}
+
+#[tokio::test]
+async fn reopening_keeps_the_store_id() {
+    let (dir, store, ..) = store_with_folders().await;
+    let id = store.id().to_owned();
+    drop(store);
+    let again = Store::open(dir.path()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.id(), id);
+}

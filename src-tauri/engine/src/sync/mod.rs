@@ -1,0 +1,406 @@
+//! One sync pass over an account: list folders, then for each folder plan
+//! (see [`plan`]) and apply: forget vanished UIDs, apply flag changes, and
+//! fetch missing messages newest first.
+//!
+//! Fetching and storing run side by side: the IMAP loop streams messages to
+//! a writer task that parses them on the blocking pool and stores each batch
+//! in one transaction. A killed process therefore resumes with the next
+//! missing UID, with no duplicates and no gaps.
+
+pub mod plan;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_imap::types::{Fetch, Flag, NameAttribute};
+use futures::StreamExt;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::error::{Error, Result};
+use crate::imap::{self, Session};
+use crate::mime;
+use crate::model::{EngineEvent, SyncReport};
+use crate::store::{AccountRow, FetchedMessage, FolderRow, RemoteFolder, Store};
+use plan::{FlagCheck, Listing, LocalFolder, ServerFolder};
+
+/// UIDs asked for in one UID FETCH command.
+const FETCH_CHUNK: usize = 500;
+/// A writer batch closes at this many messages …
+const BATCH_MESSAGES: usize = 200;
+/// … or at this many bytes of raw source, whichever comes first.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Longest wait for the next response line before the connection is
+/// considered dead.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Syncs every folder of one account once.
+pub async fn sync_account(
+    store: &Store,
+    account: &AccountRow,
+    password: &str,
+    events: &broadcast::Sender<EngineEvent>,
+) -> Result<SyncReport> {
+    let settings = imap::ServerSettings {
+        host: account.imap_host.clone(),
+        port: account.imap_port(),
+        security: account.imap_security(),
+        trusted_certs: account.trusted_certs.clone(),
+    };
+    let mut session = imap::connect(&settings, &account.username, password).await?;
+    let capabilities = session.capabilities().await?;
+    let condstore = capabilities.has_str("CONDSTORE") || capabilities.has_str("QRESYNC");
+
+    let remote = list_folders(&mut session).await?;
+    let folders = store.replace_folders(account.id, &remote).await?;
+    let mut report = SyncReport::default();
+    let mut complete = true;
+    for folder in &folders {
+        match sync_folder(&mut session, store, account.id, folder, condstore, events).await {
+            Ok(r) => report.add(&r),
+            // The server refused this one folder; the others can go on.
+            Err(Error::Imap(async_imap::error::Error::No(msg))) => {
+                tracing::warn!(folder = %folder.name, %msg, "folder refused");
+                store.folder_failed(folder.id, &format!("The server refused this folder: {msg}")).await?;
+                complete = false;
+            }
+            Err(e) => {
+                let _ = store.folder_failed(folder.id, &e.user_message()).await;
+                return Err(e);
+            }
+        }
+    }
+    if complete {
+        let removed = store.delete_orphans(account.id).await?;
+        if removed > 0 {
+            let _ = events.send(EngineEvent::MessagesChanged {
+                account: account.id,
+            });
+        }
+    }
+    let _ = session.logout().await;
+    Ok(report)
+}
+
+/// The account's selectable folders with their roles.
+async fn list_folders(session: &mut Session) -> Result<Vec<RemoteFolder>> {
+    let names: Vec<_> = session
+        .list(Some(""), Some("*"))
+        .await?
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<std::result::Result<_, _>>()?;
+    let mut folders = Vec::new();
+    for name in &names {
+        let attrs = name.attributes();
+        if attrs
+            .iter()
+            .any(|a| matches!(a, NameAttribute::NoSelect) || is_extension(a, "\\NonExistent"))
+        {
+            continue;
+        }
+        let raw = name.name().to_owned();
+        let role = folder_role(&raw, attrs);
+        let decoded = utf7_imap::decode_utf7_imap(raw.clone());
+        let display_name = if role == Some("inbox") {
+            "Inbox".to_owned()
+        } else {
+            match name.delimiter() {
+                Some(d) if d != "/" => decoded.replace(d, "/"),
+                _ => decoded,
+            }
+        };
+        folders.push(RemoteFolder {
+            name: raw,
+            display_name,
+            delimiter: name.delimiter().map(str::to_owned),
+            role,
+        });
+    }
+    Ok(folders)
+}
+
+fn is_extension(attr: &NameAttribute, name: &str) -> bool {
+    matches!(attr, NameAttribute::Extension(e) if e.eq_ignore_ascii_case(name))
+}
+
+/// SPECIAL-USE role of a folder, or a guess from well-known names when the
+/// server does not say.
+fn folder_role(name: &str, attrs: &[NameAttribute]) -> Option<&'static str> {
+    if name.eq_ignore_ascii_case("INBOX") {
+        return Some("inbox");
+    }
+    for a in attrs {
+        let role = match a {
+            NameAttribute::All => "all",
+            NameAttribute::Archive => "archive",
+            NameAttribute::Drafts => "drafts",
+            NameAttribute::Flagged => "flagged",
+            NameAttribute::Junk => "junk",
+            NameAttribute::Sent => "sent",
+            NameAttribute::Trash => "trash",
+            _ => continue,
+        };
+        return Some(role);
+    }
+    match name.to_ascii_lowercase().as_str() {
+        "sent" | "sent items" | "sent messages" | "sent mail" => Some("sent"),
+        "drafts" => Some("drafts"),
+        "trash" | "deleted items" | "deleted messages" => Some("trash"),
+        "junk" | "spam" | "junk e-mail" => Some("junk"),
+        "archive" | "archives" => Some("archive"),
+        _ => None,
+    }
+}
+
+async fn sync_folder(
+    session: &mut Session,
+    store: &Store,
+    account_id: i64,
+    folder: &FolderRow,
+    condstore: bool,
+    events: &broadcast::Sender<EngineEvent>,
+) -> Result<SyncReport> {
+    let mailbox = if condstore {
+        session.select_condstore(&folder.name).await?
+    } else {
+        session.select(&folder.name).await?
+    };
+    let server = ServerFolder {
+        uidvalidity: mailbox.uid_validity.unwrap_or(0),
+        uidnext: mailbox.uid_next.unwrap_or(0),
+        exists: mailbox.exists,
+        highestmodseq: mailbox.highest_modseq,
+    };
+    let local = LocalFolder {
+        uidvalidity: u32::try_from(folder.uidvalidity).unwrap_or(0),
+        uidnext: u32::try_from(folder.uidnext).unwrap_or(0),
+        highestmodseq: u64::try_from(folder.highestmodseq).unwrap_or(0),
+        count: store.folder_count(folder.id).await?,
+    };
+    let plan = plan::plan_folder(local, server, condstore);
+    tracing::debug!(folder = %folder.name, ?plan, ?server, ?local, "folder plan");
+    if plan.reset {
+        tracing::warn!(folder = %folder.name, "UIDVALIDITY changed; resyncing the folder");
+        store.reset_folder(folder.id, server.uidvalidity).await?;
+    }
+    let local_count = if plan.reset { 0 } else { local.count };
+
+    let mut listing = plan.listing;
+    let mut missing = Vec::new();
+    let mut vanished = Vec::new();
+    if let Listing::NewSince(from) = listing {
+        let found: Vec<u32> = uid_search(session, &format!("UID {from}:*"))
+            .await?
+            .into_iter()
+            .filter(|u| *u >= from)
+            .collect();
+        let known: HashSet<u32> = store.folder_uids(folder.id).await?.into_iter().collect();
+        missing = found.into_iter().filter(|u| !known.contains(u)).collect();
+        missing.sort_unstable_by(|a, b| b.cmp(a));
+        let new_found = u32::try_from(missing.len()).unwrap_or(u32::MAX);
+        if plan::needs_full_listing(local_count, new_found, server.exists) {
+            listing = Listing::Full;
+        }
+    }
+    if listing == Listing::Full {
+        let server_uids: Vec<u32> = uid_search(session, "ALL").await?.into_iter().collect();
+        let local_uids = store.folder_uids(folder.id).await?;
+        (missing, vanished) = plan::diff_uids(&local_uids, &server_uids);
+    }
+
+    let mut report = SyncReport {
+        folders: 1,
+        ..SyncReport::default()
+    };
+    if !vanished.is_empty() {
+        report.vanished = store.remove_locations(folder.id, &vanished).await?;
+    }
+
+    let flag_query = match plan.flags {
+        FlagCheck::Nothing => None,
+        FlagCheck::ChangedSince(m) => Some(format!("(UID FLAGS) (CHANGEDSINCE {m})")),
+        FlagCheck::All => Some("(UID FLAGS)".to_owned()),
+    };
+    if let Some(query) = flag_query {
+        let missing_set: HashSet<u32> = missing.iter().copied().collect();
+        let mut changes = Vec::new();
+        let mut stream = session.uid_fetch("1:*", &query).await?;
+        while let Some(item) = next_item(&mut stream).await? {
+            let Some(uid) = item.uid else { continue };
+            if !missing_set.contains(&uid) {
+                changes.push((uid, flag_strings(&item), item.modseq.unwrap_or(0)));
+            }
+        }
+        drop(stream);
+        report.changed = store.update_flags(folder.id, &changes).await?;
+    }
+
+    if !missing.is_empty() {
+        report.new = fetch_missing(session, store, account_id, folder, &missing, condstore, events).await?;
+    }
+    if report.vanished > 0 || report.changed > 0 {
+        let _ = events.send(EngineEvent::MessagesChanged {
+            account: account_id,
+        });
+    }
+
+    let uidnext = if server.uidnext > 0 {
+        server.uidnext
+    } else {
+        store.folder_uids(folder.id).await?.last().map_or(1, |u| u.saturating_add(1))
+    };
+    store
+        .folder_synced(folder.id, server.uidvalidity, uidnext, server.highestmodseq.unwrap_or(0))
+        .await?;
+    Ok(report)
+}
+
+/// Fetches the given UIDs (newest first) and stores them through the
+/// writer task. Returns how many new locations were stored.
+async fn fetch_missing(
+    session: &mut Session,
+    store: &Store,
+    account_id: i64,
+    folder: &FolderRow,
+    missing_newest_first: &[u32],
+    condstore: bool,
+    events: &broadcast::Sender<EngineEvent>,
+) -> Result<u32> {
+    let total = u32::try_from(missing_newest_first.len()).unwrap_or(u32::MAX);
+    let (tx, rx) = mpsc::channel::<Vec<FetchedMessage>>(2);
+    let writer = tokio::spawn(write_batches(
+        store.clone(),
+        account_id,
+        folder.id,
+        folder.display_name.clone(),
+        total,
+        rx,
+        events.clone(),
+    ));
+    let query = if condstore {
+        "(UID FLAGS INTERNALDATE MODSEQ BODY.PEEK[])"
+    } else {
+        "(UID FLAGS INTERNALDATE BODY.PEEK[])"
+    };
+
+    let fetched = async {
+        for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
+            let wanted: HashSet<u32> = chunk.iter().copied().collect();
+            let mut stream = session.uid_fetch(plan::uid_set(chunk), query).await?;
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            while let Some(item) = next_item(&mut stream).await? {
+                let Some(uid) = item.uid.filter(|u| wanted.contains(u)) else {
+                    continue;
+                };
+                let Some(body) = item.body() else {
+                    tracing::warn!(uid, "server sent no body; will retry next pass");
+                    continue;
+                };
+                bytes += body.len();
+                batch.push(FetchedMessage {
+                    uid,
+                    flags: flag_strings(&item),
+                    modseq: item.modseq.unwrap_or(0),
+                    internal_date: item.internal_date().map(|d| d.timestamp()),
+                    raw: body.to_vec(),
+                });
+                if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
+                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
+                        return Ok(());
+                    }
+                    bytes = 0;
+                }
+            }
+            drop(stream);
+            if !batch.is_empty() && tx.send(batch).await.is_err() {
+                return Ok(());
+            }
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| Error::Protocol(format!("writer task failed: {e}")))?;
+    // A storage error explains a stopped fetch better than the fetch does.
+    let new = written?;
+    fetched?;
+    Ok(new)
+}
+
+/// Parses and stores batches as they arrive, one transaction each.
+async fn write_batches(
+    store: Store,
+    account_id: i64,
+    folder_id: i64,
+    folder_name: String,
+    total: u32,
+    mut rx: mpsc::Receiver<Vec<FetchedMessage>>,
+    events: broadcast::Sender<EngineEvent>,
+) -> Result<u32> {
+    let mut new = 0;
+    let mut done: u32 = 0;
+    while let Some(batch) = rx.recv().await {
+        let parsed = tokio::task::spawn_blocking(move || {
+            batch
+                .into_iter()
+                .map(|f| {
+                    let p = mime::parse(&f.raw);
+                    (f, p)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))?;
+        new += store.store_batch(account_id, folder_id, &parsed).await?;
+        done = done.saturating_add(u32::try_from(parsed.len()).unwrap_or(0));
+        let _ = events.send(EngineEvent::SyncProgress {
+            account: account_id,
+            folder: folder_name.clone(),
+            done,
+            total,
+        });
+        let _ = events.send(EngineEvent::MessagesChanged {
+            account: account_id,
+        });
+    }
+    Ok(new)
+}
+
+async fn uid_search(session: &mut Session, query: &str) -> Result<HashSet<u32>> {
+    tokio::time::timeout(READ_TIMEOUT, session.uid_search(query))
+        .await
+        .map_err(|_| Error::Timeout("UID SEARCH".into()))?
+        .map_err(Error::from)
+}
+
+/// The next FETCH response, or an error when the server went silent.
+async fn next_item<S>(stream: &mut S) -> Result<Option<Fetch>>
+where
+    S: futures::Stream<Item = async_imap::error::Result<Fetch>> + Unpin,
+{
+    match tokio::time::timeout(READ_TIMEOUT, stream.next()).await {
+        Err(_) => Err(Error::Timeout("waiting for FETCH data".into())),
+        Ok(None) => Ok(None),
+        Ok(Some(item)) => Ok(Some(item?)),
+    }
+}
+
+fn flag_strings(fetch: &Fetch) -> Vec<String> {
+    fetch
+        .flags()
+        .map(|f| match f {
+            Flag::Seen => "\\Seen".to_owned(),
+            Flag::Answered => "\\Answered".to_owned(),
+            Flag::Flagged => "\\Flagged".to_owned(),
+            Flag::Deleted => "\\Deleted".to_owned(),
+            Flag::Draft => "\\Draft".to_owned(),
+            Flag::Recent => "\\Recent".to_owned(),
+            Flag::MayCreate => "\\*".to_owned(),
+            Flag::Custom(c) => c.into_owned(),
+        })
+        .collect()
+}

@@ -1,0 +1,218 @@
+//! Pure sync planning: from what the store knows and what SELECT reported,
+//! decide what to ask the server. No I/O here, so every rule has a table test.
+
+/// What the store remembers of a folder (UIDNEXT and HIGHESTMODSEQ are only
+/// set after a completed pass; 0 means "never completed").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LocalFolder {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub highestmodseq: u64,
+    /// UIDs known locally in this folder.
+    pub count: u32,
+}
+
+/// What SELECT reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServerFolder {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub exists: u32,
+    /// Present when the server does CONDSTORE.
+    pub highestmodseq: Option<u64>,
+}
+
+/// Which UIDs to ask the server for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Nothing was added or removed.
+    Nothing,
+    /// Only UIDs from this one up can be new (then check the count).
+    NewSince(u32),
+    /// Compare the whole UID set (first pass, or something vanished).
+    Full,
+}
+
+/// How to learn about flag changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagCheck {
+    Nothing,
+    /// CONDSTORE: only what changed since this mod-sequence.
+    ChangedSince(u64),
+    /// No CONDSTORE: compare every message's flags.
+    All,
+}
+
+/// The plan for one folder pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderPlan {
+    /// UIDVALIDITY changed: forget the folder's UIDs first.
+    pub reset: bool,
+    pub listing: Listing,
+    pub flags: FlagCheck,
+}
+
+/// Decides what a pass over one folder must do.
+pub fn plan_folder(local: LocalFolder, server: ServerFolder, condstore: bool) -> FolderPlan {
+    let reset = local.uidvalidity != 0 && local.uidvalidity != server.uidvalidity;
+    let local = if reset {
+        LocalFolder::default()
+    } else {
+        local
+    };
+
+    let listing = if server.exists == 0 && local.count == 0 {
+        Listing::Nothing
+    } else if local.uidnext == 0 {
+        Listing::Full
+    } else if server.uidnext == local.uidnext {
+        if server.exists == local.count {
+            Listing::Nothing
+        } else {
+            Listing::Full
+        }
+    } else if server.exists < local.count {
+        Listing::Full
+    } else {
+        Listing::NewSince(local.uidnext)
+    };
+
+    let flags = if local.count == 0 || server.exists == 0 {
+        FlagCheck::Nothing
+    } else {
+        match (condstore, server.highestmodseq) {
+            (true, Some(hms)) if local.highestmodseq > 0 => {
+                if hms == local.highestmodseq {
+                    FlagCheck::Nothing
+                } else {
+                    FlagCheck::ChangedSince(local.highestmodseq)
+                }
+            }
+            _ => FlagCheck::All,
+        }
+    };
+
+    FolderPlan {
+        reset,
+        listing,
+        flags,
+    }
+}
+
+/// After a `NewSince` listing: if the counts do not add up, something also
+/// vanished and the whole UID set must be compared.
+pub fn needs_full_listing(local_count: u32, new_found: u32, server_exists: u32) -> bool {
+    local_count.saturating_add(new_found) != server_exists
+}
+
+/// UIDs to fetch (newest first) and UIDs that vanished, from two UID lists.
+pub fn diff_uids(local: &[u32], server: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let mut local_sorted = local.to_vec();
+    local_sorted.sort_unstable();
+    let mut server_sorted = server.to_vec();
+    server_sorted.sort_unstable();
+    let missing: Vec<u32> = server_sorted
+        .iter()
+        .rev()
+        .filter(|u| local_sorted.binary_search(u).is_err())
+        .copied()
+        .collect();
+    let vanished: Vec<u32> = local_sorted
+        .iter()
+        .filter(|u| server_sorted.binary_search(u).is_err())
+        .copied()
+        .collect();
+    (missing, vanished)
+}
+
+/// Writes UIDs as a compact IMAP sequence set ("1:5,9,12:13").
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = String::new();
+    let mut iter = sorted.into_iter().peekable();
+    while let Some(start) = iter.next() {
+        let mut end = start;
+        while iter.peek() == Some(&(end.saturating_add(1))) {
+            end = iter.next().unwrap_or(end);
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local(uidvalidity: u32, uidnext: u32, hms: u64, count: u32) -> LocalFolder {
+        LocalFolder {
+            uidvalidity,
+            uidnext,
+            highestmodseq: hms,
+            count,
+        }
+    }
+
+    fn server(uidvalidity: u32, uidnext: u32, exists: u32, hms: Option<u64>) -> ServerFolder {
+        ServerFolder {
+            uidvalidity,
+            uidnext,
+            exists,
+            highestmodseq: hms,
+        }
+    }
+
+    #[test]
+    fn planning_table() {
+        use FlagCheck as F;
+        use Listing as L;
+        let cases = [
+            // (what, local, server, condstore, reset, listing, flags)
+            ("empty everywhere", local(0, 0, 0, 0), server(7, 1, 0, Some(1)), true, false, L::Nothing, F::Nothing),
+            ("first pass", local(0, 0, 0, 0), server(7, 101, 100, Some(5)), true, false, L::Full, F::Nothing),
+            ("interrupted first pass", local(7, 0, 0, 40), server(7, 101, 100, Some(5)), true, false, L::Full, F::All),
+            ("no change", local(7, 101, 5, 100), server(7, 101, 100, Some(5)), true, false, L::Nothing, F::Nothing),
+            ("new mail", local(7, 101, 5, 100), server(7, 103, 102, Some(7)), true, false, L::NewSince(101), F::ChangedSince(5)),
+            ("flags only", local(7, 101, 5, 100), server(7, 101, 100, Some(9)), true, false, L::Nothing, F::ChangedSince(5)),
+            ("expunged", local(7, 101, 5, 100), server(7, 101, 98, Some(9)), true, false, L::Full, F::ChangedSince(5)),
+            ("expunged more than added", local(7, 101, 5, 100), server(7, 102, 99, Some(9)), true, false, L::Full, F::ChangedSince(5)),
+            ("no condstore", local(7, 101, 0, 100), server(7, 101, 100, None), false, false, L::Nothing, F::All),
+            ("uidvalidity changed", local(7, 101, 5, 100), server(8, 51, 50, Some(3)), true, true, L::Full, F::Nothing),
+            ("folder emptied", local(7, 101, 5, 100), server(7, 101, 0, Some(9)), true, false, L::Full, F::Nothing),
+        ];
+        for (what, l, s, condstore, reset, listing, flags) in cases {
+            let plan = plan_folder(l, s, condstore);
+            assert_eq!(plan, FolderPlan { reset, listing, flags }, "{what}");
+        }
+    }
+
+    #[test]
+    fn new_since_escalates_when_counts_disagree() {
+        assert!(!needs_full_listing(100, 2, 102));
+        assert!(needs_full_listing(100, 2, 101), "one old message vanished too");
+    }
+
+    #[test]
+    fn diff_finds_missing_newest_first_and_vanished() {
+        let (missing, vanished) = diff_uids(&[1, 2, 3, 7], &[2, 3, 4, 5, 9]);
+        assert_eq!(missing, vec![9, 5, 4]);
+        assert_eq!(vanished, vec![1, 7]);
+    }
+
+    #[test]
+    fn uid_sets_are_compact() {
+        assert_eq!(uid_set(&[]), "");
+        assert_eq!(uid_set(&[5]), "5");
+        assert_eq!(uid_set(&[9, 1, 2, 3, 5, 12, 13]), "1:3,5,9,12:13");
+        assert_eq!(uid_set(&[u32::MAX - 1, u32::MAX]), format!("{}:{}", u32::MAX - 1, u32::MAX));
+    }
+}

@@ -1,0 +1,240 @@
+//! Sync against the real Dovecot of tests/servers (TLS, CONDSTORE, QRESYNC,
+//! SPECIAL-USE). Each test works in its own mailbox and data dir.
+
+use std::sync::Arc;
+
+use threadline_engine::model::{NewAccount, Security, SyncState};
+use threadline_engine::secrets::MemorySecrets;
+use threadline_engine::{Engine, ErrorKind, ListFilter};
+use threadline_testkit::{TestUser, corpus, servers};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    engine: Engine,
+    user: TestUser,
+    account: i64,
+}
+
+async fn fixture(prefix: &str, seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
+    let s = servers();
+    let user = s.new_user(prefix);
+    for (folder, messages) in seed {
+        s.append(&user, folder, messages).await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default()))
+        .await
+        .expect("open engine");
+    let account = engine
+        .add_account(s.account_form(&user), true)
+        .await
+        .expect("add account");
+    Fixture {
+        _dir: dir,
+        engine,
+        user,
+        account,
+    }
+}
+
+fn all(limit: u32) -> ListFilter {
+    ListFilter {
+        limit,
+        ..ListFilter::default()
+    }
+}
+
+fn raws(messages: &[corpus::CorpusMessage]) -> Vec<Vec<u8>> {
+    messages.iter().map(|m| m.raw.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let inbox = corpus::generate(300, 1, &probe.email);
+    let sent = corpus::generate(20, 2, &probe.email);
+    let f = fixture("initial", &[("INBOX", raws(&inbox)), ("Sent", raws(&sent))]).await;
+
+    let report = f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(report.new, 320);
+    let rows = f.engine.list_messages(&all(10_000)).await.expect("list");
+    assert_eq!(rows.len(), 320);
+    assert_eq!(
+        rows.iter().filter(|r| r.folder == "Inbox").count(),
+        300,
+        "INBOX is shown as Inbox"
+    );
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 320, "no duplicates");
+    assert!(rows.windows(2).all(|w| w[0].date >= w[1].date), "newest first");
+
+    // Every corpus message is findable by its marker, malformed ones too.
+    for m in inbox.iter().step_by(7) {
+        let hits = f.engine.search(&m.marker, 5).await.expect("search");
+        assert_eq!(hits.len(), 1, "marker {} not found", m.marker);
+    }
+    // Conversations: every fifth message replies to an earlier one.
+    let page = f.engine.thread_page(0, 1000).await.expect("threads");
+    assert!(page.total < 320, "replies joined their threads ({} threads)", page.total);
+
+    let again = f.engine.sync_account(f.account).await.expect("second sync");
+    assert_eq!((again.new, again.changed, again.vanished), (0, 0, 0));
+    let accounts = f.engine.accounts().await.expect("accounts");
+    assert_eq!(accounts[0].sync_state, SyncState::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_flags_new_mail_and_deletions_show_up() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let msgs = corpus::generate(30, 3, &probe.email);
+    let f = fixture("changes", &[("INBOX", raws(&msgs))]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+
+    s.uid_store(&f.user, "INBOX", "1:5", "+FLAGS (\\Seen \\Flagged)").await;
+    s.expunge(&f.user, "INBOX", "6:7").await;
+    s.append(&f.user, "INBOX", &raws(&corpus::generate(3, 4, &probe.email))).await;
+
+    let report = f.engine.sync_account(f.account).await.expect("resync");
+    assert_eq!(report.new, 3);
+    assert_eq!(report.changed, 5);
+    assert_eq!(report.vanished, 2);
+    let rows = f.engine.list_messages(&all(1000)).await.expect("list");
+    assert_eq!(rows.len(), 31);
+    let flagged = rows.iter().filter(|r| r.flags.iter().any(|f| f == "\\Flagged")).count();
+    assert_eq!(flagged, 5);
+    assert!(rows.iter().all(|r| r.uid != 6 && r.uid != 7));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_in_two_folders_is_one_message_in_two_places() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let msgs = raws(&corpus::generate(5, 5, &probe.email));
+    let f = fixture("copies", &[("INBOX", msgs.clone()), ("Archive", msgs[..2].to_vec())]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    let rows = f.engine.list_messages(&all(100)).await.expect("list");
+    assert_eq!(rows.len(), 7, "seven locations");
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "five messages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_uidvalidity_resyncs_without_duplicates_and_keeps_ids() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let msgs = raws(&corpus::generate(8, 6, &probe.email));
+    let f = fixture("uidvalidity", &[("Projects", msgs.clone())]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    let before = f
+        .engine
+        .list_messages(&ListFilter { folder: Some("Projects".into()), limit: 100, ..Default::default() })
+        .await
+        .expect("list");
+
+    // Deleting and re-creating a folder gives it a new UIDVALIDITY.
+    let mut session = s.session(&f.user).await;
+    session.delete("Projects").await.expect("DELETE");
+    let _ = session.logout().await;
+    s.append(&f.user, "Projects", &msgs).await;
+
+    f.engine.sync_account(f.account).await.expect("resync");
+    let after = f
+        .engine
+        .list_messages(&ListFilter { folder: Some("Projects".into()), limit: 100, ..Default::default() })
+        .await
+        .expect("list");
+    assert_eq!(after.len(), 8);
+    let mut a: Vec<i64> = before.iter().map(|r| r.id).collect();
+    let mut b: Vec<i64> = after.iter().map(|r| r.id).collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b, "same message ids after the UIDVALIDITY change");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_untrusted_certificate_are_told_apart() {
+    let s = servers();
+    let user = s.new_user("errors");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default()))
+        .await
+        .expect("open");
+
+    let mut wrong = s.account_form(&user);
+    wrong.password = "not-the-password".into();
+    let err = engine.add_account(wrong, true).await.expect_err("must fail");
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    assert!(err.user_message().contains("user name or password"));
+
+    let mut untrusted = s.account_form(&user);
+    untrusted.trusted_certs = None;
+    let err = engine.add_account(untrusted, true).await.expect_err("must fail");
+    assert_eq!(err.kind(), ErrorKind::Certificate, "{err}");
+    assert!(err.user_message().contains("not trusted"), "{}", err.user_message());
+
+    let mut closed = s.account_form(&user);
+    closed.imap_port = 1;
+    let err = engine.add_account(closed, true).await.expect_err("must fail");
+    assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
+    assert!(err.user_message().contains("Cannot connect"));
+
+    assert!(engine.accounts().await.expect("accounts").is_empty(), "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_and_a_pinned_server_certificate_work() {
+    let s = servers();
+    let user = s.new_user("starttls");
+    s.append(&user, "INBOX", &[b"From: a@b.example\r\nSubject: hi\r\n\r\nx\r\n".to_vec()]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default()))
+        .await
+        .expect("open");
+    let server_cert = std::fs::read_to_string(s.run_dir.join("server.crt")).expect("server cert");
+    let form = NewAccount {
+        imap_port: s.imap_port,
+        imap_security: Security::Starttls,
+        // The server's own certificate, not its CA: pinned as is.
+        trusted_certs: Some(server_cert),
+        ..s.account_form(&user)
+    };
+    let id = engine.add_account(form, true).await.expect("add over STARTTLS");
+    let report = engine.sync_account(id).await.expect("sync");
+    assert_eq!(report.new, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_password_stops_sync_with_needs_reauth() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let f = fixture("reauth", &[("INBOX", raws(&corpus::generate(3, 7, &probe.email)))]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    s.set_password(&f.user.email, "changed-on-the-server");
+    let err = f.engine.sync_account(f.account).await.expect_err("must fail");
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    let account = &f.engine.accounts().await.expect("accounts")[0];
+    assert_eq!(account.sync_state, SyncState::NeedsReauth);
+    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 3, "nothing lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_is_sanitized_and_remote_images_wait_for_permission() {
+    let s = servers();
+    let html = b"From: a@b.example\r\nSubject: html\r\nContent-Type: text/html\r\n\r\n<p onclick=\"x()\">Hi</p><script>alert(1)</script><img src=\"https://tracker.example/p.gif\">\r\n".to_vec();
+    let f = fixture("html", &[("INBOX", vec![html])]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    let id = f.engine.list_messages(&all(1)).await.expect("list")[0].id;
+    let view = f.engine.message_view(id, false).await.expect("view");
+    let body = view.html.clone().expect("html body");
+    assert!(!body.contains("script") && !body.contains("onclick") && !body.contains("tracker"), "{body}");
+    assert!(view.remote_content_blocked);
+    let allowed = f.engine.message_view(id, true).await.expect("view");
+    assert!(allowed.html.expect("html").contains("https://tracker.example/p.gif"));
+    let _ = s;
+}

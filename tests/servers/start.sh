@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Starts the test mail servers on loopback: Dovecot (IMAPS, IMAP+STARTTLS,
+# LMTP) and Postfix (SMTP, delivering into Dovecot over LMTP with
+# sub-addressing). No systemd; everything lives in one run directory.
+# Idempotent: if the servers already run, it only prints the env file.
+# Usage: start.sh [RUN_DIR]   (prints the path of the env file)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+run=${1:-${THREADLINE_TEST_RUN:-$here/.run}}
+mkdir -p "$run"
+run=$(cd "$run" && pwd)
+exec 9>"$run/.lock"
+flock 9
+
+alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+if [ -f "$run/env" ] && alive "$run/dovecot-base/master.pid" && alive "$run/postfix-queue/pid/master.pid"; then
+  echo "$run/env"; exit 0
+fi
+"$here/stop.sh" "$run" >/dev/null 2>&1 || true
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+IMAPS_PORT=$(free_port); IMAP_PORT=$(free_port); SMTP_PORT=$(free_port)
+
+# Mail must be owned by an unprivileged user.
+id tlmail >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin tlmail
+MAIL_UID=$(id -u tlmail); MAIL_GID=$(id -g tlmail)
+
+# A throwaway CA and a server certificate for localhost/127.0.0.1.
+if [ ! -f "$run/ca.crt" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Threadline Test CA" \
+    -keyout "$run/ca.key" -out "$run/ca.crt" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$run/server.key" -out "$run/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$run/server.ext"
+  openssl x509 -req -in "$run/server.csr" -CA "$run/ca.crt" -CAkey "$run/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$run/server.ext" -out "$run/server.crt" 2>/dev/null
+  # A self-signed certificate too, for "trust this certificate" tests.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "basicConstraints=CA:FALSE" \
+    -keyout "$run/selfsigned.key" -out "$run/selfsigned.crt" 2>/dev/null
+fi
+
+mkdir -p "$run/mail" "$run/dovecot-base" "$run/dovecot-state"
+chown tlmail:tlmail "$run/mail"
+touch "$run/users"
+chmod 0644 "$run/users"
+
+dh_line=""
+[ -f /usr/share/dovecot/dh.pem ] && dh_line="ssl_dh = </usr/share/dovecot/dh.pem"
+cat > "$run/dovecot.conf" <<CONF
+base_dir = $run/dovecot-base
+state_dir = $run/dovecot-state
+log_path = $run/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$run/server.crt
+ssl_key = <$run/server.key
+$dh_line
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+mail_location = maildir:$run/mail/%u
+mail_uid = $MAIL_UID
+mail_gid = $MAIL_GID
+first_valid_uid = $MAIL_UID
+last_valid_uid = $MAIL_UID
+first_valid_gid = $MAIL_GID
+mail_max_userip_connections = 200
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = no
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $run/users
+}
+userdb {
+  driver = static
+  args = uid=$MAIL_UID gid=$MAIL_GID home=$run/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \Archive
+    auto = subscribe
+  }
+}
+CONF
+dovecot -c "$run/dovecot.conf" </dev/null >/dev/null 2>&1 9>&-
+
+# Postfix from its own config and queue directories.
+pf="$run/postfix"; q="$run/postfix-queue"
+mkdir -p "$pf" "$q"
+cat > "$pf/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $q
+data_directory = $q/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mail.example.test
+mydomain = example.test
+myorigin = example.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+virtual_mailbox_domains = example.test
+virtual_transport = lmtp:unix:$run/dovecot-base/lmtp
+recipient_delimiter = +
+maillog_file_prefixes = $run
+maillog_file = $run/postfix.log
+smtputf8_enable = no
+biff = no
+CONF
+cat > "$pf/master.cf" <<CONF
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+CONF
+postfix -c "$pf" check >/dev/null 2>&1 || true
+postfix -c "$pf" start </dev/null >/dev/null 2>&1 9>&-
+
+# Wait until both answer.
+for _ in $(seq 1 100); do
+  if python3 - "$IMAPS_PORT" "$SMTP_PORT" <<'PY' 2>/dev/null
+import socket, sys
+for p in sys.argv[1:]:
+    socket.create_connection(("127.0.0.1", int(p)), timeout=0.2).close()
+PY
+  then break; fi
+  sleep 0.1
+done
+
+cat > "$run/env" <<ENV
+TL_RUN=$run
+TL_IMAPS_PORT=$IMAPS_PORT
+TL_IMAP_PORT=$IMAP_PORT
+TL_SMTP_PORT=$SMTP_PORT
+TL_CA_FILE=$run/ca.crt
+TL_SELFSIGNED_FILE=$run/selfsigned.crt
+TL_USERS_FILE=$run/users
+TL_MAIL_DOMAIN=example.test
+ENV
+echo "$run/env"

@@ -1,0 +1,212 @@
+//! Test helpers shared by the engine's and the CLI's integration tests.
+//!
+//! [`servers`] starts the real Dovecot and Postfix of `tests/servers/` once
+//! per test process (the script is idempotent and locked, so parallel test
+//! binaries share one instance). Each test makes its own user, so tests
+//! never see each other's mail.
+
+pub mod corpus;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures::StreamExt;
+use threadline_engine::imap::{self, ServerSettings, Session};
+use threadline_engine::model::{NewAccount, Security};
+
+/// The running test servers.
+#[derive(Debug, Clone)]
+pub struct MailServers {
+    pub run_dir: PathBuf,
+    pub imaps_port: u16,
+    pub imap_port: u16,
+    pub smtp_port: u16,
+    pub ca_file: PathBuf,
+    pub ca_pem: String,
+    pub users_file: PathBuf,
+    pub domain: String,
+}
+
+/// A mailbox on the test server.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub email: String,
+    pub password: String,
+}
+
+/// The repository root (this crate lives in tests/testkit).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+/// Starts (or finds) the test servers.
+pub fn servers() -> &'static MailServers {
+    static SERVERS: OnceLock<MailServers> = OnceLock::new();
+    SERVERS.get_or_init(|| {
+        let script = repo_root().join("tests/servers/start.sh");
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "{} failed (run src-tauri/scripts/install-deps.sh test first?):\n{}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env_file = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let text = std::fs::read_to_string(&env_file)
+            .unwrap_or_else(|e| panic!("cannot read {env_file}: {e}"));
+        let env: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
+        let get = |k: &str| {
+            env.get(k)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| panic!("{k} missing in {env_file}"))
+        };
+        let port = |k: &str| get(k).parse::<u16>().unwrap_or_else(|e| panic!("{k}: {e}"));
+        let ca_file = PathBuf::from(get("TL_CA_FILE"));
+        MailServers {
+            run_dir: PathBuf::from(get("TL_RUN")),
+            imaps_port: port("TL_IMAPS_PORT"),
+            imap_port: port("TL_IMAP_PORT"),
+            smtp_port: port("TL_SMTP_PORT"),
+            ca_pem: std::fs::read_to_string(&ca_file).unwrap_or_else(|e| panic!("CA: {e}")),
+            ca_file,
+            users_file: PathBuf::from(get("TL_USERS_FILE")),
+            domain: get("TL_MAIL_DOMAIN"),
+        }
+    })
+}
+
+impl MailServers {
+    /// Creates a fresh mailbox with a unique name.
+    pub fn new_user(&self, prefix: &str) -> TestUser {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let email = format!("{prefix}-{}-{n}-{stamp}@{}", std::process::id(), self.domain);
+        let password = format!("pw-{n}-{stamp}");
+        self.set_password(&email, &password);
+        TestUser { email, password }
+    }
+
+    /// Adds the user or changes its password (Dovecot re-reads the file).
+    /// Safe across threads and processes: the file is locked while rewritten.
+    pub fn set_password(&self, email: &str, password: &str) {
+        static IN_PROCESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+        let lock = std::fs::File::create(self.users_file.with_extension("lock"))
+            .unwrap_or_else(|e| panic!("users lock: {e}"));
+        lock.lock().unwrap_or_else(|e| panic!("users lock: {e}"));
+        let text = std::fs::read_to_string(&self.users_file).unwrap_or_default();
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with(&format!("{email}:")))
+            .map(str::to_owned)
+            .collect();
+        lines.push(format!("{email}:{{PLAIN}}{password}::::::"));
+        let tmp = self.users_file.with_extension(format!("tmp{}", std::process::id()));
+        let mut f = std::fs::File::create(&tmp).unwrap_or_else(|e| panic!("users file: {e}"));
+        writeln!(f, "{}", lines.join("\n")).unwrap_or_else(|e| panic!("users file: {e}"));
+        drop(f);
+        std::fs::rename(&tmp, &self.users_file).unwrap_or_else(|e| panic!("users file: {e}"));
+        drop(lock);
+        // Dovecot notices a changed passwd-file by its mtime (1 s resolution).
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+
+    /// IMAPS settings for a client of these servers.
+    pub fn imaps(&self) -> ServerSettings {
+        ServerSettings {
+            host: "127.0.0.1".into(),
+            port: self.imaps_port,
+            security: Security::Tls,
+            trusted_certs: Some(self.ca_pem.clone()),
+        }
+    }
+
+    /// The "Add account" form filled in for a user.
+    pub fn account_form(&self, user: &TestUser) -> NewAccount {
+        NewAccount {
+            email: user.email.clone(),
+            display_name: "Test User".into(),
+            imap_host: "127.0.0.1".into(),
+            imap_port: self.imaps_port,
+            imap_security: Security::Tls,
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: self.smtp_port,
+            smtp_security: Security::Starttls,
+            username: user.email.clone(),
+            password: user.password.clone(),
+            trusted_certs: Some(self.ca_pem.clone()),
+        }
+    }
+
+    /// A logged-in IMAP session, for seeding and changing mail server-side.
+    pub async fn session(&self, user: &TestUser) -> Session {
+        imap::connect(&self.imaps(), &user.email, &user.password)
+            .await
+            .unwrap_or_else(|e| panic!("login {}: {e}", user.email))
+    }
+
+    /// Stores messages in a folder over IMAP APPEND (creating the folder).
+    pub async fn append(&self, user: &TestUser, folder: &str, messages: &[Vec<u8>]) {
+        let mut s = self.session(user).await;
+        let _ = s.create(folder).await;
+        for m in messages {
+            s.append(folder, None, None, m)
+                .await
+                .unwrap_or_else(|e| panic!("APPEND to {folder}: {e}"));
+        }
+        let _ = s.logout().await;
+    }
+
+    /// How many messages a folder holds on the server.
+    pub async fn count(&self, user: &TestUser, folder: &str) -> u32 {
+        let mut s = self.session(user).await;
+        let mailbox = s
+            .examine(folder)
+            .await
+            .unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
+        let _ = s.logout().await;
+        mailbox.exists
+    }
+
+    /// Runs a UID STORE (e.g. "+FLAGS (\\Seen)") on a folder.
+    pub async fn uid_store(&self, user: &TestUser, folder: &str, uids: &str, change: &str) {
+        let mut s = self.session(user).await;
+        s.select(folder).await.unwrap_or_else(|e| panic!("SELECT: {e}"));
+        let responses: Vec<_> = s
+            .uid_store(uids, change)
+            .await
+            .unwrap_or_else(|e| panic!("UID STORE: {e}"))
+            .collect()
+            .await;
+        drop(responses);
+        let _ = s.logout().await;
+    }
+
+    /// Deletes messages by UID (flag \Deleted, then EXPUNGE).
+    pub async fn expunge(&self, user: &TestUser, folder: &str, uids: &str) {
+        self.uid_store(user, folder, uids, "+FLAGS.SILENT (\\Deleted)").await;
+        let mut s = self.session(user).await;
+        s.select(folder).await.unwrap_or_else(|e| panic!("SELECT: {e}"));
+        let gone: Vec<_> = s
+            .expunge()
+            .await
+            .unwrap_or_else(|e| panic!("EXPUNGE: {e}"))
+            .collect()
+            .await;
+        drop(gone);
+        let _ = s.logout().await;
+    }
+}
