@@ -1,1 +1,74 @@
+//! The Threadline desktop shell: a thin adapter between the web UI and the
+//! engine. It opens the engine, forwards engine events to the window, runs
+//! the background sync loop, and exposes commands (see `commands`).
 
+mod commands;
+mod sync_loop;
+
+use std::sync::Arc;
+
+use tauri::{Emitter, Manager};
+use threadline_engine::Engine;
+use threadline_engine::secrets::OsKeychain;
+
+/// Name of the event that carries [`threadline_engine::model::EngineEvent`]s.
+pub const ENGINE_EVENT: &str = "engine-event";
+
+/// Builds and runs the app until the last window closes.
+pub fn run() {
+    let data_dir = threadline_engine::default_data_dir();
+    let _log = threadline_engine::logging::init(&data_dir, cfg!(debug_assertions));
+    tracing::info!(data_dir = %data_dir.display(), "Threadline starting");
+
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .setup(move |app| {
+            let engine = tauri::async_runtime::block_on(Engine::open(
+                &data_dir,
+                Arc::new(OsKeychain::default()),
+            ))?;
+            let engine = Arc::new(engine);
+            forward_events(app.handle().clone(), &engine);
+            app.manage(sync_loop::SyncLoop::start(Arc::clone(&engine)));
+            app.manage(engine);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::accounts::list_accounts,
+            commands::accounts::add_account,
+            commands::accounts::sync_now,
+            commands::inbox::thread_page,
+            commands::inbox::thread_messages,
+            commands::inbox::message_view,
+            commands::inbox::search,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "Threadline could not start");
+        eprintln!("Threadline could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Pushes every engine event to the window; the UI refetches what it shows.
+fn forward_events(app: tauri::AppHandle, engine: &Engine) {
+    let mut events = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let _ = app.emit(ENGINE_EVENT, event);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::debug!(skipped = n, "UI event forwarder lagged");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}

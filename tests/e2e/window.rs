@@ -1,1 +1,264 @@
+//! End to end, as a person uses it: the real Threadline window under Xvfb,
+//! driven through tauri-driver and WebKitWebDriver. Adds an account in the
+//! form, waits for the synced inbox, opens messages, reads a body, and saves
+//! screenshots to tests/e2e/artifacts/ for a human to look at.
 
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use threadline_testkit::{corpus, repo_root, servers};
+
+const APP: &str = env!("CARGO_BIN_EXE_threadline");
+
+/// The app's data dir, so a failure can show the app's log.
+static DATA_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+fn app_log() -> String {
+    DATA_DIR
+        .get()
+        .and_then(|d| std::fs::read_to_string(d.join("threadline.log")).ok())
+        .unwrap_or_default()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A child process stopped with SIGTERM when dropped (tauri-driver must
+/// not be SIGKILLed, or WebKitWebDriver stays behind).
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_xvfb() -> (Process, String) {
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb (install xvfb)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (Process(child), display);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("Xvfb did not start on {display}");
+    }
+    panic!("no free X display");
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not listen on {port}");
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let cargo_bin = home.join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() { cargo_bin } else { PathBuf::from("tauri-driver") }
+}
+
+async fn css(client: &Client, selector: &str, timeout: Duration) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(timeout)
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector} did not appear: {e}"))
+}
+
+async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
+    let dir = repo_root().join("tests/e2e/artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    let path = dir.join(name);
+    let png = tokio::time::timeout(Duration::from_secs(20), client.screenshot())
+        .await
+        .unwrap_or_else(|_| panic!("the window did not answer a screenshot request ({name})"))
+        .expect("screenshot");
+    std::fs::write(&path, png).expect("write screenshot");
+    eprintln!("screenshot: {}", path.display());
+    path
+}
+
+/// The DOM text of an element. (WebDriver's visible-text rule skips spans
+/// with `overflow: hidden`, which the list uses for ellipsis.)
+async fn text_of(element: &fantoccini::elements::Element) -> String {
+    element.prop("textContent").await.ok().flatten().unwrap_or_default()
+}
+
+/// The first conversation row whose text contains `needle`.
+async fn row_containing(client: &Client, needle: &str) -> Option<fantoccini::elements::Element> {
+    let rows = client.find_all(Locator::Css(".thread-row[data-thread-id]")).await.ok()?;
+    for row in rows {
+        if text_of(&row).await.contains(needle) {
+            return Some(row);
+        }
+    }
+    None
+}
+
+/// Polls `probe` until it returns Some; on timeout saves a screenshot and
+/// the page's text, then panics with `what`.
+async fn eventually<T, F, Fut>(client: &Client, what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(v)) = tokio::time::timeout(Duration::from_secs(10), probe()).await {
+            return v;
+        }
+        if Instant::now() >= deadline {
+            eprintln!("app log:\n{}", app_log());
+            save_screenshot(client, "failure.png").await;
+            let page = match tokio::time::timeout(Duration::from_secs(10), client.find(Locator::Css("body"))).await {
+                Ok(Ok(body)) => body.text().await.unwrap_or_default(),
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "(the window does not answer)".to_owned(),
+            };
+            panic!("timed out waiting for {what}; the window shows:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_account_sync_and_read_mail_in_the_real_window() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = servers();
+    let user = s.new_user("window");
+    let mut mail: Vec<Vec<u8>> = corpus::generate(120, 9, &user.email).into_iter().map(|m| m.raw).collect();
+    mail.push(format!(
+        "From: Kaisa Tamm <kaisa@acme.example>\r\nTo: {}\r\nSubject: Remote pixels inside\r\nDate: Sun, 01 Nov 2026 09:00:00 +0000\r\nMessage-ID: <html-e2e@acme.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<h2>Hello from HTML</h2><img src=\"https://tracker.example/open.gif\">\r\n",
+        user.email
+    ).into_bytes());
+    mail.push(format!(
+        "From: Bob Stone <bob@acme.example>\r\nTo: {}\r\nSubject: Welcome to Threadline\r\nDate: Mon, 02 Nov 2026 09:00:00 +0000\r\nMessage-ID: <welcome-e2e@acme.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi there,\r\nthis plain-text body proves the reading pane works.\r\n",
+        user.email
+    ).into_bytes());
+    s.append(&user, "INBOX", &mail).await;
+
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let _ = DATA_DIR.set(data_dir.path().to_owned());
+    let (_xvfb, display) = start_xvfb();
+    let port = free_port();
+    let native_port = free_port();
+    let _driver = Process(
+        Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("THREADLINE_DATA_DIR", data_dir.path())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tauri-driver (cargo install tauri-driver --locked)"),
+    );
+    wait_for_port(port, "tauri-driver");
+
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": APP }));
+    let client = ClientBuilder::rustls()
+        .expect("rustls")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session with the app");
+
+    // First run: the "Add account" form.
+    let long = Duration::from_secs(60);
+    css(&client, "#email", long).await.send_keys(&user.email).await.expect("email");
+    css(&client, "#display-name", long).await.send_keys("Window Test").await.expect("name");
+    let fill = |sel: &'static str, value: String| {
+        let client = client.clone();
+        async move {
+            let el = css(&client, sel, Duration::from_secs(10)).await;
+            el.clear().await.expect("clear");
+            el.send_keys(&value).await.unwrap_or_else(|e| panic!("{sel}: {e}"));
+        }
+    };
+    fill("#imap-host", "127.0.0.1".into()).await;
+    fill("#imap-port", s.imaps_port.to_string()).await;
+    fill("#smtp-host", "127.0.0.1".into()).await;
+    fill("#smtp-port", s.smtp_port.to_string()).await;
+    fill("#username", user.email.clone()).await;
+    fill("#password", user.password.clone()).await;
+    css(&client, "details summary", long).await.click().await.expect("open certificate section");
+    fill("#cert-pem", s.ca_pem.clone()).await;
+    save_screenshot(&client, "01-add-account.png").await;
+    css(&client, "#add-account-submit", long).await.click().await.expect("submit");
+
+    // The inbox fills as the sync goes (newest first; the corpus's broken
+    // mail without a Date sorts by its arrival time, so it may come first).
+    let welcome = eventually(&client, "the synced inbox", Duration::from_secs(90), || {
+        let client = client.clone();
+        async move { row_containing(&client, "Welcome to Threadline").await }
+    })
+    .await;
+    eventually(&client, "sync to finish", Duration::from_secs(90), || {
+        let client = client.clone();
+        async move {
+            let status = client.find(Locator::Css("#sync-status")).await.ok()?.text().await.ok()?;
+            status.contains("Up to date").then_some(())
+        }
+    })
+    .await;
+    save_screenshot(&client, "02-inbox.png").await;
+
+    // Open the plain-text message and read its body.
+    welcome.click().await.expect("open conversation");
+    let body = css(&client, "#message-text", long).await;
+    let text = body.text().await.expect("body text");
+    assert!(text.contains("this plain-text body proves the reading pane works"), "{text}");
+    save_screenshot(&client, "03-reading-pane.png").await;
+
+    // The HTML message: sandboxed frame, remote images held back.
+    let html_row = row_containing(&client, "Remote pixels inside").await.expect("the HTML conversation is listed");
+    html_row.click().await.expect("open HTML conversation");
+    let frame = css(&client, "iframe.html-body", long).await;
+    assert_eq!(frame.attr("sandbox").await.expect("attr").as_deref(), Some(""));
+    css(&client, "#load-remote", long).await;
+    save_screenshot(&client, "04-html-blocked.png").await;
+
+    // Search finds a message by a word in its body.
+    let search = css(&client, "#search", long).await;
+    search.send_keys("proves\u{E007}").await.expect("search");
+    let hit = css(&client, ".search-results .thread-row", long).await;
+    assert!(text_of(&hit).await.contains("Welcome to Threadline"));
+
+    client.close().await.expect("close session");
+}

@@ -45,7 +45,7 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
     let trusted_certs = match input.trusted_certs {
         Some(pem) if !pem.trim().is_empty() => {
             tls::parse_trusted_certs(&pem)?;
-            Some(pem)
+            Some(tls::normalize_pem(&pem))
         }
         _ => None,
     };

@@ -87,6 +87,7 @@ impl Engine {
     /// keychain. Returns the new account's id.
     pub async fn add_account(&self, input: NewAccount, verify: bool) -> Result<i64> {
         let a = accounts::resolve(input)?;
+        tracing::info!(email = %a.email, host = %a.imap_host, "adding account");
         if verify {
             let settings = imap::ServerSettings {
                 host: a.imap_host.clone(),
@@ -96,6 +97,7 @@ impl Engine {
             };
             let mut session = imap::connect(&settings, &a.username, &a.password).await?;
             let _ = session.logout().await;
+            tracing::info!("login checked");
         }
         let id = self
             .store
@@ -113,6 +115,7 @@ impl Engine {
             })
             .await?;
         let key = store::accounts::secret_key(self.store.id(), id);
+        tracing::info!(account = id, "saving the password in the keychain");
         if let Err(e) = self.with_secrets(move |s| s.set(&key, &a.password)).await {
             self.store.delete_account(id).await?;
             return Err(e);

@@ -42,15 +42,48 @@ fn system_roots() -> &'static RootCertStore {
     })
 }
 
+const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+const PEM_END: &str = "-----END CERTIFICATE-----";
+
+/// Rewrites pasted certificates in canonical PEM form. Copy and paste often
+/// loses the line breaks or adds spaces; the base64 inside is what counts.
+pub fn normalize_pem(pem: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find(PEM_BEGIN) {
+        let after = rest.get(start + PEM_BEGIN.len()..).unwrap_or_default();
+        let Some(end) = after.find(PEM_END) else { break };
+        let body: Vec<char> = after
+            .get(..end)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        out.push_str(PEM_BEGIN);
+        out.push('\n');
+        for line in body.chunks(64) {
+            out.extend(line);
+            out.push('\n');
+        }
+        out.push_str(PEM_END);
+        out.push('\n');
+        rest = after.get(end + PEM_END.len()..).unwrap_or_default();
+    }
+    out
+}
+
 /// Parses the PEM certificates a user chose to trust.
 pub fn parse_trusted_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>> {
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(pem.as_bytes())
+    let invalid = || {
+        Error::Invalid(
+            "The trusted certificate is not a valid PEM certificate (it should start with -----BEGIN CERTIFICATE-----).".into(),
+        )
+    };
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(normalize_pem(pem).as_bytes())
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::Invalid(format!("The certificate file could not be read: {e}")))?;
+        .map_err(|_| invalid())?;
     if certs.is_empty() {
-        return Err(Error::Invalid(
-            "The certificate file holds no PEM certificate.".into(),
-        ));
+        return Err(invalid());
     }
     Ok(certs)
 }
@@ -141,5 +174,31 @@ impl ServerCertVerifier for TrustVerifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE_BODY: &str = "MIIBszCCAVmgAwIBAgIUQk0rZ2Jvb2sgZXhhbXBsZSBjZXJ0aWZpY2F0ZTAKBggqhkjOPQQDAjAPMQ0wCwYDVQQDDARUZXN0";
+
+    #[test]
+    fn pasted_pem_without_line_breaks_is_rewrapped() {
+        let flat = format!("  {PEM_BEGIN}{SAMPLE_BODY}{PEM_END} ");
+        let fixed = normalize_pem(&flat);
+        let lines: Vec<&str> = fixed.lines().collect();
+        assert_eq!(lines.first().copied(), Some(PEM_BEGIN));
+        assert_eq!(lines.last().copied(), Some(PEM_END));
+        assert!(lines.iter().all(|l| l.len() <= 64));
+        assert_eq!(lines[1..lines.len() - 1].concat(), SAMPLE_BODY);
+    }
+
+    #[test]
+    fn garbage_is_refused_in_plain_words() {
+        for input in ["not a pem", &format!("{PEM_BEGIN}@@@{PEM_END}")] {
+            let e = parse_trusted_certs(input).expect_err("invalid");
+            assert!(e.user_message().contains("not a valid PEM certificate"), "{e}");
+        }
     }
 }

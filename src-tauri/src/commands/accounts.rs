@@ -1,0 +1,35 @@
+//! Account commands: list, add (with a login check), sync now.
+
+use threadline_engine::model::{AccountSummary, NewAccount};
+
+use super::{CommandResult, EngineState};
+use crate::sync_loop::SyncLoop;
+
+/// Every account with its sync state.
+#[tauri::command]
+pub async fn list_accounts(engine: EngineState<'_>) -> CommandResult<Vec<AccountSummary>> {
+    Ok(engine.accounts().await?)
+}
+
+/// Checks the login, stores the account (password to the keychain) and
+/// starts syncing it.
+#[tauri::command]
+pub async fn add_account(
+    engine: EngineState<'_>,
+    sync: tauri::State<'_, SyncLoop>,
+    account: NewAccount,
+) -> CommandResult<AccountSummary> {
+    let id = engine.add_account(account, true).await?;
+    sync.wake();
+    let accounts = engine.accounts().await?;
+    Ok(accounts
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| threadline_engine::Error::NotFound(format!("Account {id}")))?)
+}
+
+/// Asks for a sync pass now.
+#[tauri::command]
+pub fn sync_now(sync: tauri::State<'_, SyncLoop>) {
+    sync.wake();
+}

@@ -1,0 +1,44 @@
+//! Inbox commands: conversations, their messages, one message, search.
+
+use threadline_engine::model::{MessageSummary, MessageView, ThreadPage};
+
+use super::{CommandResult, EngineState};
+
+/// A window of conversations, newest first (for the virtualized list).
+#[tauri::command]
+pub async fn thread_page(
+    engine: EngineState<'_>,
+    offset: u32,
+    limit: u32,
+) -> CommandResult<ThreadPage> {
+    Ok(engine.thread_page(offset, limit).await?)
+}
+
+/// The messages of one conversation, oldest first.
+#[tauri::command]
+pub async fn thread_messages(
+    engine: EngineState<'_>,
+    thread_id: i64,
+) -> CommandResult<Vec<MessageSummary>> {
+    Ok(engine.thread_messages(thread_id).await?)
+}
+
+/// One message for the reading pane; remote content only when allowed.
+#[tauri::command]
+pub async fn message_view(
+    engine: EngineState<'_>,
+    id: i64,
+    allow_remote: bool,
+) -> CommandResult<MessageView> {
+    Ok(engine.message_view(id, allow_remote).await?)
+}
+
+/// Full-text search, newest first.
+#[tauri::command]
+pub async fn search(
+    engine: EngineState<'_>,
+    query: String,
+    limit: u32,
+) -> CommandResult<Vec<MessageSummary>> {
+    Ok(engine.search(&query, limit).await?)
+}

@@ -1,0 +1,15 @@
+//! Commands the UI invokes: each a few lines that call the engine and turn
+//! its errors into [`UserError`]s (a kind plus a sentence in plain words).
+
+pub mod accounts;
+pub mod inbox;
+
+use std::sync::Arc;
+
+use threadline_engine::{Engine, UserError};
+
+/// The engine as commands receive it.
+pub type EngineState<'a> = tauri::State<'a, Arc<Engine>>;
+
+/// What every command returns.
+pub type CommandResult<T> = Result<T, UserError>;

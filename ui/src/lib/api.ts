@@ -1,0 +1,37 @@
+// The one place that knows the names of the engine's commands and events.
+// Their argument and result types are generated from Rust (bindings.gen.ts).
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AccountSummary,
+  EngineEvent,
+  MessageSummary,
+  MessageView,
+  NewAccount,
+  ThreadPage,
+  UserError,
+} from "./bindings.gen";
+
+export const api = {
+  listAccounts: () => invoke<AccountSummary[]>("list_accounts"),
+  addAccount: (account: NewAccount) => invoke<AccountSummary>("add_account", { account }),
+  syncNow: () => invoke<void>("sync_now"),
+  threadPage: (offset: number, limit: number) =>
+    invoke<ThreadPage>("thread_page", { offset, limit }),
+  threadMessages: (threadId: number) =>
+    invoke<MessageSummary[]>("thread_messages", { threadId }),
+  messageView: (id: number, allowRemote: boolean) =>
+    invoke<MessageView>("message_view", { id, allowRemote }),
+  search: (query: string, limit: number) => invoke<MessageSummary[]>("search", { query, limit }),
+};
+
+/** Calls `handler` for every event the engine sends after a committed change. */
+export function onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn> {
+  return listen<EngineEvent>("engine-event", (e) => handler(e.payload));
+}
+
+/** The plain-words message of a failed command. */
+export function errorText(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) return String((e as UserError).message);
+  return String(e);
+}

@@ -1,0 +1,74 @@
+// Generated from the Rust types in src-tauri/engine/src/model.rs and error.rs.
+// Do not edit: run `UPDATE_BINDINGS=1 cargo test -p threadline-engine --test bindings`.
+
+export type Security = "tls" | "starttls";
+
+export type NewAccount = { email: string, display_name: string, imap_host: string, imap_port: number, imap_security: Security, smtp_host: string, smtp_port: number, smtp_security: Security, 
+/**
+ * Login name; empty means "same as the email address".
+ */
+username: string, 
+/**
+ * Goes to the OS keychain, never to the database.
+ */
+password: string, 
+/**
+ * PEM certificate(s) to trust for this server, for self-hosted mail.
+ */
+trusted_certs: string | null, };
+
+export type SyncState = "new" | "syncing" | "ok" | "error" | "needs_reauth";
+
+export type AccountSummary = { id: number, email: string, display_name: string, sync_state: SyncState, last_error: string | null, last_sync_at: number | null, };
+
+export type AddressView = { name: string, address: string, };
+
+export type MessageSummary = { id: number, account: number, folder: string, uid: number, message_id: string | null, thread_id: number, 
+/**
+ * Unix seconds.
+ */
+date: number, from: Array<AddressView>, to: Array<AddressView>, cc: Array<AddressView>, subject: string, flags: Array<string>, snippet: string, has_attachments: boolean, };
+
+export type ThreadSummary = { id: number, account: number, subject: string, 
+/**
+ * Unix seconds of the newest message.
+ */
+last_date: number, message_count: number, unread_count: number, 
+/**
+ * Senders, oldest first, as display names.
+ */
+participants: string, snippet: string, has_attachments: boolean, };
+
+export type ThreadPage = { total: number, offset: number, threads: Array<ThreadSummary>, };
+
+export type AttachmentView = { filename: string, content_type: string, size: number, is_inline: boolean, };
+
+export type MessageView = { summary: MessageSummary, text: string, 
+/**
+ * Sanitized HTML; render only in a sandboxed frame.
+ */
+html: string | null, remote_content_blocked: boolean, attachments: Array<AttachmentView>, 
+/**
+ * Why the message could not be fully parsed, if it could not.
+ */
+problem: string | null, };
+
+export type SyncReport = { 
+/**
+ * Messages fetched into a folder for the first time.
+ */
+new: number, 
+/**
+ * Messages whose flags changed.
+ */
+changed: number, 
+/**
+ * Messages that left a folder on the server.
+ */
+vanished: number, folders: number, };
+
+export type EngineEvent = { "type": "sync_progress", account: number, folder: string, done: number, total: number, } | { "type": "messages_changed", account: number, } | { "type": "account_state", account: number, state: SyncState, message: string | null, };
+
+export type ErrorKind = "auth" | "offline" | "certificate" | "invalid" | "not_found" | "internal";
+
+export type UserError = { kind: ErrorKind, message: string, };
