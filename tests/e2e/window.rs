@@ -112,6 +112,19 @@ async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
     path
 }
 
+/// Starts the app through tauri-driver and returns the WebDriver session.
+async fn open_app(port: u16) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": APP }));
+    ClientBuilder::rustls()
+        .expect("rustls")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session with the app")
+}
+
 /// The DOM text of an element. (WebDriver's visible-text rule skips spans
 /// with `overflow: hidden`, which the list uses for ellipsis.)
 async fn text_of(element: &fantoccini::elements::Element) -> String {
@@ -189,15 +202,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     );
     wait_for_port(port, "tauri-driver");
 
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), "wry".into());
-    caps.insert("tauri:options".into(), serde_json::json!({ "application": APP }));
-    let client = ClientBuilder::rustls()
-        .expect("rustls")
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session with the app");
+    let client = open_app(port).await;
 
     // First run: the "Add account" form.
     let long = Duration::from_secs(60);
@@ -261,4 +266,26 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     assert!(text_of(&hit).await.contains("Welcome to Threadline"));
 
     client.close().await.expect("close session");
+
+    // Reopen: the inbox shows at once from the local store, then catches up
+    // with mail that arrived while the app was closed.
+    s.append(&user, "INBOX", &[format!(
+        "From: Carol Diaz <carol@acme.example>\r\nTo: {}\r\nSubject: Arrived while closed\r\nDate: Tue, 03 Nov 2026 09:00:00 +0000\r\nMessage-ID: <closed-e2e@acme.example>\r\n\r\nNew while you were away.\r\n",
+        user.email
+    ).into_bytes()]).await;
+    let client = open_app(port).await;
+    let reopened = Instant::now();
+    eventually(&client, "the stored inbox after reopening", Duration::from_secs(30), || {
+        let client = client.clone();
+        async move { row_containing(&client, "Welcome to Threadline").await }
+    })
+    .await;
+    eprintln!("inbox shown {:?} after reopening", reopened.elapsed());
+    eventually(&client, "mail that arrived while closed", Duration::from_secs(60), || {
+        let client = client.clone();
+        async move { row_containing(&client, "Arrived while closed").await }
+    })
+    .await;
+    save_screenshot(&client, "05-reopened.png").await;
+    client.close().await.expect("close second session");
 }

@@ -26,7 +26,9 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
     let email = input.email.trim().to_owned();
     let valid_email = email
         .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') || domain == "localhost");
+        .is_some_and(|(local, domain)| {
+            !local.is_empty() && (domain.contains('.') || domain == "localhost")
+        });
     if !valid_email {
         return Err(Error::Invalid(format!(
             "\"{email}\" is not an email address (expected name@example.com)."
@@ -111,8 +113,9 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let cases: [(fn(&mut NewAccount), &str); 5] = [
+        let cases: [(fn(&mut NewAccount), &str); 6] = [
             (|a| a.email = "alice".into(), "not an email address"),
+            (|a| a.email = "@localhost".into(), "not an email address"),
             (|a| a.imap_host = "imap example".into(), "IMAP server"),
             (|a| a.smtp_port = 0, "SMTP port"),
             (|a| a.password = String::new(), "password"),
