@@ -3,6 +3,8 @@
 //! form, waits for the synced inbox, opens messages, reads a body, and saves
 //! screenshots to tests/e2e/artifacts/ for a human to look at.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

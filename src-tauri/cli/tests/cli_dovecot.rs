@@ -1,6 +1,8 @@
 //! The CLI contract against the real Dovecot, with the real OS keychain
 //! (tests/run.sh provides a Secret Service on headless machines).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -113,7 +113,8 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let cases: [(fn(&mut NewAccount), &str); 6] = [
+        type Case = (fn(&mut NewAccount), &'static str);
+        let cases: [Case; 6] = [
             (|a| a.email = "alice".into(), "not an email address"),
             (|a| a.email = "@localhost".into(), "not an email address"),
             (|a| a.imap_host = "imap example".into(), "IMAP server"),

@@ -76,12 +76,9 @@ impl Error {
         match self {
             Error::AuthFailed(_) => ErrorKind::Auth,
             Error::Connect { .. } | Error::Timeout(_) | Error::Tls { .. } => ErrorKind::Offline,
-            Error::Imap(e) => match e {
-                async_imap::error::Error::Io(_) | async_imap::error::Error::ConnectionLost => {
-                    ErrorKind::Offline
-                }
-                _ => ErrorKind::Internal,
-            },
+            Error::Imap(
+                async_imap::error::Error::Io(_) | async_imap::error::Error::ConnectionLost,
+            ) => ErrorKind::Offline,
             Error::Certificate { .. } => ErrorKind::Certificate,
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::NotFound(_) => ErrorKind::NotFound,

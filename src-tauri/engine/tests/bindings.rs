@@ -2,6 +2,8 @@
 //! This test fails when `ui/src/lib/bindings.gen.ts` is stale; regenerate
 //! with `UPDATE_BINDINGS=1 cargo test -p threadline-engine --test bindings`.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use threadline_engine::error::{ErrorKind, UserError};
 use threadline_engine::model::*;
 use ts_rs::TS;

@@ -1,6 +1,8 @@
 //! Sync against the real Dovecot of tests/servers (TLS, CONDSTORE, QRESYNC,
 //! SPECIAL-USE). Each test works in its own mailbox and data dir.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::sync::Arc;
 
 use threadline_engine::model::{NewAccount, Security, SyncState};

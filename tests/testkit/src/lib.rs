@@ -5,6 +5,8 @@
 //! binaries share one instance). Each test makes its own user, so tests
 //! never see each other's mail.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test support: failing means panicking
+
 pub mod corpus;
 
 use std::collections::HashMap;

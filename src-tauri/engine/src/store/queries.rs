@@ -65,6 +65,19 @@ impl LocationRow {
     }
 }
 
+#[derive(FromRow)]
+struct ThreadRow {
+    id: i64,
+    account_id: i64,
+    subject: String,
+    last_date: i64,
+    message_count: i64,
+    unread_count: i64,
+    has_attachments: bool,
+    snippet: String,
+    participants: String,
+}
+
 const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
     m.thread_id, m.date, m.subject, mf.flags, m.snippet, m.has_attachments";
 
@@ -190,15 +203,17 @@ impl Store {
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE message_count > 0")
             .fetch_one(self.pool())
             .await?;
-        let rows: Vec<(i64, i64, String, i64, i64, i64, bool, String, String)> = sqlx::query_as(
+        let rows: Vec<ThreadRow> = sqlx::query_as(
             "SELECT t.id, t.account_id, t.subject, t.last_date, t.message_count,
                 (SELECT COUNT(*) FROM messages mm WHERE mm.thread_id = t.id AND EXISTS
-                    (SELECT 1 FROM message_folders x WHERE x.message_id = mm.id AND x.seen = 0)),
-                (SELECT COALESCE(MAX(has_attachments), 0) FROM messages mm WHERE mm.thread_id = t.id),
-                COALESCE(m.snippet, ''),
+                    (SELECT 1 FROM message_folders x WHERE x.message_id = mm.id AND x.seen = 0))
+                    AS unread_count,
+                (SELECT COALESCE(MAX(has_attachments), 0) FROM messages mm WHERE mm.thread_id = t.id)
+                    AS has_attachments,
+                COALESCE(m.snippet, '') AS snippet,
                 (SELECT COALESCE(group_concat(who, ', '), '') FROM (
                     SELECT DISTINCT CASE WHEN from_name != '' THEN from_name ELSE from_addr END AS who
-                    FROM messages WHERE thread_id = t.id ORDER BY date LIMIT 4))
+                    FROM messages WHERE thread_id = t.id ORDER BY date LIMIT 4)) AS participants
              FROM threads t LEFT JOIN messages m ON m.id = t.last_message
              WHERE t.message_count > 0
              ORDER BY t.last_date DESC, t.id DESC LIMIT ? OFFSET ?",
@@ -209,21 +224,17 @@ impl Store {
         .await?;
         let threads = rows
             .into_iter()
-            .map(
-                |(id, account, subject, last_date, count, unread, att, snippet, participants)| {
-                    ThreadSummary {
-                        id,
-                        account,
-                        subject,
-                        last_date,
-                        message_count: u32::try_from(count).unwrap_or(0),
-                        unread_count: u32::try_from(unread).unwrap_or(0),
-                        participants,
-                        snippet,
-                        has_attachments: att,
-                    }
-                },
-            )
+            .map(|r| ThreadSummary {
+                id: r.id,
+                account: r.account_id,
+                subject: r.subject,
+                last_date: r.last_date,
+                message_count: u32::try_from(r.message_count).unwrap_or(0),
+                unread_count: u32::try_from(r.unread_count).unwrap_or(0),
+                participants: r.participants,
+                snippet: r.snippet,
+                has_attachments: r.has_attachments,
+            })
             .collect();
         Ok(ThreadPage {
             total: u32::try_from(total).unwrap_or(u32::MAX),
