@@ -78,6 +78,13 @@ struct ThreadRow {
     participants: String,
 }
 
+/// Joins each message to one folder location (its first), so that a
+/// message held in several folders is listed once.
+const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
+    AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
+                        ORDER BY folder_id LIMIT 1)
+    JOIN folders f ON f.id = mf.folder_id";
+
 const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
     m.thread_id, m.date, m.subject, mf.flags, m.snippet, m.has_attachments";
 
@@ -111,11 +118,7 @@ impl Store {
             return Ok(Vec::new());
         };
         let sql = format!(
-            "SELECT {LOCATION_COLUMNS} FROM messages m
-             JOIN message_folders mf ON mf.message_id = m.id
-               AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
-                                   ORDER BY folder_id LIMIT 1)
-             JOIN folders f ON f.id = mf.folder_id
+            "SELECT {LOCATION_COLUMNS} FROM messages m {FIRST_LOCATION}
              WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
              ORDER BY m.date DESC, m.id DESC LIMIT ?"
         );
@@ -130,11 +133,7 @@ impl Store {
     /// The messages of one conversation, oldest first (one row per message).
     pub async fn thread_messages(&self, thread_id: i64) -> Result<Vec<MessageSummary>> {
         let sql = format!(
-            "SELECT {LOCATION_COLUMNS} FROM messages m
-             JOIN message_folders mf ON mf.message_id = m.id
-               AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
-                                   ORDER BY folder_id LIMIT 1)
-             JOIN folders f ON f.id = mf.folder_id
+            "SELECT {LOCATION_COLUMNS} FROM messages m {FIRST_LOCATION}
              WHERE m.thread_id = ? ORDER BY m.date, m.id"
         );
         let rows: Vec<LocationRow> = sqlx::query_as(&sql)
