@@ -112,6 +112,15 @@ impl Store {
         self.summaries(rows).await
     }
 
+    /// How many folder locations the store knows, over all accounts: a
+    /// cheap progress figure.
+    pub async fn location_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_folders")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Full-text search over subject, participants and body; newest first.
     pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
         let Some(fts) = fts_query(query) else {
