@@ -240,3 +240,32 @@ async fn html_is_sanitized_and_remote_images_wait_for_permission() {
     assert!(allowed.html.expect("html").contains("https://tracker.example/p.gif"));
     let _ = s;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_sent_over_smtp_to_a_sub_address_is_delivered_and_synced() {
+    let s = servers();
+    let f = fixture("smtp", &[]).await;
+    let (local, domain) = f.user.email.split_once('@').expect("address");
+    let tagged = format!("{local}+tl-k7f3q@{domain}");
+    let raw = format!(
+        "From: Bob Stone <bob@acme.example>\r\nTo: {tagged}\r\nSubject: Through Postfix\r\nMessage-ID: <smtp-1@acme.example>\r\n\r\n.leading dot survives\r\n"
+    );
+    s.send_smtp("bob@acme.example", &tagged, raw.as_bytes());
+
+    // Delivery is asynchronous (Postfix queue, then LMTP): wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while s.count(&f.user, "INBOX").await == 0 {
+        assert!(std::time::Instant::now() < deadline, "Postfix did not deliver");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let report = f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(report.new, 1);
+    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    assert_eq!(rows[0].subject, "Through Postfix");
+    assert_eq!(rows[0].to[0].address, tagged);
+    let view = f.engine.message_view(rows[0].id, false).await.expect("view");
+    assert!(view.text.contains(".leading dot survives"), "{}", view.text);
+    let raw = f.engine.store().message_source(rows[0].id).await.expect("source");
+    let headers = String::from_utf8_lossy(&raw);
+    assert!(headers.contains(&format!("Delivered-To: {tagged}")), "{headers}");
+}

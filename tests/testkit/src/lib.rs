@@ -172,6 +172,39 @@ impl MailServers {
         let _ = s.logout().await;
     }
 
+    /// Hands a message to the test Postfix over SMTP (which delivers it into
+    /// Dovecot over LMTP), the way mail from the outside world arrives.
+    pub fn send_smtp(&self, from: &str, to: &str, raw: &[u8]) {
+        use std::io::{BufRead, BufReader};
+        let stream = std::net::TcpStream::connect(("127.0.0.1", self.smtp_port))
+            .unwrap_or_else(|e| panic!("SMTP connect: {e}"));
+        let mut reader = BufReader::new(stream.try_clone().unwrap_or_else(|e| panic!("{e}")));
+        let mut writer = stream;
+        let mut expect = |code: &str| loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap_or_else(|e| panic!("SMTP read: {e}"));
+            assert!(line.starts_with(code), "SMTP: expected {code}, got {line:?}");
+            if line.as_bytes().get(3) != Some(&b'-') {
+                break;
+            }
+        };
+        expect("220");
+        for (command, code) in [
+            ("EHLO test.example".to_owned(), "250"),
+            (format!("MAIL FROM:<{from}>"), "250"),
+            (format!("RCPT TO:<{to}>"), "250"),
+            ("DATA".to_owned(), "354"),
+        ] {
+            write!(writer, "{command}\r\n").unwrap_or_else(|e| panic!("SMTP write: {e}"));
+            expect(code);
+        }
+        // Dot-stuffing (RFC 5321 4.5.2), then the end-of-data line.
+        let text = String::from_utf8_lossy(raw).replace("\r\n.", "\r\n..");
+        write!(writer, "{text}\r\n.\r\n").unwrap_or_else(|e| panic!("SMTP write: {e}"));
+        expect("250");
+        write!(writer, "QUIT\r\n").unwrap_or_else(|e| panic!("SMTP write: {e}"));
+    }
+
     /// How many messages a folder holds on the server.
     pub async fn count(&self, user: &TestUser, folder: &str) -> u32 {
         let mut s = self.session(user).await;
