@@ -46,8 +46,9 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
     }
     let trusted_certs = match input.trusted_certs {
         Some(pem) if !pem.trim().is_empty() => {
+            let pem = tls::normalize_pem(&pem);
             tls::parse_trusted_certs(&pem)?;
-            Some(tls::normalize_pem(&pem))
+            Some(pem)
         }
         _ => None,
     };

@@ -49,7 +49,6 @@ pub struct Engine {
     store: Store,
     secrets: Arc<dyn SecretStore>,
     events: broadcast::Sender<EngineEvent>,
-    data_dir: PathBuf,
     sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -62,14 +61,8 @@ impl Engine {
             store,
             secrets,
             events,
-            data_dir: data_dir.to_owned(),
             sync_locks: Mutex::new(HashMap::new()),
         })
-    }
-
-    /// The data dir this engine works on.
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
     }
 
     /// The store, for read-only views and tests.
@@ -129,6 +122,11 @@ impl Engine {
         let key = store::accounts::secret_key(self.store.id(), id);
         self.store.delete_account(id).await?;
         self.with_secrets(move |s| s.delete(&key)).await
+    }
+
+    /// One account.
+    pub async fn account(&self, id: i64) -> Result<AccountSummary> {
+        Ok(self.store.account(id).await?.summary())
     }
 
     /// All accounts.

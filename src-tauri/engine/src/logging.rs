@@ -5,6 +5,7 @@ use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -38,4 +39,3 @@ pub fn init(data_dir: &Path, to_stderr: bool) -> std::io::Result<WorkerGuard> {
     Ok(guard)
 }
 
-use tracing_subscriber::Layer as _;

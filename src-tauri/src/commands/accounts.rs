@@ -21,11 +21,7 @@ pub async fn add_account(
 ) -> CommandResult<AccountSummary> {
     let id = engine.add_account(account, true).await?;
     sync.wake();
-    let accounts = engine.accounts().await?;
-    Ok(accounts
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| threadline_engine::Error::NotFound(format!("Account {id}")))?)
+    Ok(engine.account(id).await?)
 }
 
 /// Asks for a sync pass now.
