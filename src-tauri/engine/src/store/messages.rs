@@ -6,11 +6,13 @@
 //! folder that holds it. Threads come only from Message-ID, References and
 //! In-Reply-To: equal subjects never merge two conversations.
 
+use std::collections::HashMap;
+
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::{Store, now};
 use crate::error::Result;
-use crate::mime::{AddressRole, ParsedMessage};
+use crate::mime::{AddressRole, AttachmentMeta, ParsedMessage};
 
 /// A message as the server handed it over.
 #[derive(Debug, Clone)]
@@ -52,48 +54,73 @@ impl FlagSet {
 
 impl Store {
     /// Stores a batch fetched from one folder in one transaction. Returns how
-    /// many locations (folder + UID) were new.
+    /// many locations (folder + UID) it wrote.
+    ///
+    /// The work is done per batch, not per message: a few multi-row
+    /// statements whatever the batch size, because each statement costs a
+    /// round trip to SQLite's worker thread and that, not SQLite, was the
+    /// limit. Ids are allocated here, under the store's write lock and an
+    /// immediate transaction, so no other writer can take them meanwhile.
     pub async fn store_batch(
         &self,
         account_id: i64,
         folder_id: i64,
         batch: &[(FetchedMessage, ParsedMessage)],
     ) -> Result<u32> {
-        let mut tx = self.pool().begin().await?;
-        let mut new_locations = 0;
-        for (fetched, parsed) in batch {
-            let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM messages WHERE account_id = ? AND content_hash = ?",
-            )
-            .bind(account_id)
-            .bind(&parsed.content_hash[..])
-            .fetch_optional(&mut *tx)
-            .await?;
-            let message_id = match existing {
-                Some(id) => id,
-                None => insert_message(&mut tx, account_id, fetched, parsed).await?,
-            };
-            let flags = FlagSet::new(&fetched.flags);
-            let result = sqlx::query(
-                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (folder_id, uid) DO UPDATE SET
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+
+        let mut ids = known_messages(&mut tx, account_id, batch).await?;
+        let next_message: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages")
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut fresh: Vec<(i64, usize)> = Vec::new();
+        for (index, (_, parsed)) in batch.iter().enumerate() {
+            if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(parsed.content_hash) {
+                let id = next_message + i64::try_from(fresh.len()).unwrap_or(i64::MAX);
+                slot.insert(id);
+                fresh.push((id, index));
+            }
+        }
+
+        if !fresh.is_empty() {
+            let threads = assign_threads(&mut tx, account_id, batch, &fresh).await?;
+            insert_messages(&mut tx, account_id, batch, &fresh, &threads).await?;
+            let mut touched: Vec<i64> = threads.values().copied().collect();
+            touched.sort_unstable();
+            touched.dedup();
+            refresh_threads(&mut tx, &touched).await?;
+        }
+
+        let mut written = 0;
+        for chunk in batch.chunks(rows_per_statement(7)) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq) ",
+            );
+            q.push_values(chunk, |mut row, (fetched, parsed)| {
+                let flags = FlagSet::new(&fetched.flags);
+                row.push_bind(folder_id)
+                    .push_bind(i64::from(fetched.uid))
+                    .push_bind(ids.get(&parsed.content_hash).copied().unwrap_or_default())
+                    .push_bind(flags.text)
+                    .push_bind(flags.seen)
+                    .push_bind(flags.flagged)
+                    .push_bind(i64::try_from(fetched.modseq).unwrap_or(i64::MAX));
+            });
+            q.push(
+                " ON CONFLICT (folder_id, uid) DO UPDATE SET
                      message_id = excluded.message_id, flags = excluded.flags,
                      seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq",
-            )
-            .bind(folder_id)
-            .bind(i64::from(fetched.uid))
-            .bind(message_id)
-            .bind(&flags.text)
-            .bind(flags.seen)
-            .bind(flags.flagged)
-            .bind(i64::try_from(fetched.modseq).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
-            new_locations += u32::try_from(result.rows_affected()).unwrap_or(0);
+            );
+            let result = q.build().execute(&mut *tx).await?;
+            written += u32::try_from(result.rows_affected()).unwrap_or(0);
         }
         tx.commit().await?;
-        Ok(new_locations)
+        Ok(written)
     }
 
     /// Applies flag changes the server reported. Returns how many changed.
@@ -149,7 +176,8 @@ impl Store {
     /// only after a complete pass over all folders, so that a message moved
     /// between folders is found in its new folder first and keeps its id.
     pub async fn delete_orphans(&self, account_id: i64) -> Result<u32> {
-        let mut tx = self.pool().begin().await?;
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let orphans: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT id, thread_id FROM messages WHERE account_id = ?
                AND NOT EXISTS (SELECT 1 FROM message_folders mf WHERE mf.message_id = messages.id)",
@@ -166,100 +194,168 @@ impl Store {
         let mut threads: Vec<i64> = orphans.iter().map(|(_, t)| *t).collect();
         threads.sort_unstable();
         threads.dedup();
-        for thread in threads {
-            refresh_thread(&mut tx, thread).await?;
-        }
+        refresh_threads(&mut tx, &threads).await?;
         tx.commit().await?;
         Ok(u32::try_from(orphans.len()).unwrap_or(u32::MAX))
     }
 }
 
-/// Inserts a new message with its source, addresses, attachments, search
-/// entry and thread. Returns the new id.
-async fn insert_message(
+/// Most rows one statement may carry with `columns` bound values each,
+/// kept under SQLite's limit of 32,766 variables per statement.
+fn rows_per_statement(columns: usize) -> usize {
+    (30_000 / columns.max(1)).max(1)
+}
+
+/// The ids of the batch's messages this account already has.
+async fn known_messages(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: i64,
-    fetched: &FetchedMessage,
-    parsed: &ParsedMessage,
-) -> Result<i64> {
-    let thread_id = assign_thread(tx, account_id, &parsed.thread_keys()).await?;
-    let date = usable_date(parsed.date, fetched.internal_date);
-    let from = parsed.addresses_of(AddressRole::From).next();
-    let message_id: i64 = sqlx::query_scalar(
-        "INSERT INTO messages (account_id, thread_id, content_hash, message_id, in_reply_to, refs,
-             date, subject, from_name, from_addr, snippet, has_attachments, size, parse_problem,
-             stored_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(account_id)
-    .bind(thread_id)
-    .bind(&parsed.content_hash[..])
-    .bind(&parsed.message_id)
-    .bind(&parsed.in_reply_to)
-    .bind(parsed.references.join(" "))
-    .bind(date)
-    .bind(&parsed.subject)
-    .bind(from.map(|a| a.name.as_str()).unwrap_or_default())
-    .bind(from.map(|a| a.address.as_str()).unwrap_or_default())
-    .bind(&parsed.snippet)
-    .bind(parsed.attachments.iter().any(|a| !a.is_inline))
-    .bind(i64::try_from(parsed.size).unwrap_or(i64::MAX))
-    .bind(&parsed.problem)
-    .bind(now())
-    .fetch_one(&mut **tx)
-    .await?;
+    batch: &[(FetchedMessage, ParsedMessage)],
+) -> Result<HashMap<[u8; 32], i64>> {
+    let mut known = HashMap::new();
+    for chunk in batch.chunks(rows_per_statement(1)) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT content_hash, id FROM messages WHERE account_id = ");
+        q.push_bind(account_id).push(" AND content_hash IN (");
+        let mut list = q.separated(", ");
+        for (_, parsed) in chunk {
+            list.push_bind(&parsed.content_hash[..]);
+        }
+        q.push(")");
+        let rows: Vec<(Vec<u8>, i64)> = q.build_query_as().fetch_all(&mut **tx).await?;
+        for (hash, id) in rows {
+            if let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice()) {
+                known.insert(hash, id);
+            }
+        }
+    }
+    Ok(known)
+}
 
-    sqlx::query("INSERT INTO message_sources (message_id, raw) VALUES (?, ?)")
-        .bind(message_id)
-        .bind(&fetched.raw)
-        .execute(&mut **tx)
-        .await?;
+/// Inserts the new messages (`fresh`: id and index into `batch`) with their
+/// sources, addresses, attachments and search entries.
+async fn insert_messages(
+    tx: &mut Transaction<'_, Sqlite>,
+    account_id: i64,
+    batch: &[(FetchedMessage, ParsedMessage)],
+    fresh: &[(i64, usize)],
+    threads: &HashMap<i64, i64>,
+) -> Result<()> {
+    let stored_at = now();
+    let rows: Vec<(i64, &FetchedMessage, &ParsedMessage)> = fresh
+        .iter()
+        .filter_map(|(id, index)| batch.get(*index).map(|(f, p)| (*id, f, p)))
+        .collect();
 
-    let mut participants = String::new();
-    for (position, (role, addr)) in parsed.addresses.iter().enumerate() {
-        sqlx::query(
-            "INSERT OR IGNORE INTO message_addresses (message_id, role, position, name, address)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(message_id)
-        .bind(role.as_str())
-        .bind(i64::try_from(position).unwrap_or(0))
-        .bind(&addr.name)
-        .bind(&addr.address)
-        .execute(&mut **tx)
-        .await?;
-        participants.push_str(&addr.name);
-        participants.push(' ');
-        participants.push_str(&addr.address);
-        participants.push(' ');
+    for chunk in rows.chunks(rows_per_statement(16)) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO messages (id, account_id, thread_id, content_hash, message_id,
+                 in_reply_to, refs, date, subject, from_name, from_addr, snippet,
+                 has_attachments, size, parse_problem, stored_at) ",
+        );
+        q.push_values(chunk, |mut row, (id, fetched, parsed)| {
+            let from = parsed.addresses_of(AddressRole::From).next();
+            row.push_bind(*id)
+                .push_bind(account_id)
+                .push_bind(threads.get(id).copied().unwrap_or_default())
+                .push_bind(&parsed.content_hash[..])
+                .push_bind(&parsed.message_id)
+                .push_bind(&parsed.in_reply_to)
+                .push_bind(parsed.references.join(" "))
+                .push_bind(usable_date(parsed.date, fetched.internal_date))
+                .push_bind(&parsed.subject)
+                .push_bind(from.map(|a| a.name.as_str()).unwrap_or_default())
+                .push_bind(from.map(|a| a.address.as_str()).unwrap_or_default())
+                .push_bind(&parsed.snippet)
+                .push_bind(parsed.attachments.iter().any(|a| !a.is_inline))
+                .push_bind(i64::try_from(parsed.size).unwrap_or(i64::MAX))
+                .push_bind(&parsed.problem)
+                .push_bind(stored_at);
+        });
+        q.build().execute(&mut **tx).await?;
     }
 
-    for (position, a) in parsed.attachments.iter().enumerate() {
-        sqlx::query(
+    for chunk in rows.chunks(rows_per_statement(2)) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO message_sources (message_id, raw) ");
+        q.push_values(chunk, |mut row, (id, fetched, _)| {
+            row.push_bind(*id).push_bind(&fetched.raw[..]);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+
+    let addresses: Vec<(i64, i64, &str, &str, &str)> = rows
+        .iter()
+        .flat_map(|(id, _, parsed)| {
+            parsed.addresses.iter().enumerate().map(move |(position, (role, addr))| {
+                let position = i64::try_from(position).unwrap_or(0);
+                (*id, position, role.as_str(), addr.name.as_str(), addr.address.as_str())
+            })
+        })
+        .collect();
+    for chunk in addresses.chunks(rows_per_statement(5)) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT OR IGNORE INTO message_addresses (message_id, position, role, name, address) ",
+        );
+        q.push_values(chunk, |mut row, (id, position, role, name, address)| {
+            row.push_bind(*id)
+                .push_bind(*position)
+                .push_bind(*role)
+                .push_bind(*name)
+                .push_bind(*address);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+
+    let attachments: Vec<(i64, i64, &AttachmentMeta)> = rows
+        .iter()
+        .flat_map(|(id, _, parsed)| {
+            parsed.attachments.iter().enumerate().map(move |(position, a)| {
+                (*id, i64::try_from(position).unwrap_or(0), a)
+            })
+        })
+        .collect();
+    for chunk in attachments.chunks(rows_per_statement(7)) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO attachments (message_id, position, filename, content_type, size,
-                 content_id, is_inline) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(message_id)
-        .bind(i64::try_from(position).unwrap_or(0))
-        .bind(&a.filename)
-        .bind(&a.content_type)
-        .bind(i64::try_from(a.size).unwrap_or(i64::MAX))
-        .bind(&a.content_id)
-        .bind(a.is_inline)
-        .execute(&mut **tx)
-        .await?;
+                 content_id, is_inline) ",
+        );
+        q.push_values(chunk, |mut row, (id, position, a)| {
+            row.push_bind(*id)
+                .push_bind(*position)
+                .push_bind(&a.filename)
+                .push_bind(&a.content_type)
+                .push_bind(i64::try_from(a.size).unwrap_or(i64::MAX))
+                .push_bind(&a.content_id)
+                .push_bind(a.is_inline);
+        });
+        q.build().execute(&mut **tx).await?;
     }
 
-    sqlx::query("INSERT INTO messages_fts (rowid, subject, participants, body) VALUES (?, ?, ?, ?)")
-        .bind(message_id)
-        .bind(&parsed.subject)
-        .bind(&participants)
-        .bind(&parsed.text)
-        .execute(&mut **tx)
-        .await?;
+    for chunk in rows.chunks(rows_per_statement(4)) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO messages_fts (rowid, subject, participants, body) ");
+        q.push_values(chunk, |mut row, (id, _, parsed)| {
+            row.push_bind(*id)
+                .push_bind(&parsed.subject)
+                .push_bind(participants(parsed))
+                .push_bind(&parsed.text);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
 
-    refresh_thread(tx, thread_id).await?;
-    Ok(message_id)
+/// Names and addresses of everyone on a message, for full-text search.
+fn participants(parsed: &ParsedMessage) -> String {
+    let mut text = String::new();
+    for (_, addr) in &parsed.addresses {
+        text.push_str(&addr.name);
+        text.push(' ');
+        text.push_str(&addr.address);
+        text.push(' ');
+    }
+    text
 }
 
 /// The Date header when it is plausible, else the server's arrival time.
@@ -273,43 +369,100 @@ fn usable_date(header: Option<i64>, internal: Option<i64>) -> i64 {
     }
 }
 
-/// Finds (or creates) the conversation for a message with these Message-IDs,
-/// merging conversations that this message proves to be one.
-async fn assign_thread(
+/// Places each new message (`fresh`: id and index into `batch`) in a
+/// conversation, creating conversations and merging those a message proves
+/// to be one. Returns the thread of each new message.
+///
+/// Works in memory over the batch, with one lookup of the known Message-IDs
+/// before and a few writes after. A message joins the oldest conversation
+/// any of its Message-IDs names; the others are merged into that one.
+async fn assign_threads(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: i64,
-    keys: &[&str],
-) -> Result<i64> {
-    let mut found: Vec<i64> = Vec::new();
-    if !keys.is_empty() {
+    batch: &[(FetchedMessage, ParsedMessage)],
+    fresh: &[(i64, usize)],
+) -> Result<HashMap<i64, i64>> {
+    let keys_of = |index: usize| batch.get(index).map(|(_, p)| p.thread_keys()).unwrap_or_default();
+    let mut keys: Vec<&str> = fresh.iter().flat_map(|(_, index)| keys_of(*index)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+
+    let mut key_thread: HashMap<String, i64> = HashMap::new();
+    for chunk in keys.chunks(rows_per_statement(1)) {
         let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT DISTINCT thread_id FROM thread_refs WHERE account_id = ");
+            QueryBuilder::new("SELECT msgid, thread_id FROM thread_refs WHERE account_id = ");
         q.push_bind(account_id).push(" AND msgid IN (");
         let mut list = q.separated(", ");
-        for k in keys {
+        for k in chunk {
             list.push_bind(*k);
         }
-        q.push(") ORDER BY thread_id");
-        found = q.build_query_scalar().fetch_all(&mut **tx).await?;
+        q.push(")");
+        let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut **tx).await?;
+        key_thread.extend(rows);
     }
 
-    let thread_id = match found.first() {
-        Some(first) => *first,
-        None => {
-            sqlx::query_scalar("INSERT INTO threads (account_id) VALUES (?) RETURNING id")
-                .bind(account_id)
-                .fetch_one(&mut **tx)
-                .await?
+    let first_new: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM threads")
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut next_thread = first_new;
+    // Union-find parent links: a merged conversation points at the one it
+    // joined. Always from a newer (larger) id to an older one, so no cycles.
+    let mut merged_into: HashMap<i64, i64> = HashMap::new();
+    let root = |merged: &HashMap<i64, i64>, mut t: i64| {
+        while let Some(parent) = merged.get(&t) {
+            t = *parent;
         }
+        t
     };
-    for other in found.iter().skip(1) {
+    let mut assigned: Vec<(i64, i64)> = Vec::with_capacity(fresh.len());
+    for (message, index) in fresh {
+        let message_keys = keys_of(*index);
+        let mut found: Vec<i64> = message_keys
+            .iter()
+            .filter_map(|k| key_thread.get(*k))
+            .map(|t| root(&merged_into, *t))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        let thread = match found.first() {
+            Some(oldest) => *oldest,
+            None => {
+                next_thread += 1;
+                next_thread - 1
+            }
+        };
+        for other in found.iter().skip(1) {
+            merged_into.insert(*other, thread);
+        }
+        for k in message_keys {
+            key_thread.insert(k.to_owned(), thread);
+        }
+        assigned.push((*message, thread));
+    }
+
+    let created: Vec<i64> = (first_new..next_thread)
+        .filter(|t| !merged_into.contains_key(t))
+        .collect();
+    for chunk in created.chunks(rows_per_statement(2)) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO threads (id, account_id) ");
+        q.push_values(chunk, |mut row, id| {
+            row.push_bind(*id).push_bind(account_id);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+
+    let mut merged_existing: Vec<i64> =
+        merged_into.keys().copied().filter(|t| *t < first_new).collect();
+    merged_existing.sort_unstable();
+    for other in merged_existing {
+        let target = root(&merged_into, other);
         sqlx::query("UPDATE messages SET thread_id = ? WHERE thread_id = ?")
-            .bind(thread_id)
+            .bind(target)
             .bind(other)
             .execute(&mut **tx)
             .await?;
         sqlx::query("UPDATE thread_refs SET thread_id = ? WHERE thread_id = ?")
-            .bind(thread_id)
+            .bind(target)
             .bind(other)
             .execute(&mut **tx)
             .await?;
@@ -318,46 +471,57 @@ async fn assign_thread(
             .execute(&mut **tx)
             .await?;
     }
-    for k in keys {
-        sqlx::query(
-            "INSERT INTO thread_refs (account_id, msgid, thread_id) VALUES (?, ?, ?)
-             ON CONFLICT (account_id, msgid) DO UPDATE SET thread_id = excluded.thread_id",
-        )
-        .bind(account_id)
-        .bind(*k)
-        .bind(thread_id)
-        .execute(&mut **tx)
-        .await?;
+
+    let refs: Vec<(&str, i64)> = keys
+        .iter()
+        .filter_map(|k| key_thread.get(*k).map(|t| (*k, root(&merged_into, *t))))
+        .collect();
+    for chunk in refs.chunks(rows_per_statement(3)) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO thread_refs (account_id, msgid, thread_id) ");
+        q.push_values(chunk, |mut row, (key, thread)| {
+            row.push_bind(account_id).push_bind(*key).push_bind(*thread);
+        });
+        q.push(" ON CONFLICT (account_id, msgid) DO UPDATE SET thread_id = excluded.thread_id");
+        q.build().execute(&mut **tx).await?;
     }
-    Ok(thread_id)
+
+    Ok(assigned
+        .into_iter()
+        .map(|(message, thread)| (message, root(&merged_into, thread)))
+        .collect())
 }
 
-/// Recomputes a thread's summary columns, or deletes it when empty.
-async fn refresh_thread(tx: &mut Transaction<'_, Sqlite>, thread_id: i64) -> Result<()> {
-    let (count, first, last): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(date), MAX(date) FROM messages WHERE thread_id = ?",
-    )
-    .bind(thread_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    if count == 0 {
-        sqlx::query("DELETE FROM threads WHERE id = ?")
-            .bind(thread_id)
-            .execute(&mut **tx)
-            .await?;
-        return Ok(());
+/// Recomputes the summary columns of these threads and deletes those left
+/// without messages.
+async fn refresh_threads(tx: &mut Transaction<'_, Sqlite>, threads: &[i64]) -> Result<()> {
+    for chunk in threads.chunks(rows_per_statement(1)) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "UPDATE threads SET
+                 message_count = (SELECT COUNT(*) FROM messages WHERE thread_id = threads.id),
+                 first_date = COALESCE((SELECT MIN(date) FROM messages WHERE thread_id = threads.id), 0),
+                 last_date = COALESCE((SELECT MAX(date) FROM messages WHERE thread_id = threads.id), 0),
+                 last_message = (SELECT id FROM messages WHERE thread_id = threads.id
+                                 ORDER BY date DESC, id DESC LIMIT 1),
+                 subject = COALESCE((SELECT subject FROM messages WHERE thread_id = threads.id
+                                     ORDER BY date, id LIMIT 1), '')
+             WHERE id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut **tx).await?;
+
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM threads WHERE message_count = 0 AND id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut **tx).await?;
     }
-    sqlx::query(
-        "UPDATE threads SET message_count = ?1, first_date = ?2, last_date = ?3,
-             last_message = (SELECT id FROM messages WHERE thread_id = ?4 ORDER BY date DESC, id DESC LIMIT 1),
-             subject = (SELECT subject FROM messages WHERE thread_id = ?4 ORDER BY date, id LIMIT 1)
-         WHERE id = ?4",
-    )
-    .bind(count)
-    .bind(first.unwrap_or(0))
-    .bind(last.unwrap_or(0))
-    .bind(thread_id)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod queries;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -29,6 +30,9 @@ pub const DB_FILE: &str = "threadline.sqlite3";
 pub struct Store {
     pool: SqlitePool,
     id: String,
+    /// Held by writers that read before they write (id allocation): one at a
+    /// time in this process; `BEGIN IMMEDIATE` covers other processes.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -48,12 +52,17 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let id = store_id(&pool).await?;
-        Ok(Store { pool, id })
+        Ok(Store { pool, id, writer: Arc::default() })
     }
 
     /// The random id of this store, used to scope keychain entries.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Waits for this process's other read-then-write transactions to end.
+    pub(crate) async fn write_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writer.lock().await
     }
 
     /// The pool, for the engine's own modules.

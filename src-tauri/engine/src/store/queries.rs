@@ -207,8 +207,12 @@ impl Store {
     }
 
     /// A window of conversations, newest first.
+    ///
+    /// The window is found on the `(last_date, id)` index alone, so skipping
+    /// to the far end of 100,000 conversations reads index entries, not
+    /// rows; only the returned threads are then looked up.
     pub async fn thread_page(&self, offset: u32, limit: u32) -> Result<ThreadPage> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE message_count > 0")
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads")
             .fetch_one(self.pool())
             .await?;
         let rows: Vec<ThreadRow> = sqlx::query_as(
@@ -222,9 +226,11 @@ impl Store {
                 (SELECT COALESCE(group_concat(who, ', '), '') FROM (
                     SELECT DISTINCT CASE WHEN from_name != '' THEN from_name ELSE from_addr END AS who
                     FROM messages WHERE thread_id = t.id ORDER BY date LIMIT 4)) AS participants
-             FROM threads t LEFT JOIN messages m ON m.id = t.last_message
-             WHERE t.message_count > 0
-             ORDER BY t.last_date DESC, t.id DESC LIMIT ? OFFSET ?",
+             FROM (SELECT id FROM threads INDEXED BY threads_by_last_date
+                   ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?) w
+             JOIN threads t ON t.id = w.id
+             LEFT JOIN messages m ON m.id = t.last_message
+             ORDER BY t.last_date DESC, t.id DESC",
         )
         .bind(i64::from(limit))
         .bind(i64::from(offset))

@@ -136,6 +136,43 @@ async fn a_message_referencing_two_threads_merges_them() {
 }
 
 #[tokio::test]
+async fn merges_inside_one_batch_and_across_batches_agree() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    // An old conversation already stored, then one batch that starts two
+    // new ones and a message tying all three together, plus a late reply.
+    ok(store.store_batch(account, inbox, &[message(1, "Message-ID: <o@x>\r\nSubject: O", "o")])).await;
+    let batch = [
+        message(2, "Message-ID: <a@x>\r\nSubject: A", "a"),
+        message(3, "Message-ID: <b@x>\r\nSubject: B", "b"),
+        message(4, "Message-ID: <c@x>\r\nReferences: <b@x> <a@x>\r\nSubject: C", "c"),
+        message(5, "Message-ID: <d@x>\r\nReferences: <c@x> <o@x>\r\nSubject: D", "d"),
+    ];
+    ok(store.store_batch(account, inbox, &batch)).await;
+    let page = ok(store.thread_page(0, 10)).await;
+    assert_eq!(page.total, 1, "all five are one conversation");
+    assert_eq!(page.threads[0].message_count, 5);
+    assert_eq!(page.threads[0].subject, "O", "named by its oldest message");
+
+    // A reply to a merged-away Message-ID still finds the survivor.
+    ok(store.store_batch(account, inbox, &[message(6, "Message-ID: <e@x>\r\nIn-Reply-To: <a@x>\r\nSubject: E", "e")])).await;
+    let page = ok(store.thread_page(0, 10)).await;
+    assert_eq!((page.total, page.threads[0].message_count), (1, 6));
+}
+
+#[tokio::test]
+async fn the_same_source_twice_in_one_batch_is_one_message_in_two_places() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    let first = message(1, "Message-ID: <s@x>\r\nSubject: same", "same");
+    let mut second = first.clone();
+    second.0.uid = 2;
+    assert_eq!(ok(store.store_batch(account, inbox, &[first, second])).await, 2);
+    let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].id, rows[1].id);
+    assert_eq!(ok(store.thread_page(0, 10)).await.threads[0].message_count, 1);
+}
+
+#[tokio::test]
 async fn vanished_messages_are_collected_only_when_no_folder_holds_them() {
     let (_d, store, account, inbox, archive) = store_with_folders().await;
     let m = message(5, "Message-ID: <m@x>\r\nSubject: moved", "x");
