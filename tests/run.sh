@@ -36,8 +36,13 @@ bash tests/servers/start.sh "$THREADLINE_TEST_RUN" >/dev/null
 echo "== UI type check"
 (cd ui && npx --no-install svelte-check --tsconfig ./tsconfig.json --output machine | tail -n 1)
 
+echo "== lint: clippy on every crate, warnings are errors"
+cargo clippy --locked --workspace --all-targets --features custom-protocol -- -D warnings
+
 echo "== engine, CLI and test kit (no GUI libraries needed)"
 cargo test --locked -p threadline-engine -p threadline-cli -p threadline-testkit
 
 echo "== the real app window (Xvfb + tauri-driver + WebKitWebDriver)"
-cargo test --locked -p threadline --features custom-protocol --test e2e_window
+# One window at a time: the app is single-instance, so a second one started
+# beside the first would hand over to it and exit.
+cargo test --locked -p threadline --features custom-protocol --test e2e_window -- --test-threads=1 --nocapture

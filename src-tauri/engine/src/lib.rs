@@ -43,6 +43,9 @@ pub fn default_data_dir() -> PathBuf {
         .join(APP_ID)
 }
 
+/// How long a keychain call may take before sync gives up on it.
+const KEYCHAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The engine: one per data dir; cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Engine {
@@ -249,8 +252,12 @@ impl Engine {
         F: FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
     {
         let secrets = Arc::clone(&self.secrets);
-        tokio::task::spawn_blocking(move || f(secrets.as_ref()))
-            .await
-            .map_err(|e| Error::Secret(format!("keychain task failed: {e}")))?
+        let task = tokio::task::spawn_blocking(move || f(secrets.as_ref()));
+        // A keychain that never answers (a locked collection waiting for a
+        // prompt nobody sees) must not stall sync forever.
+        match tokio::time::timeout(KEYCHAIN_TIMEOUT, task).await {
+            Ok(joined) => joined.map_err(|e| Error::Secret(format!("keychain task failed: {e}")))?,
+            Err(_) => Err(Error::Secret("the keychain did not answer".into())),
+        }
     }
 }

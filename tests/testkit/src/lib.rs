@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: failing means panicking
 
 pub mod corpus;
+pub mod seed;
 
 use std::collections::HashMap;
 use std::io::Write;

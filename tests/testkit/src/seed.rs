@@ -1,0 +1,155 @@
+//! A large local store without a server: for the window test and benchmarks
+//! that need 100,000 conversations on screen, where syncing them first
+//! would only measure the sync again.
+//!
+//! The messages go through the engine's own parser and `store_batch`, so the
+//! store looks exactly as a sync would leave it. The account points at a
+//! closed loopback port: the app shows it as unreachable and never touches
+//! the seeded mail.
+
+use std::path::Path;
+
+use threadline_engine::Store;
+use threadline_engine::mime;
+use threadline_engine::model::Security;
+use threadline_engine::store::accounts::AccountInsert;
+use threadline_engine::store::{FetchedMessage, RemoteFolder};
+
+/// What a seeded store holds, for checking what the window shows.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub messages: u32,
+    pub conversations: u32,
+    /// Subject of the newest conversation (first row).
+    pub newest_subject: String,
+    /// Subject of the oldest conversation (last row).
+    pub oldest_subject: String,
+}
+
+/// Every `REPLY_EVERY`th message answers the one before it.
+const REPLY_EVERY: u32 = 10;
+
+/// Subject of seeded conversation number `n` (1 is the oldest).
+fn subject(n: u32) -> String {
+    format!("Seeded conversation {n:06}")
+}
+
+fn raw_message(n: u32) -> Vec<u8> {
+    // One minute apart, ending in late 2026.
+    let date = 1_790_000_000 - i64::from(200_000 - n) * 60;
+    let date = chrono_like_rfc2822(date);
+    let thread = if n.is_multiple_of(REPLY_EVERY) { n - 1 } else { n };
+    let reply = if thread != n {
+        format!("In-Reply-To: <seed{thread}@seed.example>\r\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "From: Person {p} <person{p}@customer{c}.example>\r\nTo: seller@seed.example\r\n\
+         Subject: {s}\r\nDate: {date}\r\nMessage-ID: <seed{n}@seed.example>\r\n{reply}\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hello, this is message {n} about offer {o} for customer {c}.\r\nBest regards\r\n",
+        p = n % 997,
+        c = n % 211,
+        o = n % 53,
+        s = subject(thread),
+    )
+    .into_bytes()
+}
+
+/// Formats seconds since the epoch as an RFC 2822 date (UTC), without a
+/// date library: days-from-civil in reverse.
+fn chrono_like_rfc2822(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{day:02} {} {year} {:02}:{:02}:{:02} +0000",
+        MONTHS[usize::try_from(month - 1).unwrap_or(0)],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Fills a new store in `data_dir` with `messages` messages in one Inbox.
+pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
+    let store = Store::open(data_dir).await.expect("open store");
+    let account = store
+        .insert_account(&AccountInsert {
+            email: "seller@seed.example",
+            display_name: "Seeded Seller",
+            imap_host: "127.0.0.1",
+            imap_port: 1,
+            imap_security: Security::Tls,
+            smtp_host: "127.0.0.1",
+            smtp_port: 1,
+            smtp_security: Security::Tls,
+            username: "seller@seed.example",
+            trusted_certs: None,
+        })
+        .await
+        .expect("insert account");
+    let inbox = store
+        .replace_folders(
+            account,
+            &[RemoteFolder {
+                name: "INBOX".into(),
+                display_name: "Inbox".into(),
+                delimiter: Some("/".into()),
+                role: Some("inbox"),
+            }],
+        )
+        .await
+        .expect("folders")[0]
+        .id;
+
+    // Parse on a blocking thread while the previous batch is stored.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(FetchedMessage, mime::ParsedMessage)>>(2);
+    let parser = tokio::task::spawn_blocking(move || {
+        for start in (1..=messages).step_by(1000) {
+            let batch = (start..=messages.min(start + 999))
+                .map(|n| {
+                    let raw = raw_message(n);
+                    let parsed = mime::parse(&raw);
+                    (FetchedMessage { uid: n, flags: vec!["\\Seen".into()], modseq: 1, internal_date: None, raw }, parsed)
+                })
+                .collect();
+            if tx.blocking_send(batch).is_err() {
+                return;
+            }
+        }
+    });
+    while let Some(batch) = rx.recv().await {
+        store.store_batch(account, inbox, &batch).await.expect("store batch");
+    }
+    parser.await.expect("parser thread");
+
+    let newest_thread = if messages.is_multiple_of(REPLY_EVERY) { messages - 1 } else { messages };
+    Seeded {
+        messages,
+        conversations: messages - messages / REPLY_EVERY,
+        newest_subject: subject(newest_thread),
+        oldest_subject: subject(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc2822() {
+        assert_eq!(chrono_like_rfc2822(0), "01 Jan 1970 00:00:00 +0000");
+        assert_eq!(chrono_like_rfc2822(1_790_000_000), "21 Sep 2026 14:13:20 +0000");
+    }
+}
