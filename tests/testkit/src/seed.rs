@@ -10,10 +10,9 @@
 use std::path::Path;
 
 use threadline_engine::Store;
-use threadline_engine::mime;
 use threadline_engine::model::Security;
 use threadline_engine::store::accounts::AccountInsert;
-use threadline_engine::store::{FetchedMessage, RemoteFolder};
+use threadline_engine::store::{FetchedMessage, PreparedMessage, RemoteFolder};
 
 /// What a seeded store holds, for checking what the window shows.
 #[derive(Debug, Clone)]
@@ -114,14 +113,13 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
         .id;
 
     // Parse on a blocking thread while the previous batch is stored.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(FetchedMessage, mime::ParsedMessage)>>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<PreparedMessage>>(2);
     let parser = tokio::task::spawn_blocking(move || {
         for start in (1..=messages).step_by(1000) {
             let batch = (start..=messages.min(start + 999))
                 .map(|n| {
                     let raw = raw_message(n);
-                    let parsed = mime::parse(&raw);
-                    (FetchedMessage { uid: n, flags: vec!["\\Seen".into()], modseq: 1, internal_date: None, raw }, parsed)
+                    PreparedMessage::from(FetchedMessage { uid: n, flags: vec!["\\Seen".into()], modseq: 1, internal_date: None, raw })
                 })
                 .collect();
             if tx.blocking_send(batch).is_err() {

@@ -12,7 +12,8 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::{Store, now};
 use crate::error::Result;
-use crate::mime::{AddressRole, AttachmentMeta, ParsedMessage};
+use super::source::{self, PackedSource};
+use crate::mime::{self, AddressRole, AttachmentMeta, ParsedMessage};
 
 /// A message as the server handed it over.
 #[derive(Debug, Clone)]
@@ -23,6 +24,32 @@ pub struct FetchedMessage {
     /// The server's arrival time, used when the Date header is unusable.
     pub internal_date: Option<i64>,
     pub raw: Vec<u8>,
+}
+
+/// A fetched message made ready to store: parsed and its source packed.
+/// Making one is CPU work (run it on a blocking thread); storing a batch
+/// of them is then all database work.
+#[derive(Debug, Clone)]
+pub struct PreparedMessage {
+    pub uid: u32,
+    pub flags: Vec<String>,
+    pub modseq: u64,
+    pub internal_date: Option<i64>,
+    pub parsed: ParsedMessage,
+    pub source: PackedSource,
+}
+
+impl From<FetchedMessage> for PreparedMessage {
+    fn from(fetched: FetchedMessage) -> PreparedMessage {
+        PreparedMessage {
+            parsed: mime::parse(&fetched.raw),
+            source: source::pack(&fetched.raw),
+            uid: fetched.uid,
+            flags: fetched.flags,
+            modseq: fetched.modseq,
+            internal_date: fetched.internal_date,
+        }
+    }
 }
 
 /// Seconds in a day, for date sanity checks.
@@ -65,7 +92,7 @@ impl Store {
         &self,
         account_id: i64,
         folder_id: i64,
-        batch: &[(FetchedMessage, ParsedMessage)],
+        batch: &[PreparedMessage],
     ) -> Result<u32> {
         if batch.is_empty() {
             return Ok(0);
@@ -79,7 +106,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
         let mut fresh: Vec<(i64, usize)> = Vec::new();
-        for (index, (_, parsed)) in batch.iter().enumerate() {
+        for (index, PreparedMessage { parsed, .. }) in batch.iter().enumerate() {
             if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(parsed.content_hash) {
                 let id = next_message + i64::try_from(fresh.len()).unwrap_or(i64::MAX);
                 slot.insert(id);
@@ -101,15 +128,15 @@ impl Store {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq) ",
             );
-            q.push_values(chunk, |mut row, (fetched, parsed)| {
-                let flags = FlagSet::new(&fetched.flags);
+            q.push_values(chunk, |mut row, m| {
+                let flags = FlagSet::new(&m.flags);
                 row.push_bind(folder_id)
-                    .push_bind(i64::from(fetched.uid))
-                    .push_bind(ids.get(&parsed.content_hash).copied().unwrap_or_default())
+                    .push_bind(i64::from(m.uid))
+                    .push_bind(ids.get(&m.parsed.content_hash).copied().unwrap_or_default())
                     .push_bind(flags.text)
                     .push_bind(flags.seen)
                     .push_bind(flags.flagged)
-                    .push_bind(i64::try_from(fetched.modseq).unwrap_or(i64::MAX));
+                    .push_bind(i64::try_from(m.modseq).unwrap_or(i64::MAX));
             });
             q.push(
                 " ON CONFLICT (folder_id, uid) DO UPDATE SET
@@ -120,6 +147,7 @@ impl Store {
             written += u32::try_from(result.rows_affected()).unwrap_or(0);
         }
         tx.commit().await?;
+        self.checkpoint_soon();
         Ok(written)
     }
 
@@ -210,7 +238,7 @@ fn rows_per_statement(columns: usize) -> usize {
 async fn known_messages(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: i64,
-    batch: &[(FetchedMessage, ParsedMessage)],
+    batch: &[PreparedMessage],
 ) -> Result<HashMap<[u8; 32], i64>> {
     let mut known = HashMap::new();
     for chunk in batch.chunks(rows_per_statement(1)) {
@@ -218,8 +246,8 @@ async fn known_messages(
             QueryBuilder::new("SELECT content_hash, id FROM messages WHERE account_id = ");
         q.push_bind(account_id).push(" AND content_hash IN (");
         let mut list = q.separated(", ");
-        for (_, parsed) in chunk {
-            list.push_bind(&parsed.content_hash[..]);
+        for m in chunk {
+            list.push_bind(&m.parsed.content_hash[..]);
         }
         q.push(")");
         let rows: Vec<(Vec<u8>, i64)> = q.build_query_as().fetch_all(&mut **tx).await?;
@@ -237,14 +265,14 @@ async fn known_messages(
 async fn insert_messages(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: i64,
-    batch: &[(FetchedMessage, ParsedMessage)],
+    batch: &[PreparedMessage],
     fresh: &[(i64, usize)],
     threads: &HashMap<i64, i64>,
 ) -> Result<()> {
     let stored_at = now();
-    let rows: Vec<(i64, &FetchedMessage, &ParsedMessage)> = fresh
+    let rows: Vec<(i64, &PreparedMessage, &ParsedMessage)> = fresh
         .iter()
-        .filter_map(|(id, index)| batch.get(*index).map(|(f, p)| (*id, f, p)))
+        .filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed)))
         .collect();
 
     for chunk in rows.chunks(rows_per_statement(16)) {
@@ -253,7 +281,7 @@ async fn insert_messages(
                  in_reply_to, refs, date, subject, from_name, from_addr, snippet,
                  has_attachments, size, parse_problem, stored_at) ",
         );
-        q.push_values(chunk, |mut row, (id, fetched, parsed)| {
+        q.push_values(chunk, |mut row, (id, m, parsed)| {
             let from = parsed.addresses_of(AddressRole::From).next();
             row.push_bind(*id)
                 .push_bind(account_id)
@@ -262,7 +290,7 @@ async fn insert_messages(
                 .push_bind(&parsed.message_id)
                 .push_bind(&parsed.in_reply_to)
                 .push_bind(parsed.references.join(" "))
-                .push_bind(usable_date(parsed.date, fetched.internal_date))
+                .push_bind(usable_date(parsed.date, m.internal_date))
                 .push_bind(&parsed.subject)
                 .push_bind(from.map(|a| a.name.as_str()).unwrap_or_default())
                 .push_bind(from.map(|a| a.address.as_str()).unwrap_or_default())
@@ -275,11 +303,11 @@ async fn insert_messages(
         q.build().execute(&mut **tx).await?;
     }
 
-    for chunk in rows.chunks(rows_per_statement(2)) {
+    for chunk in rows.chunks(rows_per_statement(3)) {
         let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO message_sources (message_id, raw) ");
-        q.push_values(chunk, |mut row, (id, fetched, _)| {
-            row.push_bind(*id).push_bind(&fetched.raw[..]);
+            QueryBuilder::new("INSERT INTO message_sources (message_id, codec, raw) ");
+        q.push_values(chunk, |mut row, (id, m, _)| {
+            row.push_bind(*id).push_bind(m.source.codec).push_bind(&m.source.bytes[..]);
         });
         q.build().execute(&mut **tx).await?;
     }
@@ -379,10 +407,10 @@ fn usable_date(header: Option<i64>, internal: Option<i64>) -> i64 {
 async fn assign_threads(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: i64,
-    batch: &[(FetchedMessage, ParsedMessage)],
+    batch: &[PreparedMessage],
     fresh: &[(i64, usize)],
 ) -> Result<HashMap<i64, i64>> {
-    let keys_of = |index: usize| batch.get(index).map(|(_, p)| p.thread_keys()).unwrap_or_default();
+    let keys_of = |index: usize| batch.get(index).map(|m| m.parsed.thread_keys()).unwrap_or_default();
     let mut keys: Vec<&str> = fresh.iter().flat_map(|(_, index)| keys_of(*index)).collect();
     keys.sort_unstable();
     keys.dedup();

@@ -172,11 +172,13 @@ impl Store {
 
     /// The raw source of a message, as the server sent it.
     pub async fn message_source(&self, id: i64) -> Result<Vec<u8>> {
-        sqlx::query_scalar("SELECT raw FROM message_sources WHERE message_id = ?")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("Message {id}")))
+        let (codec, bytes): (String, Vec<u8>) =
+            sqlx::query_as("SELECT codec, raw FROM message_sources WHERE message_id = ?")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("Message {id}")))?;
+        super::source::unpack(&codec, bytes)
     }
 
     /// Attachments of a message and why it degraded, if it did.

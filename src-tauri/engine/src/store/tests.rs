@@ -1,7 +1,6 @@
 //! Store tests on a real SQLite file in a temporary directory.
 
 use super::*;
-use crate::mime;
 use crate::model::Security;
 use crate::store::accounts::AccountInsert;
 use crate::store::queries::ListFilter;
@@ -49,19 +48,15 @@ async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
     (dir, store, account, inbox, archive)
 }
 
-fn message(uid: u32, headers: &str, body: &str) -> (FetchedMessage, mime::ParsedMessage) {
+fn message(uid: u32, headers: &str, body: &str) -> PreparedMessage {
     let raw = format!("From: Bob <bob@acme.example>\r\nTo: alice@example.com\r\n{headers}\r\n\r\n{body}\r\n").into_bytes();
-    let parsed = mime::parse(&raw);
-    (
-        FetchedMessage {
-            uid,
-            flags: vec![],
-            modseq: 1,
-            internal_date: Some(1_700_000_000 + i64::from(uid)),
-            raw,
-        },
-        parsed,
-    )
+    PreparedMessage::from(FetchedMessage {
+        uid,
+        flags: vec![],
+        modseq: 1,
+        internal_date: Some(1_700_000_000 + i64::from(uid)),
+        raw,
+    })
 }
 
 async fn ok<T>(f: impl std::future::Future<Output = crate::error::Result<T>>) -> T {
@@ -74,7 +69,7 @@ async fn same_message_in_two_folders_is_stored_once() {
     let m = message(1, "Message-ID: <a@x>\r\nSubject: hello", "body");
     assert_eq!(ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await, 1);
     let mut again = m.clone();
-    again.0.uid = 77;
+    again.uid = 77;
     assert_eq!(ok(store.store_batch(account, archive, &[again])).await, 1);
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2, "one row per location");
@@ -164,7 +159,7 @@ async fn the_same_source_twice_in_one_batch_is_one_message_in_two_places() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     let first = message(1, "Message-ID: <s@x>\r\nSubject: same", "same");
     let mut second = first.clone();
-    second.0.uid = 2;
+    second.uid = 2;
     assert_eq!(ok(store.store_batch(account, inbox, &[first, second])).await, 2);
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2);
@@ -178,7 +173,7 @@ async fn vanished_messages_are_collected_only_when_no_folder_holds_them() {
     let m = message(5, "Message-ID: <m@x>\r\nSubject: moved", "x");
     ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await;
     let mut moved = m.clone();
-    moved.0.uid = 9;
+    moved.uid = 9;
     ok(store.store_batch(account, archive, &[moved])).await;
     assert_eq!(ok(store.remove_locations(inbox, &[5])).await, 1);
     assert_eq!(ok(store.delete_orphans(account)).await, 0, "still in Archive");
@@ -196,7 +191,7 @@ async fn uidvalidity_reset_keeps_the_message_identity() {
     let before = ok(store.list_messages(&ListFilter { limit: 1, ..Default::default() })).await;
     ok(store.reset_folder(inbox, 42)).await;
     let mut renumbered = m.clone();
-    renumbered.0.uid = 1000;
+    renumbered.uid = 1000;
     ok(store.store_batch(account, inbox, &[renumbered])).await;
     assert_eq!(ok(store.delete_orphans(account)).await, 0);
     let after = ok(store.list_messages(&ListFilter { limit: 5, ..Default::default() })).await;

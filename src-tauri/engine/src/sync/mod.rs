@@ -18,9 +18,8 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::error::{Error, Result};
 use crate::imap::{self, Session};
-use crate::mime;
 use crate::model::{EngineEvent, SyncReport};
-use crate::store::{AccountRow, FetchedMessage, FolderRow, RemoteFolder, Store};
+use crate::store::{AccountRow, FetchedMessage, FolderRow, PreparedMessage, RemoteFolder, Store};
 use plan::{FlagCheck, Listing, LocalFolder, ServerFolder};
 
 /// UIDs asked for in one UID FETCH command.
@@ -345,13 +344,7 @@ async fn write_batches(
     let mut done: u32 = 0;
     while let Some(batch) = rx.recv().await {
         let parsed = tokio::task::spawn_blocking(move || {
-            batch
-                .into_iter()
-                .map(|f| {
-                    let p = mime::parse(&f.raw);
-                    (f, p)
-                })
-                .collect::<Vec<_>>()
+            batch.into_iter().map(PreparedMessage::from).collect::<Vec<_>>()
         })
         .await
         .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))?;

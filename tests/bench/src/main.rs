@@ -1,0 +1,363 @@
+//! `threadline-bench`: the sync benchmarks, on the project's own Dovecot
+//! over TLS on loopback, each figure beside a reference measured in the
+//! same run on the same mailbox:
+//!
+//! - mbsync (Debian's isync, default settings) syncing the mailbox into a
+//!   Maildir: the tool to beat;
+//! - a plain `UID FETCH 1:* BODY.PEEK[]` over a fresh TLS connection,
+//!   bodies read and dropped: the physical limit of server and link.
+//!
+//! Ours is `threadline-cli sync --once`, a whole process: start, open the
+//! store, log in, list and sync every folder, parse, thread, index, commit.
+//! Wall time and peak RSS of each process come from `wait4`.
+//!
+//! Usage (tests/bench/run.sh builds it in release and provides the keychain
+//! and the servers): `threadline-bench --cli PATH [--small N] [--large N]
+//! [--pad BYTES]`. `--large 0` skips the 100,000-message mailbox.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark fails by panicking
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use threadline_engine::imap::tls;
+use threadline_testkit::{MailServers, TestUser, corpus, servers};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::ServerName;
+
+/// Wall time and peak resident memory of one measured process.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    wall: Duration,
+    peak_rss_kib: u64,
+}
+
+impl Measured {
+    fn secs(&self) -> f64 {
+        self.wall.as_secs_f64()
+    }
+    fn mib(&self) -> f64 {
+        self.peak_rss_kib as f64 / 1024.0
+    }
+}
+
+struct Options {
+    cli: PathBuf,
+    small: u32,
+    large: u32,
+    pad: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options { cli: PathBuf::new(), small: 20_000, large: 100_000, pad: 4096 };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--cli" => o.cli = PathBuf::from(value),
+            "--small" => o.small = value.parse().expect("--small N"),
+            "--large" => o.large = value.parse().expect("--large N"),
+            "--pad" => o.pad = value.parse().expect("--pad BYTES"),
+            other => panic!("unknown option {other}"),
+        }
+    }
+    assert!(o.cli.exists(), "--cli must name the threadline-cli binary");
+    o
+}
+
+/// Runs a command to its end; returns its wall time and peak RSS. Panics
+/// with its output when it fails.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its peak RSS
+fn measure(cmd: &mut Command, what: &str) -> Measured {
+    let log = tempfile_path(what);
+    let out = std::fs::File::create(&log).expect("log file");
+    let err = out.try_clone().expect("log file");
+    let started = Instant::now();
+    let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; pid is our child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    assert_eq!(waited, pid, "wait4 for {what}");
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    assert!(ok, "{what} failed:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+    let _ = std::fs::remove_file(&log);
+    Measured { wall, peak_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0) }
+}
+
+fn tempfile_path(what: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("threadline-bench-{}-{}.log", std::process::id(), what.replace(' ', "-")))
+}
+
+/// Puts `n` generated messages straight into the user's Maildir INBOX (as
+/// Dovecot's mail user), each padded with text to about `pad` bytes, then
+/// lets Dovecot index them once so that no tool pays for that.
+async fn fill_mailbox(s: &MailServers, user: &TestUser, n: u32, pad: usize) -> u64 {
+    // Logging in once makes Dovecot create the Maildir and its folders.
+    let _ = s.session(user).await.logout().await;
+    let maildir = s.run_dir.join("mail").join(&user.email);
+    let cur = maildir.join("cur");
+    std::fs::create_dir_all(&cur).expect("Maildir cur");
+    let mut bytes = 0u64;
+    let mut done = 0u32;
+    while done < n {
+        let chunk = (n - done).min(5_000);
+        for (i, m) in corpus::generate(chunk as usize, u64::from(done) + 7, &user.email).into_iter().enumerate() {
+            let k = done + u32::try_from(i).unwrap_or(0);
+            let mut raw = m.raw;
+            pad_with_prose(&mut raw, pad, k);
+            let name = format!("{}.M{k}P1.bench,S={}:2,S", 1_700_000_000 + u64::from(k), raw.len());
+            bytes += raw.len() as u64;
+            std::fs::write(cur.join(name), &raw).expect("write message");
+        }
+        done += chunk;
+    }
+    let owner = std::fs::metadata(s.run_dir.join("mail")).expect("mail dir");
+    let status = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{}:{}", std::os::unix::fs::MetadataExt::uid(&owner), std::os::unix::fs::MetadataExt::gid(&owner)))
+        .arg(&maildir)
+        .status()
+        .expect("chown");
+    assert!(status.success(), "chown the Maildir");
+    let started = Instant::now();
+    assert_eq!(s.count(user, "INBOX").await, n, "Dovecot sees every message");
+    eprintln!("   (Dovecot indexed {n} messages in {:.1} s)", started.elapsed().as_secs_f64());
+    bytes
+}
+
+/// Words for padding text: prose-like, so it compresses about as well as
+/// real mail text does (a repeated sentence would flatter compression).
+const WORDS: [&str; 64] = [
+    "the", "offer", "and", "we", "to", "of", "a", "meeting", "price", "contract", "for", "next",
+    "week", "please", "find", "attached", "draft", "with", "your", "team", "in", "our", "call",
+    "about", "timeline", "rollout", "budget", "approval", "is", "on", "by", "Friday", "customer",
+    "renewal", "licence", "seats", "discount", "quarter", "review", "legal", "signed", "invoice",
+    "shipping", "onboarding", "training", "support", "thanks", "regards", "let", "me", "know",
+    "if", "that", "works", "could", "you", "send", "update", "numbers", "pipeline", "demo",
+    "Tuesday", "follow", "up",
+];
+
+/// Appends lines of pseudo-random words until `raw` is about `pad` bytes.
+fn pad_with_prose(raw: &mut Vec<u8>, pad: usize, seed: u32) {
+    let mut state = u64::from(seed).wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut line = String::new();
+    while raw.len() + line.len() + 2 < pad {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        line.push_str(WORDS[(state >> 58) as usize]);
+        line.push(' ');
+        if line.len() > 70 {
+            raw.extend_from_slice(line.trim_end().as_bytes());
+            raw.extend_from_slice(b"\r\n");
+            line.clear();
+        }
+    }
+}
+
+/// The physical limit: TLS connect, LOGIN, SELECT, then one
+/// `UID FETCH 1:* BODY.PEEK[]` read to the end and dropped.
+async fn plain_fetch(s: &MailServers, user: &TestUser) -> (Duration, u64) {
+    let config = tls::client_config(Some(&s.ca_pem)).expect("TLS config");
+    let started = Instant::now();
+    let tcp = TcpStream::connect(("127.0.0.1", s.imaps_port)).await.expect("connect");
+    tcp.set_nodelay(true).expect("nodelay");
+    let name = ServerName::try_from("127.0.0.1").expect("server name");
+    let mut stream = TlsConnector::from(Arc::clone(&config)).connect(name, tcp).await.expect("TLS");
+    let mut reader = Tagged::default();
+    reader.until(&mut stream, "*").await;
+    let login = format!("a LOGIN \"{}\" \"{}\"\r\n", user.email, user.password);
+    stream.write_all(login.as_bytes()).await.expect("write");
+    reader.until(&mut stream, "a").await;
+    stream.write_all(b"b SELECT INBOX\r\n").await.expect("write");
+    reader.until(&mut stream, "b").await;
+    stream.write_all(b"c UID FETCH 1:* BODY.PEEK[]\r\n").await.expect("write");
+    let bytes = reader.until(&mut stream, "c").await;
+    (started.elapsed(), bytes)
+}
+
+/// Reads an IMAP response stream until a line starting with the tag.
+#[derive(Default)]
+struct Tagged {
+    tail: Vec<u8>,
+}
+
+impl Tagged {
+    async fn until<S: tokio::io::AsyncRead + Unpin>(&mut self, stream: &mut S, tag: &str) -> u64 {
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut total = 0u64;
+        self.tail.clear();
+        loop {
+            let n = stream.read(&mut buf).await.expect("read");
+            assert!(n > 0, "server closed the connection");
+            total += n as u64;
+            self.tail.extend_from_slice(&buf[..n]);
+            if self.tail.len() > 4096 {
+                self.tail.drain(..self.tail.len() - 4096);
+            }
+            if let Some(line) = last_line(&self.tail) {
+                let text = String::from_utf8_lossy(line);
+                if text.starts_with(&format!("{tag} ")) {
+                    assert!(
+                        tag == "*" || text.starts_with(&format!("{tag} OK")),
+                        "server said: {text}"
+                    );
+                    return total;
+                }
+            }
+        }
+    }
+}
+
+/// The last complete line (without CRLF) when the data ends with one.
+fn last_line(data: &[u8]) -> Option<&[u8]> {
+    let body = data.strip_suffix(b"\r\n")?;
+    let start = body.windows(2).rposition(|w| w == b"\r\n").map(|p| p + 2).unwrap_or(0);
+    Some(&body[start..])
+}
+
+/// An mbsync configuration pulling every folder of the user into `dir`.
+/// (mbsync matches only DNS names in the server's certificate, hence
+/// `localhost`, which is loopback too.)
+fn mbsync_config(s: &MailServers, user: &TestUser, dir: &Path) -> PathBuf {
+    let config = dir.join("mbsyncrc");
+    let text = format!(
+        "IMAPAccount far\nHost localhost\nPort {port}\nUser \"{user}\"\nPass \"{pass}\"\nSSLType IMAPS\nCertificateFile {ca}\n\n\
+         IMAPStore far\nAccount far\n\n\
+         MaildirStore near\nPath {dir}/mail/\nInbox {dir}/mail/INBOX\nSubFolders Verbatim\n\n\
+         Channel bench\nFar :far:\nNear :near:\nPatterns *\nCreate Near\nSync Pull\nSyncState *\n",
+        port = s.imaps_port,
+        user = user.email,
+        pass = user.password,
+        ca = s.ca_file.display(),
+        dir = dir.display(),
+    );
+    std::fs::write(&config, text).expect("mbsyncrc");
+    config
+}
+
+fn mbsync(config: &Path, what: &str) -> Measured {
+    measure(Command::new("mbsync").arg("-c").arg(config).arg("-q").arg("bench"), what)
+}
+
+/// A data dir with the user's account added (the login check is not timed).
+fn threadline_account(o: &Options, s: &MailServers, user: &TestUser, dir: &Path) {
+    measure(
+        Command::new(&o.cli)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["account", "add", "--email", &user.email])
+            .args(["--imap", &format!("127.0.0.1:{}", s.imaps_port)])
+            .args(["--smtp", &format!("127.0.0.1:{}", s.smtp_port)])
+            .args(["--security", "tls", "--user", &user.email, "--password-env", "TL_BENCH_PASSWORD"])
+            .arg("--ca-file")
+            .arg(&s.ca_file)
+            .env("TL_BENCH_PASSWORD", &user.password),
+        "account add",
+    );
+}
+
+fn threadline_sync(o: &Options, dir: &Path, what: &str) -> Measured {
+    measure(Command::new(&o.cli).arg("--data-dir").arg(dir).args(["sync", "--once"]), what)
+}
+
+/// One mailbox's figures.
+struct Row {
+    label: String,
+    ours: Measured,
+    mbsync: Measured,
+    plain: Option<Duration>,
+}
+
+fn print_rows(rows: &[Row]) {
+    println!();
+    println!("| what | threadline | mbsync | ours / mbsync | plain fetch | ours / plain | peak RSS ours | peak RSS mbsync |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for r in rows {
+        let (plain, plain_ratio) = match r.plain {
+            Some(p) => (format!("{:.2} s", p.as_secs_f64()), format!("{:.2}", r.ours.secs() / p.as_secs_f64())),
+            None => ("".into(), "".into()),
+        };
+        println!(
+            "| {} | {} | {} | {:.2} | {} | {} | {:.1} MiB | {:.1} MiB |",
+            r.label,
+            human(r.ours.wall),
+            human(r.mbsync.wall),
+            r.ours.secs() / r.mbsync.secs(),
+            plain,
+            plain_ratio,
+            r.ours.mib(),
+            r.mbsync.mib(),
+        );
+    }
+}
+
+fn human(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+/// Initial sync, no-change resync and (for the small mailbox) a resync
+/// after 100 new messages and 500 flag changes, ours beside mbsync.
+async fn bench_mailbox(o: &Options, s: &MailServers, n: u32, with_changes: bool) -> Vec<Row> {
+    let user = s.new_user(&format!("bench{n}"));
+    eprintln!("== mailbox of {n} messages ({})", user.email);
+    let bytes = fill_mailbox(s, &user, n, o.pad).await;
+    eprintln!("   {:.1} MiB of mail", bytes as f64 / 1_048_576.0);
+
+    // Warm the server's caches once, then the limit.
+    plain_fetch(s, &user).await;
+    let (plain, fetched) = plain_fetch(s, &user).await;
+    eprintln!("   plain fetch: {:.2} s, {:.1} MiB on the wire", plain.as_secs_f64(), fetched as f64 / 1_048_576.0);
+
+    let work = std::env::temp_dir().join(format!("threadline-bench-{}-{n}", std::process::id()));
+    let ours_dir = work.join("threadline");
+    let mbsync_dir = work.join("mbsync");
+    std::fs::create_dir_all(mbsync_dir.join("mail")).expect("mbsync dir");
+    threadline_account(o, s, &user, &ours_dir);
+    let config = mbsync_config(s, &user, &mbsync_dir);
+
+    let mut rows = Vec::new();
+    let ours = threadline_sync(o, &ours_dir, "initial sync");
+    eprintln!("   threadline initial: {}", human(ours.wall));
+    let theirs = mbsync(&config, "mbsync initial");
+    eprintln!("   mbsync initial: {}", human(theirs.wall));
+    rows.push(Row { label: format!("initial sync, {n} messages"), ours, mbsync: theirs, plain: Some(plain) });
+
+    let ours = threadline_sync(o, &ours_dir, "no-change resync");
+    let theirs = mbsync(&config, "mbsync no-change");
+    rows.push(Row { label: format!("no-change resync, {n}"), ours, mbsync: theirs, plain: None });
+
+    if with_changes {
+        let new: Vec<Vec<u8>> = corpus::generate(100, 99_999, &user.email).into_iter().map(|m| m.raw).collect();
+        s.append(&user, "INBOX", &new).await;
+        s.uid_store(&user, "INBOX", "1:500", "+FLAGS.SILENT (\\Flagged)").await;
+        let ours = threadline_sync(o, &ours_dir, "resync after changes");
+        let theirs = mbsync(&config, "mbsync after changes");
+        rows.push(Row { label: format!("resync, {n} + 100 new, 500 flags changed"), ours, mbsync: theirs, plain: None });
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    rows
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    let o = options();
+    let s = servers();
+    let mut rows = bench_mailbox(&o, s, o.small, true).await;
+    if o.large > 0 {
+        rows.extend(bench_mailbox(&o, s, o.large, false).await);
+    }
+    print_rows(&rows);
+    println!();
+    println!("latency from SMTP acceptance to `sync --watch` output: not measured yet (sync --watch is still to come)");
+}
