@@ -11,7 +11,7 @@
 enter_test_session() {
   if [ -z "${THREADLINE_IN_TEST_SESSION:-}" ]; then
     export THREADLINE_IN_TEST_SESSION=1
-    exec dbus-run-session -- bash "$@" 2> >(grep -v 'Failed to set fd limit' >&2)
+    exec dbus-run-session -- bash "$@" 2> >(grep --line-buffered -v 'Failed to set fd limit' >&2)
   fi
 }
 

@@ -8,9 +8,12 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
-use threadline_engine::model::{MessageSummary, NewAccount, Security};
+use std::time::Duration;
+
+use threadline_engine::model::{EngineEvent, MessageSummary, NewAccount, Security, SyncState};
 use threadline_engine::secrets::OsKeychain;
-use threadline_engine::{Engine, Error, ListFilter};
+use threadline_engine::{Engine, Error, ListFilter, WatchOptions};
+use tokio::sync::broadcast;
 
 #[derive(Parser)]
 #[command(name = "threadline-cli", version, about = "Threadline without the window")]
@@ -94,8 +97,16 @@ struct AddAccount {
 #[derive(Args)]
 struct SyncArgs {
     /// Sync until caught up, print counts, exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "watch")]
     once: bool,
+    /// Stay connected (IMAP IDLE) and print one line per change as it is
+    /// stored, until interrupted.
+    #[arg(long)]
+    watch: bool,
+    /// With --watch: seconds between polls when the server cannot push,
+    /// and between full passes over every folder.
+    #[arg(long, default_value_t = 300)]
+    poll: u64,
     /// Only this account (default: all).
     #[arg(long)]
     account: Option<i64>,
@@ -190,10 +201,11 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
             }
         },
         Command::Sync(args) => {
+            if args.watch {
+                return watch(engine, &args, json).await;
+            }
             if !args.once {
-                return Err(Error::Invalid(
-                    "Only `sync --once` is available so far.".into(),
-                ));
+                return Err(Error::Invalid("Say `sync --once` or `sync --watch`.".into()));
             }
             let report = match args.account {
                 Some(id) => engine.sync_account(id).await?,
@@ -226,6 +238,109 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
         }
     }
     Ok(())
+}
+
+/// `sync --watch`: one watcher per account on this task, and a printer of
+/// the changes they store, until Ctrl-C or SIGTERM (or every watcher ends
+/// because its login was rejected).
+async fn watch(engine: &Engine, args: &SyncArgs, json: bool) -> Result<(), Error> {
+    let ids: Vec<i64> = match args.account {
+        Some(id) => vec![engine.account(id).await?.id],
+        None => engine.accounts().await?.iter().map(|a| a.id).collect(),
+    };
+    if ids.is_empty() {
+        return Err(Error::Invalid("There is no account to watch.".into()));
+    }
+    let options = WatchOptions { poll_interval: Duration::from_secs(args.poll.max(1)), ..WatchOptions::default() };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut events = engine.subscribe();
+    let watchers = futures::future::join_all(
+        ids.iter().map(|id| engine.watch_account(*id, &options, stopped.clone())),
+    );
+    tokio::pin!(watchers);
+    let printer = async {
+        loop {
+            match events.recv().await {
+                Ok(event) => print_change(engine, json, event).await,
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    eprintln!("warning: {n} change notices were missed; `list` shows the current state");
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    };
+    tokio::select! {
+        results = &mut watchers => return results.into_iter().collect(),
+        () = printer => {}
+        () = shutdown_signal() => {}
+    }
+    let _ = stop.send(true);
+    // Give the watchers a moment to end IDLE and log out.
+    let _ = tokio::time::timeout(Duration::from_secs(5), watchers).await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM where there is such a thing.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Prints one line per stored change.
+async fn print_change(engine: &Engine, json: bool, event: EngineEvent) {
+    match event {
+        EngineEvent::MessagesAdded { account, folder, ids } => {
+            for id in ids {
+                match engine.message_summary(id).await {
+                    Ok(m) => print(
+                        json,
+                        &serde_json::json!({ "event": "added", "account": account, "folder": folder, "message": m }),
+                        || {
+                            let from = m.from.first().map(|a| a.address.as_str()).unwrap_or("");
+                            format!("added\t{}\t{}\t{}\t{}\t{}", m.id, folder, m.uid, from, m.subject)
+                        },
+                    ),
+                    Err(e) => eprintln!("warning: message {id}: {e}"),
+                }
+            }
+        }
+        EngineEvent::FlagsChanged { account, folder, uids } => {
+            for uid in uids {
+                print(
+                    json,
+                    &serde_json::json!({ "event": "flags_changed", "account": account, "folder": folder, "uid": uid }),
+                    || format!("flags\t{folder}\t{uid}"),
+                );
+            }
+        }
+        EngineEvent::MessagesVanished { account, folder, uids } => {
+            for uid in uids {
+                print(
+                    json,
+                    &serde_json::json!({ "event": "vanished", "account": account, "folder": folder, "uid": uid }),
+                    || format!("vanished\t{folder}\t{uid}"),
+                );
+            }
+        }
+        EngineEvent::AccountState { account, state, message } if state != SyncState::Syncing => {
+            print(
+                json,
+                &serde_json::json!({ "event": "account_state", "account": account, "state": state, "message": message }),
+                || format!("state\t{account}\t{state:?}\t{}", message.as_deref().unwrap_or("")),
+            );
+        }
+        _ => {}
+    }
 }
 
 fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {

@@ -175,3 +175,114 @@ fn bad_input_gets_plain_errors() {
     let out = cli(dir.path(), &["search", "nothing here", "--json"]);
     assert_eq!(ok_json(out), serde_json::json!([]));
 }
+
+/// Lines printed by a running `sync --watch --json`, read on a thread.
+struct Watcher {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<Value>,
+}
+
+impl Watcher {
+    fn start(data_dir: &Path) -> Watcher {
+        use std::io::BufRead;
+        let mut child = Command::new(CLI)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["sync", "--watch", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn sync --watch");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        Watcher { child, lines }
+    }
+
+    /// The next line for which `want` holds, within `timeout`.
+    fn expect(&self, what: &str, timeout: Duration, want: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) if want(&v) => return v,
+                Ok(_) => {}
+                Err(_) => panic!("sync --watch printed no {what} within {timeout:?}"),
+            }
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn sync_watch_prints_pushed_changes_as_they_are_stored() {
+    let s = servers();
+    let user = s.new_user("watch");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let raws: Vec<Vec<u8>> = corpus::generate(3, 5, &user.email).into_iter().map(|m| m.raw).collect();
+    rt.block_on(s.append(&user, "INBOX", &raws));
+    let dir = tempfile::tempdir().expect("tempdir");
+    add_account(dir.path(), &user);
+
+    let watcher = Watcher::start(dir.path());
+    for n in 0..3 {
+        watcher.expect(&format!("initial message {n}"), Duration::from_secs(30), |v| v["event"] == "added");
+    }
+
+    // Mail from the outside world, through Postfix into Dovecot, is pushed
+    // to the watcher over IDLE and printed once stored.
+    let subject = format!("Pushed while watching {}", std::process::id());
+    let raw = format!(
+        "From: Dana <dana@acme.example>\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <pushed-{}@acme.example>\r\n\r\nHello over IDLE.\r\n",
+        user.email,
+        std::process::id()
+    );
+    let sent = Instant::now();
+    s.send_smtp("dana@acme.example", &user.email, raw.as_bytes());
+    let added = watcher.expect("the pushed message", Duration::from_secs(20), |v| {
+        v["event"] == "added" && v["message"]["subject"] == subject.as_str()
+    });
+    eprintln!("pushed message printed {:?} after SMTP accepted it", sent.elapsed());
+    assert_eq!(added["folder"], "Inbox");
+    let uid = added["message"]["uid"].as_u64().expect("uid");
+
+    // A flag set and a message expunged by another client show up too.
+    rt.block_on(s.uid_store(&user, "INBOX", &uid.to_string(), "+FLAGS (\\Flagged)"));
+    watcher.expect("the flag change", Duration::from_secs(20), |v| {
+        v["event"] == "flags_changed" && v["uid"].as_u64() == Some(uid)
+    });
+    rt.block_on(s.expunge(&user, "INBOX", "1"));
+    watcher.expect("the vanished message", Duration::from_secs(20), |v| {
+        v["event"] == "vanished" && v["uid"].as_u64() == Some(1)
+    });
+
+    // SIGTERM ends it cleanly.
+    let mut watcher = watcher;
+    let pid = watcher.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = watcher.child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "sync --watch did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "sync --watch exits 0 on SIGTERM: {status}");
+    let flagged = listed(dir.path()).into_iter().find(|r| r["uid"].as_u64() == Some(uid)).expect("listed");
+    assert!(flagged["flags"].as_array().expect("flags").iter().any(|f| f == "\\Flagged"));
+}

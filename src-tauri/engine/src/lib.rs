@@ -11,6 +11,7 @@ pub mod model;
 pub mod secrets;
 pub mod store;
 pub mod sync;
+mod watch;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use tokio::sync::broadcast;
 pub use error::{Error, ErrorKind, Result, UserError};
 pub use store::Store;
 pub use store::queries::ListFilter;
+pub use watch::WatchOptions;
 
 use model::{
     AccountSummary, EngineEvent, MessageSummary, MessageView, NewAccount, SyncReport, SyncState,
@@ -138,27 +140,40 @@ impl Engine {
     }
 
     /// Syncs one account once; concurrent calls for the same account wait
-    /// for each other. The account's state and last error are recorded.
+    /// for each other. The outcome is recorded on the account (and pushed
+    /// as an event): ok, error, or needs re-authentication.
     pub async fn sync_account(&self, id: i64) -> Result<SyncReport> {
-        let lock = {
-            let mut locks = self
-                .sync_locks
-                .lock()
-                .map_err(|_| Error::Protocol("sync lock poisoned".into()))?;
-            locks.entry(id).or_default().clone()
-        };
-        let _guard = lock.lock().await;
+        let _guard = self.account_lock(id)?.lock_owned().await;
         let account = self.store.account(id).await?;
-        let key = account.secret_key(self.store.id());
-        let password = self
-            .with_secrets(move |s| s.get(&key))
-            .await?
-            .ok_or_else(|| Error::AuthFailed("no password in the keychain".into()));
+        let password = self.password(&account).await;
         self.set_state(id, SyncState::Syncing, None).await?;
         let result = match password {
             Ok(password) => sync::sync_account(&self.store, &account, &password, &self.events).await,
             Err(e) => Err(e),
         };
+        self.record_outcome(id, result).await
+    }
+
+    /// The per-account lock that keeps two passes over one account apart.
+    fn account_lock(&self, id: i64) -> Result<Arc<tokio::sync::Mutex<()>>> {
+        let mut locks = self
+            .sync_locks
+            .lock()
+            .map_err(|_| Error::Protocol("sync lock poisoned".into()))?;
+        Ok(locks.entry(id).or_default().clone())
+    }
+
+    /// The account's password from the keychain; a missing one is an
+    /// authentication problem the user must solve.
+    async fn password(&self, account: &store::AccountRow) -> Result<String> {
+        let key = account.secret_key(self.store.id());
+        self.with_secrets(move |s| s.get(&key))
+            .await?
+            .ok_or_else(|| Error::AuthFailed("no password in the keychain".into()))
+    }
+
+    /// Records how a pass ended on the account and hands the result back.
+    async fn record_outcome(&self, id: i64, result: Result<SyncReport>) -> Result<SyncReport> {
         match &result {
             Ok(report) => {
                 tracing::info!(account = id, ?report, "sync pass done");
@@ -199,6 +214,11 @@ impl Engine {
     /// Messages newest first, one row per folder location.
     pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<MessageSummary>> {
         self.store.list_messages(filter).await
+    }
+
+    /// One message as lists show it (its first folder location).
+    pub async fn message_summary(&self, id: i64) -> Result<MessageSummary> {
+        self.store.message_summary(id).await
     }
 
     /// Full-text search, newest first.

@@ -224,6 +224,29 @@ pub enum EngineEvent {
         #[ts(type = "number")]
         account: i64,
     },
+    /// Messages seen for the first time were stored (ids of new messages;
+    /// a message already known from another folder is not new).
+    MessagesAdded {
+        #[ts(type = "number")]
+        account: i64,
+        folder: String,
+        #[ts(type = "Array<number>")]
+        ids: Vec<i64>,
+    },
+    /// Flags of these UIDs changed on the server and were stored.
+    FlagsChanged {
+        #[ts(type = "number")]
+        account: i64,
+        folder: String,
+        uids: Vec<u32>,
+    },
+    /// These UIDs left the folder on the server and were forgotten there.
+    MessagesVanished {
+        #[ts(type = "number")]
+        account: i64,
+        folder: String,
+        uids: Vec<u32>,
+    },
     /// The account's sync state changed.
     AccountState {
         #[ts(type = "number")]

@@ -348,6 +348,73 @@ async fn bench_mailbox(o: &Options, s: &MailServers, n: u32, with_changes: bool)
     rows
 }
 
+/// Latency from the SMTP server accepting a message (Postfix, delivering
+/// into Dovecot over LMTP) to a running `sync --watch` printing it, for
+/// `n` messages sent one after another. Sorted, in milliseconds.
+fn bench_latency(o: &Options, s: &MailServers, n: usize) -> Vec<f64> {
+    use std::io::BufRead;
+    let user = s.new_user("latency");
+    eprintln!("== push latency over {n} messages ({})", user.email);
+    let dir = std::env::temp_dir().join(format!("threadline-bench-{}-latency", std::process::id()));
+    threadline_account(o, s, &user, &dir);
+    let mut child = Command::new(&o.cli)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["sync", "--watch", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sync --watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = std::sync::mpsc::channel::<(Instant, serde_json::Value)>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            let at = Instant::now();
+            if let Ok(value) = serde_json::from_str(&line)
+                && tx.send((at, value)).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let wait_for = |want: &dyn Fn(&serde_json::Value) -> bool, what: &str| loop {
+        let (at, value) = lines.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("no {what}"));
+        if want(&value) {
+            return at;
+        }
+    };
+    wait_for(&|v| v["event"] == "account_state" && v["state"] == "ok", "first pass");
+    // The watcher is in IDLE once its first pass is done; give it a moment.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut latencies = Vec::with_capacity(n);
+    for i in 0..n {
+        let subject = format!("latency probe {i}");
+        let raw = format!(
+            "From: Probe <probe@acme.example>\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <probe-{i}-{}@acme.example>\r\n\r\nprobe {i}\r\n",
+            user.email,
+            std::process::id()
+        );
+        s.send_smtp("probe@acme.example", &user.email, raw.as_bytes());
+        let accepted = Instant::now();
+        let printed = wait_for(
+            &|v| v["event"] == "added" && v["message"]["subject"] == subject.as_str(),
+            "probe line",
+        );
+        latencies.push(printed.saturating_duration_since(accepted).as_secs_f64() * 1000.0);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    latencies.sort_by(f64::total_cmp);
+    latencies
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or(f64::NAN)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
@@ -357,7 +424,14 @@ async fn main() {
     if o.large > 0 {
         rows.extend(bench_mailbox(&o, s, o.large, false).await);
     }
+    let latency = bench_latency(&o, s, 50);
     print_rows(&rows);
     println!();
-    println!("latency from SMTP acceptance to `sync --watch` output: not measured yet (sync --watch is still to come)");
+    println!(
+        "push latency, SMTP accepted -> printed by `sync --watch`, {} messages: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        latency.len(),
+        percentile(&latency, 0.5),
+        percentile(&latency, 0.95),
+        latency.last().copied().unwrap_or(f64::NAN),
+    );
 }

@@ -67,7 +67,7 @@ changed: number,
  */
 vanished: number, folders: number, };
 
-export type EngineEvent = { "type": "sync_progress", account: number, folder: string, done: number, total: number, } | { "type": "messages_changed", account: number, } | { "type": "account_state", account: number, state: SyncState, message: string | null, };
+export type EngineEvent = { "type": "sync_progress", account: number, folder: string, done: number, total: number, } | { "type": "messages_changed", account: number, } | { "type": "messages_added", account: number, folder: string, ids: Array<number>, } | { "type": "flags_changed", account: number, folder: string, uids: Array<number>, } | { "type": "messages_vanished", account: number, folder: string, uids: Array<number>, } | { "type": "account_state", account: number, state: SyncState, message: string | null, };
 
 export type ErrorKind = "auth" | "offline" | "certificate" | "invalid" | "not_found" | "internal";
 

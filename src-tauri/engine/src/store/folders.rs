@@ -28,6 +28,8 @@ pub struct FolderRow {
     pub uidvalidity: i64,
     pub uidnext: i64,
     pub highestmodseq: i64,
+    /// The server's message count at the last completed pass (-1: none).
+    pub server_exists: i64,
     pub last_sync_at: Option<i64>,
     pub last_error: Option<String>,
 }
@@ -81,7 +83,7 @@ impl Store {
     pub async fn folders(&self, account_id: i64) -> Result<Vec<FolderRow>> {
         Ok(sqlx::query_as(
             "SELECT id, account_id, name, display_name, role, uidvalidity, uidnext,
-                    highestmodseq, last_sync_at, last_error
+                    highestmodseq, server_exists, last_sync_at, last_error
              FROM folders WHERE account_id = ?
              ORDER BY CASE role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
                                WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
@@ -122,7 +124,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE folders SET uidvalidity = ?, uidnext = 0, highestmodseq = 0 WHERE id = ?",
+            "UPDATE folders SET uidvalidity = ?, uidnext = 0, highestmodseq = 0, server_exists = -1
+             WHERE id = ?",
         )
         .bind(i64::from(uidvalidity))
         .bind(folder_id)
@@ -132,25 +135,38 @@ impl Store {
         Ok(())
     }
 
-    /// Records a completed pass over a folder.
+    /// Records a completed pass over a folder; `server_exists` is the
+    /// server's count when the folder here is known to match it.
     pub async fn folder_synced(
         &self,
         folder_id: i64,
         uidvalidity: u32,
         uidnext: u32,
         highestmodseq: u64,
+        server_exists: Option<u32>,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ?,
+            "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ?, server_exists = ?,
                  last_sync_at = ?, last_error = NULL WHERE id = ?",
         )
         .bind(i64::from(uidvalidity))
         .bind(i64::from(uidnext))
         .bind(i64::try_from(highestmodseq).unwrap_or(i64::MAX))
+        .bind(server_exists.map_or(-1, i64::from))
         .bind(now())
         .bind(folder_id)
         .execute(self.pool())
         .await?;
+        Ok(())
+    }
+
+    /// Records a pass that found the folder unchanged.
+    pub async fn folder_checked(&self, folder_id: i64) -> Result<()> {
+        sqlx::query("UPDATE folders SET last_sync_at = ?, last_error = NULL WHERE id = ?")
+            .bind(now())
+            .bind(folder_id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

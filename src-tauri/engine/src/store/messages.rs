@@ -52,6 +52,15 @@ impl From<FetchedMessage> for PreparedMessage {
     }
 }
 
+/// What storing a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredBatch {
+    /// Folder locations (folder + UID) written.
+    pub locations: u32,
+    /// Ids of the messages stored for the first time.
+    pub added: Vec<i64>,
+}
+
 /// Seconds in a day, for date sanity checks.
 const DAY: i64 = 86_400;
 
@@ -80,8 +89,7 @@ impl FlagSet {
 }
 
 impl Store {
-    /// Stores a batch fetched from one folder in one transaction. Returns how
-    /// many locations (folder + UID) it wrote.
+    /// Stores a batch fetched from one folder in one transaction.
     ///
     /// The work is done per batch, not per message: a few multi-row
     /// statements whatever the batch size, because each statement costs a
@@ -93,9 +101,9 @@ impl Store {
         account_id: i64,
         folder_id: i64,
         batch: &[PreparedMessage],
-    ) -> Result<u32> {
+    ) -> Result<StoredBatch> {
         if batch.is_empty() {
-            return Ok(0);
+            return Ok(StoredBatch::default());
         }
         let _writer = self.write_lock().await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
@@ -148,17 +156,18 @@ impl Store {
         }
         tx.commit().await?;
         self.checkpoint_soon();
-        Ok(written)
+        Ok(StoredBatch { locations: written, added: fresh.iter().map(|(id, _)| *id).collect() })
     }
 
-    /// Applies flag changes the server reported. Returns how many changed.
+    /// Applies flag changes the server reported. Returns the UIDs whose
+    /// flags really changed.
     pub async fn update_flags(
         &self,
         folder_id: i64,
         changes: &[(u32, Vec<String>, u64)],
-    ) -> Result<u32> {
+    ) -> Result<Vec<u32>> {
         let mut tx = self.pool().begin().await?;
-        let mut changed = 0;
+        let mut changed = Vec::new();
         for (uid, flags, modseq) in changes {
             let flags = FlagSet::new(flags);
             let result = sqlx::query(
@@ -174,7 +183,9 @@ impl Store {
             .bind(&flags.text)
             .execute(&mut *tx)
             .await?;
-            changed += u32::try_from(result.rows_affected()).unwrap_or(0);
+            if result.rows_affected() > 0 {
+                changed.push(*uid);
+            }
         }
         tx.commit().await?;
         Ok(changed)
@@ -203,26 +214,50 @@ impl Store {
     /// Deletes the account's messages that no folder holds any more. Run
     /// only after a complete pass over all folders, so that a message moved
     /// between folders is found in its new folder first and keeps its id.
+    /// Looks only at messages that lost a location since the last sweep.
     pub async fn delete_orphans(&self, account_id: i64) -> Result<u32> {
         let _writer = self.write_lock().await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let orphans: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, thread_id FROM messages WHERE account_id = ?
-               AND NOT EXISTS (SELECT 1 FROM message_folders mf WHERE mf.message_id = messages.id)",
+        let candidates: Vec<(i64, i64, bool)> = sqlx::query_as(
+            "SELECT m.id, m.thread_id,
+                    NOT EXISTS (SELECT 1 FROM message_folders mf WHERE mf.message_id = m.id)
+               FROM orphan_candidates c JOIN messages m ON m.id = c.message_id
+              WHERE m.account_id = ?",
         )
         .bind(account_id)
         .fetch_all(&mut *tx)
         .await?;
-        for (id, _) in &orphans {
-            sqlx::query("DELETE FROM messages WHERE id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        let orphans: Vec<&(i64, i64, bool)> = candidates.iter().filter(|c| c.2).collect();
+        for chunk in candidates.chunks(rows_per_statement(1)) {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("DELETE FROM orphan_candidates WHERE message_id IN (");
+            let mut list = q.separated(", ");
+            for (id, _, _) in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
         }
-        let mut threads: Vec<i64> = orphans.iter().map(|(_, t)| *t).collect();
+        for chunk in orphans.chunks(rows_per_statement(1)) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM messages WHERE id IN (");
+            let mut list = q.separated(", ");
+            for (id, _, _) in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+        }
+        let mut threads: Vec<i64> = orphans.iter().map(|(_, t, _)| *t).collect();
         threads.sort_unstable();
         threads.dedup();
         refresh_threads(&mut tx, &threads).await?;
+        // Candidates whose message is already gone (account removed).
+        sqlx::query(
+            "DELETE FROM orphan_candidates WHERE NOT EXISTS
+                (SELECT 1 FROM messages m WHERE m.id = orphan_candidates.message_id)",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(u32::try_from(orphans.len()).unwrap_or(u32::MAX))
     }

@@ -20,7 +20,7 @@ use sqlx::{Row, SqlitePool};
 
 pub use accounts::AccountRow;
 pub use folders::{FolderRow, RemoteFolder};
-pub use messages::{FetchedMessage, PreparedMessage};
+pub use messages::{FetchedMessage, PreparedMessage, StoredBatch};
 
 use crate::error::Result;
 
@@ -53,9 +53,9 @@ impl Store {
             // Larger pages: fewer overflow pages for raw sources and fewer
             // WAL frames per batch (takes effect when the file is created).
             .page_size(16_384)
-            // 16 MiB of page cache per connection (SQLite's default is
+            // 8 MiB of page cache per connection (SQLite's default is
             // 2 MiB): index pages stay in memory through a large sync.
-            .pragma("cache_size", "-16384")
+            .pragma("cache_size", "-8192")
             // Checkpoints run beside the writer (see `checkpoint_soon`);
             // the writer's own commits checkpoint only when that falls
             // 64 MiB behind, and the WAL file is cut back to that size.

@@ -67,10 +67,11 @@ async fn ok<T>(f: impl std::future::Future<Output = crate::error::Result<T>>) ->
 async fn same_message_in_two_folders_is_stored_once() {
     let (_d, store, account, inbox, archive) = store_with_folders().await;
     let m = message(1, "Message-ID: <a@x>\r\nSubject: hello", "body");
-    assert_eq!(ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await, 1);
+    assert_eq!(ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await.locations, 1);
     let mut again = m.clone();
     again.uid = 77;
-    assert_eq!(ok(store.store_batch(account, archive, &[again])).await, 1);
+    let again = ok(store.store_batch(account, archive, &[again])).await;
+    assert_eq!((again.locations, again.added.len()), (1, 0), "a known message is not new");
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2, "one row per location");
     assert_eq!(rows[0].id, rows[1].id, "one stored message");
@@ -160,7 +161,8 @@ async fn the_same_source_twice_in_one_batch_is_one_message_in_two_places() {
     let first = message(1, "Message-ID: <s@x>\r\nSubject: same", "same");
     let mut second = first.clone();
     second.uid = 2;
-    assert_eq!(ok(store.store_batch(account, inbox, &[first, second])).await, 2);
+    let stored = ok(store.store_batch(account, inbox, &[first, second])).await;
+    assert_eq!((stored.locations, stored.added.len()), (2, 1));
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].id, rows[1].id);
@@ -205,8 +207,8 @@ async fn flags_update_counts_only_real_changes() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     ok(store.store_batch(account, inbox, &[message(1, "Subject: f", "x")])).await;
     let seen = vec!["\\Seen".to_owned()];
-    assert_eq!(ok(store.update_flags(inbox, &[(1, seen.clone(), 2)])).await, 1);
-    assert_eq!(ok(store.update_flags(inbox, &[(1, seen, 3)])).await, 0);
+    assert_eq!(ok(store.update_flags(inbox, &[(1, seen.clone(), 2)])).await, vec![1]);
+    assert!(ok(store.update_flags(inbox, &[(1, seen, 3)])).await.is_empty());
     let page = ok(store.thread_page(0, 10)).await;
     assert_eq!(page.threads[0].unread_count, 0);
 }

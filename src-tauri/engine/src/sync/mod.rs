@@ -32,29 +32,66 @@ const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// considered dead.
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Syncs every folder of one account once.
+/// A logged-in connection to one account's server, with what it offers.
+/// A sync pass runs on one; `watch` keeps one open between passes.
+pub struct Connection {
+    pub(crate) session: Session,
+    pub(crate) condstore: bool,
+    /// The server can push changes (RFC 2177 IDLE).
+    pub idle: bool,
+}
+
+impl Connection {
+    /// Connects and logs in to the account's IMAP server.
+    pub async fn open(account: &AccountRow, password: &str) -> Result<Connection> {
+        let settings = imap::ServerSettings {
+            host: account.imap_host.clone(),
+            port: account.imap_port(),
+            security: account.imap_security(),
+            trusted_certs: account.trusted_certs.clone(),
+        };
+        let mut session = imap::connect(&settings, &account.username, password).await?;
+        let capabilities = session.capabilities().await?;
+        Ok(Connection {
+            condstore: capabilities.has_str("CONDSTORE") || capabilities.has_str("QRESYNC"),
+            idle: capabilities.has_str("IDLE"),
+            session,
+        })
+    }
+
+    /// Logs out, politely; the connection is dropped either way.
+    pub async fn close(mut self) {
+        let _ = self.session.logout().await;
+    }
+}
+
+/// Syncs every folder of one account once, on a connection of its own.
 pub async fn sync_account(
     store: &Store,
     account: &AccountRow,
     password: &str,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
-    let settings = imap::ServerSettings {
-        host: account.imap_host.clone(),
-        port: account.imap_port(),
-        security: account.imap_security(),
-        trusted_certs: account.trusted_certs.clone(),
-    };
-    let mut session = imap::connect(&settings, &account.username, password).await?;
-    let capabilities = session.capabilities().await?;
-    let condstore = capabilities.has_str("CONDSTORE") || capabilities.has_str("QRESYNC");
+    let mut conn = Connection::open(account, password).await?;
+    let report = sync_all_folders(&mut conn, store, account.id, events).await?;
+    conn.close().await;
+    Ok(report)
+}
 
-    let remote = list_folders(&mut session).await?;
-    let folders = store.replace_folders(account.id, &remote).await?;
+/// A full pass: the folder list, every folder, then the messages no folder
+/// holds any more.
+pub async fn sync_all_folders(
+    conn: &mut Connection,
+    store: &Store,
+    account_id: i64,
+    events: &broadcast::Sender<EngineEvent>,
+) -> Result<SyncReport> {
+    let remote = list_folders(&mut conn.session).await?;
+    let folders = store.replace_folders(account_id, &remote).await?;
     let mut report = SyncReport::default();
     let mut complete = true;
     for folder in &folders {
-        match sync_folder(&mut session, store, account.id, folder, condstore, events).await {
+        match sync_folder(conn, store, account_id, folder, events).await {
             Ok(r) => report.add(&r),
             // The server refused this one folder; the others can go on.
             Err(Error::Imap(async_imap::error::Error::No(msg))) => {
@@ -69,15 +106,28 @@ pub async fn sync_account(
         }
     }
     if complete {
-        let removed = store.delete_orphans(account.id).await?;
+        let removed = store.delete_orphans(account_id).await?;
         if removed > 0 {
-            let _ = events.send(EngineEvent::MessagesChanged {
-                account: account.id,
-            });
+            let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
         }
     }
-    let _ = session.logout().await;
     Ok(report)
+}
+
+/// A pass over the inbox alone: what a push from the server asks for.
+/// Messages that left it stay stored until the next full pass finds them
+/// in their new folder (or finds them gone).
+pub async fn sync_inbox(
+    conn: &mut Connection,
+    store: &Store,
+    account_id: i64,
+    events: &broadcast::Sender<EngineEvent>,
+) -> Result<SyncReport> {
+    let folders = store.folders(account_id).await?;
+    match folders.iter().find(|f| f.role.as_deref() == Some("inbox")) {
+        Some(inbox) => sync_folder(conn, store, account_id, inbox, events).await,
+        None => sync_all_folders(conn, store, account_id, events).await,
+    }
 }
 
 /// The account's selectable folders with their roles.
@@ -153,13 +203,37 @@ fn folder_role(name: &str, attrs: &[NameAttribute]) -> Option<&'static str> {
 }
 
 async fn sync_folder(
-    session: &mut Session,
+    conn: &mut Connection,
     store: &Store,
     account_id: i64,
     folder: &FolderRow,
-    condstore: bool,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
+    let condstore = conn.condstore;
+    let session = &mut conn.session;
+    if condstore {
+        // STATUS answers from the server's index without opening the
+        // folder: an unchanged folder costs one round trip however large.
+        let status = session
+            .status(&folder.name, "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)")
+            .await?;
+        let last = plan::LastPass {
+            uidvalidity: u32::try_from(folder.uidvalidity).unwrap_or(0),
+            uidnext: u32::try_from(folder.uidnext).unwrap_or(0),
+            highestmodseq: u64::try_from(folder.highestmodseq).unwrap_or(0),
+            exists: u32::try_from(folder.server_exists).ok(),
+        };
+        let now = ServerFolder {
+            uidvalidity: status.uid_validity.unwrap_or(0),
+            uidnext: status.uid_next.unwrap_or(0),
+            exists: status.exists,
+            highestmodseq: status.highest_modseq,
+        };
+        if plan::unchanged_since(last, now) {
+            store.folder_checked(folder.id).await?;
+            return Ok(SyncReport { folders: 1, ..SyncReport::default() });
+        }
+    }
     let mailbox = if condstore {
         session.select_condstore(&folder.name).await?
     } else {
@@ -214,6 +288,13 @@ async fn sync_folder(
     };
     if !vanished.is_empty() {
         report.vanished = store.remove_locations(folder.id, &vanished).await?;
+        if report.vanished > 0 {
+            let _ = events.send(EngineEvent::MessagesVanished {
+                account: account_id,
+                folder: folder.display_name.clone(),
+                uids: vanished.clone(),
+            });
+        }
     }
 
     let flag_query = match plan.flags {
@@ -232,7 +313,15 @@ async fn sync_folder(
             }
         }
         drop(stream);
-        report.changed = store.update_flags(folder.id, &changes).await?;
+        let changed = store.update_flags(folder.id, &changes).await?;
+        report.changed = u32::try_from(changed.len()).unwrap_or(u32::MAX);
+        if !changed.is_empty() {
+            let _ = events.send(EngineEvent::FlagsChanged {
+                account: account_id,
+                folder: folder.display_name.clone(),
+                uids: changed,
+            });
+        }
     }
 
     if !missing.is_empty() {
@@ -244,13 +333,17 @@ async fn sync_folder(
         });
     }
 
+    // The server's count is remembered (for STATUS to prove the next pass
+    // needless) only when the folder here matches it: a message the server
+    // would not hand over must be asked for again.
+    let proven = (store.folder_count(folder.id).await? == server.exists).then_some(server.exists);
     let uidnext = if server.uidnext > 0 {
         server.uidnext
     } else {
         store.folder_uids(folder.id).await?.last().map_or(1, |u| u.saturating_add(1))
     };
     store
-        .folder_synced(folder.id, server.uidvalidity, uidnext, server.highestmodseq.unwrap_or(0))
+        .folder_synced(folder.id, server.uidvalidity, uidnext, server.highestmodseq.unwrap_or(0), proven)
         .await?;
     Ok(report)
 }
@@ -348,7 +441,15 @@ async fn write_batches(
         })
         .await
         .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))?;
-        new += store.store_batch(account_id, folder_id, &parsed).await?;
+        let stored = store.store_batch(account_id, folder_id, &parsed).await?;
+        new += stored.locations;
+        if !stored.added.is_empty() {
+            let _ = events.send(EngineEvent::MessagesAdded {
+                account: account_id,
+                folder: folder_name.clone(),
+                ids: stored.added,
+            });
+        }
         done = done.saturating_add(u32::try_from(parsed.len()).unwrap_or(0));
         let _ = events.send(EngineEvent::SyncProgress {
             account: account_id,

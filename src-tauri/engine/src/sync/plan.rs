@@ -22,6 +22,30 @@ pub struct ServerFolder {
     pub highestmodseq: Option<u64>,
 }
 
+/// What the last completed pass saw on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LastPass {
+    pub uidvalidity: u32,
+    /// 0: no pass completed yet.
+    pub uidnext: u32,
+    pub highestmodseq: u64,
+    /// None: no pass completed yet.
+    pub exists: Option<u32>,
+}
+
+/// Whether a STATUS reply proves the folder unchanged since the last pass,
+/// so that it need not be opened at all. Only with CONDSTORE, where every
+/// change (flags and expunges included) raises HIGHESTMODSEQ; without it a
+/// flag change leaves STATUS as it was.
+pub fn unchanged_since(last: LastPass, now: ServerFolder) -> bool {
+    last.uidnext > 0
+        && now.highestmodseq.is_some()
+        && last.uidvalidity == now.uidvalidity
+        && last.uidnext == now.uidnext
+        && now.highestmodseq == Some(last.highestmodseq)
+        && last.exists == Some(now.exists)
+}
+
 /// Which UIDs to ask the server for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -193,6 +217,25 @@ mod tests {
             let plan = plan_folder(l, s, condstore);
             assert_eq!(plan, FolderPlan { reset, listing, flags }, "{what}");
         }
+    }
+
+    #[test]
+    fn status_proves_no_change_only_when_everything_matches() {
+        let last = LastPass { uidvalidity: 7, uidnext: 101, highestmodseq: 5, exists: Some(100) };
+        let same = ServerFolder { uidvalidity: 7, uidnext: 101, exists: 100, highestmodseq: Some(5) };
+        assert!(unchanged_since(last, same));
+        let cases = [
+            ("new mail", ServerFolder { uidnext: 102, exists: 101, highestmodseq: Some(6), ..same }),
+            ("flags changed", ServerFolder { highestmodseq: Some(6), ..same }),
+            ("expunged", ServerFolder { exists: 99, ..same }),
+            ("uidvalidity changed", ServerFolder { uidvalidity: 8, ..same }),
+            ("no condstore", ServerFolder { highestmodseq: None, ..same }),
+        ];
+        for (what, now) in cases {
+            assert!(!unchanged_since(last, now), "{what}");
+        }
+        assert!(!unchanged_since(LastPass { uidnext: 0, ..last }, same), "no completed pass yet");
+        assert!(!unchanged_since(LastPass { exists: None, ..last }, same), "count unknown");
     }
 
     #[test]
