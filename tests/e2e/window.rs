@@ -303,6 +303,20 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     })
     .await;
     save_screenshot(&client, "05-reopened.png").await;
+
+    // New mail is pushed (IMAP IDLE) and shows in the open window.
+    let pushed = format!(
+        "From: Erik Berg <erik@acme.example>\r\nTo: {}\r\nSubject: Pushed to the open window\r\nMessage-ID: <pushed-e2e@acme.example>\r\n\r\nStraight in.\r\n",
+        user.email
+    );
+    let sent = Instant::now();
+    s.send_smtp("erik@acme.example", &user.email, pushed.as_bytes());
+    eventually(&client, "mail pushed to the open window", Duration::from_secs(20), || {
+        let client = client.clone();
+        async move { row_containing(&client, "Pushed to the open window").await }
+    })
+    .await;
+    eprintln!("pushed mail shown {:?} after SMTP accepted it", sent.elapsed());
     client.close().await.expect("close second session");
 }
 

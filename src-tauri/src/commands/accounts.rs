@@ -20,12 +20,12 @@ pub async fn add_account(
     account: NewAccount,
 ) -> CommandResult<AccountSummary> {
     let id = engine.add_account(account, true).await?;
-    sync.wake();
+    sync.ensure_watchers();
     Ok(engine.account(id).await?)
 }
 
 /// Asks for a sync pass now.
 #[tauri::command]
 pub fn sync_now(sync: tauri::State<'_, SyncLoop>) {
-    sync.wake();
+    sync.sync_now();
 }

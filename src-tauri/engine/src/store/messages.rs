@@ -218,10 +218,12 @@ impl Store {
     pub async fn delete_orphans(&self, account_id: i64) -> Result<u32> {
         let _writer = self.write_lock().await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        // CROSS JOIN keeps SQLite on the (small) candidate list instead of
+        // walking every message of the account.
         let candidates: Vec<(i64, i64, bool)> = sqlx::query_as(
             "SELECT m.id, m.thread_id,
                     NOT EXISTS (SELECT 1 FROM message_folders mf WHERE mf.message_id = m.id)
-               FROM orphan_candidates c JOIN messages m ON m.id = c.message_id
+               FROM orphan_candidates c CROSS JOIN messages m ON m.id = c.message_id
               WHERE m.account_id = ?",
         )
         .bind(account_id)
