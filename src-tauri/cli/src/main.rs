@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use threadline_engine::model::{EngineEvent, MessageSummary, NewAccount, Security, SyncState};
 use threadline_engine::secrets::OsKeychain;
-use threadline_engine::{Engine, Error, ListFilter, WatchOptions};
+use threadline_engine::{Engine, Error, ListFilter, UserAction, WatchOptions};
 use tokio::sync::broadcast;
 
 #[derive(Parser)]
@@ -37,6 +37,25 @@ enum Command {
     },
     /// Sync accounts with their servers.
     Sync(SyncArgs),
+    /// Mark messages read: here at once, on the server now or as soon as
+    /// it can be reached (the action waits in a durable queue).
+    MarkRead { ids: Vec<i64> },
+    /// Mark messages unread (queued like mark-read).
+    MarkUnread { ids: Vec<i64> },
+    /// Flag messages (queued like mark-read).
+    Flag { ids: Vec<i64> },
+    /// Remove the flag from messages (queued like mark-read).
+    Unflag { ids: Vec<i64> },
+    /// Move messages to a folder, by its server or display name.
+    Move {
+        #[arg(long)]
+        to: String,
+        ids: Vec<i64>,
+    },
+    /// Move messages to the account's archive folder.
+    Archive { ids: Vec<i64> },
+    /// Move messages to the trash (from the trash: delete them for good).
+    Delete { ids: Vec<i64> },
     /// List messages, newest first (one row per folder location).
     List {
         #[arg(long)]
@@ -218,6 +237,13 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                 )
             });
         }
+        Command::MarkRead { ids } => act(engine, json, &ids, UserAction::MarkRead).await?,
+        Command::MarkUnread { ids } => act(engine, json, &ids, UserAction::MarkUnread).await?,
+        Command::Flag { ids } => act(engine, json, &ids, UserAction::Flag).await?,
+        Command::Unflag { ids } => act(engine, json, &ids, UserAction::Unflag).await?,
+        Command::Move { to, ids } => act(engine, json, &ids, UserAction::Move(to)).await?,
+        Command::Archive { ids } => act(engine, json, &ids, UserAction::Archive).await?,
+        Command::Delete { ids } => act(engine, json, &ids, UserAction::Delete).await?,
         Command::List {
             folder,
             account,
@@ -237,6 +263,21 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
             print_messages(json, &rows);
         }
     }
+    Ok(())
+}
+
+/// A user action on messages; prints what was queued and what still waits.
+async fn act(engine: &Engine, json: bool, ids: &[i64], action: UserAction) -> Result<(), Error> {
+    if ids.is_empty() {
+        return Err(Error::Invalid("Name at least one message id.".into()));
+    }
+    let outcome = engine.act(ids, action).await?;
+    print(json, &outcome, || {
+        format!(
+            "queued {}, waiting for the server {}, refused by the server {}",
+            outcome.queued, outcome.pending, outcome.failed
+        )
+    });
     Ok(())
 }
 

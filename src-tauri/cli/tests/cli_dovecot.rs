@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use threadline_testkit::outage::Outage;
 use threadline_testkit::{TestUser, corpus, servers};
 
 const CLI: &str = env!("CARGO_BIN_EXE_threadline-cli");
@@ -33,12 +34,17 @@ fn ok_json(out: Output) -> Value {
 }
 
 fn add_account(data_dir: &Path, user: &TestUser) -> i64 {
+    add_account_via(data_dir, user, servers().imaps_port)
+}
+
+/// Adds the account with its IMAP server reached through `imaps_port`.
+fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64 {
     let s = servers();
     let out = Command::new(CLI)
         .arg("--data-dir")
         .arg(data_dir)
         .args(["account", "add", "--email", &user.email])
-        .args(["--imap", &format!("127.0.0.1:{}", s.imaps_port)])
+        .args(["--imap", &format!("127.0.0.1:{imaps_port}")])
         .args(["--smtp", &format!("127.0.0.1:{}", s.smtp_port)])
         .args(["--security", "tls", "--user", &user.email, "--password-env", "TL_TEST_PASSWORD"])
         .arg("--ca-file")
@@ -285,4 +291,99 @@ fn sync_watch_prints_pushed_changes_as_they_are_stored() {
     assert!(status.success(), "sync --watch exits 0 on SIGTERM: {status}");
     let flagged = listed(dir.path()).into_iter().find(|r| r["uid"].as_u64() == Some(uid)).expect("listed");
     assert!(flagged["flags"].as_array().expect("flags").iter().any(|f| f == "\\Flagged"));
+}
+
+/// The id and server UID of every listed message in a folder, by UID.
+fn ids_in(data_dir: &Path, folder: &str) -> Vec<(i64, u64)> {
+    let v = ok_json(cli(data_dir, &["list", "--folder", folder, "--limit", "100000", "--json"]));
+    let mut rows: Vec<(i64, u64)> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| (r["id"].as_i64().expect("id"), r["uid"].as_u64().expect("uid")))
+        .collect();
+    rows.sort_by_key(|r| r.1);
+    rows
+}
+
+#[test]
+fn actions_wait_while_offline_and_reach_the_server_once_even_after_kill_9() {
+    let s = servers();
+    let user = s.new_user("actions");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let raws: Vec<Vec<u8>> = corpus::generate(330, 11, &user.email).into_iter().map(|m| m.raw).collect();
+    rt.block_on(s.append(&user, "INBOX", &raws));
+    let outage = rt.block_on(Outage::start(s.imaps_port));
+    let dir = tempfile::tempdir().expect("tempdir");
+    add_account_via(dir.path(), &user, outage.port);
+    ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    let inbox = ids_in(dir.path(), "Inbox");
+    assert_eq!(inbox.len(), 330);
+
+    // Offline: every action is done here at once and waits for the server.
+    outage.set_up(false);
+    let id = |i: usize| inbox[i].0.to_string();
+    let read = ok_json(cli(dir.path(), &["mark-read", &id(0), "--json"]));
+    assert_eq!((read["queued"].as_u64(), read["pending"].as_u64()), (Some(1), Some(1)), "{read}");
+    ok_json(cli(dir.path(), &["flag", &id(1), "--json"]));
+    ok_json(cli(dir.path(), &["move", "--to", "Archive", &id(2), "--json"]));
+    ok_json(cli(dir.path(), &["delete", &id(3), "--json"]));
+    let many: Vec<String> = (4..304).map(id).collect();
+    let mut args = vec!["archive", "--json"];
+    args.extend(many.iter().map(String::as_str));
+    let archived = ok_json(cli(dir.path(), &args));
+    assert_eq!(archived["pending"].as_u64(), Some(304), "{archived}");
+    assert_eq!(ids_in(dir.path(), "Inbox").len(), 28, "moved mail left the inbox here at once");
+
+    // Back online, a replay is killed part-way, then a pass finishes it.
+    outage.set_up(true);
+    let store = rt.block_on(threadline_engine::Store::open(dir.path())).expect("open store");
+    let account = rt.block_on(store.accounts()).expect("accounts")[0].id;
+    let mut child = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["sync", "--once"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sync");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut pending = 304;
+    while Instant::now() < deadline && pending == 304 {
+        std::thread::sleep(Duration::from_millis(2));
+        pending = rt.block_on(store.action_counts(account)).expect("counts").0;
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let pending = rt.block_on(store.action_counts(account)).expect("counts").0;
+    eprintln!("replay killed with {pending} of 304 actions left");
+    assert!(pending < 304, "the replay had started");
+
+    let resumed = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    eprintln!("after the kill: {resumed}");
+    assert_eq!(rt.block_on(store.action_counts(account)).expect("counts"), (0, 0), "all done, none refused");
+
+    // The server did each thing exactly once.
+    assert_eq!(rt.block_on(s.count(&user, "INBOX")), 28);
+    assert_eq!(rt.block_on(s.count(&user, "Archive")), 301);
+    assert_eq!(rt.block_on(s.count(&user, "Trash")), 1);
+    let seen = rt.block_on(s.flags_of(&user, "INBOX", u32::try_from(inbox[0].1).expect("uid")));
+    assert!(seen.iter().any(|f| f == "\\Seen"), "{seen:?}");
+    let flagged = rt.block_on(s.flags_of(&user, "INBOX", u32::try_from(inbox[1].1).expect("uid")));
+    assert!(flagged.iter().any(|f| f == "\\Flagged"), "{flagged:?}");
+
+    // And here: every message once, in the folder the server has it in,
+    // with the id it had before it moved.
+    let rows = listed(dir.path());
+    assert_eq!(rows.len(), 330, "locations");
+    let mut ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().expect("id")).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 330, "no duplicate messages");
+    let archive: Vec<i64> = ids_in(dir.path(), "Archive").into_iter().map(|r| r.0).collect();
+    assert_eq!(archive.len(), 301);
+    assert!(archive.contains(&inbox[2].0) && archive.contains(&inbox[100].0), "ids survive the move");
+    assert_eq!(ids_in(dir.path(), "Trash").len(), 1);
+    let again = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    assert_eq!((again["new"].as_u64(), again["vanished"].as_u64()), (Some(0), Some(0)), "{again}");
 }

@@ -3,6 +3,7 @@
 //! [`Engine`].
 
 pub mod accounts;
+pub mod actions;
 pub mod error;
 pub mod imap;
 pub mod logging;
@@ -23,6 +24,7 @@ pub use error::{Error, ErrorKind, Result, UserError};
 pub use store::Store;
 pub use store::queries::ListFilter;
 pub use watch::WatchOptions;
+pub use actions::{ActionOutcome, UserAction};
 
 use model::{
     AccountSummary, EngineEvent, MessageSummary, MessageView, NewAccount, SyncReport, SyncState,

@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test support: failing means panicking
 
 pub mod corpus;
+pub mod outage;
 pub mod seed;
 
 use std::collections::HashMap;
@@ -38,6 +39,21 @@ pub struct MailServers {
 pub struct TestUser {
     pub email: String,
     pub password: String,
+}
+
+/// A flag as IMAP writes it.
+fn flag_name(flag: &async_imap::types::Flag<'_>) -> String {
+    use async_imap::types::Flag;
+    match flag {
+        Flag::Seen => "\\Seen".into(),
+        Flag::Answered => "\\Answered".into(),
+        Flag::Flagged => "\\Flagged".into(),
+        Flag::Deleted => "\\Deleted".into(),
+        Flag::Draft => "\\Draft".into(),
+        Flag::Recent => "\\Recent".into(),
+        Flag::MayCreate => "\\*".into(),
+        Flag::Custom(name) => name.to_string(),
+    }
 }
 
 /// The repository root (this crate lives in tests/testkit).
@@ -229,6 +245,25 @@ impl MailServers {
             .await;
         drop(responses);
         let _ = s.logout().await;
+    }
+
+    /// The flags of one message on the server.
+    pub async fn flags_of(&self, user: &TestUser, folder: &str, uid: u32) -> Vec<String> {
+        let mut s = self.session(user).await;
+        s.examine(folder).await.unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
+        let fetched: Vec<_> = s
+            .uid_fetch(uid.to_string(), "FLAGS")
+            .await
+            .unwrap_or_else(|e| panic!("UID FETCH: {e}"))
+            .collect()
+            .await;
+        let flags = fetched
+            .into_iter()
+            .filter_map(Result::ok)
+            .flat_map(|f| f.flags().map(|flag| flag_name(&flag)).collect::<Vec<_>>())
+            .collect();
+        let _ = s.logout().await;
+        flags
     }
 
     /// Deletes messages by UID (flag \Deleted, then EXPUNGE).

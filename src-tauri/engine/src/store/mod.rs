@@ -4,6 +4,7 @@
 //! applies migrations and holds the store's identity.
 
 pub mod accounts;
+pub mod actions;
 mod folders;
 mod messages;
 pub mod queries;

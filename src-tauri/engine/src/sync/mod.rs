@@ -39,6 +39,8 @@ pub struct Connection {
     pub(crate) condstore: bool,
     /// The server can push changes (RFC 2177 IDLE).
     pub idle: bool,
+    /// The server moves messages atomically (RFC 6851 MOVE).
+    pub(crate) can_move: bool,
 }
 
 impl Connection {
@@ -55,6 +57,7 @@ impl Connection {
         Ok(Connection {
             condstore: capabilities.has_str("CONDSTORE") || capabilities.has_str("QRESYNC"),
             idle: capabilities.has_str("IDLE"),
+            can_move: capabilities.has_str("MOVE"),
             session,
         })
     }
@@ -86,6 +89,9 @@ pub async fn sync_all_folders(
     account_id: i64,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
+    // What the user did while we were away goes to the server first, so
+    // that this pass sees its result instead of undoing it.
+    crate::actions::replay(conn, store, account_id).await?;
     let remote = list_folders(&mut conn.session).await?;
     let folders = store.replace_folders(account_id, &remote).await?;
     let mut report = SyncReport::default();
@@ -123,6 +129,7 @@ pub async fn sync_inbox(
     account_id: i64,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
+    crate::actions::replay(conn, store, account_id).await?;
     let folders = store.folders(account_id).await?;
     match folders.iter().find(|f| f.role.as_deref() == Some("inbox")) {
         Some(inbox) => sync_folder(conn, store, account_id, inbox, events).await,

@@ -1,0 +1,206 @@
+//! User actions on messages (read, flag, move, archive, delete): done here
+//! at once, queued durably, and replayed on the server in order, at the
+//! start of every sync pass and right after the user acts when the server
+//! can be reached. Nothing is lost while offline, and nothing is applied
+//! twice (see migration 0004 for why a replay is always safe).
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::model::EngineEvent;
+use crate::store::Store;
+use crate::store::actions::{ActionKind, ActionRow};
+use crate::sync::Connection;
+
+/// What the user can ask for, before the destination is worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserAction {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    /// To a folder, by its server or display name.
+    Move(String),
+    Archive,
+    Delete,
+}
+
+/// Where a user's action stands.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ActionOutcome {
+    /// Actions queued (one per message location).
+    pub queued: u32,
+    /// Of the account's actions, how many still wait for the server.
+    pub pending: u32,
+    /// Of the account's actions, how many the server refused.
+    pub failed: u32,
+}
+
+impl Engine {
+    /// Does what the user asked to these messages: here at once, and on
+    /// the server now if it can be reached, else at the next pass.
+    pub async fn act(&self, message_ids: &[i64], action: UserAction) -> Result<ActionOutcome> {
+        let mut queued = 0u32;
+        let mut accounts: Vec<i64> = Vec::new();
+        for &message_id in message_ids {
+            let summary = self.store.message_summary(message_id).await?;
+            let kind = self.resolve(summary.account, action.clone()).await?;
+            let (account_id, ids) = self.store.queue_action(message_id, &kind).await?;
+            queued += u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            if !accounts.contains(&account_id) {
+                accounts.push(account_id);
+            }
+        }
+        let mut outcome = ActionOutcome { queued, ..ActionOutcome::default() };
+        for account_id in accounts {
+            let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
+            if let Err(e) = self.replay_actions(account_id).await {
+                // Still queued; the next pass tries again.
+                tracing::info!(account = account_id, error = %e, "actions wait for the server");
+            }
+            let (pending, failed) = self.store.action_counts(account_id).await?;
+            outcome.pending += pending;
+            outcome.failed += failed;
+        }
+        Ok(outcome)
+    }
+
+    /// Replays the account's queued actions on a connection of its own.
+    pub async fn replay_actions(&self, account_id: i64) -> Result<u32> {
+        if self.store.pending_actions(account_id).await?.is_empty() {
+            return Ok(0);
+        }
+        let _guard = self.account_lock(account_id)?.lock_owned().await;
+        let account = self.store.account(account_id).await?;
+        let password = self.password(&account).await?;
+        let mut conn = Connection::open(&account, &password).await?;
+        let done = replay(&mut conn, &self.store, account_id).await;
+        conn.close().await;
+        done
+    }
+
+    /// Works out the destination folder of a move-like action.
+    async fn resolve(&self, account_id: i64, action: UserAction) -> Result<ActionKind> {
+        let folders = self.store.folders(account_id).await?;
+        let by_role = |role: &str, missing: &str| {
+            folders
+                .iter()
+                .find(|f| f.role.as_deref() == Some(role))
+                .map(|f| f.name.clone())
+                .ok_or_else(|| Error::Invalid(missing.to_owned()))
+        };
+        Ok(match action {
+            UserAction::MarkRead => ActionKind::MarkRead,
+            UserAction::MarkUnread => ActionKind::MarkUnread,
+            UserAction::Flag => ActionKind::Flag,
+            UserAction::Unflag => ActionKind::Unflag,
+            UserAction::Move(name) => {
+                let folder = folders
+                    .iter()
+                    .find(|f| f.name == name || f.display_name == name)
+                    .ok_or_else(|| Error::NotFound(format!("The folder {name}")))?;
+                ActionKind::Move { to: folder.name.clone() }
+            }
+            UserAction::Archive => ActionKind::Archive {
+                to: by_role("archive", "This account has no archive folder.")?,
+            },
+            UserAction::Delete => ActionKind::Delete {
+                trash: by_role("trash", "This account has no trash folder.")?,
+            },
+        })
+    }
+}
+
+/// Replays the account's pending actions, oldest first, on an open
+/// connection. A refusal by the server ends that one action (recorded as
+/// failed, shown to the user); a lost connection ends the replay, leaving
+/// the rest queued. Returns how many were done.
+pub(crate) async fn replay(conn: &mut Connection, store: &Store, account_id: i64) -> Result<u32> {
+    let pending = store.pending_actions(account_id).await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let folders = store.folders(account_id).await?;
+    let mut selected: Option<i64> = None;
+    let mut done = 0;
+    for action in pending {
+        let Some(folder) = folders.iter().find(|f| f.id == action.folder_id) else {
+            store.finish_action(action.id, Some("The folder no longer exists.")).await?;
+            continue;
+        };
+        if folder.uidvalidity != action.uidvalidity {
+            let why = "The server renumbered the folder, so the message could not be found again.";
+            store.finish_action(action.id, Some(why)).await?;
+            continue;
+        }
+        if selected != Some(folder.id) {
+            conn.session.select(&folder.name).await?;
+            selected = Some(folder.id);
+        }
+        match apply(conn, &action, &folder.name).await {
+            Ok(()) => {
+                store.finish_action(action.id, None).await?;
+                done += 1;
+            }
+            Err(Error::Imap(async_imap::error::Error::No(msg)))
+            | Err(Error::Imap(async_imap::error::Error::Bad(msg))) => {
+                tracing::warn!(action = action.id, %msg, "the server refused an action");
+                store.finish_action(action.id, Some(&format!("The server refused it: {msg}"))).await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// One action on its (selected) folder.
+async fn apply(conn: &mut Connection, action: &ActionRow, folder: &str) -> Result<()> {
+    let uid = action.uid.to_string();
+    match action.kind.as_str() {
+        "mark_read" => uid_store(conn, &uid, "+FLAGS.SILENT (\\Seen)").await,
+        "mark_unread" => uid_store(conn, &uid, "-FLAGS.SILENT (\\Seen)").await,
+        "flag" => uid_store(conn, &uid, "+FLAGS.SILENT (\\Flagged)").await,
+        "unflag" => uid_store(conn, &uid, "-FLAGS.SILENT (\\Flagged)").await,
+        "move" | "archive" | "delete" => {
+            let target = action
+                .target
+                .as_deref()
+                .ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)))?;
+            if action.kind == "delete" && folder == target {
+                // Deleting from the trash: gone for good.
+                uid_store(conn, &uid, "+FLAGS.SILENT (\\Deleted)").await?;
+                uid_expunge(conn, &uid).await
+            } else if conn.can_move {
+                // (async-imap quotes the folder name.)
+                conn.session.uid_mv(&uid, target).await?;
+                Ok(())
+            } else {
+                // Without MOVE: copy, then delete the original. A process
+                // killed between the two leaves a copy that the next replay
+                // makes again; servers without MOVE (RFC 6851) are rare.
+                conn.session.uid_copy(&uid, target).await?;
+                uid_store(conn, &uid, "+FLAGS.SILENT (\\Deleted)").await?;
+                uid_expunge(conn, &uid).await
+            }
+        }
+        other => Err(Error::Protocol(format!("unknown action kind {other}"))),
+    }
+}
+
+async fn uid_expunge(conn: &mut Connection, uid: &str) -> Result<()> {
+    let gone: Vec<_> = conn.session.uid_expunge(uid).await?.collect().await;
+    for g in gone {
+        g?;
+    }
+    Ok(())
+}
+
+async fn uid_store(conn: &mut Connection, uid: &str, change: &str) -> Result<()> {
+    let responses: Vec<_> = conn.session.uid_store(uid, change).await?.collect().await;
+    for r in responses {
+        r?;
+    }
+    Ok(())
+}

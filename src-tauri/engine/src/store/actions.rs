@@ -1,0 +1,205 @@
+//! The durable queue of user actions (migration 0004): what the user did
+//! to a message is written here together with its local effect, in one
+//! transaction, and replayed on the server in order until confirmed.
+
+use sqlx::FromRow;
+
+use super::messages::FlagSet;
+use super::{Store, now};
+use crate::error::{Error, Result};
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    /// To the folder with this server name.
+    Move { to: String },
+    /// To the account's archive folder (server name).
+    Archive { to: String },
+    /// To the account's trash folder (server name); from the trash itself,
+    /// gone for good.
+    Delete { trash: String },
+}
+
+impl ActionKind {
+    fn as_str(&self) -> &'static str {
+        match self {
+            ActionKind::MarkRead => "mark_read",
+            ActionKind::MarkUnread => "mark_unread",
+            ActionKind::Flag => "flag",
+            ActionKind::Unflag => "unflag",
+            ActionKind::Move { .. } => "move",
+            ActionKind::Archive { .. } => "archive",
+            ActionKind::Delete { .. } => "delete",
+        }
+    }
+
+    /// The destination folder of a move-like action.
+    fn target(&self) -> Option<&str> {
+        match self {
+            ActionKind::Move { to } | ActionKind::Archive { to } => Some(to),
+            ActionKind::Delete { trash } => Some(trash),
+            _ => None,
+        }
+    }
+
+    /// The flag change a flag-like action makes: (flag, set it?).
+    fn flag_change(&self) -> Option<(&'static str, bool)> {
+        match self {
+            ActionKind::MarkRead => Some(("\\Seen", true)),
+            ActionKind::MarkUnread => Some(("\\Seen", false)),
+            ActionKind::Flag => Some(("\\Flagged", true)),
+            ActionKind::Unflag => Some(("\\Flagged", false)),
+            _ => None,
+        }
+    }
+}
+
+/// One queued action on one location, as the replay needs it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ActionRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub message_id: i64,
+    pub kind: String,
+    pub folder_id: i64,
+    pub uid: i64,
+    pub uidvalidity: i64,
+    pub target: Option<String>,
+}
+
+#[derive(FromRow)]
+struct Location {
+    folder_id: i64,
+    folder_name: String,
+    uid: i64,
+    uidvalidity: i64,
+    account_id: i64,
+    flags: String,
+}
+
+impl Store {
+    /// Queues `kind` for every location of the message and applies its
+    /// local effect, in one transaction: flags change here at once, and a
+    /// moved or deleted message leaves its folder here at once (the next
+    /// full pass finds it in its new folder, keeping its id). Locations
+    /// already in the destination are left alone. Returns the account and
+    /// the new action ids.
+    pub async fn queue_action(&self, message_id: i64, kind: &ActionKind) -> Result<(i64, Vec<i64>)> {
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let locations: Vec<Location> = sqlx::query_as(
+            "SELECT mf.folder_id, f.name AS folder_name, mf.uid, f.uidvalidity, f.account_id, mf.flags
+               FROM message_folders mf JOIN folders f ON f.id = mf.folder_id
+              WHERE mf.message_id = ? ORDER BY mf.folder_id, mf.uid",
+        )
+        .bind(message_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let account_id = locations
+            .first()
+            .map(|l| l.account_id)
+            .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))?;
+        let created = now();
+        let mut ids = Vec::new();
+        for location in &locations {
+            // Moving into the folder it is in already does nothing (but a
+            // delete from the trash is a real, final delete).
+            let same_folder = kind.target() == Some(location.folder_name.as_str());
+            if same_folder && !matches!(kind, ActionKind::Delete { .. }) {
+                continue;
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO actions (account_id, message_id, kind, folder_id, uid, uidvalidity,
+                     target, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(account_id)
+            .bind(message_id)
+            .bind(kind.as_str())
+            .bind(location.folder_id)
+            .bind(location.uid)
+            .bind(location.uidvalidity)
+            .bind(kind.target())
+            .bind(created)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
+
+            if let Some((flag, set)) = kind.flag_change() {
+                let mut flags: Vec<String> = location
+                    .flags
+                    .split_whitespace()
+                    .filter(|f| !f.eq_ignore_ascii_case(flag))
+                    .map(str::to_owned)
+                    .collect();
+                if set {
+                    flags.push(flag.to_owned());
+                }
+                let flags = FlagSet::new(&flags);
+                sqlx::query(
+                    "UPDATE message_folders SET flags = ?, seen = ?, flagged = ?
+                     WHERE folder_id = ? AND uid = ?",
+                )
+                .bind(&flags.text)
+                .bind(flags.seen)
+                .bind(flags.flagged)
+                .bind(location.folder_id)
+                .bind(location.uid)
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                sqlx::query("DELETE FROM message_folders WHERE folder_id = ? AND uid = ?")
+                    .bind(location.folder_id)
+                    .bind(location.uid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok((account_id, ids))
+    }
+
+    /// The account's actions still to be done on the server, oldest first.
+    pub async fn pending_actions(&self, account_id: i64) -> Result<Vec<ActionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, account_id, message_id, kind, folder_id, uid, uidvalidity, target
+               FROM actions WHERE account_id = ? AND state = 'pending' ORDER BY id",
+        )
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Records that the server did the action (`error` None) or refused it
+    /// for good (it is not tried again).
+    pub async fn finish_action(&self, id: i64, error: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "UPDATE actions SET state = ?, last_error = ?, attempts = attempts + 1, done_at = ?
+             WHERE id = ?",
+        )
+        .bind(if error.is_some() { "failed" } else { "done" })
+        .bind(error)
+        .bind(now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// How many of the account's actions wait for the server, and how many
+    /// it refused.
+    pub async fn action_counts(&self, account_id: i64) -> Result<(u32, u32)> {
+        let (pending, failed): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'failed'), 0)
+               FROM actions WHERE account_id = ?",
+        )
+        .bind(account_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((u32::try_from(pending).unwrap_or(0), u32::try_from(failed).unwrap_or(0)))
+    }
+}
