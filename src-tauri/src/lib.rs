@@ -42,6 +42,7 @@ pub fn run() {
             commands::accounts::list_accounts,
             commands::accounts::add_account,
             commands::accounts::sync_now,
+            commands::accounts::update_password,
             commands::inbox::thread_page,
             commands::inbox::thread_messages,
             commands::inbox::message_view,

@@ -317,6 +317,29 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     })
     .await;
     eprintln!("pushed mail shown {:?} after SMTP accepted it", sent.elapsed());
+
+    // The password changes on the server: the next sync meets the
+    // rejection, a banner asks for the new password, and sync resumes.
+    s.set_password(&user.email, "changed-in-the-window");
+    css(&client, "#sync-now", long).await.click().await.expect("sync now");
+    let field = css(&client, ".reauth-password", Duration::from_secs(60)).await;
+    save_screenshot(&client, "06-reauth.png").await;
+    field.send_keys("changed-in-the-window").await.expect("new password");
+    css(&client, ".reauth-submit", long).await.click().await.expect("sign in again");
+    eventually(&client, "the re-authentication banner to go", Duration::from_secs(60), || {
+        let client = client.clone();
+        async move { client.find(Locator::Css(".banner.reauth")).await.is_err().then_some(()) }
+    })
+    .await;
+    eventually(&client, "sync to be up to date again", Duration::from_secs(60), || {
+        let client = client.clone();
+        async move {
+            let status = client.find(Locator::Css("#sync-status")).await.ok()?.text().await.ok()?;
+            status.contains("Up to date").then_some(())
+        }
+    })
+    .await;
+    save_screenshot(&client, "07-reauthenticated.png").await;
     client.close().await.expect("close second session");
 }
 
@@ -470,7 +493,7 @@ async fn a_hundred_thousand_messages_scroll_in_the_real_window() {
         report["blank"],
         jumps.iter().map(|j| j.round() as i64).collect::<Vec<_>>(),
     );
-    save_screenshot(&client, "06-100k-end.png").await;
+    save_screenshot(&client, "10-100k-end.png").await;
 
     assert!(jumps.iter().all(|j| *j < 15_000.0), "every jump ends with filled rows: {jumps:?}");
     let last = report["last"].as_str().unwrap_or_default();

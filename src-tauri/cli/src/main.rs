@@ -81,6 +81,14 @@ enum AccountCommand {
     List,
     /// Remove an account, its local mail and its keychain entry.
     Remove { id: i64 },
+    /// Give an account a new password (after the server rejected the old
+    /// one); it is checked with the server first.
+    Password {
+        id: i64,
+        /// Environment variable that holds the new password.
+        #[arg(long)]
+        password_env: String,
+    },
 }
 
 #[derive(Args)]
@@ -213,6 +221,13 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                         .collect::<Vec<_>>()
                         .join("\n")
                 });
+            }
+            AccountCommand::Password { id, password_env } => {
+                let password = std::env::var(&password_env).map_err(|_| {
+                    Error::Invalid(format!("The environment variable {password_env} is not set."))
+                })?;
+                engine.update_password(id, &password).await?;
+                print(json, &serde_json::json!({ "updated": id }), || format!("password updated for {id}"));
             }
             AccountCommand::Remove { id } => {
                 engine.remove_account(id).await?;

@@ -124,6 +124,30 @@ impl Engine {
         Ok(id)
     }
 
+    /// Takes a new password after the server rejected the old one: checks
+    /// it with the server, keeps it in the keychain, and marks the account
+    /// ready again. Sync then resumes where it stopped (its state is in the
+    /// store; nothing was dropped while the login failed).
+    pub async fn update_password(&self, id: i64, password: &str) -> Result<()> {
+        if password.is_empty() {
+            return Err(Error::Invalid("The password is empty.".into()));
+        }
+        let account = self.store.account(id).await?;
+        let settings = imap::ServerSettings {
+            host: account.imap_host.clone(),
+            port: account.imap_port(),
+            security: account.imap_security(),
+            trusted_certs: account.trusted_certs.clone(),
+        };
+        let mut session = imap::connect(&settings, &account.username, password).await?;
+        let _ = session.logout().await;
+        let key = account.secret_key(self.store.id());
+        let secret = password.to_owned();
+        self.with_secrets(move |s| s.set(&key, &secret)).await?;
+        tracing::info!(account = id, "new password accepted and kept");
+        self.set_state(id, SyncState::Ok, None).await
+    }
+
     /// Removes an account, its synced mail and its keychain entry.
     pub async fn remove_account(&self, id: i64) -> Result<()> {
         let key = store::accounts::secret_key(self.store.id(), id);

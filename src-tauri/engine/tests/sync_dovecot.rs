@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use threadline_engine::model::{NewAccount, Security, SyncState};
 use threadline_engine::secrets::MemorySecrets;
-use threadline_engine::{Engine, ErrorKind, ListFilter};
+use threadline_engine::{Engine, ErrorKind, ListFilter, WatchOptions};
 use threadline_testkit::{TestUser, corpus, servers};
 
 struct Fixture {
@@ -36,6 +36,13 @@ async fn fixture(prefix: &str, seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
         engine,
         user,
         account,
+    }
+}
+
+impl Fixture {
+    /// The fixture's user with another password (after a change on the server).
+    fn user_with_password(&self, password: &str) -> TestUser {
+        TestUser { email: self.user.email.clone(), password: password.to_owned() }
     }
 }
 
@@ -212,7 +219,7 @@ async fn starttls_and_a_pinned_server_certificate_work() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_changed_password_stops_sync_with_needs_reauth() {
+async fn a_changed_password_stops_sync_until_the_user_gives_the_new_one() {
     let s = servers();
     let probe = s.new_user("probe");
     let f = fixture("reauth", &[("INBOX", raws(&corpus::generate(3, 7, &probe.email)))]).await;
@@ -223,6 +230,30 @@ async fn a_changed_password_stops_sync_with_needs_reauth() {
     let account = &f.engine.accounts().await.expect("accounts")[0];
     assert_eq!(account.sync_state, SyncState::NeedsReauth);
     assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 3, "nothing lost");
+
+    // A watcher does not retry a rejected login: it ends at once, so the
+    // server never sees a storm of failed logins.
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let ended = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        f.engine.watch_account(f.account, &WatchOptions::default(), stopped),
+    )
+    .await
+    .expect("the watcher ends by itself");
+    assert_eq!(ended.expect_err("rejected").kind(), ErrorKind::Auth);
+
+    // Mail keeps arriving meanwhile; a wrong new password is refused and
+    // changes nothing; the right one resumes sync where it stopped.
+    s.append(&f.user_with_password("changed-on-the-server"), "INBOX", &raws(&corpus::generate(2, 8, &probe.email)))
+        .await;
+    let wrong = f.engine.update_password(f.account, "still-wrong").await.expect_err("wrong password");
+    assert_eq!(wrong.kind(), ErrorKind::Auth);
+    assert_eq!(f.engine.accounts().await.expect("accounts")[0].sync_state, SyncState::NeedsReauth);
+    f.engine.update_password(f.account, "changed-on-the-server").await.expect("new password");
+    assert_eq!(f.engine.accounts().await.expect("accounts")[0].sync_state, SyncState::Ok);
+    let report = f.engine.sync_account(f.account).await.expect("sync resumes");
+    assert_eq!(report.new, 2, "only what arrived meanwhile is fetched");
+    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

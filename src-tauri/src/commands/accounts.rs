@@ -29,3 +29,17 @@ pub async fn add_account(
 pub fn sync_now(sync: tauri::State<'_, SyncLoop>) {
     sync.sync_now();
 }
+
+/// Takes a new password after the server rejected the old one (checked
+/// with the server first), then lets sync resume.
+#[tauri::command]
+pub async fn update_password(
+    engine: EngineState<'_>,
+    sync: tauri::State<'_, SyncLoop>,
+    account: i64,
+    password: String,
+) -> CommandResult<AccountSummary> {
+    engine.update_password(account, &password).await?;
+    sync.ensure_watchers();
+    Ok(engine.account(account).await?)
+}

@@ -16,6 +16,8 @@ export const api = {
   listAccounts: () => invoke<AccountSummary[]>("list_accounts"),
   addAccount: (account: NewAccount) => invoke<AccountSummary>("add_account", { account }),
   syncNow: () => invoke<void>("sync_now"),
+  updatePassword: (account: number, password: string) =>
+    invoke<AccountSummary>("update_password", { account, password }),
   threadPage: (offset: number, limit: number) =>
     invoke<ThreadPage>("thread_page", { offset, limit }),
   threadMessages: (threadId: number) =>
