@@ -43,6 +43,8 @@ pub fn run() {
             commands::accounts::add_account,
             commands::accounts::sync_now,
             commands::accounts::update_password,
+            commands::accounts::account_statuses,
+            commands::accounts::sync_account,
             commands::inbox::thread_page,
             commands::inbox::thread_messages,
             commands::inbox::message_view,

@@ -340,6 +340,34 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     })
     .await;
     save_screenshot(&client, "07-reauthenticated.png").await;
+
+    // Troubleshooting: every folder with its counts and last sync, and a
+    // working "Sync now".
+    css(&client, "#open-troubleshooting", long).await.click().await.expect("open troubleshooting");
+    let inbox_count = eventually(&client, "the inbox row of the troubleshooting view", Duration::from_secs(30), || {
+        let client = client.clone();
+        async move {
+            let cell = client.find(Locator::Css("#troubleshooting-view tr[data-folder='Inbox'] .local-count")).await.ok()?;
+            Some(text_of(&cell).await)
+        }
+    })
+    .await;
+    assert_eq!(inbox_count.trim(), "124", "120 generated + 2 + 1 while closed + 1 pushed");
+    let view = text_of(&css(&client, "#troubleshooting-view", long).await).await;
+    for folder in ["Sent", "Trash", "Archive", "Last successful sync"] {
+        assert!(view.contains(folder), "the view shows {folder}: {view}");
+    }
+    css(&client, ".trouble-sync", long).await.click().await.expect("sync now");
+    eventually(&client, "the account to be working after Sync now", Duration::from_secs(60), || {
+        let client = client.clone();
+        async move {
+            let state = client.find(Locator::Css(".trouble-account .state")).await.ok()?;
+            let button = client.find(Locator::Css(".trouble-sync")).await.ok()?;
+            (text_of(&state).await == "Working" && text_of(&button).await == "Sync now").then_some(())
+        }
+    })
+    .await;
+    save_screenshot(&client, "08-troubleshooting.png").await;
     client.close().await.expect("close second session");
 }
 

@@ -27,6 +27,7 @@ pub use watch::WatchOptions;
 pub use actions::{ActionOutcome, UserAction};
 
 use model::{
+    AccountStatus,
     AccountSummary, EngineEvent, MessageSummary, MessageView, NewAccount, SyncReport, SyncState,
     ThreadPage,
 };
@@ -158,6 +159,17 @@ impl Engine {
     /// One account.
     pub async fn account(&self, id: i64) -> Result<AccountSummary> {
         Ok(self.store.account(id).await?.summary())
+    }
+
+    /// Every account's health, folder by folder: the troubleshooting view.
+    pub async fn account_statuses(&self) -> Result<Vec<AccountStatus>> {
+        let mut out = Vec::new();
+        for account in self.store.accounts().await? {
+            let folders = self.store.folder_statuses(account.id).await?;
+            let (pending_actions, failed_actions) = self.store.action_counts(account.id).await?;
+            out.push(AccountStatus { account: account.summary(), folders, pending_actions, failed_actions });
+        }
+        Ok(out)
     }
 
     /// All accounts.

@@ -103,6 +103,33 @@ pub struct AccountSummary {
     pub last_sync_at: Option<i64>,
 }
 
+/// One folder as the troubleshooting view shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FolderStatus {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub role: Option<String>,
+    /// Messages stored here for this folder.
+    pub local_messages: u32,
+    /// The server's count at the last complete pass, when known.
+    pub server_messages: Option<u32>,
+    #[ts(type = "number | null")]
+    pub last_sync_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// An account's health: what the troubleshooting view shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AccountStatus {
+    pub account: AccountSummary,
+    pub folders: Vec<FolderStatus>,
+    /// User actions waiting for the server.
+    pub pending_actions: u32,
+    /// User actions the server refused.
+    pub failed_actions: u32,
+}
+
 /// A name and an address, as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AddressView {

@@ -14,6 +14,8 @@ fn generate() -> String {
         NewAccount::decl(),
         SyncState::decl(),
         AccountSummary::decl(),
+        FolderStatus::decl(),
+        AccountStatus::decl(),
         AddressView::decl(),
         MessageSummary::decl(),
         ThreadSummary::decl(),

@@ -1,6 +1,6 @@
 //! Account commands: list, add (with a login check), sync now.
 
-use threadline_engine::model::{AccountSummary, NewAccount};
+use threadline_engine::model::{AccountStatus, AccountSummary, NewAccount};
 
 use super::{CommandResult, EngineState};
 use crate::sync_loop::SyncLoop;
@@ -42,4 +42,20 @@ pub async fn update_password(
     engine.update_password(account, &password).await?;
     sync.ensure_watchers();
     Ok(engine.account(account).await?)
+}
+
+/// Every account's health, folder by folder (the troubleshooting view).
+#[tauri::command]
+pub async fn account_statuses(engine: EngineState<'_>) -> CommandResult<Vec<AccountStatus>> {
+    Ok(engine.account_statuses().await?)
+}
+
+/// A pass over one account now; its outcome arrives as events and in its
+/// status (a failure is recorded there, not returned).
+#[tauri::command]
+pub async fn sync_account(engine: EngineState<'_>, account: i64) -> CommandResult<()> {
+    if let Err(e) = engine.sync_account(account).await {
+        tracing::info!(account, error = %e, "sync now ended with an error");
+    }
+    Ok(())
 }

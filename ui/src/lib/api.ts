@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
+  AccountStatus,
   AccountSummary,
   EngineEvent,
   MessageSummary,
@@ -16,6 +17,8 @@ export const api = {
   listAccounts: () => invoke<AccountSummary[]>("list_accounts"),
   addAccount: (account: NewAccount) => invoke<AccountSummary>("add_account", { account }),
   syncNow: () => invoke<void>("sync_now"),
+  accountStatuses: () => invoke<AccountStatus[]>("account_statuses"),
+  syncAccount: (account: number) => invoke<void>("sync_account", { account }),
   updatePassword: (account: number, password: string) =>
     invoke<AccountSummary>("update_password", { account, password }),
   threadPage: (offset: number, limit: number) =>

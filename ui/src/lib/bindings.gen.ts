@@ -21,6 +21,26 @@ export type SyncState = "new" | "syncing" | "ok" | "error" | "needs_reauth";
 
 export type AccountSummary = { id: number, email: string, display_name: string, sync_state: SyncState, last_error: string | null, last_sync_at: number | null, };
 
+export type FolderStatus = { id: number, name: string, role: string | null, 
+/**
+ * Messages stored here for this folder.
+ */
+local_messages: number, 
+/**
+ * The server's count at the last complete pass, when known.
+ */
+server_messages: number | null, last_sync_at: number | null, last_error: string | null, };
+
+export type AccountStatus = { account: AccountSummary, folders: Array<FolderStatus>, 
+/**
+ * User actions waiting for the server.
+ */
+pending_actions: number, 
+/**
+ * User actions the server refused.
+ */
+failed_actions: number, };
+
 export type AddressView = { name: string, address: string, };
 
 export type MessageSummary = { id: number, account: number, folder: string, uid: number, message_id: string | null, thread_id: number, 

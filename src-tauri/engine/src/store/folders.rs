@@ -7,6 +7,7 @@ use sqlx::{FromRow, Row};
 
 use super::{Store, now};
 use crate::error::Result;
+use crate::model::FolderStatus;
 
 /// A mailbox as the server listed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,17 @@ pub struct FolderRow {
     pub server_exists: i64,
     pub last_sync_at: Option<i64>,
     pub last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct FolderStatusRow {
+    id: i64,
+    display_name: String,
+    role: Option<String>,
+    local: i64,
+    server_exists: i64,
+    last_sync_at: Option<i64>,
+    last_error: Option<String>,
 }
 
 impl Store {
@@ -92,6 +104,35 @@ impl Store {
         .bind(account_id)
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// Every folder of the account with its local message count, for the
+    /// troubleshooting view (same order as `folders`).
+    pub async fn folder_statuses(&self, account_id: i64) -> Result<Vec<FolderStatus>> {
+        let rows: Vec<FolderStatusRow> = sqlx::query_as(
+            "SELECT f.id, f.display_name, f.role,
+                    (SELECT COUNT(*) FROM message_folders mf WHERE mf.folder_id = f.id) AS local,
+                    f.server_exists, f.last_sync_at, f.last_error
+             FROM folders f WHERE f.account_id = ?
+             ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
+                               WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
+                               WHEN 'junk' THEN 7 WHEN 'trash' THEN 8 ELSE 6 END, f.name",
+        )
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| FolderStatus {
+                id: r.id,
+                name: r.display_name,
+                role: r.role,
+                local_messages: u32::try_from(r.local).unwrap_or(0),
+                server_messages: u32::try_from(r.server_exists).ok(),
+                last_sync_at: r.last_sync_at,
+                last_error: r.last_error,
+            })
+            .collect())
     }
 
     /// UIDs known locally in a folder, ascending.
