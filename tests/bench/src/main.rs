@@ -95,40 +95,30 @@ fn tempfile_path(what: &str) -> PathBuf {
     std::env::temp_dir().join(format!("threadline-bench-{}-{}.log", std::process::id(), what.replace(' ', "-")))
 }
 
-/// Puts `n` generated messages straight into the user's Maildir INBOX (as
-/// Dovecot's mail user), each padded with text to about `pad` bytes, then
-/// lets Dovecot index them once so that no tool pays for that.
+/// Puts `n` generated messages straight into the user's Maildir inbox,
+/// each padded with text to about `pad` bytes, then lets Dovecot index
+/// them once so that no tool pays for that.
 async fn fill_mailbox(s: &MailServers, user: &TestUser, n: u32, pad: usize) -> u64 {
-    // Logging in once makes Dovecot create the Maildir and its folders.
-    let _ = s.session(user).await.logout().await;
-    let maildir = s.run_dir.join("mail").join(&user.email);
-    let cur = maildir.join("cur");
-    std::fs::create_dir_all(&cur).expect("Maildir cur");
     let mut bytes = 0u64;
     let mut done = 0u32;
     while done < n {
         let chunk = (n - done).min(5_000);
-        for (i, m) in corpus::generate(chunk as usize, u64::from(done) + 7, &user.email).into_iter().enumerate() {
-            let k = done + u32::try_from(i).unwrap_or(0);
-            let mut raw = m.raw;
-            pad_with_prose(&mut raw, pad, k);
-            let name = format!("{}.M{k}P1.bench,S={}:2,S", 1_700_000_000 + u64::from(k), raw.len());
-            bytes += raw.len() as u64;
-            std::fs::write(cur.join(name), &raw).expect("write message");
-        }
+        let raws: Vec<Vec<u8>> = corpus::generate(chunk as usize, u64::from(done) + 7, &user.email)
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mut raw = m.raw;
+                pad_with_prose(&mut raw, pad, done + u32::try_from(i).unwrap_or(0));
+                bytes += raw.len() as u64;
+                raw
+            })
+            .collect();
+        s.deliver_to_maildir(user, &raws).await;
         done += chunk;
     }
-    let owner = std::fs::metadata(s.run_dir.join("mail")).expect("mail dir");
-    let status = Command::new("chown")
-        .arg("-R")
-        .arg(format!("{}:{}", std::os::unix::fs::MetadataExt::uid(&owner), std::os::unix::fs::MetadataExt::gid(&owner)))
-        .arg(&maildir)
-        .status()
-        .expect("chown");
-    assert!(status.success(), "chown the Maildir");
     let started = Instant::now();
     assert_eq!(s.count(user, "INBOX").await, n, "Dovecot sees every message");
-    eprintln!("   (Dovecot indexed {n} messages in {:.1} s)", started.elapsed().as_secs_f64());
+    eprintln!("   (Dovecot listed {n} messages in {:.1} s)", started.elapsed().as_secs_f64());
     bytes
 }
 

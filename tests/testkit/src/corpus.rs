@@ -158,6 +158,63 @@ fn malformed(i: usize, marker: &str) -> Vec<u8> {
     }
 }
 
+/// Generates `n` hostile messages, each unique (a marker in its body when
+/// it has one), cycling through what breaks mail programs: unclosed and
+/// missing MIME boundaries, MIME nested hundreds deep (message/rfc822
+/// inside multipart, like a zip bomb), quarter-megabyte headers and thousands of
+/// header lines, unknown and lying charsets, NUL bytes, bare LF and CR line
+/// ends, broken base64 and quoted-printable, no header at all, and endless
+/// lines.
+pub fn hostile(n: usize, seed: u64) -> Vec<Vec<u8>> {
+    (0..n).map(|i| hostile_one(i, &format!("hostile{seed}x{i}q"))).collect()
+}
+
+fn hostile_one(i: usize, marker: &str) -> Vec<u8> {
+    match i % 12 {
+        0 => format!("Subject: unclosed {i}\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\n{marker}\r\n--x\r\nContent-Type: text/html\r\n\r\n<p>never closed").into_bytes(),
+        1 => format!("Subject: boundary missing {i}\r\nContent-Type: multipart/alternative\r\n\r\n{marker}\r\n").into_bytes(),
+        2 => {
+            // 300 levels of multipart/mixed, each holding a message/rfc822.
+            let depth = 300;
+            let mut v = format!("Subject: nested {i}\r\n").into_bytes();
+            for d in 0..depth {
+                v.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=\"b{d}\"\r\n\r\n--b{d}\r\nContent-Type: message/rfc822\r\n\r\nSubject: level {d}\r\n").as_bytes());
+            }
+            v.extend_from_slice(format!("\r\n{marker}\r\n").as_bytes());
+            for d in (0..depth).rev() {
+                v.extend_from_slice(format!("--b{d}--\r\n").as_bytes());
+            }
+            v
+        }
+        3 => format!("Subject: huge header {i}\r\nX-Huge: {}\r\n\r\n{marker}\r\n", "h".repeat(256 * 1024)).into_bytes(),
+        4 => {
+            let mut v = format!("Subject: many headers {i}\r\n").into_bytes();
+            for h in 0..5_000 {
+                v.extend_from_slice(format!("X-Header-{h}: value {h}\r\n").as_bytes());
+            }
+            v.extend_from_slice(format!("\r\n{marker}\r\n").as_bytes());
+            v
+        }
+        5 => format!("Subject: =?x-no-such-charset?Q?caf=E9?= {i}\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n\r\n{marker} caf\u{e9}\r\n").into_bytes(),
+        6 => {
+            let mut v = format!("Subject: lying utf-8 {i}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n").into_bytes();
+            v.extend_from_slice(b"\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc ");
+            v.extend_from_slice(format!("{marker}\r\n").as_bytes());
+            v
+        }
+        7 => {
+            let mut v = format!("Subject: nul {i}\0\r\nFrom: \0@\0\r\n\r\n").into_bytes();
+            v.extend_from_slice(&[0u8; 64]);
+            v.extend_from_slice(format!("{marker}\0\r\n").as_bytes());
+            v
+        }
+        8 => format!("Subject: bare line ends {i}\nFrom: lf@only.example\rX-Cr: only\n\n{marker}\rline\nline\n").into_bytes(),
+        9 => format!("Subject: broken encodings {i}\r\nContent-Type: multipart/mixed; boundary=\"e\"\r\n\r\n--e\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not*base64===\r\n--e\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{marker} =ZZ =\r\n--e--\r\n").into_bytes(),
+        10 => format!("{marker} a body without any header line {i}\r\n").into_bytes(),
+        _ => format!("Subject: endless line {i}\r\n\r\n{marker} {}\r\n", "w".repeat(512 * 1024)).into_bytes(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -189,6 +189,33 @@ impl MailServers {
         let _ = s.logout().await;
     }
 
+    /// Puts messages straight into the user's Maildir inbox, as Dovecot's
+    /// own delivery would: fast for large mailboxes, and the only way in for
+    /// messages IMAP APPEND refuses (NUL bytes, bare line ends). Dovecot
+    /// picks them up at the next look.
+    pub async fn deliver_to_maildir(&self, user: &TestUser, messages: &[Vec<u8>]) {
+        use std::os::unix::fs::MetadataExt;
+        // Logging in once makes Dovecot create the Maildir and its folders.
+        let _ = self.session(user).await.logout().await;
+        let maildir = self.run_dir.join("mail").join(&user.email);
+        let cur = maildir.join("cur");
+        std::fs::create_dir_all(&cur).unwrap_or_else(|e| panic!("Maildir: {e}"));
+        static SEQ: AtomicU32 = AtomicU32::new(0);
+        for raw in messages {
+            let k = SEQ.fetch_add(1, Ordering::SeqCst);
+            let name = format!("{}.M{k}P{}.testkit,S={}:2,", 1_700_000_000 + u64::from(k), std::process::id(), raw.len());
+            std::fs::write(cur.join(name), raw).unwrap_or_else(|e| panic!("write message: {e}"));
+        }
+        let owner = std::fs::metadata(self.run_dir.join("mail")).unwrap_or_else(|e| panic!("mail dir: {e}"));
+        let status = std::process::Command::new("chown")
+            .arg("-R")
+            .arg(format!("{}:{}", owner.uid(), owner.gid()))
+            .arg(&maildir)
+            .status()
+            .unwrap_or_else(|e| panic!("chown: {e}"));
+        assert!(status.success(), "chown the Maildir");
+    }
+
     /// Hands a message to the test Postfix over SMTP (which delivers it into
     /// Dovecot over LMTP), the way mail from the outside world arrives.
     pub fn send_smtp(&self, from: &str, to: &str, raw: &[u8]) {
