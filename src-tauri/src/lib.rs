@@ -45,6 +45,7 @@ pub fn run() {
             commands::accounts::update_password,
             commands::accounts::account_statuses,
             commands::accounts::sync_account,
+            commands::accounts::choose_sync_folders,
             commands::inbox::thread_page,
             commands::inbox::thread_messages,
             commands::inbox::message_view,

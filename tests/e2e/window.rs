@@ -368,6 +368,49 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     })
     .await;
     save_screenshot(&client, "08-troubleshooting.png").await;
+
+    // Preferences > Email sync: only the (empty) archive, so the inbox's
+    // mail is forgotten here; then all folders again, and it comes back.
+    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    css(&client, ".scope-some", long).await.click().await.expect("specific labels");
+    for folder in ["Inbox", "Sent", "Drafts", "Junk", "Trash"] {
+        let checkbox = css(&client, &format!(".folder-chooser input[data-folder='{folder}']"), long).await;
+        if checkbox.prop("checked").await.ok().flatten().as_deref() == Some("true") {
+            checkbox.click().await.expect("untick");
+        }
+    }
+    let archive = css(&client, ".folder-chooser input[data-folder='Archive']", long).await;
+    if archive.prop("checked").await.ok().flatten().as_deref() != Some("true") {
+        archive.click().await.expect("tick the archive");
+    }
+    save_screenshot(&client, "09-label-chooser.png").await;
+    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    css(&client, ".saved-note", long).await;
+    let folder_count = |folder: &'static str| {
+        let client = client.clone();
+        async move {
+            css(&client, "#open-troubleshooting", Duration::from_secs(10)).await.click().await.ok()?;
+            let cell = client
+                .find(Locator::Css(&format!("#troubleshooting-view tr[data-folder='{folder}'] .local-count")))
+                .await
+                .ok()?;
+            Some(text_of(&cell).await.trim().to_owned())
+        }
+    };
+    eventually(&client, "the inbox's mail to be forgotten here", Duration::from_secs(30), || {
+        let probe = folder_count("Inbox");
+        async move { (probe.await? == "0").then_some(()) }
+    })
+    .await;
+    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    css(&client, ".scope-all", long).await.click().await.expect("all emails");
+    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    css(&client, ".saved-note", long).await;
+    eventually(&client, "the inbox's mail to come back", Duration::from_secs(60), || {
+        let probe = folder_count("Inbox");
+        async move { (probe.await? == "124").then_some(()) }
+    })
+    .await;
     client.close().await.expect("close second session");
 }
 

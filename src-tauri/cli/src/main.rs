@@ -81,6 +81,17 @@ enum AccountCommand {
     List,
     /// Remove an account, its local mail and its keychain entry.
     Remove { id: i64 },
+    /// The account's folders, and which are synced.
+    Folders { id: i64 },
+    /// Sync every folder (--all) or only some (--only NAME...); folders
+    /// left out are forgotten here, never touched on the server.
+    SyncFolders {
+        id: i64,
+        #[arg(long, conflicts_with = "only", required_unless_present = "only")]
+        all: bool,
+        #[arg(long, num_args = 1..)]
+        only: Vec<String>,
+    },
     /// Give an account a new password (after the server rejected the old
     /// one); it is checked with the server first.
     Password {
@@ -221,6 +232,30 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                         .collect::<Vec<_>>()
                         .join("\n")
                 });
+            }
+            AccountCommand::Folders { id } => {
+                let status = engine
+                    .account_statuses()
+                    .await?
+                    .into_iter()
+                    .find(|s| s.account.id == id)
+                    .ok_or_else(|| Error::NotFound(format!("Account {id}")))?;
+                let all = status.account.sync_all_folders;
+                print(json, &status, || {
+                    status
+                        .folders
+                        .iter()
+                        .map(|f| {
+                            let synced = if all || f.chosen { "synced" } else { "not synced" };
+                            format!("{}\t{}\t{}", f.name, synced, f.local_messages)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                });
+            }
+            AccountCommand::SyncFolders { id, all, only } => {
+                engine.choose_sync_folders(id, (!all).then_some(only.as_slice())).await?;
+                print(json, &serde_json::json!({ "account": id, "all": all }), || "chosen".to_owned());
             }
             AccountCommand::Password { id, password_env } => {
                 let password = std::env::var(&password_env).map_err(|_| {

@@ -161,6 +161,36 @@ impl Engine {
         Ok(self.store.account(id).await?.summary())
     }
 
+    /// "All emails will be synced" (`folders` None) or "Sync emails with
+    /// specific labels" (these folders, by server or display name).
+    /// Folders left out are forgotten here at once, and so are the messages
+    /// no synced folder holds; the server is never touched. Newly chosen
+    /// folders are fetched by the next pass.
+    pub async fn choose_sync_folders(&self, account_id: i64, folders: Option<&[String]>) -> Result<()> {
+        let known = self.store.folders(account_id).await?;
+        let chosen: Option<Vec<i64>> = match folders {
+            None => None,
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|name| {
+                        known
+                            .iter()
+                            .find(|f| &f.name == name || &f.display_name == name)
+                            .map(|f| f.id)
+                            .ok_or_else(|| Error::NotFound(format!("The folder {name}")))
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+        };
+        let _guard = self.account_lock(account_id)?.lock_owned().await;
+        self.store.choose_folders(account_id, chosen.as_deref()).await?;
+        let removed = self.store.delete_orphans(account_id).await?;
+        tracing::info!(account = account_id, all = chosen.is_none(), removed, "sync folders chosen");
+        let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
+        Ok(())
+    }
+
     /// Every account's health, folder by folder: the troubleshooting view.
     pub async fn account_statuses(&self) -> Result<Vec<AccountStatus>> {
         let mut out = Vec::new();

@@ -101,6 +101,9 @@ pub struct AccountSummary {
     pub last_error: Option<String>,
     #[ts(type = "number | null")]
     pub last_sync_at: Option<i64>,
+    /// Every folder is synced ("All emails will be synced"), or only the
+    /// chosen ones ("Sync emails with specific labels").
+    pub sync_all_folders: bool,
 }
 
 /// One folder as the troubleshooting view shows it.
@@ -110,6 +113,8 @@ pub struct FolderStatus {
     pub id: i64,
     pub name: String,
     pub role: Option<String>,
+    /// Chosen for "Sync emails with specific labels".
+    pub chosen: bool,
     /// Messages stored here for this folder.
     pub local_messages: u32,
     /// The server's count at the last complete pass, when known.

@@ -300,3 +300,47 @@ async fn mail_sent_over_smtp_to_a_sub_address_is_delivered_and_synced() {
     let headers = String::from_utf8_lossy(&raw);
     assert!(headers.contains(&format!("Delivered-To: {tagged}")), "{headers}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn choosing_folders_syncs_them_and_forgets_the_others_here_only() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let f = fixture(
+        "choice",
+        &[
+            ("INBOX", raws(&corpus::generate(3, 31, &probe.email))),
+            ("Archive", raws(&corpus::generate(2, 32, &probe.email))),
+            ("Sent", raws(&corpus::generate(1, 33, &probe.email))),
+        ],
+    )
+    .await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(f.engine.list_messages(&all(100)).await.expect("list").len(), 6);
+
+    // "Sync emails with specific labels": the archive only.
+    f.engine
+        .choose_sync_folders(f.account, Some(&["Archive".to_owned()]))
+        .await
+        .expect("choose");
+    let rows = f.engine.list_messages(&all(100)).await.expect("list");
+    assert_eq!(rows.len(), 2, "the folders left out are forgotten here at once");
+    assert!(rows.iter().all(|r| r.folder == "Archive"));
+    assert_eq!(s.count(&f.user, "INBOX").await, 3, "the server keeps everything");
+    assert_eq!(s.count(&f.user, "Sent").await, 1);
+
+    // New mail in a folder left out is not fetched.
+    s.append(&f.user, "INBOX", &raws(&corpus::generate(1, 34, &probe.email))).await;
+    let report = f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!((report.new, report.folders), (0, 1));
+    let statuses = f.engine.account_statuses().await.expect("statuses");
+    let chosen: Vec<&str> =
+        statuses[0].folders.iter().filter(|x| x.chosen).map(|x| x.name.as_str()).collect();
+    assert_eq!(chosen, ["Archive"]);
+    assert!(!statuses[0].account.sync_all_folders);
+
+    // Back to "All emails will be synced": the others come back.
+    f.engine.choose_sync_folders(f.account, None).await.expect("all");
+    let report = f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(report.new, 5, "4 in the inbox and 1 sent");
+    assert_eq!(f.engine.list_messages(&all(100)).await.expect("list").len(), 7);
+}

@@ -59,3 +59,21 @@ pub async fn sync_account(engine: EngineState<'_>, account: i64) -> CommandResul
     }
     Ok(())
 }
+
+/// "All emails will be synced" (`folders` null) or "Sync emails with
+/// specific labels"; then a pass fetches what is newly chosen.
+#[tauri::command]
+pub async fn choose_sync_folders(
+    engine: EngineState<'_>,
+    account: i64,
+    folders: Option<Vec<String>>,
+) -> CommandResult<()> {
+    engine.choose_sync_folders(account, folders.as_deref()).await?;
+    let engine = std::sync::Arc::clone(&engine);
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = engine.sync_account(account).await {
+            tracing::info!(account, error = %e, "sync after choosing folders ended with an error");
+        }
+    });
+    Ok(())
+}

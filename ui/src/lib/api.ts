@@ -19,6 +19,8 @@ export const api = {
   syncNow: () => invoke<void>("sync_now"),
   accountStatuses: () => invoke<AccountStatus[]>("account_statuses"),
   syncAccount: (account: number) => invoke<void>("sync_account", { account }),
+  chooseSyncFolders: (account: number, folders: string[] | null) =>
+    invoke<void>("choose_sync_folders", { account, folders }),
   updatePassword: (account: number, password: string) =>
     invoke<AccountSummary>("update_password", { account, password }),
   threadPage: (offset: number, limit: number) =>

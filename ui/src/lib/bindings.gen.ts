@@ -19,9 +19,18 @@ trusted_certs: string | null, };
 
 export type SyncState = "new" | "syncing" | "ok" | "error" | "needs_reauth";
 
-export type AccountSummary = { id: number, email: string, display_name: string, sync_state: SyncState, last_error: string | null, last_sync_at: number | null, };
+export type AccountSummary = { id: number, email: string, display_name: string, sync_state: SyncState, last_error: string | null, last_sync_at: number | null, 
+/**
+ * Every folder is synced ("All emails will be synced"), or only the
+ * chosen ones ("Sync emails with specific labels").
+ */
+sync_all_folders: boolean, };
 
 export type FolderStatus = { id: number, name: string, role: string | null, 
+/**
+ * Chosen for "Sync emails with specific labels".
+ */
+chosen: boolean, 
 /**
  * Messages stored here for this folder.
  */

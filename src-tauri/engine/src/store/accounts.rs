@@ -23,6 +23,8 @@ pub struct AccountRow {
     pub sync_state: String,
     pub last_error: Option<String>,
     pub last_sync_at: Option<i64>,
+    /// Every folder is synced, or only the chosen ones.
+    pub sync_all_folders: bool,
 }
 
 impl AccountRow {
@@ -50,6 +52,7 @@ impl AccountRow {
             sync_state: SyncState::parse(&self.sync_state),
             last_error: self.last_error.clone(),
             last_sync_at: self.last_sync_at,
+            sync_all_folders: self.sync_all_folders,
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct FolderRow {
     pub highestmodseq: i64,
     /// The server's message count at the last completed pass (-1: none).
     pub server_exists: i64,
+    /// Chosen for "Sync emails with specific labels".
+    pub chosen: bool,
     pub last_sync_at: Option<i64>,
     pub last_error: Option<String>,
 }
@@ -40,6 +42,7 @@ struct FolderStatusRow {
     id: i64,
     display_name: String,
     role: Option<String>,
+    chosen: bool,
     local: i64,
     server_exists: i64,
     last_sync_at: Option<i64>,
@@ -95,7 +98,7 @@ impl Store {
     pub async fn folders(&self, account_id: i64) -> Result<Vec<FolderRow>> {
         Ok(sqlx::query_as(
             "SELECT id, account_id, name, display_name, role, uidvalidity, uidnext,
-                    highestmodseq, server_exists, last_sync_at, last_error
+                    highestmodseq, server_exists, chosen, last_sync_at, last_error
              FROM folders WHERE account_id = ?
              ORDER BY CASE role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
                                WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
@@ -110,7 +113,7 @@ impl Store {
     /// troubleshooting view (same order as `folders`).
     pub async fn folder_statuses(&self, account_id: i64) -> Result<Vec<FolderStatus>> {
         let rows: Vec<FolderStatusRow> = sqlx::query_as(
-            "SELECT f.id, f.display_name, f.role,
+            "SELECT f.id, f.display_name, f.role, f.chosen,
                     (SELECT COUNT(*) FROM message_folders mf WHERE mf.folder_id = f.id) AS local,
                     f.server_exists, f.last_sync_at, f.last_error
              FROM folders f WHERE f.account_id = ?
@@ -127,6 +130,7 @@ impl Store {
                 id: r.id,
                 name: r.display_name,
                 role: r.role,
+                chosen: r.chosen,
                 local_messages: u32::try_from(r.local).unwrap_or(0),
                 server_messages: u32::try_from(r.server_exists).ok(),
                 last_sync_at: r.last_sync_at,
@@ -198,6 +202,48 @@ impl Store {
         .bind(folder_id)
         .execute(self.pool())
         .await?;
+        Ok(())
+    }
+
+    /// Syncs every folder (`chosen` None) or only these (by id), and
+    /// forgets here what the folders left out held: their locations go,
+    /// and with them (at the sweep) the messages no synced folder holds.
+    /// A folder left out starts afresh if it is chosen again.
+    pub async fn choose_folders(&self, account_id: i64, chosen: Option<&[i64]>) -> Result<()> {
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE accounts SET sync_all_folders = ? WHERE id = ?")
+            .bind(chosen.is_none())
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE folders SET chosen = 0 WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(ids) = chosen {
+            for id in ids {
+                sqlx::query("UPDATE folders SET chosen = 1 WHERE id = ? AND account_id = ?")
+                    .bind(id)
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let left_out = "SELECT id FROM folders WHERE account_id = ? AND chosen = 0";
+            sqlx::query(&format!("DELETE FROM message_folders WHERE folder_id IN ({left_out})"))
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE folders SET uidvalidity = 0, uidnext = 0, highestmodseq = 0, server_exists = -1,
+                     last_sync_at = NULL, last_error = NULL
+                 WHERE account_id = ? AND chosen = 0",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

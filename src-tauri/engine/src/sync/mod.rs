@@ -93,7 +93,13 @@ pub async fn sync_all_folders(
     // that this pass sees its result instead of undoing it.
     crate::actions::replay(conn, store, account_id).await?;
     let remote = list_folders(&mut conn.session).await?;
-    let folders = store.replace_folders(account_id, &remote).await?;
+    let sync_all = store.account(account_id).await?.sync_all_folders;
+    let folders: Vec<FolderRow> = store
+        .replace_folders(account_id, &remote)
+        .await?
+        .into_iter()
+        .filter(|f| sync_all || f.chosen)
+        .collect();
     let mut report = SyncReport::default();
     let mut complete = true;
     for folder in &folders {
@@ -130,9 +136,12 @@ pub async fn sync_inbox(
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
     crate::actions::replay(conn, store, account_id).await?;
+    let sync_all = store.account(account_id).await?.sync_all_folders;
     let folders = store.folders(account_id).await?;
     match folders.iter().find(|f| f.role.as_deref() == Some("inbox")) {
-        Some(inbox) => sync_folder(conn, store, account_id, inbox, events).await,
+        Some(inbox) if sync_all || inbox.chosen => sync_folder(conn, store, account_id, inbox, events).await,
+        // The user left the inbox out of the sync.
+        Some(_) => Ok(SyncReport::default()),
         None => sync_all_folders(conn, store, account_id, events).await,
     }
 }
