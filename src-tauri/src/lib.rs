@@ -46,6 +46,7 @@ pub fn run() {
             commands::accounts::account_statuses,
             commands::accounts::sync_account,
             commands::accounts::choose_sync_folders,
+            commands::accounts::set_history,
             commands::inbox::thread_page,
             commands::inbox::thread_messages,
             commands::inbox::message_view,

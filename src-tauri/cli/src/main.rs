@@ -92,6 +92,13 @@ enum AccountCommand {
         #[arg(long, num_args = 1..)]
         only: Vec<String>,
     },
+    /// How far back to sync: 1m, 3m, 1y, all, or a number of days.
+    /// Narrowing forgets older mail here (never on the server).
+    History {
+        id: i64,
+        #[arg(value_parser = parse_history)]
+        history: History,
+    },
     /// Give an account a new password (after the server rejected the old
     /// one); it is checked with the server first.
     Password {
@@ -111,6 +118,9 @@ struct AddAccount {
     /// IMAP server as HOST:PORT.
     #[arg(long)]
     imap: String,
+    /// How far back to sync: 1m, 3m, 1y, all, or a number of days.
+    #[arg(long, value_parser = parse_history, default_value = "all")]
+    history: History,
     /// SMTP server as HOST:PORT.
     #[arg(long)]
     smtp: String,
@@ -148,6 +158,23 @@ struct SyncArgs {
     /// Only this account (default: all).
     #[arg(long)]
     account: Option<i64>,
+}
+
+/// A history depth in days (None: everything).
+#[derive(Clone, Copy)]
+struct History(Option<u32>);
+
+fn parse_history(s: &str) -> Result<History, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "all" | "everything" => Ok(History(None)),
+        "1m" => Ok(History(Some(31))),
+        "3m" => Ok(History(Some(92))),
+        "1y" => Ok(History(Some(366))),
+        days => days
+            .parse::<u32>()
+            .map(|d| History(Some(d)))
+            .map_err(|_| format!("expected 1m, 3m, 1y, all or a number of days, not {s}")),
+    }
 }
 
 fn parse_security(s: &str) -> Result<Security, String> {
@@ -217,6 +244,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                             username: a.user,
                             password,
                             trusted_certs,
+                            history_days: a.history.0,
                         },
                         !a.no_verify,
                     )
@@ -256,6 +284,12 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
             AccountCommand::SyncFolders { id, all, only } => {
                 engine.choose_sync_folders(id, (!all).then_some(only.as_slice())).await?;
                 print(json, &serde_json::json!({ "account": id, "all": all }), || "chosen".to_owned());
+            }
+            AccountCommand::History { id, history } => {
+                engine.set_history(id, history.0).await?;
+                print(json, &serde_json::json!({ "account": id, "history_days": history.0 }), || {
+                    "history set".to_owned()
+                });
             }
             AccountCommand::Password { id, password_env } => {
                 let password = std::env::var(&password_env).map_err(|_| {

@@ -19,6 +19,8 @@ pub struct ResolvedAccount {
     pub username: String,
     pub password: String,
     pub trusted_certs: Option<String>,
+    /// How far back to sync, in days (None: everything).
+    pub history_days: Option<u32>,
 }
 
 /// Checks the form and fills in defaults; errors say which field is wrong.
@@ -68,6 +70,7 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
         username,
         password: input.password,
         trusted_certs,
+        history_days: input.history_days,
     })
 }
 
@@ -101,6 +104,7 @@ mod tests {
             username: "".into(),
             password: "secret".into(),
             trusted_certs: None,
+            history_days: None,
         }
     }
 

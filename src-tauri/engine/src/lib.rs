@@ -115,6 +115,9 @@ impl Engine {
                 trusted_certs: a.trusted_certs.as_deref(),
             })
             .await?;
+        if a.history_days.is_some() {
+            self.store.set_history(id, a.history_days).await?;
+        }
         let key = store::accounts::secret_key(self.store.id(), id);
         tracing::info!(account = id, "saving the password in the keychain");
         if let Err(e) = self.with_secrets(move |s| s.set(&key, &a.password)).await {
@@ -187,6 +190,18 @@ impl Engine {
         self.store.choose_folders(account_id, chosen.as_deref()).await?;
         let removed = self.store.delete_orphans(account_id).await?;
         tracing::info!(account = account_id, all = chosen.is_none(), removed, "sync folders chosen");
+        let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
+        Ok(())
+    }
+
+    /// How far back the account syncs (days; None: everything). Narrowing
+    /// forgets here what arrived before the new start; widening fetches
+    /// the older mail at the next pass. The server is never touched.
+    pub async fn set_history(&self, account_id: i64, days: Option<u32>) -> Result<()> {
+        let _guard = self.account_lock(account_id)?.lock_owned().await;
+        self.store.set_history(account_id, days).await?;
+        let removed = self.store.delete_orphans(account_id).await?;
+        tracing::info!(account = account_id, ?days, removed, "history depth set");
         let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
         Ok(())
     }

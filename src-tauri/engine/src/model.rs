@@ -53,6 +53,9 @@ pub struct NewAccount {
     pub password: String,
     /// PEM certificate(s) to trust for this server, for self-hosted mail.
     pub trusted_certs: Option<String>,
+    /// How far back to sync, in days (null: everything).
+    #[serde(default)]
+    pub history_days: Option<u32>,
 }
 
 /// Where an account's sync stands, as the UI shows it.
@@ -104,6 +107,8 @@ pub struct AccountSummary {
     /// Every folder is synced ("All emails will be synced"), or only the
     /// chosen ones ("Sync emails with specific labels").
     pub sync_all_folders: bool,
+    /// How far back mail is synced, in days (null: everything).
+    pub history_days: Option<u32>,
 }
 
 /// One folder as the troubleshooting view shows it.

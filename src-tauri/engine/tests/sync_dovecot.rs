@@ -344,3 +344,32 @@ async fn choosing_folders_syncs_them_and_forgets_the_others_here_only() {
     assert_eq!(report.new, 5, "4 in the inbox and 1 sent");
     assert_eq!(f.engine.list_messages(&all(100)).await.expect("list").len(), 7);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_depth_limits_what_is_fetched_and_can_be_widened_or_narrowed() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let f = fixture("history", &[("INBOX", raws(&corpus::generate(3, 41, &probe.email)))]).await;
+    s.append_arrived(&f.user, "INBOX", "01-Jan-2024 10:00:00 +0000", &raws(&corpus::generate(2, 42, &probe.email)))
+        .await;
+
+    // One month: only what arrived lately.
+    f.engine.set_history(f.account, Some(31)).await.expect("one month");
+    let report = f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(report.new, 3);
+    let again = f.engine.sync_account(f.account).await.expect("second pass");
+    assert_eq!((again.new, again.vanished), (0, 0), "the old mail stays on the server, not refetched");
+
+    // Everything: the older mail follows.
+    f.engine.set_history(f.account, None).await.expect("everything");
+    assert_eq!(f.engine.sync_account(f.account).await.expect("sync").new, 2);
+    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 5);
+
+    // Back to one month: forgotten here at once, kept on the server.
+    f.engine.set_history(f.account, Some(31)).await.expect("one month again");
+    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 3);
+    assert_eq!(s.count(&f.user, "INBOX").await, 5);
+    let report = f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!((report.new, report.vanished), (0, 0));
+    assert_eq!(f.engine.accounts().await.expect("accounts")[0].history_days, Some(31));
+}

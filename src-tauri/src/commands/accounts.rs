@@ -77,3 +77,10 @@ pub async fn choose_sync_folders(
     });
     Ok(())
 }
+
+/// How far back the account syncs (days; null: everything). Narrowing
+/// forgets older mail here only; widening fetches it at the next pass.
+#[tauri::command]
+pub async fn set_history(engine: EngineState<'_>, account: i64, days: Option<u32>) -> CommandResult<()> {
+    Ok(engine.set_history(account, days).await?)
+}

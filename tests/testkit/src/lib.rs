@@ -167,6 +167,7 @@ impl MailServers {
             username: user.email.clone(),
             password: user.password.clone(),
             trusted_certs: Some(self.ca_pem.clone()),
+            history_days: None,
         }
     }
 
@@ -214,6 +215,21 @@ impl MailServers {
             .status()
             .unwrap_or_else(|e| panic!("chown: {e}"));
         assert!(status.success(), "chown the Maildir");
+    }
+
+    /// Stores messages with a given arrival time (INTERNALDATE, as
+    /// "01-Jan-2024 10:00:00 +0000"), as if they had come long ago.
+    pub async fn append_arrived(&self, user: &TestUser, folder: &str, arrived: &str, messages: &[Vec<u8>]) {
+        let mut s = self.session(user).await;
+        let _ = s.create(folder).await;
+        // async-imap sends the date as given: it must be a quoted string.
+        let arrived = format!("\"{arrived}\"");
+        for m in messages {
+            s.append(folder, None, Some(&arrived), m)
+                .await
+                .unwrap_or_else(|e| panic!("APPEND to {folder}: {e}"));
+        }
+        let _ = s.logout().await;
     }
 
     /// Hands a message to the test Postfix over SMTP (which delivers it into

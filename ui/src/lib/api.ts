@@ -19,6 +19,7 @@ export const api = {
   syncNow: () => invoke<void>("sync_now"),
   accountStatuses: () => invoke<AccountStatus[]>("account_statuses"),
   syncAccount: (account: number) => invoke<void>("sync_account", { account }),
+  setHistory: (account: number, days: number | null) => invoke<void>("set_history", { account, days }),
   chooseSyncFolders: (account: number, folders: string[] | null) =>
     invoke<void>("choose_sync_folders", { account, folders }),
   updatePassword: (account: number, password: string) =>

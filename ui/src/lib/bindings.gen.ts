@@ -15,7 +15,11 @@ password: string,
 /**
  * PEM certificate(s) to trust for this server, for self-hosted mail.
  */
-trusted_certs: string | null, };
+trusted_certs: string | null, 
+/**
+ * How far back to sync, in days (null: everything).
+ */
+history_days: number | null, };
 
 export type SyncState = "new" | "syncing" | "ok" | "error" | "needs_reauth";
 
@@ -24,7 +28,11 @@ export type AccountSummary = { id: number, email: string, display_name: string, 
  * Every folder is synced ("All emails will be synced"), or only the
  * chosen ones ("Sync emails with specific labels").
  */
-sync_all_folders: boolean, };
+sync_all_folders: boolean, 
+/**
+ * How far back mail is synced, in days (null: everything).
+ */
+history_days: number | null, };
 
 export type FolderStatus = { id: number, name: string, role: string | null, 
 /**

@@ -25,6 +25,8 @@ pub struct AccountRow {
     pub last_sync_at: Option<i64>,
     /// Every folder is synced, or only the chosen ones.
     pub sync_all_folders: bool,
+    /// How far back to sync, in days (None: everything).
+    pub history_days: Option<i64>,
 }
 
 impl AccountRow {
@@ -53,6 +55,7 @@ impl AccountRow {
             last_error: self.last_error.clone(),
             last_sync_at: self.last_sync_at,
             sync_all_folders: self.sync_all_folders,
+            history_days: self.history_days.and_then(|d| u32::try_from(d).ok()),
         }
     }
 }
@@ -78,6 +81,36 @@ pub struct AccountInsert<'a> {
 }
 
 impl Store {
+    /// Sets how far back the account is synced (days; None: everything).
+    /// Narrowing forgets here what arrived before the new start (the
+    /// server keeps it); every folder is then planned afresh, so widening
+    /// fetches what the old window left out.
+    pub async fn set_history(&self, account_id: i64, days: Option<u32>) -> Result<()> {
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE accounts SET history_days = ? WHERE id = ?")
+            .bind(days.map(i64::from))
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(days) = days {
+            sqlx::query(
+                "DELETE FROM message_folders WHERE arrived < ?
+                   AND folder_id IN (SELECT id FROM folders WHERE account_id = ?)",
+            )
+            .bind(history_start(days))
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE folders SET server_exists = -1 WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Inserts an account and returns its id.
     pub async fn insert_account(&self, a: &AccountInsert<'_>) -> Result<i64> {
         let result = sqlx::query(
@@ -163,4 +196,11 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// The first arrival time (seconds) a history of `days` keeps: midnight
+/// UTC, `days` days ago, as IMAP's SEARCH SINCE counts whole days.
+pub fn history_start(days: u32) -> i64 {
+    let today = super::now().div_euclid(86_400);
+    (today - i64::from(days)) * 86_400
 }

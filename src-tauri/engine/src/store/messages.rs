@@ -132,9 +132,9 @@ impl Store {
         }
 
         let mut written = 0;
-        for chunk in batch.chunks(rows_per_statement(7)) {
+        for chunk in batch.chunks(rows_per_statement(8)) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq) ",
+                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq, arrived) ",
             );
             q.push_values(chunk, |mut row, m| {
                 let flags = FlagSet::new(&m.flags);
@@ -144,12 +144,14 @@ impl Store {
                     .push_bind(flags.text)
                     .push_bind(flags.seen)
                     .push_bind(flags.flagged)
-                    .push_bind(i64::try_from(m.modseq).unwrap_or(i64::MAX));
+                    .push_bind(i64::try_from(m.modseq).unwrap_or(i64::MAX))
+                    .push_bind(m.internal_date);
             });
             q.push(
                 " ON CONFLICT (folder_id, uid) DO UPDATE SET
                      message_id = excluded.message_id, flags = excluded.flags,
-                     seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq",
+                     seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq,
+                     arrived = excluded.arrived",
             );
             let result = q.build().execute(&mut *tx).await?;
             written += u32::try_from(result.rows_affected()).unwrap_or(0);

@@ -93,7 +93,8 @@ pub async fn sync_all_folders(
     // that this pass sees its result instead of undoing it.
     crate::actions::replay(conn, store, account_id).await?;
     let remote = list_folders(&mut conn.session).await?;
-    let sync_all = store.account(account_id).await?.sync_all_folders;
+    let account = store.account(account_id).await?;
+    let (sync_all, history) = (account.sync_all_folders, history_days(&account));
     let folders: Vec<FolderRow> = store
         .replace_folders(account_id, &remote)
         .await?
@@ -103,7 +104,7 @@ pub async fn sync_all_folders(
     let mut report = SyncReport::default();
     let mut complete = true;
     for folder in &folders {
-        match sync_folder(conn, store, account_id, folder, events).await {
+        match sync_folder(conn, store, account_id, folder, history, events).await {
             Ok(r) => report.add(&r),
             // The server refused this one folder; the others can go on.
             Err(Error::Imap(async_imap::error::Error::No(msg))) => {
@@ -136,10 +137,13 @@ pub async fn sync_inbox(
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
     crate::actions::replay(conn, store, account_id).await?;
-    let sync_all = store.account(account_id).await?.sync_all_folders;
+    let account = store.account(account_id).await?;
+    let history = history_days(&account);
     let folders = store.folders(account_id).await?;
     match folders.iter().find(|f| f.role.as_deref() == Some("inbox")) {
-        Some(inbox) if sync_all || inbox.chosen => sync_folder(conn, store, account_id, inbox, events).await,
+        Some(inbox) if account.sync_all_folders || inbox.chosen => {
+            sync_folder(conn, store, account_id, inbox, history, events).await
+        }
         // The user left the inbox out of the sync.
         Some(_) => Ok(SyncReport::default()),
         None => sync_all_folders(conn, store, account_id, events).await,
@@ -218,11 +222,17 @@ fn folder_role(name: &str, attrs: &[NameAttribute]) -> Option<&'static str> {
     }
 }
 
+/// How far back the account syncs, in days (None: everything).
+fn history_days(account: &AccountRow) -> Option<u32> {
+    account.history_days.and_then(|d| u32::try_from(d).ok())
+}
+
 async fn sync_folder(
     conn: &mut Connection,
     store: &Store,
     account_id: i64,
     folder: &FolderRow,
+    history: Option<u32>,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
     let condstore = conn.condstore;
@@ -298,6 +308,18 @@ async fn sync_folder(
         (missing, vanished) = plan::diff_uids(&local_uids, &server_uids);
     }
 
+    // A history window: only what arrived since its start is fetched; the
+    // rest stays on the server, counted so the folder can still be proven
+    // complete.
+    let mut outside_window = 0u32;
+    if let (Some(days), false) = (history, missing.is_empty()) {
+        let since = plan::imap_date(crate::store::accounts::history_start(days));
+        let in_window = uid_search(session, &format!("SINCE {since}")).await?;
+        let before = missing.len();
+        missing.retain(|u| in_window.contains(u));
+        outside_window = u32::try_from(before - missing.len()).unwrap_or(u32::MAX);
+    }
+
     let mut report = SyncReport {
         folders: 1,
         ..SyncReport::default()
@@ -352,7 +374,8 @@ async fn sync_folder(
     // The server's count is remembered (for STATUS to prove the next pass
     // needless) only when the folder here matches it: a message the server
     // would not hand over must be asked for again.
-    let proven = (store.folder_count(folder.id).await? == server.exists).then_some(server.exists);
+    let here = store.folder_count(folder.id).await?;
+    let proven = (here.saturating_add(outside_window) == server.exists).then_some(server.exists);
     let uidnext = if server.uidnext > 0 {
         server.uidnext
     } else {

@@ -46,6 +46,23 @@ pub fn unchanged_since(last: LastPass, now: ServerFolder) -> bool {
         && last.exists == Some(now.exists)
 }
 
+/// A day as IMAP's SEARCH SINCE wants it ("1-Feb-2026"), UTC.
+pub fn imap_date(secs: i64) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    // Days-from-civil inverse (Howard Hinnant).
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let name = MONTHS.get(usize::try_from(month - 1).unwrap_or(0)).copied().unwrap_or("Jan");
+    format!("{day}-{name}-{year}")
+}
+
 /// Which UIDs to ask the server for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -217,6 +234,13 @@ mod tests {
             let plan = plan_folder(l, s, condstore);
             assert_eq!(plan, FolderPlan { reset, listing, flags }, "{what}");
         }
+    }
+
+    #[test]
+    fn imap_dates() {
+        assert_eq!(imap_date(0), "1-Jan-1970");
+        assert_eq!(imap_date(1_790_000_000), "21-Sep-2026");
+        assert_eq!(imap_date(951_782_400), "29-Feb-2000");
     }
 
     #[test]
