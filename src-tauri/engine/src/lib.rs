@@ -137,13 +137,7 @@ impl Engine {
             return Err(Error::Invalid("The password is empty.".into()));
         }
         let account = self.store.account(id).await?;
-        let settings = imap::ServerSettings {
-            host: account.imap_host.clone(),
-            port: account.imap_port(),
-            security: account.imap_security(),
-            trusted_certs: account.trusted_certs.clone(),
-        };
-        let mut session = imap::connect(&settings, &account.username, password).await?;
+        let mut session = imap::connect(&account.imap_settings(), &account.username, password).await?;
         let _ = session.logout().await;
         let key = account.secret_key(self.store.id());
         let secret = password.to_owned();

@@ -3,6 +3,8 @@
 //! non-UTF-8 charsets, conversations, and malformed messages.
 //! Deterministic for a given seed, so failures reproduce.
 
+use threadline_engine::sync::plan::{MONTHS, civil_date};
+
 /// Base date of the corpus (2026-01-01), spread forward one hour per message.
 const BASE_DATE: i64 = 1_767_225_600;
 
@@ -41,26 +43,14 @@ fn address(name: &str) -> String {
 }
 
 fn rfc2822_date(ts: i64) -> String {
-    // Days-from-civil inverse (Howard Hinnant), UTC.
-    let days = ts.div_euclid(86_400);
+    let (y, m, d) = civil_date(ts);
     let secs = ts.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     format!(
         "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
-        weekdays[days.rem_euclid(7) as usize],
+        weekdays[ts.div_euclid(86_400).rem_euclid(7) as usize],
         d,
-        months[(m - 1) as usize],
+        MONTHS[m as usize - 1],
         y,
         secs / 3600,
         (secs % 3600) / 60,

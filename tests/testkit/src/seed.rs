@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use threadline_engine::Store;
+use threadline_engine::sync::plan::{MONTHS, civil_date};
 use threadline_engine::model::Security;
 use threadline_engine::store::accounts::AccountInsert;
 use threadline_engine::store::{FetchedMessage, PreparedMessage, RemoteFolder};
@@ -56,24 +57,13 @@ fn raw_message(n: u32) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Formats seconds since the epoch as an RFC 2822 date (UTC), without a
-/// date library: days-from-civil in reverse.
+/// Formats seconds since the epoch as an RFC 2822 date (UTC).
 fn chrono_like_rfc2822(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
+    let (year, month, day) = civil_date(secs);
     let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     format!(
         "{day:02} {} {year} {:02}:{:02}:{:02} +0000",
-        MONTHS[usize::try_from(month - 1).unwrap_or(0)],
+        MONTHS[month as usize - 1],
         rem / 3600,
         rem % 3600 / 60,
         rem % 60

@@ -30,6 +30,16 @@ pub struct AccountRow {
 }
 
 impl AccountRow {
+    /// How to reach the account's IMAP server.
+    pub fn imap_settings(&self) -> crate::imap::ServerSettings {
+        crate::imap::ServerSettings {
+            host: self.imap_host.clone(),
+            port: self.imap_port(),
+            security: self.imap_security(),
+            trusted_certs: self.trusted_certs.clone(),
+        }
+    }
+
     /// IMAP security as a typed value.
     pub fn imap_security(&self) -> Security {
         Security::parse(&self.imap_security).unwrap_or(Security::Tls)

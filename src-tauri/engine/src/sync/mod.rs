@@ -46,13 +46,7 @@ pub struct Connection {
 impl Connection {
     /// Connects and logs in to the account's IMAP server.
     pub async fn open(account: &AccountRow, password: &str) -> Result<Connection> {
-        let settings = imap::ServerSettings {
-            host: account.imap_host.clone(),
-            port: account.imap_port(),
-            security: account.imap_security(),
-            trusted_certs: account.trusted_certs.clone(),
-        };
-        let mut session = imap::connect(&settings, &account.username, password).await?;
+        let mut session = imap::connect(&account.imap_settings(), &account.username, password).await?;
         let capabilities = session.capabilities().await?;
         Ok(Connection {
             condstore: capabilities.has_str("CONDSTORE") || capabilities.has_str("QRESYNC"),

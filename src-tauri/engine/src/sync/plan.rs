@@ -46,10 +46,9 @@ pub fn unchanged_since(last: LastPass, now: ServerFolder) -> bool {
         && last.exists == Some(now.exists)
 }
 
-/// A day as IMAP's SEARCH SINCE wants it ("1-Feb-2026"), UTC.
-pub fn imap_date(secs: i64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    // Days-from-civil inverse (Howard Hinnant).
+/// The calendar day (year, month 1-12, day 1-31) of a Unix time, UTC.
+/// (Howard Hinnant's days-from-civil, inverted.)
+pub fn civil_date(secs: i64) -> (i64, u32, u32) {
     let z = secs.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -59,7 +58,16 @@ pub fn imap_date(secs: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let name = MONTHS.get(usize::try_from(month - 1).unwrap_or(0)).copied().unwrap_or("Jan");
+    (year, u32::try_from(month).unwrap_or(1), u32::try_from(day).unwrap_or(1))
+}
+
+/// English month abbreviations, as mail dates write them.
+pub const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// A day as IMAP's SEARCH SINCE wants it ("1-Feb-2026"), UTC.
+pub fn imap_date(secs: i64) -> String {
+    let (year, month, day) = civil_date(secs);
+    let name = MONTHS.get(month as usize - 1).copied().unwrap_or("Jan");
     format!("{day}-{name}-{year}")
 }
 
