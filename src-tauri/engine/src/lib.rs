@@ -251,22 +251,25 @@ impl Engine {
 
     /// Records how a pass ended on the account and hands the result back.
     async fn record_outcome(&self, id: i64, result: Result<SyncReport>) -> Result<SyncReport> {
-        match &result {
+        match result {
             Ok(report) => {
                 tracing::info!(account = id, ?report, "sync pass done");
                 self.set_state(id, SyncState::Ok, None).await?;
+                Ok(report)
             }
-            Err(e) => {
-                tracing::warn!(account = id, error = %e, "sync pass failed");
-                let state = if e.kind() == ErrorKind::Auth {
-                    SyncState::NeedsReauth
-                } else {
-                    SyncState::Error
-                };
-                self.set_state(id, state, Some(&e.user_message())).await?;
-            }
+            Err(e) => Err(self.record_failure(id, e).await),
         }
-        result
+    }
+
+    /// Records a failed pass on the account (needs re-authentication when
+    /// the login was rejected) and gives the error back.
+    async fn record_failure(&self, id: i64, e: Error) -> Error {
+        tracing::warn!(account = id, error = %e, "sync pass failed");
+        let state = if e.kind() == ErrorKind::Auth { SyncState::NeedsReauth } else { SyncState::Error };
+        if let Err(store_error) = self.set_state(id, state, Some(&e.user_message())).await {
+            tracing::error!(account = id, error = %store_error, "could not record the failure");
+        }
+        e
     }
 
     /// Syncs every account once, one after the other; returns the summed

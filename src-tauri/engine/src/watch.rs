@@ -146,16 +146,11 @@ impl Engine {
             Ok(password) => Connection::open(&account, &password).await,
             Err(e) => Err(e),
         };
+        drop(guard);
         let mut conn = match opened {
             Ok(conn) => conn,
-            Err(e) => {
-                drop(guard);
-                return Err(self.record_outcome(id, Err(e)).await.err().unwrap_or(Error::Protocol(
-                    "connection failed".into(),
-                )));
-            }
+            Err(e) => return Err(self.record_failure(id, e).await),
         };
-        drop(guard);
         self.pass(id, &mut conn, true).await?;
         Ok(conn)
     }
@@ -171,7 +166,7 @@ impl Engine {
         }
         match sync::sync_inbox(conn, &self.store, id, &self.events).await {
             Ok(report) => Ok(report),
-            Err(e) => self.record_outcome(id, Err(e)).await,
+            Err(e) => Err(self.record_failure(id, e).await),
         }
     }
 }
