@@ -199,6 +199,18 @@ where
     }
 }
 
+/// Waits until the status line says the sync is up to date.
+async fn wait_up_to_date(client: &Client, what: &str, timeout: Duration) {
+    eventually(client, what, timeout, || {
+        let client = client.clone();
+        async move {
+            let status = client.find(Locator::Css("#sync-status")).await.ok()?.text().await.ok()?;
+            status.contains("Up to date").then_some(())
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_account_sync_and_read_mail_in_the_real_window() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -250,14 +262,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         async move { row_containing(&client, "Welcome to Threadline").await }
     })
     .await;
-    eventually(&client, "sync to finish", Duration::from_secs(90), || {
-        let client = client.clone();
-        async move {
-            let status = client.find(Locator::Css("#sync-status")).await.ok()?.text().await.ok()?;
-            status.contains("Up to date").then_some(())
-        }
-    })
-    .await;
+    wait_up_to_date(&client, "sync to finish", Duration::from_secs(90)).await;
     save_screenshot(&client, "02-inbox.png").await;
 
     // Open the plain-text message and read its body.
@@ -331,14 +336,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         async move { client.find(Locator::Css(".banner.reauth")).await.is_err().then_some(()) }
     })
     .await;
-    eventually(&client, "sync to be up to date again", Duration::from_secs(60), || {
-        let client = client.clone();
-        async move {
-            let status = client.find(Locator::Css("#sync-status")).await.ok()?.text().await.ok()?;
-            status.contains("Up to date").then_some(())
-        }
-    })
-    .await;
+    wait_up_to_date(&client, "sync to be up to date again", Duration::from_secs(60)).await;
     save_screenshot(&client, "07-reauthenticated.png").await;
 
     // Troubleshooting: every folder with its counts and last sync, and a

@@ -68,6 +68,25 @@ fn listed(data_dir: &Path) -> Vec<Value> {
     v.as_array().expect("array").clone()
 }
 
+/// Starts `sync --once` and SIGKILLs it as soon as `progressed` holds
+/// (polled every 2 ms, at most a minute).
+fn kill_sync_once_when(data_dir: &Path, mut progressed: impl FnMut() -> bool) {
+    let mut child = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["sync", "--once"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sync");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && !progressed() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+}
+
 /// Asserts that the listing holds exactly the server's `n` messages.
 fn assert_exactly(data_dir: &Path, n: usize) {
     let rows = listed(data_dir);
@@ -133,22 +152,7 @@ fn cli_contract_with_two_thousand_messages() {
         let store = rt
             .block_on(threadline_engine::Store::open(dir2.path()))
             .expect("open store");
-        let mut child = Command::new(CLI)
-            .arg("--data-dir")
-            .arg(dir2.path())
-            .args(["sync", "--once"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn sync");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut stored = 0;
-        while Instant::now() < deadline && stored == 0 {
-            std::thread::sleep(Duration::from_millis(5));
-            stored = rt.block_on(store.location_count()).expect("count");
-        }
-        child.kill().expect("kill -9");
-        let _ = child.wait();
+        kill_sync_once_when(dir2.path(), || rt.block_on(store.location_count()).expect("count") > 0);
         let stored = rt.block_on(store.location_count()).expect("count");
         eprintln!("killed after {stored} stored");
         if stored > 0 && stored < 2000 {
@@ -339,22 +343,7 @@ fn actions_wait_while_offline_and_reach_the_server_once_even_after_kill_9() {
     outage.set_up(true);
     let store = rt.block_on(threadline_engine::Store::open(dir.path())).expect("open store");
     let account = rt.block_on(store.accounts()).expect("accounts")[0].id;
-    let mut child = Command::new(CLI)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["sync", "--once"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sync");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut pending = 304;
-    while Instant::now() < deadline && pending == 304 {
-        std::thread::sleep(Duration::from_millis(2));
-        pending = rt.block_on(store.action_counts(account)).expect("counts").0;
-    }
-    child.kill().expect("kill -9");
-    let _ = child.wait();
+    kill_sync_once_when(dir.path(), || rt.block_on(store.action_counts(account)).expect("counts").0 < 304);
     let pending = rt.block_on(store.action_counts(account)).expect("counts").0;
     eprintln!("replay killed with {pending} of 304 actions left");
     assert!(pending < 304, "the replay had started");

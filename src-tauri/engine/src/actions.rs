@@ -4,6 +4,8 @@
 //! can be reached. Nothing is lost while offline, and nothing is applied
 //! twice (see migration 0004 for why a replay is always safe).
 
+use std::collections::HashMap;
+
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -43,18 +45,23 @@ impl Engine {
     /// the server now if it can be reached, else at the next pass.
     pub async fn act(&self, message_ids: &[i64], action: UserAction) -> Result<ActionOutcome> {
         let mut queued = 0u32;
-        let mut accounts: Vec<i64> = Vec::new();
+        // The destination is worked out once per account, not per message.
+        let mut kinds: HashMap<i64, ActionKind> = HashMap::new();
         for &message_id in message_ids {
-            let summary = self.store.message_summary(message_id).await?;
-            let kind = self.resolve(summary.account, action.clone()).await?;
-            let (account_id, ids) = self.store.queue_action(message_id, &kind).await?;
+            let account_id = self.store.message_account(message_id).await?;
+            let kind = match kinds.get(&account_id) {
+                Some(kind) => kind.clone(),
+                None => {
+                    let kind = self.resolve(account_id, action.clone()).await?;
+                    kinds.insert(account_id, kind.clone());
+                    kind
+                }
+            };
+            let ids = self.store.queue_action(message_id, &kind).await?;
             queued += u32::try_from(ids.len()).unwrap_or(u32::MAX);
-            if !accounts.contains(&account_id) {
-                accounts.push(account_id);
-            }
         }
         let mut outcome = ActionOutcome { queued, ..ActionOutcome::default() };
-        for account_id in accounts {
+        for account_id in kinds.into_keys() {
             let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
             if let Err(e) = self.replay_actions(account_id).await {
                 // Still queued; the next pass tries again.

@@ -42,7 +42,8 @@ fn address(name: &str) -> String {
     format!("{}@acme.example", if local.is_empty() { "someone".into() } else { local })
 }
 
-fn rfc2822_date(ts: i64) -> String {
+/// An RFC 2822 date (UTC) for seconds since the epoch.
+pub(crate) fn rfc2822_date(ts: i64) -> String {
     let (y, m, d) = civil_date(ts);
     let secs = ts.rem_euclid(86_400);
     let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];

@@ -196,25 +196,20 @@ impl MailServers {
     /// picks them up at the next look.
     pub async fn deliver_to_maildir(&self, user: &TestUser, messages: &[Vec<u8>]) {
         use std::os::unix::fs::MetadataExt;
-        // Logging in once makes Dovecot create the Maildir and its folders.
-        let _ = self.session(user).await.logout().await;
-        let maildir = self.run_dir.join("mail").join(&user.email);
-        let cur = maildir.join("cur");
-        std::fs::create_dir_all(&cur).unwrap_or_else(|e| panic!("Maildir: {e}"));
+        // Opening the inbox once makes Dovecot create the Maildir (as its
+        // mail user); only the new files need that owner too.
+        self.count(user, "INBOX").await;
+        let cur = self.run_dir.join("mail").join(&user.email).join("cur");
+        let owner = std::fs::metadata(&cur).unwrap_or_else(|e| panic!("Maildir {}: {e}", cur.display()));
         static SEQ: AtomicU32 = AtomicU32::new(0);
         for raw in messages {
             let k = SEQ.fetch_add(1, Ordering::SeqCst);
             let name = format!("{}.M{k}P{}.testkit,S={}:2,", 1_700_000_000 + u64::from(k), std::process::id(), raw.len());
-            std::fs::write(cur.join(name), raw).unwrap_or_else(|e| panic!("write message: {e}"));
+            let path = cur.join(name);
+            std::fs::write(&path, raw).unwrap_or_else(|e| panic!("write message: {e}"));
+            std::os::unix::fs::chown(&path, Some(owner.uid()), Some(owner.gid()))
+                .unwrap_or_else(|e| panic!("chown message: {e}"));
         }
-        let owner = std::fs::metadata(self.run_dir.join("mail")).unwrap_or_else(|e| panic!("mail dir: {e}"));
-        let status = std::process::Command::new("chown")
-            .arg("-R")
-            .arg(format!("{}:{}", owner.uid(), owner.gid()))
-            .arg(&maildir)
-            .status()
-            .unwrap_or_else(|e| panic!("chown: {e}"));
-        assert!(status.success(), "chown the Maildir");
     }
 
     /// Stores messages with a given arrival time (INTERNALDATE, as

@@ -10,7 +10,6 @@
 use std::path::Path;
 
 use threadline_engine::Store;
-use threadline_engine::sync::plan::{MONTHS, civil_date};
 use threadline_engine::model::Security;
 use threadline_engine::store::accounts::AccountInsert;
 use threadline_engine::store::{FetchedMessage, PreparedMessage, RemoteFolder};
@@ -37,7 +36,7 @@ fn subject(n: u32) -> String {
 fn raw_message(n: u32) -> Vec<u8> {
     // One minute apart, ending in late 2026.
     let date = 1_790_000_000 - i64::from(200_000 - n) * 60;
-    let date = chrono_like_rfc2822(date);
+    let date = crate::corpus::rfc2822_date(date);
     let thread = if n.is_multiple_of(REPLY_EVERY) { n - 1 } else { n };
     let reply = if thread != n {
         format!("In-Reply-To: <seed{thread}@seed.example>\r\n")
@@ -55,19 +54,6 @@ fn raw_message(n: u32) -> Vec<u8> {
         s = subject(thread),
     )
     .into_bytes()
-}
-
-/// Formats seconds since the epoch as an RFC 2822 date (UTC).
-fn chrono_like_rfc2822(secs: i64) -> String {
-    let (year, month, day) = civil_date(secs);
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{day:02} {} {year} {:02}:{:02}:{:02} +0000",
-        MONTHS[month as usize - 1],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// Fills a new store in `data_dir` with `messages` messages in one Inbox.
@@ -128,16 +114,5 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
         conversations: messages - messages / REPLY_EVERY,
         newest_subject: subject(newest_thread),
         oldest_subject: subject(1),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_rfc2822() {
-        assert_eq!(chrono_like_rfc2822(0), "01 Jan 1970 00:00:00 +0000");
-        assert_eq!(chrono_like_rfc2822(1_790_000_000), "21 Sep 2026 14:13:20 +0000");
     }
 }

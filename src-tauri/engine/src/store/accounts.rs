@@ -98,6 +98,16 @@ impl Store {
     pub async fn set_history(&self, account_id: i64, days: Option<u32>) -> Result<()> {
         let _writer = self.write_lock().await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let current: Option<Option<i64>> = sqlx::query_scalar("SELECT history_days FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let current = current.ok_or_else(|| Error::NotFound(format!("Account {account_id}")))?;
+        if current == days.map(i64::from) {
+            // Unchanged: nothing to forget, and no reason to re-plan every
+            // folder at the next pass.
+            return Ok(());
+        }
         sqlx::query("UPDATE accounts SET history_days = ? WHERE id = ?")
             .bind(days.map(i64::from))
             .bind(account_id)

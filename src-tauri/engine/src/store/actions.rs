@@ -86,9 +86,9 @@ impl Store {
     /// local effect, in one transaction: flags change here at once, and a
     /// moved or deleted message leaves its folder here at once (the next
     /// full pass finds it in its new folder, keeping its id). Locations
-    /// already in the destination are left alone. Returns the account and
-    /// the new action ids.
-    pub async fn queue_action(&self, message_id: i64, kind: &ActionKind) -> Result<(i64, Vec<i64>)> {
+    /// already in the destination are left alone. Returns the new action
+    /// ids.
+    pub async fn queue_action(&self, message_id: i64, kind: &ActionKind) -> Result<Vec<i64>> {
         let _writer = self.write_lock().await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let locations: Vec<Location> = sqlx::query_as(
@@ -160,7 +160,16 @@ impl Store {
             }
         }
         tx.commit().await?;
-        Ok((account_id, ids))
+        Ok(ids)
+    }
+
+    /// The account a message belongs to.
+    pub async fn message_account(&self, message_id: i64) -> Result<i64> {
+        sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
+            .bind(message_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))
     }
 
     /// The account's actions still to be done on the server, oldest first.

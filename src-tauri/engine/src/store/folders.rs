@@ -37,6 +37,12 @@ pub struct FolderRow {
     pub last_error: Option<String>,
 }
 
+/// How folders are listed (for table `folders` as `f`): inbox first, then
+/// by role, then by name.
+const FOLDER_ORDER: &str = "CASE f.role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
+    WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
+    WHEN 'junk' THEN 7 WHEN 'trash' THEN 8 ELSE 6 END, f.name";
+
 #[derive(sqlx::FromRow)]
 struct FolderStatusRow {
     id: i64,
@@ -96,14 +102,12 @@ impl Store {
 
     /// The account's folders: inbox first, then by role, then by name.
     pub async fn folders(&self, account_id: i64) -> Result<Vec<FolderRow>> {
-        Ok(sqlx::query_as(
+        let sql = format!(
             "SELECT id, account_id, name, display_name, role, uidvalidity, uidnext,
                     highestmodseq, server_exists, chosen, last_sync_at, last_error
-             FROM folders WHERE account_id = ?
-             ORDER BY CASE role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
-                               WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
-                               WHEN 'junk' THEN 7 WHEN 'trash' THEN 8 ELSE 6 END, name",
-        )
+             FROM folders f WHERE account_id = ? ORDER BY {FOLDER_ORDER}"
+        );
+        Ok(sqlx::query_as(&sql)
         .bind(account_id)
         .fetch_all(self.pool())
         .await?)
@@ -112,15 +116,13 @@ impl Store {
     /// Every folder of the account with its local message count, for the
     /// troubleshooting view (same order as `folders`).
     pub async fn folder_statuses(&self, account_id: i64) -> Result<Vec<FolderStatus>> {
-        let rows: Vec<FolderStatusRow> = sqlx::query_as(
+        let sql = format!(
             "SELECT f.id, f.display_name, f.role, f.chosen,
                     (SELECT COUNT(*) FROM message_folders mf WHERE mf.folder_id = f.id) AS local,
                     f.server_exists, f.last_sync_at, f.last_error
-             FROM folders f WHERE f.account_id = ?
-             ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
-                               WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
-                               WHEN 'junk' THEN 7 WHEN 'trash' THEN 8 ELSE 6 END, f.name",
-        )
+             FROM folders f WHERE f.account_id = ? ORDER BY {FOLDER_ORDER}"
+        );
+        let rows: Vec<FolderStatusRow> = sqlx::query_as(&sql)
         .bind(account_id)
         .fetch_all(self.pool())
         .await?;
