@@ -247,7 +247,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     fill("#imap-host", "127.0.0.1".into()).await;
     fill("#imap-port", s.imaps_port.to_string()).await;
     fill("#smtp-host", "127.0.0.1".into()).await;
-    fill("#smtp-port", s.smtp_port.to_string()).await;
+    fill("#smtp-port", s.submission_port.to_string()).await;
     fill("#username", user.email.clone()).await;
     fill("#password", user.password.clone()).await;
     css(&client, "details summary", long).await.click().await.expect("open certificate section");

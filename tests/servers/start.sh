@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts the test mail servers on loopback: Dovecot (IMAPS, IMAP+STARTTLS,
-# LMTP) and Postfix (SMTP, delivering into Dovecot over LMTP with
-# sub-addressing). No systemd; everything lives in one run directory.
+# LMTP, SASL auth) and Postfix (SMTP for incoming mail, plus submission with
+# STARTTLS and SMTPS with implicit TLS, both requiring a login checked by
+# Dovecot), delivering into Dovecot over LMTP with sub-addressing. Mail for
+# other domains is discarded: nothing ever leaves loopback. No systemd; everything lives in one run directory.
 # Idempotent: if the servers already run, it only prints the env file.
 # Usage: start.sh [RUN_DIR]   (prints the path of the env file)
 set -euo pipefail
@@ -13,13 +15,15 @@ exec 9>"$run/.lock"
 flock 9
 
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-if [ -f "$run/env" ] && alive "$run/dovecot-base/master.pid" && alive "$run/postfix-queue/pid/master.pid"; then
+# (An env file from an older version of this script lacks the SMTPS port.)
+if [ -f "$run/env" ] && grep -q '^TL_SMTPS_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" && alive "$run/postfix-queue/pid/master.pid"; then
   echo "$run/env"; exit 0
 fi
 "$here/stop.sh" "$run" >/dev/null 2>&1 || true
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 IMAPS_PORT=$(free_port); IMAP_PORT=$(free_port); SMTP_PORT=$(free_port)
+SUBMISSION_PORT=$(free_port); SMTPS_PORT=$(free_port)
 
 # Mail must be owned by an unprivileged user.
 id tlmail >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin tlmail
@@ -94,6 +98,12 @@ service lmtp {
     mode = 0666
   }
 }
+# Postfix checks submission logins against the same users.
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}
 namespace inbox {
   inbox = yes
   separator = /
@@ -149,9 +159,31 @@ maillog_file_prefixes = $run
 maillog_file = $run/postfix.log
 smtputf8_enable = no
 biff = no
+alias_maps =
+alias_database =
+# Anything not for the test domain goes nowhere (never off loopback).
+default_transport = discard
+smtpd_tls_cert_file = $run/server.crt
+smtpd_tls_key_file = $run/server.key
+smtpd_tls_security_level = may
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $run/dovecot-base/auth-postfix
 CONF
 cat > "$pf/master.cf" <<CONF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$SUBMISSION_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+127.0.0.1:$SMTPS_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/submissions
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -179,7 +211,7 @@ postfix -c "$pf" start </dev/null >/dev/null 2>&1 9>&-
 
 # Wait until both answer.
 for _ in $(seq 1 100); do
-  if python3 - "$IMAPS_PORT" "$SMTP_PORT" <<'PY' 2>/dev/null
+  if python3 - "$IMAPS_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" <<'PY' 2>/dev/null
 import socket, sys
 for p in sys.argv[1:]:
     socket.create_connection(("127.0.0.1", int(p)), timeout=0.2).close()
@@ -193,6 +225,8 @@ TL_RUN=$run
 TL_IMAPS_PORT=$IMAPS_PORT
 TL_IMAP_PORT=$IMAP_PORT
 TL_SMTP_PORT=$SMTP_PORT
+TL_SUBMISSION_PORT=$SUBMISSION_PORT
+TL_SMTPS_PORT=$SMTPS_PORT
 TL_CA_FILE=$run/ca.crt
 TL_SELFSIGNED_FILE=$run/selfsigned.crt
 TL_USERS_FILE=$run/users

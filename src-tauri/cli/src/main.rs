@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::time::Duration;
 
-use threadline_engine::model::{EngineEvent, MessageSummary, NewAccount, Security, SyncState};
+use threadline_engine::model::{Draft, EngineEvent, MessageSummary, NewAccount, Security, SyncState};
 use threadline_engine::secrets::OsKeychain;
 use threadline_engine::{Engine, Error, ListFilter, UserAction, WatchOptions};
 use tokio::sync::broadcast;
@@ -56,6 +56,10 @@ enum Command {
     Archive { ids: Vec<i64> },
     /// Move messages to the trash (from the trash: delete them for good).
     Delete { ids: Vec<i64> },
+    /// Send a plain-text message through the account's SMTP server; a copy
+    /// goes to its Sent folder. Offline, it waits in the outbox and goes
+    /// out with the next sync. Address options take comma-separated lists.
+    Send(SendArgs),
     /// List messages, newest first (one row per folder location).
     List {
         #[arg(long)]
@@ -124,9 +128,13 @@ struct AddAccount {
     /// SMTP server as HOST:PORT.
     #[arg(long)]
     smtp: String,
-    /// tls (implicit TLS) or starttls; applies to IMAP and SMTP.
+    /// tls (implicit TLS) or starttls; applies to IMAP, and to SMTP unless
+    /// --smtp-security says otherwise.
     #[arg(long, value_parser = parse_security, default_value = "tls")]
     security: Security,
+    /// tls or starttls for SMTP (default: --security).
+    #[arg(long, value_parser = parse_security)]
+    smtp_security: Option<Security>,
     /// Login name (default: the email address).
     #[arg(long, default_value = "")]
     user: String,
@@ -140,6 +148,27 @@ struct AddAccount {
     /// Store the account without checking the login first.
     #[arg(long)]
     no_verify: bool,
+}
+
+#[derive(Args)]
+struct SendArgs {
+    /// The sending account's id.
+    #[arg(long)]
+    account: i64,
+    #[arg(long, default_value = "")]
+    to: String,
+    #[arg(long, default_value = "")]
+    cc: String,
+    #[arg(long, default_value = "")]
+    bcc: String,
+    #[arg(long, default_value = "")]
+    subject: String,
+    /// The text body ("-" reads it from standard input).
+    #[arg(long, default_value = "")]
+    body: String,
+    /// Answer this message (its id): threads the reply with it.
+    #[arg(long)]
+    reply_to: Option<i64>,
 }
 
 #[derive(Args)]
@@ -240,7 +269,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                             imap_security: a.security,
                             smtp_host,
                             smtp_port,
-                            smtp_security: a.security,
+                            smtp_security: a.smtp_security.unwrap_or(a.security),
                             username: a.user,
                             password,
                             trusted_certs,
@@ -328,6 +357,29 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
         Command::Move { to, ids } => act(engine, json, &ids, UserAction::Move(to)).await?,
         Command::Archive { ids } => act(engine, json, &ids, UserAction::Archive).await?,
         Command::Delete { ids } => act(engine, json, &ids, UserAction::Delete).await?,
+        Command::Send(a) => {
+            let body = if a.body == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+                text
+            } else {
+                a.body
+            };
+            let draft = Draft {
+                account_id: a.account,
+                to: a.to,
+                cc: a.cc,
+                bcc: a.bcc,
+                subject: a.subject,
+                body,
+                in_reply_to: a.reply_to,
+            };
+            let outcome = engine.send(&draft).await?;
+            print(json, &outcome, || match &outcome.problem {
+                None => format!("sent <{}>", outcome.message_id),
+                Some(why) => format!("queued <{}>: {why}", outcome.message_id),
+            });
+        }
         Command::List {
             folder,
             account,

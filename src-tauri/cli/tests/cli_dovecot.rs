@@ -45,8 +45,9 @@ fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64 {
         .arg(data_dir)
         .args(["account", "add", "--email", &user.email])
         .args(["--imap", &format!("127.0.0.1:{imaps_port}")])
-        .args(["--smtp", &format!("127.0.0.1:{}", s.smtp_port)])
-        .args(["--security", "tls", "--user", &user.email, "--password-env", "TL_TEST_PASSWORD"])
+        .args(["--smtp", &format!("127.0.0.1:{}", s.submission_port)])
+        .args(["--security", "tls", "--smtp-security", "starttls"])
+        .args(["--user", &user.email, "--password-env", "TL_TEST_PASSWORD"])
         .arg("--ca-file")
         .arg(&s.ca_file)
         .env("TL_TEST_PASSWORD", &user.password)
@@ -298,6 +299,32 @@ fn sync_watch_prints_pushed_changes_as_they_are_stored() {
 }
 
 /// The id and server UID of every listed message in a folder, by UID.
+#[test]
+fn send_delivers_and_the_sent_copy_is_listed() {
+    let s = servers();
+    let user = s.new_user("cli-send");
+    let bob = s.new_user("bob");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let account = add_account(dir.path(), &user);
+    ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    let account = account.to_string();
+    let sent = ok_json(cli(
+        dir.path(),
+        &["send", "--account", &account, "--to", &bob.email, "--subject", "From the CLI", "--body", "Hi Bob", "--json"],
+    ));
+    assert_eq!(sent["state"], "sent", "{sent}");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(s.wait_for_count(&bob, "INBOX", 1));
+    let rows = ok_json(cli(dir.path(), &["list", "--folder", "Sent", "--json"]));
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!(rows[0]["subject"], "From the CLI");
+
+    let bad = cli(dir.path(), &["send", "--account", &account, "--subject", "nobody", "--json"]);
+    assert!(!bad.status.success());
+    let error: Value = serde_json::from_slice(&bad.stdout).expect("json error");
+    assert_eq!(error["error"]["message"], "Add at least one recipient.");
+}
+
 fn ids_in(data_dir: &Path, folder: &str) -> Vec<(i64, u64)> {
     let v = ok_json(cli(data_dir, &["list", "--folder", folder, "--limit", "100000", "--json"]));
     let mut rows: Vec<(i64, u64)> = v

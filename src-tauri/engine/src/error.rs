@@ -22,6 +22,8 @@ pub enum Error {
     Tls { host: String, reason: String },
     #[error("the server rejected the login: {0}")]
     AuthFailed(String),
+    #[error("the SMTP server did not take the message: {reason}")]
+    Smtp { permanent: bool, reason: String },
     #[error("the server did not answer in time ({0})")]
     Timeout(String),
     #[error("IMAP error: {0}")]
@@ -79,6 +81,8 @@ impl Error {
             Error::Imap(
                 async_imap::error::Error::Io(_) | async_imap::error::Error::ConnectionLost,
             ) => ErrorKind::Offline,
+            Error::Smtp { permanent: false, .. } => ErrorKind::Offline,
+            Error::Smtp { permanent: true, .. } => ErrorKind::Invalid,
             Error::Certificate { .. } => ErrorKind::Certificate,
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::NotFound(_) => ErrorKind::NotFound,
@@ -101,6 +105,12 @@ impl Error {
             Error::Tls { host, reason } => format!(
                 "A secure connection to {host} could not be set up ({reason}). Check the security setting (SSL/TLS or STARTTLS) and the port."
             ),
+            Error::Smtp { permanent: true, reason } => {
+                format!("The mail server refused the message: {reason}")
+            }
+            Error::Smtp { permanent: false, reason } => {
+                format!("The mail server could not take the message now ({reason}).")
+            }
             Error::Timeout(what) => format!("The server did not answer in time ({what})."),
             Error::Invalid(msg) => msg.clone(),
             Error::NotFound(what) => format!("{what} was not found."),

@@ -10,6 +10,7 @@ pub mod logging;
 pub mod mime;
 pub mod model;
 pub mod secrets;
+mod send;
 pub mod store;
 pub mod sync;
 mod watch;
@@ -58,6 +59,9 @@ pub struct Engine {
     secrets: Arc<dyn SecretStore>,
     events: broadcast::Sender<EngineEvent>,
     sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// One outbox delivery per account at a time: a message is never
+    /// handed to the SMTP server twice by two callers at once.
+    outbox_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Engine {
@@ -70,6 +74,7 @@ impl Engine {
             secrets,
             events,
             sync_locks: Mutex::new(HashMap::new()),
+            outbox_locks: Mutex::new(HashMap::new()),
         })
     }
 
@@ -206,7 +211,15 @@ impl Engine {
         for account in self.store.accounts().await? {
             let folders = self.store.folder_statuses(account.id).await?;
             let (pending_actions, failed_actions) = self.store.action_counts(account.id).await?;
-            out.push(AccountStatus { account: account.summary(), folders, pending_actions, failed_actions });
+            let (queued_messages, failed_messages) = self.store.outbox_counts(account.id).await?;
+            out.push(AccountStatus {
+                account: account.summary(),
+                folders,
+                pending_actions,
+                failed_actions,
+                queued_messages,
+                failed_messages,
+            });
         }
         Ok(out)
     }
@@ -220,6 +233,7 @@ impl Engine {
     /// for each other. The outcome is recorded on the account (and pushed
     /// as an event): ok, error, or needs re-authentication.
     pub async fn sync_account(&self, id: i64) -> Result<SyncReport> {
+        self.retry_outbox(id).await;
         let _guard = self.account_lock(id)?.lock_owned().await;
         let account = self.store.account(id).await?;
         let password = self.password(&account).await;
@@ -233,11 +247,12 @@ impl Engine {
 
     /// The per-account lock that keeps two passes over one account apart.
     fn account_lock(&self, id: i64) -> Result<Arc<tokio::sync::Mutex<()>>> {
-        let mut locks = self
-            .sync_locks
-            .lock()
-            .map_err(|_| Error::Protocol("sync lock poisoned".into()))?;
-        Ok(locks.entry(id).or_default().clone())
+        lock_for(&self.sync_locks, id)
+    }
+
+    /// The per-account lock of outbox delivery.
+    fn outbox_lock(&self, id: i64) -> Result<Arc<tokio::sync::Mutex<()>>> {
+        lock_for(&self.outbox_locks, id)
     }
 
     /// The account's password from the keychain; a missing one is an
@@ -360,4 +375,13 @@ impl Engine {
             Err(_) => Err(Error::Secret("the keychain did not answer".into())),
         }
     }
+}
+
+/// The lock of one account in a table of per-account locks.
+fn lock_for(
+    table: &Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    id: i64,
+) -> Result<Arc<tokio::sync::Mutex<()>>> {
+    let mut locks = table.lock().map_err(|_| Error::Protocol("lock table poisoned".into()))?;
+    Ok(locks.entry(id).or_default().clone())
 }

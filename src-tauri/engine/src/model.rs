@@ -138,6 +138,10 @@ pub struct AccountStatus {
     pub pending_actions: u32,
     /// User actions the server refused.
     pub failed_actions: u32,
+    /// Sent messages waiting in the outbox for the SMTP server.
+    pub queued_messages: u32,
+    /// Sent messages the SMTP server refused after they were queued.
+    pub failed_messages: u32,
 }
 
 /// A name and an address, as shown.
@@ -291,4 +295,41 @@ pub enum EngineEvent {
         state: SyncState,
         message: Option<String>,
     },
+}
+
+/// What the plain composer sends. Address fields take one or more
+/// addresses each, comma separated, with or without display names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Draft {
+    #[ts(type = "number")]
+    pub account_id: i64,
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub body: String,
+    /// The message this one answers: threads the reply with it.
+    #[ts(type = "number | null")]
+    pub in_reply_to: Option<i64>,
+}
+
+/// Where a sent message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SendState {
+    /// The SMTP server took it.
+    Sent,
+    /// The server could not be reached (or said "try later"): it waits in
+    /// the outbox and goes out with the next sync pass.
+    Queued,
+}
+
+/// The answer to Send.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SendOutcome {
+    pub state: SendState,
+    /// The Message-ID header given to the message (without angle brackets).
+    pub message_id: String,
+    /// Why it is queued, in plain words.
+    pub problem: Option<String>,
 }

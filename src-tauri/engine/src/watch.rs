@@ -158,6 +158,9 @@ impl Engine {
     /// A pass on an open connection: every folder, or the inbox alone (what
     /// a push asks for; its success is not announced, only its failure).
     async fn pass(&self, id: i64, conn: &mut Connection, full: bool) -> Result<SyncReport> {
+        if full {
+            self.retry_outbox(id).await;
+        }
         let _guard = self.account_lock(id)?.lock_owned().await;
         if full {
             self.set_state(id, SyncState::Syncing, None).await?;

@@ -26,6 +26,9 @@ fn generate() -> String {
         EngineEvent::decl(),
         ErrorKind::decl(),
         UserError::decl(),
+        Draft::decl(),
+        SendState::decl(),
+        SendOutcome::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri/engine/src/model.rs and error.rs.\n\

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use threadline_engine::model::{NewAccount, Security, SyncState};
+use threadline_engine::model::{Draft, NewAccount, Security, SendState, SyncState};
+use threadline_engine::secrets::SecretStore;
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::{Engine, ErrorKind, ListFilter, WatchOptions};
 use threadline_testkit::{TestUser, corpus, servers};
@@ -372,4 +373,132 @@ async fn history_depth_limits_what_is_fetched_and_can_be_widened_or_narrowed() {
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!((report.new, report.vanished), (0, 0));
     assert_eq!(f.engine.accounts().await.expect("accounts")[0].history_days, Some(31));
+}
+
+/// A draft from the fixture's account.
+fn draft(f: &Fixture, to: &str, subject: &str) -> Draft {
+    Draft {
+        account_id: f.account,
+        to: to.into(),
+        subject: subject.into(),
+        body: "Hello,\nthe quote is attached in spirit.\n".into(),
+        ..Draft::default()
+    }
+}
+
+fn text(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_is_sent_over_starttls_saved_in_sent_and_joins_its_conversation() {
+    let s = servers();
+    let bob = s.new_user("bob");
+    let carol = s.new_user("carol");
+    let question = format!(
+        "From: Bob <{}>\r\nSubject: Quote?\r\nMessage-ID: <question-1@acme.example>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nCan you send a quote?\r\n",
+        bob.email
+    );
+    let f = fixture("sender", &[("INBOX", vec![question.into_bytes()])]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    let asked = f.engine.list_messages(&all(1)).await.expect("list")[0].clone();
+
+    let mut reply = draft(&f, &format!("Bob <{}>", bob.email), "Re: Quote?");
+    reply.bcc = carol.email.clone();
+    reply.in_reply_to = Some(asked.id);
+    let outcome = f.engine.send(&reply).await.expect("send");
+    assert_eq!(outcome.state, SendState::Sent);
+
+    // Delivered to the recipient without the Bcc line, and to the Bcc.
+    s.wait_for_count(&bob, "INBOX", 1).await;
+    s.wait_for_count(&carol, "INBOX", 1).await;
+    let delivered = text(&s.sources(&bob, "INBOX").await[0]);
+    assert!(!delivered.contains(&carol.email), "Bcc leaked: {delivered}");
+    assert!(delivered.contains("In-Reply-To: <question-1@acme.example>"), "{delivered}");
+    assert!(delivered.contains(&format!("Message-ID: <{}>", outcome.message_id)), "{delivered}");
+
+    // One copy in Sent on the server, with the Bcc line for the sender.
+    let saved = s.sources(&f.user, "Sent").await;
+    assert_eq!(saved.len(), 1);
+    assert!(text(&saved[0]).contains(&format!("Bcc: {}", carol.email)));
+
+    // Here: in the Sent folder and in the question's conversation, once.
+    let thread = f.engine.thread_messages(asked.thread_id).await.expect("thread");
+    assert_eq!(thread.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Quote?", "Re: Quote?"]);
+    assert_eq!(thread[1].folder, "Sent");
+    let statuses = f.engine.account_statuses().await.expect("statuses");
+    assert_eq!((statuses[0].queued_messages, statuses[0].failed_messages), (0, 0));
+    f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(s.count(&f.user, "Sent").await, 1, "a pass sends nothing again");
+    s.wait_for_count(&bob, "INBOX", 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn implicit_tls_works_and_refusals_come_back_to_the_composer() {
+    let s = servers();
+    let bob = s.new_user("bob");
+    let user = s.new_user("smtps");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open");
+    let form = NewAccount { smtp_port: s.smtps_port, smtp_security: Security::Tls, ..s.account_form(&user) };
+    let account = engine.add_account(form, true).await.expect("add");
+    engine.sync_account(account).await.expect("sync");
+    let f = Fixture { _dir: dir, engine, user, account };
+
+    let sent = f.engine.send(&draft(&f, &bob.email, "Over SMTPS")).await.expect("send");
+    assert_eq!(sent.state, SendState::Sent);
+    s.wait_for_count(&bob, "INBOX", 1).await;
+
+    // A bad address never leaves; the message is not queued.
+    let e = f.engine.send(&draft(&f, "bob at acme", "Typo")).await.expect_err("invalid");
+    assert_eq!(e.kind(), ErrorKind::Invalid);
+    assert!(e.user_message().contains("\"bob at acme\" in To"), "{}", e.user_message());
+
+    // A changed password: told as such, nothing queued, nothing sent.
+    s.set_password(&f.user.email, "changed");
+    let e = f.engine.send(&draft(&f, &bob.email, "After the change")).await.expect_err("auth");
+    assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+    let statuses = f.engine.account_statuses().await.expect("statuses");
+    assert_eq!((statuses[0].queued_messages, statuses[0].failed_messages), (0, 0));
+    s.wait_for_count(&bob, "INBOX", 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
+    let s = servers();
+    let bob = s.new_user("bob");
+    let user = s.new_user("offline-send");
+    let line = threadline_testkit::outage::Outage::start(s.submission_port).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open");
+    let form = NewAccount { smtp_port: line.port, ..s.account_form(&user) };
+    let account = engine.add_account(form, true).await.expect("add");
+    engine.sync_account(account).await.expect("sync");
+    let f = Fixture { _dir: dir, engine, user, account };
+
+    line.set_up(false);
+    let queued = f.engine.send(&draft(&f, &bob.email, "Written on a train")).await.expect("queued");
+    assert_eq!(queued.state, SendState::Queued);
+    let why = queued.problem.expect("why");
+    assert!(why.contains("later") || why.contains("could not take"), "{why}");
+    let statuses = f.engine.account_statuses().await.expect("statuses");
+    assert_eq!(statuses[0].queued_messages, 1);
+
+    // A restart keeps it: a new engine on the same data dir sends it.
+    let secrets = MemorySecrets::default();
+    secrets.set(&f.engine.store().account(account).await.expect("row").secret_key(f.engine.store().id()), &f.user.password)
+        .expect("password");
+    drop(f.engine);
+    let engine = Engine::open(f._dir.path(), Arc::new(secrets)).await.expect("reopen");
+    line.set_up(true);
+    engine.sync_account(account).await.expect("sync sends the outbox");
+    s.wait_for_count(&bob, "INBOX", 1).await;
+    assert_eq!(s.count(&f.user, "Sent").await, 1);
+    let statuses = engine.account_statuses().await.expect("statuses");
+    assert_eq!((statuses[0].queued_messages, statuses[0].failed_messages), (0, 0));
+    engine.sync_account(account).await.expect("sync");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(s.count(&bob, "INBOX").await, 1, "sent once");
+    let here = engine.list_messages(&all(10)).await.expect("list");
+    assert_eq!(here.iter().filter(|m| m.subject == "Written on a train").count(), 1);
 }

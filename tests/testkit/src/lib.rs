@@ -27,7 +27,12 @@ pub struct MailServers {
     pub run_dir: PathBuf,
     pub imaps_port: u16,
     pub imap_port: u16,
+    /// Where mail from the outside world comes in (no login).
     pub smtp_port: u16,
+    /// Submission with STARTTLS and a required login (port 587's role).
+    pub submission_port: u16,
+    /// Submission with implicit TLS and a required login (port 465's role).
+    pub smtps_port: u16,
     pub ca_file: PathBuf,
     pub ca_pem: String,
     pub users_file: PathBuf,
@@ -95,6 +100,8 @@ pub fn servers() -> &'static MailServers {
             imaps_port: port("TL_IMAPS_PORT"),
             imap_port: port("TL_IMAP_PORT"),
             smtp_port: port("TL_SMTP_PORT"),
+            submission_port: port("TL_SUBMISSION_PORT"),
+            smtps_port: port("TL_SMTPS_PORT"),
             ca_pem: std::fs::read_to_string(&ca_file).unwrap_or_else(|e| panic!("CA: {e}")),
             ca_file,
             users_file: PathBuf::from(get("TL_USERS_FILE")),
@@ -162,7 +169,7 @@ impl MailServers {
             imap_port: self.imaps_port,
             imap_security: Security::Tls,
             smtp_host: "127.0.0.1".into(),
-            smtp_port: self.smtp_port,
+            smtp_port: self.submission_port,
             smtp_security: Security::Starttls,
             username: user.email.clone(),
             password: user.password.clone(),
@@ -269,6 +276,38 @@ impl MailServers {
             .unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
         let _ = s.logout().await;
         mailbox.exists
+    }
+
+    /// Waits until a folder holds `n` messages (delivery through Postfix
+    /// is asynchronous); panics after 30 s.
+    pub async fn wait_for_count(&self, user: &TestUser, folder: &str, n: u32) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let have = self.count(user, folder).await;
+            if have == n {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{folder} of {} holds {have}, not {n}", user.email);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The raw sources of every message in a folder, in UID order.
+    pub async fn sources(&self, user: &TestUser, folder: &str) -> Vec<Vec<u8>> {
+        let mut s = self.session(user).await;
+        s.examine(folder).await.unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
+        let fetched: Vec<_> = s
+            .uid_fetch("1:*", "BODY.PEEK[]")
+            .await
+            .unwrap_or_else(|e| panic!("UID FETCH: {e}"))
+            .collect()
+            .await;
+        let _ = s.logout().await;
+        fetched
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter_map(|f| f.body().map(<[u8]>::to_vec))
+            .collect()
     }
 
     /// Runs a UID STORE (e.g. "+FLAGS (\\Seen)") on a folder.

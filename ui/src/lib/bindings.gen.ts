@@ -56,7 +56,15 @@ pending_actions: number,
 /**
  * User actions the server refused.
  */
-failed_actions: number, };
+failed_actions: number, 
+/**
+ * Sent messages waiting in the outbox for the SMTP server.
+ */
+queued_messages: number, 
+/**
+ * Sent messages the SMTP server refused after they were queued.
+ */
+failed_messages: number, };
 
 export type AddressView = { name: string, address: string, };
 
@@ -109,3 +117,21 @@ export type EngineEvent = { "type": "sync_progress", account: number, folder: st
 export type ErrorKind = "auth" | "offline" | "certificate" | "invalid" | "not_found" | "internal";
 
 export type UserError = { kind: ErrorKind, message: string, };
+
+export type Draft = { account_id: number, to: string, cc: string, bcc: string, subject: string, body: string, 
+/**
+ * The message this one answers: threads the reply with it.
+ */
+in_reply_to: number | null, };
+
+export type SendState = "sent" | "queued";
+
+export type SendOutcome = { state: SendState, 
+/**
+ * The Message-ID header given to the message (without angle brackets).
+ */
+message_id: string, 
+/**
+ * Why it is queued, in plain words.
+ */
+problem: string | null, };

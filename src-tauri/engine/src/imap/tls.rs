@@ -91,6 +91,40 @@ pub fn parse_trusted_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>> {
 /// Builds the TLS client settings for one server.
 pub fn client_config(trusted_pem: Option<&str>) -> Result<Arc<ClientConfig>> {
     let provider = provider();
+    let verifier = trust_verifier(trusted_pem)?;
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Invalid(format!("TLS setup failed: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// Checks a certificate chain that another TLS stack received (the SMTP
+/// library's) exactly as our own connections check theirs, so that mail
+/// is sent only to a server the user's account settings trust.
+pub fn verify_chain(trusted_pem: Option<&str>, host: &str, chain: &[Vec<u8>]) -> Result<()> {
+    let untrusted = |reason: String| Error::Certificate { host: host.to_owned(), reason };
+    let (end_entity, intermediates) = chain
+        .split_first()
+        .ok_or_else(|| untrusted("the server sent no certificate".into()))?;
+    let intermediates: Vec<CertificateDer<'_>> =
+        intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+    let name = ServerName::try_from(host.to_owned())
+        .map_err(|_| Error::Invalid(format!("\"{host}\" is not a valid server name.")))?;
+    trust_verifier(trusted_pem)?
+        .verify_server_cert(&CertificateDer::from(end_entity.as_slice()), &intermediates, &name, &[], UnixTime::now())
+        .map(|_| ())
+        .map_err(|e| match e {
+            tokio_rustls::rustls::Error::InvalidCertificate(reason) => untrusted(format!("{reason:?}")),
+            other => untrusted(other.to_string()),
+        })
+}
+
+/// The system's trust anchors plus what the user chose to trust.
+fn trust_verifier(trusted_pem: Option<&str>) -> Result<TrustVerifier> {
+    let provider = provider();
     let pinned = match trusted_pem {
         Some(pem) if !pem.trim().is_empty() => parse_trusted_certs(pem)?,
         _ => Vec::new(),
@@ -103,18 +137,7 @@ pub fn client_config(trusted_pem: Option<&str>) -> Result<Arc<ClientConfig>> {
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| Error::Invalid(format!("TLS setup failed: {e}")))?;
-    let verifier = TrustVerifier {
-        pinned,
-        webpki,
-        provider: provider.clone(),
-    };
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Invalid(format!("TLS setup failed: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+    Ok(TrustVerifier { pinned, webpki, provider })
 }
 
 /// Normal WebPKI verification, except that a certificate the user pinned is

@@ -45,6 +45,11 @@ impl AccountRow {
         Security::parse(&self.imap_security).unwrap_or(Security::Tls)
     }
 
+    /// SMTP security as a typed value.
+    pub fn smtp_security(&self) -> Security {
+        Security::parse(&self.smtp_security).unwrap_or(Security::Tls)
+    }
+
     /// The IMAP port, checked.
     pub fn imap_port(&self) -> u16 {
         u16::try_from(self.imap_port).unwrap_or(993)

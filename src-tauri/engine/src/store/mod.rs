@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod outbox;
 mod folders;
 mod messages;
 pub mod queries;

@@ -130,17 +130,33 @@ pub async fn sync_inbox(
     account_id: i64,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
+    match sync_role(conn, store, account_id, "inbox", events).await? {
+        Some(report) => Ok(report),
+        // No inbox known yet: the folder list has not been fetched.
+        None => sync_all_folders(conn, store, account_id, events).await,
+    }
+}
+
+/// A pass over the folder with this role (e.g. "sent" right after a
+/// message was saved there), if the account has one and syncs it.
+pub async fn sync_role(
+    conn: &mut Connection,
+    store: &Store,
+    account_id: i64,
+    role: &str,
+    events: &broadcast::Sender<EngineEvent>,
+) -> Result<Option<SyncReport>> {
     crate::actions::replay(conn, store, account_id).await?;
     let account = store.account(account_id).await?;
     let history = history_days(&account);
     let folders = store.folders(account_id).await?;
-    match folders.iter().find(|f| f.role.as_deref() == Some("inbox")) {
-        Some(inbox) if account.sync_all_folders || inbox.chosen => {
-            sync_folder(conn, store, account_id, inbox, history, events).await
+    match folders.iter().find(|f| f.role.as_deref() == Some(role)) {
+        Some(folder) if account.sync_all_folders || folder.chosen => {
+            sync_folder(conn, store, account_id, folder, history, events).await.map(Some)
         }
-        // The user left the inbox out of the sync.
-        Some(_) => Ok(SyncReport::default()),
-        None => sync_all_folders(conn, store, account_id, events).await,
+        // The user left the folder out of the sync.
+        Some(_) => Ok(Some(SyncReport::default())),
+        None => Ok(None),
     }
 }
 

@@ -1,0 +1,187 @@
+//! Sending: the plain composer's draft becomes a message, waits in the
+//! durable outbox (migration 0007), goes to the account's SMTP server, and
+//! a copy is saved in the account's Sent folder (unless the provider saves
+//! one itself, as Gmail does), from where it is synced into its
+//! conversation like any other message.
+//!
+//! Once the SMTP server accepted a message it is never sent again; before
+//! that, a message that could not be handed over waits in the outbox and
+//! goes out with the next sync pass, across restarts.
+
+mod compose;
+mod smtp;
+
+use std::time::Duration;
+
+use crate::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Draft, SendOutcome, SendState};
+use crate::store::AccountRow;
+use crate::store::outbox::{OutboxRow, OutgoingMessage};
+use crate::sync::{self, Connection};
+use compose::ReplyContext;
+
+/// How long a send waits for a running sync pass before leaving the new
+/// Sent copy to the next pass.
+const SENT_SYNC_WAIT: Duration = Duration::from_secs(5);
+
+impl Engine {
+    /// Sends the composer's message now, or queues it when the server
+    /// cannot be reached. Anything the user must fix (an address, the
+    /// password, a refusal by the server) comes back as an error and
+    /// nothing is queued: the composer still holds the message.
+    pub async fn send(&self, draft: &Draft) -> Result<SendOutcome> {
+        let account = self.store.account(draft.account_id).await?;
+        let from = compose::sender(&account.display_name, &account.email)?;
+        let reply = match draft.in_reply_to {
+            Some(id) => {
+                let (parent_id, refs) = self.store.reply_headers(id).await?;
+                ReplyContext { parent_id, parent_refs: refs.split_whitespace().map(str::to_owned).collect() }
+            }
+            None => ReplyContext::default(),
+        };
+        let composed = compose::compose(&from, draft, &reply)?;
+        let outbox_id = self
+            .store
+            .queue_outgoing(&OutgoingMessage {
+                account_id: account.id,
+                message_id: composed.message_id.clone(),
+                envelope_from: composed.envelope_from,
+                recipients: composed.recipients,
+                wire: composed.wire,
+                sent_copy: composed.sent_copy,
+            })
+            .await?;
+        tracing::info!(account = account.id, outbox = outbox_id, "message queued for sending");
+        let delivered = self.deliver_outbox(account.id).await;
+        let (state, last_error) = self.store.outgoing_state(outbox_id).await?;
+        match (state.as_str(), delivered) {
+            ("sent", _) => Ok(SendOutcome { state: SendState::Sent, message_id: composed.message_id, problem: None }),
+            // Waiting for the network is fine; anything else the user fixes.
+            ("queued", Err(e)) if e.kind() == ErrorKind::Offline => Ok(SendOutcome {
+                state: SendState::Queued,
+                message_id: composed.message_id,
+                problem: Some(e.user_message()),
+            }),
+            (_, Err(e)) => {
+                self.store.drop_unsent(outbox_id).await?;
+                Err(e)
+            }
+            (_, Ok(())) => {
+                self.store.drop_unsent(outbox_id).await?;
+                Err(Error::Smtp { permanent: true, reason: last_error.unwrap_or_default() })
+            }
+        }
+    }
+
+    /// Hands the account's waiting messages to its SMTP server, oldest
+    /// first, and saves their Sent copies. Called by `send` and at the start
+    /// of every sync pass. A refusal ends that one message (kept as failed
+    /// for the troubleshooting view); a connection problem or a rejected
+    /// login stops here, leaving the rest queued.
+    pub async fn deliver_outbox(&self, account_id: i64) -> Result<()> {
+        let lock = self.outbox_lock(account_id)?;
+        let _guard = lock.lock().await;
+        let waiting = self.store.waiting_outgoing(account_id).await?;
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let account = self.store.account(account_id).await?;
+        let password = self.password(&account).await?;
+        let mut to_save = Vec::new();
+        let mut stopped = None;
+        for row in waiting {
+            if row.state == "sent" {
+                to_save.push(row);
+                continue;
+            }
+            if stopped.is_some() {
+                continue;
+            }
+            match smtp::hand_over(&account, &password, &row.envelope_from, &row.recipient_list(), &row.wire).await {
+                Ok(()) => {
+                    self.store.mark_outgoing_sent(row.id).await?;
+                    tracing::info!(account = account_id, outbox = row.id, "message sent");
+                    to_save.push(row);
+                }
+                Err(e @ Error::Smtp { permanent: true, .. }) | Err(e @ Error::Invalid(_)) => {
+                    tracing::warn!(account = account_id, outbox = row.id, error = %e, "message refused");
+                    self.store.note_outgoing_problem(row.id, &e.user_message(), true).await?;
+                }
+                Err(e) => {
+                    tracing::info!(account = account_id, outbox = row.id, error = %e, "message waits");
+                    self.store.note_outgoing_problem(row.id, &e.user_message(), false).await?;
+                    stopped = Some(e);
+                }
+            }
+        }
+        if !to_save.is_empty() {
+            self.save_sent_copies(&account, &password, &to_save).await?;
+        }
+        stopped.map_or(Ok(()), Err)
+    }
+
+    /// Sends what waits in the outbox, as the start of a sync pass; a
+    /// problem stays on the messages (the pass reports its own).
+    pub(crate) async fn retry_outbox(&self, account_id: i64) {
+        if let Err(e) = self.deliver_outbox(account_id).await {
+            tracing::info!(account = account_id, error = %e, "outbox not delivered yet");
+        }
+    }
+
+    /// Appends the Sent copies, then syncs the Sent folder so that they
+    /// join their conversations here.
+    async fn save_sent_copies(&self, account: &AccountRow, password: &str, rows: &[OutboxRow]) -> Result<()> {
+        if provider_saves_sent(&account.imap_host) {
+            for row in rows {
+                self.store.mark_outgoing_saved(row.id).await?;
+            }
+            return Ok(());
+        }
+        let folders = self.store.folders(account.id).await?;
+        let Some(sent) = folders.iter().find(|f| f.role.as_deref() == Some("sent")) else {
+            tracing::warn!(account = account.id, "no Sent folder: sent messages are not saved on the server");
+            for row in rows {
+                self.store.mark_outgoing_saved(row.id).await?;
+            }
+            return Ok(());
+        };
+        let mut conn = Connection::open(account, password).await?;
+        for row in rows {
+            // Saved before it is recorded: a process killed in between
+            // saves it twice (same Message-ID; rare), never zero times.
+            conn.session.append(&sent.name, Some("(\\Seen)"), None, &row.sent_copy).await?;
+            self.store.mark_outgoing_saved(row.id).await?;
+        }
+        // Under the sync lock, so no pass runs beside this one; a long pass
+        // in progress picks the copies up itself, or the next one does.
+        let lock = self.account_lock(account.id)?;
+        if let Ok(_guard) = tokio::time::timeout(SENT_SYNC_WAIT, lock.lock_owned()).await {
+            sync::sync_role(&mut conn, &self.store, account.id, "sent", &self.events).await?;
+        }
+        conn.close().await;
+        Ok(())
+    }
+}
+
+/// Providers that put what their SMTP server sends into the Sent folder
+/// themselves: a second copy from us would be a duplicate.
+fn provider_saves_sent(imap_host: &str) -> bool {
+    let host = imap_host.trim_end_matches('.').to_ascii_lowercase();
+    ["gmail.com", "googlemail.com"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provider_saves_sent;
+
+    #[test]
+    fn gmail_saves_its_own_sent_copies() {
+        assert!(provider_saves_sent("imap.gmail.com"));
+        assert!(provider_saves_sent("IMAP.GoogleMail.com."));
+        assert!(!provider_saves_sent("imap.notgmail.com"));
+        assert!(!provider_saves_sent("127.0.0.1"));
+    }
+}

@@ -1,0 +1,108 @@
+//! Hands a message to the account's SMTP server with lettre, over implicit
+//! TLS or STARTTLS (never in the clear), after checking the server's
+//! certificate the way our IMAP connections do.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, CertificateStore, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+
+use crate::error::{Error, Result};
+use crate::imap::tls;
+use crate::model::Security;
+use crate::store::AccountRow;
+
+/// Longest wait for one SMTP reply.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sends `wire` from `from` to `recipients`, logging in as the account.
+pub(crate) async fn hand_over(
+    account: &AccountRow,
+    password: &str,
+    from: &str,
+    recipients: &[String],
+    wire: &[u8],
+) -> Result<()> {
+    let host = account.smtp_host.as_str();
+    let port = u16::try_from(account.smtp_port)
+        .map_err(|_| Error::Invalid(format!("The SMTP port {} is not valid.", account.smtp_port)))?;
+    let invalid_address = |a: &str| Error::Invalid(format!("\"{a}\" is not a valid email address."));
+    let envelope = Envelope::new(
+        Some(from.parse().map_err(|_| invalid_address(from))?),
+        recipients
+            .iter()
+            .map(|r| r.parse().map_err(|_| invalid_address(r)))
+            .collect::<Result<_>>()?,
+    )
+    .map_err(|e| Error::Invalid(format!("The message has no valid recipient: {e}")))?;
+
+    // Our own verifier checks the certificate right after the handshake and
+    // before anything else is said (see `tls::verify_chain`): the library's
+    // checks are off so that certificates the user chose to trust work
+    // the same as for IMAP.
+    let tls_parameters = TlsParameters::builder(host.to_owned())
+        .certificate_store(CertificateStore::None)
+        .dangerous_accept_invalid_certs(true)
+        .dangerous_accept_invalid_hostnames(true)
+        .build_rustls()
+        .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
+    // The IP literal, as Thunderbird does: the machine's name stays private.
+    let hello = ClientId::Ipv4(Ipv4Addr::LOCALHOST);
+    let security = account.smtp_security();
+    let implicit = (security == Security::Tls).then(|| tls_parameters.clone());
+    let mut conn = AsyncSmtpConnection::connect_tokio1((host, port), Some(SMTP_TIMEOUT), &hello, implicit, None)
+        .await
+        .map_err(|e| connect_error(host, port, security, e))?;
+    if security == Security::Starttls {
+        if !conn.can_starttls() {
+            return Err(Error::Tls {
+                host: host.to_owned(),
+                reason: "the server does not offer STARTTLS, and a password is never sent unencrypted".into(),
+            });
+        }
+        conn.starttls(tls_parameters, &hello)
+            .await
+            .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
+    }
+    let chain = conn
+        .certificate_chain()
+        .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
+    tls::verify_chain(account.trusted_certs.as_deref(), host, &chain)?;
+
+    let credentials = Credentials::new(account.username.clone(), password.to_owned());
+    conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+        .await
+        .map_err(|e| {
+            if e.is_permanent() {
+                Error::AuthFailed(e.to_string())
+            } else {
+                smtp_error(e)
+            }
+        })?;
+    conn.send(&envelope, wire).await.map_err(smtp_error)?;
+    let _ = conn.quit().await;
+    Ok(())
+}
+
+/// A failure before the server said hello: unreachable, or TLS trouble.
+fn connect_error(host: &str, port: u16, security: Security, e: lettre::transport::smtp::Error) -> Error {
+    if e.is_tls() && security == Security::Tls {
+        return Error::Tls { host: host.to_owned(), reason: e.to_string() };
+    }
+    if e.is_timeout() {
+        return Error::Timeout(format!("connecting to {host}:{port}"));
+    }
+    match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
+        Some(io) => Error::Connect { host: host.to_owned(), port, source: std::io::Error::new(io.kind(), io.to_string()) },
+        None => smtp_error(e),
+    }
+}
+
+/// Sorts an SMTP failure into "refused" (permanent, 5xx: the user must
+/// change something) and "not now" (everything else: try again later).
+fn smtp_error(e: lettre::transport::smtp::Error) -> Error {
+    Error::Smtp { permanent: e.is_permanent(), reason: e.to_string() }
+}

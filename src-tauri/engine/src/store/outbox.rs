@@ -1,0 +1,148 @@
+//! The outbox (migration 0007): sent messages from Send until the server
+//! took them and the Sent copy is stored.
+
+use sqlx::FromRow;
+
+use super::{Store, now};
+use crate::error::Result;
+
+/// A message to send, as the composer built it.
+#[derive(Debug, Clone)]
+pub struct OutgoingMessage {
+    pub account_id: i64,
+    pub message_id: String,
+    pub envelope_from: String,
+    pub recipients: Vec<String>,
+    pub wire: Vec<u8>,
+    pub sent_copy: Vec<u8>,
+}
+
+/// An outbox row still waiting for something: the SMTP hand-over
+/// (`state` queued) or the Sent copy (`state` sent, `saved` false).
+#[derive(Debug, Clone, FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: String,
+    pub envelope_from: String,
+    pub recipients: String,
+    pub wire: Vec<u8>,
+    pub sent_copy: Vec<u8>,
+    pub state: String,
+}
+
+impl OutboxRow {
+    /// The envelope recipients.
+    pub fn recipient_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.recipients).unwrap_or_default()
+    }
+}
+
+impl Store {
+    /// Queues a message; it is sent by `Engine::deliver_outbox`.
+    pub async fn queue_outgoing(&self, m: &OutgoingMessage) -> Result<i64> {
+        let recipients = serde_json::to_string(&m.recipients)
+            .map_err(|e| crate::Error::Protocol(format!("recipients: {e}")))?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO outbox (account_id, message_id, envelope_from, recipients, wire, sent_copy, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(m.account_id)
+        .bind(&m.message_id)
+        .bind(&m.envelope_from)
+        .bind(recipients)
+        .bind(&m.wire)
+        .bind(&m.sent_copy)
+        .bind(now())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// The account's outbox rows that still need the server, oldest first.
+    pub async fn waiting_outgoing(&self, account_id: i64) -> Result<Vec<OutboxRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, message_id, envelope_from, recipients, wire, sent_copy, state FROM outbox
+             WHERE account_id = ? AND (state = 'queued' OR (state = 'sent' AND saved = 0))
+             ORDER BY id",
+        )
+        .bind(account_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// One outbox row's state and last error.
+    pub async fn outgoing_state(&self, id: i64) -> Result<(String, Option<String>)> {
+        Ok(sqlx::query_as("SELECT state, last_error FROM outbox WHERE id = ?")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// The SMTP server took the message.
+    pub async fn mark_outgoing_sent(&self, id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The Sent copy is stored (or the provider keeps one itself).
+    pub async fn mark_outgoing_saved(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET saved = 1 WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A try that did not work: `permanent` ends the row as failed (shown to
+    /// the user), otherwise it waits for the next pass.
+    pub async fn note_outgoing_problem(&self, id: i64, error: &str, permanent: bool) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?,
+                    state = CASE WHEN ? THEN 'failed' ELSE state END
+             WHERE id = ?",
+        )
+        .bind(error)
+        .bind(permanent)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a message that was never handed over (the user keeps it in
+    /// the composer and fixes what the server refused).
+    pub async fn drop_unsent(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM outbox WHERE id = ? AND state <> 'sent'")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// How many messages wait to be sent, and how many could not be sent.
+    pub async fn outbox_counts(&self, account_id: i64) -> Result<(u32, u32)> {
+        let (queued, failed): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'failed'), 0)
+             FROM outbox WHERE account_id = ?",
+        )
+        .bind(account_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((u32::try_from(queued).unwrap_or(0), u32::try_from(failed).unwrap_or(0)))
+    }
+
+    /// The Message-ID and References of a stored message, to answer it.
+    pub async fn reply_headers(&self, message_id: i64) -> Result<(Option<String>, String)> {
+        sqlx::query_as("SELECT message_id, refs FROM messages WHERE id = ?")
+            .bind(message_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| crate::Error::NotFound("The message".into()))
+    }
+}
