@@ -51,6 +51,8 @@ pub fn run() {
             commands::inbox::thread_messages,
             commands::inbox::message_view,
             commands::inbox::search,
+            commands::mail::send_message,
+            commands::mail::act,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

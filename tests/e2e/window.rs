@@ -247,7 +247,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     fill("#imap-host", "127.0.0.1".into()).await;
     fill("#imap-port", s.imaps_port.to_string()).await;
     fill("#smtp-host", "127.0.0.1".into()).await;
-    fill("#smtp-port", s.submission_port.to_string()).await;
+    fill("#smtp-port", s.smtps_port.to_string()).await;
     fill("#username", user.email.clone()).await;
     fill("#password", user.password.clone()).await;
     css(&client, "details summary", long).await.click().await.expect("open certificate section");
@@ -326,6 +326,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     // The password changes on the server: the next sync meets the
     // rejection, a banner asks for the new password, and sync resumes.
     s.set_password(&user.email, "changed-in-the-window");
+    let user = threadline_testkit::TestUser { password: "changed-in-the-window".into(), ..user };
     css(&client, "#sync-now", long).await.click().await.expect("sync now");
     let field = css(&client, ".reauth-password", Duration::from_secs(60)).await;
     save_screenshot(&client, "06-reauth.png").await;
@@ -409,6 +410,68 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         async move { (probe.await? == "124").then_some(()) }
     })
     .await;
+
+    // Reading-pane actions go to the server: flag the welcome message.
+    css(&client, "#troubleshooting-view", long).await;
+    client
+        .find(Locator::XPath("//button[text()='Back to the inbox']"))
+        .await
+        .expect("back button")
+        .click()
+        .await
+        .expect("back to the inbox");
+    let welcome = eventually(&client, "the welcome conversation", long, || {
+        let client = client.clone();
+        async move { row_containing(&client, "Welcome to Threadline").await }
+    })
+    .await;
+    welcome.click().await.expect("open welcome");
+    css(&client, ".message.open .flag", long).await.click().await.expect("flag");
+    css(&client, ".message.open .unflag", long).await;
+    let welcome_uid = s.sources(&user, "INBOX").await.iter().position(|m| String::from_utf8_lossy(m).contains("welcome-e2e@"));
+    let welcome_uid = u32::try_from(welcome_uid.expect("welcome on the server") + 1).expect("uid");
+    eventually(&client, "the flag on the server", long, || {
+        let (s, user) = (s.clone(), user.clone());
+        async move { s.flags_of(&user, "INBOX", welcome_uid).await.contains(&"\\Flagged".to_owned()).then_some(()) }
+    })
+    .await;
+
+    // Reply from the reading pane: the composer comes pre-filled; a bad
+    // address is named and the message stays; fixed, it goes out, is
+    // delivered, and joins the conversation from the Sent folder.
+    let colleague = s.new_user("colleague");
+    css(&client, ".message.open .reply", long).await.click().await.expect("reply");
+    let to = css(&client, "#compose-to", long).await;
+    assert_eq!(to.prop("value").await.ok().flatten().as_deref(), Some("\"Bob Stone\" <bob@acme.example>"));
+    let subject = css(&client, "#compose-subject", long).await;
+    assert_eq!(subject.prop("value").await.ok().flatten().as_deref(), Some("Re: Welcome to Threadline"));
+    let body = css(&client, "#compose-body", long).await;
+    body.send_keys("Thanks Bob, the quote follows.\n").await.expect("type the reply");
+    css(&client, "#compose-cc", long).await.send_keys("colleague at the office").await.expect("cc");
+    css(&client, "#compose-send", long).await.click().await.expect("send");
+    let problem = text_of(&css(&client, "#compose-error", long).await).await;
+    assert!(problem.contains("\"colleague at the office\" in Cc is not a valid email address"), "{problem}");
+    let cc = css(&client, "#compose-cc", long).await;
+    cc.clear().await.expect("clear cc");
+    cc.send_keys(&colleague.email).await.expect("cc");
+    save_screenshot(&client, "10-composer.png").await;
+    css(&client, "#compose-send", long).await.click().await.expect("send");
+    let notice = text_of(&css(&client, "#notice", long).await).await;
+    assert_eq!(notice, "Message sent.");
+    s.wait_for_count(&colleague, "INBOX", 1).await;
+    let delivered = String::from_utf8_lossy(&s.sources(&colleague, "INBOX").await[0]).into_owned();
+    assert!(delivered.contains("In-Reply-To: <welcome-e2e@acme.example>"), "{delivered}");
+    eventually(&client, "the reply in its conversation", long, || {
+        let client = client.clone();
+        async move {
+            let row = row_containing(&client, "Welcome to Threadline").await?;
+            row.click().await.ok()?;
+            let pane = client.find(Locator::Css(".reading-pane")).await.ok()?;
+            text_of(&pane).await.contains("Thanks Bob, the quote follows.").then_some(())
+        }
+    })
+    .await;
+    save_screenshot(&client, "11-reply-in-conversation.png").await;
     client.close().await.expect("close second session");
 }
 

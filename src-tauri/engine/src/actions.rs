@@ -8,10 +8,11 @@ use std::collections::HashMap;
 
 use futures::StreamExt;
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::model::EngineEvent;
+use crate::model::{EngineEvent, MessageAction};
 use crate::store::Store;
 use crate::store::actions::{ActionKind, ActionRow};
 use crate::sync::Connection;
@@ -29,8 +30,21 @@ pub enum UserAction {
     Delete,
 }
 
+impl From<MessageAction> for UserAction {
+    fn from(action: MessageAction) -> Self {
+        match action {
+            MessageAction::MarkRead => UserAction::MarkRead,
+            MessageAction::MarkUnread => UserAction::MarkUnread,
+            MessageAction::Flag => UserAction::Flag,
+            MessageAction::Unflag => UserAction::Unflag,
+            MessageAction::Archive => UserAction::Archive,
+            MessageAction::Delete => UserAction::Delete,
+        }
+    }
+}
+
 /// Where a user's action stands.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct ActionOutcome {
     /// Actions queued (one per message location).
     pub queued: u32,

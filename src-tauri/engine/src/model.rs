@@ -333,3 +333,16 @@ pub struct SendOutcome {
     /// Why it is queued, in plain words.
     pub problem: Option<String>,
 }
+
+/// What the reading pane's buttons ask for (moves to a named folder are
+/// the CLI's for now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageAction {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    Archive,
+    Delete,
+}

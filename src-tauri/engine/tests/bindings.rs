@@ -29,6 +29,8 @@ fn generate() -> String {
         Draft::decl(),
         SendState::decl(),
         SendOutcome::decl(),
+        MessageAction::decl(),
+        threadline_engine::ActionOutcome::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri/engine/src/model.rs and error.rs.\n\

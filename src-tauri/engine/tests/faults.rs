@@ -12,7 +12,7 @@ use threadline_engine::model::SyncState;
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::{Engine, ErrorKind, ListFilter, Store};
 use threadline_testkit::outage::Outage;
-use threadline_testkit::{corpus, servers};
+use threadline_testkit::{corpus, private_servers, repo_root, servers};
 
 fn all() -> ListFilter {
     ListFilter { limit: 1_000_000, ..ListFilter::default() }
@@ -62,6 +62,52 @@ async fn a_connection_cut_in_the_middle_of_a_fetch_resumes_without_gaps_or_dupli
     assert_eq!(u64::from(report.new), 3000 - stored, "fetches only what was missing");
     assert_eq!(unique_ids(&engine).await.len(), 3000);
     assert_eq!(engine.accounts().await.expect("accounts")[0].sync_state, SyncState::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imap_server_restarted_during_sync_is_caught_up_with_later() {
+    // A Dovecot of its own: restarting the shared one would cut other tests.
+    let s = private_servers(&repo_root().join("tests/servers/.run-restart"));
+    let user = s.new_user("restart");
+    // 16 KiB each, so that the server is still sending when it goes down
+    // (a stopping Dovecot first flushes what it already wrote).
+    let filler = format!("\r\n{}", format!("{}\r\n", "x".repeat(78)).repeat(200));
+    let raws: Vec<Vec<u8>> = corpus::generate(3000, 22, &user.email)
+        .into_iter()
+        .map(|m| [m.raw, filler.clone().into_bytes()].concat())
+        .collect();
+    s.deliver_to_maildir(&user, &raws).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("engine");
+    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    let store = Store::open(dir.path()).await.expect("second handle on the store");
+
+    let (result, restarted_at) = tokio::join!(engine.sync_account(account), async {
+        loop {
+            let n = store.location_count().await.expect("count");
+            if n > 0 {
+                let s = s.clone();
+                tokio::task::spawn_blocking(move || s.restart_imap()).await.expect("restart");
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    });
+    let stored = store.location_count().await.expect("count");
+    match result {
+        // The restart cut the pass: told as a connection problem.
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Offline, "{e}");
+            assert!(stored < 3000, "cut part-way ({restarted_at} stored at the restart)");
+        }
+        Ok(_) => panic!("the pass survived a server restart ({stored} stored)"),
+    }
+    let report = engine.sync_account(account).await.expect("catches up after the restart");
+    assert_eq!(u64::from(report.new), 3000 - stored, "fetches only what was missing");
+    assert_eq!(unique_ids(&engine).await.len(), 3000);
+    let again = engine.sync_account(account).await.expect("no-change pass");
+    assert_eq!((again.new, again.changed, again.vanished), (0, 0, 0));
+    s.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod inbox;
+pub mod mail;
 
 use std::sync::Arc;
 

@@ -72,45 +72,92 @@ pub fn repo_root() -> PathBuf {
 /// Starts (or finds) the test servers.
 pub fn servers() -> &'static MailServers {
     static SERVERS: OnceLock<MailServers> = OnceLock::new();
-    SERVERS.get_or_init(|| {
-        let script = repo_root().join("tests/servers/start.sh");
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        assert!(
-            out.status.success(),
-            "{} failed (run src-tauri/scripts/install-deps.sh test first?):\n{}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let env_file = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let text = std::fs::read_to_string(&env_file)
-            .unwrap_or_else(|e| panic!("cannot read {env_file}: {e}"));
-        let env: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
-        let get = |k: &str| {
-            env.get(k)
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| panic!("{k} missing in {env_file}"))
-        };
-        let port = |k: &str| get(k).parse::<u16>().unwrap_or_else(|e| panic!("{k}: {e}"));
-        let ca_file = PathBuf::from(get("TL_CA_FILE"));
-        MailServers {
-            run_dir: PathBuf::from(get("TL_RUN")),
-            imaps_port: port("TL_IMAPS_PORT"),
-            imap_port: port("TL_IMAP_PORT"),
-            smtp_port: port("TL_SMTP_PORT"),
-            submission_port: port("TL_SUBMISSION_PORT"),
-            smtps_port: port("TL_SMTPS_PORT"),
-            ca_pem: std::fs::read_to_string(&ca_file).unwrap_or_else(|e| panic!("CA: {e}")),
-            ca_file,
-            users_file: PathBuf::from(get("TL_USERS_FILE")),
-            domain: get("TL_MAIL_DOMAIN"),
-        }
-    })
+    SERVERS.get_or_init(|| start_servers(None))
+}
+
+/// A second, private instance of the servers in `run_dir`, for tests that
+/// stop or restart a server (the shared one serves other tests meanwhile).
+/// Stopped with [`MailServers::stop`].
+pub fn private_servers(run_dir: &Path) -> MailServers {
+    start_servers(Some(run_dir))
+}
+
+fn start_servers(run_dir: Option<&Path>) -> MailServers {
+    let script = repo_root().join("tests/servers/start.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .args(run_dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "{} failed (run src-tauri/scripts/install-deps.sh test first?):\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env_file = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let text = std::fs::read_to_string(&env_file)
+        .unwrap_or_else(|e| panic!("cannot read {env_file}: {e}"));
+    let env: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
+    let get = |k: &str| {
+        env.get(k)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| panic!("{k} missing in {env_file}"))
+    };
+    let port = |k: &str| get(k).parse::<u16>().unwrap_or_else(|e| panic!("{k}: {e}"));
+    let ca_file = PathBuf::from(get("TL_CA_FILE"));
+    MailServers {
+        run_dir: PathBuf::from(get("TL_RUN")),
+        imaps_port: port("TL_IMAPS_PORT"),
+        imap_port: port("TL_IMAP_PORT"),
+        smtp_port: port("TL_SMTP_PORT"),
+        submission_port: port("TL_SUBMISSION_PORT"),
+        smtps_port: port("TL_SMTPS_PORT"),
+        ca_pem: std::fs::read_to_string(&ca_file).unwrap_or_else(|e| panic!("CA: {e}")),
+        ca_file,
+        users_file: PathBuf::from(get("TL_USERS_FILE")),
+        domain: get("TL_MAIL_DOMAIN"),
+    }
 }
 
 impl MailServers {
+    /// Restarts Dovecot (same configuration and ports) as a service
+    /// manager does: every process of the service gets SIGTERM, so every
+    /// connection drops (Dovecot's master alone would let its IMAP
+    /// processes serve their clients to the end).
+    pub fn restart_imap(&self) {
+        let pid_file = self.run_dir.join("dovecot-base/master.pid");
+        let pid = std::fs::read_to_string(&pid_file).unwrap_or_else(|e| panic!("{}: {e}", pid_file.display()));
+        let pid = pid.trim().to_owned();
+        let _ = std::process::Command::new("pkill").args(["-TERM", "-P", &pid]).status();
+        let killed = std::process::Command::new("kill").arg(&pid).status().expect("kill");
+        assert!(killed.success(), "stop Dovecot {pid}");
+        let gone = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            assert!(std::time::Instant::now() < gone, "Dovecot {pid} did not stop");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let started = std::process::Command::new("dovecot")
+            .arg("-c")
+            .arg(self.run_dir.join("dovecot.conf"))
+            .status()
+            .expect("start Dovecot");
+        assert!(started.success(), "Dovecot did not start again");
+        let up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.imaps_port)).is_err() {
+            assert!(std::time::Instant::now() < up, "Dovecot does not listen again");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Stops a private instance.
+    pub fn stop(&self) {
+        let _ = std::process::Command::new("bash")
+            .arg(repo_root().join("tests/servers/stop.sh"))
+            .arg(&self.run_dir)
+            .status();
+    }
+
     /// Creates a fresh mailbox with a unique name.
     pub fn new_user(&self, prefix: &str) -> TestUser {
         static COUNTER: AtomicU32 = AtomicU32::new(0);

@@ -4,6 +4,10 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AccountStatus,
+  ActionOutcome,
+  Draft,
+  MessageAction,
+  SendOutcome,
   AccountSummary,
   EngineEvent,
   MessageSummary,
@@ -31,6 +35,8 @@ export const api = {
   messageView: (id: number, allowRemote: boolean) =>
     invoke<MessageView>("message_view", { id, allowRemote }),
   search: (query: string, limit: number) => invoke<MessageSummary[]>("search", { query, limit }),
+  sendMessage: (draft: Draft) => invoke<SendOutcome>("send_message", { draft }),
+  act: (ids: number[], action: MessageAction) => invoke<ActionOutcome>("act", { ids, action }),
 };
 
 /** Calls `handler` for every event the engine sends after a committed change. */

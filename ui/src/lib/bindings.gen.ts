@@ -135,3 +135,19 @@ message_id: string,
  * Why it is queued, in plain words.
  */
 problem: string | null, };
+
+export type MessageAction = "mark_read" | "mark_unread" | "flag" | "unflag" | "archive" | "delete";
+
+export type ActionOutcome = { 
+/**
+ * Actions queued (one per message location).
+ */
+queued: number, 
+/**
+ * Of the account's actions, how many still wait for the server.
+ */
+pending: number, 
+/**
+ * Of the account's actions, how many the server refused.
+ */
+failed: number, };

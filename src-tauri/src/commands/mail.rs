@@ -1,0 +1,21 @@
+//! Mail commands: sending from the composer, and the reading pane's
+//! actions (read, flag, archive, delete), which the engine queues for the
+//! server.
+
+use threadline_engine::ActionOutcome;
+use threadline_engine::model::{Draft, MessageAction, SendOutcome};
+
+use super::{CommandResult, EngineState};
+
+/// Sends (or queues, when offline) the composer's message.
+#[tauri::command]
+pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResult<SendOutcome> {
+    Ok(engine.send(&draft).await?)
+}
+
+/// Applies an action to messages here at once and on the server as soon
+/// as it can be reached.
+#[tauri::command]
+pub async fn act(engine: EngineState<'_>, ids: Vec<i64>, action: MessageAction) -> CommandResult<ActionOutcome> {
+    Ok(engine.act(&ids, action.into()).await?)
+}
