@@ -502,3 +502,31 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
     let here = engine.list_messages(&all(10)).await.expect("list");
     assert_eq!(here.iter().filter(|m| m.subject == "Written on a train").count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_message_leaves_its_conversation_here_and_goes_to_the_trash_there() {
+    let s = servers();
+    let question = b"From: Bob <bob@acme.example>\r\nSubject: Terms\r\nMessage-ID: <terms-1@acme.example>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nNet 30?\r\n".to_vec();
+    let answer = b"From: Bob <bob@acme.example>\r\nSubject: Re: Terms\r\nMessage-ID: <terms-2@acme.example>\r\nIn-Reply-To: <terms-1@acme.example>\r\nDate: Mon, 23 Nov 2026 11:00:00 +0000\r\n\r\nOr net 60.\r\n".to_vec();
+    let f = fixture("delete", &[("INBOX", vec![question, answer])]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let answer = rows.iter().find(|m| m.subject == "Re: Terms").expect("answer").clone();
+    assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
+
+    let outcome = f.engine.act(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete");
+    assert_eq!((outcome.pending, outcome.failed), (0, 0), "done on the server at once");
+    assert_eq!(s.count(&f.user, "Trash").await, 1);
+    for pass in 0..2 {
+        // Gone from the conversation right away, and still after the pass
+        // that finds it in the Trash.
+        let thread = f.engine.thread_messages(answer.thread_id).await.expect("thread");
+        assert_eq!(thread.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Terms"], "pass {pass}");
+        f.engine.sync_account(f.account).await.expect("sync");
+    }
+    // Opened from the Trash, a conversation that lives only there shows.
+    let question = rows.iter().find(|m| m.subject == "Terms").expect("question").id;
+    f.engine.act(&[question], threadline_engine::UserAction::Delete).await.expect("delete");
+    f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
+}

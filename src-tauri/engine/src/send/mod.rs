@@ -139,6 +139,11 @@ impl Engine {
             return Ok(());
         }
         let folders = self.store.folders(account.id).await?;
+        if folders.is_empty() {
+            // Sent before the first pass listed the folders: the copy is
+            // saved by a later pass, once the Sent folder is known.
+            return Ok(());
+        }
         let Some(sent) = folders.iter().find(|f| f.role.as_deref() == Some("sent")) else {
             tracing::warn!(account = account.id, "no Sent folder: sent messages are not saved on the server");
             for row in rows {

@@ -140,10 +140,18 @@ impl Store {
     }
 
     /// The messages of one conversation, oldest first (one row per message).
+    /// Deleted messages (in Trash or Junk only) are left out, unless the
+    /// whole conversation is there, e.g. when it is opened from the Trash.
     pub async fn thread_messages(&self, thread_id: i64) -> Result<Vec<MessageSummary>> {
         let sql = format!(
             "SELECT {LOCATION_COLUMNS} FROM messages m {FIRST_LOCATION}
-             WHERE m.thread_id = ? ORDER BY m.date, m.id"
+             WHERE m.thread_id = ?1
+               AND (COALESCE(f.role, '') NOT IN ('trash', 'junk') OR NOT EXISTS (
+                    SELECT 1 FROM messages m2
+                    JOIN message_folders mf2 ON mf2.message_id = m2.id
+                    JOIN folders f2 ON f2.id = mf2.folder_id
+                    WHERE m2.thread_id = ?1 AND COALESCE(f2.role, '') NOT IN ('trash', 'junk')))
+             ORDER BY m.date, m.id"
         );
         let rows: Vec<LocationRow> = sqlx::query_as(&sql)
             .bind(thread_id)
