@@ -428,8 +428,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     welcome.click().await.expect("open welcome");
     css(&client, ".message.open .flag", long).await.click().await.expect("flag");
     css(&client, ".message.open .unflag", long).await;
-    let welcome_uid = s.sources(&user, "INBOX").await.iter().position(|m| String::from_utf8_lossy(m).contains("welcome-e2e@"));
-    let welcome_uid = u32::try_from(welcome_uid.expect("welcome on the server") + 1).expect("uid");
+    let welcome_uid = s.uid_of(&user, "INBOX", "welcome-e2e@acme.example").await;
     eventually(&client, "the flag on the server", long, || {
         let (s, user) = (s.clone(), user.clone());
         async move { s.flags_of(&user, "INBOX", welcome_uid).await.contains(&"\\Flagged".to_owned()).then_some(()) }

@@ -339,6 +339,18 @@ impl MailServers {
         }
     }
 
+    /// The UID of the message with this Message-ID (without <>) in a folder.
+    pub async fn uid_of(&self, user: &TestUser, folder: &str, message_id: &str) -> u32 {
+        let mut s = self.session(user).await;
+        s.examine(folder).await.unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
+        let found = s
+            .uid_search(format!("HEADER Message-ID \"<{message_id}>\""))
+            .await
+            .unwrap_or_else(|e| panic!("UID SEARCH: {e}"));
+        let _ = s.logout().await;
+        found.into_iter().next().unwrap_or_else(|| panic!("<{message_id}> is not in {folder}"))
+    }
+
     /// The raw sources of every message in a folder, in UID order.
     pub async fn sources(&self, user: &TestUser, folder: &str) -> Vec<Vec<u8>> {
         let mut s = self.session(user).await;

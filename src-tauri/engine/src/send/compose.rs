@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::SystemTime;
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Mailboxes, MessageBuilder};
+use lettre::message::{Mailbox, MessageBuilder};
 
 use crate::error::{Error, Result};
 use crate::model::Draft;
@@ -98,24 +98,13 @@ pub(crate) fn sender(display_name: &str, email: &str) -> Result<Mailbox> {
 /// Parses one address field ("Ann <ann@x.example>, bob@y.example"),
 /// naming the first address that is not valid.
 fn recipients(field: &str, text: &str) -> Result<Vec<Mailbox>> {
-    let mut out = Vec::new();
-    for piece in split_addresses(text) {
-        match Mailbox::from_str(&piece) {
-            Ok(m) => out.push(m),
-            Err(_) => {
-                // A whole list lettre understands (e.g. a group) is fine too.
-                match Mailboxes::from_str(&piece) {
-                    Ok(list) if list.iter().next().is_some() => out.extend(list),
-                    _ => {
-                        return Err(Error::Invalid(format!(
-                            "\"{piece}\" in {field} is not a valid email address."
-                        )));
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
+    split_addresses(text)
+        .into_iter()
+        .map(|piece| {
+            Mailbox::from_str(&piece)
+                .map_err(|_| Error::Invalid(format!("\"{piece}\" in {field} is not a valid email address.")))
+        })
+        .collect()
 }
 
 /// Splits an address field at commas and semicolons that are not inside
