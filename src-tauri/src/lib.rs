@@ -47,6 +47,7 @@ pub fn run() {
             commands::accounts::sync_account,
             commands::accounts::choose_sync_folders,
             commands::accounts::set_history,
+            commands::accounts::set_mirror,
             commands::inbox::thread_page,
             commands::inbox::thread_messages,
             commands::inbox::message_view,

@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::time::Duration;
 
-use threadline_engine::model::{Draft, EngineEvent, MessageSummary, NewAccount, Security, SyncState};
+use threadline_engine::model::{
+    Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView,
+};
 use threadline_engine::secrets::OsKeychain;
 use threadline_engine::{Engine, Error, ListFilter, UserAction, WatchOptions};
 use tokio::sync::broadcast;
@@ -52,10 +54,15 @@ enum Command {
         to: String,
         ids: Vec<i64>,
     },
-    /// Move messages to the account's archive folder.
+    /// Archive messages: out of the inbox here, and in the mail account as
+    /// the account's mirroring choice says (`account mirror`).
     Archive { ids: Vec<i64> },
-    /// Move messages to the trash (from the trash: delete them for good).
+    /// Delete messages: out of every view here, and in the mail account as
+    /// the mirroring choice says (from the trash: gone for good).
     Delete { ids: Vec<i64> },
+    /// Bring archived or deleted messages back to the inbox (here, and in
+    /// the mail account unless the mirroring choice is "nothing").
+    Restore { ids: Vec<i64> },
     /// Send a plain-text message through the account's SMTP server; a copy
     /// goes to its Sent folder. Offline, it waits in the outbox and goes
     /// out with the next sync. Address options take comma-separated lists.
@@ -66,6 +73,15 @@ enum Command {
         folder: Option<String>,
         #[arg(long)]
         account: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Conversations of one view (inbox, archive, trash), newest first.
+    Threads {
+        #[arg(long, value_parser = parse_view, default_value = "inbox")]
+        view: ThreadView,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -102,6 +118,14 @@ enum AccountCommand {
         id: i64,
         #[arg(value_parser = parse_history)]
         history: History,
+    },
+    /// What archiving or deleting here does in the mail account: delete
+    /// (archive there and delete there), archive (archive there, also what
+    /// is deleted here) or nothing.
+    Mirror {
+        id: i64,
+        #[arg(value_parser = parse_mirror)]
+        mirror: Mirror,
     },
     /// Give an account a new password (after the server rejected the old
     /// one); it is checked with the server first.
@@ -203,6 +227,24 @@ fn parse_history(s: &str) -> Result<History, String> {
             .parse::<u32>()
             .map(|d| History(Some(d)))
             .map_err(|_| format!("expected 1m, 3m, 1y, all or a number of days, not {s}")),
+    }
+}
+
+fn parse_mirror(s: &str) -> Result<Mirror, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "delete" => Ok(Mirror::Delete),
+        "archive" => Ok(Mirror::Archive),
+        "nothing" => Ok(Mirror::Nothing),
+        _ => Err(format!("expected delete, archive or nothing, not {s}")),
+    }
+}
+
+fn parse_view(s: &str) -> Result<ThreadView, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "inbox" => Ok(ThreadView::Inbox),
+        "archive" => Ok(ThreadView::Archive),
+        "trash" => Ok(ThreadView::Trash),
+        _ => Err(format!("expected inbox, archive or trash, not {s}")),
     }
 }
 
@@ -320,6 +362,12 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                     "history set".to_owned()
                 });
             }
+            AccountCommand::Mirror { id, mirror } => {
+                engine.set_mirror(id, mirror).await?;
+                print(json, &serde_json::json!({ "account": id, "mirror": mirror }), || {
+                    format!("mirroring set to {}", mirror.as_str())
+                });
+            }
             AccountCommand::Password { id, password_env } => {
                 let password = std::env::var(&password_env).map_err(|_| {
                     Error::Invalid(format!("The environment variable {password_env} is not set."))
@@ -357,6 +405,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
         Command::Move { to, ids } => act(engine, json, &ids, UserAction::Move(to)).await?,
         Command::Archive { ids } => act(engine, json, &ids, UserAction::Archive).await?,
         Command::Delete { ids } => act(engine, json, &ids, UserAction::Delete).await?,
+        Command::Restore { ids } => act(engine, json, &ids, UserAction::Restore).await?,
         Command::Send(a) => {
             let body = if a.body == "-" {
                 let mut text = String::new();
@@ -393,6 +442,16 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                 })
                 .await?;
             print_messages(json, &rows);
+        }
+        Command::Threads { view, offset, limit } => {
+            let page = engine.thread_page(view, offset, limit).await?;
+            print(json, &page, || {
+                page.threads
+                    .iter()
+                    .map(|t| format!("{}\t{}\t{}\t{}", t.id, t.message_count, t.participants, t.subject))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         Command::Search { query, limit } => {
             let rows = engine.search(&query, limit).await?;

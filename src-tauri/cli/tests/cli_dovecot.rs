@@ -298,7 +298,6 @@ fn sync_watch_prints_pushed_changes_as_they_are_stored() {
     assert!(flagged["flags"].as_array().expect("flags").iter().any(|f| f == "\\Flagged"));
 }
 
-/// The id and server UID of every listed message in a folder, by UID.
 #[test]
 fn send_delivers_and_the_sent_copy_is_listed() {
     let s = servers();
@@ -319,12 +318,27 @@ fn send_delivers_and_the_sent_copy_is_listed() {
     assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
     assert_eq!(rows[0]["subject"], "From the CLI");
 
+    // Archived with "do nothing in the mail account": out of the inbox view
+    // here, through a sync too, while the server keeps it in Sent; restored,
+    // it is back.
+    ok_json(cli(dir.path(), &["account", "mirror", &account, "nothing", "--json"]));
+    let id = rows[0]["id"].to_string();
+    let view = |v: &str| ok_json(cli(dir.path(), &["threads", "--view", v, "--json"]))["total"].as_u64();
+    assert_eq!((view("inbox"), view("archive")), (Some(1), Some(0)));
+    ok_json(cli(dir.path(), &["archive", &id, "--json"]));
+    ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    assert_eq!((view("inbox"), view("archive")), (Some(0), Some(1)));
+    assert_eq!(rt.block_on(s.count(&user, "Sent")), 1);
+    ok_json(cli(dir.path(), &["restore", &id, "--json"]));
+    assert_eq!((view("inbox"), view("archive")), (Some(1), Some(0)));
+
     let bad = cli(dir.path(), &["send", "--account", &account, "--subject", "nobody", "--json"]);
     assert!(!bad.status.success());
     let error: Value = serde_json::from_slice(&bad.stdout).expect("json error");
     assert_eq!(error["error"]["message"], "Add at least one recipient.");
 }
 
+/// The id and server UID of every listed message in a folder, by UID.
 fn ids_in(data_dir: &Path, folder: &str) -> Vec<(i64, u64)> {
     let v = ok_json(cli(data_dir, &["list", "--folder", folder, "--limit", "100000", "--json"]));
     let mut rows: Vec<(i64, u64)> = v

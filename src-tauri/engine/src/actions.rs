@@ -12,9 +12,9 @@ use ts_rs::TS;
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::model::{EngineEvent, MessageAction};
+use crate::model::{EngineEvent, MessageAction, Mirror};
 use crate::store::Store;
-use crate::store::actions::{ActionKind, ActionRow};
+use crate::store::actions::{ActionKind, ActionRow, MailBox};
 use crate::sync::Connection;
 
 /// What the user can ask for, before the destination is worked out.
@@ -28,6 +28,8 @@ pub enum UserAction {
     Move(String),
     Archive,
     Delete,
+    /// Back to the inbox, from the archive or the trash.
+    Restore,
 }
 
 impl From<MessageAction> for UserAction {
@@ -39,6 +41,7 @@ impl From<MessageAction> for UserAction {
             MessageAction::Unflag => UserAction::Unflag,
             MessageAction::Archive => UserAction::Archive,
             MessageAction::Delete => UserAction::Delete,
+            MessageAction::Restore => UserAction::Restore,
         }
     }
 }
@@ -60,22 +63,22 @@ impl Engine {
     pub async fn act(&self, message_ids: &[i64], action: UserAction) -> Result<ActionOutcome> {
         let mut queued = 0u32;
         // The destination is worked out once per account, not per message.
-        let mut kinds: HashMap<i64, ActionKind> = HashMap::new();
+        let mut plans: HashMap<i64, Plan> = HashMap::new();
         for &message_id in message_ids {
             let account_id = self.store.message_account(message_id).await?;
-            let kind = match kinds.get(&account_id) {
-                Some(kind) => kind.clone(),
+            let plan = match plans.get(&account_id) {
+                Some(plan) => plan.clone(),
                 None => {
-                    let kind = self.resolve(account_id, action.clone()).await?;
-                    kinds.insert(account_id, kind.clone());
-                    kind
+                    let plan = self.resolve(account_id, action.clone()).await?;
+                    plans.insert(account_id, plan.clone());
+                    plan
                 }
             };
-            let ids = self.store.queue_action(message_id, &kind).await?;
+            let ids = self.store.queue_action(message_id, plan.server.as_ref(), plan.user_box).await?;
             queued += u32::try_from(ids.len()).unwrap_or(u32::MAX);
         }
         let mut outcome = ActionOutcome { queued, ..ActionOutcome::default() };
-        for account_id in kinds.into_keys() {
+        for account_id in plans.into_keys() {
             let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
             if let Err(e) = self.replay_actions(account_id).await {
                 // Still queued; the next pass tries again.
@@ -102,36 +105,72 @@ impl Engine {
         done
     }
 
-    /// Works out the destination folder of a move-like action.
-    async fn resolve(&self, account_id: i64, action: UserAction) -> Result<ActionKind> {
+    /// Works out what the action means for this account: what the server
+    /// is asked to do (by the account's mirroring choice, F-MIRROR) and
+    /// where the message goes in the app.
+    async fn resolve(&self, account_id: i64, action: UserAction) -> Result<Plan> {
+        let mirror = Mirror::parse(&self.store.account(account_id).await?.mirror);
         let folders = self.store.folders(account_id).await?;
-        let by_role = |role: &str, missing: &str| {
-            folders
-                .iter()
-                .find(|f| f.role.as_deref() == Some(role))
-                .map(|f| f.name.clone())
-                .ok_or_else(|| Error::Invalid(missing.to_owned()))
+        let by_role = |role: &str| folders.iter().find(|f| f.role.as_deref() == Some(role));
+        let archive = || {
+            // Gmail has no archive folder: leaving the inbox for All Mail is
+            // how it archives.
+            match (by_role("archive"), by_role("all")) {
+                (Some(f), _) => Ok(ActionKind::Archive { to: f.name.clone(), gmail_all: false }),
+                (None, Some(f)) => Ok(ActionKind::Archive { to: f.name.clone(), gmail_all: true }),
+                (None, None) => Err(Error::Invalid("This account has no archive folder.".to_owned())),
+            }
         };
+        let server_only = |kind: ActionKind| Plan { server: Some(kind), user_box: None };
         Ok(match action {
-            UserAction::MarkRead => ActionKind::MarkRead,
-            UserAction::MarkUnread => ActionKind::MarkUnread,
-            UserAction::Flag => ActionKind::Flag,
-            UserAction::Unflag => ActionKind::Unflag,
+            UserAction::MarkRead => server_only(ActionKind::MarkRead),
+            UserAction::MarkUnread => server_only(ActionKind::MarkUnread),
+            UserAction::Flag => server_only(ActionKind::Flag),
+            UserAction::Unflag => server_only(ActionKind::Unflag),
             UserAction::Move(name) => {
                 let folder = folders
                     .iter()
                     .find(|f| f.name == name || f.display_name == name)
                     .ok_or_else(|| Error::NotFound(format!("The folder {name}")))?;
-                ActionKind::Move { to: folder.name.clone() }
+                server_only(ActionKind::Move { to: folder.name.clone() })
             }
-            UserAction::Archive => ActionKind::Archive {
-                to: by_role("archive", "This account has no archive folder.")?,
+            UserAction::Archive => Plan {
+                server: match mirror {
+                    Mirror::Nothing => None,
+                    Mirror::Archive | Mirror::Delete => Some(archive()?),
+                },
+                user_box: Some(MailBox::Archive),
             },
-            UserAction::Delete => ActionKind::Delete {
-                trash: by_role("trash", "This account has no trash folder.")?,
+            UserAction::Delete => Plan {
+                server: match mirror {
+                    Mirror::Nothing => None,
+                    Mirror::Archive => Some(archive()?),
+                    Mirror::Delete => Some(ActionKind::Delete {
+                        trash: by_role("trash")
+                            .map(|f| f.name.clone())
+                            .ok_or_else(|| Error::Invalid("This account has no trash folder.".to_owned()))?,
+                    }),
+                },
+                user_box: Some(MailBox::Trash),
+            },
+            UserAction::Restore => Plan {
+                server: match (mirror, by_role("inbox")) {
+                    (Mirror::Nothing, _) | (_, None) => None,
+                    (_, Some(inbox)) => Some(ActionKind::Restore { inbox: inbox.name.clone() }),
+                },
+                user_box: Some(MailBox::Inbox),
             },
         })
     }
+}
+
+/// What one user action does to the messages of one account.
+#[derive(Debug, Clone)]
+struct Plan {
+    /// What the server is asked to do (None: nothing).
+    server: Option<ActionKind>,
+    /// Where the message goes in the app, if it moves there.
+    user_box: Option<MailBox>,
 }
 
 /// Replays the account's pending actions, oldest first, on an open

@@ -29,8 +29,8 @@ pub use actions::{ActionOutcome, UserAction};
 
 use model::{
     AccountStatus,
-    AccountSummary, EngineEvent, MessageSummary, MessageView, NewAccount, SyncReport, SyncState,
-    ThreadPage,
+    AccountSummary, EngineEvent, MessageSummary, MessageView, Mirror, NewAccount, SyncReport,
+    SyncState, ThreadPage, ThreadView,
 };
 use secrets::SecretStore;
 
@@ -205,6 +205,14 @@ impl Engine {
         Ok(())
     }
 
+    /// What archiving or deleting here does in this account's mailbox
+    /// from now on (actions already queued keep what they asked for).
+    pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {
+        self.store.set_mirror(account_id, mirror).await?;
+        tracing::info!(account = account_id, mirror = mirror.as_str(), "mirroring set");
+        Ok(())
+    }
+
     /// Every account's health, folder by folder: the troubleshooting view.
     pub async fn account_statuses(&self) -> Result<Vec<AccountStatus>> {
         let mut out = Vec::new();
@@ -321,9 +329,9 @@ impl Engine {
         self.store.search(query, limit).await
     }
 
-    /// A window of conversations for the inbox.
-    pub async fn thread_page(&self, offset: u32, limit: u32) -> Result<ThreadPage> {
-        self.store.thread_page(offset, limit.min(500)).await
+    /// A window of one view's conversations (inbox, archive, trash).
+    pub async fn thread_page(&self, view: ThreadView, offset: u32, limit: u32) -> Result<ThreadPage> {
+        self.store.thread_page(view, offset, limit.min(500)).await
     }
 
     /// The messages of a conversation, oldest first.

@@ -93,6 +93,54 @@ impl SyncState {
     }
 }
 
+/// What archiving or deleting an email in the app does in the mail
+/// account (F-MIRROR), chosen per account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Mirror {
+    /// Archive there what is archived here, and delete there (move to the
+    /// trash) what is deleted here: the account follows the app.
+    Delete,
+    /// Archive there what is archived or deleted here: the account keeps a
+    /// copy of everything.
+    Archive,
+    /// Leave the mail account alone; the app remembers on its own.
+    Nothing,
+}
+
+impl Mirror {
+    /// The name used in the store and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mirror::Delete => "delete",
+            Mirror::Archive => "archive",
+            Mirror::Nothing => "nothing",
+        }
+    }
+
+    /// Reads the stored name back (unknown names read as the default).
+    pub fn parse(s: &str) -> Mirror {
+        match s {
+            "archive" => Mirror::Archive,
+            "nothing" => Mirror::Nothing,
+            _ => Mirror::Delete,
+        }
+    }
+}
+
+/// Which conversations a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadView {
+    /// Conversations with mail that is neither archived nor deleted.
+    #[default]
+    Inbox,
+    /// Conversations whose mail is all archived (none deleted-only).
+    Archive,
+    /// Conversations whose mail is all deleted.
+    Trash,
+}
+
 /// An account as listed in the UI.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AccountSummary {
@@ -109,6 +157,8 @@ pub struct AccountSummary {
     pub sync_all_folders: bool,
     /// How far back mail is synced, in days (null: everything).
     pub history_days: Option<u32>,
+    /// What archiving or deleting here does in the mail account.
+    pub mirror: Mirror,
 }
 
 /// One folder as the troubleshooting view shows it.
@@ -345,4 +395,6 @@ pub enum MessageAction {
     Unflag,
     Archive,
     Delete,
+    /// Back to the inbox, from the archive or the trash.
+    Restore,
 }

@@ -13,6 +13,8 @@ fn generate() -> String {
         Security::decl(),
         NewAccount::decl(),
         SyncState::decl(),
+        Mirror::decl(),
+        ThreadView::decl(),
         AccountSummary::decl(),
         FolderStatus::decl(),
         AccountStatus::decl(),

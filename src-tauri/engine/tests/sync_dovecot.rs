@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use threadline_engine::model::{Draft, NewAccount, Security, SendState, SyncState};
+use threadline_engine::model::{Draft, Mirror, NewAccount, Security, SendState, SyncState, ThreadView};
 use threadline_engine::secrets::SecretStore;
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::{Engine, ErrorKind, ListFilter, WatchOptions};
@@ -87,7 +87,7 @@ async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
         assert_eq!(hits.len(), 1, "marker {} not found", m.marker);
     }
     // Conversations: every fifth message replies to an earlier one.
-    let page = f.engine.thread_page(0, 1000).await.expect("threads");
+    let page = f.engine.thread_page(ThreadView::Inbox, 0, 1000).await.expect("threads");
     assert!(page.total < 320, "replies joined their threads ({} threads)", page.total);
 
     let again = f.engine.sync_account(f.account).await.expect("second sync");
@@ -524,9 +524,86 @@ async fn a_deleted_message_leaves_its_conversation_here_and_goes_to_the_trash_th
         assert_eq!(thread.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Terms"], "pass {pass}");
         f.engine.sync_account(f.account).await.expect("sync");
     }
+    let inbox = f.engine.thread_page(ThreadView::Inbox, 0, 10).await.expect("inbox");
+    assert_eq!((inbox.total, inbox.threads[0].message_count), (1, 1), "counted without it");
     // Opened from the Trash, a conversation that lives only there shows.
     let question = rows.iter().find(|m| m.subject == "Terms").expect("question").id;
     f.engine.act(&[question], threadline_engine::UserAction::Delete).await.expect("delete");
+    assert_eq!(f.engine.thread_page(ThreadView::Inbox, 0, 10).await.expect("inbox").total, 0);
     f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
+    let trash = f.engine.thread_page(ThreadView::Trash, 0, 10).await.expect("trash");
+    assert_eq!((trash.total, trash.threads[0].message_count), (1, 2));
+}
+
+/// Subjects of a view's conversations, sorted.
+async fn view_subjects(engine: &Engine, view: ThreadView) -> Vec<String> {
+    let page = engine.thread_page(view, 0, 100).await.expect("threads");
+    let mut subjects: Vec<String> = page.threads.into_iter().map(|t| t.subject).collect();
+    subjects.sort();
+    subjects
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
+    use threadline_engine::UserAction::{Archive, Delete, Restore};
+    let s = servers();
+    let mail = |n: &str| {
+        format!(
+            "From: Bob <bob@acme.example>\r\nSubject: {n}\r\nMessage-ID: <mirror-{n}@acme.example>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nAbout {n}.\r\n"
+        )
+        .into_bytes()
+    };
+    let f = fixture("mirror", &[("INBOX", vec![mail("a"), mail("b"), mail("c"), mail("d")])]).await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    let id = |rows: &[threadline_engine::model::MessageSummary], n: &str| {
+        rows.iter().find(|m| m.subject == n).map(|m| m.id).expect("message")
+    };
+    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let (a, b, c) = (id(&rows, "a"), id(&rows, "b"), id(&rows, "c"));
+    let count = |folder: &'static str| s.count(&f.user, folder);
+
+    // "Archive in the mail account": deleting here archives there.
+    f.engine.set_mirror(f.account, Mirror::Archive).await.expect("mirror");
+    let done = f.engine.act(&[a], Delete).await.expect("delete");
+    assert_eq!((done.pending, done.failed), (0, 0));
+    assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 1, 0));
+
+    // "Do nothing there": the account is left alone, the app remembers.
+    f.engine.set_mirror(f.account, Mirror::Nothing).await.expect("mirror");
+    let done = f.engine.act(&[b], Archive).await.expect("archive");
+    assert_eq!(done.queued, 0, "nothing for the server");
+    f.engine.act(&[c], Delete).await.expect("delete");
+    assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 1, 0));
+
+    for pass in 0..2 {
+        assert_eq!(view_subjects(&f.engine, ThreadView::Inbox).await, ["d"], "pass {pass}");
+        assert_eq!(view_subjects(&f.engine, ThreadView::Archive).await, ["b"], "pass {pass}");
+        assert_eq!(view_subjects(&f.engine, ThreadView::Trash).await, ["a", "c"], "pass {pass}");
+        // Syncing brings nothing back and duplicates nothing (the first
+        // pass finds the archived copy in its new folder).
+        let report = f.engine.sync_account(f.account).await.expect("sync");
+        assert_eq!(report.new, 1 - pass, "pass {pass}");
+        let mut ids: Vec<i64> = f.engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 4, "pass {pass}");
+    }
+
+    // Restored with "do nothing there": back in the inbox here only.
+    f.engine.act(&[b], Restore).await.expect("restore");
+    assert_eq!(view_subjects(&f.engine, ThreadView::Inbox).await, ["b", "d"]);
+
+    // "Delete in the mail account" (the default): restoring takes the
+    // archived copy back to the server's inbox, deleting moves to Trash.
+    f.engine.set_mirror(f.account, Mirror::Delete).await.expect("mirror");
+    f.engine.act(&[a], Restore).await.expect("restore");
+    f.engine.act(&[c], Delete).await.expect("delete");
+    assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 0, 1));
+    f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(view_subjects(&f.engine, ThreadView::Inbox).await, ["a", "b", "d"]);
+    assert_eq!(view_subjects(&f.engine, ThreadView::Trash).await, ["c"]);
+    assert_eq!(view_subjects(&f.engine, ThreadView::Archive).await, Vec::<String>::new());
+    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    assert_eq!(rows.len(), 4, "every message once: {rows:?}");
 }

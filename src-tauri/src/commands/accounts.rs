@@ -1,6 +1,6 @@
 //! Account commands: list, add (with a login check), sync now.
 
-use threadline_engine::model::{AccountStatus, AccountSummary, NewAccount};
+use threadline_engine::model::{AccountStatus, AccountSummary, Mirror, NewAccount};
 
 use super::{CommandResult, EngineState};
 use crate::sync_loop::SyncLoop;
@@ -83,4 +83,10 @@ pub async fn choose_sync_folders(
 #[tauri::command]
 pub async fn set_history(engine: EngineState<'_>, account: i64, days: Option<u32>) -> CommandResult<()> {
     Ok(engine.set_history(account, days).await?)
+}
+
+/// What archiving or deleting here does in the account's mailbox.
+#[tauri::command]
+pub async fn set_mirror(engine: EngineState<'_>, account: i64, mirror: Mirror) -> CommandResult<()> {
+    Ok(engine.set_mirror(account, mirror).await?)
 }

@@ -1,17 +1,19 @@
 //! Inbox commands: conversations, their messages, one message, search.
 
-use threadline_engine::model::{MessageSummary, MessageView, ThreadPage};
+use threadline_engine::model::{MessageSummary, MessageView, ThreadPage, ThreadView};
 
 use super::{CommandResult, EngineState};
 
-/// A window of conversations, newest first (for the virtualized list).
+/// A window of one view's conversations, newest first (for the
+/// virtualized list).
 #[tauri::command]
 pub async fn thread_page(
     engine: EngineState<'_>,
+    view: ThreadView,
     offset: u32,
     limit: u32,
 ) -> CommandResult<ThreadPage> {
-    Ok(engine.thread_page(offset, limit).await?)
+    Ok(engine.thread_page(view, offset, limit).await?)
 }
 
 /// The messages of one conversation, oldest first.

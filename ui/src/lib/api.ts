@@ -13,7 +13,9 @@ import type {
   MessageSummary,
   MessageView,
   NewAccount,
+  Mirror,
   ThreadPage,
+  ThreadView,
   UserError,
 } from "./bindings.gen";
 
@@ -24,12 +26,13 @@ export const api = {
   accountStatuses: () => invoke<AccountStatus[]>("account_statuses"),
   syncAccount: (account: number) => invoke<void>("sync_account", { account }),
   setHistory: (account: number, days: number | null) => invoke<void>("set_history", { account, days }),
+  setMirror: (account: number, mirror: Mirror) => invoke<void>("set_mirror", { account, mirror }),
   chooseSyncFolders: (account: number, folders: string[] | null) =>
     invoke<void>("choose_sync_folders", { account, folders }),
   updatePassword: (account: number, password: string) =>
     invoke<AccountSummary>("update_password", { account, password }),
-  threadPage: (offset: number, limit: number) =>
-    invoke<ThreadPage>("thread_page", { offset, limit }),
+  threadPage: (view: ThreadView, offset: number, limit: number) =>
+    invoke<ThreadPage>("thread_page", { view, offset, limit }),
   threadMessages: (threadId: number) =>
     invoke<MessageSummary[]>("thread_messages", { threadId }),
   messageView: (id: number, allowRemote: boolean) =>

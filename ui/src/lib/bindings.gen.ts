@@ -23,6 +23,10 @@ history_days: number | null, };
 
 export type SyncState = "new" | "syncing" | "ok" | "error" | "needs_reauth";
 
+export type Mirror = "delete" | "archive" | "nothing";
+
+export type ThreadView = "inbox" | "archive" | "trash";
+
 export type AccountSummary = { id: number, email: string, display_name: string, sync_state: SyncState, last_error: string | null, last_sync_at: number | null, 
 /**
  * Every folder is synced ("All emails will be synced"), or only the
@@ -32,7 +36,11 @@ sync_all_folders: boolean,
 /**
  * How far back mail is synced, in days (null: everything).
  */
-history_days: number | null, };
+history_days: number | null, 
+/**
+ * What archiving or deleting here does in the mail account.
+ */
+mirror: Mirror, };
 
 export type FolderStatus = { id: number, name: string, role: string | null, 
 /**
@@ -136,7 +144,7 @@ message_id: string,
  */
 problem: string | null, };
 
-export type MessageAction = "mark_read" | "mark_unread" | "flag" | "unflag" | "archive" | "delete";
+export type MessageAction = "mark_read" | "mark_unread" | "flag" | "unflag" | "archive" | "delete" | "restore";
 
 export type ActionOutcome = { 
 /**

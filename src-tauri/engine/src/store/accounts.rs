@@ -4,7 +4,7 @@ use sqlx::{FromRow, Row};
 
 use super::{Store, now};
 use crate::error::{Error, Result};
-use crate::model::{AccountSummary, Security, SyncState};
+use crate::model::{AccountSummary, Mirror, Security, SyncState};
 
 /// An account as stored, with its resolved server settings.
 #[derive(Debug, Clone, FromRow)]
@@ -27,6 +27,8 @@ pub struct AccountRow {
     pub sync_all_folders: bool,
     /// How far back to sync, in days (None: everything).
     pub history_days: Option<i64>,
+    /// What archiving or deleting here does in the mail account.
+    pub mirror: String,
 }
 
 impl AccountRow {
@@ -71,6 +73,7 @@ impl AccountRow {
             last_sync_at: self.last_sync_at,
             sync_all_folders: self.sync_all_folders,
             history_days: self.history_days.and_then(|d| u32::try_from(d).ok()),
+            mirror: Mirror::parse(&self.mirror),
         }
     }
 }
@@ -133,6 +136,19 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets what archiving or deleting here does in the mail account.
+    pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {
+        let result = sqlx::query("UPDATE accounts SET mirror = ? WHERE id = ?")
+            .bind(mirror.as_str())
+            .bind(account_id)
+            .execute(self.pool())
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("Account {account_id}")));
+        }
         Ok(())
     }
 

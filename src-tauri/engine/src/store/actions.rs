@@ -8,7 +8,7 @@ use super::messages::FlagSet;
 use super::{Store, now};
 use crate::error::{Error, Result};
 
-/// What the user asked for.
+/// What the server is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionKind {
     MarkRead,
@@ -17,11 +17,35 @@ pub enum ActionKind {
     Unflag,
     /// To the folder with this server name.
     Move { to: String },
-    /// To the account's archive folder (server name).
-    Archive { to: String },
+    /// To the account's archive folder (server name). `gmail_all` says the
+    /// destination is Gmail's All Mail, where archiving means leaving the
+    /// inbox only, not every label.
+    Archive { to: String, gmail_all: bool },
     /// To the account's trash folder (server name); from the trash itself,
     /// gone for good.
     Delete { trash: String },
+    /// Back to the inbox (server name), from the archive, trash or junk.
+    Restore { inbox: String },
+}
+
+/// Where the app shows a message: the numbers are the `box` columns of
+/// migration 0008.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailBox {
+    Inbox = 0,
+    Archive = 1,
+    Trash = 2,
+}
+
+impl MailBox {
+    /// The box a folder's locations put a message in.
+    fn of_role(role: Option<&str>) -> MailBox {
+        match role {
+            Some("archive" | "all") => MailBox::Archive,
+            Some("trash" | "junk") => MailBox::Trash,
+            _ => MailBox::Inbox,
+        }
+    }
 }
 
 impl ActionKind {
@@ -31,7 +55,7 @@ impl ActionKind {
             ActionKind::MarkUnread => "mark_unread",
             ActionKind::Flag => "flag",
             ActionKind::Unflag => "unflag",
-            ActionKind::Move { .. } => "move",
+            ActionKind::Move { .. } | ActionKind::Restore { .. } => "move",
             ActionKind::Archive { .. } => "archive",
             ActionKind::Delete { .. } => "delete",
         }
@@ -40,9 +64,35 @@ impl ActionKind {
     /// The destination folder of a move-like action.
     fn target(&self) -> Option<&str> {
         match self {
-            ActionKind::Move { to } | ActionKind::Archive { to } => Some(to),
+            ActionKind::Move { to } | ActionKind::Archive { to, .. } => Some(to),
             ActionKind::Delete { trash } => Some(trash),
+            ActionKind::Restore { inbox } => Some(inbox),
             _ => None,
+        }
+    }
+
+    /// Whether the action concerns the message's location in this folder.
+    /// Moving into the folder it is in already does nothing (but a delete
+    /// from the trash is a real, final delete); archiving leaves deleted
+    /// copies alone and, on Gmail, every label but the inbox, and restoring
+    /// keeps the user's own copies in Sent and Drafts; restoring
+    /// takes back only archived and deleted copies (not Gmail's All Mail,
+    /// which holds every message).
+    fn applies_to(&self, folder_name: &str, role: Option<&str>) -> bool {
+        let same_folder = self.target() == Some(folder_name);
+        match self {
+            ActionKind::MarkRead | ActionKind::MarkUnread | ActionKind::Flag | ActionKind::Unflag => true,
+            ActionKind::Delete { .. } => true,
+            ActionKind::Move { .. } => !same_folder,
+            ActionKind::Archive { gmail_all, .. } => {
+                !same_folder
+                    && MailBox::of_role(role) == MailBox::Inbox
+                    && !matches!(role, Some("sent" | "drafts"))
+                    && (!gmail_all || role == Some("inbox"))
+            }
+            ActionKind::Restore { .. } => {
+                !same_folder && role != Some("all") && MailBox::of_role(role) != MailBox::Inbox
+            }
         }
     }
 
@@ -75,43 +125,54 @@ pub struct ActionRow {
 struct Location {
     folder_id: i64,
     folder_name: String,
+    role: Option<String>,
     uid: i64,
     uidvalidity: i64,
-    account_id: i64,
     flags: String,
 }
 
 impl Store {
-    /// Queues `kind` for every location of the message and applies its
-    /// local effect, in one transaction: flags change here at once, and a
-    /// moved or deleted message leaves its folder here at once (the next
-    /// full pass finds it in its new folder, keeping its id). Locations
-    /// already in the destination are left alone. Returns the new action
-    /// ids.
-    pub async fn queue_action(&self, message_id: i64, kind: &ActionKind) -> Result<Vec<i64>> {
+    /// Queues `kind` (if the server is to do anything) for every location
+    /// of the message it concerns, and applies its local effect, in one
+    /// transaction: flags change here at once, a moved or deleted message
+    /// leaves its folder here at once (the next full pass finds it in its
+    /// new folder, keeping its id), and `user_box` puts the message where
+    /// the user sent it in the app, whatever the server does. Returns the
+    /// new action ids.
+    pub async fn queue_action(
+        &self,
+        message_id: i64,
+        kind: Option<&ActionKind>,
+        user_box: Option<MailBox>,
+    ) -> Result<Vec<i64>> {
         let _writer = self.write_lock().await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let locations: Vec<Location> = sqlx::query_as(
-            "SELECT mf.folder_id, f.name AS folder_name, mf.uid, f.uidvalidity, f.account_id, mf.flags
-               FROM message_folders mf JOIN folders f ON f.id = mf.folder_id
-              WHERE mf.message_id = ? ORDER BY mf.folder_id, mf.uid",
-        )
-        .bind(message_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let account_id = locations
-            .first()
-            .map(|l| l.account_id)
+        let account_id: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
+            .bind(message_id)
+            .fetch_optional(&mut *tx)
+            .await?
             .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))?;
+        // No locations: the message is on its way between folders; there
+        // is nothing the server could do to it until a pass finds it again.
+        let locations: Vec<Location> = match kind {
+            None => Vec::new(),
+            Some(_) => {
+                sqlx::query_as(
+                    "SELECT mf.folder_id, f.name AS folder_name, f.role, mf.uid, f.uidvalidity, mf.flags
+                       FROM message_folders mf JOIN folders f ON f.id = mf.folder_id
+                      WHERE mf.message_id = ? ORDER BY mf.folder_id, mf.uid",
+                )
+                .bind(message_id)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+        };
         let created = now();
         let mut ids = Vec::new();
         for location in &locations {
-            // Moving into the folder it is in already does nothing (but a
-            // delete from the trash is a real, final delete).
-            let same_folder = kind.target() == Some(location.folder_name.as_str());
-            if same_folder && !matches!(kind, ActionKind::Delete { .. }) {
+            let Some(kind) = kind.filter(|k| k.applies_to(&location.folder_name, location.role.as_deref())) else {
                 continue;
-            }
+            };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO actions (account_id, message_id, kind, folder_id, uid, uidvalidity,
                      target, created_at)
@@ -158,6 +219,17 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+        }
+        if let Some(chosen) = user_box {
+            // Where the server has it already, there is nothing to remember.
+            sqlx::query(
+                "UPDATE messages SET user_box = CASE WHEN COALESCE(server_box, 3) = ?1 THEN NULL ELSE ?1 END
+                 WHERE id = ?2",
+            )
+            .bind(chosen as i64)
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(ids)

@@ -7,7 +7,7 @@ use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::model::{AddressView, AttachmentView, MessageSummary, ThreadPage, ThreadSummary};
+use crate::model::{AddressView, AttachmentView, MessageSummary, ThreadPage, ThreadSummary, ThreadView};
 
 /// Which messages `list_messages` returns.
 #[derive(Debug, Clone, Default)]
@@ -85,6 +85,21 @@ const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
                         ORDER BY folder_id LIMIT 1)
     JOIN folders f ON f.id = mf.folder_id";
 
+/// A message's box as the app shows it (migration 0008): the user's choice
+/// where it differs from the server, else the server's.
+const BOX: &str = "COALESCE(m.user_box, m.server_box, 3)";
+
+/// Messages with their first folder location, if they have one: a
+/// message on its way between folders is still shown, without a folder.
+const MAYBE_LOCATED: &str = "m.id, m.account_id, COALESCE(f.display_name, '') AS folder,
+    COALESCE(mf.uid, 0) AS uid, m.message_id, m.thread_id, m.date, m.subject,
+    COALESCE(mf.flags, '') AS flags, m.snippet, m.has_attachments
+    FROM messages m
+    LEFT JOIN message_folders mf ON mf.message_id = m.id
+         AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
+                             ORDER BY folder_id LIMIT 1)
+    LEFT JOIN folders f ON f.id = mf.folder_id";
+
 const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
     m.thread_id, m.date, m.subject, mf.flags, m.snippet, m.has_attachments";
 
@@ -122,6 +137,7 @@ impl Store {
     }
 
     /// Full-text search over subject, participants and body; newest first.
+    /// Deleted mail is not found (it has left every view).
     pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
         let Some(fts) = fts_query(query) else {
             return Ok(Vec::new());
@@ -129,6 +145,7 @@ impl Store {
         let sql = format!(
             "SELECT {LOCATION_COLUMNS} FROM messages m {FIRST_LOCATION}
              WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
+               AND {BOX} < 2
              ORDER BY m.date DESC, m.id DESC LIMIT ?"
         );
         let rows: Vec<LocationRow> = sqlx::query_as(&sql)
@@ -139,19 +156,16 @@ impl Store {
         self.summaries(rows).await
     }
 
-    /// The messages of one conversation, oldest first (one row per message).
-    /// Deleted messages (in Trash or Junk only) are left out, unless the
-    /// whole conversation is there, e.g. when it is opened from the Trash.
+    /// The messages of one conversation, oldest first (one row per
+    /// message). Deleted ones are left out unless the whole conversation
+    /// is deleted, i.e. when it is opened from the Trash. A message on its
+    /// way between folders (moved here, not yet found there by a pass) is
+    /// listed without a folder.
     pub async fn thread_messages(&self, thread_id: i64) -> Result<Vec<MessageSummary>> {
         let sql = format!(
-            "SELECT {LOCATION_COLUMNS} FROM messages m {FIRST_LOCATION}
-             WHERE m.thread_id = ?1
-               AND (COALESCE(f.role, '') NOT IN ('trash', 'junk') OR NOT EXISTS (
-                    SELECT 1 FROM messages m2
-                    JOIN message_folders mf2 ON mf2.message_id = m2.id
-                    JOIN folders f2 ON f2.id = mf2.folder_id
-                    WHERE m2.thread_id = ?1 AND COALESCE(f2.role, '') NOT IN ('trash', 'junk')))
-             ORDER BY m.date, m.id"
+            "SELECT {MAYBE_LOCATED} WHERE m.thread_id = ?1
+                AND {BOX} <= MAX(1, (SELECT box FROM threads WHERE id = ?1))
+              ORDER BY m.date, m.id"
         );
         let rows: Vec<LocationRow> = sqlx::query_as(&sql)
             .bind(thread_id)
@@ -162,12 +176,7 @@ impl Store {
 
     /// One message's summary (first location), for the reading pane.
     pub async fn message_summary(&self, id: i64) -> Result<MessageSummary> {
-        let sql = format!(
-            "SELECT {LOCATION_COLUMNS} FROM messages m
-             JOIN message_folders mf ON mf.message_id = m.id
-             JOIN folders f ON f.id = mf.folder_id
-             WHERE m.id = ? ORDER BY mf.folder_id LIMIT 1"
-        );
+        let sql = format!("SELECT {MAYBE_LOCATED} WHERE m.id = ?");
         let rows: Vec<LocationRow> = sqlx::query_as(&sql)
             .bind(id)
             .fetch_all(self.pool())
@@ -216,36 +225,44 @@ impl Store {
         Ok((attachments, problem))
     }
 
-    /// A window of conversations, newest first.
+    /// A window of one view's conversations, newest first.
     ///
-    /// The window is found on the `(last_date, id)` index alone, so skipping
-    /// to the far end of 100,000 conversations reads index entries, not
-    /// rows; only the returned threads are then looked up.
-    pub async fn thread_page(&self, offset: u32, limit: u32) -> Result<ThreadPage> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads")
+    /// The window is found on the `(box, last_date, id)` index alone, so
+    /// skipping to the far end of 100,000 conversations reads index
+    /// entries, not rows; only the returned threads are then looked up.
+    /// Counts, unread and participants leave out deleted messages unless
+    /// the whole conversation is deleted.
+    pub async fn thread_page(&self, view: ThreadView, offset: u32, limit: u32) -> Result<ThreadPage> {
+        let view = view_box(view);
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE box = ?")
+            .bind(view)
             .fetch_one(self.pool())
             .await?;
-        let rows: Vec<ThreadRow> = sqlx::query_as(
-            "SELECT t.id, t.account_id, t.subject, t.last_date, t.message_count,
-                (SELECT COUNT(*) FROM messages mm WHERE mm.thread_id = t.id AND EXISTS
+        let shown = "mm.thread_id = t.id AND COALESCE(mm.user_box, mm.server_box, 3) <= MAX(1, t.box)";
+        let sql = format!(
+            "SELECT t.id, t.account_id, t.subject, t.last_date,
+                (SELECT COUNT(*) FROM messages mm WHERE {shown}) AS message_count,
+                (SELECT COUNT(*) FROM messages mm WHERE {shown} AND EXISTS
                     (SELECT 1 FROM message_folders x WHERE x.message_id = mm.id AND x.seen = 0))
                     AS unread_count,
-                (SELECT COALESCE(MAX(has_attachments), 0) FROM messages mm WHERE mm.thread_id = t.id)
+                (SELECT COALESCE(MAX(has_attachments), 0) FROM messages mm WHERE {shown})
                     AS has_attachments,
-                COALESCE(m.snippet, '') AS snippet,
+                COALESCE((SELECT snippet FROM messages mm WHERE {shown}
+                          ORDER BY mm.date DESC, mm.id DESC LIMIT 1), '') AS snippet,
                 (SELECT COALESCE(group_concat(who, ', '), '') FROM (
                     SELECT DISTINCT CASE WHEN from_name != '' THEN from_name ELSE from_addr END AS who
-                    FROM messages WHERE thread_id = t.id ORDER BY date LIMIT 4)) AS participants
-             FROM (SELECT id FROM threads INDEXED BY threads_by_last_date
+                    FROM messages mm WHERE {shown} ORDER BY date LIMIT 4)) AS participants
+             FROM (SELECT id FROM threads INDEXED BY threads_by_box WHERE box = ?
                    ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?) w
              JOIN threads t ON t.id = w.id
-             LEFT JOIN messages m ON m.id = t.last_message
-             ORDER BY t.last_date DESC, t.id DESC",
-        )
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(self.pool())
-        .await?;
+             ORDER BY t.last_date DESC, t.id DESC"
+        );
+        let rows: Vec<ThreadRow> = sqlx::query_as(&sql)
+            .bind(view)
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(self.pool())
+            .await?;
         let threads = rows
             .into_iter()
             .map(|r| ThreadSummary {
@@ -296,6 +313,15 @@ impl Store {
             .into_iter()
             .map(|r| r.into_summary(&addresses))
             .collect())
+    }
+}
+
+/// The `box` value of a view's conversations.
+fn view_box(view: ThreadView) -> i64 {
+    match view {
+        ThreadView::Inbox => 0,
+        ThreadView::Archive => 1,
+        ThreadView::Trash => 2,
     }
 }
 

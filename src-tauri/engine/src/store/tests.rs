@@ -1,8 +1,9 @@
 //! Store tests on a real SQLite file in a temporary directory.
 
 use super::*;
-use crate::model::Security;
+use crate::model::{Security, ThreadView};
 use crate::store::accounts::AccountInsert;
+use crate::store::actions::MailBox;
 use crate::store::queries::ListFilter;
 
 async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
@@ -38,6 +39,12 @@ async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
                     display_name: "Archive".into(),
                     delimiter: Some("/".into()),
                     role: Some("archive"),
+                },
+                RemoteFolder {
+                    name: "Trash".into(),
+                    display_name: "Trash".into(),
+                    delimiter: Some("/".into()),
+                    role: Some("trash"),
                 },
             ],
         )
@@ -110,7 +117,7 @@ async fn threads_follow_references_not_subjects() {
     };
     assert_eq!(thread_of("r@x"), thread_of("p@x"));
     assert_ne!(thread_of("o@x"), thread_of("p@x"));
-    let page = ok(store.thread_page(0, 10)).await;
+    let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!(page.total, 2);
     let conv = ok(store.thread_messages(thread_of("p@x"))).await;
     assert_eq!(conv.len(), 2);
@@ -123,10 +130,10 @@ async fn a_message_referencing_two_threads_merges_them() {
     let a = message(1, "Message-ID: <a@x>\r\nSubject: A", "a");
     let b = message(2, "Message-ID: <b@x>\r\nSubject: B", "b");
     ok(store.store_batch(account, inbox, &[a, b])).await;
-    assert_eq!(ok(store.thread_page(0, 10)).await.total, 2);
+    assert_eq!(ok(store.thread_page(ThreadView::Inbox, 0, 10)).await.total, 2);
     let c = message(3, "Message-ID: <c@x>\r\nReferences: <a@x> <b@x>\r\nSubject: C", "c");
     ok(store.store_batch(account, inbox, &[c])).await;
-    let page = ok(store.thread_page(0, 10)).await;
+    let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!(page.total, 1);
     assert_eq!(page.threads[0].message_count, 3);
 }
@@ -144,14 +151,14 @@ async fn merges_inside_one_batch_and_across_batches_agree() {
         message(5, "Message-ID: <d@x>\r\nReferences: <c@x> <o@x>\r\nSubject: D", "d"),
     ];
     ok(store.store_batch(account, inbox, &batch)).await;
-    let page = ok(store.thread_page(0, 10)).await;
+    let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!(page.total, 1, "all five are one conversation");
     assert_eq!(page.threads[0].message_count, 5);
     assert_eq!(page.threads[0].subject, "O", "named by its oldest message");
 
     // A reply to a merged-away Message-ID still finds the survivor.
     ok(store.store_batch(account, inbox, &[message(6, "Message-ID: <e@x>\r\nIn-Reply-To: <a@x>\r\nSubject: E", "e")])).await;
-    let page = ok(store.thread_page(0, 10)).await;
+    let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!((page.total, page.threads[0].message_count), (1, 6));
 }
 
@@ -166,7 +173,7 @@ async fn the_same_source_twice_in_one_batch_is_one_message_in_two_places() {
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].id, rows[1].id);
-    assert_eq!(ok(store.thread_page(0, 10)).await.threads[0].message_count, 1);
+    assert_eq!(ok(store.thread_page(ThreadView::Inbox, 0, 10)).await.threads[0].message_count, 1);
 }
 
 #[tokio::test]
@@ -181,7 +188,7 @@ async fn vanished_messages_are_collected_only_when_no_folder_holds_them() {
     assert_eq!(ok(store.delete_orphans(account)).await, 0, "still in Archive");
     assert_eq!(ok(store.remove_locations(archive, &[9])).await, 1);
     assert_eq!(ok(store.delete_orphans(account)).await, 1);
-    assert_eq!(ok(store.thread_page(0, 10)).await.total, 0, "empty thread removed");
+    assert_eq!(ok(store.thread_page(ThreadView::Inbox, 0, 10)).await.total, 0, "empty thread removed");
     assert!(ok(store.search("moved", 10)).await.is_empty(), "search entry removed");
 }
 
@@ -209,7 +216,7 @@ async fn flags_update_counts_only_real_changes() {
     let seen = vec!["\\Seen".to_owned()];
     assert_eq!(ok(store.update_flags(inbox, &[(1, seen.clone(), 2)])).await, vec![1]);
     assert!(ok(store.update_flags(inbox, &[(1, seen, 3)])).await.is_empty());
-    let page = ok(store.thread_page(0, 10)).await;
+    let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!(page.threads[0].unread_count, 0);
 }
 
@@ -238,4 +245,83 @@ async fn reopening_keeps_the_store_id() {
     drop(store);
     let again = Store::open(dir.path()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.id(), id);
+}
+
+/// Ids of the stored messages by Message-ID.
+async fn ids_by_message_id(store: &Store) -> std::collections::HashMap<String, i64> {
+    ok(store.list_messages(&ListFilter { limit: 100, ..Default::default() }))
+        .await
+        .into_iter()
+        .filter_map(|r| r.message_id.map(|mid| (mid, r.id)))
+        .collect()
+}
+
+/// (total, message counts) of a view.
+async fn view_of(store: &Store, view: ThreadView) -> (u32, Vec<u32>) {
+    let page = ok(store.thread_page(view, 0, 10)).await;
+    (page.total, page.threads.iter().map(|t| t.message_count).collect())
+}
+
+#[tokio::test]
+async fn a_conversation_is_shown_where_its_least_archived_message_is() {
+    let (_d, store, account, inbox, archive) = store_with_folders().await;
+    let trash = ok(store.folders(account)).await.iter().find(|f| f.name == "Trash").map(|f| f.id).unwrap_or(-1);
+    let p = message(1, "Message-ID: <p@x>\r\nSubject: Offer", "parent");
+    let r = message(2, "Message-ID: <r@x>\r\nIn-Reply-To: <p@x>\r\nSubject: Re: Offer", "reply");
+    let o = message(3, "Message-ID: <o@x>\r\nSubject: Other", "other");
+    ok(store.store_batch(account, inbox, &[p.clone(), r, o.clone()])).await;
+    let id = ids_by_message_id(&store).await;
+    assert_eq!(view_of(&store, ThreadView::Inbox).await, (2, vec![1, 2]));
+
+    // Deleted here only ("do nothing in the mail account"): the reply
+    // leaves the conversation; the server still has it in the inbox.
+    ok(store.queue_action(id["r@x"], None, Some(MailBox::Trash))).await;
+    assert_eq!(view_of(&store, ThreadView::Inbox).await, (2, vec![1, 1]));
+    let conversation = ok(store.thread_messages(ok(store.message_summary(id["p@x"])).await.thread_id)).await;
+    assert_eq!(conversation.len(), 1);
+
+    // Archiving the rest moves the conversation to the archive view.
+    ok(store.queue_action(id["p@x"], None, Some(MailBox::Archive))).await;
+    assert_eq!(view_of(&store, ThreadView::Inbox).await, (1, vec![1]));
+    assert_eq!(view_of(&store, ThreadView::Archive).await, (1, vec![1]));
+
+    // The server catches up (another client archived it too): the user's
+    // choice is no longer needed, and later server moves show again.
+    let mut archived = p.clone();
+    archived.uid = 7;
+    ok(store.store_batch(account, archive, &[archived])).await;
+    ok(store.remove_locations(inbox, &[1])).await;
+    let user_box: Option<i64> = sqlx::query_scalar("SELECT user_box FROM messages WHERE id = ?")
+        .bind(id["p@x"])
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(user_box, None);
+    assert_eq!(view_of(&store, ThreadView::Archive).await, (1, vec![1]));
+
+    // Restored here: back in the inbox although the server archived it.
+    ok(store.queue_action(id["p@x"], None, Some(MailBox::Inbox))).await;
+    assert_eq!(view_of(&store, ThreadView::Inbox).await, (2, vec![1, 1]));
+    assert_eq!(view_of(&store, ThreadView::Archive).await, (0, vec![]));
+
+    // Moved to the trash on the server: the trash view, with its message.
+    let mut trashed = o.clone();
+    trashed.uid = 9;
+    ok(store.store_batch(account, trash, &[trashed])).await;
+    ok(store.remove_locations(inbox, &[3])).await;
+    assert_eq!(view_of(&store, ThreadView::Trash).await, (1, vec![1]));
+    assert_eq!(view_of(&store, ThreadView::Inbox).await, (1, vec![1]));
+
+    // A new message in the inbox joining an archived conversation brings
+    // it back to the inbox.
+    let mut late = message(4, "Message-ID: <l@x>\r\nReferences: <o@x>\r\nSubject: Re: Other", "late");
+    late.uid = 4;
+    ok(store.store_batch(account, inbox, &[late])).await;
+    assert_eq!(view_of(&store, ThreadView::Trash).await, (0, vec![]));
+    assert_eq!(view_of(&store, ThreadView::Inbox).await, (2, vec![1, 1]), "the deleted one stays hidden");
+
+    // Gone from every folder: in no view.
+    ok(store.remove_locations(inbox, &[2, 4])).await;
+    ok(store.remove_locations(trash, &[9])).await;
+    assert_eq!(view_of(&store, ThreadView::Inbox).await, (1, vec![1]));
 }
