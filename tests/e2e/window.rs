@@ -518,7 +518,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     .await;
     pixels.click().await.expect("open it");
     css(&client, "#archive-conversation", long).await.click().await.expect("archive");
-    assert_eq!(text_of(&css(&client, "#notice", long).await).await, "Conversation archived.");
+    wait_for_notice(&client, "Conversation archived.").await;
     eventually(&client, "the archived conversation to leave the inbox", long, || {
         let client = client.clone();
         async move { row_containing(&client, "Remote pixels inside").await.is_none().then_some(()) }
@@ -535,7 +535,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     save_screenshot(&client, "12-archive-view.png").await;
     archived.click().await.expect("open archived");
     css(&client, "#restore-conversation", long).await.click().await.expect("move to inbox");
-    assert_eq!(text_of(&css(&client, "#notice", long).await).await, "Conversation moved to the inbox.");
+    wait_for_notice(&client, "Conversation moved to the inbox.").await;
     css(&client, "#view-inbox", long).await.click().await.expect("inbox view");
     eventually(&client, "the conversation back in the inbox", long, || {
         let client = client.clone();
@@ -553,7 +553,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     .await;
     closed.click().await.expect("open it");
     css(&client, "#delete-conversation", long).await.click().await.expect("delete");
-    assert_eq!(text_of(&css(&client, "#notice", long).await).await, "Conversation deleted.");
+    wait_for_notice(&client, "Conversation deleted.").await;
     eventually(&client, "the message in the server's Trash", long, || {
         let (s, user) = (s.clone(), user.clone());
         async move { (s.count(&user, "Trash").await == 1).then_some(()) }
@@ -572,6 +572,19 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     .await;
     save_screenshot(&client, "13-trash-view.png").await;
     client.close().await.expect("close second session");
+}
+
+/// Waits until the notice under the top bar says `text` (an earlier
+/// notice may still be showing when the action is clicked).
+async fn wait_for_notice(client: &Client, text: &'static str) {
+    eventually(client, text, Duration::from_secs(30), || {
+        let client = client.clone();
+        async move {
+            let notice = client.find(Locator::Css("#notice")).await.ok()?;
+            (text_of(&notice).await == text).then_some(())
+        }
+    })
+    .await;
 }
 
 /// Scrolls the conversation list as a person would, inside the page so the
