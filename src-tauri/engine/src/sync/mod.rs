@@ -9,7 +9,7 @@
 
 pub mod plan;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use async_imap::types::{Fetch, Flag, NameAttribute};
@@ -86,9 +86,28 @@ pub async fn sync_all_folders(
     // What the user did while we were away goes to the server first, so
     // that this pass sees its result instead of undoing it.
     crate::actions::replay(conn, store, account_id).await?;
-    let remote = list_folders(&mut conn.session).await?;
     let account = store.account(account_id).await?;
     let (sync_all, history) = (account.sync_all_folders, history_days(&account));
+    // The known folders' STATUS is asked before LIST: Dovecot answers it
+    // from its folder-list index then, while after a LIST it re-reads the
+    // whole folder (about 80 ms for 100,000 messages in a Maildir).
+    let mut statuses: HashMap<String, ServerFolder> = HashMap::new();
+    if conn.condstore {
+        for folder in store.folders(account_id).await? {
+            if !(sync_all || folder.chosen) {
+                continue;
+            }
+            match folder_status(&mut conn.session, &folder.name).await {
+                Ok(status) => {
+                    statuses.insert(folder.name, status);
+                }
+                // Gone since the last pass: LIST below tells.
+                Err(Error::Imap(async_imap::error::Error::No(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let remote = list_folders(&mut conn.session).await?;
     let folders: Vec<FolderRow> = store
         .replace_folders(account_id, &remote)
         .await?
@@ -98,7 +117,8 @@ pub async fn sync_all_folders(
     let mut report = SyncReport::default();
     let mut complete = true;
     for folder in &folders {
-        match sync_folder(conn, store, account_id, folder, history, events).await {
+        let status = statuses.remove(&folder.name);
+        match sync_folder(conn, store, account_id, folder, status, history, events).await {
             Ok(r) => report.add(&r),
             // The server refused this one folder; the others can go on.
             Err(Error::Imap(async_imap::error::Error::No(msg))) => {
@@ -152,7 +172,7 @@ pub async fn sync_role(
     let folders = store.folders(account_id).await?;
     match folders.iter().find(|f| f.role.as_deref() == Some(role)) {
         Some(folder) if account.sync_all_folders || folder.chosen => {
-            sync_folder(conn, store, account_id, folder, history, events).await.map(Some)
+            sync_folder(conn, store, account_id, folder, None, history, events).await.map(Some)
         }
         // The user left the folder out of the sync.
         Some(_) => Ok(Some(SyncReport::default())),
@@ -237,11 +257,24 @@ fn history_days(account: &AccountRow) -> Option<u32> {
     account.history_days.and_then(|d| u32::try_from(d).ok())
 }
 
+/// The folder as STATUS reports it, without opening it.
+async fn folder_status(session: &mut Session, name: &str) -> Result<ServerFolder> {
+    let status = session.status(name, "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)").await?;
+    Ok(ServerFolder {
+        uidvalidity: status.uid_validity.unwrap_or(0),
+        uidnext: status.uid_next.unwrap_or(0),
+        exists: status.exists,
+        highestmodseq: status.highest_modseq,
+    })
+}
+
+/// Syncs one folder; `status` is its STATUS reply if asked already.
 async fn sync_folder(
     conn: &mut Connection,
     store: &Store,
     account_id: i64,
     folder: &FolderRow,
+    status: Option<ServerFolder>,
     history: Option<u32>,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
@@ -250,20 +283,15 @@ async fn sync_folder(
     if condstore {
         // STATUS answers from the server's index without opening the
         // folder: an unchanged folder costs one round trip however large.
-        let status = session
-            .status(&folder.name, "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)")
-            .await?;
+        let now = match status {
+            Some(status) => status,
+            None => folder_status(session, &folder.name).await?,
+        };
         let last = plan::LastPass {
             uidvalidity: u32::try_from(folder.uidvalidity).unwrap_or(0),
             uidnext: u32::try_from(folder.uidnext).unwrap_or(0),
             highestmodseq: u64::try_from(folder.highestmodseq).unwrap_or(0),
             exists: u32::try_from(folder.server_exists).ok(),
-        };
-        let now = ServerFolder {
-            uidvalidity: status.uid_validity.unwrap_or(0),
-            uidnext: status.uid_next.unwrap_or(0),
-            exists: status.exists,
-            highestmodseq: status.highest_modseq,
         };
         if plan::unchanged_since(last, now) {
             store.folder_checked(folder.id).await?;
