@@ -38,7 +38,8 @@ pub enum MailBox {
 }
 
 impl MailBox {
-    /// The box a folder's locations put a message in.
+    /// The box a folder's locations put a message in (the same rule as the
+    /// triggers of migration 0008).
     fn of_role(role: Option<&str>) -> MailBox {
         match role {
             Some("archive" | "all") => MailBox::Archive,
@@ -73,11 +74,10 @@ impl ActionKind {
 
     /// Whether the action concerns the message's location in this folder.
     /// Moving into the folder it is in already does nothing (but a delete
-    /// from the trash is a real, final delete); archiving leaves deleted
-    /// copies alone and, on Gmail, every label but the inbox, and restoring
-    /// keeps the user's own copies in Sent and Drafts; restoring
-    /// takes back only archived and deleted copies (not Gmail's All Mail,
-    /// which holds every message).
+    /// from the trash is a real, final delete). Archiving leaves alone the
+    /// deleted copies, the user's own copies in Sent and Drafts, and on
+    /// Gmail every label but the inbox. Restoring takes back only archived
+    /// and deleted copies (not Gmail's All Mail, which holds every message).
     fn applies_to(&self, folder_name: &str, role: Option<&str>) -> bool {
         let same_folder = self.target() == Some(folder_name);
         match self {
