@@ -607,3 +607,32 @@ async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
     let rows = f.engine.list_messages(&all(10)).await.expect("list");
     assert_eq!(rows.len(), 4, "every message once: {rows:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
+    let s = servers();
+    let probe = s.new_user("probe");
+    let f = fixture(
+        "refused",
+        &[("INBOX", raws(&corpus::generate(3, 21, &probe.email))), ("Projects", raws(&corpus::generate(1, 22, &probe.email)))],
+    )
+    .await;
+    f.engine.sync_account(f.account).await.expect("sync");
+    let inbox: Vec<i64> = f.engine.list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list").iter().map(|m| m.id).collect();
+    assert_eq!(inbox.len(), 3);
+
+    // The folder goes away on the server after we listed it.
+    let mut session = s.session(&f.user).await;
+    session.delete("Projects").await.expect("delete folder");
+    session.logout().await.expect("logout");
+
+    let outcome = f.engine.act(&inbox[..1], threadline_engine::UserAction::Move("Projects".into())).await.expect("move");
+    assert_eq!((outcome.pending, outcome.failed), (0, 1), "refused, and said so");
+    f.engine.sync_account(f.account).await.expect("sync");
+    let mut after: Vec<i64> = f.engine.list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list").iter().map(|m| m.id).collect();
+    after.sort_unstable();
+    let mut before = inbox.clone();
+    before.sort_unstable();
+    assert_eq!(after, before, "still in the inbox here, with its id");
+    assert_eq!(s.count(&f.user, "INBOX").await, 3);
+}

@@ -256,8 +256,12 @@ impl Store {
     }
 
     /// Records that the server did the action (`error` None) or refused it
-    /// for good (it is not tried again).
+    /// for good (it is not tried again). A refused move leaves the message
+    /// where it was on the server, while here it already left that folder:
+    /// the folder is then planned afresh at the next pass, which finds the
+    /// message there again (before the orphan sweep could forget it).
     pub async fn finish_action(&self, id: i64, error: Option<&str>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE actions SET state = ?, last_error = ?, attempts = attempts + 1, done_at = ?
              WHERE id = ?",
@@ -266,8 +270,18 @@ impl Store {
         .bind(error)
         .bind(now())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        if error.is_some() {
+            sqlx::query(
+                "UPDATE folders SET server_exists = -1 WHERE id = (
+                     SELECT folder_id FROM actions WHERE id = ? AND kind IN ('move', 'archive', 'delete'))",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
