@@ -484,14 +484,23 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
     let statuses = f.engine.account_statuses().await.expect("statuses");
     assert_eq!(statuses[0].queued_messages, 1);
 
-    // A restart keeps it: a new engine on the same data dir sends it.
-    let secrets = MemorySecrets::default();
-    secrets.set(&f.engine.store().account(account).await.expect("row").secret_key(f.engine.store().id()), &f.user.password)
-        .expect("password");
+    // A restart keeps it: a new engine on the same data dir sends it, and
+    // a second process on the same data dir (the CLI beside the app)
+    // delivering at the same moment does not send it again.
+    let key = f.engine.store().account(account).await.expect("row").secret_key(f.engine.store().id());
+    let secrets = || {
+        let secrets = MemorySecrets::default();
+        secrets.set(&key, &f.user.password).expect("password");
+        Arc::new(secrets)
+    };
+    let engine = Engine::open(f._dir.path(), secrets()).await.expect("reopen");
+    let beside = Engine::open(f._dir.path(), secrets()).await.expect("second engine");
     drop(f.engine);
-    let engine = Engine::open(f._dir.path(), Arc::new(secrets)).await.expect("reopen");
     line.set_up(true);
-    engine.sync_account(account).await.expect("sync sends the outbox");
+    let (one, two) = tokio::join!(engine.deliver_outbox(account), beside.deliver_outbox(account));
+    one.expect("deliver");
+    two.expect("deliver beside");
+    engine.sync_account(account).await.expect("sync");
     s.wait_for_count(&bob, "INBOX", 1).await;
     assert_eq!(s.count(&f.user, "Sent").await, 1);
     let statuses = engine.account_statuses().await.expect("statuses");

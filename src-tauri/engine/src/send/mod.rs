@@ -25,6 +25,11 @@ use compose::ReplyContext;
 /// Sent copy to the next pass.
 const SENT_SYNC_WAIT: Duration = Duration::from_secs(5);
 
+/// How long a process's claim on an outbox row lasts (seconds): long enough
+/// for a slow hand-over, short enough that a row claimed by a killed process
+/// goes out with a pass soon after.
+const OUTBOX_CLAIM_SECS: i64 = 600;
+
 impl Engine {
     /// Sends the composer's message now, or queues it when the server
     /// cannot be reached. Anything the user must fix (an address, the
@@ -86,11 +91,29 @@ impl Engine {
         if waiting.is_empty() {
             return Ok(());
         }
+        // Rows another process is handing over now are left to it.
+        let mut claimed = Vec::new();
+        for row in waiting {
+            if self.store.claim_outgoing(row.id, OUTBOX_CLAIM_SECS).await? {
+                claimed.push(row);
+            }
+        }
+        let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+        let done = self.deliver_claimed(account_id, claimed).await;
+        self.store.release_outgoing(&ids).await?;
+        done
+    }
+
+    /// Hands over the rows this process claimed and saves their Sent copies.
+    async fn deliver_claimed(&self, account_id: i64, claimed: Vec<OutboxRow>) -> Result<()> {
+        if claimed.is_empty() {
+            return Ok(());
+        }
         let account = self.store.account(account_id).await?;
         let password = self.password(&account).await?;
         let mut to_save = Vec::new();
         let mut stopped = None;
-        for row in waiting {
+        for row in claimed {
             if row.state == "sent" {
                 to_save.push(row);
                 continue;

@@ -70,6 +70,32 @@ impl Store {
         .await?)
     }
 
+    /// Claims a waiting row for this process for `lease` seconds; false
+    /// when another process holds it (it is sending that message now).
+    pub async fn claim_outgoing(&self, id: i64, lease: i64) -> Result<bool> {
+        let at = now();
+        let result = sqlx::query(
+            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND COALESCE(claimed_until, 0) < ?",
+        )
+        .bind(at + lease)
+        .bind(id)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Lets other processes take these rows again.
+    pub async fn release_outgoing(&self, ids: &[i64]) -> Result<()> {
+        for id in ids {
+            sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE id = ?")
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// One outbox row's state and last error.
     pub async fn outgoing_state(&self, id: i64) -> Result<(String, Option<String>)> {
         Ok(sqlx::query_as("SELECT state, last_error FROM outbox WHERE id = ?")
