@@ -336,6 +336,14 @@ fn send_delivers_and_the_sent_copy_is_listed() {
     assert!(!bad.status.success());
     let error: Value = serde_json::from_slice(&bad.stdout).expect("json error");
     assert_eq!(error["error"]["message"], "Add at least one recipient.");
+
+    // Removing the account forgets its mail here, never on the server.
+    ok_json(cli(dir.path(), &["account", "remove", &account, "--json"]));
+    assert_eq!(ok_json(cli(dir.path(), &["list", "--json"])).as_array().map(Vec::len), Some(0));
+    for v in ["inbox", "archive", "trash"] {
+        assert_eq!(view(v), Some(0), "{v}");
+    }
+    assert_eq!(rt.block_on(s.count(&user, "Sent")), 1);
 }
 
 /// The id and server UID of every listed message in a folder, by UID.

@@ -184,10 +184,9 @@ impl Store {
     /// Removes an account and everything synced for it.
     pub async fn delete_account(&self, id: i64) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM message_folders WHERE folder_id IN (SELECT id FROM folders WHERE account_id = ?)")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // Messages first: their locations go with them, and the triggers
+        // that keep each message's place (migration 0008) then find no
+        // message left to update.
         sqlx::query("DELETE FROM messages WHERE account_id = ?")
             .bind(id)
             .execute(&mut *tx)
