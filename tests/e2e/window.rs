@@ -188,6 +188,26 @@ async fn row_containing(client: &Client, needle: &str) -> Option<fantoccini::ele
     None
 }
 
+/// Waits until a conversation row contains `needle`; panics with `what`.
+async fn wait_for_row(client: &Client, what: &str, needle: &str, timeout: Duration) -> fantoccini::elements::Element {
+    eventually(client, what, timeout, || {
+        let client = client.clone();
+        let needle = needle.to_owned();
+        async move { row_containing(&client, &needle).await }
+    })
+    .await
+}
+
+/// Waits until no conversation row contains `needle`; panics with `what`.
+async fn wait_for_no_row(client: &Client, what: &str, needle: &str, timeout: Duration) {
+    eventually(client, what, timeout, || {
+        let client = client.clone();
+        let needle = needle.to_owned();
+        async move { row_containing(&client, &needle).await.is_none().then_some(()) }
+    })
+    .await
+}
+
 /// Polls `probe` until it returns Some; on timeout saves a screenshot and
 /// the page's text, then panics with `what`.
 async fn eventually<T, F, Fut>(client: &Client, what: &str, timeout: Duration, mut probe: F) -> T
@@ -272,11 +292,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
 
     // The inbox fills as the sync goes (newest first; the corpus's broken
     // mail without a Date sorts by its arrival time, so it may come first).
-    let welcome = eventually(&client, "the synced inbox", Duration::from_secs(90), || {
-        let client = client.clone();
-        async move { row_containing(&client, "Welcome to Threadline").await }
-    })
-    .await;
+    let welcome = wait_for_row(&client, "the synced inbox", "Welcome to Threadline", Duration::from_secs(90)).await;
     wait_up_to_date(&client, "sync to finish", Duration::from_secs(90)).await;
     save_screenshot(&client, "02-inbox.png").await;
 
@@ -311,17 +327,9 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     ).into_bytes()]).await;
     let client = open_app(port).await;
     let reopened = Instant::now();
-    eventually(&client, "the stored inbox after reopening", Duration::from_secs(30), || {
-        let client = client.clone();
-        async move { row_containing(&client, "Welcome to Threadline").await }
-    })
-    .await;
+    wait_for_row(&client, "the stored inbox after reopening", "Welcome to Threadline", Duration::from_secs(30)).await;
     eprintln!("inbox shown {:?} after reopening", reopened.elapsed());
-    eventually(&client, "mail that arrived while closed", Duration::from_secs(60), || {
-        let client = client.clone();
-        async move { row_containing(&client, "Arrived while closed").await }
-    })
-    .await;
+    wait_for_row(&client, "mail that arrived while closed", "Arrived while closed", Duration::from_secs(60)).await;
     save_screenshot(&client, "05-reopened.png").await;
 
     // New mail is pushed (IMAP IDLE) and shows in the open window.
@@ -331,11 +339,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     );
     let sent = Instant::now();
     s.send_smtp("erik@acme.example", &user.email, pushed.as_bytes());
-    eventually(&client, "mail pushed to the open window", Duration::from_secs(20), || {
-        let client = client.clone();
-        async move { row_containing(&client, "Pushed to the open window").await }
-    })
-    .await;
+    wait_for_row(&client, "mail pushed to the open window", "Pushed to the open window", Duration::from_secs(20)).await;
     eprintln!("pushed mail shown {:?} after SMTP accepted it", sent.elapsed());
 
     // The password changes on the server: the next sync meets the
@@ -435,11 +439,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         .click()
         .await
         .expect("back to the inbox");
-    let welcome = eventually(&client, "the welcome conversation", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Welcome to Threadline").await }
-    })
-    .await;
+    let welcome = wait_for_row(&client, "the welcome conversation", "Welcome to Threadline", long).await;
     welcome.click().await.expect("open welcome");
     css(&client, ".message.open .flag", long).await.click().await.expect("flag");
     css(&client, ".message.open .unflag", long).await;
@@ -511,46 +511,26 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         }
     };
     choose_mirror("nothing").await;
-    let pixels = eventually(&client, "the HTML conversation", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Remote pixels inside").await }
-    })
-    .await;
+    let pixels = wait_for_row(&client, "the HTML conversation", "Remote pixels inside", long).await;
     pixels.click().await.expect("open it");
     css(&client, "#archive-conversation", long).await.click().await.expect("archive");
     wait_for_notice(&client, "Conversation archived.").await;
-    eventually(&client, "the archived conversation to leave the inbox", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Remote pixels inside").await.is_none().then_some(()) }
-    })
-    .await;
+    wait_for_no_row(&client, "the archived conversation to leave the inbox", "Remote pixels inside", long).await;
     assert_eq!(s.count(&user, "Archive").await, 0, "the mail account was left alone");
     s.uid_of(&user, "INBOX", "html-e2e@acme.example").await;
     css(&client, "#view-archive", long).await.click().await.expect("archive view");
-    let archived = eventually(&client, "the conversation in the archive view", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Remote pixels inside").await }
-    })
-    .await;
+    let archived = wait_for_row(&client, "the conversation in the archive view", "Remote pixels inside", long).await;
     save_screenshot(&client, "12-archive-view.png").await;
     archived.click().await.expect("open archived");
     css(&client, "#restore-conversation", long).await.click().await.expect("move to inbox");
     wait_for_notice(&client, "Conversation moved to the inbox.").await;
     css(&client, "#view-inbox", long).await.click().await.expect("inbox view");
-    eventually(&client, "the conversation back in the inbox", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Remote pixels inside").await }
-    })
-    .await;
+    wait_for_row(&client, "the conversation back in the inbox", "Remote pixels inside", long).await;
 
     // Delete with "delete in the mail account": to the server's Trash, out
     // of the inbox and of search, shown in the trash view.
     choose_mirror("delete").await;
-    let closed = eventually(&client, "the conversation to delete", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Arrived while closed").await }
-    })
-    .await;
+    let closed = wait_for_row(&client, "the conversation to delete", "Arrived while closed", long).await;
     closed.click().await.expect("open it");
     css(&client, "#delete-conversation", long).await.click().await.expect("delete");
     wait_for_notice(&client, "Conversation deleted.").await;
@@ -559,17 +539,9 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         async move { (s.count(&user, "Trash").await == 1).then_some(()) }
     })
     .await;
-    eventually(&client, "the deleted conversation to leave the inbox", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Arrived while closed").await.is_none().then_some(()) }
-    })
-    .await;
+    wait_for_no_row(&client, "the deleted conversation to leave the inbox", "Arrived while closed", long).await;
     css(&client, "#view-trash", long).await.click().await.expect("trash view");
-    eventually(&client, "the conversation in the trash view", long, || {
-        let client = client.clone();
-        async move { row_containing(&client, "Arrived while closed").await }
-    })
-    .await;
+    wait_for_row(&client, "the conversation in the trash view", "Arrived while closed", long).await;
     save_screenshot(&client, "13-trash-view.png").await;
     client.close().await.expect("close second session");
 }
@@ -684,12 +656,7 @@ async fn a_hundred_thousand_messages_scroll_in_the_real_window() {
     let desktop = start_desktop(data_dir.path());
     let client = open_app(desktop.port).await;
     let opened = Instant::now();
-    eventually(&client, "the newest seeded conversation", Duration::from_secs(60), || {
-        let client = client.clone();
-        let subject = seeded.newest_subject.clone();
-        async move { row_containing(&client, &subject).await }
-    })
-    .await;
+    wait_for_row(&client, "the newest seeded conversation", &seeded.newest_subject, Duration::from_secs(60)).await;
     eprintln!("first rows shown {:?} after opening", opened.elapsed());
     // The seeded account's server is unreachable and its password unknown:
     // the window says so, even though that happened before it opened.

@@ -28,9 +28,8 @@ pub use watch::WatchOptions;
 pub use actions::{ActionOutcome, UserAction};
 
 use model::{
-    AccountStatus,
-    AccountSummary, EngineEvent, MessageSummary, MessageView, Mirror, NewAccount, SyncReport,
-    SyncState, ThreadPage, ThreadView,
+    AccountStatus, AccountSummary, EngineEvent, MessageSummary, MessageView, Mirror, NewAccount,
+    SyncReport, SyncState, ThreadPage, ThreadView,
 };
 use secrets::SecretStore;
 
@@ -59,8 +58,10 @@ pub struct Engine {
     secrets: Arc<dyn SecretStore>,
     events: broadcast::Sender<EngineEvent>,
     sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
-    /// One outbox delivery per account at a time: a message is never
-    /// handed to the SMTP server twice by two callers at once.
+    /// One outbox delivery per account at a time in this process, so that
+    /// a Send waits for a delivery already running and then sees its own
+    /// message's outcome. (Other processes are kept off by the outbox's
+    /// claims, migration 0009.)
     outbox_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 

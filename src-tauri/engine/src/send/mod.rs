@@ -87,16 +87,10 @@ impl Engine {
     pub async fn deliver_outbox(&self, account_id: i64) -> Result<()> {
         let lock = self.outbox_lock(account_id)?;
         let _guard = lock.lock().await;
-        let waiting = self.store.waiting_outgoing(account_id).await?;
-        if waiting.is_empty() {
-            return Ok(());
-        }
         // Rows another process is handing over now are left to it.
-        let mut claimed = Vec::new();
-        for row in waiting {
-            if self.store.claim_outgoing(row.id, OUTBOX_CLAIM_SECS).await? {
-                claimed.push(row);
-            }
+        let claimed = self.store.claim_waiting(account_id, OUTBOX_CLAIM_SECS).await?;
+        if claimed.is_empty() {
+            return Ok(());
         }
         let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
         let done = self.deliver_claimed(account_id, claimed).await;
@@ -106,9 +100,6 @@ impl Engine {
 
     /// Hands over the rows this process claimed and saves their Sent copies.
     async fn deliver_claimed(&self, account_id: i64, claimed: Vec<OutboxRow>) -> Result<()> {
-        if claimed.is_empty() {
-            return Ok(());
-        }
         let account = self.store.account(account_id).await?;
         let password = self.password(&account).await?;
         let mut to_save = Vec::new();

@@ -566,10 +566,7 @@ async fn refresh_threads(tx: &mut Transaction<'_, Sqlite>, threads: &[i64]) -> R
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "UPDATE threads SET
                  message_count = (SELECT COUNT(*) FROM messages WHERE thread_id = threads.id),
-                 first_date = COALESCE((SELECT MIN(date) FROM messages WHERE thread_id = threads.id), 0),
                  last_date = COALESCE((SELECT MAX(date) FROM messages WHERE thread_id = threads.id), 0),
-                 last_message = (SELECT id FROM messages WHERE thread_id = threads.id
-                                 ORDER BY date DESC, id DESC LIMIT 1),
                  subject = COALESCE((SELECT subject FROM messages WHERE thread_id = threads.id
                                      ORDER BY date, id LIMIT 1), '')
              WHERE id IN (",

@@ -58,41 +58,33 @@ impl Store {
         Ok(id)
     }
 
-    /// The account's outbox rows that still need the server, oldest first.
-    pub async fn waiting_outgoing(&self, account_id: i64) -> Result<Vec<OutboxRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, message_id, envelope_from, recipients, wire, sent_copy, state FROM outbox
-             WHERE account_id = ? AND (state = 'queued' OR (state = 'sent' AND saved = 0))
-             ORDER BY id",
-        )
-        .bind(account_id)
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    /// Claims a waiting row for this process for `lease` seconds; false
-    /// when another process holds it (it is sending that message now).
-    pub async fn claim_outgoing(&self, id: i64, lease: i64) -> Result<bool> {
+    /// Claims, for this process and `lease` seconds, the account's outbox
+    /// rows that still need the server and no other process holds (one
+    /// statement, so two processes never claim the same row); oldest first.
+    pub async fn claim_waiting(&self, account_id: i64, lease: i64) -> Result<Vec<OutboxRow>> {
         let at = now();
-        let result = sqlx::query(
-            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND COALESCE(claimed_until, 0) < ?",
+        let mut rows: Vec<OutboxRow> = sqlx::query_as(
+            "UPDATE outbox SET claimed_until = ?
+             WHERE account_id = ? AND (state = 'queued' OR (state = 'sent' AND saved = 0))
+               AND COALESCE(claimed_until, 0) < ?
+             RETURNING id, message_id, envelope_from, recipients, wire, sent_copy, state",
         )
         .bind(at + lease)
-        .bind(id)
+        .bind(account_id)
         .bind(at)
-        .execute(self.pool())
+        .fetch_all(self.pool())
         .await?;
-        Ok(result.rows_affected() == 1)
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
     }
 
     /// Lets other processes take these rows again.
     pub async fn release_outgoing(&self, ids: &[i64]) -> Result<()> {
-        for id in ids {
-            sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE id = ?")
-                .bind(id)
-                .execute(self.pool())
-                .await?;
-        }
+        let list = serde_json::to_string(ids).map_err(|e| crate::Error::Protocol(format!("ids: {e}")))?;
+        sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(list)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
