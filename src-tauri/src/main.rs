@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    threadline_engine::limit_allocator_arenas();
     threadline_app::run();
 }

@@ -262,8 +262,20 @@ fn parse_host_port(s: &str, what: &str) -> Result<(String, u16), Error> {
     Ok((host.to_owned(), port))
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Before the runtime starts its threads.
+    threadline_engine::limit_allocator_arenas();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(cli_main())
+}
+
+async fn cli_main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.clone().unwrap_or_else(threadline_engine::default_data_dir);
     let _log = threadline_engine::logging::init(&data_dir, false);

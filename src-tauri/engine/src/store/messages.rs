@@ -90,12 +90,6 @@ impl FlagSet {
 
 impl Store {
     /// Stores a batch fetched from one folder in one transaction.
-    ///
-    /// The work is done per batch, not per message: a few multi-row
-    /// statements whatever the batch size, because each statement costs a
-    /// round trip to SQLite's worker thread and that, not SQLite, was the
-    /// limit. Ids are allocated here, under the store's write lock and an
-    /// immediate transaction, so no other writer can take them meanwhile.
     pub async fn store_batch(
         &self,
         account_id: i64,
@@ -105,60 +99,21 @@ impl Store {
         if batch.is_empty() {
             return Ok(StoredBatch::default());
         }
-        let _writer = self.write_lock().await;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut writer = self.begin_batches().await?;
+        writer.store(account_id, folder_id, batch).await?;
+        writer.commit().await
+    }
 
-        let mut ids = known_messages(&mut tx, account_id, batch).await?;
-        let next_message: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages")
-                .fetch_one(&mut *tx)
-                .await?;
-        let mut fresh: Vec<(i64, usize)> = Vec::new();
-        for (index, PreparedMessage { parsed, .. }) in batch.iter().enumerate() {
-            if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(parsed.content_hash) {
-                let id = next_message + i64::try_from(fresh.len()).unwrap_or(i64::MAX);
-                slot.insert(id);
-                fresh.push((id, index));
-            }
-        }
-
-        if !fresh.is_empty() {
-            let threads = assign_threads(&mut tx, account_id, batch, &fresh).await?;
-            insert_messages(&mut tx, account_id, batch, &fresh, &threads).await?;
-            let mut touched: Vec<i64> = threads.values().copied().collect();
-            touched.sort_unstable();
-            touched.dedup();
-            refresh_threads(&mut tx, &touched).await?;
-        }
-
-        let mut written = 0;
-        for chunk in batch.chunks(rows_per_statement(8)) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq, arrived) ",
-            );
-            q.push_values(chunk, |mut row, m| {
-                let flags = FlagSet::new(&m.flags);
-                row.push_bind(folder_id)
-                    .push_bind(i64::from(m.uid))
-                    .push_bind(ids.get(&m.parsed.content_hash).copied().unwrap_or_default())
-                    .push_bind(flags.text)
-                    .push_bind(flags.seen)
-                    .push_bind(flags.flagged)
-                    .push_bind(i64::try_from(m.modseq).unwrap_or(i64::MAX))
-                    .push_bind(m.internal_date);
-            });
-            q.push(
-                " ON CONFLICT (folder_id, uid) DO UPDATE SET
-                     message_id = excluded.message_id, flags = excluded.flags,
-                     seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq,
-                     arrived = excluded.arrived",
-            );
-            let result = q.build().execute(&mut *tx).await?;
-            written += u32::try_from(result.rows_affected()).unwrap_or(0);
-        }
-        tx.commit().await?;
-        self.checkpoint_soon();
-        Ok(StoredBatch { locations: written, added: fresh.iter().map(|(id, _)| *id).collect() })
+    /// Opens one write transaction for several batches. Each commit
+    /// rewrites every index page its messages touched, and the
+    /// content-hash, Message-ID and address indexes are touched at random:
+    /// a commit per few hundred messages wrote the store ten times over.
+    /// Ids are allocated in it, under the store's write lock and an
+    /// immediate transaction, so no other writer can take them meanwhile.
+    pub async fn begin_batches(&self) -> Result<BatchWriter<'_>> {
+        let lock = self.write_lock().await;
+        let tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        Ok(BatchWriter { store: self, _lock: lock, tx, done: StoredBatch::default(), touched: Vec::new() })
     }
 
     /// Applies flag changes the server reported. Returns the UIDs whose
@@ -264,6 +219,96 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(u32::try_from(orphans.len()).unwrap_or(u32::MAX))
+    }
+}
+
+/// An open write transaction that fetched batches are stored into; nothing
+/// is visible to readers (or survives a killed process) before `commit`.
+pub struct BatchWriter<'a> {
+    store: &'a Store,
+    _lock: tokio::sync::MutexGuard<'a, ()>,
+    tx: Transaction<'static, Sqlite>,
+    done: StoredBatch,
+    /// Conversations that gained messages: their summaries are brought up
+    /// to date once, at commit.
+    touched: Vec<i64>,
+}
+
+impl BatchWriter<'_> {
+    /// Stores a batch fetched from one folder.
+    ///
+    /// The work is done per batch, not per message: a few multi-row
+    /// statements whatever the batch size, because each statement costs a
+    /// round trip to SQLite's worker thread and that, not SQLite, was the
+    /// limit.
+    pub async fn store(&mut self, account_id: i64, folder_id: i64, batch: &[PreparedMessage]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let tx = &mut self.tx;
+        let mut ids = known_messages(tx, account_id, batch).await?;
+        let next_message: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages")
+                .fetch_one(&mut **tx)
+                .await?;
+        let mut fresh: Vec<(i64, usize)> = Vec::new();
+        for (index, PreparedMessage { parsed, .. }) in batch.iter().enumerate() {
+            if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(parsed.content_hash) {
+                let id = next_message + i64::try_from(fresh.len()).unwrap_or(i64::MAX);
+                slot.insert(id);
+                fresh.push((id, index));
+            }
+        }
+
+        if !fresh.is_empty() {
+            let threads = assign_threads(tx, account_id, batch, &fresh).await?;
+            insert_messages(tx, account_id, batch, &fresh, &threads).await?;
+            self.touched.extend(threads.values().copied());
+        }
+
+        let mut written = 0;
+        for chunk in batch.chunks(rows_per_statement(8)) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq, arrived) ",
+            );
+            q.push_values(chunk, |mut row, m| {
+                let flags = FlagSet::new(&m.flags);
+                row.push_bind(folder_id)
+                    .push_bind(i64::from(m.uid))
+                    .push_bind(ids.get(&m.parsed.content_hash).copied().unwrap_or_default())
+                    .push_bind(flags.text)
+                    .push_bind(flags.seen)
+                    .push_bind(flags.flagged)
+                    .push_bind(i64::try_from(m.modseq).unwrap_or(i64::MAX))
+                    .push_bind(m.internal_date);
+            });
+            q.push(
+                " ON CONFLICT (folder_id, uid) DO UPDATE SET
+                     message_id = excluded.message_id, flags = excluded.flags,
+                     seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq,
+                     arrived = excluded.arrived",
+            );
+            let result = q.build().execute(&mut **tx).await?;
+            written += u32::try_from(result.rows_affected()).unwrap_or(0);
+        }
+        self.done.locations += written;
+        self.done.added.extend(fresh.iter().map(|(id, _)| *id));
+        Ok(())
+    }
+
+    /// How many messages went in so far.
+    pub fn stored(&self) -> usize {
+        self.done.added.len()
+    }
+
+    /// Makes everything stored visible at once.
+    pub async fn commit(mut self) -> Result<StoredBatch> {
+        self.touched.sort_unstable();
+        self.touched.dedup();
+        refresh_threads(&mut self.tx, &self.touched).await?;
+        self.tx.commit().await?;
+        self.store.checkpoint_soon();
+        Ok(self.done)
     }
 }
 

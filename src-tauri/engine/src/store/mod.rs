@@ -22,7 +22,7 @@ use sqlx::{Row, SqlitePool};
 
 pub use accounts::AccountRow;
 pub use folders::{FolderRow, RemoteFolder};
-pub use messages::{FetchedMessage, PreparedMessage, StoredBatch};
+pub use messages::{BatchWriter, FetchedMessage, PreparedMessage, StoredBatch};
 
 use crate::error::Result;
 

@@ -3,9 +3,10 @@
 //! fetch missing messages newest first.
 //!
 //! Fetching and storing run side by side: the IMAP loop streams messages to
-//! a writer task that parses them on the blocking pool and stores each batch
-//! in one transaction. A killed process therefore resumes with the next
-//! missing UID, with no duplicates and no gaps.
+//! a parser task (on the blocking pool), which hands them to a writer task
+//! that stores them, about a second's worth per transaction; the three run
+//! at once. A killed process therefore resumes with the first missing UID,
+//! with no duplicates and no gaps.
 
 pub mod plan;
 
@@ -19,7 +20,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::error::{Error, Result};
 use crate::imap::{self, Session};
 use crate::model::{EngineEvent, SyncReport};
-use crate::store::{AccountRow, FetchedMessage, FolderRow, PreparedMessage, RemoteFolder, Store};
+use crate::store::{AccountRow, BatchWriter, FetchedMessage, FolderRow, PreparedMessage, RemoteFolder, Store};
 use plan::{FlagCheck, Listing, LocalFolder, ServerFolder};
 
 /// UIDs asked for in one UID FETCH command.
@@ -28,6 +29,12 @@ const FETCH_CHUNK: usize = 500;
 const BATCH_MESSAGES: usize = 200;
 /// … or at this many bytes of raw source, whichever comes first.
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Fetched batches are stored in one transaction for up to this long …
+const COMMIT_EVERY: Duration = Duration::from_millis(1000);
+/// … or this many new messages, whichever comes first. A commit rewrites
+/// every index page its messages touched: fewer, larger ones write far
+/// less. A killed process fetches the uncommitted ones again.
+const COMMIT_MESSAGES: usize = 5000;
 /// Longest wait for the next response line before the connection is
 /// considered dead.
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
@@ -500,7 +507,8 @@ async fn fetch_missing(
     Ok(new)
 }
 
-/// Parses and stores batches as they arrive, one transaction each.
+/// Parses and stores batches as they arrive, and tells the UI what each
+/// commit made visible.
 async fn write_batches(
     store: Store,
     account_id: i64,
@@ -510,35 +518,99 @@ async fn write_batches(
     mut rx: mpsc::Receiver<Vec<FetchedMessage>>,
     events: broadcast::Sender<EngineEvent>,
 ) -> Result<u32> {
-    let mut new = 0;
-    let mut done: u32 = 0;
-    while let Some(batch) = rx.recv().await {
-        let parsed = tokio::task::spawn_blocking(move || {
-            batch.into_iter().map(PreparedMessage::from).collect::<Vec<_>>()
-        })
+    // Parsing runs one batch ahead of storing, on another thread: the
+    // store's single writer then never waits for the parser.
+    let (parsed_tx, mut parsed_rx) = mpsc::channel::<Vec<PreparedMessage>>(1);
+    let parser = tokio::spawn(async move {
+        while let Some(batch) = rx.recv().await {
+            let parsed = tokio::task::spawn_blocking(move || {
+                batch.into_iter().map(PreparedMessage::from).collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))?;
+            if parsed_tx.send(parsed).await.is_err() {
+                break;
+            }
+        }
+        Ok::<(), Error>(())
+    });
+    let mut progress = Progress { account_id, folder_name, total, done: 0, new: 0, events };
+    // Batches go into one transaction until it is due (see `COMMIT_EVERY`);
+    // the first one commits at once, so the newest mail shows at once.
+    let mut open: Option<(BatchWriter<'_>, tokio::time::Instant, u32)> = None;
+    let mut first = true;
+    loop {
+        let next = match &open {
+            Some((_, due, _)) => match tokio::time::timeout_at(*due, parsed_rx.recv()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    if let Some((writer, _, count)) = open.take() {
+                        progress.commit(writer, count).await?;
+                    }
+                    continue;
+                }
+            },
+            None => parsed_rx.recv().await,
+        };
+        let Some(parsed) = next else { break };
+        let (writer, due, count) = match &mut open {
+            Some(open) => open,
+            None => {
+                let due = tokio::time::Instant::now() + if first { Duration::ZERO } else { COMMIT_EVERY };
+                first = false;
+                open.insert((store.begin_batches().await?, due, 0))
+            }
+        };
+        writer.store(account_id, folder_id, &parsed).await?;
+        *count = count.saturating_add(u32::try_from(parsed.len()).unwrap_or(u32::MAX));
+        if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES)
+            && let Some((writer, _, count)) = open.take()
+        {
+            progress.commit(writer, count).await?;
+        }
+    }
+    if let Some((writer, _, count)) = open.take() {
+        progress.commit(writer, count).await?;
+    }
+    parser
         .await
-        .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))?;
-        let stored = store.store_batch(account_id, folder_id, &parsed).await?;
-        new += stored.locations;
+        .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))??;
+    Ok(progress.new)
+}
+
+/// What a folder's writer has committed, and who to tell.
+struct Progress {
+    account_id: i64,
+    folder_name: String,
+    total: u32,
+    done: u32,
+    new: u32,
+    events: broadcast::Sender<EngineEvent>,
+}
+
+impl Progress {
+    /// Commits `count` fetched messages and tells the UI what they were.
+    async fn commit(&mut self, writer: BatchWriter<'_>, count: u32) -> Result<()> {
+        let stored = writer.commit().await?;
+        self.new += stored.locations;
+        self.done = self.done.saturating_add(count);
+        let account = self.account_id;
         if !stored.added.is_empty() {
-            let _ = events.send(EngineEvent::MessagesAdded {
-                account: account_id,
-                folder: folder_name.clone(),
+            let _ = self.events.send(EngineEvent::MessagesAdded {
+                account,
+                folder: self.folder_name.clone(),
                 ids: stored.added,
             });
         }
-        done = done.saturating_add(u32::try_from(parsed.len()).unwrap_or(0));
-        let _ = events.send(EngineEvent::SyncProgress {
-            account: account_id,
-            folder: folder_name.clone(),
-            done,
-            total,
+        let _ = self.events.send(EngineEvent::SyncProgress {
+            account,
+            folder: self.folder_name.clone(),
+            done: self.done,
+            total: self.total,
         });
-        let _ = events.send(EngineEvent::MessagesChanged {
-            account: account_id,
-        });
+        let _ = self.events.send(EngineEvent::MessagesChanged { account });
+        Ok(())
     }
-    Ok(new)
 }
 
 async fn uid_search(session: &mut Session, query: &str) -> Result<HashSet<u32>> {
@@ -575,3 +647,4 @@ fn flag_strings(fetch: &Fetch) -> Vec<String> {
         })
         .collect()
 }
+
