@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod address;
+pub mod crm;
 pub mod error;
 pub mod imap;
 pub mod logging;

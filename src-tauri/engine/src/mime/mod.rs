@@ -101,13 +101,10 @@ impl ParsedMessage {
     }
 }
 
-/// Lower-cases and trims an address so that lookups are exact matches.
+/// The one spelling of an address that lookups match on (see
+/// [`crate::address`]).
 pub fn normalize_address(raw: &str) -> String {
-    raw.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim()
-        .to_lowercase()
+    crate::address::normalize(raw)
 }
 
 /// Strips spaces and angle brackets from a Message-ID.

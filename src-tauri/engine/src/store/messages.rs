@@ -264,6 +264,8 @@ impl BatchWriter<'_> {
             let threads = assign_threads(tx, account_id, batch, &fresh).await?;
             insert_messages(tx, account_id, batch, &fresh, &threads).await?;
             self.touched.extend(threads.values().copied());
+            let new_ids: Vec<i64> = fresh.iter().map(|(id, _)| *id).collect();
+            crate::crm::linking::link_messages(tx, &new_ids, now()).await?;
         }
 
         let mut written = 0;

@@ -4,6 +4,7 @@
 //! applies migrations and holds the store's identity.
 
 pub mod accounts;
+mod crm;
 pub mod actions;
 pub mod outbox;
 mod folders;
@@ -128,3 +129,5 @@ pub(crate) fn now() -> i64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod crm_tests;

@@ -238,6 +238,27 @@ impl Store {
             .bind(view)
             .fetch_one(self.pool())
             .await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM threads INDEXED BY threads_by_box WHERE box = ?
+              ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
+        )
+        .bind(view)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(self.pool())
+        .await?;
+        let threads = self.thread_summaries(&ids).await?;
+        Ok(ThreadPage {
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            offset,
+            threads,
+        })
+    }
+
+    /// Summaries of these conversations, newest first. Counts, unread and
+    /// participants leave out deleted messages unless the whole
+    /// conversation is deleted.
+    pub(crate) async fn thread_summaries(&self, ids: &[i64]) -> Result<Vec<ThreadSummary>> {
         let shown = "mm.thread_id = t.id AND COALESCE(mm.user_box, mm.server_box, 3) <= MAX(1, t.box)";
         let sql = format!(
             "SELECT t.id, t.account_id, t.subject, t.last_date,
@@ -252,18 +273,12 @@ impl Store {
                 (SELECT COALESCE(group_concat(who, ', '), '') FROM (
                     SELECT DISTINCT CASE WHEN from_name != '' THEN from_name ELSE from_addr END AS who
                     FROM messages mm WHERE {shown} ORDER BY date LIMIT 4)) AS participants
-             FROM (SELECT id FROM threads INDEXED BY threads_by_box WHERE box = ?
-                   ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?) w
-             JOIN threads t ON t.id = w.id
+             FROM threads t WHERE t.id IN (SELECT value FROM json_each(?))
              ORDER BY t.last_date DESC, t.id DESC"
         );
-        let rows: Vec<ThreadRow> = sqlx::query_as(&sql)
-            .bind(view)
-            .bind(i64::from(limit))
-            .bind(i64::from(offset))
-            .fetch_all(self.pool())
-            .await?;
-        let threads = rows
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<ThreadRow> = sqlx::query_as(&sql).bind(ids).fetch_all(self.pool()).await?;
+        Ok(rows
             .into_iter()
             .map(|r| ThreadSummary {
                 id: r.id,
@@ -276,12 +291,7 @@ impl Store {
                 snippet: r.snippet,
                 has_attachments: r.has_attachments,
             })
-            .collect();
-        Ok(ThreadPage {
-            total: u32::try_from(total).unwrap_or(u32::MAX),
-            offset,
-            threads,
-        })
+            .collect())
     }
 
     /// Loads From/To/Cc for the rows and builds summaries.

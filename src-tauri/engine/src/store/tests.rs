@@ -6,7 +6,7 @@ use crate::store::accounts::AccountInsert;
 use crate::store::actions::MailBox;
 use crate::store::queries::ListFilter;
 
-async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
+pub(super) async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let store = Store::open(dir.path()).await.unwrap_or_else(|e| panic!("open: {e}"));
     let account = store
@@ -55,7 +55,7 @@ async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
     (dir, store, account, inbox, archive)
 }
 
-fn message(uid: u32, headers: &str, body: &str) -> PreparedMessage {
+pub(super) fn message(uid: u32, headers: &str, body: &str) -> PreparedMessage {
     let raw = format!("From: Bob <bob@acme.example>\r\nTo: alice@example.com\r\n{headers}\r\n\r\n{body}\r\n").into_bytes();
     PreparedMessage::from(FetchedMessage {
         uid,
@@ -66,7 +66,7 @@ fn message(uid: u32, headers: &str, body: &str) -> PreparedMessage {
     })
 }
 
-async fn ok<T>(f: impl std::future::Future<Output = crate::error::Result<T>>) -> T {
+pub(super) async fn ok<T>(f: impl std::future::Future<Output = crate::error::Result<T>>) -> T {
     f.await.unwrap_or_else(|e| panic!("store call failed: {e}"))
 }
 

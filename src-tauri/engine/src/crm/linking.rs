@@ -1,0 +1,357 @@
+//! The rules that link emails to CRM records (F-LINK), as SQL over a list
+//! of message ids, run inside the caller's transaction: storing a batch of
+//! messages links it in the same transaction, and adding a person links
+//! their past mail through the address index, never by reading every
+//! message.
+//!
+//! 1. A person is linked to an email when one of their addresses is in its
+//!    From, To or Cc (rule `address`).
+//! 2. A deal, lead or project the user chose for the conversation is linked
+//!    to the conversation's emails (rule `choice`), in both modes.
+//! 3. In automatic mode, a deal, lead or project is linked when it is the
+//!    only open one of the email's persons (rule `only_one`); when several
+//!    match, nothing is linked and [`links_of`] reports a pending choice.
+//!
+//! A link the user made or removed is never touched by the rules: every
+//! insert here is `INSERT OR IGNORE`, and a removal stays as a row with
+//! `linked = 0`.
+
+use sqlx::SqliteConnection;
+
+use super::{ChoiceCandidate, LinkMode, MessageLink, MessageLinks, PendingChoice, RecordKind};
+use crate::error::{Error, Result};
+
+/// Ids per statement, passed as one JSON array.
+const CHUNK: usize = 5_000;
+
+/// The "Link emails to deals" preference.
+pub async fn mode(conn: &mut SqliteConnection) -> Result<LinkMode> {
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'link_deals'")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(value.as_deref().and_then(LinkMode::parse).unwrap_or(LinkMode::Automatic))
+}
+
+fn json_ids(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+/// Runs every rule for these messages. Safe to run again: what is linked
+/// stays linked, what the user removed stays removed.
+pub async fn link_messages(conn: &mut SqliteConnection, message_ids: &[i64], now: i64) -> Result<()> {
+    if message_ids.is_empty() {
+        return Ok(());
+    }
+    let mode = mode(conn).await?;
+    for chunk in message_ids.chunks(CHUNK) {
+        let ids = json_ids(chunk);
+        sqlx::query(
+            "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, address, created_at)
+             SELECT ma.message_id, 'person', pa.person_id, 'address', MIN(pa.address), ?2
+               FROM message_addresses ma JOIN person_addresses pa ON pa.address = ma.address
+              WHERE ma.message_id IN (SELECT value FROM json_each(?1))
+                AND ma.role IN ('from', 'to', 'cc')
+              GROUP BY ma.message_id, pa.person_id",
+        )
+        .bind(&ids)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+
+        // The user's choice for the conversation; closed deals take no
+        // new links.
+        sqlx::query(
+            "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, created_at)
+             SELECT m.id, tc.kind, tc.target_id, 'choice', ?2
+               FROM messages m JOIN thread_choices tc ON tc.thread_id = m.thread_id
+              WHERE m.id IN (SELECT value FROM json_each(?1))
+                AND (tc.kind != 'deal'
+                     OR EXISTS (SELECT 1 FROM deals d WHERE d.id = tc.target_id AND d.status = 'open'))",
+        )
+        .bind(&ids)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+
+        if mode == LinkMode::Automatic {
+            sqlx::query(&format!(
+                "WITH {CANDIDATES}
+                 INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, address, created_at)
+                 SELECT c.message_id, c.kind, MIN(c.target_id), 'only_one', MIN(c.address), ?2
+                   FROM candidates c
+                  WHERE NOT EXISTS (SELECT 1 FROM messages m JOIN thread_choices tc
+                                        ON tc.thread_id = m.thread_id AND tc.kind = c.kind
+                                     WHERE m.id = c.message_id)
+                  GROUP BY c.message_id, c.kind
+                 HAVING COUNT(DISTINCT c.target_id) = 1"
+            ))
+            .bind(&ids)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Open deals, leads and projects of the persons linked to the messages
+/// in the JSON array `?1`, with the address that linked the person.
+const CANDIDATES: &str = "
+    persons_of AS (
+        SELECT message_id, target_id AS person_id, address FROM message_links
+         WHERE kind = 'person' AND linked = 1
+           AND message_id IN (SELECT value FROM json_each(?1))),
+    candidates AS (
+        SELECT p.message_id, 'deal' AS kind, d.id AS target_id, p.address
+          FROM persons_of p JOIN deals d ON d.person_id = p.person_id AND d.status = 'open'
+        UNION ALL
+        SELECT p.message_id, 'lead', l.id, p.address
+          FROM persons_of p JOIN leads l ON l.person_id = p.person_id
+        UNION ALL
+        SELECT p.message_id, 'project', pr.id, p.address
+          FROM persons_of p JOIN projects pr ON pr.person_id = p.person_id)";
+
+/// The messages that carry any of these (normalized) addresses in From,
+/// To or Cc: the ones a new person or address links.
+pub async fn messages_with_addresses(conn: &mut SqliteConnection, addresses: &[String]) -> Result<Vec<i64>> {
+    let list = serde_json::to_string(addresses).unwrap_or_else(|_| "[]".into());
+    let ids = sqlx::query_scalar(
+        "SELECT DISTINCT message_id FROM message_addresses
+          WHERE address IN (SELECT value FROM json_each(?)) AND role IN ('from', 'to', 'cc')",
+    )
+    .bind(list)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids)
+}
+
+/// Removes the automatic links an address made (its person's, and the
+/// deals, leads and projects that followed the person through it), then
+/// runs the rules again on those messages: another address of the same
+/// person may still link them. Returns the messages it looked at.
+pub async fn forget_address(conn: &mut SqliteConnection, address: &str, now: i64) -> Result<Vec<i64>> {
+    let affected: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM message_links
+          WHERE address = ? AND rule IN ('address', 'only_one') AND linked = 1
+         RETURNING message_id",
+    )
+    .bind(address)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut affected = affected;
+    affected.sort_unstable();
+    affected.dedup();
+    link_messages(conn, &affected, now).await?;
+    Ok(affected)
+}
+
+/// The user links a record to these emails (undoing an earlier unlink).
+pub async fn link_by_user(
+    conn: &mut SqliteConnection,
+    message_ids: &[i64],
+    kind: RecordKind,
+    target: i64,
+    now: i64,
+) -> Result<()> {
+    ensure_exists(conn, kind, target).await?;
+    for id in message_ids {
+        sqlx::query(
+            "INSERT INTO message_links (message_id, kind, target_id, rule, linked, created_at)
+             VALUES (?, ?, ?, 'user', 1, ?)
+             ON CONFLICT (message_id, kind, target_id) DO UPDATE SET
+                 rule = 'user', address = '', linked = 1, created_at = excluded.created_at",
+        )
+        .bind(id)
+        .bind(kind.as_str())
+        .bind(target)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The user unlinks a record from these emails; the rules will not link
+/// it to them again. Other emails of the conversation keep their links.
+pub async fn unlink_by_user(
+    conn: &mut SqliteConnection,
+    message_ids: &[i64],
+    kind: RecordKind,
+    target: i64,
+    now: i64,
+) -> Result<()> {
+    for id in message_ids {
+        sqlx::query(
+            "INSERT INTO message_links (message_id, kind, target_id, rule, linked, created_at)
+             VALUES (?, ?, ?, 'user', 0, ?)
+             ON CONFLICT (message_id, kind, target_id) DO UPDATE SET
+                 rule = 'user', address = '', linked = 0, created_at = excluded.created_at",
+        )
+        .bind(id)
+        .bind(kind.as_str())
+        .bind(target)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The user picks the deal (lead, project) for an email's conversation:
+/// that email and every other one of the conversation, now and later, is
+/// linked to it, except where the user unlinked it by hand.
+pub async fn choose(conn: &mut SqliteConnection, message_id: i64, kind: RecordKind, target: i64, now: i64) -> Result<()> {
+    if !RecordKind::FOLLOWING_PERSONS.contains(&kind) {
+        return Err(Error::Invalid(format!("A conversation's choice is a deal, lead or project, not a {}.", kind.as_str())));
+    }
+    ensure_exists(conn, kind, target).await?;
+    let thread: Option<i64> = sqlx::query_scalar("SELECT thread_id FROM messages WHERE id = ?")
+        .bind(message_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let thread = thread.ok_or_else(|| Error::NotFound(format!("email {message_id}")))?;
+    sqlx::query(
+        "INSERT INTO thread_choices (thread_id, kind, target_id, chosen_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (thread_id, kind) DO UPDATE SET target_id = excluded.target_id, chosen_at = excluded.chosen_at",
+    )
+    .bind(thread)
+    .bind(kind.as_str())
+    .bind(target)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO message_links (message_id, kind, target_id, rule, linked, created_at)
+         VALUES (?, ?, ?, 'choice', 1, ?)
+         ON CONFLICT (message_id, kind, target_id) DO UPDATE SET
+             rule = 'choice', address = '', linked = 1, created_at = excluded.created_at",
+    )
+    .bind(message_id)
+    .bind(kind.as_str())
+    .bind(target)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, created_at)
+         SELECT id, ?, ?, 'choice', ? FROM messages WHERE thread_id = ?",
+    )
+    .bind(kind.as_str())
+    .bind(target)
+    .bind(now)
+    .bind(thread)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn ensure_exists(conn: &mut SqliteConnection, kind: RecordKind, id: i64) -> Result<()> {
+    let table = table_of(kind);
+    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound(format!("{} {id}", kind.as_str()))),
+    }
+}
+
+/// The table a kind of record lives in.
+pub(crate) fn table_of(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Person => "persons",
+        RecordKind::Org => "organizations",
+        RecordKind::Deal => "deals",
+        RecordKind::Lead => "leads",
+        RecordKind::Project => "projects",
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    kind: String,
+    target_id: i64,
+    rule: String,
+    address: String,
+    day: String,
+    title: Option<String>,
+    owner: Option<String>,
+}
+
+/// Everything an email is linked to, with the reason in words, and the
+/// choices waiting for the user (automatic mode, several open candidates,
+/// none linked yet).
+pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<MessageLinks> {
+    let rows: Vec<LinkRow> = sqlx::query_as(
+        "SELECT l.kind, l.target_id, l.rule, l.address, date(l.created_at, 'unixepoch') AS day,
+                CASE l.kind
+                    WHEN 'person' THEN (SELECT name FROM persons WHERE id = l.target_id)
+                    WHEN 'org' THEN (SELECT name FROM organizations WHERE id = l.target_id)
+                    WHEN 'deal' THEN (SELECT title FROM deals WHERE id = l.target_id)
+                    WHEN 'lead' THEN (SELECT title FROM leads WHERE id = l.target_id)
+                    WHEN 'project' THEN (SELECT title FROM projects WHERE id = l.target_id)
+                END AS title,
+                (SELECT p.name FROM person_addresses pa JOIN persons p ON p.id = pa.person_id
+                  WHERE pa.address = l.address) AS owner
+           FROM message_links l
+          WHERE l.message_id = ? AND l.linked = 1
+          ORDER BY CASE l.kind WHEN 'person' THEN 0 WHEN 'org' THEN 1 WHEN 'deal' THEN 2
+                               WHEN 'lead' THEN 3 ELSE 4 END, l.target_id",
+    )
+    .bind(message_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut links = Vec::new();
+    for LinkRow { kind, target_id: id, rule, address, day, title, owner } in rows {
+        let Some(kind) = RecordKind::parse(&kind) else { continue };
+        let owner = owner.unwrap_or_else(|| "a person".into());
+        let reason = match rule.as_str() {
+            "address" => format!("linked automatically: {address} is an address of {owner}"),
+            "only_one" if kind == RecordKind::Deal => {
+                format!("linked automatically: the only open deal of {owner} ({address})")
+            }
+            "only_one" => format!("linked automatically: the only {} of {owner} ({address})", kind.as_str()),
+            "choice" => format!("linked by you for this conversation on {day}"),
+            _ => format!("linked by you on {day}"),
+        };
+        links.push(MessageLink {
+            kind,
+            id,
+            title: title.unwrap_or_default(),
+            reason,
+            by_user: matches!(rule.as_str(), "choice" | "user"),
+        });
+    }
+
+    let mut choices = Vec::new();
+    if mode(conn).await? == LinkMode::Automatic {
+        let ids = json_ids(&[message_id]);
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(&format!(
+            "WITH {CANDIDATES}
+             SELECT DISTINCT c.kind, c.target_id,
+                    CASE c.kind WHEN 'deal' THEN (SELECT title FROM deals WHERE id = c.target_id)
+                                WHEN 'lead' THEN (SELECT title FROM leads WHERE id = c.target_id)
+                                ELSE (SELECT title FROM projects WHERE id = c.target_id) END
+               FROM candidates c
+              WHERE NOT EXISTS (SELECT 1 FROM message_links l
+                                 WHERE l.message_id = c.message_id AND l.kind = c.kind
+                                   AND (l.linked = 1 OR l.target_id = c.target_id))
+              ORDER BY c.kind, c.target_id"
+        ))
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        for kind in RecordKind::FOLLOWING_PERSONS {
+            let candidates: Vec<ChoiceCandidate> = rows
+                .iter()
+                .filter(|(k, _, _)| k == kind.as_str())
+                .map(|(_, id, title)| ChoiceCandidate { id: *id, title: title.clone() })
+                .collect();
+            if candidates.len() > 1 {
+                choices.push(PendingChoice { kind, candidates });
+            }
+        }
+    }
+    Ok(MessageLinks { message_id, links, choices })
+}

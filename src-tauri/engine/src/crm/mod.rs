@@ -1,0 +1,294 @@
+//! The local CRM that emails are linked to (F-LINK): persons with several
+//! addresses, organizations, deals, leads and projects, and the rules that
+//! link every stored email to them.
+//!
+//! Records and their rows live in [`crate::store`] (`store/crm.rs`); the
+//! linking rules in [`linking`].
+
+pub mod linking;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The kinds of record an email can be linked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Person,
+    Org,
+    Deal,
+    Lead,
+    Project,
+}
+
+impl RecordKind {
+    /// The name used in the store, the CLI and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Person => "person",
+            RecordKind::Org => "org",
+            RecordKind::Deal => "deal",
+            RecordKind::Lead => "lead",
+            RecordKind::Project => "project",
+        }
+    }
+
+    /// Reads a stored or typed name back.
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        Some(match s {
+            "person" => RecordKind::Person,
+            "org" | "organization" => RecordKind::Org,
+            "deal" => RecordKind::Deal,
+            "lead" => RecordKind::Lead,
+            "project" => RecordKind::Project,
+            _ => return None,
+        })
+    }
+
+    /// Kinds that follow a person automatically (the "only one open" rule
+    /// and conversation choices).
+    pub const FOLLOWING_PERSONS: [RecordKind; 3] = [RecordKind::Deal, RecordKind::Lead, RecordKind::Project];
+}
+
+/// Where a deal stands. Only open deals get new automatic links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    Open,
+    Won,
+    Lost,
+}
+
+impl DealStatus {
+    /// The name used in the store and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DealStatus::Open => "open",
+            DealStatus::Won => "won",
+            DealStatus::Lost => "lost",
+        }
+    }
+
+    /// Reads a stored or typed name back.
+    pub fn parse(s: &str) -> Option<DealStatus> {
+        Some(match s {
+            "open" => DealStatus::Open,
+            "won" => DealStatus::Won,
+            "lost" => DealStatus::Lost,
+            _ => return None,
+        })
+    }
+}
+
+/// Preference "Link emails to deals".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkMode {
+    /// A person's only open deal (lead, project) is linked by itself;
+    /// several ask the user to choose.
+    Automatic,
+    /// No deal (lead, project) is linked without the user's choice.
+    Manual,
+}
+
+impl LinkMode {
+    /// The name used in the store and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkMode::Automatic => "automatic",
+            LinkMode::Manual => "manual",
+        }
+    }
+
+    /// Reads a stored or typed name back.
+    pub fn parse(s: &str) -> Option<LinkMode> {
+        match s {
+            "automatic" => Some(LinkMode::Automatic),
+            "manual" => Some(LinkMode::Manual),
+            _ => None,
+        }
+    }
+}
+
+/// An amount of money in minor units (cents) and its currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Money {
+    #[ts(type = "number")]
+    pub minor: i64,
+    pub currency: String,
+}
+
+impl Money {
+    /// Reads "1500", "1500.5" or "1,500.50" with a currency code. Two
+    /// decimals at most: a third would be lost.
+    pub fn parse(value: &str, currency: &str) -> Option<Money> {
+        let value: String = value.trim().chars().filter(|c| *c != ',' && *c != '_' && *c != ' ').collect();
+        let (whole, fraction) = value.split_once('.').unwrap_or((value.as_str(), ""));
+        if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 2 {
+            return None;
+        }
+        let negative = whole.starts_with('-');
+        let digits = whole.trim_start_matches('-');
+        if !digits.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let whole: i64 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let cents: i64 = format!("{fraction:0<2}").parse().ok()?;
+        let minor = whole.checked_mul(100)?.checked_add(cents)?;
+        Some(Money { minor: if negative { -minor } else { minor }, currency: currency.trim().to_uppercase() })
+    }
+
+    /// "1500.50 EUR".
+    pub fn display(&self) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        format!("{sign}{}.{:02} {}", abs / 100, abs % 100, self.currency).trim_end().to_owned()
+    }
+}
+
+/// A person, with every address they write from.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Person {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    /// Normalized addresses, the first one the main one.
+    pub emails: Vec<String>,
+    pub phone: String,
+    #[ts(type = "number | null")]
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+}
+
+/// An organization and its domains.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Organization {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub domains: Vec<String>,
+}
+
+/// A deal, lead or project: what the person's emails are about. One type
+/// for the three, as they share most fields; `kind` says which it is, and
+/// fields a kind does not have stay empty (a project has no value or
+/// status, a lead no status).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Record {
+    pub kind: RecordKind,
+    #[ts(type = "number")]
+    pub id: i64,
+    pub title: String,
+    pub value: Option<Money>,
+    pub status: Option<DealStatus>,
+    #[ts(type = "number | null")]
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+    #[ts(type = "number | null")]
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    /// Deals only: YYYY-MM-DD.
+    pub expected_close: Option<String>,
+    /// Projects only: the deals they cover.
+    #[ts(type = "number[]")]
+    pub deal_ids: Vec<i64>,
+}
+
+/// What a person is made of when created or edited.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+pub struct PersonInput {
+    pub name: String,
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub org_id: Option<i64>,
+}
+
+/// What an organization is made of when created or edited.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+pub struct OrgInput {
+    pub name: String,
+    #[serde(default)]
+    pub domains: Vec<String>,
+}
+
+/// What a deal, lead or project is made of when created or edited. Fields
+/// a kind does not have are ignored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+pub struct RecordInput {
+    pub title: String,
+    #[serde(default)]
+    pub value: Option<Money>,
+    #[serde(default)]
+    pub status: Option<DealStatus>,
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub person_id: Option<i64>,
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub org_id: Option<i64>,
+    #[serde(default)]
+    pub expected_close: Option<String>,
+    #[serde(default)]
+    #[ts(type = "number[]")]
+    pub deal_ids: Vec<i64>,
+}
+
+/// A record an email is linked to, and why, in words.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessageLink {
+    pub kind: RecordKind,
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The record's name or title.
+    pub title: String,
+    /// "linked automatically: bob@acme.example is an address of Bob Stone".
+    pub reason: String,
+    /// Linked by the user (by hand or by choosing for the conversation).
+    pub by_user: bool,
+}
+
+/// Several open deals (leads, projects) of the email's persons match: the
+/// user picks one, and it holds for the rest of the conversation.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PendingChoice {
+    pub kind: RecordKind,
+    pub candidates: Vec<ChoiceCandidate>,
+}
+
+/// One record offered in a pending choice.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ChoiceCandidate {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub title: String,
+}
+
+/// Everything an email is linked to, and what waits for the user.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessageLinks {
+    #[ts(type = "number")]
+    pub message_id: i64,
+    pub links: Vec<MessageLink>,
+    pub choices: Vec<PendingChoice>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_what_people_type() {
+        let m = |v: &str| Money::parse(v, "eur").map(|m| m.minor);
+        assert_eq!(m("1500"), Some(150_000));
+        assert_eq!(m("1,500.5"), Some(150_050));
+        assert_eq!(m("0.07"), Some(7));
+        assert_eq!(m("-3"), Some(-300));
+        assert_eq!(m("1.234"), None);
+        assert_eq!(m("ten"), None);
+        assert_eq!(m(""), None);
+        assert_eq!(Money::parse("1500.5", "eur").map(|m| m.display()), Some("1500.50 EUR".into()));
+    }
+}

@@ -1,0 +1,636 @@
+//! The CRM tables: persons and their addresses, organizations and their
+//! domains, deals, leads and projects, the links of emails to them, and
+//! the preferences of linking. Every change that can link or unlink mail
+//! runs the linking rules in its own transaction (see `crm::linking`).
+
+use sqlx::{FromRow, SqliteConnection};
+
+use super::{Store, now};
+use crate::address;
+use crate::crm::linking::{self, table_of};
+use crate::crm::{
+    DealStatus, LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, Record,
+    RecordInput, RecordKind,
+};
+use crate::error::{Error, Result};
+use crate::model::ThreadSummary;
+
+#[derive(FromRow)]
+struct PersonRow {
+    id: i64,
+    name: String,
+    phone: String,
+    org_id: Option<i64>,
+    org_name: Option<String>,
+    emails: String,
+}
+
+impl From<PersonRow> for Person {
+    fn from(r: PersonRow) -> Person {
+        Person {
+            id: r.id,
+            name: r.name,
+            emails: serde_json::from_str(&r.emails).unwrap_or_default(),
+            phone: r.phone,
+            org_id: r.org_id,
+            org_name: r.org_name,
+        }
+    }
+}
+
+const PERSON_COLUMNS: &str = "p.id, p.name, p.phone, p.org_id, o.name AS org_name,
+    (SELECT COALESCE(json_group_array(address), '[]') FROM
+        (SELECT address FROM person_addresses WHERE person_id = p.id ORDER BY position, address)) AS emails
+    FROM persons p LEFT JOIN organizations o ON o.id = p.org_id";
+
+#[derive(FromRow)]
+struct RecordRow {
+    id: i64,
+    title: String,
+    value_minor: Option<i64>,
+    currency: String,
+    status: Option<String>,
+    person_id: Option<i64>,
+    person_name: Option<String>,
+    org_id: Option<i64>,
+    org_name: Option<String>,
+    expected_close: Option<String>,
+    deal_ids: String,
+}
+
+impl RecordRow {
+    fn into_record(self, kind: RecordKind) -> Record {
+        Record {
+            kind,
+            id: self.id,
+            title: self.title,
+            value: self.value_minor.map(|minor| Money { minor, currency: self.currency }),
+            status: self.status.as_deref().and_then(DealStatus::parse),
+            person_id: self.person_id,
+            person_name: self.person_name,
+            org_id: self.org_id,
+            org_name: self.org_name,
+            expected_close: self.expected_close,
+            deal_ids: serde_json::from_str(&self.deal_ids).unwrap_or_default(),
+        }
+    }
+}
+
+/// Columns of a deal, lead or project; those a kind lacks come back empty.
+fn record_columns(kind: RecordKind) -> String {
+    let table = table_of(kind);
+    let (value, currency) = match kind {
+        RecordKind::Project => ("NULL", "''"),
+        _ => ("r.value_minor", "r.currency"),
+    };
+    let status = if kind == RecordKind::Deal { "r.status" } else { "NULL" };
+    let close = if kind == RecordKind::Deal { "r.expected_close" } else { "NULL" };
+    let deals = if kind == RecordKind::Project {
+        "(SELECT COALESCE(json_group_array(deal_id), '[]') FROM project_deals WHERE project_id = r.id)"
+    } else {
+        "'[]'"
+    };
+    format!(
+        "r.id, r.title, {value} AS value_minor, {currency} AS currency, {status} AS status,
+         r.person_id, p.name AS person_name, r.org_id, o.name AS org_name,
+         {close} AS expected_close, {deals} AS deal_ids
+         FROM {table} r LEFT JOIN persons p ON p.id = r.person_id
+                        LEFT JOIN organizations o ON o.id = r.org_id"
+    )
+}
+
+fn check_name(what: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::Invalid(format!("A {what} needs a name.")));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_date(date: Option<&str>) -> Result<Option<String>> {
+    let Some(date) = date.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let ok = parts.len() == 3
+        && parts.iter().zip([4, 2, 2]).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_digit()));
+    if !ok {
+        return Err(Error::Invalid(format!("\"{date}\" is not a date like 2027-03-31.")));
+    }
+    Ok(Some(date.to_owned()))
+}
+
+impl Store {
+    /// The "Link emails to deals" preference.
+    pub async fn link_mode(&self) -> Result<LinkMode> {
+        let mut conn = self.pool().acquire().await?;
+        linking::mode(&mut conn).await
+    }
+
+    /// Changes the "Link emails to deals" preference. It applies to emails
+    /// stored from now on; existing links stay as they are.
+    pub async fn set_link_mode(&self, mode: LinkMode) -> Result<()> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('link_deals', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(mode.as_str())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    // ---- persons ----
+
+    /// Creates a person and links their past emails at once.
+    pub async fn add_person(&self, input: &PersonInput) -> Result<i64> {
+        let name = check_name("person", &input.name)?;
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO persons (name, phone, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&name)
+        .bind(input.phone.trim())
+        .bind(input.org_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        for email in &input.emails {
+            add_address(&mut tx, id, email).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes a person's name, phone and organization (addresses have
+    /// their own calls, as they link and unlink mail).
+    pub async fn update_person(&self, id: i64, input: &PersonInput) -> Result<()> {
+        let name = check_name("person", &input.name)?;
+        let done = sqlx::query("UPDATE persons SET name = ?, phone = ?, org_id = ? WHERE id = ?")
+            .bind(&name)
+            .bind(input.phone.trim())
+            .bind(input.org_id)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("person {id}")));
+        }
+        Ok(())
+    }
+
+    /// Adds an address to a person and links the emails that carry it.
+    pub async fn add_person_address(&self, person_id: i64, email: &str) -> Result<()> {
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        add_address(&mut tx, person_id, email).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes an address from a person, with the automatic links it made.
+    pub async fn remove_person_address(&self, person_id: i64, email: &str) -> Result<()> {
+        let address = address::normalize(email);
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query("DELETE FROM person_addresses WHERE address = ? AND person_id = ?")
+            .bind(&address)
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("{address} as an address of person {person_id}")));
+        }
+        linking::forget_address(&mut tx, &address, now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a person; their emails stay, unlinked from them.
+    pub async fn delete_person(&self, id: i64) -> Result<()> {
+        self.delete_record(RecordKind::Person, id).await
+    }
+
+    /// One person.
+    pub async fn person(&self, id: i64) -> Result<Person> {
+        let row: Option<PersonRow> = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} WHERE p.id = ?"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(Person::from).ok_or_else(|| Error::NotFound(format!("person {id}")))
+    }
+
+    /// Persons whose name or an address contains `search` (all when
+    /// empty), by name.
+    pub async fn persons(&self, search: &str) -> Result<Vec<Person>> {
+        let pattern = format!("%{}%", search.trim());
+        let rows: Vec<PersonRow> = sqlx::query_as(&format!(
+            "SELECT {PERSON_COLUMNS}
+              WHERE ?1 = '%%' OR p.name LIKE ?1
+                 OR EXISTS (SELECT 1 FROM person_addresses pa WHERE pa.person_id = p.id AND pa.address LIKE ?1)
+              ORDER BY p.name COLLATE NOCASE, p.id"
+        ))
+        .bind(pattern)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(Person::from).collect())
+    }
+
+    /// The person an address belongs to, if any.
+    pub async fn person_by_address(&self, email: &str) -> Result<Option<Person>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT person_id FROM person_addresses WHERE address = ?")
+            .bind(address::normalize(email))
+            .fetch_optional(self.pool())
+            .await?;
+        match id {
+            Some(id) => Ok(Some(self.person(id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    // ---- organizations ----
+
+    /// Creates an organization.
+    pub async fn add_org(&self, input: &OrgInput) -> Result<i64> {
+        let name = check_name("organization", &input.name)?;
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id")
+            .bind(&name)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+        set_domains(&mut tx, id, &input.domains).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes an organization's name and domains.
+    pub async fn update_org(&self, id: i64, input: &OrgInput) -> Result<()> {
+        let name = check_name("organization", &input.name)?;
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE organizations SET name = ? WHERE id = ?")
+            .bind(&name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("organization {id}")));
+        }
+        set_domains(&mut tx, id, &input.domains).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One organization.
+    pub async fn org(&self, id: i64) -> Result<Organization> {
+        self.orgs_where("o.id = ?", &id.to_string())
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("organization {id}")))
+    }
+
+    /// Organizations whose name or a domain contains `search`, by name.
+    pub async fn orgs(&self, search: &str) -> Result<Vec<Organization>> {
+        let pattern = format!("%{}%", search.trim());
+        self.orgs_where(
+            "(?1 = '%%' OR o.name LIKE ?1 OR EXISTS (SELECT 1 FROM organization_domains d
+                WHERE d.org_id = o.id AND d.domain LIKE ?1))",
+            &pattern,
+        )
+        .await
+    }
+
+    /// The organization that owns a (normalized) domain, if one does.
+    pub async fn org_by_domain(&self, domain: &str) -> Result<Option<Organization>> {
+        let domain = address::normalize_domain(domain);
+        Ok(self
+            .orgs_where("EXISTS (SELECT 1 FROM organization_domains d WHERE d.org_id = o.id AND d.domain = ?1)", &domain)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn orgs_where(&self, condition: &str, value: &str) -> Result<Vec<Organization>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+            "SELECT o.id, o.name,
+                    (SELECT COALESCE(json_group_array(domain), '[]') FROM
+                        (SELECT domain FROM organization_domains WHERE org_id = o.id ORDER BY domain))
+               FROM organizations o WHERE {condition}
+              ORDER BY o.name COLLATE NOCASE, o.id"
+        ))
+        .bind(value)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, domains)| Organization { id, name, domains: serde_json::from_str(&domains).unwrap_or_default() })
+            .collect())
+    }
+
+    // ---- deals, leads, projects ----
+
+    /// Creates a deal, lead or project.
+    pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<i64> {
+        let title = check_name(kind.as_str(), &input.title)?;
+        let close = check_date(input.expected_close.as_deref())?;
+        let (minor, currency) = match &input.value {
+            Some(m) => (Some(m.minor), m.currency.clone()),
+            None => (None, String::new()),
+        };
+        let mut tx = self.pool().begin().await?;
+        let now = now();
+        let id: i64 = match kind {
+            RecordKind::Deal => sqlx::query_scalar(
+                "INSERT INTO deals (title, value_minor, currency, status, person_id, org_id, expected_close, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&title)
+            .bind(minor)
+            .bind(&currency)
+            .bind(input.status.unwrap_or(DealStatus::Open).as_str())
+            .bind(input.person_id)
+            .bind(input.org_id)
+            .bind(close)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?,
+            RecordKind::Lead => sqlx::query_scalar(
+                "INSERT INTO leads (title, value_minor, currency, person_id, org_id, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&title)
+            .bind(minor)
+            .bind(&currency)
+            .bind(input.person_id)
+            .bind(input.org_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?,
+            RecordKind::Project => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO projects (title, person_id, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                )
+                .bind(&title)
+                .bind(input.person_id)
+                .bind(input.org_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                set_project_deals(&mut tx, id, &input.deal_ids).await?;
+                id
+            }
+            RecordKind::Person | RecordKind::Org => {
+                return Err(Error::Invalid("Persons and organizations have their own forms.".into()));
+            }
+        };
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes a deal, lead or project (all its fields at once).
+    pub async fn update_record(&self, kind: RecordKind, id: i64, input: &RecordInput) -> Result<()> {
+        let title = check_name(kind.as_str(), &input.title)?;
+        let close = check_date(input.expected_close.as_deref())?;
+        let (minor, currency) = match &input.value {
+            Some(m) => (Some(m.minor), m.currency.clone()),
+            None => (None, String::new()),
+        };
+        let mut tx = self.pool().begin().await?;
+        let done = match kind {
+            RecordKind::Deal => sqlx::query(
+                "UPDATE deals SET title = ?, value_minor = ?, currency = ?, status = ?, person_id = ?,
+                        org_id = ?, expected_close = ? WHERE id = ?",
+            )
+            .bind(&title)
+            .bind(minor)
+            .bind(&currency)
+            .bind(input.status.unwrap_or(DealStatus::Open).as_str())
+            .bind(input.person_id)
+            .bind(input.org_id)
+            .bind(close)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?,
+            RecordKind::Lead => sqlx::query(
+                "UPDATE leads SET title = ?, value_minor = ?, currency = ?, person_id = ?, org_id = ? WHERE id = ?",
+            )
+            .bind(&title)
+            .bind(minor)
+            .bind(&currency)
+            .bind(input.person_id)
+            .bind(input.org_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?,
+            RecordKind::Project => {
+                let done = sqlx::query("UPDATE projects SET title = ?, person_id = ?, org_id = ? WHERE id = ?")
+                    .bind(&title)
+                    .bind(input.person_id)
+                    .bind(input.org_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                set_project_deals(&mut tx, id, &input.deal_ids).await?;
+                done
+            }
+            RecordKind::Person | RecordKind::Org => {
+                return Err(Error::Invalid("Persons and organizations have their own forms.".into()));
+            }
+        };
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks a deal open, won or lost. Won and lost deals keep their
+    /// links but get no new automatic ones.
+    pub async fn set_deal_status(&self, id: i64, status: DealStatus) -> Result<()> {
+        let done = sqlx::query("UPDATE deals SET status = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("deal {id}")));
+        }
+        Ok(())
+    }
+
+    /// One deal, lead or project.
+    pub async fn record(&self, kind: RecordKind, id: i64) -> Result<Record> {
+        let row: Option<RecordRow> = sqlx::query_as(&format!("SELECT {} WHERE r.id = ?", record_columns(kind)))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| r.into_record(kind)).ok_or_else(|| Error::NotFound(format!("{} {id}", kind.as_str())))
+    }
+
+    /// Deals, leads or projects whose title (or person, or organization)
+    /// contains `search`, newest first.
+    pub async fn records(&self, kind: RecordKind, search: &str) -> Result<Vec<Record>> {
+        let pattern = format!("%{}%", search.trim());
+        let rows: Vec<RecordRow> = sqlx::query_as(&format!(
+            "SELECT {} WHERE ?1 = '%%' OR r.title LIKE ?1 OR p.name LIKE ?1 OR o.name LIKE ?1
+              ORDER BY r.id DESC",
+            record_columns(kind)
+        ))
+        .bind(pattern)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|r| r.into_record(kind)).collect())
+    }
+
+    /// Deletes any CRM record; its emails stay, unlinked from it.
+    pub async fn delete_record(&self, kind: RecordKind, id: i64) -> Result<()> {
+        let done = sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table_of(kind)))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
+        }
+        Ok(())
+    }
+
+    // ---- links ----
+
+    /// The stored emails with this Message-ID header (one per account
+    /// that holds it).
+    pub async fn messages_by_header_id(&self, message_id: &str) -> Result<Vec<i64>> {
+        let id = message_id.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        let ids = sqlx::query_scalar("SELECT id FROM messages WHERE message_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(ids)
+    }
+
+    /// What an email is linked to, and the choices it waits for.
+    pub async fn message_links(&self, message_id: i64) -> Result<MessageLinks> {
+        let mut conn = self.pool().acquire().await?;
+        linking::links_of(&mut conn, message_id).await
+    }
+
+    /// The user links a record to emails.
+    pub async fn link(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        linking::link_by_user(&mut tx, message_ids, kind, target, now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user unlinks a record from emails, for good.
+    pub async fn unlink(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        linking::unlink_by_user(&mut tx, message_ids, kind, target, now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user picks the deal (lead, project) for an email's conversation.
+    pub async fn choose(&self, message_id: i64, kind: RecordKind, target: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        linking::choose(&mut tx, message_id, kind, target, now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs the linking rules over every stored email: what a fresh store
+    /// needs after a large import, and what the linking benchmark times.
+    pub async fn relink_all(&self) -> Result<u64> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        linking::link_messages(&mut tx, &ids, now()).await?;
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
+
+    /// The conversations linked to a record, newest first. An
+    /// organization's include those of its persons. Deleted mail is left
+    /// out, as everywhere.
+    pub async fn record_threads(&self, kind: RecordKind, id: i64) -> Result<Vec<ThreadSummary>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT m.thread_id FROM message_links l JOIN messages m ON m.id = l.message_id
+              WHERE l.linked = 1 AND COALESCE(m.user_box, m.server_box, 3) < 2
+                AND ((l.kind = ?1 AND l.target_id = ?2)
+                     OR (?1 = 'org' AND l.kind = 'person'
+                         AND l.target_id IN (SELECT id FROM persons WHERE org_id = ?2)))",
+        )
+        .bind(kind.as_str())
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        self.thread_summaries(&ids).await
+    }
+}
+
+/// Adds one address to a person in `tx` and links the mail that has it.
+/// An address already someone else's is refused, naming who has it.
+async fn add_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> Result<()> {
+    let address = address::normalize(email);
+    if !address.contains('@') {
+        return Err(Error::Invalid(format!("\"{}\" is not an email address.", email.trim())));
+    }
+    let owner: Option<(i64, String)> = sqlx::query_as(
+        "SELECT p.id, p.name FROM person_addresses pa JOIN persons p ON p.id = pa.person_id WHERE pa.address = ?",
+    )
+    .bind(&address)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match owner {
+        Some((owner, _)) if owner == person_id => return Ok(()),
+        Some((owner, name)) => {
+            return Err(Error::Invalid(format!("{address} is already an address of {name} (person {owner}).")));
+        }
+        None => {}
+    }
+    sqlx::query(
+        "INSERT INTO person_addresses (address, person_id, position)
+         VALUES (?, ?, (SELECT COUNT(*) FROM person_addresses WHERE person_id = ?))",
+    )
+    .bind(&address)
+    .bind(person_id)
+    .bind(person_id)
+    .execute(&mut *tx)
+    .await?;
+    let messages = linking::messages_with_addresses(tx, &[address]).await?;
+    linking::link_messages(tx, &messages, now()).await
+}
+
+async fn set_domains(tx: &mut SqliteConnection, org_id: i64, domains: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM organization_domains WHERE org_id = ?")
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    for domain in domains {
+        let domain = address::normalize_domain(domain);
+        if domain.is_empty() {
+            continue;
+        }
+        sqlx::query("INSERT OR IGNORE INTO organization_domains (domain, org_id) VALUES (?, ?)")
+            .bind(domain)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn set_project_deals(tx: &mut SqliteConnection, project_id: i64, deals: &[i64]) -> Result<()> {
+    sqlx::query("DELETE FROM project_deals WHERE project_id = ?")
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await?;
+    for deal in deals {
+        sqlx::query("INSERT OR IGNORE INTO project_deals (project_id, deal_id) VALUES (?, ?)")
+            .bind(project_id)
+            .bind(deal)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
