@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod crm;
+
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::time::Duration;
@@ -91,6 +93,8 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    #[command(flatten)]
+    Crm(crm::CrmCommand),
 }
 
 #[derive(Subcommand)]
@@ -469,6 +473,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
             let rows = engine.search(&query, limit).await?;
             print_messages(json, &rows);
         }
+        Command::Crm(command) => crm::execute(engine.store(), command, json).await?,
     }
     Ok(())
 }

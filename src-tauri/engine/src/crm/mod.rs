@@ -3,8 +3,9 @@
 //! link every stored email to them.
 //!
 //! Records and their rows live in [`crate::store`] (`store/crm.rs`); the
-//! linking rules in [`linking`].
+//! linking rules in [`linking`]; import of address books in [`import`].
 
+pub mod import;
 pub mod linking;
 
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@ use sqlx::{FromRow, SqliteConnection};
 
 use super::{Store, now};
 use crate::address;
+use crate::crm::import::{ImportReport, ImportedRow, PersonDraft, SkippedRow};
 use crate::crm::linking::{self, table_of};
 use crate::crm::{
     DealStatus, LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, Record,
@@ -244,6 +245,100 @@ impl Store {
             Some(id) => Ok(Some(self.person(id).await?)),
             None => Ok(None),
         }
+    }
+
+    /// Imports persons read from a file, in one transaction: a person
+    /// whose address is already someone's is merged into them (new
+    /// addresses, and phone and organization where missing), never
+    /// doubled; rows without a usable address are skipped with the reason.
+    /// Their past mail is linked at the end, in the same transaction.
+    pub async fn import_persons(&self, drafts: &[PersonDraft]) -> Result<ImportReport> {
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut report = ImportReport::default();
+        let mut added: Vec<String> = Vec::new();
+        for draft in drafts {
+            let mut emails: Vec<String> = Vec::new();
+            let mut invalid: Vec<&str> = Vec::new();
+            for raw in &draft.emails {
+                let address = address::normalize(raw);
+                if !address.contains('@') || address.starts_with('@') || address.ends_with('@') {
+                    invalid.push(raw.trim());
+                } else if !emails.contains(&address) {
+                    emails.push(address);
+                }
+            }
+            if emails.is_empty() {
+                let reason = if !invalid.is_empty() {
+                    format!("not an email address: {}", invalid.join(", "))
+                } else if draft.name.trim().is_empty() {
+                    "empty, or could not be read".to_owned()
+                } else {
+                    format!("{} has no email address", draft.name.trim())
+                };
+                report.skipped.push(SkippedRow { source: draft.source.clone(), reason });
+                continue;
+            }
+            let mut owners: Vec<(i64, String)> = Vec::new();
+            for email in &emails {
+                if let Some(owner) = owner_of(&mut tx, email).await?
+                    && !owners.iter().any(|(id, _)| *id == owner.0)
+                {
+                    owners.push(owner);
+                }
+            }
+            let (person, name, merged) = match owners.first() {
+                Some((id, name)) => (*id, name.clone(), true),
+                None => {
+                    let name = match draft.name.trim() {
+                        "" => emails.first().cloned().unwrap_or_default(),
+                        name => name.to_owned(),
+                    };
+                    let org = import_org(&mut tx, draft, &emails, &mut report).await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO persons (name, phone, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                    )
+                    .bind(&name)
+                    .bind(draft.phone.trim())
+                    .bind(org)
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (id, name, false)
+                }
+            };
+            if merged {
+                let org = import_org(&mut tx, draft, &emails, &mut report).await?;
+                sqlx::query(
+                    "UPDATE persons SET phone = CASE WHEN phone = '' THEN ? ELSE phone END,
+                                        org_id = COALESCE(org_id, ?) WHERE id = ?",
+                )
+                .bind(draft.phone.trim())
+                .bind(org)
+                .bind(person)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for email in &emails {
+                match owner_of(&mut tx, email).await? {
+                    None => {
+                        insert_address(&mut tx, person, email).await?;
+                        added.push(email.clone());
+                    }
+                    Some((owner, _)) if owner == person => {}
+                    Some((owner, owner_name)) => report.skipped.push(SkippedRow {
+                        source: draft.source.clone(),
+                        reason: format!("{email} is already an address of {owner_name} (person {owner}); merged the rest into {name}"),
+                    }),
+                }
+            }
+            let row = ImportedRow { source: draft.source.clone(), person_id: person, name };
+            if merged { report.merged.push(row) } else { report.imported.push(row) }
+        }
+        let messages = linking::messages_with_addresses(&mut tx, &added).await?;
+        linking::link_messages(&mut tx, &messages, now()).await?;
+        tx.commit().await?;
+        Ok(report)
     }
 
     // ---- organizations ----
@@ -571,18 +666,19 @@ impl Store {
 /// Adds one address to a person in `tx` and links the mail that has it.
 /// An address already someone else's is refused, naming who has it.
 async fn add_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> Result<()> {
+    let address = insert_address(tx, person_id, email).await?;
+    let messages = linking::messages_with_addresses(tx, &[address]).await?;
+    linking::link_messages(tx, &messages, now()).await
+}
+
+/// Adds one address to a person, without linking; returns it normalized.
+async fn insert_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> Result<String> {
     let address = address::normalize(email);
     if !address.contains('@') {
         return Err(Error::Invalid(format!("\"{}\" is not an email address.", email.trim())));
     }
-    let owner: Option<(i64, String)> = sqlx::query_as(
-        "SELECT p.id, p.name FROM person_addresses pa JOIN persons p ON p.id = pa.person_id WHERE pa.address = ?",
-    )
-    .bind(&address)
-    .fetch_optional(&mut *tx)
-    .await?;
-    match owner {
-        Some((owner, _)) if owner == person_id => return Ok(()),
+    match owner_of(tx, &address).await? {
+        Some((owner, _)) if owner == person_id => return Ok(address),
         Some((owner, name)) => {
             return Err(Error::Invalid(format!("{address} is already an address of {name} (person {owner}).")));
         }
@@ -597,8 +693,65 @@ async fn add_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> 
     .bind(person_id)
     .execute(&mut *tx)
     .await?;
-    let messages = linking::messages_with_addresses(tx, &[address]).await?;
-    linking::link_messages(tx, &messages, now()).await
+    Ok(address)
+}
+
+async fn owner_of(tx: &mut SqliteConnection, address: &str) -> Result<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT p.id, p.name FROM person_addresses pa JOIN persons p ON p.id = pa.person_id WHERE pa.address = ?",
+    )
+    .bind(address)
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
+/// The organization an imported person belongs to: the one named (made
+/// if new, matched without regard to case), else the one owning the
+/// domain of one of their (non free-mail) addresses.
+async fn import_org(tx: &mut SqliteConnection, draft: &PersonDraft, emails: &[String], report: &mut ImportReport) -> Result<Option<i64>> {
+    let name = draft.org.trim();
+    if !name.is_empty() {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                report.orgs_created += 1;
+                sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id")
+                    .bind(name)
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
+        for domain in &draft.domains {
+            let domain = address::normalize_domain(domain);
+            if !domain.is_empty() {
+                sqlx::query("INSERT OR IGNORE INTO organization_domains (domain, org_id) VALUES (?, ?)")
+                    .bind(domain)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        return Ok(Some(id));
+    }
+    for email in emails {
+        let domain = address::domain_of(email);
+        if address::is_free_mail(domain) {
+            continue;
+        }
+        let found: Option<i64> = sqlx::query_scalar("SELECT org_id FROM organization_domains WHERE domain = ? LIMIT 1")
+            .bind(domain)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
 }
 
 async fn set_domains(tx: &mut SqliteConnection, org_id: i64, domains: &[String]) -> Result<()> {

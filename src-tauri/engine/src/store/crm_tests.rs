@@ -333,3 +333,51 @@ async fn an_address_belongs_to_one_person_and_bad_input_is_refused_in_words() {
     assert_eq!(ok(crm.store.records(RecordKind::Deal, "bob")).await.len(), 1);
     assert!(crm.store.choose(1, RecordKind::Person, bob).await.is_err());
 }
+
+#[tokio::test]
+async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mail() {
+    let crm = Crm::new().await;
+    let ids = crm.receive(&[mail(1, "Message-ID: <a@x>\r\nFrom: carol@globex.example\r\nTo: alice@example.com")]).await;
+    let bob = crm.person("Bob Stone", &["bob@acme.example"]).await;
+    let csv = "Name,Email,Phone,Company\n\
+               Bob S.,BOB@acme.example;bob@home.example,+1 555,Acme\n\
+               Carol Diaz,carol@globex.example,,Globex\n\
+               Carol D.,carol@globex.example,+2 555,\n\
+               No Mail,,,\n\
+               Bad,not-an-address,,\n";
+    let report = ok(crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[])).await;
+    let names = |rows: &[crate::crm::import::ImportedRow]| rows.iter().map(|r| (r.source.clone(), r.name.clone())).collect::<Vec<_>>();
+    assert_eq!(names(&report.imported), vec![("line 3".to_owned(), "Carol Diaz".to_owned())]);
+    assert_eq!(
+        names(&report.merged),
+        vec![("line 2".to_owned(), "Bob Stone".to_owned()), ("line 4".to_owned(), "Carol Diaz".to_owned())]
+    );
+    let skipped: Vec<(String, String)> = report.skipped.iter().map(|s| (s.source.clone(), s.reason.clone())).collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("line 5".to_owned(), "No Mail has no email address".to_owned()),
+            ("line 6".to_owned(), "not an email address: not-an-address".to_owned()),
+        ]
+    );
+    assert_eq!(report.orgs_created, 2);
+    let persons = ok(crm.store.persons("")).await;
+    assert_eq!(persons.len(), 2, "merged, not doubled");
+    let bob = ok(crm.store.person(bob)).await;
+    assert_eq!(bob.emails, vec!["bob@acme.example", "bob@home.example"]);
+    assert_eq!((bob.phone.as_str(), bob.org_name.as_deref()), ("+1 555", Some("Acme")));
+    let carol = persons.iter().find(|p| p.name == "Carol Diaz").unwrap_or_else(|| panic!("carol"));
+    assert_eq!(carol.phone, "+2 555", "a merge fills what was missing");
+    assert_eq!(crm.linked(ids[0]).await, vec![(RecordKind::Person, carol.id)], "past mail linked");
+
+    // The same file again changes nothing.
+    let again = ok(crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[])).await;
+    assert!(again.imported.is_empty());
+    assert_eq!(ok(crm.store.persons("")).await.len(), 2);
+
+    let vcf = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Dan\r\nEMAIL:dan@initech.example\r\nORG:Acme\r\nEND:VCARD\r\n";
+    let report = ok(crate::crm::import::import_vcard(&crm.store, vcf.as_bytes())).await;
+    assert_eq!(names(&report.imported), vec![("card 1".to_owned(), "Dan".to_owned())]);
+    assert_eq!(report.orgs_created, 0, "Acme is found, not made again");
+    assert!(crate::crm::import::import_vcard(&crm.store, b"hello").await.is_err());
+}

@@ -1,0 +1,485 @@
+//! CLI commands of the local CRM (F-LINK): persons, organizations, deals,
+//! leads, projects, imports, the linking preference, and linking emails.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+use threadline_engine::crm::import::{self, ImportReport};
+use threadline_engine::crm::{
+    DealStatus, LinkMode, Money, OrgInput, PersonInput, Record, RecordInput, RecordKind,
+};
+use threadline_engine::{Error, Store};
+
+use crate::print;
+
+#[derive(Subcommand)]
+pub enum CrmCommand {
+    /// Persons: people you write with, by every address they use.
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
+    /// Organizations: companies, with their domains.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Deals: what you are trying to close.
+    Deal {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Leads: possible deals not yet qualified.
+    Lead {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Projects: work done for a customer.
+    Project {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Import persons and organizations from CSV or vCard; duplicates by
+    /// email address are merged.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Preferences.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+    /// Link a record to an email (by its Message-ID or its id here).
+    Link(LinkArgs),
+    /// Unlink a record from an email; no rule links it again.
+    Unlink(LinkArgs),
+    /// Choose the deal for an email's whole conversation, when several
+    /// open deals match.
+    ChooseDeal {
+        #[arg(long)]
+        message_id: String,
+        #[arg(long)]
+        deal: i64,
+    },
+    /// What an email is linked to and why, and the choices it waits for.
+    Links {
+        #[arg(long)]
+        message_id: String,
+    },
+    /// Run the linking rules over every stored email.
+    Relink,
+}
+
+#[derive(Subcommand)]
+pub enum PersonCommand {
+    /// Add a person; prints the id. Their past emails are linked at once.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long = "email")]
+        emails: Vec<String>,
+        #[arg(long, default_value = "")]
+        phone: String,
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// List persons (optionally those matching a search).
+    List {
+        #[arg(long, default_value = "")]
+        search: String,
+    },
+    /// One person.
+    Show { id: i64 },
+    /// Delete a person (their emails stay).
+    Delete { id: i64 },
+    /// A person's addresses.
+    Address {
+        #[command(subcommand)]
+        command: AddressCommand,
+    },
+    /// A person's conversations, newest first.
+    Threads { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum AddressCommand {
+    /// Add an address; links its past emails.
+    Add { id: i64, email: String },
+    /// Remove an address; unlinks what it linked automatically.
+    Remove { id: i64, email: String },
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Add an organization; prints the id.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+    },
+    /// List organizations.
+    List {
+        #[arg(long, default_value = "")]
+        search: String,
+    },
+    /// Delete an organization.
+    Delete { id: i64 },
+    /// Conversations of the organization and its persons.
+    Threads { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum RecordCommand {
+    /// Add one; prints the id.
+    Add(RecordArgs),
+    /// List them, newest first.
+    List {
+        #[arg(long, default_value = "")]
+        search: String,
+    },
+    /// One of them.
+    Show { id: i64 },
+    /// Deals: open, won or lost.
+    SetStatus {
+        id: i64,
+        #[arg(value_parser = parse_status)]
+        status: DealStatus,
+    },
+    /// Delete one (its emails stay).
+    Delete { id: i64 },
+    /// Its conversations, newest first.
+    Threads { id: i64 },
+}
+
+#[derive(Args)]
+pub struct RecordArgs {
+    #[arg(long)]
+    title: String,
+    #[arg(long)]
+    person: Option<i64>,
+    #[arg(long)]
+    org: Option<i64>,
+    /// Amount, e.g. 1500 or 1500.50 (needs --currency).
+    #[arg(long, requires = "currency")]
+    value: Option<String>,
+    /// ISO 4217 code, e.g. EUR.
+    #[arg(long)]
+    currency: Option<String>,
+    #[arg(long, value_parser = parse_status)]
+    status: Option<DealStatus>,
+    /// Expected close date, YYYY-MM-DD.
+    #[arg(long)]
+    close: Option<String>,
+    /// Projects: deals they cover.
+    #[arg(long = "deal")]
+    deals: Vec<i64>,
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// A CSV file with a header row. Columns are recognized by their
+    /// names; --map column=field says it where they are not (fields:
+    /// name, first_name, last_name, email, phone, org, domain, ignore).
+    Csv {
+        file: PathBuf,
+        #[arg(long = "map")]
+        map: Vec<String>,
+        /// Show what would be imported, change nothing.
+        #[arg(long)]
+        preview: bool,
+    },
+    /// A vCard 3.0 or 4.0 file (one or many cards).
+    Vcard { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum SettingsCommand {
+    /// Set a preference: link-deals automatic|manual.
+    Set { key: String, value: String },
+    /// Show the preferences.
+    Show,
+}
+
+#[derive(Args)]
+pub struct LinkArgs {
+    /// The email: its Message-ID header, or its id here.
+    #[arg(long)]
+    message_id: String,
+    #[arg(long, group = "target")]
+    person: Option<i64>,
+    #[arg(long, group = "target")]
+    org: Option<i64>,
+    #[arg(long, group = "target")]
+    deal: Option<i64>,
+    #[arg(long, group = "target")]
+    lead: Option<i64>,
+    #[arg(long, group = "target")]
+    project: Option<i64>,
+}
+
+impl LinkArgs {
+    fn target(&self) -> Result<(RecordKind, i64), Error> {
+        [
+            (RecordKind::Person, self.person),
+            (RecordKind::Org, self.org),
+            (RecordKind::Deal, self.deal),
+            (RecordKind::Lead, self.lead),
+            (RecordKind::Project, self.project),
+        ]
+        .into_iter()
+        .find_map(|(kind, id)| id.map(|id| (kind, id)))
+        .ok_or_else(|| Error::Invalid("Say what to link: --person, --org, --deal, --lead or --project.".into()))
+    }
+}
+
+fn parse_status(s: &str) -> Result<DealStatus, String> {
+    DealStatus::parse(&s.to_ascii_lowercase()).ok_or_else(|| format!("expected open, won or lost, not {s}"))
+}
+
+/// The emails a `--message-id` names: a Message-ID header (it has an @)
+/// or an id here.
+async fn messages(store: &Store, message_id: &str) -> Result<Vec<i64>, Error> {
+    let ids = if message_id.contains('@') {
+        store.messages_by_header_id(message_id).await?
+    } else {
+        let id: i64 = message_id
+            .trim()
+            .parse()
+            .map_err(|_| Error::Invalid(format!("\"{message_id}\" is neither a Message-ID nor an email id.")))?;
+        store.message_summary(id).await?;
+        vec![id]
+    };
+    if ids.is_empty() {
+        return Err(Error::NotFound(format!("an email with Message-ID {message_id}")));
+    }
+    Ok(ids)
+}
+
+fn print_id(json: bool, kind: &str, id: i64) {
+    print(json, &json!({ "id": id }), || format!("{kind} {id}"));
+}
+
+fn print_records(json: bool, records: &[Record]) {
+    print(json, &records, || {
+        records
+            .iter()
+            .map(|r| {
+                let value = r.value.as_ref().map(Money::display).unwrap_or_default();
+                let status = r.status.map(|s| s.as_str()).unwrap_or("");
+                let person = r.person_name.as_deref().unwrap_or("");
+                format!("{}\t{}\t{status}\t{value}\t{person}", r.id, r.title)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+}
+
+fn print_threads(json: bool, threads: &[threadline_engine::model::ThreadSummary]) {
+    print(json, &threads, || {
+        threads
+            .iter()
+            .map(|t| format!("{}\t{}\t{}\t{}", t.id, t.message_count, t.participants, t.subject))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+}
+
+fn print_report(json: bool, report: &ImportReport) {
+    print(json, report, || {
+        let mut lines = vec![format!(
+            "imported {}, merged {}, skipped {}",
+            report.imported.len(),
+            report.merged.len(),
+            report.skipped.len()
+        )];
+        lines.extend(report.skipped.iter().map(|s| format!("skipped {}: {}", s.source, s.reason)));
+        lines.join("\n")
+    });
+}
+
+pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(), Error> {
+    match command {
+        CrmCommand::Person { command } => match command {
+            PersonCommand::Add { name, emails, phone, org } => {
+                let id = store.add_person(&PersonInput { name, emails, phone, org_id: org }).await?;
+                print_id(json, "person", id);
+            }
+            PersonCommand::List { search } => {
+                let persons = store.persons(&search).await?;
+                print(json, &persons, || {
+                    persons
+                        .iter()
+                        .map(|p| format!("{}\t{}\t{}", p.id, p.name, p.emails.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                });
+            }
+            PersonCommand::Show { id } => {
+                let p = store.person(id).await?;
+                print(json, &p, || format!("{}\t{}\t{}\t{}", p.id, p.name, p.emails.join(", "), p.phone));
+            }
+            PersonCommand::Delete { id } => {
+                store.delete_person(id).await?;
+                print(json, &json!({ "deleted": id }), || format!("deleted person {id}"));
+            }
+            PersonCommand::Address { command } => match command {
+                AddressCommand::Add { id, email } => {
+                    store.add_person_address(id, &email).await?;
+                    print(json, &store.person(id).await?, || format!("added {email}"));
+                }
+                AddressCommand::Remove { id, email } => {
+                    store.remove_person_address(id, &email).await?;
+                    print(json, &store.person(id).await?, || format!("removed {email}"));
+                }
+            },
+            PersonCommand::Threads { id } => print_threads(json, &store.record_threads(RecordKind::Person, id).await?),
+        },
+        CrmCommand::Org { command } => match command {
+            OrgCommand::Add { name, domains } => {
+                let id = store.add_org(&OrgInput { name, domains }).await?;
+                print_id(json, "org", id);
+            }
+            OrgCommand::List { search } => {
+                let orgs = store.orgs(&search).await?;
+                print(json, &orgs, || {
+                    orgs.iter()
+                        .map(|o| format!("{}\t{}\t{}", o.id, o.name, o.domains.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                });
+            }
+            OrgCommand::Delete { id } => {
+                store.delete_record(RecordKind::Org, id).await?;
+                print(json, &json!({ "deleted": id }), || format!("deleted org {id}"));
+            }
+            OrgCommand::Threads { id } => print_threads(json, &store.record_threads(RecordKind::Org, id).await?),
+        },
+        CrmCommand::Deal { command } => record_command(store, RecordKind::Deal, command, json).await?,
+        CrmCommand::Lead { command } => record_command(store, RecordKind::Lead, command, json).await?,
+        CrmCommand::Project { command } => record_command(store, RecordKind::Project, command, json).await?,
+        CrmCommand::Import { command } => match command {
+            ImportCommand::Csv { file, map, preview } => {
+                let text = std::fs::read(&file)?;
+                let mapping = import::parse_mapping(&map)?;
+                if preview {
+                    let rows = import::preview_csv(&text, &mapping)?;
+                    print(json, &rows, || {
+                        rows.iter()
+                            .map(|r| format!("{}\t{}\t{}", r.name, r.emails.join(", "), r.org))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    });
+                } else {
+                    print_report(json, &import::import_csv(store, &text, &mapping).await?);
+                }
+            }
+            ImportCommand::Vcard { file } => {
+                let text = std::fs::read(&file)?;
+                print_report(json, &import::import_vcard(store, &text).await?);
+            }
+        },
+        CrmCommand::Settings { command } => match command {
+            SettingsCommand::Set { key, value } => match key.as_str() {
+                "link-deals" => {
+                    let mode = LinkMode::parse(&value.to_ascii_lowercase())
+                        .ok_or_else(|| Error::Invalid(format!("link-deals is automatic or manual, not {value}.")))?;
+                    store.set_link_mode(mode).await?;
+                    print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", mode.as_str()));
+                }
+                other => return Err(Error::Invalid(format!("Unknown setting {other} (known: link-deals)."))),
+            },
+            SettingsCommand::Show => {
+                let mode = store.link_mode().await?;
+                print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", mode.as_str()));
+            }
+        },
+        CrmCommand::Link(args) => {
+            let (kind, target) = args.target()?;
+            let ids = messages(store, &args.message_id).await?;
+            store.link(&ids, kind, target).await?;
+            print(json, &json!({ "linked": ids }), || format!("linked {} {target}", kind.as_str()));
+        }
+        CrmCommand::Unlink(args) => {
+            let (kind, target) = args.target()?;
+            let ids = messages(store, &args.message_id).await?;
+            store.unlink(&ids, kind, target).await?;
+            print(json, &json!({ "unlinked": ids }), || format!("unlinked {} {target}", kind.as_str()));
+        }
+        CrmCommand::ChooseDeal { message_id, deal } => {
+            let ids = messages(store, &message_id).await?;
+            for id in &ids {
+                store.choose(*id, RecordKind::Deal, deal).await?;
+            }
+            print(json, &json!({ "chosen": deal, "messages": ids }), || format!("chose deal {deal}"));
+        }
+        CrmCommand::Links { message_id } => {
+            let ids = messages(store, &message_id).await?;
+            let mut rows = Vec::new();
+            let mut text = Vec::new();
+            for id in ids {
+                let links = store.message_links(id).await?;
+                for l in &links.links {
+                    rows.push(json!({ "message": id, "kind": l.kind, "id": l.id, "title": l.title,
+                                      "reason": l.reason, "by_user": l.by_user }));
+                    text.push(format!("{}\t{}\t{}\t{}", l.kind.as_str(), l.id, l.title, l.reason));
+                }
+                for c in &links.choices {
+                    let candidates: Vec<i64> = c.candidates.iter().map(|c| c.id).collect();
+                    rows.push(json!({ "message": id, "kind": format!("{}_choice", c.kind.as_str()),
+                                      "candidates": candidates }));
+                    text.push(format!("{}_choice\t{candidates:?}", c.kind.as_str()));
+                }
+            }
+            print(json, &rows, || text.join("\n"));
+        }
+        CrmCommand::Relink => {
+            let started = std::time::Instant::now();
+            let n = store.relink_all().await?;
+            let ms = started.elapsed().as_millis();
+            print(json, &json!({ "messages": n, "ms": ms }), || format!("linked {n} messages in {ms} ms"));
+        }
+    }
+    Ok(())
+}
+
+async fn record_command(store: &Store, kind: RecordKind, command: RecordCommand, json: bool) -> Result<(), Error> {
+    match command {
+        RecordCommand::Add(a) => {
+            let value = match (&a.value, &a.currency) {
+                (Some(v), Some(c)) => Some(
+                    Money::parse(v, c).ok_or_else(|| Error::Invalid(format!("\"{v}\" is not an amount like 1500.50.")))?,
+                ),
+                _ => None,
+            };
+            let input = RecordInput {
+                title: a.title,
+                value,
+                status: a.status,
+                person_id: a.person,
+                org_id: a.org,
+                expected_close: a.close,
+                deal_ids: a.deals,
+            };
+            let id = store.add_record(kind, &input).await?;
+            print_id(json, kind.as_str(), id);
+        }
+        RecordCommand::List { search } => print_records(json, &store.records(kind, &search).await?),
+        RecordCommand::Show { id } => print_records(json, &[store.record(kind, id).await?]),
+        RecordCommand::SetStatus { id, status } => {
+            if kind != RecordKind::Deal {
+                return Err(Error::Invalid("Only deals have a status.".into()));
+            }
+            store.set_deal_status(id, status).await?;
+            print(json, &json!({ "id": id, "status": status }), || format!("deal {id} {}", status.as_str()));
+        }
+        RecordCommand::Delete { id } => {
+            store.delete_record(kind, id).await?;
+            print(json, &json!({ "deleted": id }), || format!("deleted {} {id}", kind.as_str()));
+        }
+        RecordCommand::Threads { id } => print_threads(json, &store.record_threads(kind, id).await?),
+    }
+    Ok(())
+}
