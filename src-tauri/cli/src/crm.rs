@@ -69,7 +69,11 @@ pub enum CrmCommand {
         message_id: String,
     },
     /// Run the linking rules over every stored email.
-    Relink,
+    Relink {
+        /// Drop the automatic links first (yours stay).
+        #[arg(long)]
+        from_scratch: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -435,11 +439,13 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
             }
             print(json, &rows, || text.join("\n"));
         }
-        CrmCommand::Relink => {
+        CrmCommand::Relink { from_scratch } => {
             let started = std::time::Instant::now();
-            let n = store.relink_all().await?;
+            let (messages, links) = store.relink_all(from_scratch).await?;
             let ms = started.elapsed().as_millis();
-            print(json, &json!({ "messages": n, "ms": ms }), || format!("linked {n} messages in {ms} ms"));
+            print(json, &json!({ "messages": messages, "links": links, "ms": ms }), || {
+                format!("{messages} messages, {links} links, {ms} ms")
+            });
         }
     }
     Ok(())

@@ -59,8 +59,13 @@ fn mail(message_id: &str, from: &str, to: &str, extra: &str, subject: &str) -> V
     .into_bytes()
 }
 
-/// (kind, id) of every link of the email, and its pending choices.
-fn links(data_dir: &Path, message_id: &str) -> (Vec<(String, i64)>, Vec<(String, Vec<i64>)>) {
+/// (kind, id) of every link of an email.
+type Linked = Vec<(String, i64)>;
+/// (kind, candidate ids) of every choice an email waits for.
+type Choices = Vec<(String, Vec<i64>)>;
+
+/// What the email is linked to, and its pending choices.
+fn links(data_dir: &Path, message_id: &str) -> (Linked, Choices) {
     let rows = ok_json(data_dir, &["links", "--message-id", message_id]);
     let mut linked = Vec::new();
     let mut choices = Vec::new();

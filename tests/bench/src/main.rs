@@ -13,9 +13,13 @@
 //!
 //! Usage (tests/bench/run.sh builds it in release and provides the keychain
 //! and the servers): `threadline-bench --cli PATH [--small N] [--large N]
-//! [--pad BYTES]`. `--large 0` skips the 100,000-message mailbox.
+//! [--pad BYTES] [--linking N] [--sync 0]`. `--large 0` skips the
+//! 100,000-message mailbox; `--linking 0` the linking benchmark (see
+//! `linking.rs`); `--sync 0` everything but linking.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark fails by panicking
+
+mod linking;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -50,10 +54,14 @@ struct Options {
     small: u32,
     large: u32,
     pad: usize,
+    /// Stored messages of the linking benchmark (0 skips it).
+    linking: u64,
+    /// 0 skips the sync and push benchmarks (linking only).
+    sync: u32,
 }
 
 fn options() -> Options {
-    let mut o = Options { cli: PathBuf::new(), small: 20_000, large: 100_000, pad: 4096 };
+    let mut o = Options { cli: PathBuf::new(), small: 20_000, large: 100_000, pad: 4096, linking: 100_000, sync: 1 };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -62,6 +70,8 @@ fn options() -> Options {
             "--small" => o.small = value.parse().expect("--small N"),
             "--large" => o.large = value.parse().expect("--large N"),
             "--pad" => o.pad = value.parse().expect("--pad BYTES"),
+            "--linking" => o.linking = value.parse().expect("--linking N"),
+            "--sync" => o.sync = value.parse().expect("--sync 0|1"),
             other => panic!("unknown option {other}"),
         }
     }
@@ -425,19 +435,30 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn main() {
     let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let o = options();
-    let s = servers();
-    let mut rows = bench_mailbox(&o, s, o.small, true).await;
-    if o.large > 0 {
-        rows.extend(bench_mailbox(&o, s, o.large, false).await);
+    let linking = if o.linking > 0 { Some(linking::bench(o.linking).await) } else { None };
+    if o.sync > 0 {
+        let s = servers();
+        let mut rows = bench_mailbox(&o, s, o.small, true).await;
+        if o.large > 0 {
+            rows.extend(bench_mailbox(&o, s, o.large, false).await);
+        }
+        let latency = bench_latency(&o, s, 50);
+        print_rows(&rows);
+        println!();
+        println!(
+            "push latency, SMTP accepted -> printed by `sync --watch`, {} messages: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            latency.len(),
+            percentile(&latency, 0.5),
+            percentile(&latency, 0.95),
+            latency.last().copied().unwrap_or(f64::NAN),
+        );
     }
-    let latency = bench_latency(&o, s, 50);
-    print_rows(&rows);
-    println!();
-    println!(
-        "push latency, SMTP accepted -> printed by `sync --watch`, {} messages: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
-        latency.len(),
-        percentile(&latency, 0.5),
-        percentile(&latency, 0.95),
-        latency.last().copied().unwrap_or(f64::NAN),
-    );
+    if let Some(f) = linking {
+        println!();
+        println!("| linking (in process, {} stored messages) | time |", f.messages);
+        println!("| --- | ---: |");
+        println!("| import 10,000 persons, linking their mail | {} |", human(f.import_persons));
+        println!("| all {} messages from scratch against 10,000 persons and 2,000 open deals ({} links) | {} |", f.messages, f.links, human(f.relink_all));
+        println!("| add one person with 500 past messages ({} conversations linked) | {} |", f.add_person_links, human(f.add_person));
+    }
 }

@@ -631,17 +631,28 @@ impl Store {
         Ok(())
     }
 
-    /// Runs the linking rules over every stored email: what a fresh store
-    /// needs after a large import, and what the linking benchmark times.
-    pub async fn relink_all(&self) -> Result<u64> {
+    /// Runs the linking rules over every stored email. `from_scratch`
+    /// first drops every automatic link (the user's links, unlinks and
+    /// conversation choices stay): what a changed rule or preference
+    /// needs, and what the linking benchmark times. Returns how many
+    /// emails were looked at and how many links exist after.
+    pub async fn relink_all(&self, from_scratch: bool) -> Result<(u64, u64)> {
         let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
             .fetch_all(self.pool())
             .await?;
         let _writer = self.write_lock().await;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        if from_scratch {
+            sqlx::query("DELETE FROM message_links WHERE rule IN ('address', 'only_one') AND linked = 1")
+                .execute(&mut *tx)
+                .await?;
+        }
         linking::link_messages(&mut tx, &ids, now()).await?;
+        let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_links WHERE linked = 1")
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(ids.len() as u64)
+        Ok((ids.len() as u64, u64::try_from(links).unwrap_or(0)))
     }
 
     /// The conversations linked to a record, newest first. An

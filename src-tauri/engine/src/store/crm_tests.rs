@@ -185,7 +185,7 @@ async fn links_and_unlinks_by_the_user_survive_the_rules() {
     ok(crm.store.link(&ids[1..], RecordKind::Person, other)).await;
 
     // Everything that re-runs the rules: all of them, a new address.
-    ok(crm.store.relink_all()).await;
+    ok(crm.store.relink_all(true)).await;
     ok(crm.store.add_person_address(bob, "bob@acme.example")).await;
     assert_eq!(crm.linked(ids[0]).await, vec![]);
     assert_eq!(
