@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
 use threadline_engine::error::{ErrorKind, UserError};
+use threadline_engine::crm::{self, import};
 use threadline_engine::model::*;
 use ts_rs::TS;
 
@@ -33,9 +34,29 @@ fn generate() -> String {
         SendOutcome::decl(),
         MessageAction::decl(),
         threadline_engine::ActionOutcome::decl(),
+        crm::RecordKind::decl(),
+        crm::DealStatus::decl(),
+        crm::LinkMode::decl(),
+        crm::Money::decl(),
+        crm::Person::decl(),
+        crm::Organization::decl(),
+        crm::Record::decl(),
+        crm::PersonInput::decl(),
+        crm::OrgInput::decl(),
+        crm::RecordInput::decl(),
+        crm::MessageLink::decl(),
+        crm::PendingChoice::decl(),
+        crm::ChoiceCandidate::decl(),
+        crm::MessageLinks::decl(),
+        import::Field::decl(),
+        import::PersonDraft::decl(),
+        import::CsvColumns::decl(),
+        import::ImportedRow::decl(),
+        import::SkippedRow::decl(),
+        import::ImportReport::decl(),
     ];
     let mut out = String::from(
-        "// Generated from the Rust types in src-tauri/engine/src/model.rs and error.rs.\n\
+        "// Generated from the Rust types in src-tauri/engine/src/model.rs, crm/ and error.rs.\n\
          // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p threadline-engine --test bindings`.\n\n",
     );
     for d in decls {

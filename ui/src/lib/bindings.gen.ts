@@ -1,4 +1,4 @@
-// Generated from the Rust types in src-tauri/engine/src/model.rs and error.rs.
+// Generated from the Rust types in src-tauri/engine/src/model.rs, crm/ and error.rs.
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p threadline-engine --test bindings`.
 
 export type Security = "tls" | "starttls";
@@ -159,3 +159,83 @@ pending: number,
  * Of the account's actions, how many the server refused.
  */
 failed: number, };
+
+export type RecordKind = "person" | "org" | "deal" | "lead" | "project";
+
+export type DealStatus = "open" | "won" | "lost";
+
+export type LinkMode = "automatic" | "manual";
+
+export type Money = { minor: number, currency: string, };
+
+export type Person = { id: number, name: string, 
+/**
+ * Normalized addresses, the first one the main one.
+ */
+emails: Array<string>, phone: string, org_id: number | null, org_name: string | null, };
+
+export type Organization = { id: number, name: string, domains: Array<string>, };
+
+export type Record = { kind: RecordKind, id: number, title: string, value: Money | null, status: DealStatus | null, person_id: number | null, person_name: string | null, org_id: number | null, org_name: string | null, 
+/**
+ * Deals only: YYYY-MM-DD.
+ */
+expected_close: string | null, 
+/**
+ * Projects only: the deals they cover.
+ */
+deal_ids: number[], };
+
+export type PersonInput = { name: string, emails: Array<string>, phone: string, org_id: number | null, };
+
+export type OrgInput = { name: string, domains: Array<string>, };
+
+export type RecordInput = { title: string, value: Money | null, status: DealStatus | null, person_id: number | null, org_id: number | null, expected_close: string | null, deal_ids: number[], };
+
+export type MessageLink = { kind: RecordKind, id: number, 
+/**
+ * The record's name or title.
+ */
+title: string, 
+/**
+ * "linked automatically: bob@acme.example is an address of Bob Stone".
+ */
+reason: string, 
+/**
+ * Linked by the user (by hand or by choosing for the conversation).
+ */
+by_user: boolean, };
+
+export type PendingChoice = { kind: RecordKind, candidates: Array<ChoiceCandidate>, };
+
+export type ChoiceCandidate = { id: number, title: string, };
+
+export type MessageLinks = { message_id: number, links: Array<MessageLink>, choices: Array<PendingChoice>, };
+
+export type Field = "name" | "first_name" | "last_name" | "email" | "phone" | "org" | "domain" | "ignore";
+
+export type PersonDraft = { 
+/**
+ * Where it came from ("line 4", "card 2"), for the report.
+ */
+source: string, name: string, emails: Array<string>, phone: string, 
+/**
+ * Organization name ("" for none).
+ */
+org: string, domains: Array<string>, };
+
+export type CsvColumns = { headers: Array<string>, 
+/**
+ * The guessed field of each column, in order.
+ */
+fields: Array<Field>, 
+/**
+ * The first rows, for the preview.
+ */
+sample: Array<Array<string>>, };
+
+export type ImportedRow = { source: string, person_id: number, name: string, };
+
+export type SkippedRow = { source: string, reason: string, };
+
+export type ImportReport = { imported: Array<ImportedRow>, merged: Array<ImportedRow>, skipped: Array<SkippedRow>, orgs_created: number, };

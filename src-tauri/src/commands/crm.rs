@@ -1,0 +1,174 @@
+//! CRM commands: persons, organizations, deals, leads and projects, their
+//! conversations, imports, and linking emails to them.
+
+use threadline_engine::crm::import::{self, CsvColumns, Field, ImportReport, PersonDraft};
+use threadline_engine::crm::{
+    LinkMode, MessageLinks, OrgInput, Organization, Person, PersonInput, Record, RecordInput, RecordKind,
+};
+use threadline_engine::model::ThreadSummary;
+
+use super::{CommandResult, EngineState};
+
+/// Persons matching a search (all when empty), by name.
+#[tauri::command]
+pub async fn persons(engine: EngineState<'_>, search: String) -> CommandResult<Vec<Person>> {
+    Ok(engine.store().persons(&search).await?)
+}
+
+/// One person.
+#[tauri::command]
+pub async fn person(engine: EngineState<'_>, id: i64) -> CommandResult<Person> {
+    Ok(engine.store().person(id).await?)
+}
+
+/// Creates a person (their past mail is linked at once); returns the id.
+#[tauri::command]
+pub async fn add_person(engine: EngineState<'_>, input: PersonInput) -> CommandResult<i64> {
+    Ok(engine.store().add_person(&input).await?)
+}
+
+/// Changes a person's name, phone and organization.
+#[tauri::command]
+pub async fn update_person(engine: EngineState<'_>, id: i64, input: PersonInput) -> CommandResult<()> {
+    Ok(engine.store().update_person(id, &input).await?)
+}
+
+/// Adds an address to a person (links its mail).
+#[tauri::command]
+pub async fn add_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
+    Ok(engine.store().add_person_address(id, &email).await?)
+}
+
+/// Removes an address from a person (unlinks what it linked).
+#[tauri::command]
+pub async fn remove_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
+    Ok(engine.store().remove_person_address(id, &email).await?)
+}
+
+/// Organizations matching a search, by name.
+#[tauri::command]
+pub async fn orgs(engine: EngineState<'_>, search: String) -> CommandResult<Vec<Organization>> {
+    Ok(engine.store().orgs(&search).await?)
+}
+
+/// One organization.
+#[tauri::command]
+pub async fn org(engine: EngineState<'_>, id: i64) -> CommandResult<Organization> {
+    Ok(engine.store().org(id).await?)
+}
+
+/// The organization owning a domain, to pre-fill a person made from mail.
+#[tauri::command]
+pub async fn org_by_domain(engine: EngineState<'_>, domain: String) -> CommandResult<Option<Organization>> {
+    Ok(engine.store().org_by_domain(&domain).await?)
+}
+
+/// Creates an organization; returns the id.
+#[tauri::command]
+pub async fn add_org(engine: EngineState<'_>, input: OrgInput) -> CommandResult<i64> {
+    Ok(engine.store().add_org(&input).await?)
+}
+
+/// Changes an organization.
+#[tauri::command]
+pub async fn update_org(engine: EngineState<'_>, id: i64, input: OrgInput) -> CommandResult<()> {
+    Ok(engine.store().update_org(id, &input).await?)
+}
+
+/// Deals, leads or projects matching a search, newest first.
+#[tauri::command]
+pub async fn records(engine: EngineState<'_>, kind: RecordKind, search: String) -> CommandResult<Vec<Record>> {
+    Ok(engine.store().records(kind, &search).await?)
+}
+
+/// One deal, lead or project.
+#[tauri::command]
+pub async fn record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Record> {
+    Ok(engine.store().record(kind, id).await?)
+}
+
+/// Creates a deal, lead or project; returns the id.
+#[tauri::command]
+pub async fn add_record(engine: EngineState<'_>, kind: RecordKind, input: RecordInput) -> CommandResult<i64> {
+    Ok(engine.store().add_record(kind, &input).await?)
+}
+
+/// Changes a deal, lead or project.
+#[tauri::command]
+pub async fn update_record(engine: EngineState<'_>, kind: RecordKind, id: i64, input: RecordInput) -> CommandResult<()> {
+    Ok(engine.store().update_record(kind, id, &input).await?)
+}
+
+/// Deletes any CRM record; its emails stay.
+#[tauri::command]
+pub async fn delete_record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<()> {
+    Ok(engine.store().delete_record(kind, id).await?)
+}
+
+/// A record's conversations, newest first.
+#[tauri::command]
+pub async fn record_threads(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Vec<ThreadSummary>> {
+    Ok(engine.store().record_threads(kind, id).await?)
+}
+
+/// What an email is linked to, why, and the choices it waits for.
+#[tauri::command]
+pub async fn message_links(engine: EngineState<'_>, message_id: i64) -> CommandResult<MessageLinks> {
+    Ok(engine.store().message_links(message_id).await?)
+}
+
+/// Links a record to an email by hand.
+#[tauri::command]
+pub async fn link(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
+    Ok(engine.store().link(&[message_id], kind, id).await?)
+}
+
+/// Unlinks a record from an email, for good.
+#[tauri::command]
+pub async fn unlink(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
+    Ok(engine.store().unlink(&[message_id], kind, id).await?)
+}
+
+/// Picks the deal (lead, project) for an email's conversation.
+#[tauri::command]
+pub async fn choose(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
+    Ok(engine.store().choose(message_id, kind, id).await?)
+}
+
+/// The "Link emails to deals" preference.
+#[tauri::command]
+pub async fn link_mode(engine: EngineState<'_>) -> CommandResult<LinkMode> {
+    Ok(engine.store().link_mode().await?)
+}
+
+/// Changes the "Link emails to deals" preference.
+#[tauri::command]
+pub async fn set_link_mode(engine: EngineState<'_>, mode: LinkMode) -> CommandResult<()> {
+    Ok(engine.store().set_link_mode(mode).await?)
+}
+
+/// The columns of a CSV file, with guessed fields (the mapping step).
+#[tauri::command]
+pub async fn csv_columns(text: String) -> CommandResult<CsvColumns> {
+    Ok(import::csv_columns(text.as_bytes())?)
+}
+
+/// What a CSV file would import with this mapping (the preview).
+#[tauri::command]
+pub async fn csv_preview(text: String, mapping: Vec<(String, Field)>) -> CommandResult<Vec<PersonDraft>> {
+    let mapping: Vec<(String, Field)> = mapping.into_iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
+    Ok(import::preview_csv(text.as_bytes(), &mapping)?)
+}
+
+/// Imports a CSV file with this mapping.
+#[tauri::command]
+pub async fn import_csv(engine: EngineState<'_>, text: String, mapping: Vec<(String, Field)>) -> CommandResult<ImportReport> {
+    let mapping: Vec<(String, Field)> = mapping.into_iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
+    Ok(import::import_csv(engine.store(), text.as_bytes(), &mapping).await?)
+}
+
+/// Imports a vCard file.
+#[tauri::command]
+pub async fn import_vcard(engine: EngineState<'_>, text: String) -> CommandResult<ImportReport> {
+    Ok(import::import_vcard(engine.store(), text.as_bytes()).await?)
+}
