@@ -674,6 +674,39 @@ impl Store {
     }
 }
 
+/// Addresses stored before international domains were kept in their ASCII
+/// form (migration 0012) are brought to it once, so that a person's
+/// address finds them. Only addresses with non-ASCII characters can
+/// change; the marker in `meta` keeps later starts from looking again.
+pub(super) async fn renormalize_addresses(pool: &sqlx::SqlitePool) -> Result<()> {
+    let done: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'addresses_idna'")
+        .fetch_optional(pool)
+        .await?;
+    if done.is_some() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT rowid, address FROM message_addresses WHERE address GLOB '*[^ -~]*'")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (rowid, stored) in rows {
+        let normalized = address::normalize(&stored);
+        if normalized != stored {
+            sqlx::query("UPDATE message_addresses SET address = ? WHERE rowid = ?")
+                .bind(normalized)
+                .bind(rowid)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('addresses_idna', '1') ON CONFLICT (key) DO NOTHING")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Adds one address to a person in `tx` and links the mail that has it.
 /// An address already someone else's is refused, naming who has it.
 async fn add_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> Result<()> {

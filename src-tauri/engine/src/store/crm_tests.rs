@@ -381,3 +381,27 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
     assert_eq!(report.orgs_created, 0, "Acme is found, not made again");
     assert!(crate::crm::import::import_vcard(&crm.store, b"hello").await.is_err());
 }
+
+#[tokio::test]
+async fn addresses_stored_in_unicode_by_an_older_version_are_found_after_an_upgrade() {
+    let crm = Crm::new().await;
+    let ids = crm.receive(&[mail(1, "Message-ID: <a@x>\r\nFrom: jorg@xn--bcher-kva.example\r\nTo: alice@example.com")]).await;
+    // What an older version stored, and no marker that it was looked at.
+    sqlx::query("UPDATE message_addresses SET address = 'jörg@bücher.example' WHERE role = 'from'")
+        .execute(crm.store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("DELETE FROM meta WHERE key = 'addresses_idna'")
+        .execute(crm.store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reopened = ok(Store::open(crm._dir.path())).await;
+    let jorg = ok(reopened.add_person(&PersonInput {
+        name: "Jörg".into(),
+        emails: vec!["jörg@xn--bcher-kva.example".into()],
+        ..Default::default()
+    }))
+    .await;
+    let links = ok(reopened.message_links(ids[0])).await;
+    assert_eq!(links.links.iter().map(|l| (l.kind, l.id)).collect::<Vec<_>>(), vec![(RecordKind::Person, jorg)]);
+}

@@ -69,6 +69,7 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        crm::renormalize_addresses(&pool).await?;
         let id = store_id(&pool).await?;
         Ok(Store { pool, id, writer: Arc::default(), checkpointing: Arc::default() })
     }
