@@ -609,7 +609,9 @@ impl Store {
 
     /// The user links a record to emails.
     pub async fn link(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        // Reads, then writes: immediate, so no other writer slips between.
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         linking::link_by_user(&mut tx, message_ids, kind, target, now()).await?;
         tx.commit().await?;
         Ok(())
@@ -617,7 +619,9 @@ impl Store {
 
     /// The user unlinks a record from emails, for good.
     pub async fn unlink(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        // Reads, then writes: immediate, so no other writer slips between.
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         linking::unlink_by_user(&mut tx, message_ids, kind, target, now()).await?;
         tx.commit().await?;
         Ok(())
@@ -625,7 +629,9 @@ impl Store {
 
     /// The user picks the deal (lead, project) for an email's conversation.
     pub async fn choose(&self, message_id: i64, kind: RecordKind, target: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        // Reads, then writes: immediate, so no other writer slips between.
+        let _writer = self.write_lock().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         linking::choose(&mut tx, message_id, kind, target, now()).await?;
         tx.commit().await?;
         Ok(())
