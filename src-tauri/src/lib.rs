@@ -55,6 +55,8 @@ pub fn run() {
             commands::mail::send_message,
             commands::mail::act,
             commands::crm::persons,
+            commands::crm::person_prefill,
+            commands::crm::parse_money,
             commands::crm::person,
             commands::crm::add_person,
             commands::crm::update_person,

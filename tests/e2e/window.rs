@@ -715,3 +715,127 @@ async fn a_hundred_thousand_messages_scroll_in_the_real_window() {
     );
     client.close().await.expect("close session");
 }
+
+/// The first element matching `selector` whose text contains `needle`.
+async fn element_containing(client: &Client, selector: &str, needle: &str) -> Option<fantoccini::elements::Element> {
+    for element in client.find_all(Locator::Css(selector)).await.ok()? {
+        if text_of(&element).await.contains(needle) {
+            return Some(element);
+        }
+    }
+    None
+}
+
+/// Waits for an element matching `selector` that contains `needle`.
+async fn wait_for(client: &Client, selector: &str, needle: &str) -> fantoccini::elements::Element {
+    eventually(client, &format!("{selector} with \"{needle}\""), Duration::from_secs(30), || {
+        let client = client.clone();
+        let (selector, needle) = (selector.to_owned(), needle.to_owned());
+        async move { element_containing(&client, &selector, &needle).await }
+    })
+    .await
+}
+
+/// How many elements match `selector` now.
+async fn count(client: &Client, selector: &str) -> usize {
+    client.find_all(Locator::Css(selector)).await.map(|v| v.len()).unwrap_or(0)
+}
+
+fn crm_mail(id: &str, from: &str, subject: &str, days_ago: i64) -> Vec<u8> {
+    let date = corpus::rfc2822_date(1_795_000_000 - days_ago * 86_400);
+    format!(
+        "From: {from}\r\nTo: seller@seed.example\r\nSubject: {subject}\r\nDate: {date}\r\n\
+         Message-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAbout {subject}.\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let data_dir = tempfile::tempdir().expect("data dir");
+    seed::seed_mail(
+        data_dir.path(),
+        &[
+            crm_mail("lic@acme.example", "Bob Stone <bob@acme.example>", "Licence renewal", 5),
+            crm_mail("train@acme.example", "bob@acme.example", "Training dates", 4),
+            crm_mail("price@acme.example", "Bob Stone <bob@acme.example>", "Pricing question", 3),
+            crm_mail("pilot@globex.example", "Carol Diaz <carol@globex.example>", "Globex pilot", 2),
+        ],
+    )
+    .await;
+    let csv = data_dir.path().join("contacts.csv");
+    std::fs::write(&csv, "Full Name,Work Email,Company\nBob Stone,bob@acme.example,Acme\nCarol Diaz,carol@globex.example,Globex\n")
+        .expect("csv");
+
+    let desktop = start_desktop(data_dir.path());
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(30);
+    wait_for_row(&client, "the seeded inbox", "Pricing question", Duration::from_secs(60)).await;
+
+    // Import a CSV: the columns are recognized, the preview shows the rows,
+    // the report counts them.
+    css(&client, "#view-persons", long).await.click().await.expect("contacts");
+    css(&client, "#crm-import", long).await.click().await.expect("import");
+    css(&client, "#import-file", long).await.send_keys(csv.to_str().expect("path")).await.expect("choose the file");
+    wait_for(&client, "#import-preview", "bob@acme.example").await;
+    let field = css(&client, "select.mapping-field[data-column='Work Email']", long).await;
+    assert_eq!(field.prop("value").await.expect("value").as_deref(), Some("email"));
+    save_screenshot(&client, "14-import-mapping.png").await;
+    css(&client, "#import-run", long).await.click().await.expect("run import");
+    let report = wait_for(&client, "#import-report", "Imported 2").await;
+    assert!(text_of(&report).await.contains("skipped 0"));
+    css(&client, "#import-done", long).await.click().await.expect("done");
+
+    // The person's page lists their conversations, newest first.
+    wait_for(&client, ".crm-row", "Bob Stone").await.click().await.expect("open Bob");
+    wait_for(&client, "#record-title", "Bob Stone").await;
+    wait_for_row(&client, "Bob's conversations", "Licence renewal", long).await;
+    assert_eq!(count(&client, ".crm-thread").await, 3, "Bob's three conversations, not Carol's");
+    let first = client.find(Locator::Css(".crm-thread")).await.expect("a row");
+    assert!(text_of(&first).await.contains("Pricing question"), "newest first");
+    save_screenshot(&client, "15-person-page.png").await;
+
+    // Open one: it says why it is linked; make a deal from it.
+    row_containing(&client, "Licence renewal").await.expect("row").click().await.expect("open");
+    let chip = css(&client, ".link-chip[data-kind='person']", long).await;
+    assert_eq!(
+        chip.attr("title").await.expect("title").as_deref(),
+        Some("linked automatically: bob@acme.example is an address of Bob Stone")
+    );
+    css(&client, "#create-deal", long).await.click().await.expect("new deal");
+    let title = css(&client, "#new-deal-title", long).await;
+    assert_eq!(title.prop("value").await.expect("value").as_deref(), Some("Licence renewal"));
+    css(&client, "#new-deal-value", long).await.send_keys("12,000").await.expect("value");
+    css(&client, "#new-deal-save", long).await.click().await.expect("save deal");
+    wait_for(&client, ".link-chip[data-kind='deal']", "Licence renewal").await;
+    save_screenshot(&client, "16-deal-from-email.png").await;
+
+    row_containing(&client, "Training dates").await.expect("row").click().await.expect("open");
+    css(&client, "#create-deal", long).await.click().await.expect("new deal");
+    css(&client, "#new-deal-save", long).await.click().await.expect("save deal");
+    wait_for(&client, ".link-chip[data-kind='deal']", "Training dates").await;
+
+    // Bob now has two open deals: his other email asks which one.
+    row_containing(&client, "Pricing question").await.expect("row").click().await.expect("open");
+    let choice = wait_for(&client, ".deal-choice", "Choose one").await;
+    let offered = text_of(&choice).await;
+    assert!(offered.contains("Licence renewal") && offered.contains("Training dates"), "{offered}");
+    save_screenshot(&client, "17-deal-choice.png").await;
+    wait_for(&client, ".choose-candidate", "Training dates").await.click().await.expect("choose");
+    wait_for(&client, ".link-chip[data-kind='deal']", "Training dates").await;
+    eventually(&client, "the choice to go", long, || {
+        let client = client.clone();
+        async move { (count(&client, ".deal-choice").await == 0).then_some(()) }
+    })
+    .await;
+
+    // The deal's page shows both of its conversations.
+    css(&client, "#view-deals", long).await.click().await.expect("deals");
+    wait_for(&client, ".crm-row", "Training dates").await.click().await.expect("open the deal");
+    wait_for(&client, "#record-title", "Training dates").await;
+    wait_for_row(&client, "the deal's conversations", "Pricing question", long).await;
+    assert_eq!(count(&client, ".crm-thread").await, 2);
+    save_screenshot(&client, "18-deal-page.png").await;
+    client.close().await.expect("close session");
+}

@@ -48,6 +48,7 @@ fn generate() -> String {
         crm::PendingChoice::decl(),
         crm::ChoiceCandidate::decl(),
         crm::MessageLinks::decl(),
+        crm::PersonPrefill::decl(),
         import::Field::decl(),
         import::PersonDraft::decl(),
         import::CsvColumns::decl(),

@@ -3,7 +3,8 @@
 
 use threadline_engine::crm::import::{self, CsvColumns, Field, ImportReport, PersonDraft};
 use threadline_engine::crm::{
-    LinkMode, MessageLinks, OrgInput, Organization, Person, PersonInput, Record, RecordInput, RecordKind,
+    LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill, Record, RecordInput,
+    RecordKind,
 };
 use threadline_engine::model::ThreadSummary;
 
@@ -43,6 +44,19 @@ pub async fn add_person_address(engine: EngineState<'_>, id: i64, email: String)
 #[tauri::command]
 pub async fn remove_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
     Ok(engine.store().remove_person_address(id, &email).await?)
+}
+
+/// A person about to be made from an email's sender, pre-filled.
+#[tauri::command]
+pub async fn person_prefill(engine: EngineState<'_>, name: String, email: String) -> CommandResult<PersonPrefill> {
+    Ok(engine.store().person_prefill(&name, &email).await?)
+}
+
+/// Reads an amount as typed ("1,500.50") in a currency; null when it is
+/// not one.
+#[tauri::command]
+pub fn parse_money(value: String, currency: String) -> Option<Money> {
+    Money::parse(&value, &currency)
 }
 
 /// Organizations matching a search, by name.

@@ -43,7 +43,7 @@ fn address(name: &str) -> String {
 }
 
 /// An RFC 2822 date (UTC) for seconds since the epoch.
-pub(crate) fn rfc2822_date(ts: i64) -> String {
+pub fn rfc2822_date(ts: i64) -> String {
     let (y, m, d) = civil_date(ts);
     let secs = ts.rem_euclid(86_400);
     let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];

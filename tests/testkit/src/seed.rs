@@ -56,8 +56,8 @@ fn raw_message(n: u32) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Fills a new store in `data_dir` with `messages` messages in one Inbox.
-pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
+/// A new store in `data_dir` with the seeded account and its Inbox.
+async fn seeded_account(data_dir: &Path) -> (Store, i64, i64) {
     let store = Store::open(data_dir).await.expect("open store");
     let account = store
         .insert_account(&AccountInsert {
@@ -87,6 +87,23 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
         .await
         .expect("folders")[0]
         .id;
+    (store, account, inbox)
+}
+
+/// A new store in `data_dir` whose Inbox holds exactly these messages.
+pub async fn seed_mail(data_dir: &Path, raws: &[Vec<u8>]) {
+    let (store, account, inbox) = seeded_account(data_dir).await;
+    let batch: Vec<PreparedMessage> = raws
+        .iter()
+        .zip(1..)
+        .map(|(raw, uid)| PreparedMessage::from(FetchedMessage { uid, flags: vec![], modseq: 1, internal_date: None, raw: raw.clone() }))
+        .collect();
+    store.store_batch(account, inbox, &batch).await.expect("store batch");
+}
+
+/// Fills a new store in `data_dir` with `messages` messages in one Inbox.
+pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
+    let (store, account, inbox) = seeded_account(data_dir).await;
 
     // Parse on a blocking thread while the previous batch is stored.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<PreparedMessage>>(2);

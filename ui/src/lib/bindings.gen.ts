@@ -176,7 +176,7 @@ emails: Array<string>, phone: string, org_id: number | null, org_name: string | 
 
 export type Organization = { id: number, name: string, domains: Array<string>, };
 
-export type Record = { kind: RecordKind, id: number, title: string, value: Money | null, status: DealStatus | null, person_id: number | null, person_name: string | null, org_id: number | null, org_name: string | null, 
+export type CrmRecord = { kind: RecordKind, id: number, title: string, value: Money | null, status: DealStatus | null, person_id: number | null, person_name: string | null, org_id: number | null, org_name: string | null, 
 /**
  * Deals only: YYYY-MM-DD.
  */
@@ -211,6 +211,12 @@ export type PendingChoice = { kind: RecordKind, candidates: Array<ChoiceCandidat
 export type ChoiceCandidate = { id: number, title: string, };
 
 export type MessageLinks = { message_id: number, links: Array<MessageLink>, choices: Array<PendingChoice>, };
+
+export type PersonPrefill = { name: string, email: string, org_id: number | null, org_name: string, 
+/**
+ * The domain a new organization would get ("" for free mail).
+ */
+domain: string, };
 
 export type Field = "name" | "first_name" | "last_name" | "email" | "phone" | "org" | "domain" | "ignore";
 

@@ -175,6 +175,8 @@ pub struct Organization {
 /// fields a kind does not have stay empty (a project has no value or
 /// status, a lead no status).
 #[derive(Debug, Clone, Serialize, TS)]
+// TypeScript has a `Record` of its own.
+#[ts(rename = "CrmRecord")]
 pub struct Record {
     pub kind: RecordKind,
     #[ts(type = "number")]
@@ -237,6 +239,40 @@ pub struct RecordInput {
     pub deal_ids: Vec<i64>,
 }
 
+/// A person about to be made from an email, as the form shows it first:
+/// the sender's name and address, and the organization of the address's
+/// domain (the one that has it, else a name made from the domain; none for
+/// free-mail domains such as gmail.com).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PersonPrefill {
+    pub name: String,
+    pub email: String,
+    #[ts(type = "number | null")]
+    pub org_id: Option<i64>,
+    pub org_name: String,
+    /// The domain a new organization would get ("" for free mail).
+    pub domain: String,
+}
+
+/// "acme.example" → "Acme", "mail.globex.co.uk" → "Globex": a first guess
+/// at an organization's name that the user can correct.
+pub fn org_name_from_domain(domain: &str) -> String {
+    let labels: Vec<&str> = domain.split('.').filter(|l| !l.is_empty()).collect();
+    let mut end = labels.len().saturating_sub(1);
+    if end >= 2
+        && labels.get(end).is_some_and(|tld| tld.len() == 2)
+        && labels.get(end - 1).is_some_and(|sld| ["co", "com", "org", "net", "ac", "gov", "ne", "or"].contains(sld))
+    {
+        end -= 1;
+    }
+    let name = if end == 0 { labels.first() } else { labels.get(end - 1) }.copied().unwrap_or("");
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A record an email is linked to, and why, in words.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct MessageLink {
@@ -279,6 +315,15 @@ pub struct MessageLinks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn organization_names_are_guessed_from_domains() {
+        assert_eq!(org_name_from_domain("acme.example"), "Acme");
+        assert_eq!(org_name_from_domain("mail.globex.co.uk"), "Globex");
+        assert_eq!(org_name_from_domain("initech.com"), "Initech");
+        assert_eq!(org_name_from_domain("localhost"), "Localhost");
+        assert_eq!(org_name_from_domain(""), "");
+    }
 
     #[test]
     fn money_reads_what_people_type() {

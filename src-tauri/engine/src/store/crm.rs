@@ -10,8 +10,8 @@ use crate::address;
 use crate::crm::import::{ImportReport, ImportedRow, PersonDraft, SkippedRow};
 use crate::crm::linking::{self, table_of};
 use crate::crm::{
-    DealStatus, LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, Record,
-    RecordInput, RecordKind,
+    DealStatus, LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill,
+    Record, RecordInput, RecordKind,
 };
 use crate::error::{Error, Result};
 use crate::model::ThreadSummary;
@@ -339,6 +339,21 @@ impl Store {
         linking::link_messages(&mut tx, &messages, now()).await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// A person about to be made from an email's sender (see
+    /// [`PersonPrefill`]).
+    pub async fn person_prefill(&self, name: &str, email: &str) -> Result<PersonPrefill> {
+        let email = address::normalize(email);
+        let domain = address::domain_of(&email).to_owned();
+        if domain.is_empty() || address::is_free_mail(&domain) {
+            return Ok(PersonPrefill { name: name.trim().to_owned(), email, org_id: None, org_name: String::new(), domain: String::new() });
+        }
+        let (org_id, org_name) = match self.org_by_domain(&domain).await? {
+            Some(org) => (Some(org.id), org.name),
+            None => (None, crate::crm::org_name_from_domain(&domain)),
+        };
+        Ok(PersonPrefill { name: name.trim().to_owned(), email, org_id, org_name, domain })
     }
 
     // ---- organizations ----

@@ -1,0 +1,18 @@
+// Words the CRM screens share.
+import type { CrmRecord, RecordKind } from "./bindings.gen";
+
+export const KIND_LABELS: { [K in RecordKind]: string } = {
+  person: "Person",
+  org: "Organization",
+  deal: "Deal",
+  lead: "Lead",
+  project: "Project",
+};
+
+/** "12500.50 EUR" for a stored value. */
+export function money(r: Pick<CrmRecord, "value">): string {
+  if (!r.value) return "";
+  const sign = r.value.minor < 0 ? "-" : "";
+  const abs = Math.abs(r.value.minor);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")} ${r.value.currency}`.trim();
+}
