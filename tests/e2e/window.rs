@@ -837,5 +837,15 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
     wait_for_row(&client, "the deal's conversations", "Pricing question", long).await;
     assert_eq!(count(&client, ".crm-thread").await, 2);
     save_screenshot(&client, "18-deal-page.png").await;
+
+    // A lead made from Carol's email, from her page.
+    css(&client, "#view-persons", long).await.click().await.expect("contacts");
+    wait_for(&client, ".crm-row", "Carol Diaz").await.click().await.expect("open Carol");
+    wait_for_row(&client, "Carol's conversation", "Globex pilot", long).await.click().await.expect("open");
+    css(&client, "#create-deal", long).await.click().await.expect("new");
+    css(&client, "#new-deal-kind option[value='lead']", long).await.click().await.expect("a lead");
+    css(&client, "#new-deal-save", long).await.click().await.expect("save lead");
+    let lead = wait_for(&client, ".link-chip[data-kind='lead']", "Globex pilot").await;
+    assert!(text_of(&lead).await.contains("Lead"));
     client.close().await.expect("close session");
 }
