@@ -847,5 +847,15 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
     css(&client, "#new-deal-save", long).await.click().await.expect("save lead");
     let lead = wait_for(&client, ".link-chip[data-kind='lead']", "Globex pilot").await;
     assert!(text_of(&lead).await.contains("Lead"));
+
+    // A project covering one of the deals, made in its form.
+    css(&client, "#view-deals", long).await.click().await.expect("deals");
+    css(&client, "#crm-project", long).await.click().await.expect("projects");
+    css(&client, "#crm-new", long).await.click().await.expect("new project");
+    css(&client, "#form-name", long).await.send_keys("Rollout").await.expect("title");
+    wait_for(&client, "#form-deals option", "Training dates").await.click().await.expect("pick a deal");
+    css(&client, "#form-save", long).await.click().await.expect("save project");
+    wait_for(&client, "#record-title", "Rollout").await;
+    wait_for(&client, ".record-fields", "Training dates").await;
     client.close().await.expect("close session");
 }

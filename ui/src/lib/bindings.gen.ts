@@ -244,4 +244,21 @@ export type ImportedRow = { source: string, person_id: number, name: string, };
 
 export type SkippedRow = { source: string, reason: string, };
 
-export type ImportReport = { imported: Array<ImportedRow>, merged: Array<ImportedRow>, skipped: Array<SkippedRow>, orgs_created: number, };
+export type ImportReport = { 
+/**
+ * Persons made.
+ */
+imported: Array<ImportedRow>, 
+/**
+ * Rows merged into a person who had one of their addresses.
+ */
+merged: Array<ImportedRow>, skipped: Array<SkippedRow>, 
+/**
+ * Organizations made (from rows of persons or of organizations only).
+ */
+orgs_created: number, 
+/**
+ * Rows that named only an organization (no address): made or found
+ * by name, their domains added.
+ */
+orgs: Array<string>, };

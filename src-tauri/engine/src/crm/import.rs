@@ -108,10 +108,16 @@ pub struct SkippedRow {
 /// What an import did.
 #[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct ImportReport {
+    /// Persons made.
     pub imported: Vec<ImportedRow>,
+    /// Rows merged into a person who had one of their addresses.
     pub merged: Vec<ImportedRow>,
     pub skipped: Vec<SkippedRow>,
+    /// Organizations made (from rows of persons or of organizations only).
     pub orgs_created: u32,
+    /// Rows that named only an organization (no address): made or found
+    /// by name, their domains added.
+    pub orgs: Vec<String>,
 }
 
 /// Reads `column=field` pairs (`--map "E-mail 2=email"`).
@@ -197,8 +203,10 @@ pub fn preview_csv(bytes: &[u8], overrides: &[(String, Field)]) -> Result<Vec<Pe
             overrides.iter().find(|(c, _)| *c == header.to_lowercase()).map(|(_, f)| *f).unwrap_or(*guessed)
         })
         .collect();
-    if !fields.contains(&Field::Email) {
-        return Err(Error::Invalid("No column holds email addresses: map one to email.".into()));
+    if !fields.contains(&Field::Email) && !fields.contains(&Field::Org) {
+        return Err(Error::Invalid(
+            "No column holds email addresses or organizations: map one to email or org.".into(),
+        ));
     }
     let text = text_of(bytes);
     let mut rdr = reader(&text);
@@ -226,7 +234,7 @@ pub fn preview_csv(bytes: &[u8], overrides: &[(String, Field)]) -> Result<Vec<Pe
                 ),
                 Field::Phone => draft.phone = value.to_owned(),
                 Field::Org => draft.org = value.to_owned(),
-                Field::Domain => draft.domains.push(value.to_owned()),
+                Field::Domain => draft.domains.push(domain_of_url(value).unwrap_or_else(|| value.to_owned())),
                 Field::Ignore => {}
             }
         }

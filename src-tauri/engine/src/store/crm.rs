@@ -268,6 +268,12 @@ impl Store {
                     emails.push(address);
                 }
             }
+            if emails.is_empty() && invalid.is_empty() && !draft.org.trim().is_empty() {
+                // A row of an organization, not of a person.
+                import_org(&mut tx, draft, &[], &mut report).await?;
+                report.orgs.push(format!("{}: {}", draft.source, draft.org.trim()));
+                continue;
+            }
             if emails.is_empty() {
                 let reason = if !invalid.is_empty() {
                     format!("not an email address: {}", invalid.join(", "))

@@ -375,6 +375,15 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
     assert!(again.imported.is_empty());
     assert_eq!(ok(crm.store.persons("")).await.len(), 2);
 
+    // A list of organizations alone: made or found by name, with domains.
+    let orgs = "Company,Website\nInitech,https://initech.example/\nacme,acme.example\n";
+    let report = ok(crate::crm::import::import_csv(&crm.store, orgs.as_bytes(), &[])).await;
+    assert_eq!(report.orgs, vec!["line 2: Initech".to_owned(), "line 3: acme".to_owned()]);
+    assert_eq!(report.orgs_created, 1, "acme is Acme");
+    assert!(report.skipped.is_empty());
+    assert_eq!(ok(crm.store.org_by_domain("acme.example")).await.map(|o| o.name), Some("Acme".into()));
+    assert_eq!(ok(crm.store.org_by_domain("initech.example")).await.map(|o| o.name), Some("Initech".into()));
+
     let vcf = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Dan\r\nEMAIL:dan@initech.example\r\nORG:Acme\r\nEND:VCARD\r\n";
     let report = ok(crate::crm::import::import_vcard(&crm.store, vcf.as_bytes())).await;
     assert_eq!(names(&report.imported), vec![("card 1".to_owned(), "Dan".to_owned())]);
