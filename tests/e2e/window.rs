@@ -432,13 +432,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
 
     // Reading-pane actions go to the server: flag the welcome message.
     css(&client, "#troubleshooting-view", long).await;
-    client
-        .find(Locator::XPath("//button[text()='Back to the inbox']"))
-        .await
-        .expect("back button")
-        .click()
-        .await
-        .expect("back to the inbox");
+    back_to_inbox(&client).await;
     let welcome = wait_for_row(&client, "the welcome conversation", "Welcome to Threadline", long).await;
     welcome.click().await.expect("open welcome");
     css(&client, ".message.open .flag", long).await.click().await.expect("flag");
@@ -501,13 +495,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
                 .expect("mirroring choice");
             css(&client, ".save-sync-choice", Duration::from_secs(10)).await.click().await.expect("save");
             css(&client, ".saved-note", Duration::from_secs(10)).await;
-            client
-                .find(Locator::XPath("//button[text()='Back to the inbox']"))
-                .await
-                .expect("back button")
-                .click()
-                .await
-                .expect("back to the inbox");
+            back_to_inbox(&client).await;
         }
     };
     choose_mirror("nothing").await;
@@ -544,6 +532,17 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     wait_for_row(&client, "the conversation in the trash view", "Arrived while closed", long).await;
     save_screenshot(&client, "13-trash-view.png").await;
     client.close().await.expect("close second session");
+}
+
+/// Leaves Troubleshooting or Preferences.
+async fn back_to_inbox(client: &Client) {
+    client
+        .find(Locator::XPath("//button[text()='Back to the inbox']"))
+        .await
+        .expect("back button")
+        .click()
+        .await
+        .expect("back to the inbox");
 }
 
 /// Waits until the notice under the top bar says `text` (an earlier

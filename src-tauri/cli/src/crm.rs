@@ -326,7 +326,7 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
                 print(json, &p, || format!("{}\t{}\t{}\t{}", p.id, p.name, p.emails.join(", "), p.phone));
             }
             PersonCommand::Delete { id } => {
-                store.delete_person(id).await?;
+                store.delete_record(RecordKind::Person, id).await?;
                 print(json, &json!({ "deleted": id }), || format!("deleted person {id}"));
             }
             PersonCommand::Address { command } => match command {

@@ -5,16 +5,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
-use threadline_testkit::{TestUser, servers};
+use threadline_testkit::servers;
 
-const CLI: &str = env!("CARGO_BIN_EXE_threadline-cli");
-
-fn cli(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(CLI).arg("--data-dir").arg(data_dir).args(args).output().expect("run threadline-cli")
-}
+mod common;
+use common::{add_account, cli};
 
 fn ok_json(data_dir: &Path, args: &[&str]) -> Value {
     let mut all = args.to_vec();
@@ -31,24 +27,6 @@ fn ok_json(data_dir: &Path, args: &[&str]) -> Value {
 
 fn id(data_dir: &Path, args: &[&str]) -> i64 {
     ok_json(data_dir, args)["id"].as_i64().expect("an id")
-}
-
-fn add_account(data_dir: &Path, user: &TestUser) {
-    let s = servers();
-    let out = Command::new(CLI)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["account", "add", "--email", &user.email])
-        .args(["--imap", &format!("127.0.0.1:{}", s.imaps_port)])
-        .args(["--smtp", &format!("127.0.0.1:{}", s.submission_port)])
-        .args(["--security", "tls", "--smtp-security", "starttls"])
-        .args(["--user", &user.email, "--password-env", "TL_TEST_PASSWORD"])
-        .arg("--ca-file")
-        .arg(&s.ca_file)
-        .env("TL_TEST_PASSWORD", &user.password)
-        .output()
-        .expect("run threadline-cli");
-    assert!(out.status.success(), "account add failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn mail(message_id: &str, from: &str, to: &str, extra: &str, subject: &str) -> Vec<u8> {

@@ -9,19 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use threadline_testkit::outage::Outage;
-use threadline_testkit::{TestUser, corpus, servers};
+use threadline_testkit::{corpus, servers};
 
-const CLI: &str = env!("CARGO_BIN_EXE_threadline-cli");
-
-fn cli(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(CLI)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("TL_TEST_PASSWORD", "")
-        .output()
-        .expect("run threadline-cli")
-}
+mod common;
+use common::{CLI, add_account, add_account_via, cli};
 
 fn ok_json(out: Output) -> Value {
     assert!(
@@ -31,37 +22,6 @@ fn ok_json(out: Output) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON output")
-}
-
-fn add_account(data_dir: &Path, user: &TestUser) -> i64 {
-    add_account_via(data_dir, user, servers().imaps_port)
-}
-
-/// Adds the account with its IMAP server reached through `imaps_port`.
-fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64 {
-    let s = servers();
-    let out = Command::new(CLI)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["account", "add", "--email", &user.email])
-        .args(["--imap", &format!("127.0.0.1:{imaps_port}")])
-        .args(["--smtp", &format!("127.0.0.1:{}", s.submission_port)])
-        .args(["--security", "tls", "--smtp-security", "starttls"])
-        .args(["--user", &user.email, "--password-env", "TL_TEST_PASSWORD"])
-        .arg("--ca-file")
-        .arg(&s.ca_file)
-        .env("TL_TEST_PASSWORD", &user.password)
-        .output()
-        .expect("run threadline-cli");
-    assert!(
-        out.status.success(),
-        "account add failed (is a Secret Service running? tests/run.sh starts one): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("account add prints the id")
 }
 
 fn listed(data_dir: &Path) -> Vec<Value> {

@@ -8,12 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use threadline_engine::Store;
 use threadline_engine::crm::import::PersonDraft;
 use threadline_engine::crm::{RecordInput, RecordKind};
-use threadline_engine::model::Security;
-use threadline_engine::store::accounts::AccountInsert;
-use threadline_engine::store::{FetchedMessage, PreparedMessage, RemoteFolder};
+use threadline_engine::store::{FetchedMessage, PreparedMessage};
+use threadline_testkit::seed;
 
 const PERSONS: u64 = 10_000;
 const SENDERS: u64 = 12_000;
@@ -44,7 +42,7 @@ fn next(state: &mut u64) -> u64 {
 
 fn mail(uid: u64, from: &str) -> PreparedMessage {
     let raw = format!(
-        "From: <{from}>\r\nTo: me@bench.example\r\nMessage-ID: <link{uid}@bench.example>\r\n\
+        "From: <{from}>\r\nTo: seller@seed.example\r\nMessage-ID: <link{uid}@bench.example>\r\n\
          Subject: Linking {uid}\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nHello {uid}.\r\n"
     );
     PreparedMessage::from(FetchedMessage {
@@ -58,30 +56,7 @@ fn mail(uid: u64, from: &str) -> PreparedMessage {
 
 pub async fn bench(messages: u64) -> LinkingFigures {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).await.expect("store");
-    let account = store
-        .insert_account(&AccountInsert {
-            email: "me@bench.example",
-            display_name: "Me",
-            imap_host: "127.0.0.1",
-            imap_port: 993,
-            imap_security: Security::Tls,
-            smtp_host: "127.0.0.1",
-            smtp_port: 465,
-            smtp_security: Security::Tls,
-            username: "me",
-            trusted_certs: None,
-        })
-        .await
-        .expect("account");
-    let folders = store
-        .replace_folders(
-            account,
-            &[RemoteFolder { name: "INBOX".into(), display_name: "Inbox".into(), delimiter: None, role: Some("inbox") }],
-        )
-        .await
-        .expect("folders");
-    let inbox = folders[0].id;
+    let (store, account, inbox) = seed::seeded_account(dir.path()).await;
 
     eprintln!("== linking: storing {messages} + {BACKFILL} messages");
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;

@@ -9,10 +9,14 @@ export const KIND_LABELS: { [K in RecordKind]: string } = {
   project: "Project",
 };
 
+/** "12500.50" for an amount in minor units. */
+export function amount(minor: number): string {
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
 /** "12500.50 EUR" for a stored value. */
 export function money(r: Pick<CrmRecord, "value">): string {
-  if (!r.value) return "";
-  const sign = r.value.minor < 0 ? "-" : "";
-  const abs = Math.abs(r.value.minor);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")} ${r.value.currency}`.trim();
+  return r.value ? `${amount(r.value.minor)} ${r.value.currency}`.trim() : "";
 }

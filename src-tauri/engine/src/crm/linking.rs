@@ -128,9 +128,9 @@ pub async fn messages_with_addresses(conn: &mut SqliteConnection, addresses: &[S
 /// Removes the automatic links an address made (its person's, and the
 /// deals, leads and projects that followed the person through it), then
 /// runs the rules again on those messages: another address of the same
-/// person may still link them. Returns the messages it looked at.
-pub async fn forget_address(conn: &mut SqliteConnection, address: &str, now: i64) -> Result<Vec<i64>> {
-    let affected: Vec<i64> = sqlx::query_scalar(
+/// person may still link them.
+pub async fn forget_address(conn: &mut SqliteConnection, address: &str, now: i64) -> Result<()> {
+    let mut affected: Vec<i64> = sqlx::query_scalar(
         "DELETE FROM message_links
           WHERE address = ? AND rule IN ('address', 'only_one') AND linked = 1
          RETURNING message_id",
@@ -138,11 +138,9 @@ pub async fn forget_address(conn: &mut SqliteConnection, address: &str, now: i64
     .bind(address)
     .fetch_all(&mut *conn)
     .await?;
-    let mut affected = affected;
     affected.sort_unstable();
     affected.dedup();
-    link_messages(conn, &affected, now).await?;
-    Ok(affected)
+    link_messages(conn, &affected, now).await
 }
 
 /// The user links a record to these emails (undoing an earlier unlink).
@@ -154,21 +152,7 @@ pub async fn link_by_user(
     now: i64,
 ) -> Result<()> {
     ensure_exists(conn, kind, target).await?;
-    for id in message_ids {
-        sqlx::query(
-            "INSERT INTO message_links (message_id, kind, target_id, rule, linked, created_at)
-             VALUES (?, ?, ?, 'user', 1, ?)
-             ON CONFLICT (message_id, kind, target_id) DO UPDATE SET
-                 rule = 'user', address = '', linked = 1, created_at = excluded.created_at",
-        )
-        .bind(id)
-        .bind(kind.as_str())
-        .bind(target)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    set_by_user(conn, message_ids, kind, target, "user", true, now).await
 }
 
 /// The user unlinks a record from these emails; the rules will not link
@@ -180,20 +164,36 @@ pub async fn unlink_by_user(
     target: i64,
     now: i64,
 ) -> Result<()> {
-    for id in message_ids {
-        sqlx::query(
-            "INSERT INTO message_links (message_id, kind, target_id, rule, linked, created_at)
-             VALUES (?, ?, ?, 'user', 0, ?)
-             ON CONFLICT (message_id, kind, target_id) DO UPDATE SET
-                 rule = 'user', address = '', linked = 0, created_at = excluded.created_at",
-        )
-        .bind(id)
-        .bind(kind.as_str())
-        .bind(target)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
+    set_by_user(conn, message_ids, kind, target, "user", false, now).await
+}
+
+/// Records what the user did to these emails' link with a record, over
+/// whatever a rule had put there: a link (`rule` 'user' or 'choice') or,
+/// with `linked` false, the tombstone that keeps the rules away.
+async fn set_by_user(
+    conn: &mut SqliteConnection,
+    message_ids: &[i64],
+    kind: RecordKind,
+    target: i64,
+    rule: &str,
+    linked: bool,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO message_links (message_id, kind, target_id, rule, linked, created_at)
+         SELECT value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?1)
+          WHERE true -- an upsert after a SELECT needs a WHERE to parse
+         ON CONFLICT (message_id, kind, target_id) DO UPDATE SET
+             rule = excluded.rule, address = '', linked = excluded.linked, created_at = excluded.created_at",
+    )
+    .bind(json_ids(message_ids))
+    .bind(kind.as_str())
+    .bind(target)
+    .bind(rule)
+    .bind(linked)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -220,18 +220,7 @@ pub async fn choose(conn: &mut SqliteConnection, message_id: i64, kind: RecordKi
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO message_links (message_id, kind, target_id, rule, linked, created_at)
-         VALUES (?, ?, ?, 'choice', 1, ?)
-         ON CONFLICT (message_id, kind, target_id) DO UPDATE SET
-             rule = 'choice', address = '', linked = 1, created_at = excluded.created_at",
-    )
-    .bind(message_id)
-    .bind(kind.as_str())
-    .bind(target)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    set_by_user(conn, &[message_id], kind, target, "choice", true, now).await?;
     sqlx::query(
         "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, created_at)
          SELECT id, ?, ?, 'choice', ? FROM messages WHERE thread_id = ?",

@@ -205,11 +205,6 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a person; their emails stay, unlinked from them.
-    pub async fn delete_person(&self, id: i64) -> Result<()> {
-        self.delete_record(RecordKind::Person, id).await
-    }
-
     /// One person.
     pub async fn person(&self, id: i64) -> Result<Person> {
         let row: Option<PersonRow> = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} WHERE p.id = ?"))
@@ -233,18 +228,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(Person::from).collect())
-    }
-
-    /// The person an address belongs to, if any.
-    pub async fn person_by_address(&self, email: &str) -> Result<Option<Person>> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT person_id FROM person_addresses WHERE address = ?")
-            .bind(address::normalize(email))
-            .fetch_optional(self.pool())
-            .await?;
-        match id {
-            Some(id) => Ok(Some(self.person(id).await?)),
-            None => Ok(None),
-        }
     }
 
     /// Imports persons read from a file, in one transaction: a person
@@ -285,15 +268,12 @@ impl Store {
                 report.skipped.push(SkippedRow { source: draft.source.clone(), reason });
                 continue;
             }
-            let mut owners: Vec<(i64, String)> = Vec::new();
+            // Who has each address now; the first owner found takes the row.
+            let mut owned: Vec<Option<(i64, String)>> = Vec::with_capacity(emails.len());
             for email in &emails {
-                if let Some(owner) = owner_of(&mut tx, email).await?
-                    && !owners.iter().any(|(id, _)| *id == owner.0)
-                {
-                    owners.push(owner);
-                }
+                owned.push(owner_of(&mut tx, email).await?);
             }
-            let (person, name, merged) = match owners.first() {
+            let (person, name, merged) = match owned.iter().flatten().next() {
                 Some((id, name)) => (*id, name.clone(), true),
                 None => {
                     let name = match draft.name.trim() {
@@ -314,7 +294,16 @@ impl Store {
                 }
             };
             if merged {
-                let org = import_org(&mut tx, draft, &emails, &mut report).await?;
+                // An organization only where the person has none: a row
+                // naming another one must not leave a stray one behind.
+                let has_org: Option<i64> = sqlx::query_scalar("SELECT org_id FROM persons WHERE id = ?")
+                    .bind(person)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let org = match has_org {
+                    Some(_) => None,
+                    None => import_org(&mut tx, draft, &emails, &mut report).await?,
+                };
                 sqlx::query(
                     "UPDATE persons SET phone = CASE WHEN phone = '' THEN ? ELSE phone END,
                                         org_id = COALESCE(org_id, ?) WHERE id = ?",
@@ -325,10 +314,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            for email in &emails {
-                match owner_of(&mut tx, email).await? {
+            for (email, owner) in emails.iter().zip(owned) {
+                match owner {
                     None => {
-                        insert_address(&mut tx, person, email).await?;
+                        put_address(&mut tx, person, email).await?;
                         added.push(email.clone());
                     }
                     Some((owner, _)) if owner == person => {}
@@ -446,113 +435,22 @@ impl Store {
 
     /// Creates a deal, lead or project.
     pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<i64> {
-        let title = check_name(kind.as_str(), &input.title)?;
-        let close = check_date(input.expected_close.as_deref())?;
-        let (minor, currency) = match &input.value {
-            Some(m) => (Some(m.minor), m.currency.clone()),
-            None => (None, String::new()),
-        };
+        let table = record_table(kind)?;
         let mut tx = self.pool().begin().await?;
-        let now = now();
-        let id: i64 = match kind {
-            RecordKind::Deal => sqlx::query_scalar(
-                "INSERT INTO deals (title, value_minor, currency, status, person_id, org_id, expected_close, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&title)
-            .bind(minor)
-            .bind(&currency)
-            .bind(input.status.unwrap_or(DealStatus::Open).as_str())
-            .bind(input.person_id)
-            .bind(input.org_id)
-            .bind(close)
-            .bind(now)
+        let id: i64 = sqlx::query_scalar(&format!("INSERT INTO {table} (title, created_at) VALUES ('', ?) RETURNING id"))
+            .bind(now())
             .fetch_one(&mut *tx)
-            .await?,
-            RecordKind::Lead => sqlx::query_scalar(
-                "INSERT INTO leads (title, value_minor, currency, person_id, org_id, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&title)
-            .bind(minor)
-            .bind(&currency)
-            .bind(input.person_id)
-            .bind(input.org_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?,
-            RecordKind::Project => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO projects (title, person_id, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-                )
-                .bind(&title)
-                .bind(input.person_id)
-                .bind(input.org_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                set_project_deals(&mut tx, id, &input.deal_ids).await?;
-                id
-            }
-            RecordKind::Person | RecordKind::Org => {
-                return Err(Error::Invalid("Persons and organizations have their own forms.".into()));
-            }
-        };
+            .await?;
+        write_record(&mut tx, kind, id, input).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Changes a deal, lead or project (all its fields at once).
     pub async fn update_record(&self, kind: RecordKind, id: i64, input: &RecordInput) -> Result<()> {
-        let title = check_name(kind.as_str(), &input.title)?;
-        let close = check_date(input.expected_close.as_deref())?;
-        let (minor, currency) = match &input.value {
-            Some(m) => (Some(m.minor), m.currency.clone()),
-            None => (None, String::new()),
-        };
+        record_table(kind)?;
         let mut tx = self.pool().begin().await?;
-        let done = match kind {
-            RecordKind::Deal => sqlx::query(
-                "UPDATE deals SET title = ?, value_minor = ?, currency = ?, status = ?, person_id = ?,
-                        org_id = ?, expected_close = ? WHERE id = ?",
-            )
-            .bind(&title)
-            .bind(minor)
-            .bind(&currency)
-            .bind(input.status.unwrap_or(DealStatus::Open).as_str())
-            .bind(input.person_id)
-            .bind(input.org_id)
-            .bind(close)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?,
-            RecordKind::Lead => sqlx::query(
-                "UPDATE leads SET title = ?, value_minor = ?, currency = ?, person_id = ?, org_id = ? WHERE id = ?",
-            )
-            .bind(&title)
-            .bind(minor)
-            .bind(&currency)
-            .bind(input.person_id)
-            .bind(input.org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?,
-            RecordKind::Project => {
-                let done = sqlx::query("UPDATE projects SET title = ?, person_id = ?, org_id = ? WHERE id = ?")
-                    .bind(&title)
-                    .bind(input.person_id)
-                    .bind(input.org_id)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                set_project_deals(&mut tx, id, &input.deal_ids).await?;
-                done
-            }
-            RecordKind::Person | RecordKind::Org => {
-                return Err(Error::Invalid("Persons and organizations have their own forms.".into()));
-            }
-        };
-        if done.rows_affected() == 0 {
+        if !write_record(&mut tx, kind, id, input).await? {
             return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
         }
         tx.commit().await?;
@@ -755,16 +653,22 @@ async fn insert_address(tx: &mut SqliteConnection, person_id: i64, email: &str) 
         }
         None => {}
     }
+    put_address(tx, person_id, &address).await?;
+    Ok(address)
+}
+
+/// Stores a normalized address nobody has yet as the person's last one.
+async fn put_address(tx: &mut SqliteConnection, person_id: i64, address: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO person_addresses (address, person_id, position)
          VALUES (?, ?, (SELECT COUNT(*) FROM person_addresses WHERE person_id = ?))",
     )
-    .bind(&address)
+    .bind(address)
     .bind(person_id)
     .bind(person_id)
     .execute(&mut *tx)
     .await?;
-    Ok(address)
+    Ok(())
 }
 
 async fn owner_of(tx: &mut SqliteConnection, address: &str) -> Result<Option<(i64, String)>> {
@@ -823,6 +727,61 @@ async fn import_org(tx: &mut SqliteConnection, draft: &PersonDraft, emails: &[St
         }
     }
     Ok(None)
+}
+
+/// The table of a deal, lead or project; persons and organizations have
+/// their own calls.
+fn record_table(kind: RecordKind) -> Result<&'static str> {
+    match kind {
+        RecordKind::Deal | RecordKind::Lead | RecordKind::Project => Ok(table_of(kind)),
+        RecordKind::Person | RecordKind::Org => {
+            Err(Error::Invalid("Persons and organizations have their own forms.".into()))
+        }
+    }
+}
+
+/// Writes every field of a deal, lead or project row (those its kind has).
+/// False when there is no such row.
+async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: i64, input: &RecordInput) -> Result<bool> {
+    let title = check_name(kind.as_str(), &input.title)?;
+    let close = check_date(input.expected_close.as_deref())?;
+    let (minor, currency) = match &input.value {
+        Some(m) => (Some(m.minor), m.currency.clone()),
+        None => (None, String::new()),
+    };
+    let query = match kind {
+        RecordKind::Deal => sqlx::query(
+            "UPDATE deals SET title = ?, value_minor = ?, currency = ?, status = ?, person_id = ?,
+                    org_id = ?, expected_close = ? WHERE id = ?",
+        )
+        .bind(&title)
+        .bind(minor)
+        .bind(&currency)
+        .bind(input.status.unwrap_or(DealStatus::Open).as_str())
+        .bind(input.person_id)
+        .bind(input.org_id)
+        .bind(close)
+        .bind(id),
+        RecordKind::Lead => sqlx::query(
+            "UPDATE leads SET title = ?, value_minor = ?, currency = ?, person_id = ?, org_id = ? WHERE id = ?",
+        )
+        .bind(&title)
+        .bind(minor)
+        .bind(&currency)
+        .bind(input.person_id)
+        .bind(input.org_id)
+        .bind(id),
+        _ => sqlx::query("UPDATE projects SET title = ?, person_id = ?, org_id = ? WHERE id = ?")
+            .bind(&title)
+            .bind(input.person_id)
+            .bind(input.org_id)
+            .bind(id),
+    };
+    let found = query.execute(&mut *tx).await?.rows_affected() > 0;
+    if found && kind == RecordKind::Project {
+        set_project_deals(tx, id, &input.deal_ids).await?;
+    }
+    Ok(found)
 }
 
 async fn set_domains(tx: &mut SqliteConnection, org_id: i64, domains: &[String]) -> Result<()> {

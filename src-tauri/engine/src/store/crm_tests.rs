@@ -1,20 +1,13 @@
 //! The linking rules (F-LINK), case by case, on a real store.
 
-use super::tests::{ok, store_with_folders};
+use super::tests::{ok, prepared, store_with_folders};
 use super::*;
 use crate::crm::{DealStatus, LinkMode, MessageLinks, Money, PersonInput, RecordInput, RecordKind};
 use crate::store::actions::MailBox;
 
 /// A message with these headers (From, To, Cc, Message-ID …) and a body.
 fn mail(uid: u32, headers: &str) -> PreparedMessage {
-    let raw = format!("{headers}\r\nSubject: s{uid}\r\n\r\nbody {uid}\r\n").into_bytes();
-    PreparedMessage::from(FetchedMessage {
-        uid,
-        flags: vec![],
-        modseq: 1,
-        internal_date: Some(1_700_000_000 + i64::from(uid)),
-        raw,
-    })
+    prepared(uid, format!("{headers}\r\nSubject: s{uid}\r\n\r\nbody {uid}\r\n"))
 }
 
 struct Crm {
@@ -298,7 +291,7 @@ async fn deleted_mail_and_deleted_records_leave_the_pages() {
 
     ok(crm.store.delete_record(RecordKind::Deal, deal)).await;
     assert_eq!(crm.linked(ids[1]).await, vec![(RecordKind::Person, bob)]);
-    ok(crm.store.delete_person(bob)).await;
+    ok(crm.store.delete_record(RecordKind::Person, bob)).await;
     assert_eq!(crm.linked(ids[1]).await, vec![]);
     assert!(ok(crm.store.persons("")).await.is_empty());
 }

@@ -56,7 +56,12 @@ pub(super) async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64,
 }
 
 pub(super) fn message(uid: u32, headers: &str, body: &str) -> PreparedMessage {
-    let raw = format!("From: Bob <bob@acme.example>\r\nTo: alice@example.com\r\n{headers}\r\n\r\n{body}\r\n").into_bytes();
+    prepared(uid, format!("From: Bob <bob@acme.example>\r\nTo: alice@example.com\r\n{headers}\r\n\r\n{body}\r\n"))
+}
+
+/// A raw message as a sync would hand it to the store, at UID `uid`.
+pub(super) fn prepared(uid: u32, raw: String) -> PreparedMessage {
+    let raw = raw.into_bytes();
     PreparedMessage::from(FetchedMessage {
         uid,
         flags: vec![],

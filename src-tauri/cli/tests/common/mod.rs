@@ -1,0 +1,55 @@
+//! What the CLI's integration tests share: running the binary and adding
+//! the test user's account on the real Dovecot.
+
+#![allow(dead_code)] // each test file uses a part
+#![allow(clippy::expect_used)] // tests fail by panicking
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use threadline_testkit::{TestUser, servers};
+
+pub const CLI: &str = env!("CARGO_BIN_EXE_threadline-cli");
+
+pub fn cli(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(CLI)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("TL_TEST_PASSWORD", "")
+        .output()
+        .expect("run threadline-cli")
+}
+
+/// Adds the test user's account; returns its id.
+pub fn add_account(data_dir: &Path, user: &TestUser) -> i64 {
+    add_account_via(data_dir, user, servers().imaps_port)
+}
+
+/// Adds the account with its IMAP server reached through `imaps_port`.
+pub fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64 {
+    let s = servers();
+    let out = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["account", "add", "--email", &user.email])
+        .args(["--imap", &format!("127.0.0.1:{imaps_port}")])
+        .args(["--smtp", &format!("127.0.0.1:{}", s.submission_port)])
+        .args(["--security", "tls", "--smtp-security", "starttls"])
+        .args(["--user", &user.email, "--password-env", "TL_TEST_PASSWORD"])
+        .arg("--ca-file")
+        .arg(&s.ca_file)
+        .env("TL_TEST_PASSWORD", &user.password)
+        .output()
+        .expect("run threadline-cli");
+    assert!(
+        out.status.success(),
+        "account add failed (is a Secret Service running? tests/run.sh starts one): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("account add prints the id")
+}
+
