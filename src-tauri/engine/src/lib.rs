@@ -53,6 +53,18 @@ pub fn limit_allocator_arenas() {
     }
 }
 
+/// Lowers the calling thread's priority a little (Linux: nice 5; a no-op
+/// elsewhere), for background work that must not slow the threads a user
+/// or a serial stage waits on.
+pub(crate) fn yield_cpu_to_other_threads() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: setpriority on this thread's own id only changes its nice
+    // value; raising it needs no privilege and cannot fail harmfully.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 5);
+    }
+}
+
 /// Where the desktop app and the CLI keep their data unless told otherwise:
 /// `THREADLINE_DATA_DIR`, else the OS's per-user data folder.
 pub fn default_data_dir() -> PathBuf {

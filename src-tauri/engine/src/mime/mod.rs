@@ -6,6 +6,8 @@
 
 pub mod html;
 
+use std::collections::HashSet;
+
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
@@ -67,7 +69,9 @@ pub struct ParsedMessage {
     pub date: Option<i64>,
     pub subject: String,
     pub addresses: Vec<(AddressRole, ParsedAddress)>,
-    pub text: String,
+    /// The body's distinct words, for the search index: it keeps no word
+    /// positions, so a repeated word adds nothing but work for the writer.
+    pub search_words: String,
     pub snippet: String,
     pub attachments: Vec<AttachmentMeta>,
     pub size: usize,
@@ -130,7 +134,7 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
             date: None,
             subject: String::new(),
             addresses: Vec::new(),
-            text: String::new(),
+            search_words: String::new(),
             snippet: String::new(),
             attachments: Vec::new(),
             size: raw.len(),
@@ -165,6 +169,7 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
         .unwrap_or_default();
     truncate_chars(&mut text, MAX_INDEXED_TEXT);
     let snippet = make_snippet(&text);
+    let search_words = distinct_words(&text);
 
     let attachments = msg
         .attachments()
@@ -199,7 +204,7 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
         date: msg.date().map(|d| d.to_timestamp()),
         subject: msg.subject().map(str::trim).unwrap_or_default().to_owned(),
         addresses,
-        text,
+        search_words,
         snippet,
         attachments,
         size: raw.len(),
@@ -224,6 +229,24 @@ fn truncate_chars(s: &mut String, max_bytes: usize) {
         }
         s.truncate(cut);
     }
+}
+
+/// Each word of `text` once, in order of first use. Words are split at
+/// white space and ASCII punctuation, which always separate tokens for the
+/// search tokenizer, so the index gets exactly the tokens the whole text
+/// would give it.
+fn distinct_words(text: &str) -> String {
+    let mut seen: HashSet<&str, foldhash::fast::RandomState> = HashSet::default();
+    let mut out = String::with_capacity(text.len() / 4);
+    for word in text.split(|c: char| c.is_whitespace() || c.is_ascii_punctuation()) {
+        if !word.is_empty() && seen.insert(word) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
 }
 
 /// One line of preview text: whitespace folded, quoted lines skipped.

@@ -49,7 +49,7 @@ fn non_utf8_charset_body_is_decoded() {
     let mut raw = b"From: a@example.jp\nSubject: test\nContent-Type: text/plain; charset=Shift_JIS\n\n".to_vec();
     raw.extend_from_slice(&[0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd, b'\n']);
     let p = parse(&raw);
-    assert_eq!(p.text.trim(), "こんにちは");
+    assert_eq!(p.search_words, "こんにちは");
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn attachments_are_listed() {
         assert_eq!(p.attachments[0].filename, "offer.pdf");
         assert_eq!(p.attachments[0].content_type, "application/pdf");
         assert_eq!(p.attachments[0].size, 9);
-        assert_eq!(p.text.trim(), "see attached");
+        assert_eq!(p.search_words, "see attached");
     }
 }
 
@@ -93,4 +93,12 @@ fn same_bytes_same_identity_different_bytes_different_identity() {
 #[test]
 fn address_normalization() {
     assert_eq!(normalize_address("  <Bob@Acme.EXAMPLE> "), "bob@acme.example");
+}
+
+#[test]
+fn search_words_keep_every_token_once() {
+    let p = parse(b"Subject: x\n\nThe offer, the offer! (offer) follow-up: Follow-up\n> the offer\n");
+    // "The"/"the" and "follow"/"Follow" differ only in case: the tokenizer
+    // folds them, a repeat costs it little.
+    assert_eq!(p.search_words, "The offer the follow up Follow");
 }

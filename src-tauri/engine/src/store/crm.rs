@@ -513,10 +513,17 @@ impl Store {
     /// that holds it).
     pub async fn messages_by_header_id(&self, message_id: &str) -> Result<Vec<i64>> {
         let id = message_id.trim().trim_start_matches('<').trim_end_matches('>').trim();
-        let ids = sqlx::query_scalar("SELECT id FROM messages WHERE message_id = ? ORDER BY id")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?;
+        let ids = sqlx::query_scalar(
+            // CROSS JOIN keeps this order; sorting by id would otherwise
+            // make SQLite walk every message.
+            "SELECT m.id FROM accounts a
+              CROSS JOIN thread_refs r ON r.account_id = a.id AND r.msgid = ?1
+              CROSS JOIN messages m ON m.thread_id = r.thread_id AND m.message_id = ?1
+              ORDER BY m.id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
         Ok(ids)
     }
 

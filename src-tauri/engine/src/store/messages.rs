@@ -317,7 +317,7 @@ impl BatchWriter<'_> {
 
 /// Most rows one statement may carry with `columns` bound values each,
 /// kept under SQLite's limit of 32,766 variables per statement.
-fn rows_per_statement(columns: usize) -> usize {
+pub(super) fn rows_per_statement(columns: usize) -> usize {
     (30_000 / columns.max(1)).max(1)
 }
 
@@ -447,30 +447,9 @@ async fn insert_messages(
         q.build().execute(&mut **tx).await?;
     }
 
-    for chunk in rows.chunks(rows_per_statement(4)) {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO messages_fts (rowid, subject, participants, body) ");
-        q.push_values(chunk, |mut row, (id, _, parsed)| {
-            row.push_bind(*id)
-                .push_bind(&parsed.subject)
-                .push_bind(participants(parsed))
-                .push_bind(&parsed.text);
-        });
-        q.build().execute(&mut **tx).await?;
-    }
+    let searchable: Vec<(i64, &ParsedMessage)> = rows.iter().map(|(id, _, parsed)| (*id, *parsed)).collect();
+    super::search::index(tx, &searchable).await?;
     Ok(())
-}
-
-/// Names and addresses of everyone on a message, for full-text search.
-fn participants(parsed: &ParsedMessage) -> String {
-    let mut text = String::new();
-    for (_, addr) in &parsed.addresses {
-        text.push_str(&addr.name);
-        text.push(' ');
-        text.push_str(&addr.address);
-        text.push(' ');
-    }
-    text
 }
 
 /// The Date header when it is plausible, else the server's arrival time.

@@ -10,6 +10,7 @@ pub mod outbox;
 mod folders;
 mod messages;
 pub mod queries;
+mod search;
 pub mod source;
 
 use std::path::Path;
@@ -70,6 +71,7 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         crm::renormalize_addresses(&pool).await?;
+        search::finish_refill(&pool).await?;
         let id = store_id(&pool).await?;
         Ok(Store { pool, id, writer: Arc::default(), checkpointing: Arc::default() })
     }

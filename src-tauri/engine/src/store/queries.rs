@@ -336,11 +336,14 @@ fn view_box(view: ThreadView) -> i64 {
 }
 
 /// Turns what a person typed into a safe FTS5 query: every word must match
-/// as a prefix; quotes and operators typed by the user are taken literally.
+/// as a prefix. Words are split where the index's tokenizer splits them
+/// (it keeps no positions, so `bob@acme.example` asks for its three words
+/// anywhere in the message); quotes and operators are never syntax.
 fn fts_query(input: &str) -> Option<String> {
     let terms: Vec<String> = input
-        .split_whitespace()
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
@@ -352,7 +355,12 @@ mod tests {
     #[test]
     fn fts_query_quotes_user_input() {
         assert_eq!(fts_query("  "), None);
+        assert_eq!(fts_query(" \"-@ "), None);
         assert_eq!(fts_query("offer q3").as_deref(), Some("\"offer\"* \"q3\"*"));
-        assert_eq!(fts_query("a\"b OR").as_deref(), Some("\"a\"\"b\"* \"OR\"*"));
+        assert_eq!(fts_query("a\"b OR").as_deref(), Some("\"a\"* \"b\"* \"OR\"*"));
+        assert_eq!(
+            fts_query("bob@acme.example Grüße").as_deref(),
+            Some("\"bob\"* \"acme\"* \"example\"* \"Grüße\"*")
+        );
     }
 }

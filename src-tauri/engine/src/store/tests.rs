@@ -241,6 +241,47 @@ async fn search_finds_body_subject_and_participants() {
     assert_eq!(ok(store.search("pric", 10)).await.len(), 1, "prefix match");
     assert_eq!(ok(store.search("bob@acme.example", 10)).await.len(), 2);
     assert_eq!(ok(store.search("\"unbalanced", 10)).await.len(), 0);
+    assert_eq!(ok(store.search("Acme, pricing", 10)).await.len(), 1, "words anywhere, in any order");
+}
+
+#[tokio::test]
+async fn an_emptied_search_index_is_refilled_from_the_sources_where_it_stopped() {
+    let (dir, store, account, inbox, _) = store_with_folders().await;
+    ok(store.store_batch(
+        account,
+        inbox,
+        &[message(1, "Subject: one", "first quarterly"), message(2, "Subject: two", "second quarterly")],
+    ))
+    .await;
+    fn sql<T>(e: sqlx::Error) -> T {
+        panic!("sql: {e}")
+    }
+    let first: i64 = sqlx::query_scalar("SELECT MIN(id) FROM messages")
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or_else(sql);
+    // What migration 0013 leaves, as if a refill was killed after the first message.
+    sqlx::query("INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')")
+        .execute(store.pool())
+        .await
+        .unwrap_or_else(sql);
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('search_reindex_after', ?)")
+        .bind(first.to_string())
+        .execute(store.pool())
+        .await
+        .unwrap_or_else(sql);
+    assert!(ok(store.search("quarterly", 10)).await.is_empty());
+    drop(store);
+
+    let store = ok(Store::open(dir.path())).await;
+    let found = ok(store.search("quarterly", 10)).await;
+    assert_eq!(found.len(), 1, "the message before the mark is not indexed twice over");
+    assert_eq!(found[0].subject, "two");
+    let left: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'search_reindex_after'")
+        .fetch_optional(store.pool())
+        .await
+        .unwrap_or_else(sql);
+    assert_eq!(left, None, "a finished refill leaves no mark");
 }
 
 #[tokio::test]

@@ -35,6 +35,8 @@ const COMMIT_EVERY: Duration = Duration::from_millis(1000);
 /// every index page its messages touched: fewer, larger ones write far
 /// less. A killed process fetches the uncommitted ones again.
 const COMMIT_MESSAGES: usize = 5000;
+/// Batches parsed at once during a fetch.
+const PARSERS: usize = 2;
 /// Longest wait for the next response line before the connection is
 /// considered dead.
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
@@ -518,17 +520,17 @@ async fn write_batches(
     mut rx: mpsc::Receiver<Vec<FetchedMessage>>,
     events: broadcast::Sender<EngineEvent>,
 ) -> Result<u32> {
-    // Parsing runs one batch ahead of storing, on another thread: the
-    // store's single writer then never waits for the parser.
+    // Parsing runs ahead of storing, `PARSERS` batches at once (handed on
+    // in order): the store's single writer then never waits for the
+    // parser, which costs about as much as the writer.
     let (parsed_tx, mut parsed_rx) = mpsc::channel::<Vec<PreparedMessage>>(1);
     let parser = tokio::spawn(async move {
-        while let Some(batch) = rx.recv().await {
-            let parsed = tokio::task::spawn_blocking(move || {
-                batch.into_iter().map(PreparedMessage::from).collect::<Vec<_>>()
-            })
-            .await
-            .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))?;
-            if parsed_tx.send(parsed).await.is_err() {
+        let mut parsed = futures::stream::poll_fn(|cx| rx.poll_recv(cx))
+            .map(parse_batch)
+            .buffered(PARSERS);
+        while let Some(batch) = parsed.next().await {
+            let batch = batch?;
+            if parsed_tx.send(batch).await.is_err() {
                 break;
             }
         }
@@ -576,6 +578,18 @@ async fn write_batches(
         .await
         .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))??;
     Ok(progress.new)
+}
+
+/// Parses a fetched batch on a thread of its own, which gives way to the
+/// store's writer when both want a core: the writer is the one stage that
+/// cannot run in parallel, and the parsers work ahead of it anyway.
+async fn parse_batch(batch: Vec<FetchedMessage>) -> Result<Vec<PreparedMessage>> {
+    let (done, parsed) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
+        crate::yield_cpu_to_other_threads();
+        let _ = done.send(batch.into_iter().map(PreparedMessage::from).collect::<Vec<_>>());
+    })?;
+    parsed.await.map_err(|_| Error::Protocol("a parser thread stopped".into()))
 }
 
 /// What a folder's writer has committed, and who to tell.

@@ -1,0 +1,100 @@
+//! The full-text search index: what goes into it, and refilling it after a
+//! migration that had to start it empty.
+//!
+//! The index is contentless and keeps no word positions (migration 0013):
+//! it answers only which messages hold a word, which is all search asks,
+//! and costs the writer of a large sync a fraction of a full index.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+use super::messages::rows_per_statement;
+use super::source;
+use crate::error::{Error, Result};
+use crate::mime::{self, ParsedMessage};
+
+/// `meta` key of an unfinished refill: the last message id indexed.
+const REFILL_AFTER: &str = "search_reindex_after";
+/// Messages parsed and indexed per refill transaction.
+const REFILL_CHUNK: i64 = 500;
+
+/// Adds these messages (id and parsed source) to the index.
+pub(super) async fn index(conn: &mut SqliteConnection, messages: &[(i64, &ParsedMessage)]) -> Result<()> {
+    for chunk in messages.chunks(rows_per_statement(4)) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO messages_fts (rowid, subject, participants, body) ");
+        q.push_values(chunk, |mut row, (id, parsed)| {
+            row.push_bind(*id)
+                .push_bind(&parsed.subject)
+                .push_bind(participants(parsed))
+                .push_bind(&parsed.search_words);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Names and addresses of everyone on a message.
+fn participants(parsed: &ParsedMessage) -> String {
+    let mut text = String::new();
+    for (_, addr) in &parsed.addresses {
+        text.push_str(&addr.name);
+        text.push(' ');
+        text.push_str(&addr.address);
+        text.push(' ');
+    }
+    text
+}
+
+/// Finishes a refill a migration asked for, parsing the stored sources
+/// again. Each chunk commits with its progress, so a killed process
+/// resumes where it stopped and indexes nothing twice.
+pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
+    let mut indexed = 0_usize;
+    loop {
+        let after: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(REFILL_AFTER)
+            .fetch_optional(pool)
+            .await?;
+        let Some(after) = after.and_then(|v| v.parse::<i64>().ok()) else {
+            if indexed > 0 {
+                tracing::info!(indexed, "search index refilled");
+            }
+            return Ok(());
+        };
+        let sources: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT m.id, s.codec, s.raw FROM messages m JOIN message_sources s ON s.message_id = m.id
+              WHERE m.id > ? ORDER BY m.id LIMIT ?",
+        )
+        .bind(after)
+        .bind(REFILL_CHUNK)
+        .fetch_all(pool)
+        .await?;
+        let last = sources.last().map(|(id, _, _)| *id);
+        let parsed = tokio::task::spawn_blocking(move || {
+            sources
+                .into_iter()
+                .filter_map(|(id, codec, raw)| match source::unpack(&codec, raw) {
+                    Ok(raw) => Some((id, mime::parse(&raw))),
+                    Err(e) => {
+                        tracing::warn!(id, error = %e, "not searchable: its stored source is damaged");
+                        None
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("search refill failed: {e}")))?;
+        let mut tx = pool.begin().await?;
+        let refs: Vec<(i64, &ParsedMessage)> = parsed.iter().map(|(id, p)| (*id, p)).collect();
+        index(&mut tx, &refs).await?;
+        match last {
+            Some(last) => sqlx::query("UPDATE meta SET value = ? WHERE key = ?").bind(last.to_string()),
+            None => sqlx::query("DELETE FROM meta WHERE key = ?"),
+        }
+        .bind(REFILL_AFTER)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        indexed += parsed.len();
+    }
+}
