@@ -145,8 +145,7 @@ impl Store {
         kind: Option<&ActionKind>,
         user_box: Option<MailBox>,
     ) -> Result<Vec<i64>> {
-        let _writer = self.write_lock().await;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         let account_id: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
             .bind(message_id)
             .fetch_optional(&mut *tx)

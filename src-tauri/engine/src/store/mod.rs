@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 pub use accounts::AccountRow;
 pub use folders::{FolderRow, RemoteFolder};
@@ -81,9 +81,14 @@ impl Store {
         &self.id
     }
 
-    /// Waits for this process's other read-then-write transactions to end.
-    pub(crate) async fn write_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.writer.lock().await
+    /// Opens a transaction that reads before it writes (ids, checks): it
+    /// waits for this process's other ones on the lock it returns, and for
+    /// other processes' writers on `BEGIN IMMEDIATE`, so none slips in
+    /// between. Keep the guard until the transaction ends.
+    pub(crate) async fn begin_write(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, Transaction<'static, Sqlite>)> {
+        let guard = self.writer.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((guard, tx))
     }
 
     /// Copies committed pages from the WAL into the database on another

@@ -85,9 +85,9 @@ const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
                         ORDER BY folder_id LIMIT 1)
     JOIN folders f ON f.id = mf.folder_id";
 
-/// A message's box as the app shows it (migration 0008): the user's choice
-/// where it differs from the server, else the server's.
-const BOX: &str = "COALESCE(m.user_box, m.server_box, 3)";
+/// A message's (`m`) box as the app shows it (migration 0008): the user's
+/// choice where it differs from the server, else the server's.
+pub(super) const BOX: &str = "COALESCE(m.user_box, m.server_box, 3)";
 
 /// Messages with their first folder location, if they have one: a
 /// message on its way between folders is still shown, without a folder.
@@ -259,20 +259,20 @@ impl Store {
     /// participants leave out deleted messages unless the whole
     /// conversation is deleted.
     pub(crate) async fn thread_summaries(&self, ids: &[i64]) -> Result<Vec<ThreadSummary>> {
-        let shown = "mm.thread_id = t.id AND COALESCE(mm.user_box, mm.server_box, 3) <= MAX(1, t.box)";
+        let shown = format!("m.thread_id = t.id AND {BOX} <= MAX(1, t.box)");
         let sql = format!(
             "SELECT t.id, t.account_id, t.subject, t.last_date,
-                (SELECT COUNT(*) FROM messages mm WHERE {shown}) AS message_count,
-                (SELECT COUNT(*) FROM messages mm WHERE {shown} AND EXISTS
-                    (SELECT 1 FROM message_folders x WHERE x.message_id = mm.id AND x.seen = 0))
+                (SELECT COUNT(*) FROM messages m WHERE {shown}) AS message_count,
+                (SELECT COUNT(*) FROM messages m WHERE {shown} AND EXISTS
+                    (SELECT 1 FROM message_folders x WHERE x.message_id = m.id AND x.seen = 0))
                     AS unread_count,
-                (SELECT COALESCE(MAX(has_attachments), 0) FROM messages mm WHERE {shown})
+                (SELECT COALESCE(MAX(has_attachments), 0) FROM messages m WHERE {shown})
                     AS has_attachments,
-                COALESCE((SELECT snippet FROM messages mm WHERE {shown}
-                          ORDER BY mm.date DESC, mm.id DESC LIMIT 1), '') AS snippet,
+                COALESCE((SELECT snippet FROM messages m WHERE {shown}
+                          ORDER BY m.date DESC, m.id DESC LIMIT 1), '') AS snippet,
                 (SELECT COALESCE(group_concat(who, ', '), '') FROM (
                     SELECT DISTINCT CASE WHEN from_name != '' THEN from_name ELSE from_addr END AS who
-                    FROM messages mm WHERE {shown} ORDER BY date LIMIT 4)) AS participants
+                    FROM messages m WHERE {shown} ORDER BY date LIMIT 4)) AS participants
              FROM threads t WHERE t.id IN (SELECT value FROM json_each(?))
              ORDER BY t.last_date DESC, t.id DESC"
         );

@@ -49,18 +49,15 @@ fn participants(parsed: &ParsedMessage) -> String {
 /// again. Each chunk commits with its progress, so a killed process
 /// resumes where it stopped and indexes nothing twice.
 pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
+    let mark: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        .bind(REFILL_AFTER)
+        .fetch_optional(pool)
+        .await?;
+    let Some(mut after) = mark.and_then(|v| v.parse::<i64>().ok()) else {
+        return Ok(());
+    };
     let mut indexed = 0_usize;
     loop {
-        let after: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-            .bind(REFILL_AFTER)
-            .fetch_optional(pool)
-            .await?;
-        let Some(after) = after.and_then(|v| v.parse::<i64>().ok()) else {
-            if indexed > 0 {
-                tracing::info!(indexed, "search index refilled");
-            }
-            return Ok(());
-        };
         let sources: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
             "SELECT m.id, s.codec, s.raw FROM messages m JOIN message_sources s ON s.message_id = m.id
               WHERE m.id > ? ORDER BY m.id LIMIT ?",
@@ -69,7 +66,11 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
         .bind(REFILL_CHUNK)
         .fetch_all(pool)
         .await?;
-        let last = sources.last().map(|(id, _, _)| *id);
+        let Some(last) = sources.last().map(|(id, _, _)| *id) else {
+            sqlx::query("DELETE FROM meta WHERE key = ?").bind(REFILL_AFTER).execute(pool).await?;
+            tracing::info!(indexed, "search index refilled");
+            return Ok(());
+        };
         let parsed = tokio::task::spawn_blocking(move || {
             sources
                 .into_iter()
@@ -87,14 +88,13 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
         let mut tx = pool.begin().await?;
         let refs: Vec<(i64, &ParsedMessage)> = parsed.iter().map(|(id, p)| (*id, p)).collect();
         index(&mut tx, &refs).await?;
-        match last {
-            Some(last) => sqlx::query("UPDATE meta SET value = ? WHERE key = ?").bind(last.to_string()),
-            None => sqlx::query("DELETE FROM meta WHERE key = ?"),
-        }
-        .bind(REFILL_AFTER)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE meta SET value = ? WHERE key = ?")
+            .bind(last.to_string())
+            .bind(REFILL_AFTER)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         indexed += parsed.len();
+        after = last;
     }
 }

@@ -3,10 +3,10 @@
 //! fetch missing messages newest first.
 //!
 //! Fetching and storing run side by side: the IMAP loop streams messages to
-//! a parser task (on the blocking pool), which hands them to a writer task
-//! that stores them, about a second's worth per transaction; the three run
-//! at once. A killed process therefore resumes with the first missing UID,
-//! with no duplicates and no gaps.
+//! a parser task (two batches at once, on threads of their own), which
+//! hands them to a writer task that stores them, about a second's worth per
+//! transaction; the three run at once. A killed process therefore resumes
+//! with the first missing UID, with no duplicates and no gaps.
 
 pub mod plan;
 
@@ -536,18 +536,18 @@ async fn write_batches(
         }
         Ok::<(), Error>(())
     });
-    let mut progress = Progress { account_id, folder_name, total, done: 0, new: 0, events };
+    let mut progress = Progress { account_id, folder_name, total, done: 0, events };
     // Batches go into one transaction until it is due (see `COMMIT_EVERY`);
     // the first one commits at once, so the newest mail shows at once.
-    let mut open: Option<(BatchWriter<'_>, tokio::time::Instant, u32)> = None;
-    let mut first = true;
+    let mut open: Option<(BatchWriter<'_>, tokio::time::Instant)> = None;
+    let mut commit_after = Duration::ZERO;
     loop {
         let next = match &open {
-            Some((_, due, _)) => match tokio::time::timeout_at(*due, parsed_rx.recv()).await {
+            Some((_, due)) => match tokio::time::timeout_at(*due, parsed_rx.recv()).await {
                 Ok(next) => next,
                 Err(_) => {
-                    if let Some((writer, _, count)) = open.take() {
-                        progress.commit(writer, count).await?;
+                    if let Some((writer, _)) = open.take() {
+                        progress.commit(writer).await?;
                     }
                     continue;
                 }
@@ -555,29 +555,28 @@ async fn write_batches(
             None => parsed_rx.recv().await,
         };
         let Some(parsed) = next else { break };
-        let (writer, due, count) = match &mut open {
+        let (writer, due) = match &mut open {
             Some(open) => open,
             None => {
-                let due = tokio::time::Instant::now() + if first { Duration::ZERO } else { COMMIT_EVERY };
-                first = false;
-                open.insert((store.begin_batches().await?, due, 0))
+                let due = tokio::time::Instant::now() + commit_after;
+                commit_after = COMMIT_EVERY;
+                open.insert((store.begin_batches().await?, due))
             }
         };
         writer.store(account_id, folder_id, &parsed).await?;
-        *count = count.saturating_add(u32::try_from(parsed.len()).unwrap_or(u32::MAX));
         if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES)
-            && let Some((writer, _, count)) = open.take()
+            && let Some((writer, _)) = open.take()
         {
-            progress.commit(writer, count).await?;
+            progress.commit(writer).await?;
         }
     }
-    if let Some((writer, _, count)) = open.take() {
-        progress.commit(writer, count).await?;
+    if let Some((writer, _)) = open.take() {
+        progress.commit(writer).await?;
     }
     parser
         .await
         .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))??;
-    Ok(progress.new)
+    Ok(progress.done)
 }
 
 /// Parses a fetched batch on a thread of its own, which gives way to the
@@ -597,17 +596,16 @@ struct Progress {
     account_id: i64,
     folder_name: String,
     total: u32,
+    /// Fetched messages committed: each one is a folder location written.
     done: u32,
-    new: u32,
     events: broadcast::Sender<EngineEvent>,
 }
 
 impl Progress {
-    /// Commits `count` fetched messages and tells the UI what they were.
-    async fn commit(&mut self, writer: BatchWriter<'_>, count: u32) -> Result<()> {
+    /// Commits what the writer holds and tells the UI what it was.
+    async fn commit(&mut self, writer: BatchWriter<'_>) -> Result<()> {
         let stored = writer.commit().await?;
-        self.new += stored.locations;
-        self.done = self.done.saturating_add(count);
+        self.done = self.done.saturating_add(stored.locations);
         let account = self.account_id;
         if !stored.added.is_empty() {
             let _ = self.events.send(EngineEvent::MessagesAdded {
