@@ -68,7 +68,9 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
         .await?;
         let Some(last) = sources.last().map(|(id, _, _)| *id) else {
             sqlx::query("DELETE FROM meta WHERE key = ?").bind(REFILL_AFTER).execute(pool).await?;
-            tracing::info!(indexed, "search index refilled");
+            if indexed > 0 {
+                tracing::info!(indexed, "search index refilled");
+            }
             return Ok(());
         };
         let parsed = tokio::task::spawn_blocking(move || {
