@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
-use super::{Store, now};
+use super::{Store, now, statement_chunks};
 use crate::error::Result;
 use super::source::{self, PackedSource};
 use crate::mime::{self, AddressRole, AttachmentMeta, ParsedMessage};
@@ -152,7 +152,7 @@ impl Store {
     pub async fn remove_locations(&self, folder_id: i64, uids: &[u32]) -> Result<u32> {
         let mut removed = 0;
         let mut tx = self.pool().begin().await?;
-        for chunk in uids.chunks(500) {
+        for chunk in statement_chunks(uids, 1) {
             let mut q: QueryBuilder<Sqlite> =
                 QueryBuilder::new("DELETE FROM message_folders WHERE folder_id = ");
             q.push_bind(folder_id).push(" AND uid IN (");
@@ -186,7 +186,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let orphans: Vec<&(i64, i64, bool)> = candidates.iter().filter(|c| c.2).collect();
-        for chunk in candidates.chunks(rows_per_statement(1)) {
+        for chunk in statement_chunks(&candidates, 1) {
             let mut q: QueryBuilder<Sqlite> =
                 QueryBuilder::new("DELETE FROM orphan_candidates WHERE message_id IN (");
             let mut list = q.separated(", ");
@@ -196,7 +196,7 @@ impl Store {
             q.push(")");
             q.build().execute(&mut *tx).await?;
         }
-        for chunk in orphans.chunks(rows_per_statement(1)) {
+        for chunk in statement_chunks(&orphans, 1) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM messages WHERE id IN (");
             let mut list = q.separated(", ");
             for (id, _, _) in chunk {
@@ -268,7 +268,7 @@ impl BatchWriter<'_> {
         }
 
         let mut written = 0;
-        for chunk in batch.chunks(rows_per_statement(8)) {
+        for chunk in statement_chunks(batch, 8) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq, arrived) ",
             );
@@ -313,12 +313,6 @@ impl BatchWriter<'_> {
     }
 }
 
-/// Most rows one statement may carry with `columns` bound values each,
-/// kept under SQLite's limit of 32,766 variables per statement.
-pub(super) fn rows_per_statement(columns: usize) -> usize {
-    (30_000 / columns.max(1)).max(1)
-}
-
 /// The ids of the batch's messages this account already has.
 async fn known_messages(
     tx: &mut Transaction<'_, Sqlite>,
@@ -326,7 +320,7 @@ async fn known_messages(
     batch: &[PreparedMessage],
 ) -> Result<HashMap<[u8; 32], i64>> {
     let mut known = HashMap::new();
-    for chunk in batch.chunks(rows_per_statement(1)) {
+    for chunk in statement_chunks(batch, 1) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("SELECT content_hash, id FROM messages WHERE account_id = ");
         q.push_bind(account_id).push(" AND content_hash IN (");
@@ -360,7 +354,7 @@ async fn insert_messages(
         .filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed)))
         .collect();
 
-    for chunk in rows.chunks(rows_per_statement(16)) {
+    for chunk in statement_chunks(&rows, 16) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO messages (id, account_id, thread_id, content_hash, message_id,
                  in_reply_to, refs, date, subject, from_name, from_addr, snippet,
@@ -388,7 +382,7 @@ async fn insert_messages(
         q.build().execute(&mut **tx).await?;
     }
 
-    for chunk in rows.chunks(rows_per_statement(3)) {
+    for chunk in statement_chunks(&rows, 3) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO message_sources (message_id, codec, raw) ");
         q.push_values(chunk, |mut row, (id, m, _)| {
@@ -406,7 +400,7 @@ async fn insert_messages(
             })
         })
         .collect();
-    for chunk in addresses.chunks(rows_per_statement(5)) {
+    for chunk in statement_chunks(&addresses, 5) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT OR IGNORE INTO message_addresses (message_id, position, role, name, address) ",
         );
@@ -428,7 +422,7 @@ async fn insert_messages(
             })
         })
         .collect();
-    for chunk in attachments.chunks(rows_per_statement(7)) {
+    for chunk in statement_chunks(&attachments, 7) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO attachments (message_id, position, filename, content_type, size,
                  content_id, is_inline) ",
@@ -480,7 +474,7 @@ async fn assign_threads(
     keys.dedup();
 
     let mut key_thread: HashMap<String, i64> = HashMap::new();
-    for chunk in keys.chunks(rows_per_statement(1)) {
+    for chunk in statement_chunks(&keys, 1) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("SELECT msgid, thread_id FROM thread_refs WHERE account_id = ");
         q.push_bind(account_id).push(" AND msgid IN (");
@@ -535,7 +529,7 @@ async fn assign_threads(
     let created: Vec<i64> = (first_new..next_thread)
         .filter(|t| !merged_into.contains_key(t))
         .collect();
-    for chunk in created.chunks(rows_per_statement(2)) {
+    for chunk in statement_chunks(&created, 2) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO threads (id, account_id) ");
         q.push_values(chunk, |mut row, id| {
             row.push_bind(*id).push_bind(account_id);
@@ -568,7 +562,7 @@ async fn assign_threads(
         .iter()
         .filter_map(|k| key_thread.get(*k).map(|t| (*k, root(&merged_into, *t))))
         .collect();
-    for chunk in refs.chunks(rows_per_statement(3)) {
+    for chunk in statement_chunks(&refs, 3) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO thread_refs (account_id, msgid, thread_id) ");
         q.push_values(chunk, |mut row, (key, thread)| {
@@ -587,7 +581,7 @@ async fn assign_threads(
 /// Recomputes the summary columns of these threads and deletes those left
 /// without messages.
 async fn refresh_threads(tx: &mut Transaction<'_, Sqlite>, threads: &[i64]) -> Result<()> {
-    for chunk in threads.chunks(rows_per_statement(1)) {
+    for chunk in statement_chunks(threads, 1) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "UPDATE threads SET
                  message_count = (SELECT COUNT(*) FROM messages WHERE thread_id = threads.id),

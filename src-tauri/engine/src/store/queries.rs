@@ -300,7 +300,7 @@ impl Store {
         let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        for chunk in ids.chunks(500) {
+        for chunk in super::statement_chunks(&ids, 1) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "SELECT message_id, role, name, address FROM message_addresses
                  WHERE role IN ('from', 'to', 'cc') AND message_id IN (",

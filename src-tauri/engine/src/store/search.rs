@@ -7,7 +7,7 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::messages::rows_per_statement;
+use super::statement_chunks;
 use super::source;
 use crate::error::{Error, Result};
 use crate::mime::{self, ParsedMessage};
@@ -19,7 +19,7 @@ const REFILL_CHUNK: i64 = 500;
 
 /// Adds these messages (id and parsed source) to the index.
 pub(super) async fn index(conn: &mut SqliteConnection, messages: &[(i64, &ParsedMessage)]) -> Result<()> {
-    for chunk in messages.chunks(rows_per_statement(4)) {
+    for chunk in statement_chunks(messages, 4) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO messages_fts (rowid, subject, participants, body) ");
         q.push_values(chunk, |mut row, (id, parsed)| {

@@ -371,3 +371,22 @@ async fn a_conversation_is_shown_where_its_least_archived_message_is() {
     ok(store.remove_locations(trash, &[9])).await;
     assert_eq!(view_of(&store, ThreadView::Inbox).await, (1, vec![1]));
 }
+
+#[test]
+fn multi_row_statements_come_in_few_shapes_and_cover_every_row_once() {
+    let mut shapes = std::collections::BTreeSet::new();
+    for n in 0..2_000_usize {
+        let rows: Vec<usize> = (0..n).collect();
+        let mut seen = Vec::new();
+        for chunk in statement_chunks(&rows, 16) {
+            assert!(chunk.len().is_power_of_two() && chunk.len() <= STATEMENT_ROWS);
+            shapes.insert(chunk.len());
+            seen.extend_from_slice(chunk);
+        }
+        assert_eq!(seen, rows, "{n} rows");
+    }
+    assert_eq!(shapes.len(), 9, "1, 2, 4 … 256 rows");
+    // Wide rows stay under SQLite's variable limit.
+    let wide = vec![0_u8; 1_000];
+    assert!(statement_chunks(&wide, 200).all(|c| c.len() * 200 <= 32_766));
+}

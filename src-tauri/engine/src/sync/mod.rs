@@ -23,10 +23,12 @@ use crate::model::{EngineEvent, SyncReport};
 use crate::store::{AccountRow, BatchWriter, FetchedMessage, FolderRow, PreparedMessage, RemoteFolder, Store};
 use plan::{FlagCheck, Listing, LocalFolder, ServerFolder};
 
-/// UIDs asked for in one UID FETCH command.
-const FETCH_CHUNK: usize = 500;
-/// A writer batch closes at this many messages …
-const BATCH_MESSAGES: usize = 200;
+/// UIDs asked for in one UID FETCH command: whole batches, as a command's
+/// last batch is handed on when its answer ends.
+const FETCH_CHUNK: usize = 2 * BATCH_MESSAGES;
+/// A writer batch closes at this many messages (a statement's most rows,
+/// so that one statement stores a batch) …
+const BATCH_MESSAGES: usize = 256;
 /// … or at this many bytes of raw source, whichever comes first.
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// Fetched batches are stored in one transaction for up to this long …
@@ -524,9 +526,10 @@ async fn write_batches(
     // in order): the store's single writer then never waits for the
     // parser, which costs about as much as the writer.
     let (parsed_tx, mut parsed_rx) = mpsc::channel::<Vec<PreparedMessage>>(1);
+    let parsers = ParserThreads::start()?;
     let parser = tokio::spawn(async move {
         let mut parsed = futures::stream::poll_fn(|cx| rx.poll_recv(cx))
-            .map(parse_batch)
+            .map(|batch| parsers.parse(batch))
             .buffered(PARSERS);
         while let Some(batch) = parsed.next().await {
             let batch = batch?;
@@ -579,16 +582,43 @@ async fn write_batches(
     Ok(progress.done)
 }
 
-/// Parses a fetched batch on a thread of its own, which gives way to the
-/// store's writer when both want a core: the writer is the one stage that
-/// cannot run in parallel, and the parsers work ahead of it anyway.
-async fn parse_batch(batch: Vec<FetchedMessage>) -> Result<Vec<PreparedMessage>> {
-    let (done, parsed) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
-        crate::yield_cpu_to_other_threads();
-        let _ = done.send(batch.into_iter().map(PreparedMessage::from).collect::<Vec<_>>());
-    })?;
-    parsed.await.map_err(|_| Error::Protocol("a parser thread stopped".into()))
+/// A batch to parse and where its result goes.
+type ParseJob = (Vec<FetchedMessage>, tokio::sync::oneshot::Sender<Vec<PreparedMessage>>);
+
+/// `PARSERS` threads that parse one folder's batches. They live as long as
+/// the folder's fetch, so that what each sets up once (zstd's context,
+/// malloc's arena) serves every batch; they give way to the store's writer
+/// when both want a core: the writer is the one stage that cannot run in
+/// parallel, and the parsers work ahead of it anyway.
+struct ParserThreads {
+    jobs: flume::Sender<ParseJob>,
+}
+
+impl ParserThreads {
+    fn start() -> Result<ParserThreads> {
+        let (jobs, queue) = flume::unbounded::<ParseJob>();
+        for _ in 0..PARSERS {
+            let queue = queue.clone();
+            std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
+                crate::yield_cpu_to_other_threads();
+                // Ends when the last sender is dropped.
+                while let Ok((batch, done)) = queue.recv() {
+                    let _ = done.send(batch.into_iter().map(PreparedMessage::from).collect());
+                }
+            })?;
+        }
+        Ok(ParserThreads { jobs })
+    }
+
+    /// The parsed batch, once a parser thread got to it.
+    fn parse(&self, batch: Vec<FetchedMessage>) -> impl Future<Output = Result<Vec<PreparedMessage>>> + use<> {
+        let (done, parsed) = tokio::sync::oneshot::channel();
+        let queued = self.jobs.send((batch, done));
+        async move {
+            queued.map_err(|_| Error::Protocol("the parser threads stopped".into()))?;
+            parsed.await.map_err(|_| Error::Protocol("a parser thread stopped".into()))
+        }
+    }
 }
 
 /// What a folder's writer has committed, and who to tell.
