@@ -301,7 +301,9 @@ async fn run(cli: Cli, data_dir: PathBuf) -> Result<(), (bool, Error)> {
     let engine = Engine::open(&data_dir, Arc::new(OsKeychain::default()))
         .await
         .map_err(|e| (json, e))?;
-    execute(&engine, cli.command, json).await.map_err(|e| (json, e))
+    let result = execute(&engine, cli.command, json).await;
+    engine.store().close().await;
+    result.map_err(|e| (json, e))
 }
 
 async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Error> {

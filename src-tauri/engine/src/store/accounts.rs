@@ -104,7 +104,7 @@ impl Store {
     /// server keeps it); every folder is then planned afresh, so widening
     /// fetches what the old window left out.
     pub async fn set_history(&self, account_id: i64, days: Option<u32>) -> Result<()> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let current: Option<Option<i64>> = sqlx::query_scalar("SELECT history_days FROM accounts WHERE id = ?")
             .bind(account_id)
             .fetch_optional(&mut *tx)

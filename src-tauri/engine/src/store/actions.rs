@@ -145,7 +145,7 @@ impl Store {
         kind: Option<&ActionKind>,
         user_box: Option<MailBox>,
     ) -> Result<Vec<i64>> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let account_id: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
             .bind(message_id)
             .fetch_optional(&mut *tx)

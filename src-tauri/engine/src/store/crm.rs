@@ -144,7 +144,7 @@ impl Store {
     /// Creates a person and links their past emails at once.
     pub async fn add_person(&self, input: &PersonInput) -> Result<i64> {
         let name = check_name("person", &input.name)?;
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO persons (name, phone, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
@@ -180,7 +180,7 @@ impl Store {
 
     /// Adds an address to a person and links the emails that carry it.
     pub async fn add_person_address(&self, person_id: i64, email: &str) -> Result<()> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         add_address(&mut tx, person_id, email).await?;
         tx.commit().await?;
         Ok(())
@@ -189,7 +189,7 @@ impl Store {
     /// Removes an address from a person, with the automatic links it made.
     pub async fn remove_person_address(&self, person_id: i64, email: &str) -> Result<()> {
         let address = address::normalize(email);
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM person_addresses WHERE address = ? AND person_id = ?")
             .bind(&address)
             .bind(person_id)
@@ -234,7 +234,7 @@ impl Store {
     /// doubled; rows without a usable address are skipped with the reason.
     /// Their past mail is linked at the end, in the same transaction.
     pub async fn import_persons(&self, drafts: &[PersonDraft]) -> Result<ImportReport> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let mut report = ImportReport::default();
         let mut added: Vec<String> = Vec::new();
         for draft in drafts {
@@ -532,7 +532,7 @@ impl Store {
 
     /// The user links a record to emails.
     pub async fn link(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         linking::link_by_user(&mut tx, message_ids, kind, target, now()).await?;
         tx.commit().await?;
         Ok(())
@@ -540,7 +540,7 @@ impl Store {
 
     /// The user unlinks a record from emails, for good.
     pub async fn unlink(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         linking::unlink_by_user(&mut tx, message_ids, kind, target, now()).await?;
         tx.commit().await?;
         Ok(())
@@ -548,7 +548,7 @@ impl Store {
 
     /// The user picks the deal (lead, project) for an email's conversation.
     pub async fn choose(&self, message_id: i64, kind: RecordKind, target: i64) -> Result<()> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         linking::choose(&mut tx, message_id, kind, target, now()).await?;
         tx.commit().await?;
         Ok(())
@@ -563,7 +563,7 @@ impl Store {
         let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
             .fetch_all(self.pool())
             .await?;
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         if from_scratch {
             sqlx::query("DELETE FROM message_links WHERE rule IN ('address', 'only_one') AND linked = 1")
                 .execute(&mut *tx)

@@ -212,7 +212,7 @@ impl Store {
     /// and with them (at the sweep) the messages no synced folder holds.
     /// A folder left out starts afresh if it is chosen again.
     pub async fn choose_folders(&self, account_id: i64, chosen: Option<&[i64]>) -> Result<()> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE accounts SET sync_all_folders = ? WHERE id = ?")
             .bind(chosen.is_none())
             .bind(account_id)

@@ -112,8 +112,8 @@ impl Store {
     /// under the store's write lock and an immediate transaction, so no
     /// other writer can take them meanwhile.
     pub async fn begin_batches(&self) -> Result<BatchWriter<'_>> {
-        let (lock, tx) = self.begin_write().await?;
-        Ok(BatchWriter { store: self, _lock: lock, tx, done: StoredBatch::default(), touched: Vec::new() })
+        let tx = self.begin_write().await?;
+        Ok(BatchWriter { store: self, tx, done: StoredBatch::default(), touched: Vec::new() })
     }
 
     /// Applies flag changes the server reported. Returns the UIDs whose
@@ -173,7 +173,7 @@ impl Store {
     /// between folders is found in its new folder first and keeps its id.
     /// Looks only at messages that lost a location since the last sweep.
     pub async fn delete_orphans(&self, account_id: i64) -> Result<u32> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         // CROSS JOIN keeps SQLite on the (small) candidate list instead of
         // walking every message of the account.
         let candidates: Vec<(i64, i64, bool)> = sqlx::query_as(
@@ -225,7 +225,6 @@ impl Store {
 /// is visible to readers (or survives a killed process) before `commit`.
 pub struct BatchWriter<'a> {
     store: &'a Store,
-    _lock: tokio::sync::MutexGuard<'a, ()>,
     tx: Transaction<'static, Sqlite>,
     done: StoredBatch,
     /// Conversations that gained messages: their summaries are brought up

@@ -28,6 +28,9 @@ pub use messages::{BatchWriter, FetchedMessage, PreparedMessage, StoredBatch};
 
 use crate::error::Result;
 
+/// How long a write waits for the writer connection before it gives up.
+const WRITER_WAIT: Duration = Duration::from_secs(600);
+
 /// File name of the database inside the data dir.
 pub const DB_FILE: &str = "threadline.sqlite3";
 
@@ -35,10 +38,14 @@ pub const DB_FILE: &str = "threadline.sqlite3";
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// One connection for the transactions that read before they write
+    /// (id allocation, a sync's batches): it lets them in one at a time in
+    /// this process (`BEGIN IMMEDIATE` covers other processes), and it
+    /// alone keeps a large page cache, which a large sync needs for the
+    /// index pages it touches all over. Spread over every connection, the
+    /// caches grew with the mailbox.
+    writer: SqlitePool,
     id: String,
-    /// Held by writers that read before they write (id allocation): one at a
-    /// time in this process; `BEGIN IMMEDIATE` covers other processes.
-    writer: Arc<tokio::sync::Mutex<()>>,
     /// Set while a background checkpoint runs, so that at most one does.
     checkpointing: Arc<AtomicBool>,
 }
@@ -57,9 +64,6 @@ impl Store {
             // Larger pages: fewer overflow pages for raw sources and fewer
             // WAL frames per batch (takes effect when the file is created).
             .page_size(16_384)
-            // 8 MiB of page cache per connection (SQLite's default is
-            // 2 MiB): index pages stay in memory through a large sync.
-            .pragma("cache_size", "-8192")
             // Checkpoints run beside the writer (see `checkpoint_soon`);
             // the writer's own commits checkpoint only when that falls
             // 64 MiB behind, and the WAL file is cut back to that size.
@@ -67,13 +71,22 @@ impl Store {
             .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            // SQLite's default of 2 MiB of page cache: readers and small
+            // writes.
+            .connect_with(options.clone().pragma("cache_size", "-2048"))
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        crm::renormalize_addresses(&pool).await?;
-        search::finish_refill(&pool).await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            // Writers wait for each other as long as it takes, as on a lock.
+            .acquire_timeout(WRITER_WAIT)
+            // Index pages stay in memory through a large sync.
+            .connect_with(options.pragma("cache_size", "-16384"))
+            .await?;
+        crm::renormalize_addresses(&writer).await?;
+        search::finish_refill(&writer).await?;
         let id = store_id(&pool).await?;
-        Ok(Store { pool, id, writer: Arc::default(), checkpointing: Arc::default() })
+        Ok(Store { pool, writer, id, checkpointing: Arc::default() })
     }
 
     /// The random id of this store, used to scope keychain entries.
@@ -81,14 +94,12 @@ impl Store {
         &self.id
     }
 
-    /// Opens a transaction that reads before it writes (ids, checks): it
-    /// waits for this process's other ones on the lock it returns, and for
-    /// other processes' writers on `BEGIN IMMEDIATE`, so none slips in
-    /// between. Keep the guard until the transaction ends.
-    pub(crate) async fn begin_write(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, Transaction<'static, Sqlite>)> {
-        let guard = self.writer.lock().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok((guard, tx))
+    /// Opens a transaction that reads before it writes (ids, checks) on the
+    /// writer connection: it waits for this process's other ones on that
+    /// connection, and for other processes' writers on `BEGIN IMMEDIATE`,
+    /// so none slips in between.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Copies committed pages from the WAL into the database on another
@@ -107,6 +118,14 @@ impl Store {
             }
             flag.store(false, Ordering::Release);
         });
+    }
+
+    /// Closes every connection. The last one to close copies the WAL into
+    /// the database and removes it, so the next start has nothing to catch
+    /// up on; a store dropped without this is still whole.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
     }
 
     /// The pool, for the engine's own modules.
