@@ -109,7 +109,7 @@ impl Store {
     /// address indexes are touched all over: with a commit per 200
     /// messages, a 20,000-message initial sync wrote 950 MB for a 67 MB
     /// store (470 MB with a commit per second). Ids are allocated in it,
-    /// under the store's write lock and an immediate transaction, so no
+    /// on the store's writer connection in an immediate transaction, so no
     /// other writer can take them meanwhile.
     pub async fn begin_batches(&self) -> Result<BatchWriter<'_>> {
         let tx = self.begin_write().await?;
