@@ -8,13 +8,26 @@ pub mod html;
 
 use std::collections::HashSet;
 
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderName, HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
 /// Longest plain text kept for search and previews of one message.
 const MAX_INDEXED_TEXT: usize = 256 * 1024;
 /// Length of the preview line shown in lists.
 const SNIPPET_CHARS: usize = 180;
+
+/// Parses only the headers `parse` reads and skips the others unparsed:
+/// in real mail those are most of the header (Received lines, which the
+/// default parser takes apart field by field, DKIM and ARC signatures).
+static HEADERS_WE_READ: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .with_date_headers()
+        .with_address_headers()
+        .with_message_ids()
+        .header_text(HeaderName::Subject)
+        .default_header_ignore()
+});
 
 /// One address as it appeared in a header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +138,7 @@ pub fn content_hash(raw: &[u8]) -> [u8; 32] {
 /// Parses a raw message. Never fails: see the module comment.
 pub fn parse(raw: &[u8]) -> ParsedMessage {
     let content_hash = content_hash(raw);
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    let Some(msg) = HEADERS_WE_READ.parse(raw) else {
         return ParsedMessage {
             content_hash,
             message_id: None,
