@@ -276,7 +276,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(cli_main())
+    // On a worker thread, like the app's tasks: the thread that polls the
+    // sockets then runs the sync itself, instead of waking this one for
+    // every read (about 30,000 thread switches in a 20,000-message sync).
+    runtime.block_on(async {
+        tokio::spawn(cli_main()).await.unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        })
+    })
 }
 
 async fn cli_main() -> ExitCode {
