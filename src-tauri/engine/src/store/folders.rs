@@ -3,7 +3,7 @@
 //! UIDNEXT and HIGHESTMODSEQ are written only when a pass over the folder
 //! completed, so an interrupted pass is simply done again (see `sync::plan`).
 
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 
 use super::{Store, now};
 use crate::error::Result;
@@ -141,15 +141,16 @@ impl Store {
             .collect())
     }
 
-    /// UIDs known locally in a folder, ascending.
-    pub async fn folder_uids(&self, folder_id: i64) -> Result<Vec<u32>> {
-        let rows = sqlx::query("SELECT uid FROM message_folders WHERE folder_id = ? ORDER BY uid")
-            .bind(folder_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| Ok(u32::try_from(r.try_get::<i64, _>("uid")?).unwrap_or(0)))
-            .collect()
+    /// UIDs known locally in a folder from `from` up, ascending: a pass
+    /// looking for new mail reads only those, not the whole folder.
+    pub async fn folder_uids(&self, folder_id: i64, from: u32) -> Result<Vec<u32>> {
+        let uids: Vec<i64> =
+            sqlx::query_scalar("SELECT uid FROM message_folders WHERE folder_id = ? AND uid >= ? ORDER BY uid")
+                .bind(folder_id)
+                .bind(i64::from(from))
+                .fetch_all(self.pool())
+                .await?;
+        Ok(uids.into_iter().map(|u| u32::try_from(u).unwrap_or(0)).collect())
     }
 
     /// How many UIDs are known locally in a folder.

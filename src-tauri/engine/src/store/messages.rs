@@ -125,25 +125,29 @@ impl Store {
     ) -> Result<Vec<u32>> {
         let mut tx = self.pool().begin().await?;
         let mut changed = Vec::new();
-        for (uid, flags, modseq) in changes {
-            let flags = FlagSet::new(flags);
-            let result = sqlx::query(
-                "UPDATE message_folders SET flags = ?, seen = ?, flagged = ?, modseq = ?
-                 WHERE folder_id = ? AND uid = ? AND flags != ?",
-            )
-            .bind(&flags.text)
-            .bind(flags.seen)
-            .bind(flags.flagged)
-            .bind(i64::try_from(*modseq).unwrap_or(i64::MAX))
-            .bind(folder_id)
-            .bind(i64::from(*uid))
-            .bind(&flags.text)
-            .execute(&mut *tx)
-            .await?;
-            if result.rows_affected() > 0 {
-                changed.push(*uid);
-            }
+        // One statement per chunk, not per UID: without CONDSTORE every
+        // pass compares the flags of the whole folder.
+        for chunk in statement_chunks(changes, 5) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "UPDATE message_folders SET flags = v.column2, seen = v.column3, flagged = v.column4,
+                        modseq = v.column5
+                   FROM (",
+            );
+            q.push_values(chunk, |mut row, (uid, flags, modseq)| {
+                let flags = FlagSet::new(flags);
+                row.push_bind(i64::from(*uid))
+                    .push_bind(flags.text)
+                    .push_bind(flags.seen)
+                    .push_bind(flags.flagged)
+                    .push_bind(i64::try_from(*modseq).unwrap_or(i64::MAX));
+            });
+            q.push(") AS v WHERE message_folders.folder_id = ")
+                .push_bind(folder_id)
+                .push(" AND message_folders.uid = v.column1 AND message_folders.flags != v.column2 RETURNING uid");
+            let uids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+            changed.extend(uids.into_iter().filter_map(|u| u32::try_from(u).ok()));
         }
+        changed.sort_unstable();
         tx.commit().await?;
         Ok(changed)
     }

@@ -390,3 +390,22 @@ fn multi_row_statements_come_in_few_shapes_and_cover_every_row_once() {
     let wide = vec![0_u8; 1_000];
     assert!(statement_chunks(&wide, 200).all(|c| c.len() * 200 <= 32_766));
 }
+
+#[tokio::test]
+async fn flags_of_a_whole_folder_are_compared_in_chunks() {
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    let batch: Vec<PreparedMessage> = (1..=300).map(|uid| message(uid, &format!("Subject: m{uid}"), "x")).collect();
+    ok(store.store_batch(account, inbox, &batch)).await;
+    let flagged = vec!["\\Flagged".to_owned(), "\\Seen".to_owned()];
+    // Every third message flagged on the server, the rest as they were;
+    // UID 999 is not here and is not reported.
+    let changes: Vec<(u32, Vec<String>, u64)> = (1..=300)
+        .chain([999])
+        .map(|uid| (uid, if uid % 3 == 0 { flagged.clone() } else { Vec::new() }, 7))
+        .collect();
+    let changed = ok(store.update_flags(inbox, &changes)).await;
+    assert_eq!(changed, (1..=300).filter(|u| u % 3 == 0).collect::<Vec<u32>>());
+    assert!(ok(store.update_flags(inbox, &changes)).await.is_empty(), "nothing left to change");
+    let page = ok(store.thread_page(ThreadView::Inbox, 0, 300)).await;
+    assert_eq!(page.threads.iter().filter(|t| t.unread_count == 0).count(), 100);
+}

@@ -343,7 +343,7 @@ async fn sync_folder(
             .into_iter()
             .filter(|u| *u >= from)
             .collect();
-        let known: HashSet<u32> = store.folder_uids(folder.id).await?.into_iter().collect();
+        let known: HashSet<u32> = store.folder_uids(folder.id, from).await?.into_iter().collect();
         missing = found.into_iter().filter(|u| !known.contains(u)).collect();
         missing.sort_unstable_by(|a, b| b.cmp(a));
         let new_found = u32::try_from(missing.len()).unwrap_or(u32::MAX);
@@ -353,7 +353,7 @@ async fn sync_folder(
     }
     if listing == Listing::Full {
         let server_uids: Vec<u32> = uid_search(session, "ALL").await?.into_iter().collect();
-        let local_uids = store.folder_uids(folder.id).await?;
+        let local_uids = store.folder_uids(folder.id, 0).await?;
         (missing, vanished) = plan::diff_uids(&local_uids, &server_uids);
     }
 
@@ -428,7 +428,7 @@ async fn sync_folder(
     let uidnext = if server.uidnext > 0 {
         server.uidnext
     } else {
-        store.folder_uids(folder.id).await?.last().map_or(1, |u| u.saturating_add(1))
+        store.folder_uids(folder.id, 0).await?.last().map_or(1, |u| u.saturating_add(1))
     };
     store
         .folder_synced(folder.id, server.uidvalidity, uidnext, server.highestmodseq.unwrap_or(0), proven)
