@@ -127,6 +127,11 @@ namespace inbox {
     special_use = \Archive
     auto = subscribe
   }
+  # Gmail's All Mail: only users made like Gmail (testkit's
+  # new_gmail_like_user) have it, and they have no Archive.
+  mailbox All {
+    special_use = \All
+  }
 }
 CONF
 dovecot -c "$run/dovecot.conf" </dev/null >/dev/null 2>&1 9>&-

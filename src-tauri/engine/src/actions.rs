@@ -245,6 +245,14 @@ async fn apply(conn: &mut Connection, action: &ActionRow, folder: &str) -> Resul
                 uid_expunge(conn, &uid).await
             }
         }
+        "copy" => {
+            let target = action
+                .target
+                .as_deref()
+                .ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)))?;
+            conn.session.uid_copy(&uid, target).await?;
+            Ok(())
+        }
         other => Err(Error::Protocol(format!("unknown action kind {other}"))),
     }
 }

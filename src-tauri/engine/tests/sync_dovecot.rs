@@ -618,6 +618,58 @@ async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_restoring_comes_back() {
+    use threadline_engine::UserAction::{Archive, Restore};
+    let s = servers();
+    let user = s.new_gmail_like_user("gmail");
+    let mail = |n: &str| {
+        format!(
+            "From: Bob <bob@acme.example>\r\nSubject: {n}\r\nMessage-ID: <gmail-{n}@acme.example>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nAbout {n}.\r\n"
+        )
+        .into_bytes()
+    };
+    s.append(&user, "INBOX", &[mail("a"), mail("b")]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine");
+    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    engine.sync_account(account).await.expect("sync");
+    let roles: Vec<(String, Option<String>)> =
+        engine.store().folders(account).await.expect("folders").into_iter().map(|f| (f.name, f.role)).collect();
+    assert!(roles.contains(&("All".to_owned(), Some("all".to_owned()))), "{roles:?}");
+    assert!(!roles.iter().any(|(_, role)| role.as_deref() == Some("archive")), "{roles:?}");
+    let rows = engine.list_messages(&all(10)).await.expect("list");
+    let a = rows.iter().find(|m| m.subject == "a").map(|m| m.id).expect("a");
+    let count = |folder: &'static str| s.count(&user, folder);
+
+    // Archiving leaves the inbox for All Mail, as removing Gmail's inbox
+    // label does.
+    let done = engine.act(&[a], Archive).await.expect("archive");
+    assert_eq!((done.pending, done.failed), (0, 0));
+    assert_eq!((count("INBOX").await, count("All").await), (1, 1));
+    for pass in 0..2 {
+        engine.sync_account(account).await.expect("sync");
+        assert_eq!(view_subjects(&engine, ThreadView::Inbox).await, ["b"], "pass {pass}");
+        assert_eq!(view_subjects(&engine, ThreadView::Archive).await, ["a"], "pass {pass}");
+        assert_eq!(engine.list_messages(&all(10)).await.expect("list").len(), 2, "pass {pass}");
+    }
+
+    // Restoring puts the inbox label back: a copy into the inbox, while
+    // All Mail keeps its own; here it is still one message.
+    let done = engine.act(&[a], Restore).await.expect("restore");
+    assert_eq!((done.pending, done.failed), (0, 0));
+    assert_eq!((count("INBOX").await, count("All").await), (2, 1));
+    for pass in 0..2 {
+        engine.sync_account(account).await.expect("sync");
+        assert_eq!(view_subjects(&engine, ThreadView::Inbox).await, ["a", "b"], "pass {pass}");
+        assert_eq!(view_subjects(&engine, ThreadView::Archive).await, Vec::<String>::new(), "pass {pass}");
+        let mut ids: Vec<i64> = engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 2, "pass {pass}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     let s = servers();
     let probe = s.new_user("probe");

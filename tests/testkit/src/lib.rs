@@ -160,6 +160,21 @@ impl MailServers {
 
     /// Creates a fresh mailbox with a unique name.
     pub fn new_user(&self, prefix: &str) -> TestUser {
+        self.add_user(prefix, "")
+    }
+
+    /// Creates a fresh mailbox whose folders are like Gmail's: an All Mail
+    /// folder (SPECIAL-USE \All) and no \Archive, so that archiving means
+    /// leaving the inbox for All Mail.
+    pub fn new_gmail_like_user(&self, prefix: &str) -> TestUser {
+        self.add_user(
+            prefix,
+            "userdb_namespace/inbox/mailbox/Archive/auto=no userdb_namespace/inbox/mailbox/All/auto=subscribe",
+        )
+    }
+
+    /// `settings`: Dovecot userdb fields for this user only.
+    fn add_user(&self, prefix: &str, settings: &str) -> TestUser {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let stamp = std::time::SystemTime::now()
@@ -168,25 +183,39 @@ impl MailServers {
             .unwrap_or(0);
         let email = format!("{prefix}-{}-{n}-{stamp}@{}", std::process::id(), self.domain);
         let password = format!("pw-{n}-{stamp}");
-        self.set_password(&email, &password);
+        self.write_user(&email, &password, Some(settings));
         TestUser { email, password }
     }
 
     /// Adds the user or changes its password (Dovecot re-reads the file).
-    /// Safe across threads and processes: the file is locked while rewritten.
     pub fn set_password(&self, email: &str, password: &str) {
+        self.write_user(email, password, None);
+    }
+
+    /// Writes the user's line of the passwd-file; `settings` None keeps
+    /// those the line had. Safe across threads and processes: the file is
+    /// locked while rewritten.
+    fn write_user(&self, email: &str, password: &str, settings: Option<&str>) {
         static IN_PROCESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
         let lock = std::fs::File::create(self.users_file.with_extension("lock"))
             .unwrap_or_else(|e| panic!("users lock: {e}"));
         lock.lock().unwrap_or_else(|e| panic!("users lock: {e}"));
         let text = std::fs::read_to_string(&self.users_file).unwrap_or_default();
+        let prefix = format!("{email}:");
+        let kept = text
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .and_then(|l| l.splitn(8, ':').nth(7))
+            .unwrap_or_default()
+            .to_owned();
+        let settings = settings.unwrap_or(&kept);
         let mut lines: Vec<String> = text
             .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with(&format!("{email}:")))
+            .filter(|l| !l.is_empty() && !l.starts_with(&prefix))
             .map(str::to_owned)
             .collect();
-        lines.push(format!("{email}:{{PLAIN}}{password}::::::"));
+        lines.push(format!("{email}:{{PLAIN}}{password}::::::{settings}"));
         let tmp = self.users_file.with_extension(format!("tmp{}", std::process::id()));
         let mut f = std::fs::File::create(&tmp).unwrap_or_else(|e| panic!("users file: {e}"));
         writeln!(f, "{}", lines.join("\n")).unwrap_or_else(|e| panic!("users file: {e}"));

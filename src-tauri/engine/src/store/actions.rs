@@ -166,10 +166,20 @@ impl Store {
                 .await?
             }
         };
+        // Gmail keeps every message in All Mail, and archiving there took
+        // only the inbox label away: restoring a message that is nowhere
+        // else puts the label back, as a copy into the inbox (All Mail
+        // keeps its own).
+        let copy_back = matches!(kind, Some(ActionKind::Restore { .. }))
+            && !locations.is_empty()
+            && locations.iter().all(|l| l.role.as_deref() == Some("all"));
         let created = now();
         let mut ids = Vec::new();
         for location in &locations {
-            let Some(kind) = kind.filter(|k| k.applies_to(&location.folder_name, location.role.as_deref())) else {
+            let copy = copy_back && ids.is_empty();
+            let Some(kind) =
+                kind.filter(|k| copy || k.applies_to(&location.folder_name, location.role.as_deref()))
+            else {
                 continue;
             };
             let id: i64 = sqlx::query_scalar(
@@ -179,7 +189,7 @@ impl Store {
             )
             .bind(account_id)
             .bind(message_id)
-            .bind(kind.as_str())
+            .bind(if copy { "copy" } else { kind.as_str() })
             .bind(location.folder_id)
             .bind(location.uid)
             .bind(location.uidvalidity)
@@ -211,7 +221,7 @@ impl Store {
                 .bind(location.uid)
                 .execute(&mut *tx)
                 .await?;
-            } else {
+            } else if !copy {
                 sqlx::query("DELETE FROM message_folders WHERE folder_id = ? AND uid = ?")
                     .bind(location.folder_id)
                     .bind(location.uid)
