@@ -438,7 +438,10 @@ async fn main() {
     let linking = if o.linking > 0 { Some(linking::bench(o.linking).await) } else { None };
     if o.sync > 0 {
         let s = servers();
-        let mut rows = bench_mailbox(&o, s, o.small, true).await;
+        let mut rows = Vec::new();
+        if o.small > 0 {
+            rows.extend(bench_mailbox(&o, s, o.small, true).await);
+        }
         if o.large > 0 {
             rows.extend(bench_mailbox(&o, s, o.large, false).await);
         }
