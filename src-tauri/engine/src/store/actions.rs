@@ -26,6 +26,8 @@ pub enum ActionKind {
     Delete { trash: String },
     /// Back to the inbox (server name), from the archive, trash or junk.
     Restore { inbox: String },
+    /// A copy into the folder with this server name; the original stays.
+    Copy { to: String },
 }
 
 /// Where the app shows a message: the numbers are the `box` columns of
@@ -59,17 +61,39 @@ impl ActionKind {
             ActionKind::Move { .. } | ActionKind::Restore { .. } => "move",
             ActionKind::Archive { .. } => "archive",
             ActionKind::Delete { .. } => "delete",
+            ActionKind::Copy { .. } => "copy",
         }
     }
 
     /// The destination folder of a move-like action.
     fn target(&self) -> Option<&str> {
         match self {
-            ActionKind::Move { to } | ActionKind::Archive { to, .. } => Some(to),
+            ActionKind::Move { to } | ActionKind::Archive { to, .. } | ActionKind::Copy { to } => Some(to),
             ActionKind::Delete { trash } => Some(trash),
             ActionKind::Restore { inbox } => Some(inbox),
             _ => None,
         }
+    }
+
+    /// What the action is for a message in these locations. Gmail keeps
+    /// every message in All Mail, and archiving there took only the inbox
+    /// label away: restoring a message that is nowhere else puts the label
+    /// back, as a copy into the inbox (All Mail keeps its own).
+    fn for_message(&self, locations: &[Location]) -> ActionKind {
+        match self {
+            ActionKind::Restore { inbox }
+                if !locations.is_empty() && locations.iter().all(|l| l.role.as_deref() == Some("all")) =>
+            {
+                ActionKind::Copy { to: inbox.clone() }
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Whether a move-like action takes the message out of its folder (a
+    /// copy leaves it there).
+    fn leaves_folder(&self) -> bool {
+        !matches!(self, ActionKind::Copy { .. })
     }
 
     /// Whether the action concerns the message's location in this folder.
@@ -83,7 +107,7 @@ impl ActionKind {
         match self {
             ActionKind::MarkRead | ActionKind::MarkUnread | ActionKind::Flag | ActionKind::Unflag => true,
             ActionKind::Delete { .. } => true,
-            ActionKind::Move { .. } => !same_folder,
+            ActionKind::Move { .. } | ActionKind::Copy { .. } => !same_folder,
             ActionKind::Archive { gmail_all, .. } => {
                 !same_folder
                     && MailBox::of_role(role) == MailBox::Inbox
@@ -166,19 +190,11 @@ impl Store {
                 .await?
             }
         };
-        // Gmail keeps every message in All Mail, and archiving there took
-        // only the inbox label away: restoring a message that is nowhere
-        // else puts the label back, as a copy into the inbox (All Mail
-        // keeps its own).
-        let copy_back = matches!(kind, Some(ActionKind::Restore { .. }))
-            && !locations.is_empty()
-            && locations.iter().all(|l| l.role.as_deref() == Some("all"));
+        let kind = kind.map(|k| k.for_message(&locations));
         let created = now();
         let mut ids = Vec::new();
         for location in &locations {
-            let copy = copy_back && ids.is_empty();
-            let Some(kind) =
-                kind.filter(|k| copy || k.applies_to(&location.folder_name, location.role.as_deref()))
+            let Some(kind) = kind.as_ref().filter(|k| k.applies_to(&location.folder_name, location.role.as_deref()))
             else {
                 continue;
             };
@@ -189,7 +205,7 @@ impl Store {
             )
             .bind(account_id)
             .bind(message_id)
-            .bind(if copy { "copy" } else { kind.as_str() })
+            .bind(kind.as_str())
             .bind(location.folder_id)
             .bind(location.uid)
             .bind(location.uidvalidity)
@@ -221,7 +237,7 @@ impl Store {
                 .bind(location.uid)
                 .execute(&mut *tx)
                 .await?;
-            } else if !copy {
+            } else if kind.leaves_folder() {
                 sqlx::query("DELETE FROM message_folders WHERE folder_id = ? AND uid = ?")
                     .bind(location.folder_id)
                     .bind(location.uid)

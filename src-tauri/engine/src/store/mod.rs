@@ -147,7 +147,7 @@ async fn store_id(pool: &SqlitePool) -> Result<String> {
 }
 
 /// Most rows one multi-row statement carries.
-const STATEMENT_ROWS: usize = 256;
+pub(crate) const STATEMENT_ROWS: usize = 256;
 
 /// Splits rows for multi-row statements (`VALUES` lists, `IN` lists) into
 /// slices whose lengths are powers of two, up to `STATEMENT_ROWS` and

@@ -28,7 +28,7 @@ use plan::{FlagCheck, Listing, LocalFolder, ServerFolder};
 const FETCH_CHUNK: usize = 2 * BATCH_MESSAGES;
 /// A writer batch closes at this many messages (a statement's most rows,
 /// so that one statement stores a batch) …
-const BATCH_MESSAGES: usize = 256;
+const BATCH_MESSAGES: usize = crate::store::STATEMENT_ROWS;
 /// … or at this many bytes of raw source, whichever comes first.
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// Fetched batches are stored in one transaction for up to this long …
