@@ -608,18 +608,23 @@ pub(super) async fn renormalize_addresses(pool: &sqlx::SqlitePool) -> Result<()>
         return Ok(());
     }
     let mut tx = pool.begin().await?;
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT rowid, address FROM message_addresses WHERE address GLOB '*[^ -~]*'")
-            .fetch_all(&mut *tx)
-            .await?;
-    for (rowid, stored) in rows {
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT message_id, role, position, address FROM message_addresses WHERE address GLOB '*[^ -~]*'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (message_id, role, position, stored) in rows {
         let normalized = address::normalize(&stored);
         if normalized != stored {
-            sqlx::query("UPDATE message_addresses SET address = ? WHERE rowid = ?")
-                .bind(normalized)
-                .bind(rowid)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE message_addresses SET address = ? WHERE message_id = ? AND role = ? AND position = ?",
+            )
+            .bind(normalized)
+            .bind(message_id)
+            .bind(role)
+            .bind(position)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     sqlx::query("INSERT INTO meta (key, value) VALUES ('addresses_idna', '1') ON CONFLICT (key) DO NOTHING")

@@ -262,9 +262,15 @@ impl BatchWriter<'_> {
             }
         }
 
+        // Where this folder's messages belong (inbox, archive, trash): no
+        // trigger sets it when a location is stored (migration 0016).
+        let folder_box: i64 = sqlx::query_scalar("SELECT box FROM folder_boxes WHERE folder_id = ?")
+            .bind(folder_id)
+            .fetch_one(&mut **tx)
+            .await?;
         if !fresh.is_empty() {
             let threads = assign_threads(tx, account_id, batch, &fresh).await?;
-            insert_messages(tx, account_id, batch, &fresh, &threads).await?;
+            insert_messages(tx, account_id, batch, &fresh, &threads, folder_box).await?;
             self.touched.extend(threads.values().copied());
             let new_ids: Vec<i64> = fresh.iter().map(|(id, _)| *id).collect();
             crate::crm::linking::link_messages(tx, &new_ids, now()).await?;
@@ -294,6 +300,25 @@ impl BatchWriter<'_> {
             );
             let result = q.build().execute(&mut **tx).await?;
             written += u32::try_from(result.rows_affected()).unwrap_or(0);
+        }
+        // Messages known before, found here: a location can only lower a
+        // message's box, and the server agreeing with the user's choice
+        // clears that choice. (New ones were born in this box.)
+        let known: Vec<i64> = ids.iter().filter(|(_, id)| **id < next_message).map(|(_, id)| *id).collect();
+        for chunk in statement_chunks(&known, 1) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE messages SET server_box = ");
+            q.push_bind(folder_box)
+                .push(", user_box = CASE WHEN user_box = ")
+                .push_bind(folder_box)
+                .push(" THEN NULL ELSE user_box END WHERE COALESCE(server_box, 3) > ")
+                .push_bind(folder_box)
+                .push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut **tx).await?;
         }
         self.done.locations += written;
         self.done.added.extend(fresh.iter().map(|(id, _)| *id));
@@ -343,13 +368,15 @@ async fn known_messages(
 }
 
 /// Inserts the new messages (`fresh`: id and index into `batch`) with their
-/// sources, addresses, attachments and search entries.
+/// sources, addresses, attachments and search entries, in `folder_box`:
+/// the box of the folder whose locations of them are stored next.
 async fn insert_messages(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: i64,
     batch: &[PreparedMessage],
     fresh: &[(i64, usize)],
     threads: &HashMap<i64, i64>,
+    folder_box: i64,
 ) -> Result<()> {
     let stored_at = now();
     let rows: Vec<(i64, &PreparedMessage, &ParsedMessage)> = fresh
@@ -357,11 +384,11 @@ async fn insert_messages(
         .filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed)))
         .collect();
 
-    for chunk in statement_chunks(&rows, 16) {
+    for chunk in statement_chunks(&rows, 17) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO messages (id, account_id, thread_id, content_hash, message_id,
                  in_reply_to, refs, date, subject, from_name, from_addr, snippet,
-                 has_attachments, size, parse_problem, stored_at) ",
+                 has_attachments, size, parse_problem, stored_at, server_box) ",
         );
         q.push_values(chunk, |mut row, (id, m, parsed)| {
             let from = parsed.addresses_of(AddressRole::From).next();
@@ -380,7 +407,8 @@ async fn insert_messages(
                 .push_bind(parsed.attachments.iter().any(|a| !a.is_inline))
                 .push_bind(i64::try_from(parsed.size).unwrap_or(i64::MAX))
                 .push_bind(&parsed.problem)
-                .push_bind(stored_at);
+                .push_bind(stored_at)
+                .push_bind(folder_box);
         });
         q.build().execute(&mut **tx).await?;
     }
