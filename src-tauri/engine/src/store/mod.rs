@@ -68,7 +68,12 @@ impl Store {
             // the writer's own commits checkpoint only when that falls
             // 64 MiB behind, and the WAL file is cut back to that size.
             .pragma("wal_autocheckpoint", "4096")
-            .pragma("journal_size_limit", "67108864");
+            .pragma("journal_size_limit", "67108864")
+            // Statement journals (the pages a multi-row statement changed,
+            // kept until it ends) stay in memory. In temp files they were
+            // the largest write of an initial sync: 262 MB of them for a
+            // 51 MB database of 20,000 messages.
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             // SQLite's default of 2 MiB of page cache: readers and small
