@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sync benchmarks: threadline-cli beside mbsync and a plain fetch, on
 # the test Dovecot over TLS, in one run. Prints a table (Markdown).
-#   bash tests/bench/run.sh [--small N] [--large N] [--pad BYTES]
+#   bash tests/bench/run.sh [--small N] [--large N] [--pad BYTES] [--runs N]
 # Defaults: 20,000 and 100,000 messages of about 4 KiB. About 10 minutes
 # here, most of it mbsync and the 100,000-message mailbox.
 set -euo pipefail

@@ -249,7 +249,10 @@ fn truncate_chars(s: &mut String, max_bytes: usize) {
 /// search tokenizer, so the index gets exactly the tokens the whole text
 /// would give it.
 fn distinct_words(text: &str) -> String {
-    let mut seen: HashSet<&str, foldhash::fast::RandomState> = HashSet::default();
+    // Sized for a message's vocabulary up front: growing it step by step
+    // took 1.7% of an initial sync's CPU time.
+    let mut seen: HashSet<&str, foldhash::fast::RandomState> =
+        HashSet::with_capacity_and_hasher((text.len() / 16).min(4096), Default::default());
     let mut out = String::with_capacity(text.len() / 4);
     for word in text.split(|c: char| c.is_whitespace() || c.is_ascii_punctuation()) {
         if !word.is_empty() && seen.insert(word) {
