@@ -430,8 +430,25 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     })
     .await;
 
-    // Reading-pane actions go to the server: flag the welcome message.
     css(&client, "#troubleshooting-view", long).await;
+    // How often to check without push: ten minutes, kept across a reopen.
+    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    css(&client, ".poll-choice", long).await.select_by_value("600").await.expect("every ten minutes");
+    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    css(&client, ".saved-note", long).await;
+    back_to_inbox(&client).await;
+    css(&client, "#open-preferences", long).await.click().await.expect("open preferences again");
+    eventually(&client, "the poll interval to stay chosen", Duration::from_secs(10), || {
+        let client = client.clone();
+        async move {
+            let select = client.find(Locator::Css(".poll-choice")).await.ok()?;
+            (select.prop("value").await.ok()?.as_deref() == Some("600")).then_some(())
+        }
+    })
+    .await;
+    save_screenshot(&client, "09b-poll-interval.png").await;
+
+    // Reading-pane actions go to the server: flag the welcome message.
     back_to_inbox(&client).await;
     let welcome = wait_for_row(&client, "the welcome conversation", "Welcome to Threadline", long).await;
     welcome.click().await.expect("open welcome");

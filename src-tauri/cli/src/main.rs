@@ -131,6 +131,9 @@ enum AccountCommand {
         #[arg(value_parser = parse_mirror)]
         mirror: Mirror,
     },
+    /// How often to check for new mail when the server cannot push it
+    /// (and to go over every folder when it can), in seconds.
+    Poll { id: i64, seconds: u32 },
     /// Give an account a new password (after the server rejected the old
     /// one); it is checked with the server first.
     Password {
@@ -209,9 +212,10 @@ struct SyncArgs {
     #[arg(long)]
     watch: bool,
     /// With --watch: seconds between polls when the server cannot push,
-    /// and between full passes over every folder.
-    #[arg(long, default_value_t = 300)]
-    poll: u64,
+    /// and between full passes over every folder, instead of each
+    /// account's own setting (`account poll`).
+    #[arg(long)]
+    poll: Option<u64>,
     /// Only this account (default: all).
     #[arg(long)]
     account: Option<i64>,
@@ -394,6 +398,12 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                     format!("mirroring set to {}", mirror.as_str())
                 });
             }
+            AccountCommand::Poll { id, seconds } => {
+                engine.set_poll_interval(id, seconds).await?;
+                print(json, &serde_json::json!({ "account": id, "poll_seconds": seconds }), || {
+                    format!("checking every {seconds} s without push")
+                });
+            }
             AccountCommand::Password { id, password_env } => {
                 let password = std::env::var(&password_env).map_err(|_| {
                     Error::Invalid(format!("The environment variable {password_env} is not set."))
@@ -514,7 +524,10 @@ async fn watch(engine: &Engine, args: &SyncArgs, json: bool) -> Result<(), Error
     if ids.is_empty() {
         return Err(Error::Invalid("There is no account to watch.".into()));
     }
-    let options = WatchOptions { poll_interval: Duration::from_secs(args.poll.max(1)), ..WatchOptions::default() };
+    let options = WatchOptions {
+        poll_interval: args.poll.map(|seconds| Duration::from_secs(seconds.max(1))),
+        ..WatchOptions::default()
+    };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut events = engine.subscribe();
     let watchers = futures::future::join_all(

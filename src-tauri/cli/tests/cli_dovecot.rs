@@ -93,6 +93,15 @@ fn cli_contract_with_two_thousand_messages() {
     let again = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
     assert_eq!((again["new"].as_u64(), again["changed"].as_u64(), again["vanished"].as_u64()), (Some(0), Some(0), Some(0)));
 
+    // How often to check without push: set, listed, and nonsense refused.
+    let id = account.to_string();
+    ok_json(cli(dir.path(), &["account", "poll", &id, "120", "--json"]));
+    let accounts = ok_json(cli(dir.path(), &["account", "list", "--json"]));
+    assert_eq!(accounts[0]["poll_seconds"], 120);
+    let refused = cli(dir.path(), &["account", "poll", &id, "0"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("at least once a day"));
+
     // The password lives in the keychain only: not in any file of the data dir.
     for entry in std::fs::read_dir(dir.path()).expect("data dir") {
         let path = entry.expect("entry").path();

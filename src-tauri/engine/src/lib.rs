@@ -234,6 +234,15 @@ impl Engine {
         Ok(())
     }
 
+    /// How often the account is checked for new mail when its server
+    /// cannot push it (and every folder gone over when it can), in
+    /// seconds; a running watch picks it up at its next wake.
+    pub async fn set_poll_interval(&self, account_id: i64, seconds: u32) -> Result<()> {
+        self.store.set_poll_interval(account_id, seconds).await?;
+        tracing::info!(account = account_id, seconds, "poll interval set");
+        Ok(())
+    }
+
     /// What archiving or deleting here does in this account's mailbox
     /// from now on (actions already queued keep what they asked for).
     pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {

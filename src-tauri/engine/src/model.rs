@@ -159,6 +159,9 @@ pub struct AccountSummary {
     pub history_days: Option<u32>,
     /// What archiving or deleting here does in the mail account.
     pub mirror: Mirror,
+    /// Seconds between checks for new mail when the server cannot push
+    /// it, and between passes over every folder when it can.
+    pub poll_seconds: u32,
 }
 
 /// One folder as the troubleshooting view shows it.

@@ -19,8 +19,10 @@ use crate::Engine;
 #[derive(Debug, Clone)]
 pub struct WatchOptions {
     /// Time between passes when the server cannot push (no IDLE), and
-    /// between full passes over every folder when it can.
-    pub poll_interval: Duration,
+    /// between full passes over every folder when it can. None: the
+    /// account's own choice (Preferences), read again at every wake, so
+    /// that a change applies within `SETTINGS_RECHECK` when polling.
+    pub poll_interval: Option<Duration>,
     /// IDLE is ended and started again at least this often: RFC 2177 lets
     /// servers drop an IDLE after 30 minutes, and quiet connections get
     /// dropped by routers sooner.
@@ -29,13 +31,16 @@ pub struct WatchOptions {
 
 impl Default for WatchOptions {
     fn default() -> WatchOptions {
-        WatchOptions { poll_interval: Duration::from_secs(300), idle_renew: Duration::from_secs(600) }
+        WatchOptions { poll_interval: None, idle_renew: Duration::from_secs(600) }
     }
 }
 
 /// First pause before reconnecting; it doubles up to `RETRY_MAX`.
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(300);
+/// Longest sleep between polls before the account's poll interval is read
+/// again.
+const SETTINGS_RECHECK: Duration = Duration::from_secs(60);
 /// Longest wait for the server to confirm the end of an IDLE.
 const DONE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -109,14 +114,18 @@ impl Engine {
         *connected = true;
         let mut last_full = Instant::now();
         loop {
-            let until_full = options.poll_interval.saturating_sub(last_full.elapsed());
+            let poll_interval = match options.poll_interval {
+                Some(interval) => interval,
+                None => self.store.account(id).await?.poll_interval(),
+            };
+            let until_full = poll_interval.saturating_sub(last_full.elapsed());
             let wake = if conn.idle {
                 let (back, wake) = idle(conn, until_full.min(options.idle_renew), stop).await?;
                 conn = back;
                 wake
             } else {
                 tokio::select! {
-                    _ = tokio::time::sleep(until_full) => Wake::Timeout,
+                    _ = tokio::time::sleep(until_full.min(SETTINGS_RECHECK)) => Wake::Timeout,
                     _ = stop_requested(stop) => Wake::Stop,
                 }
             };
@@ -125,7 +134,7 @@ impl Engine {
                     conn.close().await;
                     return Ok(());
                 }
-                _ if last_full.elapsed() >= options.poll_interval => {
+                _ if last_full.elapsed() >= poll_interval => {
                     self.pass(id, &mut conn, true).await?;
                     last_full = Instant::now();
                 }

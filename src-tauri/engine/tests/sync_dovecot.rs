@@ -697,3 +697,63 @@ async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     assert_eq!(after, before, "still in the inbox here, with its id");
     assert_eq!(s.count(&f.user, "INBOX").await, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval() {
+    use std::time::{Duration, Instant};
+    let s = servers();
+    let probe = s.new_user("probe");
+    let user = s.new_imap4rev1_user("plain");
+    let offered = s.capabilities(&user).await;
+    assert!(!offered.iter().any(|c| c == "IDLE" || c == "CONDSTORE" || c == "QRESYNC"), "{offered:?}");
+    s.append(&user, "INBOX", &raws(&corpus::generate(5, 21, &probe.email))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine =
+        Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
+    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    assert_eq!(engine.accounts().await.expect("accounts")[0].poll_seconds, 300, "five minutes unless chosen");
+    assert_eq!(
+        engine.set_poll_interval(account, 0).await.expect_err("never").kind(),
+        ErrorKind::Invalid,
+        "an interval of nothing is refused"
+    );
+    engine.set_poll_interval(account, 2).await.expect("every two seconds");
+    assert_eq!(engine.accounts().await.expect("accounts")[0].poll_seconds, 2);
+
+    // The watcher cannot IDLE here: it polls at the account's interval.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let engine = Arc::clone(&engine);
+        tokio::spawn(async move { engine.watch_account(account, &WatchOptions::default(), stopped).await })
+    };
+    let count = || async { engine.list_messages(&all(100)).await.expect("list").len() };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count().await < 5 {
+        assert!(Instant::now() < deadline, "the first pass stores the inbox");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // New mail and flags changed on the server arrive at the next poll
+    // (compared UID by UID, as the server has no CONDSTORE).
+    s.append(&user, "INBOX", &raws(&corpus::generate(2, 22, &probe.email))).await;
+    s.uid_store(&user, "INBOX", "1:2", "+FLAGS (\\Flagged)").await;
+    let appended = Instant::now();
+    loop {
+        let rows = engine.list_messages(&all(100)).await.expect("list");
+        let flagged = rows.iter().filter(|r| r.flags.iter().any(|f| f == "\\Flagged")).count();
+        if rows.len() == 7 && flagged == 2 {
+            break;
+        }
+        assert!(appended.elapsed() < Duration::from_secs(20), "{} messages, {flagged} flagged", rows.len());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let waited = appended.elapsed();
+    assert!(waited < Duration::from_secs(8), "polled every 2 s, yet the change took {waited:?}");
+
+    stop.send(true).expect("stop");
+    tokio::time::timeout(Duration::from_secs(30), watcher)
+        .await
+        .expect("the watcher stops")
+        .expect("joined")
+        .expect("no error");
+}

@@ -90,3 +90,10 @@ pub async fn set_history(engine: EngineState<'_>, account: i64, days: Option<u32
 pub async fn set_mirror(engine: EngineState<'_>, account: i64, mirror: Mirror) -> CommandResult<()> {
     Ok(engine.set_mirror(account, mirror).await?)
 }
+
+/// How often the account is checked for new mail when its server cannot
+/// push it, in seconds.
+#[tauri::command]
+pub async fn set_poll_interval(engine: EngineState<'_>, account: i64, seconds: u32) -> CommandResult<()> {
+    Ok(engine.set_poll_interval(account, seconds).await?)
+}

@@ -173,6 +173,13 @@ impl MailServers {
         )
     }
 
+    /// Creates a fresh mailbox on a server that offers only IMAP4rev1
+    /// (RFC 3501) after login: no IDLE, CONDSTORE, QRESYNC, MOVE or
+    /// SPECIAL-USE, as older and minimal servers do.
+    pub fn new_imap4rev1_user(&self, prefix: &str) -> TestUser {
+        self.add_user(prefix, "userdb_imap_capability=IMAP4rev1")
+    }
+
     /// `settings`: Dovecot userdb fields for this user only.
     fn add_user(&self, prefix: &str, settings: &str) -> TestUser {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -410,6 +417,22 @@ impl MailServers {
             .await;
         drop(responses);
         let _ = s.logout().await;
+    }
+
+    /// What the server says it can do once the user is logged in.
+    pub async fn capabilities(&self, user: &TestUser) -> Vec<String> {
+        let mut s = self.session(user).await;
+        let caps = s.capabilities().await.unwrap_or_else(|e| panic!("CAPABILITY: {e}"));
+        let names = caps
+            .iter()
+            .map(|c| match c {
+                async_imap::types::Capability::Imap4rev1 => "IMAP4rev1".to_owned(),
+                async_imap::types::Capability::Auth(a) => format!("AUTH={a}"),
+                async_imap::types::Capability::Atom(a) => a.to_string(),
+            })
+            .collect();
+        let _ = s.logout().await;
+        names
     }
 
     /// The flags of one message on the server.

@@ -40,7 +40,12 @@ history_days: number | null,
 /**
  * What archiving or deleting here does in the mail account.
  */
-mirror: Mirror, };
+mirror: Mirror, 
+/**
+ * Seconds between checks for new mail when the server cannot push
+ * it, and between passes over every folder when it can.
+ */
+poll_seconds: number, };
 
 export type FolderStatus = { id: number, name: string, role: string | null, 
 /**

@@ -29,6 +29,8 @@ pub struct AccountRow {
     pub history_days: Option<i64>,
     /// What archiving or deleting here does in the mail account.
     pub mirror: String,
+    /// Seconds between checks without push, and between full passes.
+    pub poll_seconds: i64,
 }
 
 impl AccountRow {
@@ -74,9 +76,23 @@ impl AccountRow {
             sync_all_folders: self.sync_all_folders,
             history_days: self.history_days.and_then(|d| u32::try_from(d).ok()),
             mirror: Mirror::parse(&self.mirror),
+            poll_seconds: self.poll_interval().as_secs().try_into().unwrap_or(u32::MAX),
         }
     }
+
+    /// Time between checks for new mail when the server cannot push, and
+    /// between passes over every folder when it can.
+    pub fn poll_interval(&self) -> std::time::Duration {
+        let seconds = u64::try_from(self.poll_seconds).unwrap_or(POLL_SECONDS_DEFAULT).clamp(1, POLL_SECONDS_MAX);
+        std::time::Duration::from_secs(seconds)
+    }
 }
+
+/// The poll interval an account has until the user chooses one (the
+/// column's default, migration 0017).
+const POLL_SECONDS_DEFAULT: u64 = 300;
+/// The longest poll interval: a day (the column's CHECK).
+const POLL_SECONDS_MAX: u64 = 86_400;
 
 /// The keychain key of an account's password.
 pub fn secret_key(store_id: &str, account_id: i64) -> String {
@@ -142,6 +158,23 @@ impl Store {
     pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {
         let result = sqlx::query("UPDATE accounts SET mirror = ? WHERE id = ?")
             .bind(mirror.as_str())
+            .bind(account_id)
+            .execute(self.pool())
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("Account {account_id}")));
+        }
+        Ok(())
+    }
+
+    /// Sets how often the account is checked without push (seconds, 1 to
+    /// `POLL_SECONDS_MAX`).
+    pub async fn set_poll_interval(&self, account_id: i64, seconds: u32) -> Result<()> {
+        if !(1..=POLL_SECONDS_MAX).contains(&u64::from(seconds)) {
+            return Err(Error::Invalid("Check for new mail at least once a day and at most every second.".into()));
+        }
+        let result = sqlx::query("UPDATE accounts SET poll_seconds = ? WHERE id = ?")
+            .bind(i64::from(seconds))
             .bind(account_id)
             .execute(self.pool())
             .await?;
