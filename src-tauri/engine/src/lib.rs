@@ -333,13 +333,17 @@ impl Engine {
         e
     }
 
-    /// Syncs every account once, one after the other; returns the summed
-    /// report, or the first error after trying all accounts.
+    /// Syncs every account once, all at the same time (each on its own
+    /// connection; their batches take turns at the store's writer);
+    /// returns the summed report, or the first error after trying all
+    /// accounts.
     pub async fn sync_all(&self) -> Result<SyncReport> {
+        let accounts = self.store.accounts().await?;
+        let results = futures::future::join_all(accounts.iter().map(|a| self.sync_account(a.id))).await;
         let mut total = SyncReport::default();
         let mut first_error = None;
-        for account in self.store.accounts().await? {
-            match self.sync_account(account.id).await {
+        for result in results {
+            match result {
                 Ok(r) => total.add(&r),
                 Err(e) => {
                     first_error.get_or_insert(e);

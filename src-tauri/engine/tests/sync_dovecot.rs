@@ -757,3 +757,73 @@ async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval(
         .expect("joined")
         .expect("no error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_sync_at_once_and_new_mail_reaches_each_within_seconds() {
+    use std::time::{Duration, Instant};
+    let s = servers();
+    let probe = s.new_user("probe");
+    let users = [s.new_user("first"), s.new_user("second")];
+    for (n, user) in users.iter().enumerate() {
+        s.append(user, "INBOX", &raws(&corpus::generate(300, 30 + n as u64, &probe.email))).await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine =
+        Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
+    let mut ids = Vec::new();
+    for user in &users {
+        ids.push(engine.add_account(s.account_form(user), true).await.expect("add account"));
+    }
+
+    // "Sync now": both at once, each account's mail under its own account.
+    let report = engine.sync_all().await.expect("sync all");
+    assert_eq!(report.new, 600);
+    let rows = engine.list_messages(&all(1000)).await.expect("list");
+    for id in &ids {
+        assert_eq!(rows.iter().filter(|r| r.account == *id).count(), 300);
+    }
+
+    // Both watched at once (IDLE): mail to each shows up under it.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watchers: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (engine, stopped, id) = (Arc::clone(&engine), stopped.clone(), *id);
+            tokio::spawn(async move { engine.watch_account(id, &WatchOptions::default(), stopped).await })
+        })
+        .collect();
+    // Each watcher's first pass finds nothing new; then both are in IDLE.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pushed = Instant::now();
+    for (n, user) in users.iter().enumerate() {
+        let mail = format!(
+            "From: Bob <bob@acme.example>\r\nSubject: pushed to {n}\r\nMessage-ID: <pushed-{n}@acme.example>\r\n\r\nHello.\r\n"
+        );
+        s.append(user, "INBOX", &[mail.into_bytes()]).await;
+    }
+    loop {
+        let rows = engine.list_messages(&all(1000)).await.expect("list");
+        let arrived: Vec<(i64, String)> = rows
+            .iter()
+            .filter(|r| r.subject.starts_with("pushed to "))
+            .map(|r| (r.account, r.subject.clone()))
+            .collect();
+        if arrived.len() == 2 {
+            assert!(arrived.contains(&(ids[0], "pushed to 0".to_owned())), "{arrived:?}");
+            assert!(arrived.contains(&(ids[1], "pushed to 1".to_owned())), "{arrived:?}");
+            break;
+        }
+        assert!(pushed.elapsed() < Duration::from_secs(10), "pushed mail missing: {arrived:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("both pushed messages stored {:?} after the first was appended", pushed.elapsed());
+
+    stop.send(true).expect("stop");
+    for watcher in watchers {
+        tokio::time::timeout(Duration::from_secs(30), watcher)
+            .await
+            .expect("a watcher stops")
+            .expect("joined")
+            .expect("no error");
+    }
+}
