@@ -86,6 +86,8 @@ impl Engine {
             match self.watch_connection(id, options, &mut stop, &mut connected).await {
                 Ok(()) => return Ok(()),
                 Err(e) if e.kind() == ErrorKind::Auth => return Err(e),
+                // The account was removed meanwhile: nothing left to watch.
+                Err(_) if matches!(self.store.account(id).await, Err(Error::NotFound(_))) => return Ok(()),
                 Err(e) => {
                     if connected {
                         retry = RETRY_FIRST;

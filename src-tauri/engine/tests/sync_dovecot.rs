@@ -750,12 +750,14 @@ async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval(
     let waited = appended.elapsed();
     assert!(waited < Duration::from_secs(8), "polled every 2 s, yet the change took {waited:?}");
 
-    stop.send(true).expect("stop");
+    // Removing the account ends its watcher, without being told to stop.
+    engine.remove_account(account).await.expect("remove");
     tokio::time::timeout(Duration::from_secs(30), watcher)
         .await
-        .expect("the watcher stops")
+        .expect("the watcher ends by itself")
         .expect("joined")
         .expect("no error");
+    drop(stop);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
