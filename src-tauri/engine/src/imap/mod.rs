@@ -68,8 +68,9 @@ async fn connect_inner(server: &ServerSettings, username: &str, password: &str) 
                     reason: format!("the server refused STARTTLS ({e})"),
                 })?;
             let tcp = plain.into_inner();
-            // Plain text after the go-ahead would be taken for TLS: refuse
-            // it (an injection attempt, RFC 3207 §4.2's concern).
+            // Clear text still buffered after the go-ahead would be fed to
+            // TLS as if the server had sent it encrypted: refuse it (an
+            // injection attempt, RFC 3207 §4.2's concern).
             if !tcp.buffer().is_empty() {
                 return Err(Error::Tls {
                     host: server.host.clone(),

@@ -83,16 +83,21 @@ impl AccountRow {
     /// Time between checks for new mail when the server cannot push, and
     /// between passes over every folder when it can.
     pub fn poll_interval(&self) -> std::time::Duration {
-        let seconds = u64::try_from(self.poll_seconds).unwrap_or(POLL_SECONDS_DEFAULT).clamp(1, POLL_SECONDS_MAX);
-        std::time::Duration::from_secs(seconds)
+        // The column's CHECK keeps it in range; the clamp spares a cast.
+        std::time::Duration::from_secs(self.poll_seconds.clamp(1, POLL_SECONDS_MAX as i64) as u64)
     }
 }
 
-/// The poll interval an account has until the user chooses one (the
-/// column's default, migration 0017).
-const POLL_SECONDS_DEFAULT: u64 = 300;
-/// The longest poll interval: a day (the column's CHECK).
+/// The longest poll interval: a day (the column's CHECK, migration 0017).
 const POLL_SECONDS_MAX: u64 = 86_400;
+
+/// An update of one account's row: an error when there is no such account.
+fn account_found(result: &sqlx::sqlite::SqliteQueryResult, account_id: i64) -> Result<()> {
+    if result.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("Account {account_id}")));
+    }
+    Ok(())
+}
 
 /// The keychain key of an account's password.
 pub fn secret_key(store_id: &str, account_id: i64) -> String {
@@ -161,10 +166,7 @@ impl Store {
             .bind(account_id)
             .execute(self.pool())
             .await?;
-        if result.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("Account {account_id}")));
-        }
-        Ok(())
+        account_found(&result, account_id)
     }
 
     /// Sets how often the account is checked without push (seconds, 1 to
@@ -178,10 +180,7 @@ impl Store {
             .bind(account_id)
             .execute(self.pool())
             .await?;
-        if result.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("Account {account_id}")));
-        }
-        Ok(())
+        account_found(&result, account_id)
     }
 
     /// Inserts an account and returns its id.
