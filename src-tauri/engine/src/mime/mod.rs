@@ -244,17 +244,44 @@ fn truncate_chars(s: &mut String, max_bytes: usize) {
     }
 }
 
+/// Bytes that split words for [`distinct_words`]: ASCII white space and
+/// punctuation, looked up rather than worked out for every byte.
+static WORD_SEPARATORS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_whitespace() || b == 0x0b || b.is_ascii_punctuation();
+        byte += 1;
+    }
+    table
+};
+
 /// Each word of `text` once, in order of first use. Words are split at
-/// white space and ASCII punctuation, which always separate tokens for the
+/// ASCII white space and punctuation, which always separate tokens for the
 /// search tokenizer, so the index gets exactly the tokens the whole text
-/// would give it.
+/// would give it. A word may still hold a separator only the tokenizer
+/// knows (a no-break space): the tokenizer splits it there, and the word
+/// is only less likely to be recognised as a repeat. Splitting bytes
+/// instead of characters made this a quarter faster; it is most of the
+/// parser's own work.
 fn distinct_words(text: &str) -> String {
     // Sized for a message's vocabulary up front: growing it step by step
     // took 1.7% of an initial sync's CPU time.
     let mut seen: HashSet<&str, foldhash::fast::RandomState> =
         HashSet::with_capacity_and_hasher((text.len() / 16).min(4096), Default::default());
     let mut out = String::with_capacity(text.len() / 4);
-    for word in text.split(|c: char| c.is_whitespace() || c.is_ascii_punctuation()) {
+    let mut start = 0;
+    // Cutting at ASCII bytes always lands on a character boundary.
+    let ends = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| WORD_SEPARATORS[usize::from(*b)])
+        .map(|(at, _)| at)
+        .chain(std::iter::once(text.len()));
+    for end in ends {
+        let word = text.get(start..end).unwrap_or_default();
+        start = end + 1;
         if !word.is_empty() && seen.insert(word) {
             if !out.is_empty() {
                 out.push(' ');

@@ -101,4 +101,8 @@ fn search_words_keep_every_token_once() {
     // "The"/"the" and "follow"/"Follow" differ only in case: the tokenizer
     // folds them, a repeat costs it little.
     assert_eq!(p.search_words, "The offer the follow up Follow");
+    // Words in other scripts are cut at ASCII separators only, never inside
+    // a character; a no-break space stays in its word for the tokenizer.
+    let p = parse("Subject: x\nContent-Type: text/plain; charset=utf-8\n\ncafé, naïve café;\u{a0}Grüße 10\u{a0}€ 10\u{a0}€\n".as_bytes());
+    assert_eq!(p.search_words, "café naïve \u{a0}Grüße 10\u{a0}€");
 }
