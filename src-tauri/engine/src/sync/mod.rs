@@ -105,7 +105,7 @@ pub async fn sync_all_folders(
     let mut statuses: HashMap<String, ServerFolder> = HashMap::new();
     if conn.condstore {
         for folder in store.folders(account_id).await? {
-            if !(sync_all || folder.chosen) {
+            if !(sync_all || folder.chosen) || !last_pass(&folder).can_prove_unchanged() {
                 continue;
             }
             match folder_status(&mut conn.session, &folder.name).await {
@@ -279,6 +279,16 @@ async fn folder_status(session: &mut Session, name: &str) -> Result<ServerFolder
     })
 }
 
+/// What the folder's last completed pass saw, as the store keeps it.
+fn last_pass(folder: &FolderRow) -> plan::LastPass {
+    plan::LastPass {
+        uidvalidity: u32::try_from(folder.uidvalidity).unwrap_or(0),
+        uidnext: u32::try_from(folder.uidnext).unwrap_or(0),
+        highestmodseq: u64::try_from(folder.highestmodseq).unwrap_or(0),
+        exists: u32::try_from(folder.server_exists).ok(),
+    }
+}
+
 /// Syncs one folder; `status` is its STATUS reply if asked already.
 async fn sync_folder(
     conn: &mut Connection,
@@ -294,19 +304,16 @@ async fn sync_folder(
     if condstore {
         // STATUS answers from the server's index without opening the
         // folder: an unchanged folder costs one round trip however large.
-        let now = match status {
-            Some(status) => status,
-            None => folder_status(session, &folder.name).await?,
-        };
-        let last = plan::LastPass {
-            uidvalidity: u32::try_from(folder.uidvalidity).unwrap_or(0),
-            uidnext: u32::try_from(folder.uidnext).unwrap_or(0),
-            highestmodseq: u64::try_from(folder.highestmodseq).unwrap_or(0),
-            exists: u32::try_from(folder.server_exists).ok(),
-        };
-        if plan::unchanged_since(last, now) {
-            store.folder_checked(folder.id).await?;
-            return Ok(SyncReport { folders: 1, ..SyncReport::default() });
+        let last = last_pass(folder);
+        if last.can_prove_unchanged() {
+            let now = match status {
+                Some(status) => status,
+                None => folder_status(session, &folder.name).await?,
+            };
+            if plan::unchanged_since(last, now) {
+                store.folder_checked(folder.id).await?;
+                return Ok(SyncReport { folders: 1, ..SyncReport::default() });
+            }
         }
     }
     let mailbox = if condstore {
