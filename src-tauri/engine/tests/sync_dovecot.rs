@@ -12,7 +12,7 @@ use threadline_engine::{Engine, ErrorKind, ListFilter, WatchOptions};
 use threadline_testkit::{TestUser, corpus, servers};
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     engine: Engine,
     user: TestUser,
     account: i64,
@@ -33,7 +33,7 @@ async fn fixture(prefix: &str, seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
         .await
         .expect("add account");
     Fixture {
-        _dir: dir,
+        dir,
         engine,
         user,
         account,
@@ -94,6 +94,16 @@ async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
     assert_eq!((again.new, again.changed, again.vanished), (0, 0, 0));
     let accounts = f.engine.accounts().await.expect("accounts");
     assert_eq!(accounts[0].sync_state, SyncState::Ok);
+
+    // Closing copies the WAL into the database: the next start has nothing
+    // to read through.
+    f.engine.store().close().await;
+    let wal = f.dir.path().join(format!("{}-wal", threadline_engine::store::DB_FILE));
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the WAL is left behind: {:?}",
+        std::fs::metadata(&wal).map(|m| m.len())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -443,7 +453,7 @@ async fn implicit_tls_works_and_refusals_come_back_to_the_composer() {
     let form = NewAccount { smtp_port: s.smtps_port, smtp_security: Security::Tls, ..s.account_form(&user) };
     let account = engine.add_account(form, true).await.expect("add");
     engine.sync_account(account).await.expect("sync");
-    let f = Fixture { _dir: dir, engine, user, account };
+    let f = Fixture { dir, engine, user, account };
 
     let sent = f.engine.send(&draft(&f, &bob.email, "Over SMTPS")).await.expect("send");
     assert_eq!(sent.state, SendState::Sent);
@@ -474,7 +484,7 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
     let form = NewAccount { smtp_port: line.port, ..s.account_form(&user) };
     let account = engine.add_account(form, true).await.expect("add");
     engine.sync_account(account).await.expect("sync");
-    let f = Fixture { _dir: dir, engine, user, account };
+    let f = Fixture { dir, engine, user, account };
 
     line.set_up(false);
     let queued = f.engine.send(&draft(&f, &bob.email, "Written on a train")).await.expect("queued");
@@ -493,8 +503,8 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
         secrets.set(&key, &f.user.password).expect("password");
         Arc::new(secrets)
     };
-    let engine = Engine::open(f._dir.path(), secrets()).await.expect("reopen");
-    let beside = Engine::open(f._dir.path(), secrets()).await.expect("second engine");
+    let engine = Engine::open(f.dir.path(), secrets()).await.expect("reopen");
+    let beside = Engine::open(f.dir.path(), secrets()).await.expect("second engine");
     drop(f.engine);
     line.set_up(true);
     let (one, two) = tokio::join!(engine.deliver_outbox(account), beside.deliver_outbox(account));
