@@ -138,7 +138,7 @@ impl Store {
             sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.writer).await;
         match result {
             Ok((0, _, _)) => {}
-            Ok(busy) => tracing::debug!(?busy, "final checkpoint could not finish"),
+            Ok((_, in_wal, copied)) => tracing::debug!(in_wal, copied, "final checkpoint could not finish"),
             Err(e) => tracing::debug!(error = %e, "final checkpoint"),
         }
         self.writer.close().await;
