@@ -34,6 +34,7 @@ pub fn run() {
             ))?;
             let engine = Arc::new(engine);
             forward_events(app.handle().clone(), &engine);
+            quit_on_terminate(app.handle().clone());
             app.manage(sync_loop::SyncLoop::start(Arc::clone(&engine)));
             app.manage(engine);
             Ok(())
@@ -85,13 +86,61 @@ pub fn run() {
             commands::crm::import_csv,
             commands::crm::import_vcard,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        tracing::error!(error = %e, "Threadline could not start");
-        eprintln!("Threadline could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "Threadline could not start");
+            eprintln!("Threadline could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            close_store(app);
+        }
+    });
+}
+
+/// Quits the app the normal way (closing the store) when the system asks
+/// it to end, as at logout or shutdown.
+fn quit_on_terminate(app: tauri::AppHandle) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                if terminate.recv().await.is_some() {
+                    tracing::info!("asked to end; quitting");
+                    app.exit(0);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for the end signal"),
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = app;
+}
+
+/// Closes the store as the app quits, so that its WAL is copied into the
+/// database and the next start has nothing to read through. A write in
+/// progress (a sync's open batch) is waited for, but not for long.
+fn close_store(app: &tauri::AppHandle) {
+    let Some(engine) = app.try_state::<Arc<Engine>>() else {
+        return;
+    };
+    let engine = Arc::clone(&engine);
+    let closed = tauri::async_runtime::block_on(async move {
+        tokio::time::timeout(CLOSE_WAIT, engine.store().close()).await
+    });
+    match closed {
+        Ok(()) => tracing::info!("store closed"),
+        Err(_) => tracing::warn!("store not closed in time; it will catch up at the next start"),
     }
 }
+
+/// Longest the app waits for the store to close as it quits.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Pushes every engine event to the window; the UI refetches what it shows.
 fn forward_events(app: tauri::AppHandle, engine: &Engine) {

@@ -548,7 +548,30 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     css(&client, "#view-trash", long).await.click().await.expect("trash view");
     wait_for_row(&client, "the conversation in the trash view", "Arrived while closed", long).await;
     save_screenshot(&client, "13-trash-view.png").await;
-    client.close().await.expect("close second session");
+
+    // Asked to end (as at logout; WebDriver itself kills the app), the app
+    // quits the normal way and first copies its WAL into the database: the
+    // next start has nothing to read through.
+    let _ = Command::new("pkill").args(["-TERM", "-f", &format!("^{APP}$")]).status();
+    let quit = Instant::now();
+    while app_running() {
+        assert!(quit.elapsed() < Duration::from_secs(20), "the app did not quit after its window closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let wal = data_dir.path().join(format!("{}-wal", threadline_engine::store::DB_FILE));
+    let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "the app quit leaving {left} bytes of WAL");
+    // The session's app is gone.
+    let _ = client.close().await;
+}
+
+/// Whether an app process started by tauri-driver is still running.
+fn app_running() -> bool {
+    Command::new("pgrep")
+        .args(["-f", &format!("^{APP}$")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Leaves Troubleshooting or Preferences.
