@@ -141,6 +141,10 @@ fn list_secs(runs: &[Measured]) -> String {
     runs.iter().map(|m| format!("{:.2}", m.secs())).collect::<Vec<_>>().join(", ")
 }
 
+fn list_human(runs: &[Measured]) -> String {
+    runs.iter().map(|m| human(m.wall)).collect::<Vec<_>>().join(", ")
+}
+
 fn tempfile_path(what: &str) -> PathBuf {
     std::env::temp_dir().join(format!("threadline-bench-{}-{}.log", std::process::id(), what.replace(' ', "-")))
 }
@@ -391,8 +395,18 @@ async fn bench_mailbox(o: &Options, s: &MailServers, n: u32, with_changes: bool)
     eprintln!("   mbsync initial: {}", human(theirs.wall));
     rows.push(Row { label: format!("initial sync, {n} messages"), ours, mbsync: theirs, plain: Some(plain) });
 
-    let ours = threadline_sync(o, &ours_dir, "no-change resync");
-    let theirs = mbsync(&config, "mbsync no-change");
+    // Tens of milliseconds: one run says little, so both tools get the
+    // median of several, as the initial sync does.
+    let ours_runs: Vec<Measured> = (0..o.runs).map(|_| threadline_sync(o, &ours_dir, "no-change resync")).collect();
+    let theirs_runs: Vec<Measured> = (0..o.runs).map(|_| mbsync(&config, "mbsync no-change")).collect();
+    let (ours, theirs) = (median(ours_runs.clone()), median(theirs_runs.clone()));
+    eprintln!(
+        "   no-change resync: threadline {} (median of {}), mbsync {} (median of {})",
+        human(ours.wall),
+        list_human(&ours_runs),
+        human(theirs.wall),
+        list_human(&theirs_runs)
+    );
     rows.push(Row { label: format!("no-change resync, {n}"), ours, mbsync: theirs, plain: None });
 
     if with_changes {
