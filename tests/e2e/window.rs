@@ -162,7 +162,7 @@ async fn open_app(port: u16) -> Client {
             Ok(client) => return client,
             Err(e) if attempt < 3 && format!("{e:?}").contains("IncompleteMessage") => {
                 eprintln!("WebDriver session attempt {attempt} dropped ({e}); trying again");
-                let _ = Command::new("pkill").args(["-f", &format!("^{APP}$")]).status();
+                let _ = Command::new("pkill").args(["-f", &app_pattern()]).status();
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 attempt += 1;
             }
@@ -552,10 +552,10 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     // Asked to end (as at logout; WebDriver itself kills the app), the app
     // quits the normal way and first copies its WAL into the database: the
     // next start has nothing to read through.
-    let _ = Command::new("pkill").args(["-TERM", "-f", &format!("^{APP}$")]).status();
+    let _ = Command::new("pkill").args(["-TERM", "-f", &app_pattern()]).status();
     let quit = Instant::now();
     while app_running() {
-        assert!(quit.elapsed() < Duration::from_secs(20), "the app did not quit after its window closed");
+        assert!(quit.elapsed() < Duration::from_secs(20), "the app did not quit when asked to end");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let wal = data_dir.path().join(format!("{}-wal", threadline_engine::store::DB_FILE));
@@ -565,10 +565,15 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     let _ = client.close().await;
 }
 
+/// What `pgrep`/`pkill` match the app's processes by.
+fn app_pattern() -> String {
+    format!("^{APP}$")
+}
+
 /// Whether an app process started by tauri-driver is still running.
 fn app_running() -> bool {
     Command::new("pgrep")
-        .args(["-f", &format!("^{APP}$")])
+        .args(["-f", &app_pattern()])
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())

@@ -79,6 +79,11 @@ fn cli_contract_with_two_thousand_messages() {
     let report = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
     eprintln!("initial sync of 2000 messages: {:?}", started.elapsed());
     assert_eq!(report["new"], 2000);
+    // The process closed its store on the way out: the WAL went into the
+    // database, so the next start has nothing to read through.
+    let wal = dir.path().join(format!("{}-wal", threadline_engine::store::DB_FILE));
+    let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "sync --once left {left} bytes of WAL");
     assert_exactly(dir.path(), 2000);
 
     let rows = listed(dir.path());

@@ -126,8 +126,11 @@ impl Engine {
                 conn = back;
                 wake
             } else {
+                // Following the account's setting, wake often enough to
+                // notice a change to it.
+                let nap = if options.poll_interval.is_some() { until_full } else { until_full.min(SETTINGS_RECHECK) };
                 tokio::select! {
-                    _ = tokio::time::sleep(until_full.min(SETTINGS_RECHECK)) => Wake::Timeout,
+                    _ = tokio::time::sleep(nap) => Wake::Timeout,
                     _ = stop_requested(stop) => Wake::Stop,
                 }
             };
