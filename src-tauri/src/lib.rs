@@ -49,6 +49,7 @@ pub fn run() {
             commands::accounts::choose_sync_folders,
             commands::accounts::set_history,
             commands::accounts::set_mirror,
+            commands::accounts::choose_folder_role,
             commands::accounts::set_poll_interval,
             commands::inbox::thread_page,
             commands::inbox::thread_messages,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the test mail servers on loopback: Dovecot (IMAPS, IMAP+STARTTLS,
-# LMTP, SASL auth) and Postfix (SMTP for incoming mail, plus submission with
+# LMTP, SASL auth), GNU Mailutils imap4d (IMAPS; a second, different IMAP
+# server: no MOVE, UIDPLUS or SPECIAL-USE, folders under "INBOX.") and Postfix (SMTP for incoming mail, plus submission with
 # STARTTLS and SMTPS with implicit TLS, both requiring a login checked by
 # Dovecot), delivering into Dovecot over LMTP with sub-addressing. Mail for
 # other domains is discarded: nothing ever leaves loopback. No systemd; everything lives in one run directory.
@@ -16,14 +17,15 @@ flock 9
 
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # (An env file from an older version of this script lacks the SMTPS port.)
-if [ -f "$run/env" ] && grep -q '^TL_SMTPS_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" && alive "$run/postfix-queue/pid/master.pid"; then
+if [ -f "$run/env" ] && grep -q '^TL_IMAP4D_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" \
+  && alive "$run/postfix-queue/pid/master.pid" && alive "$run/imap4d.pid"; then
   echo "$run/env"; exit 0
 fi
 "$here/stop.sh" "$run" >/dev/null 2>&1 || true
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 IMAPS_PORT=$(free_port); IMAP_PORT=$(free_port); SMTP_PORT=$(free_port)
-SUBMISSION_PORT=$(free_port); SMTPS_PORT=$(free_port)
+SUBMISSION_PORT=$(free_port); SMTPS_PORT=$(free_port); IMAP4D_PORT=$(free_port)
 
 # Mail must be owned by an unprivileged user.
 id tlmail >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin tlmail
@@ -136,6 +138,50 @@ namespace inbox {
 CONF
 dovecot -c "$run/dovecot.conf" </dev/null >/dev/null 2>&1 9>&-
 
+# GNU Mailutils imap4d over implicit TLS, as different from Dovecot as an
+# IMAP server gets: IMAP4rev1 with IDLE and NAMESPACE only (no MOVE, no
+# UIDPLUS, no CONDSTORE, no SPECIAL-USE), mbox folders named under the
+# "INBOX." namespace with "." between levels, as Courier and Cyrus name
+# them. Its users live in a passwd-style file per domain (testkit's
+# new_imap4d_user adds them); their mail is owned by tlmail.
+mkdir -p "$run/imap4d-domains" "$run/imap4d-home"
+chown tlmail:tlmail "$run/imap4d-home"
+touch "$run/imap4d-domains/example.test"
+chmod 0644 "$run/imap4d-domains/example.test"
+cat > "$run/imap4d.conf" <<CONF
+logging { syslog false; }
+auth {
+  authorization virtdomain;
+  authentication generic;
+}
+virtdomain { passwd-dir "$run/imap4d-domains"; }
+mailbox { mail-spool "mbox://$run/imap4d-home/\${user}/INBOX"; }
+namespace personal {
+  prefix "" {
+    directory "\$home/none";
+    delimiter ".";
+  }
+  prefix "INBOX." {
+    directory "\$home/Mail";
+    delimiter ".";
+    mailbox-type "mbox";
+  }
+}
+create-home-dir true;
+mode daemon;
+foreground false;
+max-children 200;
+pidfile "$run/imap4d.pid";
+server 127.0.0.1:$IMAP4D_PORT {
+  tls-mode connection;
+  tls {
+    ssl-certificate-file "$run/server.crt";
+    ssl-key-file "$run/server.key";
+  }
+}
+CONF
+imap4d --config-file="$run/imap4d.conf" </dev/null >>"$run/imap4d.log" 2>&1 9>&-
+
 # Postfix from its own config and queue directories.
 pf="$run/postfix"; q="$run/postfix-queue"
 mkdir -p "$pf" "$q"
@@ -216,7 +262,7 @@ postfix -c "$pf" start </dev/null >/dev/null 2>&1 9>&-
 
 # Wait until both answer.
 for _ in $(seq 1 100); do
-  if python3 - "$IMAPS_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" <<'PY' 2>/dev/null
+  if python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" <<'PY' 2>/dev/null
 import socket, sys
 for p in sys.argv[1:]:
     socket.create_connection(("127.0.0.1", int(p)), timeout=0.2).close()
@@ -232,6 +278,9 @@ TL_IMAP_PORT=$IMAP_PORT
 TL_SMTP_PORT=$SMTP_PORT
 TL_SUBMISSION_PORT=$SUBMISSION_PORT
 TL_SMTPS_PORT=$SMTPS_PORT
+TL_IMAP4D_PORT=$IMAP4D_PORT
+TL_IMAP4D_DOMAINS=$run/imap4d-domains
+TL_IMAP4D_HOME=$run/imap4d-home
 TL_CA_FILE=$run/ca.crt
 TL_SELFSIGNED_FILE=$run/selfsigned.crt
 TL_USERS_FILE=$run/users

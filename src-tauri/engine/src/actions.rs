@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use futures::StreamExt;
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::Engine;
 use crate::error::{Error, Result};
+use crate::imap::command;
 use crate::model::{EngineEvent, MessageAction, Mirror};
 use crate::store::Store;
 use crate::store::actions::{ActionKind, ActionRow, MailBox};
@@ -196,18 +196,17 @@ pub(crate) async fn replay(conn: &mut Connection, store: &Store, account_id: i64
             continue;
         }
         if selected != Some(folder.id) {
-            conn.session.select(&folder.name).await?;
+            command::run(&mut conn.session, &format!("SELECT {}", command::quoted(&folder.name)?)).await?;
             selected = Some(folder.id);
         }
-        match apply(conn, &action, &folder.name).await {
+        match apply(conn, store, &action, &folder.name).await {
             Ok(()) => {
                 store.finish_action(action.id, None).await?;
                 done += 1;
             }
-            Err(Error::Imap(async_imap::error::Error::No(msg)))
-            | Err(Error::Imap(async_imap::error::Error::Bad(msg))) => {
-                tracing::warn!(action = action.id, %msg, "the server refused an action");
-                store.finish_action(action.id, Some(&format!("The server refused it: {msg}"))).await?;
+            Err(e) if e.refusal().is_some() => {
+                tracing::warn!(action = action.id, error = %e, "the server refused an action");
+                store.finish_action(action.id, Some(&e.user_message())).await?;
             }
             Err(e) => return Err(e),
         }
@@ -215,60 +214,92 @@ pub(crate) async fn replay(conn: &mut Connection, store: &Store, account_id: i64
     Ok(done)
 }
 
-/// One action on its (selected) folder.
-async fn apply(conn: &mut Connection, action: &ActionRow, folder: &str) -> Result<()> {
+/// One action on its (selected) folder. Every command's answer is
+/// checked (see [`command`]): a refusal fails the action with the
+/// server's words.
+async fn apply(conn: &mut Connection, store: &Store, action: &ActionRow, folder: &str) -> Result<()> {
     let uid = action.uid.to_string();
+    let target = || {
+        action
+            .target
+            .as_deref()
+            .ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)))
+    };
     match action.kind.as_str() {
         "mark_read" => uid_store(conn, &uid, "+FLAGS.SILENT (\\Seen)").await,
         "mark_unread" => uid_store(conn, &uid, "-FLAGS.SILENT (\\Seen)").await,
         "flag" => uid_store(conn, &uid, "+FLAGS.SILENT (\\Flagged)").await,
         "unflag" => uid_store(conn, &uid, "-FLAGS.SILENT (\\Flagged)").await,
         "move" | "archive" | "delete" => {
-            let target = action
-                .target
-                .as_deref()
-                .ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)))?;
+            let target = target()?;
             if action.kind == "delete" && folder == target {
                 // Deleting from the trash: gone for good.
                 uid_store(conn, &uid, "+FLAGS.SILENT (\\Deleted)").await?;
-                uid_expunge(conn, &uid).await
+                expunge(conn, folder, &uid).await
             } else if conn.can_move {
-                // (async-imap quotes the folder name.)
-                conn.session.uid_mv(&uid, target).await?;
-                Ok(())
+                command::run(&mut conn.session, &format!("UID MOVE {uid} {}", command::quoted(target)?)).await
             } else {
-                // Without MOVE: copy, then delete the original. A process
-                // killed between the two leaves a copy that the next replay
-                // makes again; servers without MOVE (RFC 6851) are rare.
-                conn.session.uid_copy(&uid, target).await?;
-                uid_store(conn, &uid, "+FLAGS.SILENT (\\Deleted)").await?;
-                uid_expunge(conn, &uid).await
+                move_without_move(conn, store, action, folder, target).await
             }
         }
-        "copy" => {
-            let target = action
-                .target
-                .as_deref()
-                .ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)))?;
-            conn.session.uid_copy(&uid, target).await?;
-            Ok(())
-        }
+        "copy" => command::run(&mut conn.session, &format!("UID COPY {uid} {}", command::quoted(target()?)?)).await,
         other => Err(Error::Protocol(format!("unknown action kind {other}"))),
     }
 }
 
-async fn uid_expunge(conn: &mut Connection, uid: &str) -> Result<()> {
-    let gone: Vec<_> = conn.session.uid_expunge(uid).await?.collect().await;
-    for g in gone {
-        g?;
+/// A move where the server has no MOVE (RFC 6851): copy, mark the original
+/// \Deleted, expunge it, then check on the server that it is gone. That the
+/// copy was made is recorded before the original goes, so a replay after a
+/// killed process does not copy again (only a kill in the few milliseconds
+/// between the copy and that record can leave a second copy).
+async fn move_without_move(
+    conn: &mut Connection,
+    store: &Store,
+    action: &ActionRow,
+    folder: &str,
+    target: &str,
+) -> Result<()> {
+    let uid = action.uid.to_string();
+    if action.copied_at.is_none() {
+        if !still_there(conn, &uid).await? {
+            // Moved or deleted elsewhere since: nothing left to do.
+            return Ok(());
+        }
+        command::run(&mut conn.session, &format!("UID COPY {uid} {}", command::quoted(target)?)).await?;
+        store.action_copied(action.id).await?;
+    }
+    uid_store(conn, &uid, "+FLAGS.SILENT (\\Deleted)").await?;
+    expunge(conn, folder, &uid).await
+}
+
+/// Removes a message marked \Deleted from the selected folder: UID EXPUNGE
+/// where the server has UIDPLUS. Without it, CLOSE, which removes whatever
+/// is marked \Deleted there (as every mail client does on such a server)
+/// and, unlike EXPUNGE, answers with no untagged EXPUNGE lines (GNU imap4d
+/// writes those as `* 1 EXPUNGED`, which no parser takes); the folder is
+/// then selected again. The message must then be gone.
+async fn expunge(conn: &mut Connection, folder: &str, uid: &str) -> Result<()> {
+    if conn.uidplus {
+        command::run(&mut conn.session, &format!("UID EXPUNGE {uid}")).await?;
+    } else {
+        command::run(&mut conn.session, "CLOSE").await?;
+        command::run(&mut conn.session, &format!("SELECT {}", command::quoted(folder)?)).await?;
+    }
+    if still_there(conn, uid).await? {
+        return Err(Error::Refused {
+            command: "EXPUNGE".into(),
+            bad: false,
+            text: "the message is still in the folder".into(),
+        });
     }
     Ok(())
 }
 
+/// Whether the selected folder still holds this UID.
+async fn still_there(conn: &mut Connection, uid: &str) -> Result<bool> {
+    Ok(command::uids_in(&mut conn.session, uid).await?.iter().any(|u| u.to_string() == uid))
+}
+
 async fn uid_store(conn: &mut Connection, uid: &str, change: &str) -> Result<()> {
-    let responses: Vec<_> = conn.session.uid_store(uid, change).await?.collect().await;
-    for r in responses {
-        r?;
-    }
-    Ok(())
+    command::run(&mut conn.session, &format!("UID STORE {uid} {change}")).await
 }

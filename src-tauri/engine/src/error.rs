@@ -28,6 +28,9 @@ pub enum Error {
     Timeout(String),
     #[error("IMAP error: {0}")]
     Imap(#[from] async_imap::error::Error),
+    /// The server answered a command with NO (`bad`: BAD), in its words.
+    #[error("the server refused {command}: {text}")]
+    Refused { command: String, bad: bool, text: String },
     #[error("the server answered something unexpected: {0}")]
     Protocol(String),
     #[error("database error: {0}")]
@@ -113,11 +116,25 @@ impl Error {
             }
             Error::Timeout(what) => format!("The server did not answer in time ({what})."),
             Error::Invalid(msg) => msg.clone(),
+            Error::Refused { command, text, .. } if text.is_empty() => {
+                format!("The mail server refused {command}.")
+            }
+            Error::Refused { command, text, .. } => format!("The mail server refused {command}: {text}"),
             Error::NotFound(what) => format!("{what} was not found."),
             Error::Secret(msg) => format!(
                 "The system keychain could not be used ({msg}). Passwords are kept only there."
             ),
             other => format!("Something went wrong: {other}"),
+        }
+    }
+
+    /// The server's words when it refused the command (NO or BAD), also
+    /// for the commands async-imap checks itself.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            Error::Refused { text, .. } => Some(text),
+            Error::Imap(async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text)) => Some(text),
+            _ => None,
         }
     }
 

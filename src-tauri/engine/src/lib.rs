@@ -251,6 +251,19 @@ impl Engine {
         Ok(())
     }
 
+    /// Makes a folder the account's Trash, Sent, Drafts or Archive (for a
+    /// server that names none, or the wrong one); kept over what later
+    /// passes find. Messages already in that folder move to its box.
+    pub async fn choose_folder_role(&self, account_id: i64, role: &str, folder_id: i64) -> Result<()> {
+        if !sync::roles::PICKABLE.contains(&role) {
+            return Err(Error::Invalid(format!("\"{role}\" is not a folder role that can be chosen.")));
+        }
+        self.store.choose_folder_role(account_id, role, folder_id).await?;
+        tracing::info!(account = account_id, role, folder = folder_id, "folder role chosen");
+        let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
+        Ok(())
+    }
+
     /// Every account's health, folder by folder: the troubleshooting view.
     pub async fn account_statuses(&self) -> Result<Vec<AccountStatus>> {
         let mut out = Vec::new();
@@ -263,6 +276,7 @@ impl Engine {
                 folders,
                 pending_actions,
                 failed_actions,
+                last_action_failure: self.store.last_action_failure(account.id).await?,
                 queued_messages,
                 failed_messages,
             });

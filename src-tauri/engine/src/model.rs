@@ -191,6 +191,8 @@ pub struct AccountStatus {
     pub pending_actions: u32,
     /// User actions the server refused.
     pub failed_actions: u32,
+    /// Why it refused the latest of them, in its words.
+    pub last_action_failure: Option<String>,
     /// Sent messages waiting in the outbox for the SMTP server.
     pub queued_messages: u32,
     /// Sent messages the SMTP server refused after they were queued.
@@ -288,6 +290,10 @@ pub struct SyncReport {
     /// Messages that left a folder on the server.
     pub vanished: u32,
     pub folders: u32,
+    /// Folders whose stored messages were fetched again because the
+    /// server renumbered them (a new UIDVALIDITY). A folder with nothing
+    /// stored here is not counted: it had nothing to fetch again.
+    pub resets: u32,
 }
 
 impl SyncReport {
@@ -297,6 +303,7 @@ impl SyncReport {
         self.changed += other.changed;
         self.vanished += other.vanished;
         self.folders += other.folders;
+        self.resets += other.resets;
     }
 }
 

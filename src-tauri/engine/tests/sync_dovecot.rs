@@ -43,7 +43,7 @@ async fn fixture(prefix: &str, seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
 impl Fixture {
     /// The fixture's user with another password (after a change on the server).
     fn user_with_password(&self, password: &str) -> TestUser {
-        TestUser { email: self.user.email.clone(), password: password.to_owned() }
+        TestUser { password: password.to_owned(), ..self.user.clone() }
     }
 }
 

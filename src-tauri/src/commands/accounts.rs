@@ -97,3 +97,10 @@ pub async fn set_mirror(engine: EngineState<'_>, account: i64, mirror: Mirror) -
 pub async fn set_poll_interval(engine: EngineState<'_>, account: i64, seconds: u32) -> CommandResult<()> {
     Ok(engine.set_poll_interval(account, seconds).await?)
 }
+
+/// Makes a folder the account's Trash, Sent, Drafts or Archive, for a
+/// server that names none (or the wrong one).
+#[tauri::command]
+pub async fn choose_folder_role(engine: EngineState<'_>, account: i64, role: String, folder: i64) -> CommandResult<()> {
+    Ok(engine.choose_folder_role(account, &role, folder).await?)
+}

@@ -37,6 +37,10 @@ pub struct MailServers {
     pub ca_pem: String,
     pub users_file: PathBuf,
     pub domain: String,
+    /// GNU Mailutils imap4d (implicit TLS): the second IMAP server.
+    pub imap4d_port: u16,
+    /// Its users, a passwd-style file per domain.
+    pub imap4d_domains: PathBuf,
 }
 
 /// A mailbox on the test server.
@@ -44,6 +48,10 @@ pub struct MailServers {
 pub struct TestUser {
     pub email: String,
     pub password: String,
+    /// The IMAP server (implicit TLS) its mailbox is on: Dovecot's unless
+    /// made with [`MailServers::new_imap4d_user`]. Its SMTP login is
+    /// Dovecot's either way.
+    pub imap_port: u16,
 }
 
 /// A flag as IMAP writes it.
@@ -117,6 +125,8 @@ fn start_servers(run_dir: Option<&Path>) -> MailServers {
         ca_file,
         users_file: PathBuf::from(get("TL_USERS_FILE")),
         domain: get("TL_MAIL_DOMAIN"),
+        imap4d_port: port("TL_IMAP4D_PORT"),
+        imap4d_domains: PathBuf::from(get("TL_IMAP4D_DOMAINS")),
     }
 }
 
@@ -191,7 +201,46 @@ impl MailServers {
         let email = format!("{prefix}-{}-{n}-{stamp}@{}", std::process::id(), self.domain);
         let password = format!("pw-{n}-{stamp}");
         self.write_user(&email, &password, Some(settings));
-        TestUser { email, password }
+        TestUser { email, password, imap_port: self.imaps_port }
+    }
+
+    /// Creates a fresh mailbox on GNU Mailutils imap4d, a server unlike
+    /// Dovecot: no MOVE, UIDPLUS, CONDSTORE or SPECIAL-USE, folders under
+    /// the `INBOX.` namespace. `folders` are made there (e.g.
+    /// `INBOX.Trash`). The same address and password log in to Postfix's
+    /// submission, so mail can be sent from it.
+    pub async fn new_imap4d_user(&self, prefix: &str, folders: &[&str]) -> TestUser {
+        let user = TestUser { imap_port: self.imap4d_port, ..self.new_user(prefix) };
+        let hash = std::process::Command::new("openssl")
+            .args(["passwd", "-6", &user.password])
+            .output()
+            .unwrap_or_else(|e| panic!("openssl passwd: {e}"));
+        let hash = String::from_utf8_lossy(&hash.stdout).trim().to_owned();
+        let (local, domain) = user.email.split_once('@').unwrap_or_else(|| panic!("address {}", user.email));
+        // Its mail belongs to the owner of the homes (tlmail), as imap4d
+        // switches to the uid and gid given here.
+        let homes = self.run_dir.join("imap4d-home");
+        let owner = std::fs::metadata(&homes).unwrap_or_else(|e| panic!("{}: {e}", homes.display()));
+        let (uid, gid) = (std::os::unix::fs::MetadataExt::uid(&owner), std::os::unix::fs::MetadataExt::gid(&owner));
+        let line = format!("{local}:{hash}:{uid}:{gid}::{}:/bin/false\n", homes.join(local).display());
+        {
+            static IN_PROCESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(self.imap4d_domains.join(domain))
+                .unwrap_or_else(|e| panic!("imap4d users: {e}"));
+            file.lock().unwrap_or_else(|e| panic!("imap4d users lock: {e}"));
+            file.write_all(line.as_bytes()).unwrap_or_else(|e| panic!("imap4d users: {e}"));
+        }
+        let mut s = self.session(&user).await;
+        // The inbox's mbox file is made when it is first opened.
+        s.select("INBOX").await.unwrap_or_else(|e| panic!("SELECT INBOX: {e}"));
+        for folder in folders {
+            s.create(folder).await.unwrap_or_else(|e| panic!("CREATE {folder}: {e}"));
+        }
+        let _ = s.logout().await;
+        user
     }
 
     /// Adds the user or changes its password (Dovecot re-reads the file).
@@ -249,7 +298,7 @@ impl MailServers {
             email: user.email.clone(),
             display_name: "Test User".into(),
             imap_host: "127.0.0.1".into(),
-            imap_port: self.imaps_port,
+            imap_port: user.imap_port,
             imap_security: Security::Tls,
             smtp_host: "127.0.0.1".into(),
             smtp_port: self.submission_port,
@@ -261,9 +310,14 @@ impl MailServers {
         }
     }
 
+    /// IMAPS settings for the server the user's mailbox is on.
+    pub fn imap_of(&self, user: &TestUser) -> ServerSettings {
+        ServerSettings { port: user.imap_port, ..self.imaps() }
+    }
+
     /// A logged-in IMAP session, for seeding and changing mail server-side.
     pub async fn session(&self, user: &TestUser) -> Session {
-        imap::connect(&self.imaps(), &user.email, &user.password)
+        imap::connect(&self.imap_of(user), &user.email, &user.password)
             .await
             .unwrap_or_else(|e| panic!("login {}: {e}", user.email))
     }

@@ -43,6 +43,8 @@ export const api = {
   syncAccount: (account: number) => invoke<void>("sync_account", { account }),
   setHistory: (account: number, days: number | null) => invoke<void>("set_history", { account, days }),
   setMirror: (account: number, mirror: Mirror) => invoke<void>("set_mirror", { account, mirror }),
+  chooseFolderRole: (account: number, role: string, folder: number) =>
+    invoke<void>("choose_folder_role", { account, role, folder }),
   setPollInterval: (account: number, seconds: number) => invoke<void>("set_poll_interval", { account, seconds }),
   chooseSyncFolders: (account: number, folders: string[] | null) =>
     invoke<void>("choose_sync_folders", { account, folders }),

@@ -71,6 +71,10 @@ pending_actions: number,
  */
 failed_actions: number, 
 /**
+ * Why it refused the latest of them, in its words.
+ */
+last_action_failure: string | null, 
+/**
  * Sent messages waiting in the outbox for the SMTP server.
  */
 queued_messages: number, 
@@ -123,7 +127,13 @@ changed: number,
 /**
  * Messages that left a folder on the server.
  */
-vanished: number, folders: number, };
+vanished: number, folders: number, 
+/**
+ * Folders whose stored messages were fetched again because the
+ * server renumbered them (a new UIDVALIDITY). A folder with nothing
+ * stored here is not counted: it had nothing to fetch again.
+ */
+resets: number, };
 
 export type EngineEvent = { "type": "sync_progress", account: number, folder: string, done: number, total: number, } | { "type": "messages_changed", account: number, } | { "type": "messages_added", account: number, folder: string, ids: Array<number>, } | { "type": "flags_changed", account: number, folder: string, uids: Array<number>, } | { "type": "messages_vanished", account: number, folder: string, uids: Array<number>, } | { "type": "account_state", account: number, state: SyncState, message: string | null, };
 

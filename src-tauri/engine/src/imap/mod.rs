@@ -1,6 +1,7 @@
 //! IMAP sessions: connect over TLS or STARTTLS, log in, and classify what
 //! went wrong in terms a user can act on.
 
+pub mod command;
 pub mod tls;
 
 use std::time::Duration;

@@ -143,6 +143,8 @@ pub struct ActionRow {
     pub uid: i64,
     pub uidvalidity: i64,
     pub target: Option<String>,
+    /// A move without MOVE already copied the message (see migration 0018).
+    pub copied_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -272,12 +274,23 @@ impl Store {
     /// The account's actions still to be done on the server, oldest first.
     pub async fn pending_actions(&self, account_id: i64) -> Result<Vec<ActionRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, account_id, message_id, kind, folder_id, uid, uidvalidity, target
+            "SELECT id, account_id, message_id, kind, folder_id, uid, uidvalidity, target, copied_at
                FROM actions WHERE account_id = ? AND state = 'pending' ORDER BY id",
         )
         .bind(account_id)
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// Records that a move without MOVE made its copy, before the original
+    /// is removed.
+    pub async fn action_copied(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE actions SET copied_at = ? WHERE id = ?")
+            .bind(now())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Records that the server did the action (`error` None) or refused it
@@ -321,5 +334,17 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok((u32::try_from(pending).unwrap_or(0), u32::try_from(failed).unwrap_or(0)))
+    }
+
+    /// Why the server refused the account's latest refused action, in its
+    /// words (None: it refused none).
+    pub async fn last_action_failure(&self, account_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT last_error FROM actions WHERE account_id = ? AND state = 'failed' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(self.pool())
+        .await?
+        .flatten())
     }
 }

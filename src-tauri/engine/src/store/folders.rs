@@ -65,6 +65,18 @@ impl Store {
         remote: &[RemoteFolder],
     ) -> Result<Vec<FolderRow>> {
         let mut tx = self.pool().begin().await?;
+        let before: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, role FROM folders WHERE account_id = ?")
+                .bind(account_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        // A folder whose role changed (now understood, or picked) moves
+        // its messages to the box of its new role.
+        let changed: Vec<i64> = before
+            .iter()
+            .filter(|(_, name, role)| remote.iter().any(|f| &f.name == name && f.role != role.as_deref()))
+            .map(|(id, _, _)| *id)
+            .collect();
         for f in remote {
             sqlx::query(
                 "INSERT INTO folders (account_id, name, display_name, delimiter, role)
@@ -96,8 +108,59 @@ impl Store {
                     .await?;
             }
         }
+        rebox(&mut tx, &changed).await?;
         tx.commit().await?;
         self.folders(account_id).await
+    }
+
+    /// The folders the user picked for a role, as (role, folder name).
+    pub async fn folder_role_choices(&self, account_id: i64) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as("SELECT role, folder_name FROM folder_role_choices WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// Makes the folder the account's `role` (trash, sent, drafts,
+    /// archive) from now on, over what the server says; the folder that had
+    /// the role loses it. The pick is kept by name for later passes.
+    pub async fn choose_folder_role(&self, account_id: i64, role: &str, folder_id: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM folders WHERE id = ? AND account_id = ?")
+            .bind(folder_id)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let name = name.ok_or_else(|| crate::Error::NotFound("The folder".into()))?;
+        sqlx::query(
+            "INSERT INTO folder_role_choices (account_id, role, folder_name) VALUES (?, ?, ?)
+             ON CONFLICT (account_id, role) DO UPDATE SET folder_name = excluded.folder_name",
+        )
+        .bind(account_id)
+        .bind(role)
+        .bind(&name)
+        .execute(&mut *tx)
+        .await?;
+        let changed: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM folders WHERE account_id = ? AND (role = ? OR id = ?)")
+                .bind(account_id)
+                .bind(role)
+                .bind(folder_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        sqlx::query("UPDATE folders SET role = NULL WHERE account_id = ? AND role = ?")
+            .bind(account_id)
+            .bind(role)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE folders SET role = ? WHERE id = ?")
+            .bind(role)
+            .bind(folder_id)
+            .execute(&mut *tx)
+            .await?;
+        rebox(&mut tx, &changed).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The account's folders: inbox first, then by role, then by name.
@@ -268,4 +331,28 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Puts the messages of these folders (whose role changed) in the box
+/// their folders now give them (see migration 0016's `folder_boxes`).
+async fn rebox(tx: &mut sqlx::SqliteConnection, folder_ids: &[i64]) -> Result<()> {
+    for folder_id in folder_ids {
+        sqlx::query(
+            "UPDATE messages SET server_box = (
+                 SELECT MIN(b.box) FROM message_folders mf JOIN folder_boxes b ON b.folder_id = mf.folder_id
+                  WHERE mf.message_id = messages.id)
+              WHERE id IN (SELECT message_id FROM message_folders WHERE folder_id = ?)",
+        )
+        .bind(folder_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE messages SET user_box = NULL
+              WHERE id IN (SELECT message_id FROM message_folders WHERE folder_id = ?) AND user_box = server_box",
+        )
+        .bind(folder_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }

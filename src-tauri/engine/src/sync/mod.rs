@@ -9,15 +9,16 @@
 //! with the first missing UID, with no duplicates and no gaps.
 
 pub mod plan;
+pub mod roles;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use async_imap::types::{Fetch, Flag, NameAttribute};
 use futures::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::error::{Error, Result};
+use crate::imap::command::{self, Fetched, Listed};
 use crate::imap::{self, Session};
 use crate::model::{EngineEvent, SyncReport};
 use crate::store::{AccountRow, BatchWriter, FetchedMessage, FolderRow, PreparedMessage, RemoteFolder, Store};
@@ -39,9 +40,6 @@ const COMMIT_EVERY: Duration = Duration::from_millis(1000);
 const COMMIT_MESSAGES: usize = 5000;
 /// Batches parsed at once during a fetch.
 const PARSERS: usize = 2;
-/// Longest wait for the next response line before the connection is
-/// considered dead.
-const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A logged-in connection to one account's server, with what it offers.
 /// A sync pass runs on one; `watch` keeps one open between passes.
@@ -52,6 +50,10 @@ pub struct Connection {
     pub idle: bool,
     /// The server moves messages atomically (RFC 6851 MOVE).
     pub(crate) can_move: bool,
+    /// The server expunges by UID (RFC 4315 UIDPLUS).
+    pub(crate) uidplus: bool,
+    /// The personal namespaces (RFC 2342), as (prefix, delimiter).
+    pub(crate) namespaces: Vec<(String, Option<String>)>,
 }
 
 impl Connection {
@@ -59,10 +61,18 @@ impl Connection {
     pub async fn open(account: &AccountRow, password: &str) -> Result<Connection> {
         let mut session = imap::connect(&account.imap_settings(), &account.username, password).await?;
         let capabilities = session.capabilities().await?;
+        // Asked now, while nothing else is in flight (see the function).
+        let namespaces = if capabilities.has_str("NAMESPACE") {
+            command::personal_namespaces(&mut session).await?
+        } else {
+            Vec::new()
+        };
         Ok(Connection {
             condstore: capabilities.has_str("CONDSTORE") || capabilities.has_str("QRESYNC"),
             idle: capabilities.has_str("IDLE"),
             can_move: capabilities.has_str("MOVE"),
+            uidplus: capabilities.has_str("UIDPLUS"),
+            namespaces,
             session,
         })
     }
@@ -113,12 +123,13 @@ pub async fn sync_all_folders(
                     statuses.insert(folder.name, status);
                 }
                 // Gone since the last pass: LIST below tells.
-                Err(Error::Imap(async_imap::error::Error::No(_))) => {}
+                Err(e) if e.refusal().is_some() => {}
                 Err(e) => return Err(e),
             }
         }
     }
-    let remote = list_folders(&mut conn.session).await?;
+    let picks = store.folder_role_choices(account_id).await?;
+    let remote = list_folders(conn, &picks).await?;
     let folders: Vec<FolderRow> = store
         .replace_folders(account_id, &remote)
         .await?
@@ -132,9 +143,9 @@ pub async fn sync_all_folders(
         match sync_folder(conn, store, account_id, folder, status, history, events).await {
             Ok(r) => report.add(&r),
             // The server refused this one folder; the others can go on.
-            Err(Error::Imap(async_imap::error::Error::No(msg))) => {
-                tracing::warn!(folder = %folder.name, %msg, "folder refused");
-                store.folder_failed(folder.id, &format!("The server refused this folder: {msg}")).await?;
+            Err(e) if e.refusal().is_some() => {
+                tracing::warn!(folder = %folder.name, error = %e, "folder refused");
+                store.folder_failed(folder.id, &e.user_message()).await?;
                 complete = false;
             }
             Err(e) => {
@@ -191,76 +202,54 @@ pub async fn sync_role(
     }
 }
 
-/// The account's selectable folders with their roles.
-async fn list_folders(session: &mut Session) -> Result<Vec<RemoteFolder>> {
-    let names: Vec<_> = session
-        .list(Some(""), Some("*"))
-        .await?
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<std::result::Result<_, _>>()?;
-    let mut folders = Vec::new();
-    for name in &names {
-        let attrs = name.attributes();
-        if attrs
-            .iter()
-            .any(|a| matches!(a, NameAttribute::NoSelect) || is_extension(a, "\\NonExistent"))
-        {
+/// The account's selectable folders with their roles. LIST "" "*" is
+/// asked once per personal namespace as well: some servers (GNU imap4d)
+/// list only the folders of the empty namespace for it.
+async fn list_folders(conn: &mut Connection, picks: &[(String, String)]) -> Result<Vec<RemoteFolder>> {
+    let mut listed = command::list(&mut conn.session, "*").await?;
+    for (prefix, _) in &conn.namespaces {
+        if prefix.is_empty() {
             continue;
         }
-        let raw = name.name().to_owned();
-        let role = folder_role(&raw, attrs);
-        let decoded = utf7_imap::decode_utf7_imap(raw.clone());
-        let display_name = if role == Some("inbox") {
-            "Inbox".to_owned()
-        } else {
-            match name.delimiter() {
-                Some(d) if d != "/" => decoded.replace(d, "/"),
-                _ => decoded,
+        for folder in command::list(&mut conn.session, &format!("{prefix}*")).await? {
+            if !listed.iter().any(|l| l.name == folder.name) {
+                listed.push(folder);
             }
-        };
-        folders.push(RemoteFolder {
-            name: raw,
-            display_name,
-            delimiter: name.delimiter().map(str::to_owned),
-            role,
-        });
+        }
     }
-    Ok(folders)
+    listed.retain(|l| !l.has("\\Noselect") && !l.has("\\NonExistent"));
+    let roles = roles::assign(&listed, &conn.namespaces, picks);
+    Ok(listed
+        .into_iter()
+        .zip(roles)
+        .map(|(folder, role)| remote_folder(folder, role, &conn.namespaces))
+        .collect())
 }
 
-fn is_extension(attr: &NameAttribute, name: &str) -> bool {
-    matches!(attr, NameAttribute::Extension(e) if e.eq_ignore_ascii_case(name))
-}
-
-/// SPECIAL-USE role of a folder, or a guess from well-known names when the
-/// server does not say.
-fn folder_role(name: &str, attrs: &[NameAttribute]) -> Option<&'static str> {
-    if name.eq_ignore_ascii_case("INBOX") {
-        return Some("inbox");
-    }
-    for a in attrs {
-        let role = match a {
-            NameAttribute::All => "all",
-            NameAttribute::Archive => "archive",
-            NameAttribute::Drafts => "drafts",
-            NameAttribute::Flagged => "flagged",
-            NameAttribute::Junk => "junk",
-            NameAttribute::Sent => "sent",
-            NameAttribute::Trash => "trash",
-            _ => continue,
-        };
-        return Some(role);
-    }
-    match name.to_ascii_lowercase().as_str() {
-        "sent" | "sent items" | "sent messages" | "sent mail" => Some("sent"),
-        "drafts" => Some("drafts"),
-        "trash" | "deleted items" | "deleted messages" => Some("trash"),
-        "junk" | "spam" | "junk e-mail" => Some("junk"),
-        "archive" | "archives" => Some("archive"),
-        _ => None,
-    }
+/// A listed folder as the store keeps it. Its name for people leaves out
+/// the personal namespace's prefix (`INBOX.Trash` is "Trash") and uses `/`
+/// whatever the server's delimiter.
+fn remote_folder(folder: Listed, role: Option<&'static str>, namespaces: &[(String, Option<String>)]) -> RemoteFolder {
+    let Listed { name, delimiter, .. } = folder;
+    let display_name = if role == Some("inbox") {
+        "Inbox".to_owned()
+    } else {
+        let shown = namespaces
+            .iter()
+            .filter_map(|(prefix, _)| {
+                let head = name.get(..prefix.len())?;
+                let rest = name.get(prefix.len()..)?;
+                (!prefix.is_empty() && head.eq_ignore_ascii_case(prefix) && !rest.is_empty()).then_some(rest)
+            })
+            .min_by_key(|rest| rest.len())
+            .unwrap_or(&name);
+        let decoded = utf7_imap::decode_utf7_imap(shown.to_owned());
+        match delimiter.as_deref() {
+            Some(d) if d != "/" && !d.is_empty() => decoded.replace(d, "/"),
+            _ => decoded,
+        }
+    };
+    RemoteFolder { name, display_name, delimiter, role }
 }
 
 /// How far back the account syncs, in days (None: everything).
@@ -335,8 +324,17 @@ async fn sync_folder(
     };
     let plan = plan::plan_folder(local, server, condstore);
     tracing::debug!(folder = %folder.name, ?plan, ?server, ?local, "folder plan");
+    let mut report = SyncReport { folders: 1, ..SyncReport::default() };
     if plan.reset {
-        tracing::warn!(folder = %folder.name, "UIDVALIDITY changed; resyncing the folder");
+        if local.count == 0 {
+            // Some servers (GNU imap4d) number an empty folder anew each
+            // time it is opened: nothing stored here, so nothing to fetch
+            // again and nothing to warn of.
+            log_empty_renumbering_once(folder);
+        } else {
+            tracing::warn!(folder = %folder.name, "UIDVALIDITY changed; resyncing the folder");
+            report.resets = 1;
+        }
         store.reset_folder(folder.id, server.uidvalidity).await?;
     }
     let local_count = if plan.reset { 0 } else { local.count };
@@ -345,7 +343,7 @@ async fn sync_folder(
     let mut missing = Vec::new();
     let mut vanished = Vec::new();
     if let Listing::NewSince(from) = listing {
-        let found: Vec<u32> = uid_search(session, &format!("UID {from}:*"))
+        let found: Vec<u32> = command::uids_in(session, &format!("{from}:*"))
             .await?
             .into_iter()
             .filter(|u| *u >= from)
@@ -359,7 +357,7 @@ async fn sync_folder(
         }
     }
     if listing == Listing::Full {
-        let server_uids: Vec<u32> = uid_search(session, "ALL").await?.into_iter().collect();
+        let server_uids: Vec<u32> = command::uid_search(session, "ALL").await?.into_iter().collect();
         let local_uids = store.folder_uids(folder.id, 0).await?;
         (missing, vanished) = plan::diff_uids(&local_uids, &server_uids);
     }
@@ -370,16 +368,12 @@ async fn sync_folder(
     let mut outside_window = 0u32;
     if let (Some(days), false) = (history, missing.is_empty()) {
         let since = plan::imap_date(crate::store::accounts::history_start(days));
-        let in_window = uid_search(session, &format!("SINCE {since}")).await?;
+        let in_window = command::uid_search(session, &format!("SINCE {since}")).await?;
         let before = missing.len();
         missing.retain(|u| in_window.contains(u));
         outside_window = u32::try_from(before - missing.len()).unwrap_or(u32::MAX);
     }
 
-    let mut report = SyncReport {
-        folders: 1,
-        ..SyncReport::default()
-    };
     if !vanished.is_empty() {
         report.vanished = store.remove_locations(folder.id, &vanished).await?;
         if report.vanished > 0 {
@@ -399,14 +393,13 @@ async fn sync_folder(
     if let Some(query) = flag_query {
         let missing_set: HashSet<u32> = missing.iter().copied().collect();
         let mut changes = Vec::new();
-        let mut stream = session.uid_fetch("1:*", &query).await?;
-        while let Some(item) = next_item(&mut stream).await? {
+        let mut fetching = command::uid_fetch(session, "1:*", &query).await?;
+        while let Some(item) = fetching.next().await? {
             let Some(uid) = item.uid else { continue };
             if !missing_set.contains(&uid) {
-                changes.push((uid, flag_strings(&item), item.modseq.unwrap_or(0)));
+                changes.push((uid, item.flags, item.modseq.unwrap_or(0)));
             }
         }
-        drop(stream);
         let changed = store.update_flags(folder.id, &changes).await?;
         report.changed = u32::try_from(changed.len()).unwrap_or(u32::MAX);
         if !changed.is_empty() {
@@ -474,25 +467,20 @@ async fn fetch_missing(
     let fetched = async {
         for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
             let wanted: HashSet<u32> = chunk.iter().copied().collect();
-            let mut stream = session.uid_fetch(plan::uid_set(chunk), query).await?;
+            let mut fetching = command::uid_fetch(session, &plan::uid_set(chunk), query).await?;
             let mut batch = Vec::new();
             let mut bytes = 0;
-            while let Some(item) = next_item(&mut stream).await? {
+            while let Some(item) = fetching.next().await? {
                 let Some(uid) = item.uid.filter(|u| wanted.contains(u)) else {
                     continue;
                 };
-                let Some(body) = item.body() else {
+                let Fetched { flags, modseq, internal_date, body, .. } = item;
+                let Some(raw) = body else {
                     tracing::warn!(uid, "server sent no body; will retry next pass");
                     continue;
                 };
-                bytes += body.len();
-                batch.push(FetchedMessage {
-                    uid,
-                    flags: flag_strings(&item),
-                    modseq: item.modseq.unwrap_or(0),
-                    internal_date: item.internal_date().map(|d| d.timestamp()),
-                    raw: body.to_vec(),
-                });
+                bytes += raw.len();
+                batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
                 if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
                     if tx.send(std::mem::take(&mut batch)).await.is_err() {
                         return Ok(());
@@ -500,7 +488,6 @@ async fn fetch_missing(
                     bytes = 0;
                 }
             }
-            drop(stream);
             if !batch.is_empty() && tx.send(batch).await.is_err() {
                 return Ok(());
             }
@@ -662,38 +649,14 @@ impl Progress {
     }
 }
 
-async fn uid_search(session: &mut Session, query: &str) -> Result<HashSet<u32>> {
-    tokio::time::timeout(READ_TIMEOUT, session.uid_search(query))
-        .await
-        .map_err(|_| Error::Timeout("UID SEARCH".into()))?
-        .map_err(Error::from)
-}
-
-/// The next FETCH response, or an error when the server went silent.
-async fn next_item<S>(stream: &mut S) -> Result<Option<Fetch>>
-where
-    S: futures::Stream<Item = async_imap::error::Result<Fetch>> + Unpin,
-{
-    match tokio::time::timeout(READ_TIMEOUT, stream.next()).await {
-        Err(_) => Err(Error::Timeout("waiting for FETCH data".into())),
-        Ok(None) => Ok(None),
-        Ok(Some(item)) => Ok(Some(item?)),
+/// Says once per folder and process that an empty folder was renumbered.
+fn log_empty_renumbering_once(folder: &FolderRow) {
+    static LOGGED: std::sync::Mutex<Option<HashSet<i64>>> = std::sync::Mutex::new(None);
+    let first = LOGGED
+        .lock()
+        .map(|mut logged| logged.get_or_insert_with(HashSet::new).insert(folder.id))
+        .unwrap_or(false);
+    if first {
+        tracing::info!(folder = %folder.name, "the server renumbers this folder while it is empty; nothing to fetch again");
     }
 }
-
-fn flag_strings(fetch: &Fetch) -> Vec<String> {
-    fetch
-        .flags()
-        .map(|f| match f {
-            Flag::Seen => "\\Seen".to_owned(),
-            Flag::Answered => "\\Answered".to_owned(),
-            Flag::Flagged => "\\Flagged".to_owned(),
-            Flag::Deleted => "\\Deleted".to_owned(),
-            Flag::Draft => "\\Draft".to_owned(),
-            Flag::Recent => "\\Recent".to_owned(),
-            Flag::MayCreate => "\\*".to_owned(),
-            Flag::Custom(c) => c.into_owned(),
-        })
-        .collect()
-}
-

@@ -1,0 +1,14 @@
+-- The folders the user picked for a role (Preferences > Special folders)
+-- where the server names none, or names the wrong one. Kept by name, so a
+-- pick outlives the folder list being read again; it wins over SPECIAL-USE
+-- and over names.
+CREATE TABLE folder_role_choices (
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    role        TEXT NOT NULL CHECK (role IN ('trash', 'sent', 'drafts', 'archive')),
+    folder_name TEXT NOT NULL,
+    PRIMARY KEY (account_id, role)
+) STRICT;
+
+-- A move on a server without MOVE copies first: when the copy was made,
+-- so that an action replayed after a killed process does not copy twice.
+ALTER TABLE actions ADD COLUMN copied_at INTEGER;
