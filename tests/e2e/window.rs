@@ -447,6 +447,22 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     })
     .await;
     save_screenshot(&client, "09b-poll-interval.png").await;
+    // Special folders: the ones the server marks are shown as found.
+    eventually(&client, "the Trash to show as found", Duration::from_secs(10), || {
+        let client = client.clone();
+        async move {
+            let shown = client
+                .execute(
+                    "return document.querySelector(\".role-select[data-role='trash']\").selectedOptions[0].textContent.trim()",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            (shown.as_str() == Some("Trash")).then_some(())
+        }
+    })
+    .await;
+    save_screenshot(&client, "09c-special-folders.png").await;
 
     // Reading-pane actions go to the server: flag the welcome message.
     back_to_inbox(&client).await;

@@ -107,6 +107,10 @@ enum AccountCommand {
     Remove { id: i64 },
     /// The account's folders, and which are synced.
     Folders { id: i64 },
+    /// Make a folder (by its name as shown) the account's trash,
+    /// sent, drafts or archive, for a server that names none or the wrong
+    /// one; kept over what later syncs find.
+    FolderRole { id: i64, role: String, folder: String },
     /// Sync every folder (--all) or only some (--only NAME...); folders
     /// left out are forgotten here, never touched on the server.
     SyncFolders {
@@ -360,6 +364,23 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                         .map(|a| format!("{}\t{}\t{:?}", a.id, a.email, a.sync_state))
                         .collect::<Vec<_>>()
                         .join("\n")
+                });
+            }
+            AccountCommand::FolderRole { id, role, folder } => {
+                let status = engine
+                    .account_statuses()
+                    .await?
+                    .into_iter()
+                    .find(|s| s.account.id == id)
+                    .ok_or_else(|| Error::NotFound(format!("Account {id}")))?;
+                let found = status
+                    .folders
+                    .iter()
+                    .find(|f| f.name == folder)
+                    .ok_or_else(|| Error::NotFound(format!("The folder {folder}")))?;
+                engine.choose_folder_role(id, &role, found.id).await?;
+                print(json, &serde_json::json!({ "account": id, "role": role, "folder": found.name }), || {
+                    format!("{} is now the {role} folder", found.name)
                 });
             }
             AccountCommand::Folders { id } => {

@@ -130,9 +130,46 @@ fn normalize_msgid(raw: &str) -> Option<String> {
     (!id.is_empty()).then(|| id.to_owned())
 }
 
-/// SHA-256 of the raw source: the message's stable identity.
+/// Header fields in which mbox servers (GNU imap4d, UW-IMAP) keep their own
+/// bookkeeping and show it in the message: the same message has other
+/// values in each folder it is copied to.
+const MBOX_BOOKKEEPING: &[&[u8]] = &[b"x-uid:", b"x-imapbase:", b"x-imap:", b"status:", b"x-status:", b"x-keywords:"];
+
+/// SHA-256 of the raw source: the message's stable identity, the same in
+/// every folder. An mbox server's bookkeeping fields are left out of it;
+/// a source without them (nearly all) is hashed as it is.
 pub fn content_hash(raw: &[u8]) -> [u8; 32] {
-    Sha256::digest(raw).into()
+    let is_bookkeeping = |line: &[u8]| {
+        MBOX_BOOKKEEPING
+            .iter()
+            .any(|name| line.get(..name.len()).is_some_and(|head| head.eq_ignore_ascii_case(name)))
+    };
+    let mut header_len = 0;
+    let mut bookkept = false;
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        if line == b"\n" || line == b"\r\n" {
+            break;
+        }
+        bookkept |= is_bookkeeping(line);
+        header_len += line.len();
+    }
+    if !bookkept {
+        return Sha256::digest(raw).into();
+    }
+    let (header, rest) = raw.split_at(header_len.min(raw.len()));
+    let mut hasher = Sha256::new();
+    let mut skipping = false;
+    for line in header.split_inclusive(|&b| b == b'\n') {
+        // A folded line belongs to the field above it.
+        if !line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+            skipping = is_bookkeeping(line);
+        }
+        if !skipping {
+            hasher.update(line);
+        }
+    }
+    hasher.update(rest);
+    hasher.finalize().into()
 }
 
 /// Parses a raw message. Never fails: see the module comment.

@@ -106,3 +106,16 @@ fn search_words_keep_every_token_once() {
     let p = parse("Subject: x\nContent-Type: text/plain; charset=utf-8\n\ncafé, naïve café;\u{a0}Grüße 10\u{a0}€ 10\u{a0}€\n".as_bytes());
     assert_eq!(p.search_words, "café naïve \u{a0}Grüße 10\u{a0}€");
 }
+
+#[test]
+fn an_mbox_servers_bookkeeping_fields_do_not_change_the_identity() {
+    let plain = b"From: a@x\r\nSubject: Hi\r\nMessage-ID: <m@x>\r\n\r\nBody\r\n".as_slice();
+    let in_inbox = b"From: a@x\r\nSubject: Hi\r\nMessage-ID: <m@x>\r\nX-IMAPbase: 1796519670                    6\r\nX-UID: 4\r\nStatus: O\r\n\r\nBody\r\n";
+    let in_archive = b"From: a@x\r\nSubject: Hi\r\nX-UID: 1\r\nMessage-ID: <m@x>\r\nX-Status: F\r\n\tfolded\r\n\r\nBody\r\n";
+    assert_eq!(content_hash(in_inbox), content_hash(plain));
+    assert_eq!(content_hash(in_archive), content_hash(plain));
+    // Only in the header: the same words in the body count.
+    let in_body = b"From: a@x\r\nSubject: Hi\r\nMessage-ID: <m@x>\r\n\r\nBody\r\nStatus: O\r\n";
+    assert_ne!(content_hash(in_body), content_hash(plain));
+    assert_eq!(content_hash(plain), <[u8; 32]>::from(Sha256::digest(plain)));
+}
