@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use threadline_testkit::{corpus, repo_root, seed, servers};
+use threadline_testkit::{TestUser, corpus, repo_root, seed, servers};
 
 const APP: &str = env!("CARGO_BIN_EXE_threadline");
 
@@ -269,26 +269,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
 
     // First run: the "Add account" form.
     let long = Duration::from_secs(60);
-    css(&client, "#email", long).await.send_keys(&user.email).await.expect("email");
-    css(&client, "#display-name", long).await.send_keys("Window Test").await.expect("name");
-    let fill = |sel: &'static str, value: String| {
-        let client = client.clone();
-        async move {
-            let el = css(&client, sel, Duration::from_secs(10)).await;
-            el.clear().await.expect("clear");
-            el.send_keys(&value).await.unwrap_or_else(|e| panic!("{sel}: {e}"));
-        }
-    };
-    fill("#imap-host", "127.0.0.1".into()).await;
-    fill("#imap-port", s.imaps_port.to_string()).await;
-    fill("#smtp-host", "127.0.0.1".into()).await;
-    fill("#smtp-port", s.smtps_port.to_string()).await;
-    fill("#username", user.email.clone()).await;
-    fill("#password", user.password.clone()).await;
-    css(&client, "details summary", long).await.click().await.expect("open certificate section");
-    fill("#cert-pem", s.ca_pem.clone()).await;
-    save_screenshot(&client, "01-add-account.png").await;
-    css(&client, "#add-account-submit", long).await.click().await.expect("submit");
+    add_account_in_the_form(&client, &user, Some("01-add-account.png")).await;
 
     // The inbox fills as the sync goes (newest first; the corpus's broken
     // mail without a Date sorts by its arrival time, so it may come first).
@@ -450,16 +431,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     // Special folders: the ones the server marks are shown as found.
     eventually(&client, "the Trash to show as found", Duration::from_secs(10), || {
         let client = client.clone();
-        async move {
-            let shown = client
-                .execute(
-                    "return document.querySelector(\".role-select[data-role='trash']\").selectedOptions[0].textContent.trim()",
-                    vec![],
-                )
-                .await
-                .ok()?;
-            (shown.as_str() == Some("Trash")).then_some(())
-        }
+        async move { (chosen_label(&client, ".role-select[data-role='trash']").await? == "Trash").then_some(()) }
     })
     .await;
     save_screenshot(&client, "09c-special-folders.png").await;
@@ -582,6 +554,98 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
 }
 
 /// What `pgrep`/`pkill` match the app's processes by.
+/// Fills in the "Add account" form for a test user (its IMAP server over
+/// TLS, Postfix's SMTPS for sending, the test CA trusted) and submits it.
+async fn add_account_in_the_form(client: &Client, user: &TestUser, screenshot: Option<&str>) {
+    let s = servers();
+    let long = Duration::from_secs(60);
+    css(client, "#email", long).await.send_keys(&user.email).await.expect("email");
+    css(client, "#display-name", long).await.send_keys("Window Test").await.expect("name");
+    let fill = |sel: &'static str, value: String| {
+        let client = client.clone();
+        async move {
+            let el = css(&client, sel, Duration::from_secs(10)).await;
+            el.clear().await.expect("clear");
+            el.send_keys(&value).await.unwrap_or_else(|e| panic!("{sel}: {e}"));
+        }
+    };
+    fill("#imap-host", "127.0.0.1".into()).await;
+    fill("#imap-port", user.imap_port.to_string()).await;
+    fill("#smtp-host", "127.0.0.1".into()).await;
+    fill("#smtp-port", s.smtps_port.to_string()).await;
+    fill("#username", user.email.clone()).await;
+    fill("#password", user.password.clone()).await;
+    css(client, "details summary", long).await.click().await.expect("open certificate section");
+    fill("#cert-pem", s.ca_pem.clone()).await;
+    if let Some(name) = screenshot {
+        save_screenshot(client, name).await;
+    }
+    css(client, "#add-account-submit", long).await.click().await.expect("submit");
+}
+
+/// The text of the option a select shows.
+async fn chosen_label(client: &Client, selector: &str) -> Option<String> {
+    let script = format!("return document.querySelector({selector:?}).selectedOptions[0].textContent.trim()");
+    let shown = client.execute(&script, vec![]).await.ok()?;
+    shown.as_str().map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_server_that_names_no_trash_the_user_picks_one_in_preferences() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = servers();
+    // GNU imap4d: no SPECIAL-USE, and "Rubbish" is no name the app knows.
+    let user = s.new_imap4d_user("window4d", &["INBOX.Rubbish", "INBOX.Sent"]).await;
+    let offer = format!(
+        "From: Bob Stone <bob@acme.example>\r\nTo: {}\r\nSubject: Old offer\r\nDate: Mon, 02 Nov 2026 09:00:00 +0000\r\nMessage-ID: <old-offer-e2e@acme.example>\r\n\r\nNo longer valid.\r\n",
+        user.email
+    );
+    s.append(&user, "INBOX", &[offer.into_bytes()]).await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let desktop = start_desktop(data_dir.path());
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(60);
+    add_account_in_the_form(&client, &user, None).await;
+    wait_for_row(&client, "the synced inbox", "Old offer", Duration::from_secs(90)).await;
+    wait_up_to_date(&client, "sync to finish", Duration::from_secs(90)).await;
+
+    // Preferences says no Trash was found; the user picks Rubbish.
+    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    let trash = ".role-select[data-role='trash']";
+    eventually(&client, "Preferences to say no Trash was found", long, || {
+        let client = client.clone();
+        async move { (chosen_label(&client, trash).await? == "None found: choose a folder").then_some(()) }
+    })
+    .await;
+    assert_eq!(chosen_label(&client, ".role-select[data-role='sent']").await.as_deref(), Some("Sent"));
+    css(&client, trash, long).await.select_by_label("Rubbish").await.expect("pick Rubbish");
+    save_screenshot(&client, "19-pick-trash.png").await;
+    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    css(&client, ".saved-note", long).await;
+    back_to_inbox(&client).await;
+
+    // Deleting now moves the email to Rubbish on the server, once.
+    wait_for_row(&client, "the conversation to delete", "Old offer", long).await.click().await.expect("open it");
+    css(&client, "#delete-conversation", long).await.click().await.expect("delete");
+    wait_for_notice(&client, "Conversation deleted.").await;
+    eventually(&client, "the message in Rubbish on the server", long, || {
+        let (s, user) = (s.clone(), user.clone());
+        async move {
+            (s.count(&user, "INBOX.Rubbish").await == 1 && s.count(&user, "INBOX").await == 0).then_some(())
+        }
+    })
+    .await;
+    css(&client, "#view-trash", long).await.click().await.expect("trash view");
+    wait_for_row(&client, "the conversation in the trash view", "Old offer", long).await;
+
+    // Troubleshooting shows the folder's role.
+    css(&client, "#open-troubleshooting", long).await.click().await.expect("open troubleshooting");
+    let row = css(&client, "#troubleshooting-view tr[data-folder='Rubbish']", long).await;
+    assert!(text_of(&row).await.contains("trash"), "{}", text_of(&row).await);
+    save_screenshot(&client, "20-troubleshooting-roles.png").await;
+    let _ = client.close().await;
+}
+
 fn app_pattern() -> String {
     format!("^{APP}$")
 }

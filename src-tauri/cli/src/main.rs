@@ -242,6 +242,16 @@ fn parse_history(s: &str) -> Result<History, String> {
     }
 }
 
+/// One account's folders and health, as the troubleshooting view has them.
+async fn account_status(engine: &Engine, id: i64) -> Result<threadline_engine::model::AccountStatus, Error> {
+    engine
+        .account_statuses()
+        .await?
+        .into_iter()
+        .find(|s| s.account.id == id)
+        .ok_or_else(|| Error::NotFound(format!("Account {id}")))
+}
+
 fn parse_mirror(s: &str) -> Result<Mirror, String> {
     match s.to_ascii_lowercase().as_str() {
         "delete" => Ok(Mirror::Delete),
@@ -367,12 +377,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                 });
             }
             AccountCommand::FolderRole { id, role, folder } => {
-                let status = engine
-                    .account_statuses()
-                    .await?
-                    .into_iter()
-                    .find(|s| s.account.id == id)
-                    .ok_or_else(|| Error::NotFound(format!("Account {id}")))?;
+                let status = account_status(engine, id).await?;
                 let found = status
                     .folders
                     .iter()
@@ -384,12 +389,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                 });
             }
             AccountCommand::Folders { id } => {
-                let status = engine
-                    .account_statuses()
-                    .await?
-                    .into_iter()
-                    .find(|s| s.account.id == id)
-                    .ok_or_else(|| Error::NotFound(format!("Account {id}")))?;
+                let status = account_status(engine, id).await?;
                 let all = status.account.sync_all_folders;
                 print(json, &status, || {
                     status
