@@ -9,6 +9,10 @@ CREATE TABLE folder_role_choices (
     PRIMARY KEY (account_id, role)
 ) STRICT;
 
--- A move on a server without MOVE copies first: when the copy was made,
--- so that an action replayed after a killed process does not copy twice.
+-- A move on a server without MOVE copies first. When the copy was asked
+-- for and when the server confirmed it are kept, so that an action
+-- replayed after a killed process does not copy twice: confirmed, it does
+-- not copy again; asked but not confirmed, it looks in the destination
+-- first.
+ALTER TABLE actions ADD COLUMN copy_asked_at INTEGER;
 ALTER TABLE actions ADD COLUMN copied_at INTEGER;

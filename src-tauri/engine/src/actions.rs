@@ -248,10 +248,12 @@ async fn apply(conn: &mut Connection, store: &Store, action: &ActionRow, folder:
 }
 
 /// A move where the server has no MOVE (RFC 6851): copy, mark the original
-/// \Deleted, expunge it, then check on the server that it is gone. That the
-/// copy was made is recorded before the original goes, so a replay after a
-/// killed process does not copy again (only a kill in the few milliseconds
-/// between the copy and that record can leave a second copy).
+/// \Deleted, expunge it, then check on the server that it is gone. A
+/// killed process must not leave two copies: that the copy was asked for,
+/// and that the server made it, are recorded around the COPY; a replay
+/// after a copy made does not copy again, and one after a copy asked for
+/// but not confirmed first looks for the message in the destination by its
+/// Message-ID.
 async fn move_without_move(
     conn: &mut Connection,
     store: &Store,
@@ -265,11 +267,42 @@ async fn move_without_move(
             // Moved or deleted elsewhere since: nothing left to do.
             return Ok(());
         }
-        command::run(&mut conn.session, &format!("UID COPY {uid} {}", command::quoted(target)?)).await?;
-        store.action_copied(action.id).await?;
+        let copied_before = match action.copy_asked_at {
+            Some(_) => in_folder_already(conn, store, action, folder, target).await?,
+            None => false,
+        };
+        if !copied_before {
+            store.action_copy(action.id, false).await?;
+            command::run(&mut conn.session, &format!("UID COPY {uid} {}", command::quoted(target)?)).await?;
+        }
+        store.action_copy(action.id, true).await?;
     }
     uid_store(conn, &uid, "+FLAGS.SILENT (\\Deleted)").await?;
     expunge(conn, folder, &uid).await
+}
+
+/// Whether the destination holds the message already (by Message-ID): the
+/// answer to a COPY that a killed process asked for but never saw. Leaves
+/// the source folder selected again.
+async fn in_folder_already(
+    conn: &mut Connection,
+    store: &Store,
+    action: &ActionRow,
+    folder: &str,
+    target: &str,
+) -> Result<bool> {
+    let Some(message_id) = store.message_id_header(action.message_id).await? else {
+        return Ok(false);
+    };
+    if message_id.contains(['"', '\\', '\r', '\n']) {
+        return Ok(false);
+    }
+    command::run(&mut conn.session, &format!("EXAMINE {}", command::quoted(target)?)).await?;
+    let found = command::uid_search(&mut conn.session, &format!("HEADER Message-ID \"<{message_id}>\""))
+        .await
+        .map(|uids| !uids.is_empty());
+    command::run(&mut conn.session, &format!("SELECT {}", command::quoted(folder)?)).await?;
+    found
 }
 
 /// Removes a message marked \Deleted from the selected folder: UID EXPUNGE

@@ -498,3 +498,70 @@ async fn without_a_recognisable_trash_the_user_picks_one_and_delete_uses_it() {
     );
     assert_eq!(view_subjects(&f.engine, ThreadView::Trash).await, ["a"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_asked_for_by_a_killed_process_is_not_made_twice() {
+    use threadline_testkit::outage::Outage;
+    let s = servers();
+    let user = s.new_imap4d_user("asked4d", FOLDERS).await;
+    s.append(
+        &user,
+        "INBOX",
+        &[mail("asked4d", "a"), mail("asked4d", "b")],
+    )
+    .await;
+    let outage = Outage::start(s.imap4d_port).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default()))
+        .await
+        .expect("open engine");
+    let form = threadline_engine::model::NewAccount {
+        imap_port: outage.port,
+        ..s.account_form(&user)
+    };
+    let account = engine.add_account(form, true).await.expect("add account");
+    engine.sync_account(account).await.expect("sync");
+    let rows = engine.list_messages(&all(10)).await.expect("list");
+    let a = rows.iter().find(|m| m.subject == "a").expect("a").clone();
+
+    // Offline, archived here; then, as a process killed right after its
+    // COPY would have left things: the copy asked for and made on the
+    // server, never confirmed here.
+    outage.set_up(false);
+    let done = engine
+        .act(&[a.id], UserAction::Archive)
+        .await
+        .expect("archive");
+    assert_eq!(done.pending, 1);
+    let pending = engine
+        .store()
+        .pending_actions(account)
+        .await
+        .expect("pending");
+    engine
+        .store()
+        .action_copy(pending[0].id, false)
+        .await
+        .expect("asked");
+    let mut session = s.session(&user).await;
+    session.select("INBOX").await.expect("select");
+    session
+        .uid_copy(a.uid.to_string(), "INBOX.Archive")
+        .await
+        .expect("copy");
+    session.logout().await.expect("logout");
+
+    outage.set_up(true);
+    engine.replay_actions(account).await.expect("replay");
+    assert_eq!(
+        (
+            s.count(&user, "INBOX").await,
+            s.count(&user, "INBOX.Archive").await
+        ),
+        (1, 1),
+        "one copy"
+    );
+    engine.sync_account(account).await.expect("sync");
+    assert_eq!(view_subjects(&engine, ThreadView::Archive).await, ["a"]);
+    assert_eq!(stored(&engine).await, (2, 2));
+}

@@ -52,4 +52,3 @@ pub fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64
         .parse()
         .expect("account add prints the id")
 }
-

@@ -143,7 +143,10 @@ pub struct ActionRow {
     pub uid: i64,
     pub uidvalidity: i64,
     pub target: Option<String>,
-    /// A move without MOVE already copied the message (see migration 0018).
+    /// A move without MOVE asked the server for its copy (see migration
+    /// 0018) …
+    pub copy_asked_at: Option<i64>,
+    /// … and the server made it.
     pub copied_at: Option<i64>,
 }
 
@@ -274,7 +277,7 @@ impl Store {
     /// The account's actions still to be done on the server, oldest first.
     pub async fn pending_actions(&self, account_id: i64) -> Result<Vec<ActionRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, account_id, message_id, kind, folder_id, uid, uidvalidity, target, copied_at
+            "SELECT id, account_id, message_id, kind, folder_id, uid, uidvalidity, target, copy_asked_at, copied_at
                FROM actions WHERE account_id = ? AND state = 'pending' ORDER BY id",
         )
         .bind(account_id)
@@ -282,15 +285,25 @@ impl Store {
         .await?)
     }
 
-    /// Records that a move without MOVE made its copy, before the original
-    /// is removed.
-    pub async fn action_copied(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE actions SET copied_at = ? WHERE id = ?")
+    /// Records that a move without MOVE is about to ask for its copy
+    /// (`done` false) or that the server made it (`done` true).
+    pub async fn action_copy(&self, id: i64, done: bool) -> Result<()> {
+        let column = if done { "copied_at" } else { "copy_asked_at" };
+        sqlx::query(&format!("UPDATE actions SET {column} = ? WHERE id = ?"))
             .bind(now())
             .bind(id)
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// The Message-ID header of a stored message (without brackets).
+    pub async fn message_id_header(&self, message_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT message_id FROM messages WHERE id = ?")
+            .bind(message_id)
+            .fetch_optional(self.pool())
+            .await?
+            .flatten())
     }
 
     /// Records that the server did the action (`error` None) or refused it
