@@ -553,6 +553,10 @@ async fn a_deleted_message_leaves_its_conversation_here_and_goes_to_the_trash_th
     assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
     let trash = f.engine.thread_page(ThreadView::Trash, 0, 10).await.expect("trash");
     assert_eq!((trash.total, trash.threads[0].message_count), (1, 2));
+    // Deleted from the Trash: gone for good there (UID EXPUNGE), checked.
+    let done = f.engine.act(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete for good");
+    assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
+    assert_eq!(s.count(&f.user, "Trash").await, 1);
 }
 
 /// Subjects of a view's conversations, sorted.

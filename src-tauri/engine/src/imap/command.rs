@@ -45,6 +45,12 @@ fn command_name(command: &str) -> String {
     }
 }
 
+/// A read or write on the connection failed: the connection is gone (a
+/// network problem, to retry), not a local file error.
+fn connection_error(e: std::io::Error) -> Error {
+    Error::Imap(async_imap::error::Error::Io(e))
+}
+
 /// Sends a command and returns its tag.
 async fn send(session: &mut Session, command: &str) -> Result<RequestId> {
     Ok(session.run_command(command).await?)
@@ -61,7 +67,8 @@ async fn finish(
     loop {
         let response = tokio::time::timeout(READ_TIMEOUT, session.read_response())
             .await
-            .map_err(|_| Error::Timeout(command_name(command)))??
+            .map_err(|_| Error::Timeout(command_name(command)))?
+            .map_err(connection_error)?
             .ok_or(Error::Imap(async_imap::error::Error::ConnectionLost))?;
         match response.parsed() {
             Response::Done {
@@ -246,7 +253,8 @@ impl Fetching<'_> {
         loop {
             let response = tokio::time::timeout(READ_TIMEOUT, self.session.read_response())
                 .await
-                .map_err(|_| Error::Timeout("waiting for FETCH data".into()))??
+                .map_err(|_| Error::Timeout("waiting for FETCH data".into()))?
+                .map_err(connection_error)?
                 .ok_or(Error::Imap(async_imap::error::Error::ConnectionLost))?;
             match response.parsed() {
                 Response::Fetch(_, attributes) => {
@@ -295,14 +303,16 @@ pub async fn personal_namespaces(session: &mut Session) -> Result<Vec<(String, O
     let stream = session.get_mut();
     stream
         .write_all(format!("{TAG} NAMESPACE\r\n").as_bytes())
-        .await?;
-    stream.flush().await?;
+        .await
+        .map_err(connection_error)?;
+    stream.flush().await.map_err(connection_error)?;
     let mut answer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         let n = tokio::time::timeout(READ_TIMEOUT, stream.read(&mut chunk))
             .await
-            .map_err(|_| Error::Timeout("NAMESPACE".into()))??;
+            .map_err(|_| Error::Timeout("NAMESPACE".into()))?
+            .map_err(connection_error)?;
         if n == 0 {
             return Err(Error::Imap(async_imap::error::Error::ConnectionLost));
         }
@@ -459,6 +469,12 @@ mod tests {
             check(&Status::No, None, "SELECT x"),
             Err(Error::Refused { bad: false, .. })
         ));
+    }
+
+    #[test]
+    fn a_cut_connection_is_offline_not_a_local_failure() {
+        let cut = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "bytes remaining in stream");
+        assert_eq!(connection_error(cut).kind(), crate::error::ErrorKind::Offline);
     }
 
     #[test]

@@ -64,7 +64,8 @@ impl Store {
         account_id: i64,
         remote: &[RemoteFolder],
     ) -> Result<Vec<FolderRow>> {
-        let mut tx = self.pool().begin().await?;
+        // Read, then written: one writer at a time (see `begin_write`).
+        let mut tx = self.begin_write().await?;
         let before: Vec<(i64, String, Option<String>)> =
             sqlx::query_as("SELECT id, name, role FROM folders WHERE account_id = ?")
                 .bind(account_id)
@@ -125,7 +126,7 @@ impl Store {
     /// archive) from now on, over what the server says; the folder that had
     /// the role loses it. The pick is kept by name for later passes.
     pub async fn choose_folder_role(&self, account_id: i64, role: &str, folder_id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let name: Option<String> = sqlx::query_scalar("SELECT name FROM folders WHERE id = ? AND account_id = ?")
             .bind(folder_id)
             .bind(account_id)
