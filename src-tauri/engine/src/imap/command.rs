@@ -56,29 +56,54 @@ async fn send(session: &mut Session, command: &str) -> Result<RequestId> {
     Ok(session.run_command(command).await?)
 }
 
+/// Reads the next response and hands it to `look` (the response borrows
+/// the reader's buffer, so it is looked at here, not returned). `what`
+/// names the wait in a timeout error.
+async fn next_response<T>(
+    session: &mut Session,
+    what: &str,
+    look: impl FnOnce(&Response<'_>) -> T,
+) -> Result<T> {
+    let response = tokio::time::timeout(READ_TIMEOUT, session.read_response())
+        .await
+        .map_err(|_| Error::Timeout(what.to_owned()))?
+        .map_err(connection_error)?
+        .ok_or(Error::Imap(async_imap::error::Error::ConnectionLost))?;
+    Ok(look(response.parsed()))
+}
+
+/// The verdict if this is the tagged response for `tag`.
+fn verdict(response: &Response<'_>, tag: &RequestId, command: &str) -> Option<Result<()>> {
+    match response {
+        Response::Done {
+            tag: done,
+            status,
+            outcome,
+        } if done == tag => Some(check(status, outcome.information.as_deref(), command)),
+        _ => None,
+    }
+}
+
 /// Reads responses until the tagged one for `tag`, handing every other one
 /// to `each`; Ok only if the server said OK.
 async fn finish(
     session: &mut Session,
     tag: &RequestId,
     command: &str,
-    mut each: impl FnMut(&Response<'_>) -> Result<()>,
+    mut each: impl FnMut(&Response<'_>),
 ) -> Result<()> {
+    let what = command_name(command);
     loop {
-        let response = tokio::time::timeout(READ_TIMEOUT, session.read_response())
-            .await
-            .map_err(|_| Error::Timeout(command_name(command)))?
-            .map_err(connection_error)?
-            .ok_or(Error::Imap(async_imap::error::Error::ConnectionLost))?;
-        match response.parsed() {
-            Response::Done {
-                tag: done,
-                status,
-                outcome,
-            } if done == tag => {
-                return check(status, outcome.information.as_deref(), command);
+        let done = next_response(session, &what, |response| {
+            let done = verdict(response, tag, command);
+            if done.is_none() {
+                each(response);
             }
-            other => each(other)?,
+            done
+        })
+        .await?;
+        if let Some(done) = done {
+            return done;
         }
     }
 }
@@ -106,10 +131,10 @@ fn check(status: &Status, information: Option<&str>, command: &str) -> Result<()
 }
 
 /// Runs a command whose untagged answers do not matter (SELECT in a
-/// replay, UID COPY, UID MOVE, UID STORE .SILENT, EXPUNGE).
+/// replay, UID COPY, UID MOVE, UID STORE .SILENT, UID EXPUNGE, CLOSE).
 pub async fn run(session: &mut Session, command: &str) -> Result<()> {
     let tag = send(session, command).await?;
-    finish(session, &tag, command, |_| Ok(())).await
+    finish(session, &tag, command, |_| {}).await
 }
 
 /// UID SEARCH: the UIDs it found.
@@ -121,7 +146,6 @@ pub async fn uid_search(session: &mut Session, query: &str) -> Result<HashSet<u3
         if let Response::MailboxData(MailboxDatum::Search(uids)) = response {
             found.extend(uids.iter().copied());
         }
-        Ok(())
     })
     .await?;
     Ok(found)
@@ -170,7 +194,6 @@ pub async fn list(session: &mut Session, pattern: &str) -> Result<Vec<Listed>> {
                 attributes: data.name_attributes.iter().map(name_attribute).collect(),
             });
         }
-        Ok(())
     })
     .await?;
     Ok(listed)
@@ -251,25 +274,29 @@ impl Fetching<'_> {
             return Ok(None);
         };
         loop {
-            let response = tokio::time::timeout(READ_TIMEOUT, self.session.read_response())
-                .await
-                .map_err(|_| Error::Timeout("waiting for FETCH data".into()))?
-                .map_err(connection_error)?
-                .ok_or(Error::Imap(async_imap::error::Error::ConnectionLost))?;
-            match response.parsed() {
-                Response::Fetch(_, attributes) => {
-                    return Ok(Some(Fetched::from_attributes(attributes)));
-                }
-                Response::Done {
-                    tag: done,
-                    status,
-                    outcome,
-                } if done == tag => {
-                    let verdict = check(status, outcome.information.as_deref(), &self.command);
+            let step =
+                next_response(
+                    self.session,
+                    "waiting for FETCH data",
+                    |response| match response {
+                        Response::Fetch(_, attributes) => {
+                            Some(Ok(Some(Fetched::from_attributes(attributes))))
+                        }
+                        other => verdict(other, tag, &self.command).map(|done| done.map(|()| None)),
+                    },
+                )
+                .await?;
+            match step {
+                None => {}
+                Some(Ok(None)) => {
                     self.tag = None;
-                    return verdict.map(|()| None);
+                    return Ok(None);
                 }
-                _ => {}
+                Some(Err(e)) => {
+                    self.tag = None;
+                    return Err(e);
+                }
+                Some(Ok(Some(item))) => return Ok(Some(item)),
             }
         }
     }
@@ -473,8 +500,14 @@ mod tests {
 
     #[test]
     fn a_cut_connection_is_offline_not_a_local_failure() {
-        let cut = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "bytes remaining in stream");
-        assert_eq!(connection_error(cut).kind(), crate::error::ErrorKind::Offline);
+        let cut = std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "bytes remaining in stream",
+        );
+        assert_eq!(
+            connection_error(cut).kind(),
+            crate::error::ErrorKind::Offline
+        );
     }
 
     #[test]
