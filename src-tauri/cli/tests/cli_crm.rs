@@ -12,21 +12,15 @@ use threadline_testkit::servers;
 mod common;
 use common::{add_account, cli};
 
-fn ok_json(data_dir: &Path, args: &[&str]) -> Value {
+/// Runs the CLI with `--json` and returns what it printed.
+fn json(data_dir: &Path, args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.push("--json");
-    let out = cli(data_dir, &all);
-    assert!(
-        out.status.success(),
-        "threadline-cli {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
+    common::ok_json(cli(data_dir, &all))
 }
 
 fn id(data_dir: &Path, args: &[&str]) -> i64 {
-    ok_json(data_dir, args)["id"].as_i64().expect("an id")
+    json(data_dir, args)["id"].as_i64().expect("an id")
 }
 
 fn mail(message_id: &str, from: &str, to: &str, extra: &str, subject: &str) -> Vec<u8> {
@@ -44,7 +38,7 @@ type Choices = Vec<(String, Vec<i64>)>;
 
 /// What the email is linked to, and its pending choices.
 fn links(data_dir: &Path, message_id: &str) -> (Linked, Choices) {
-    let rows = ok_json(data_dir, &["links", "--message-id", message_id]);
+    let rows = json(data_dir, &["links", "--message-id", message_id]);
     let mut linked = Vec::new();
     let mut choices = Vec::new();
     for row in rows.as_array().expect("array") {
@@ -58,7 +52,7 @@ fn links(data_dir: &Path, message_id: &str) -> (Linked, Choices) {
 }
 
 fn reason(data_dir: &Path, message_id: &str, kind: &str) -> String {
-    let rows = ok_json(data_dir, &["links", "--message-id", message_id]);
+    let rows = json(data_dir, &["links", "--message-id", message_id]);
     rows.as_array()
         .expect("array")
         .iter()
@@ -87,7 +81,7 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     add_account(d, &user);
-    ok_json(d, &["sync", "--once"]);
+    json(d, &["sync", "--once"]);
 
     // A person added after the mail is linked to it by any of their
     // addresses, whatever the case; bob+news is not bob.
@@ -99,22 +93,22 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
     );
     assert!(links(d, "m2@acme.example").0.is_empty());
     assert!(links(d, "m3@globex.example").0.is_empty(), "bob+news is not bob");
-    ok_json(d, &["person", "address", "add", &bob.to_string(), "BOB@home.example"]);
+    json(d, &["person", "address", "add", &bob.to_string(), "BOB@home.example"]);
     assert_eq!(links(d, "m2@acme.example").0, vec![("person".into(), bob)]);
 
     // Import: Carol by CSV (mapped columns), Jörg by vCard in Unicode.
     let csv = d.join("people.csv");
     std::fs::write(&csv, "Who,Contact,Firm\nCarol Diaz,carol@globex.example,Globex\nBob again,bob@acme.example,\n")
         .expect("csv");
-    let report = ok_json(d, &["import", "csv", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Contact=email", "--map", "Firm=org"]);
+    let report = json(d, &["import", "csv", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Contact=email", "--map", "Firm=org"]);
     assert_eq!(report["imported"].as_array().unwrap().len(), 1);
     assert_eq!(report["merged"][0]["person_id"], bob);
     let vcf = d.join("people.vcf");
     std::fs::write(&vcf, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jörg\r\nEMAIL:jorg@bücher.example\r\nEND:VCARD\r\n").expect("vcf");
-    let report = ok_json(d, &["import", "vcard", vcf.to_str().unwrap()]);
+    let report = json(d, &["import", "vcard", vcf.to_str().unwrap()]);
     let jorg = report["imported"][0]["person_id"].as_i64().expect("imported");
     assert_eq!(links(d, "m4@xn--bcher-kva.example").0, vec![("person".into(), jorg)]);
-    let persons = ok_json(d, &["person", "list"]);
+    let persons = json(d, &["person", "list"]);
     assert_eq!(persons.as_array().unwrap().len(), 3, "Bob merged, not doubled");
     let carol = persons.as_array().unwrap().iter().find(|p| p["name"] == "Carol Diaz").unwrap()["id"].as_i64().unwrap();
     assert_eq!(links(d, "m3@globex.example").0, vec![("person".into(), carol)]);
@@ -132,7 +126,7 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
             mail("m6@globex.example", "carol@globex.example", me, "", "Closed deal only"),
         ],
     ));
-    ok_json(d, &["sync", "--once"]);
+    json(d, &["sync", "--once"]);
     let (linked, choices) = links(d, "m5@acme.example");
     assert_eq!(linked, vec![("person".into(), bob)]);
     assert_eq!(choices, vec![("deal_choice".into(), vec![licences, training])]);
@@ -140,45 +134,45 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
     assert_eq!(linked, vec![("person".into(), carol)], "won deal {won} takes no new mail");
     assert!(choices.is_empty());
 
-    ok_json(d, &["choose-deal", "--message-id", "m5@acme.example", "--deal", &training.to_string()]);
+    json(d, &["choose-deal", "--message-id", "m5@acme.example", "--deal", &training.to_string()]);
     rt.block_on(s.append(
         &user,
         "INBOX",
         &[mail("m7@acme.example", "bob@acme.example", me, "In-Reply-To: <m5@acme.example>\r\n", "Re: Which one?")],
     ));
-    ok_json(d, &["sync", "--once"]);
+    json(d, &["sync", "--once"]);
     assert_eq!(links(d, "m7@acme.example"), (vec![("person".into(), bob), ("deal".into(), training)], vec![]));
     assert!(reason(d, "m7@acme.example", "deal").starts_with("linked by you for this conversation on "));
 
     // One open deal: linked by itself; a manual unlink holds.
-    ok_json(d, &["deal", "set-status", &licences.to_string(), "lost"]);
+    json(d, &["deal", "set-status", &licences.to_string(), "lost"]);
     rt.block_on(s.append(&user, "INBOX", &[mail("m8@acme.example", "bob@acme.example", me, "", "Only one left")]));
-    ok_json(d, &["sync", "--once"]);
+    json(d, &["sync", "--once"]);
     assert_eq!(links(d, "m8@acme.example").0, vec![("person".into(), bob), ("deal".into(), training)]);
     assert_eq!(reason(d, "m8@acme.example", "deal"), "linked automatically: the only open deal of Bob Stone (bob@acme.example)");
-    ok_json(d, &["unlink", "--message-id", "m8@acme.example", "--deal", &training.to_string()]);
-    ok_json(d, &["relink"]);
+    json(d, &["unlink", "--message-id", "m8@acme.example", "--deal", &training.to_string()]);
+    json(d, &["relink"]);
     assert_eq!(links(d, "m8@acme.example").0, vec![("person".into(), bob)]);
 
     // Manual mode: nothing but persons, until the user links.
-    ok_json(d, &["settings", "set", "link-deals", "manual"]);
+    json(d, &["settings", "set", "link-deals", "manual"]);
     rt.block_on(s.append(&user, "INBOX", &[mail("m9@acme.example", "bob@acme.example", me, "", "Manual")]));
-    ok_json(d, &["sync", "--once"]);
+    json(d, &["sync", "--once"]);
     assert_eq!(links(d, "m9@acme.example"), (vec![("person".into(), bob)], vec![]));
-    ok_json(d, &["link", "--message-id", "m9@acme.example", "--deal", &licences.to_string()]);
+    json(d, &["link", "--message-id", "m9@acme.example", "--deal", &licences.to_string()]);
     assert_eq!(links(d, "m9@acme.example").0, vec![("person".into(), bob), ("deal".into(), licences)]);
     assert!(reason(d, "m9@acme.example", "deal").starts_with("linked by you on "));
 
     // Detail pages: the person's conversations, newest first; removing an
     // address unlinks what it linked.
-    let threads = ok_json(d, &["person", "threads", &bob.to_string()]);
+    let threads = json(d, &["person", "threads", &bob.to_string()]);
     assert_eq!(threads.as_array().unwrap().len(), 5, "m1, m2, m5+m7, m8, m9");
     assert_eq!(threads[0]["subject"], "Manual");
-    ok_json(d, &["person", "address", "remove", &bob.to_string(), "bob@home.example"]);
+    json(d, &["person", "address", "remove", &bob.to_string(), "bob@home.example"]);
     assert!(links(d, "m2@acme.example").0.is_empty());
     // `relink` ran the rules over old mail too: m1 got Bob's only open
     // deal then; m8 stayed unlinked by hand.
-    let deal_threads = ok_json(d, &["deal", "threads", &training.to_string()]);
+    let deal_threads = json(d, &["deal", "threads", &training.to_string()]);
     let subjects: Vec<&str> = deal_threads.as_array().unwrap().iter().map(|t| t["subject"].as_str().unwrap()).collect();
     assert_eq!(subjects, vec!["Which one?", "Licences"]);
     assert_eq!(deal_threads[0]["message_count"], 2);

@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -12,40 +12,11 @@ use threadline_testkit::outage::Outage;
 use threadline_testkit::{corpus, servers};
 
 mod common;
-use common::{CLI, add_account, add_account_via, cli};
-
-fn ok_json(out: Output) -> Value {
-    assert!(
-        out.status.success(),
-        "threadline-cli failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
+use common::{CLI, add_account, add_account_via, cli, kill_sync_once_when, ok_json};
 
 fn listed(data_dir: &Path) -> Vec<Value> {
     let v = ok_json(cli(data_dir, &["list", "--limit", "100000", "--json"]));
     v.as_array().expect("array").clone()
-}
-
-/// Starts `sync --once` and SIGKILLs it as soon as `progressed` holds
-/// (polled every 2 ms, at most a minute).
-fn kill_sync_once_when(data_dir: &Path, mut progressed: impl FnMut() -> bool) {
-    let mut child = Command::new(CLI)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["sync", "--once"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sync");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline && !progressed() {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().expect("kill -9");
-    let _ = child.wait();
 }
 
 /// Asserts that the listing holds exactly the server's `n` messages.

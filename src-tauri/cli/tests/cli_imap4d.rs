@@ -5,25 +5,13 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use threadline_testkit::outage::Outage;
 use threadline_testkit::servers;
 
 mod common;
-use common::{CLI, add_account_via, cli};
-
-fn ok_json(out: Output) -> Value {
-    assert!(
-        out.status.success(),
-        "threadline-cli failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
+use common::{add_account_via, cli, kill_sync_once_when, ok_json};
 
 /// Message ids listed in a folder (by its shown name).
 fn ids_in(data_dir: &Path, folder: &str) -> Vec<i64> {
@@ -119,22 +107,9 @@ fn without_move_a_killed_replay_still_moves_each_message_exactly_once() {
     let store = rt
         .block_on(threadline_engine::Store::open(dir.path()))
         .expect("open store");
-    let mut child = Command::new(CLI)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["sync", "--once"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sync");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline
-        && rt.block_on(store.action_counts(account)).expect("counts").0 >= 110
-    {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().expect("kill -9");
-    let _ = child.wait();
+    kill_sync_once_when(dir.path(), || {
+        rt.block_on(store.action_counts(account)).expect("counts").0 < 110
+    });
     let pending = rt.block_on(store.action_counts(account)).expect("counts").0;
     eprintln!("replay killed with {pending} of 120 moves left");
     assert!(pending < 120, "the replay had started");

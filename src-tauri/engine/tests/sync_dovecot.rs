@@ -9,7 +9,7 @@ use threadline_engine::model::{Draft, Mirror, NewAccount, Security, SendState, S
 use threadline_engine::secrets::SecretStore;
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::{Engine, ErrorKind, ListFilter, WatchOptions};
-use threadline_testkit::{TestUser, corpus, servers};
+use threadline_testkit::{TestUser, corpus, servers, view_subjects};
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -557,14 +557,6 @@ async fn a_deleted_message_leaves_its_conversation_here_and_goes_to_the_trash_th
     let done = f.engine.act(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete for good");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
     assert_eq!(s.count(&f.user, "Trash").await, 1);
-}
-
-/// Subjects of a view's conversations, sorted.
-async fn view_subjects(engine: &Engine, view: ThreadView) -> Vec<String> {
-    let page = engine.thread_page(view, 0, 100).await.expect("threads");
-    let mut subjects: Vec<String> = page.threads.into_iter().map(|t| t.subject).collect();
-    subjects.sort();
-    subjects
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,7 @@ use threadline_engine::imap::command;
 use threadline_engine::model::{Draft, SendState, ThreadView};
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::{Engine, Error, ListFilter, UserAction};
-use threadline_testkit::{TestUser, corpus, servers};
+use threadline_testkit::{TestUser, corpus, servers, view_subjects};
 
 /// The folders a Courier-like account has, none of them marked SPECIAL-USE.
 const FOLDERS: &[&str] = &[
@@ -64,14 +64,6 @@ fn all(limit: u32) -> ListFilter {
         limit,
         ..ListFilter::default()
     }
-}
-
-/// Subjects of a view's conversations, sorted.
-async fn view_subjects(engine: &Engine, view: ThreadView) -> Vec<String> {
-    let page = engine.thread_page(view, 0, 100).await.expect("threads");
-    let mut subjects: Vec<String> = page.threads.into_iter().map(|t| t.subject).collect();
-    subjects.sort();
-    subjects
 }
 
 /// Every stored message once: (count, distinct Message-IDs).

@@ -69,6 +69,15 @@ fn flag_name(flag: &async_imap::types::Flag<'_>) -> String {
     }
 }
 
+/// Subjects of a view's conversations (inbox, archive, trash), sorted: what
+/// a test compares after actions and passes.
+pub async fn view_subjects(engine: &threadline_engine::Engine, view: threadline_engine::model::ThreadView) -> Vec<String> {
+    let page = engine.thread_page(view, 0, 100).await.expect("threads");
+    let mut subjects: Vec<String> = page.threads.into_iter().map(|t| t.subject).collect();
+    subjects.sort();
+    subjects
+}
+
 /// The repository root (this crate lives in tests/testkit).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

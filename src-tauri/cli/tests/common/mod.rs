@@ -5,7 +5,10 @@
 #![allow(clippy::expect_used)] // tests fail by panicking
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 use threadline_testkit::{TestUser, servers};
 
@@ -19,6 +22,37 @@ pub fn cli(data_dir: &Path, args: &[&str]) -> Output {
         .env("TL_TEST_PASSWORD", "")
         .output()
         .expect("run threadline-cli")
+}
+
+/// Starts `sync --once` and SIGKILLs it as soon as `progressed` holds
+/// (polled every 2 ms, at most a minute).
+pub fn kill_sync_once_when(data_dir: &Path, mut progressed: impl FnMut() -> bool) {
+    let mut child = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["sync", "--once"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sync");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && !progressed() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+}
+
+/// The JSON a successful run printed; a failed run fails the test with
+/// what the CLI said.
+pub fn ok_json(out: Output) -> Value {
+    assert!(
+        out.status.success(),
+        "threadline-cli failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
 }
 
 /// Adds the test user's account; returns its id.
