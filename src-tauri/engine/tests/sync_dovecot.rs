@@ -157,13 +157,17 @@ async fn a_changed_uidvalidity_resyncs_without_duplicates_and_keeps_ids() {
         .await
         .expect("list");
 
-    // Deleting and re-creating a folder gives it a new UIDVALIDITY.
+    // Deleting and re-creating a folder gives it a new UIDVALIDITY, and
+    // its old UIDs now name other messages (appended in reverse order): a
+    // client that kept its old UIDs would show the wrong message for each.
     let mut session = s.session(&f.user).await;
     session.delete("Projects").await.expect("DELETE");
     let _ = session.logout().await;
-    s.append(&f.user, "Projects", &msgs).await;
+    let reversed: Vec<Vec<u8>> = msgs.iter().rev().cloned().collect();
+    s.append(&f.user, "Projects", &reversed).await;
 
-    f.engine.sync_account(f.account).await.expect("resync");
+    let report = f.engine.sync_account(f.account).await.expect("resync");
+    assert_eq!(report.resets, 1, "the folder was reset: {report:?}");
     let after = f
         .engine
         .list_messages(&ListFilter { folder: Some("Projects".into()), limit: 100, ..Default::default() })
@@ -175,6 +179,13 @@ async fn a_changed_uidvalidity_resyncs_without_duplicates_and_keeps_ids() {
     a.sort_unstable();
     b.sort_unstable();
     assert_eq!(a, b, "same message ids after the UIDVALIDITY change");
+    let mut checked = 0;
+    for row in &after {
+        let Some(message_id) = row.message_id.as_deref() else { continue };
+        assert_eq!(row.uid, s.uid_of(&f.user, "Projects", message_id).await, "{message_id}: its new UID");
+        checked += 1;
+    }
+    assert!(checked >= 4, "enough messages with a Message-ID to tell ({checked})");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
