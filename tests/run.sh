@@ -22,6 +22,9 @@ start_keyring_and_servers
 echo "== UI type check"
 (cd ui && npx --no-install svelte-check --tsconfig ./tsconfig.json --output machine | tail -n 1)
 
+echo "== format: cargo fmt --check (.rustfmt.toml)"
+cargo fmt --all --check
+
 echo "== lint: clippy on every crate, warnings are errors"
 cargo clippy --locked --workspace --all-targets --features custom-protocol -- -D warnings
 

@@ -28,10 +28,7 @@ pub fn run() {
             }
         }))
         .setup(move |app| {
-            let engine = tauri::async_runtime::block_on(Engine::open(
-                &data_dir,
-                Arc::new(OsKeychain::default()),
-            ))?;
+            let engine = tauri::async_runtime::block_on(Engine::open(&data_dir, Arc::new(OsKeychain::default())))?;
             let engine = Arc::new(engine);
             forward_events(app.handle().clone(), &engine);
             quit_on_terminate(app.handle().clone());
@@ -131,9 +128,8 @@ fn close_store(app: &tauri::AppHandle) {
         return;
     };
     let engine = Arc::clone(&engine);
-    let closed = tauri::async_runtime::block_on(async move {
-        tokio::time::timeout(CLOSE_WAIT, engine.store().close()).await
-    });
+    let closed =
+        tauri::async_runtime::block_on(async move { tokio::time::timeout(CLOSE_WAIT, engine.store().close()).await });
     match closed {
         Ok(()) => tracing::info!("store closed"),
         Err(_) => tracing::warn!("store not closed in time; it will catch up at the next start"),

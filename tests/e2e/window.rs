@@ -20,15 +20,11 @@ static DATA_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None)
 
 fn app_log() -> String {
     let dir = DATA_DIR.lock().ok().and_then(|d| d.clone());
-    dir.and_then(|d| std::fs::read_to_string(d.join("threadline.log")).ok())
-        .unwrap_or_default()
+    dir.and_then(|d| std::fs::read_to_string(d.join("threadline.log")).ok()).unwrap_or_default()
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 /// A child process stopped with SIGTERM when dropped (tauri-driver must
@@ -346,7 +342,8 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     let inbox_count = eventually(&client, "the inbox row of the troubleshooting view", Duration::from_secs(30), || {
         let client = client.clone();
         async move {
-            let cell = client.find(Locator::Css("#troubleshooting-view tr[data-folder='Inbox'] .local-count")).await.ok()?;
+            let cell =
+                client.find(Locator::Css("#troubleshooting-view tr[data-folder='Inbox'] .local-count")).await.ok()?;
             Some(text_of(&cell).await)
         }
     })
@@ -630,9 +627,7 @@ async fn on_a_server_that_names_no_trash_the_user_picks_one_in_preferences() {
     wait_for_notice(&client, "Conversation deleted.").await;
     eventually(&client, "the message in Rubbish on the server", long, || {
         let (s, user) = (s.clone(), user.clone());
-        async move {
-            (s.count(&user, "INBOX.Rubbish").await == 1 && s.count(&user, "INBOX").await == 0).then_some(())
-        }
+        async move { (s.count(&user, "INBOX.Rubbish").await == 1 && s.count(&user, "INBOX").await == 0).then_some(()) }
     })
     .await;
     css(&client, "#view-trash", long).await.click().await.expect("trash view");
@@ -652,11 +647,7 @@ fn app_pattern() -> String {
 
 /// Whether an app process started by tauri-driver is still running.
 fn app_running() -> bool {
-    Command::new("pgrep")
-        .args(["-f", &app_pattern()])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new("pgrep").args(["-f", &app_pattern()]).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 /// Leaves Troubleshooting or Preferences.
@@ -797,20 +788,15 @@ async fn a_hundred_thousand_messages_scroll_in_the_real_window() {
     let report: serde_json::Value =
         serde_json::from_str(report.as_str().expect("probe reports JSON text")).expect("probe JSON");
     let sorted = |key: &str| {
-        let mut v: Vec<f64> =
-            report[key].as_array().expect(key).iter().filter_map(serde_json::Value::as_f64).collect();
+        let mut v: Vec<f64> = report[key].as_array().expect(key).iter().filter_map(serde_json::Value::as_f64).collect();
         v.sort_by(f64::total_cmp);
         v
     };
     let frames = sorted("frames");
     let idle = sorted("idle");
     let reference = sorted("reference");
-    let jumps: Vec<f64> = report["jumps"]
-        .as_array()
-        .expect("jumps")
-        .iter()
-        .filter_map(serde_json::Value::as_f64)
-        .collect();
+    let jumps: Vec<f64> =
+        report["jumps"].as_array().expect("jumps").iter().filter_map(serde_json::Value::as_f64).collect();
     eprintln!(
         "scrolling {} conversations: frame interval p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {} frames \
          (at rest: p50 {:.1} ms, p95 {:.1} ms; static 2,000-row list: p50 {:.1} ms, p95 {:.1} ms); \
@@ -889,8 +875,11 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
     )
     .await;
     let csv = data_dir.path().join("contacts.csv");
-    std::fs::write(&csv, "Full Name,Work Email,Company\nBob Stone,bob@acme.example,Acme\nCarol Diaz,carol@globex.example,Globex\n")
-        .expect("csv");
+    std::fs::write(
+        &csv,
+        "Full Name,Work Email,Company\nBob Stone,bob@acme.example,Acme\nCarol Diaz,carol@globex.example,Globex\n",
+    )
+    .expect("csv");
 
     let desktop = start_desktop(data_dir.path());
     let client = open_app(desktop.port).await;

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use threadline_engine::crm::import::{self, ImportReport};
-use threadline_engine::crm::{
-    DealStatus, LinkMode, Money, OrgInput, PersonInput, Record, RecordInput, RecordKind,
-};
+use threadline_engine::crm::{DealStatus, LinkMode, Money, OrgInput, PersonInput, Record, RecordInput, RecordKind};
 use threadline_engine::{Error, Store};
 
 use crate::print;
@@ -456,7 +454,8 @@ async fn record_command(store: &Store, kind: RecordKind, command: RecordCommand,
         RecordCommand::Add(a) => {
             let value = match (&a.value, &a.currency) {
                 (Some(v), Some(c)) => Some(
-                    Money::parse(v, c).ok_or_else(|| Error::Invalid(format!("\"{v}\" is not an amount like 1500.50.")))?,
+                    Money::parse(v, c)
+                        .ok_or_else(|| Error::Invalid(format!("\"{v}\" is not an amount like 1500.50.")))?,
                 ),
                 _ => None,
             };

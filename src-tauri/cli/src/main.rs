@@ -275,12 +275,9 @@ fn parse_security(s: &str) -> Result<Security, String> {
 }
 
 fn parse_host_port(s: &str, what: &str) -> Result<(String, u16), Error> {
-    let (host, port) = s
-        .rsplit_once(':')
-        .ok_or_else(|| Error::Invalid(format!("--{what} must be HOST:PORT, not {s}")))?;
-    let port = port
-        .parse()
-        .map_err(|_| Error::Invalid(format!("--{what}: \"{port}\" is not a port number")))?;
+    let (host, port) =
+        s.rsplit_once(':').ok_or_else(|| Error::Invalid(format!("--{what} must be HOST:PORT, not {s}")))?;
+    let port = port.parse().map_err(|_| Error::Invalid(format!("--{what}: \"{port}\" is not a port number")))?;
     Ok((host.to_owned(), port))
 }
 
@@ -324,9 +321,7 @@ async fn cli_main() -> ExitCode {
 
 async fn run(cli: Cli, data_dir: PathBuf) -> Result<(), (bool, Error)> {
     let json = cli.json;
-    let engine = Engine::open(&data_dir, Arc::new(OsKeychain::default()))
-        .await
-        .map_err(|e| (json, e))?;
+    let engine = Engine::open(&data_dir, Arc::new(OsKeychain::default())).await.map_err(|e| (json, e))?;
     let result = execute(&engine, cli.command, json).await;
     engine.store().close().await;
     result.map_err(|e| (json, e))
@@ -338,9 +333,8 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
             AccountCommand::Add(a) => {
                 let (imap_host, imap_port) = parse_host_port(&a.imap, "imap")?;
                 let (smtp_host, smtp_port) = parse_host_port(&a.smtp, "smtp")?;
-                let password = std::env::var(&a.password_env).map_err(|_| {
-                    Error::Invalid(format!("The environment variable {} is not set.", a.password_env))
-                })?;
+                let password = std::env::var(&a.password_env)
+                    .map_err(|_| Error::Invalid(format!("The environment variable {} is not set.", a.password_env)))?;
                 let trusted_certs = match &a.ca_file {
                     Some(path) => Some(std::fs::read_to_string(path)?),
                     None => None,
@@ -426,9 +420,8 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                 });
             }
             AccountCommand::Password { id, password_env } => {
-                let password = std::env::var(&password_env).map_err(|_| {
-                    Error::Invalid(format!("The environment variable {password_env} is not set."))
-                })?;
+                let password = std::env::var(&password_env)
+                    .map_err(|_| Error::Invalid(format!("The environment variable {password_env} is not set.")))?;
                 engine.update_password(id, &password).await?;
                 print(json, &serde_json::json!({ "updated": id }), || format!("password updated for {id}"));
             }
@@ -486,18 +479,8 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                 Some(why) => format!("queued <{}>: {why}", outcome.message_id),
             });
         }
-        Command::List {
-            folder,
-            account,
-            limit,
-        } => {
-            let rows = engine
-                .list_messages(&ListFilter {
-                    account,
-                    folder,
-                    limit,
-                })
-                .await?;
+        Command::List { folder, account, limit } => {
+            let rows = engine.list_messages(&ListFilter { account, folder, limit }).await?;
             print_messages(json, &rows);
         }
         Command::Threads { view, offset, limit } => {
@@ -551,9 +534,7 @@ async fn watch(engine: &Engine, args: &SyncArgs, json: bool) -> Result<(), Error
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut events = engine.subscribe();
-    let watchers = futures::future::join_all(
-        ids.iter().map(|id| engine.watch_account(*id, &options, stopped.clone())),
-    );
+    let watchers = futures::future::join_all(ids.iter().map(|id| engine.watch_account(*id, &options, stopped.clone())));
     tokio::pin!(watchers);
     let printer = async {
         loop {

@@ -74,7 +74,13 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
         &[
             mail("m1@acme.example", "Bob Stone <Bob@ACME.example>", me, "", "Licences"),
             mail("m2@acme.example", "bob@home.example", me, "", "From home"),
-            mail("m3@globex.example", "Carol <carol@globex.example>", me, "Cc: bob+news@acme.example\r\n", "Newsletter"),
+            mail(
+                "m3@globex.example",
+                "Carol <carol@globex.example>",
+                me,
+                "Cc: bob+news@acme.example\r\n",
+                "Newsletter",
+            ),
             mail("m4@xn--bcher-kva.example", "jorg@xn--bcher-kva.example", me, "", "Bücher"),
         ],
     ));
@@ -100,11 +106,15 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
     let csv = d.join("people.csv");
     std::fs::write(&csv, "Who,Contact,Firm\nCarol Diaz,carol@globex.example,Globex\nBob again,bob@acme.example,\n")
         .expect("csv");
-    let report = json(d, &["import", "csv", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Contact=email", "--map", "Firm=org"]);
+    let report = json(
+        d,
+        &["import", "csv", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Contact=email", "--map", "Firm=org"],
+    );
     assert_eq!(report["imported"].as_array().unwrap().len(), 1);
     assert_eq!(report["merged"][0]["person_id"], bob);
     let vcf = d.join("people.vcf");
-    std::fs::write(&vcf, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jörg\r\nEMAIL:jorg@bücher.example\r\nEND:VCARD\r\n").expect("vcf");
+    std::fs::write(&vcf, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jörg\r\nEMAIL:jorg@bücher.example\r\nEND:VCARD\r\n")
+        .expect("vcf");
     let report = json(d, &["import", "vcard", vcf.to_str().unwrap()]);
     let jorg = report["imported"][0]["person_id"].as_i64().expect("imported");
     assert_eq!(links(d, "m4@xn--bcher-kva.example").0, vec![("person".into(), jorg)]);
@@ -115,7 +125,10 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
 
     // Deals: new mail from Bob with two open deals asks; the choice holds
     // for the conversation's later mail.
-    let licences = id(d, &["deal", "add", "--title", "Licences", "--person", &bob.to_string(), "--value", "12000", "--currency", "EUR"]);
+    let licences = id(
+        d,
+        &["deal", "add", "--title", "Licences", "--person", &bob.to_string(), "--value", "12000", "--currency", "EUR"],
+    );
     let training = id(d, &["deal", "add", "--title", "Training", "--person", &bob.to_string()]);
     let won = id(d, &["deal", "add", "--title", "Old", "--person", &carol.to_string(), "--status", "won"]);
     rt.block_on(s.append(
@@ -149,7 +162,10 @@ fn synced_mail_is_linked_to_persons_deals_and_the_users_choices() {
     rt.block_on(s.append(&user, "INBOX", &[mail("m8@acme.example", "bob@acme.example", me, "", "Only one left")]));
     json(d, &["sync", "--once"]);
     assert_eq!(links(d, "m8@acme.example").0, vec![("person".into(), bob), ("deal".into(), training)]);
-    assert_eq!(reason(d, "m8@acme.example", "deal"), "linked automatically: the only open deal of Bob Stone (bob@acme.example)");
+    assert_eq!(
+        reason(d, "m8@acme.example", "deal"),
+        "linked automatically: the only open deal of Bob Stone (bob@acme.example)"
+    );
     json(d, &["unlink", "--message-id", "m8@acme.example", "--deal", &training.to_string()]);
     json(d, &["relink"]);
     assert_eq!(links(d, "m8@acme.example").0, vec![("person".into(), bob)]);

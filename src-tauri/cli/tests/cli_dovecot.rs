@@ -59,7 +59,9 @@ fn cli_contract_with_two_thousand_messages() {
 
     let rows = listed(dir.path());
     let first = &rows[0];
-    for key in ["id", "account", "folder", "uid", "message_id", "thread_id", "date", "from", "to", "cc", "subject", "flags"] {
+    for key in
+        ["id", "account", "folder", "uid", "message_id", "thread_id", "date", "from", "to", "cc", "subject", "flags"]
+    {
         assert!(first.get(key).is_some(), "list --json has {key}");
     }
     let hits = ok_json(cli(dir.path(), &["search", &messages[1234].marker, "--json"]));
@@ -67,7 +69,10 @@ fn cli_contract_with_two_thousand_messages() {
     assert_eq!(hits[0]["message_id"], "gen-42-1234@acme.example");
 
     let again = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
-    assert_eq!((again["new"].as_u64(), again["changed"].as_u64(), again["vanished"].as_u64()), (Some(0), Some(0), Some(0)));
+    assert_eq!(
+        (again["new"].as_u64(), again["changed"].as_u64(), again["vanished"].as_u64()),
+        (Some(0), Some(0), Some(0))
+    );
 
     // How often to check without push: set, listed, and nonsense refused.
     let id = account.to_string();
@@ -95,9 +100,7 @@ fn cli_contract_with_two_thousand_messages() {
     for _attempt in 0..5 {
         let dir2 = tempfile::tempdir().expect("tempdir");
         add_account(dir2.path(), &user);
-        let store = rt
-            .block_on(threadline_engine::Store::open(dir2.path()))
-            .expect("open store");
+        let store = rt.block_on(threadline_engine::Store::open(dir2.path())).expect("open store");
         kill_sync_once_when(dir2.path(), || rt.block_on(store.location_count()).expect("count") > 0);
         let stored = rt.block_on(store.location_count()).expect("count");
         eprintln!("killed after {stored} stored");

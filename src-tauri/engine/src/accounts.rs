@@ -28,13 +28,9 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
     let email = input.email.trim().to_owned();
     let valid_email = email
         .split_once('@')
-        .is_some_and(|(local, domain)| {
-            !local.is_empty() && (domain.contains('.') || domain == "localhost")
-        });
+        .is_some_and(|(local, domain)| !local.is_empty() && (domain.contains('.') || domain == "localhost"));
     if !valid_email {
-        return Err(Error::Invalid(format!(
-            "\"{email}\" is not an email address (expected name@example.com)."
-        )));
+        return Err(Error::Invalid(format!("\"{email}\" is not an email address (expected name@example.com).")));
     }
     let imap_host = clean_host(&input.imap_host, "IMAP server")?;
     let smtp_host = clean_host(&input.smtp_host, "SMTP server")?;
@@ -76,15 +72,8 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
 
 fn clean_host(raw: &str, what: &str) -> Result<String> {
     let host = raw.trim().trim_end_matches('.').to_lowercase();
-    let ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    if ok {
-        Ok(host)
-    } else {
-        Err(Error::Invalid(format!("The {what} name \"{}\" is not valid.", raw.trim())))
-    }
+    let ok = !host.is_empty() && host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if ok { Ok(host) } else { Err(Error::Invalid(format!("The {what} name \"{}\" is not valid.", raw.trim()))) }
 }
 
 #[cfg(test)]

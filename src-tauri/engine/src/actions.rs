@@ -219,12 +219,8 @@ pub(crate) async fn replay(conn: &mut Connection, store: &Store, account_id: i64
 /// server's words.
 async fn apply(conn: &mut Connection, store: &Store, action: &ActionRow, folder: &str) -> Result<()> {
     let uid = action.uid.to_string();
-    let target = || {
-        action
-            .target
-            .as_deref()
-            .ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)))
-    };
+    let target =
+        || action.target.as_deref().ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)));
     match action.kind.as_str() {
         "mark_read" => uid_store(conn, &uid, "+FLAGS.SILENT (\\Seen)").await,
         "mark_unread" => uid_store(conn, &uid, "-FLAGS.SILENT (\\Seen)").await,

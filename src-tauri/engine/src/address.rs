@@ -44,15 +44,42 @@ pub fn domain_of(address: &str) -> &str {
 /// about their organization.
 pub fn is_free_mail(domain: &str) -> bool {
     const FREE: &[&str] = &[
-        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-        "yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com",
-        "gmx.net", "gmx.de", "web.de", "mail.com", "proton.me", "protonmail.com", "pm.me",
-        "zoho.com", "yandex.com", "yandex.ru", "mail.ru", "qq.com", "163.com", "fastmail.com",
-        "hey.com", "tutanota.com", "orange.fr", "free.fr", "laposte.net", "libero.it",
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "zoho.com",
+        "yandex.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        "fastmail.com",
+        "hey.com",
+        "tutanota.com",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
     ];
     let domain = normalize_domain(domain);
-    FREE.contains(&domain.as_str())
-        || ["yahoo.", "hotmail.", "outlook.", "live."].iter().any(|p| domain.starts_with(p))
+    FREE.contains(&domain.as_str()) || ["yahoo.", "hotmail.", "outlook.", "live."].iter().any(|p| domain.starts_with(p))
 }
 
 #[cfg(test)]

@@ -11,11 +11,7 @@ use ts_rs::TS;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot connect to {host}:{port}: {source}")]
-    Connect {
-        host: String,
-        port: u16,
-        source: std::io::Error,
-    },
+    Connect { host: String, port: u16, source: std::io::Error },
     #[error("the certificate of {host} is not trusted: {reason}")]
     Certificate { host: String, reason: String },
     #[error("secure connection to {host} failed: {reason}")]
@@ -81,9 +77,9 @@ impl Error {
         match self {
             Error::AuthFailed(_) => ErrorKind::Auth,
             Error::Connect { .. } | Error::Timeout(_) | Error::Tls { .. } => ErrorKind::Offline,
-            Error::Imap(
-                async_imap::error::Error::Io(_) | async_imap::error::Error::ConnectionLost,
-            ) => ErrorKind::Offline,
+            Error::Imap(async_imap::error::Error::Io(_) | async_imap::error::Error::ConnectionLost) => {
+                ErrorKind::Offline
+            }
             Error::Smtp { permanent: false, .. } => ErrorKind::Offline,
             Error::Smtp { permanent: true, .. } => ErrorKind::Invalid,
             Error::Certificate { .. } => ErrorKind::Certificate,
@@ -96,12 +92,10 @@ impl Error {
     /// The sentence a user sees.
     pub fn user_message(&self) -> String {
         match self {
-            Error::AuthFailed(_) => {
-                "The server rejected the user name or password. Check them and try again.".into()
+            Error::AuthFailed(_) => "The server rejected the user name or password. Check them and try again.".into(),
+            Error::Connect { host, port, .. } => {
+                format!("Cannot connect to {host}:{port}. Check the server name and port, and that you are online.")
             }
-            Error::Connect { host, port, .. } => format!(
-                "Cannot connect to {host}:{port}. Check the server name and port, and that you are online."
-            ),
             Error::Certificate { host, reason } => format!(
                 "The certificate of {host} is not trusted ({reason}). If this is your own server, choose its certificate under \"Trust this certificate\"."
             ),
@@ -121,9 +115,9 @@ impl Error {
             }
             Error::Refused { command, text, .. } => format!("The mail server refused {command}: {text}"),
             Error::NotFound(what) => format!("{what} was not found."),
-            Error::Secret(msg) => format!(
-                "The system keychain could not be used ({msg}). Passwords are kept only there."
-            ),
+            Error::Secret(msg) => {
+                format!("The system keychain could not be used ({msg}). Passwords are kept only there.")
+            }
             other => format!("Something went wrong: {other}"),
         }
     }
@@ -140,10 +134,7 @@ impl Error {
 
     /// The serializable form handed to the UI.
     pub fn to_user(&self) -> UserError {
-        UserError {
-            kind: self.kind(),
-            message: self.user_message(),
-        }
+        UserError { kind: self.kind(), message: self.user_message() }
     }
 }
 

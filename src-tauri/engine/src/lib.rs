@@ -23,15 +23,15 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
+pub use actions::{ActionOutcome, UserAction};
 pub use error::{Error, ErrorKind, Result, UserError};
 pub use store::Store;
 pub use store::queries::ListFilter;
 pub use watch::WatchOptions;
-pub use actions::{ActionOutcome, UserAction};
 
 use model::{
-    AccountStatus, AccountSummary, EngineEvent, MessageSummary, MessageView, Mirror, NewAccount,
-    SyncReport, SyncState, ThreadPage, ThreadView,
+    AccountStatus, AccountSummary, EngineEvent, MessageSummary, MessageView, Mirror, NewAccount, SyncReport, SyncState,
+    ThreadPage, ThreadView,
 };
 use secrets::SecretStore;
 
@@ -71,9 +71,7 @@ pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("THREADLINE_DATA_DIR") {
         return PathBuf::from(dir);
     }
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(APP_ID)
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join(APP_ID)
 }
 
 /// How long a keychain call may take before sync gives up on it.
@@ -416,11 +414,7 @@ impl Engine {
 
     async fn set_state(&self, id: i64, state: SyncState, message: Option<&str>) -> Result<()> {
         self.store.set_account_state(id, state, message).await?;
-        let _ = self.events.send(EngineEvent::AccountState {
-            account: id,
-            state,
-            message: message.map(str::to_owned),
-        });
+        let _ = self.events.send(EngineEvent::AccountState { account: id, state, message: message.map(str::to_owned) });
         Ok(())
     }
 
@@ -442,10 +436,7 @@ impl Engine {
 }
 
 /// The lock of one account in a table of per-account locks.
-fn lock_for(
-    table: &Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
-    id: i64,
-) -> Result<Arc<tokio::sync::Mutex<()>>> {
+fn lock_for(table: &Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>, id: i64) -> Result<Arc<tokio::sync::Mutex<()>>> {
     let mut locks = table.lock().map_err(|_| Error::Protocol("lock table poisoned".into()))?;
     Ok(locks.entry(id).or_default().clone())
 }

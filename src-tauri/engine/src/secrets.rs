@@ -29,9 +29,7 @@ pub struct OsKeychain {
 impl OsKeychain {
     /// `service` groups Threadline's entries in the keychain UI.
     pub fn new(service: impl Into<String>) -> Self {
-        OsKeychain {
-            service: service.into(),
-        }
+        OsKeychain { service: service.into() }
     }
 
     fn entry(&self, key: &str) -> Result<keyring::Entry> {

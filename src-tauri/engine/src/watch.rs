@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use async_imap::extensions::idle::IdleResponse;
 use tokio::sync::watch;
 
+use crate::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{SyncReport, SyncState};
 use crate::sync::{self, Connection};
-use crate::Engine;
 
 /// How an account is watched.
 #[derive(Debug, Clone)]
@@ -71,12 +71,7 @@ async fn stop_requested(stop: &mut watch::Receiver<bool>) {
 impl Engine {
     /// Keeps one account in step until `stop` turns true. Returns an error
     /// only when the server rejected the login (recorded on the account).
-    pub async fn watch_account(
-        &self,
-        id: i64,
-        options: &WatchOptions,
-        mut stop: watch::Receiver<bool>,
-    ) -> Result<()> {
+    pub async fn watch_account(&self, id: i64, options: &WatchOptions, mut stop: watch::Receiver<bool>) -> Result<()> {
         let mut retry = RETRY_FIRST;
         loop {
             if stopped(&stop) {
@@ -190,11 +185,7 @@ impl Engine {
 
 /// Waits in IDLE on the inbox for a change, the timeout or a stop. Takes
 /// the connection and gives it back, as IDLE holds it meanwhile.
-async fn idle(
-    mut conn: Connection,
-    timeout: Duration,
-    stop: &mut watch::Receiver<bool>,
-) -> Result<(Connection, Wake)> {
+async fn idle(mut conn: Connection, timeout: Duration, stop: &mut watch::Receiver<bool>) -> Result<(Connection, Wake)> {
     conn.session.select("INBOX").await?;
     // Responses left over from the pass say nothing new.
     while conn.session.unsolicited_responses.try_recv().is_ok() {}
@@ -214,8 +205,7 @@ async fn idle(
             _ = stop_requested(stop) => Wake::Stop,
         }
     };
-    let session = tokio::time::timeout(DONE_TIMEOUT, handle.done())
-        .await
-        .map_err(|_| Error::Timeout("ending IDLE".into()))??;
+    let session =
+        tokio::time::timeout(DONE_TIMEOUT, handle.done()).await.map_err(|_| Error::Timeout("ending IDLE".into()))??;
     Ok((Connection { session, condstore, idle: can_idle, can_move, uidplus, namespaces }, wake))
 }

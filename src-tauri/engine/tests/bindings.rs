@@ -4,8 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
-use threadline_engine::error::{ErrorKind, UserError};
 use threadline_engine::crm::{self, import};
+use threadline_engine::error::{ErrorKind, UserError};
 use threadline_engine::model::*;
 use ts_rs::TS;
 

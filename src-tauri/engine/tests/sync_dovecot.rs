@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use threadline_engine::model::{Draft, Mirror, NewAccount, Security, SendState, SyncState, ThreadView};
-use threadline_engine::secrets::SecretStore;
 use threadline_engine::secrets::MemorySecrets;
+use threadline_engine::secrets::SecretStore;
 use threadline_engine::{Engine, ErrorKind, ListFilter, WatchOptions};
 use threadline_testkit::{TestUser, corpus, servers, view_subjects};
 
@@ -25,19 +25,9 @@ async fn fixture(prefix: &str, seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
         s.append(&user, folder, messages).await;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default()))
-        .await
-        .expect("open engine");
-    let account = engine
-        .add_account(s.account_form(&user), true)
-        .await
-        .expect("add account");
-    Fixture {
-        dir,
-        engine,
-        user,
-        account,
-    }
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine");
+    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    Fixture { dir, engine, user, account }
 }
 
 impl Fixture {
@@ -48,10 +38,7 @@ impl Fixture {
 }
 
 fn all(limit: u32) -> ListFilter {
-    ListFilter {
-        limit,
-        ..ListFilter::default()
-    }
+    ListFilter { limit, ..ListFilter::default() }
 }
 
 fn raws(messages: &[corpus::CorpusMessage]) -> Vec<Vec<u8>> {
@@ -70,11 +57,7 @@ async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
     assert_eq!(report.new, 320);
     let rows = f.engine.list_messages(&all(10_000)).await.expect("list");
     assert_eq!(rows.len(), 320);
-    assert_eq!(
-        rows.iter().filter(|r| r.folder == "Inbox").count(),
-        300,
-        "INBOX is shown as Inbox"
-    );
+    assert_eq!(rows.iter().filter(|r| r.folder == "Inbox").count(), 300, "INBOX is shown as Inbox");
     let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -193,9 +176,7 @@ async fn wrong_password_and_untrusted_certificate_are_told_apart() {
     let s = servers();
     let user = s.new_user("errors");
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default()))
-        .await
-        .expect("open");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open");
 
     let mut wrong = s.account_form(&user);
     wrong.password = "not-the-password".into();
@@ -224,9 +205,7 @@ async fn starttls_and_a_pinned_server_certificate_work() {
     let user = s.new_user("starttls");
     s.append(&user, "INBOX", &[b"From: a@b.example\r\nSubject: hi\r\n\r\nx\r\n".to_vec()]).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default()))
-        .await
-        .expect("open");
+    let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open");
     let server_cert = std::fs::read_to_string(s.run_dir.join("server.crt")).expect("server cert");
     let form = NewAccount {
         imap_port: s.imap_port,
@@ -340,10 +319,7 @@ async fn choosing_folders_syncs_them_and_forgets_the_others_here_only() {
     assert_eq!(f.engine.list_messages(&all(100)).await.expect("list").len(), 6);
 
     // "Sync emails with specific labels": the archive only.
-    f.engine
-        .choose_sync_folders(f.account, Some(&["Archive".to_owned()]))
-        .await
-        .expect("choose");
+    f.engine.choose_sync_folders(f.account, Some(&["Archive".to_owned()])).await.expect("choose");
     let rows = f.engine.list_messages(&all(100)).await.expect("list");
     assert_eq!(rows.len(), 2, "the folders left out are forgotten here at once");
     assert!(rows.iter().all(|r| r.folder == "Archive"));
@@ -355,8 +331,7 @@ async fn choosing_folders_syncs_them_and_forgets_the_others_here_only() {
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!((report.new, report.folders), (0, 1));
     let statuses = f.engine.account_statuses().await.expect("statuses");
-    let chosen: Vec<&str> =
-        statuses[0].folders.iter().filter(|x| x.chosen).map(|x| x.name.as_str()).collect();
+    let chosen: Vec<&str> = statuses[0].folders.iter().filter(|x| x.chosen).map(|x| x.name.as_str()).collect();
     assert_eq!(chosen, ["Archive"]);
     assert!(!statuses[0].account.sync_all_folders);
 
@@ -692,11 +667,21 @@ async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     let probe = s.new_user("probe");
     let f = fixture(
         "refused",
-        &[("INBOX", raws(&corpus::generate(3, 21, &probe.email))), ("Projects", raws(&corpus::generate(1, 22, &probe.email)))],
+        &[
+            ("INBOX", raws(&corpus::generate(3, 21, &probe.email))),
+            ("Projects", raws(&corpus::generate(1, 22, &probe.email))),
+        ],
     )
     .await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let inbox: Vec<i64> = f.engine.list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list").iter().map(|m| m.id).collect();
+    let inbox: Vec<i64> = f
+        .engine
+        .list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) })
+        .await
+        .expect("list")
+        .iter()
+        .map(|m| m.id)
+        .collect();
     assert_eq!(inbox.len(), 3);
 
     // The folder goes away on the server after we listed it.
@@ -704,10 +689,18 @@ async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     session.delete("Projects").await.expect("delete folder");
     session.logout().await.expect("logout");
 
-    let outcome = f.engine.act(&inbox[..1], threadline_engine::UserAction::Move("Projects".into())).await.expect("move");
+    let outcome =
+        f.engine.act(&inbox[..1], threadline_engine::UserAction::Move("Projects".into())).await.expect("move");
     assert_eq!((outcome.pending, outcome.failed), (0, 1), "refused, and said so");
     f.engine.sync_account(f.account).await.expect("sync");
-    let mut after: Vec<i64> = f.engine.list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list").iter().map(|m| m.id).collect();
+    let mut after: Vec<i64> = f
+        .engine
+        .list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) })
+        .await
+        .expect("list")
+        .iter()
+        .map(|m| m.id)
+        .collect();
     after.sort_unstable();
     let mut before = inbox.clone();
     before.sort_unstable();
@@ -725,8 +718,7 @@ async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval(
     assert!(!offered.iter().any(|c| c == "IDLE" || c == "CONDSTORE" || c == "QRESYNC"), "{offered:?}");
     s.append(&user, "INBOX", &raws(&corpus::generate(5, 21, &probe.email))).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine =
-        Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
+    let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
     let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
     assert_eq!(engine.accounts().await.expect("accounts")[0].poll_seconds, 300, "five minutes unless chosen");
     assert_eq!(
@@ -787,8 +779,7 @@ async fn two_accounts_sync_at_once_and_new_mail_reaches_each_within_seconds() {
         s.append(user, "INBOX", &raws(&corpus::generate(300, 30 + n as u64, &probe.email))).await;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine =
-        Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
+    let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
     let mut ids = Vec::new();
     for user in &users {
         ids.push(engine.add_account(s.account_form(user), true).await.expect("add account"));

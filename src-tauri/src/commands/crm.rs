@@ -109,7 +109,12 @@ pub async fn add_record(engine: EngineState<'_>, kind: RecordKind, input: Record
 
 /// Changes a deal, lead or project.
 #[tauri::command]
-pub async fn update_record(engine: EngineState<'_>, kind: RecordKind, id: i64, input: RecordInput) -> CommandResult<()> {
+pub async fn update_record(
+    engine: EngineState<'_>,
+    kind: RecordKind,
+    id: i64,
+    input: RecordInput,
+) -> CommandResult<()> {
     Ok(engine.store().update_record(kind, id, &input).await?)
 }
 
@@ -176,7 +181,11 @@ pub async fn csv_preview(text: String, mapping: Vec<(String, Field)>) -> Command
 
 /// Imports a CSV file with this mapping.
 #[tauri::command]
-pub async fn import_csv(engine: EngineState<'_>, text: String, mapping: Vec<(String, Field)>) -> CommandResult<ImportReport> {
+pub async fn import_csv(
+    engine: EngineState<'_>,
+    text: String,
+    mapping: Vec<(String, Field)>,
+) -> CommandResult<ImportReport> {
     let mapping: Vec<(String, Field)> = mapping.into_iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
     Ok(import::import_csv(engine.store(), text.as_bytes(), &mapping).await?)
 }

@@ -18,29 +18,18 @@ pub async fn thread_page(
 
 /// The messages of one conversation, oldest first.
 #[tauri::command]
-pub async fn thread_messages(
-    engine: EngineState<'_>,
-    thread_id: i64,
-) -> CommandResult<Vec<MessageSummary>> {
+pub async fn thread_messages(engine: EngineState<'_>, thread_id: i64) -> CommandResult<Vec<MessageSummary>> {
     Ok(engine.thread_messages(thread_id).await?)
 }
 
 /// One message for the reading pane; remote content only when allowed.
 #[tauri::command]
-pub async fn message_view(
-    engine: EngineState<'_>,
-    id: i64,
-    allow_remote: bool,
-) -> CommandResult<MessageView> {
+pub async fn message_view(engine: EngineState<'_>, id: i64, allow_remote: bool) -> CommandResult<MessageView> {
     Ok(engine.message_view(id, allow_remote).await?)
 }
 
 /// Full-text search, newest first.
 #[tauri::command]
-pub async fn search(
-    engine: EngineState<'_>,
-    query: String,
-    limit: u32,
-) -> CommandResult<Vec<MessageSummary>> {
+pub async fn search(engine: EngineState<'_>, query: String, limit: u32) -> CommandResult<Vec<MessageSummary>> {
     Ok(engine.search(&query, limit).await?)
 }

@@ -65,7 +65,8 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut o = Options { cli: PathBuf::new(), small: 20_000, large: 100_000, pad: 4096, linking: 100_000, sync: 1, runs: 3 };
+    let mut o =
+        Options { cli: PathBuf::new(), small: 20_000, large: 100_000, pad: 4096, linking: 100_000, sync: 1, runs: 3 };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -179,13 +180,70 @@ async fn fill_mailbox(s: &MailServers, user: &TestUser, n: u32, pad: usize) -> u
 /// Words for padding text: prose-like, so it compresses about as well as
 /// real mail text does (a repeated sentence would flatter compression).
 const WORDS: [&str; 64] = [
-    "the", "offer", "and", "we", "to", "of", "a", "meeting", "price", "contract", "for", "next",
-    "week", "please", "find", "attached", "draft", "with", "your", "team", "in", "our", "call",
-    "about", "timeline", "rollout", "budget", "approval", "is", "on", "by", "Friday", "customer",
-    "renewal", "licence", "seats", "discount", "quarter", "review", "legal", "signed", "invoice",
-    "shipping", "onboarding", "training", "support", "thanks", "regards", "let", "me", "know",
-    "if", "that", "works", "could", "you", "send", "update", "numbers", "pipeline", "demo",
-    "Tuesday", "follow", "up",
+    "the",
+    "offer",
+    "and",
+    "we",
+    "to",
+    "of",
+    "a",
+    "meeting",
+    "price",
+    "contract",
+    "for",
+    "next",
+    "week",
+    "please",
+    "find",
+    "attached",
+    "draft",
+    "with",
+    "your",
+    "team",
+    "in",
+    "our",
+    "call",
+    "about",
+    "timeline",
+    "rollout",
+    "budget",
+    "approval",
+    "is",
+    "on",
+    "by",
+    "Friday",
+    "customer",
+    "renewal",
+    "licence",
+    "seats",
+    "discount",
+    "quarter",
+    "review",
+    "legal",
+    "signed",
+    "invoice",
+    "shipping",
+    "onboarding",
+    "training",
+    "support",
+    "thanks",
+    "regards",
+    "let",
+    "me",
+    "know",
+    "if",
+    "that",
+    "works",
+    "could",
+    "you",
+    "send",
+    "update",
+    "numbers",
+    "pipeline",
+    "demo",
+    "Tuesday",
+    "follow",
+    "up",
 ];
 
 /// Appends lines of pseudo-random words until `raw` is about `pad` bytes.
@@ -247,10 +305,7 @@ impl Tagged {
             if let Some(line) = last_line(&self.tail) {
                 let text = String::from_utf8_lossy(line);
                 if text.starts_with(&format!("{tag} ")) {
-                    assert!(
-                        tag == "*" || text.starts_with(&format!("{tag} OK")),
-                        "server said: {text}"
-                    );
+                    assert!(tag == "*" || text.starts_with(&format!("{tag} OK")), "server said: {text}");
                     return total;
                 }
             }
@@ -320,7 +375,9 @@ struct Row {
 
 fn print_rows(rows: &[Row]) {
     println!();
-    println!("| what | threadline | mbsync | ours / mbsync | plain fetch | ours / plain | peak RSS ours | peak RSS mbsync |");
+    println!(
+        "| what | threadline | mbsync | ours / mbsync | plain fetch | ours / plain | peak RSS ours | peak RSS mbsync |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for r in rows {
         let (plain, plain_ratio) = match r.plain {
@@ -415,7 +472,12 @@ async fn bench_mailbox(o: &Options, s: &MailServers, n: u32, with_changes: bool)
         s.uid_store(&user, "INBOX", "1:500", "+FLAGS.SILENT (\\Flagged)").await;
         let ours = threadline_sync(o, &ours_dir, "resync after changes");
         let theirs = mbsync(&config, "mbsync after changes");
-        rows.push(Row { label: format!("resync, {n} + 100 new, 500 flags changed"), ours, mbsync: theirs, plain: None });
+        rows.push(Row {
+            label: format!("resync, {n} + 100 new, 500 flags changed"),
+            ours,
+            mbsync: theirs,
+            plain: None,
+        });
     }
     let _ = std::fs::remove_dir_all(&work);
     rows
@@ -470,10 +532,7 @@ fn bench_latency(o: &Options, s: &MailServers, n: usize) -> Vec<f64> {
         );
         s.send_smtp("probe@acme.example", &user.email, raw.as_bytes());
         let accepted = Instant::now();
-        let printed = wait_for(
-            &|v| v["event"] == "added" && v["message"]["subject"] == subject.as_str(),
-            "probe line",
-        );
+        let printed = wait_for(&|v| v["event"] == "added" && v["message"]["subject"] == subject.as_str(), "probe line");
         latencies.push(printed.saturating_duration_since(accepted).as_secs_f64() * 1000.0);
     }
     let _ = child.kill();
@@ -518,7 +577,16 @@ async fn main() {
         println!("| linking (in process, {} stored messages) | time |", f.messages);
         println!("| --- | ---: |");
         println!("| import 10,000 persons, linking their mail | {} |", human(f.import_persons));
-        println!("| all {} messages from scratch against 10,000 persons and 2,000 open deals ({} links) | {} |", f.messages, f.links, human(f.relink_all));
-        println!("| add one person with 500 past messages ({} conversations linked) | {} |", f.add_person_links, human(f.add_person));
+        println!(
+            "| all {} messages from scratch against 10,000 persons and 2,000 open deals ({} links) | {} |",
+            f.messages,
+            f.links,
+            human(f.relink_all)
+        );
+        println!(
+            "| add one person with 500 past messages ({} conversations linked) | {} |",
+            f.add_person_links,
+            human(f.add_person)
+        );
     }
 }

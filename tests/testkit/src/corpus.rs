@@ -21,13 +21,25 @@ impl Lcg {
     }
 }
 
-const NAMES: [&str; 8] = [
-    "Bob Stone", "Carol Diaz", "Dmitri Ivanov", "Emi Tanaka", "Kaisa Tamm", "Jiří Novák",
-    "Min-jun Park", "Sven Berg",
-];
+const NAMES: [&str; 8] =
+    ["Bob Stone", "Carol Diaz", "Dmitri Ivanov", "Emi Tanaka", "Kaisa Tamm", "Jiří Novák", "Min-jun Park", "Sven Berg"];
 const WORDS: [&str; 16] = [
-    "offer", "renewal", "meeting", "pricing", "contract", "invoice", "proposal", "demo",
-    "quarterly", "pipeline", "discount", "signature", "onboarding", "roadmap", "budget", "follow-up",
+    "offer",
+    "renewal",
+    "meeting",
+    "pricing",
+    "contract",
+    "invoice",
+    "proposal",
+    "demo",
+    "quarterly",
+    "pipeline",
+    "discount",
+    "signature",
+    "onboarding",
+    "roadmap",
+    "budget",
+    "follow-up",
 ];
 
 fn address(name: &str) -> String {
@@ -125,11 +137,7 @@ pub fn generate(n: usize, seed: u64, to: &str) -> Vec<CorpusMessage> {
             }
         };
         let has_id = i % 50 != 49;
-        out.push(CorpusMessage {
-            raw,
-            message_id: has_id.then_some(msgid),
-            marker,
-        });
+        out.push(CorpusMessage { raw, message_id: has_id.then_some(msgid), marker });
     }
     out
 }

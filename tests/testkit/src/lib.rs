@@ -71,7 +71,10 @@ fn flag_name(flag: &async_imap::types::Flag<'_>) -> String {
 
 /// Subjects of a view's conversations (inbox, archive, trash), sorted: what
 /// a test compares after actions and passes.
-pub async fn view_subjects(engine: &threadline_engine::Engine, view: threadline_engine::model::ThreadView) -> Vec<String> {
+pub async fn view_subjects(
+    engine: &threadline_engine::Engine,
+    view: threadline_engine::model::ThreadView,
+) -> Vec<String> {
     let page = engine.thread_page(view, 0, 100).await.expect("threads");
     let mut subjects: Vec<String> = page.threads.into_iter().map(|t| t.subject).collect();
     subjects.sort();
@@ -113,14 +116,9 @@ fn start_servers(run_dir: Option<&Path>) -> MailServers {
         String::from_utf8_lossy(&out.stderr)
     );
     let env_file = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let text = std::fs::read_to_string(&env_file)
-        .unwrap_or_else(|e| panic!("cannot read {env_file}: {e}"));
+    let text = std::fs::read_to_string(&env_file).unwrap_or_else(|e| panic!("cannot read {env_file}: {e}"));
     let env: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
-    let get = |k: &str| {
-        env.get(k)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| panic!("{k} missing in {env_file}"))
-    };
+    let get = |k: &str| env.get(k).map(|v| v.to_string()).unwrap_or_else(|| panic!("{k} missing in {env_file}"));
     let port = |k: &str| get(k).parse::<u16>().unwrap_or_else(|e| panic!("{k}: {e}"));
     let ca_file = PathBuf::from(get("TL_CA_FILE"));
     MailServers {
@@ -203,10 +201,8 @@ impl MailServers {
     fn add_user(&self, prefix: &str, settings: &str) -> TestUser {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        let stamp =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let email = format!("{prefix}-{}-{n}-{stamp}@{}", std::process::id(), self.domain);
         let password = format!("pw-{n}-{stamp}");
         self.write_user(&email, &password, Some(settings));
@@ -263,8 +259,8 @@ impl MailServers {
     fn write_user(&self, email: &str, password: &str, settings: Option<&str>) {
         static IN_PROCESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
-        let lock = std::fs::File::create(self.users_file.with_extension("lock"))
-            .unwrap_or_else(|e| panic!("users lock: {e}"));
+        let lock =
+            std::fs::File::create(self.users_file.with_extension("lock")).unwrap_or_else(|e| panic!("users lock: {e}"));
         lock.lock().unwrap_or_else(|e| panic!("users lock: {e}"));
         let text = std::fs::read_to_string(&self.users_file).unwrap_or_default();
         let prefix = format!("{email}:");
@@ -275,11 +271,8 @@ impl MailServers {
             .unwrap_or_default()
             .to_owned();
         let settings = settings.unwrap_or(&kept);
-        let mut lines: Vec<String> = text
-            .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with(&prefix))
-            .map(str::to_owned)
-            .collect();
+        let mut lines: Vec<String> =
+            text.lines().filter(|l| !l.is_empty() && !l.starts_with(&prefix)).map(str::to_owned).collect();
         lines.push(format!("{email}:{{PLAIN}}{password}::::::{settings}"));
         let tmp = self.users_file.with_extension(format!("tmp{}", std::process::id()));
         let mut f = std::fs::File::create(&tmp).unwrap_or_else(|e| panic!("users file: {e}"));
@@ -336,9 +329,7 @@ impl MailServers {
         let mut s = self.session(user).await;
         let _ = s.create(folder).await;
         for m in messages {
-            s.append(folder, None, None, m)
-                .await
-                .unwrap_or_else(|e| panic!("APPEND to {folder}: {e}"));
+            s.append(folder, None, None, m).await.unwrap_or_else(|e| panic!("APPEND to {folder}: {e}"));
         }
         let _ = s.logout().await;
     }
@@ -357,7 +348,8 @@ impl MailServers {
         static SEQ: AtomicU32 = AtomicU32::new(0);
         for raw in messages {
             let k = SEQ.fetch_add(1, Ordering::SeqCst);
-            let name = format!("{}.M{k}P{}.testkit,S={}:2,", 1_700_000_000 + u64::from(k), std::process::id(), raw.len());
+            let name =
+                format!("{}.M{k}P{}.testkit,S={}:2,", 1_700_000_000 + u64::from(k), std::process::id(), raw.len());
             let path = cur.join(name);
             std::fs::write(&path, raw).unwrap_or_else(|e| panic!("write message: {e}"));
             std::os::unix::fs::chown(&path, Some(owner.uid()), Some(owner.gid()))
@@ -373,9 +365,7 @@ impl MailServers {
         // async-imap sends the date as given: it must be a quoted string.
         let arrived = format!("\"{arrived}\"");
         for m in messages {
-            s.append(folder, None, Some(&arrived), m)
-                .await
-                .unwrap_or_else(|e| panic!("APPEND to {folder}: {e}"));
+            s.append(folder, None, Some(&arrived), m).await.unwrap_or_else(|e| panic!("APPEND to {folder}: {e}"));
         }
         let _ = s.logout().await;
     }
@@ -384,8 +374,8 @@ impl MailServers {
     /// Dovecot over LMTP), the way mail from the outside world arrives.
     pub fn send_smtp(&self, from: &str, to: &str, raw: &[u8]) {
         use std::io::{BufRead, BufReader};
-        let stream = std::net::TcpStream::connect(("127.0.0.1", self.smtp_port))
-            .unwrap_or_else(|e| panic!("SMTP connect: {e}"));
+        let stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.smtp_port)).unwrap_or_else(|e| panic!("SMTP connect: {e}"));
         let mut reader = BufReader::new(stream.try_clone().unwrap_or_else(|e| panic!("{e}")));
         let mut writer = stream;
         let mut expect = |code: &str| loop {
@@ -416,10 +406,7 @@ impl MailServers {
     /// How many messages a folder holds on the server.
     pub async fn count(&self, user: &TestUser, folder: &str) -> u32 {
         let mut s = self.session(user).await;
-        let mailbox = s
-            .examine(folder)
-            .await
-            .unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
+        let mailbox = s.examine(folder).await.unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
         let _ = s.logout().await;
         mailbox.exists
     }
@@ -454,30 +441,18 @@ impl MailServers {
     pub async fn sources(&self, user: &TestUser, folder: &str) -> Vec<Vec<u8>> {
         let mut s = self.session(user).await;
         s.examine(folder).await.unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
-        let fetched: Vec<_> = s
-            .uid_fetch("1:*", "BODY.PEEK[]")
-            .await
-            .unwrap_or_else(|e| panic!("UID FETCH: {e}"))
-            .collect()
-            .await;
+        let fetched: Vec<_> =
+            s.uid_fetch("1:*", "BODY.PEEK[]").await.unwrap_or_else(|e| panic!("UID FETCH: {e}")).collect().await;
         let _ = s.logout().await;
-        fetched
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter_map(|f| f.body().map(<[u8]>::to_vec))
-            .collect()
+        fetched.into_iter().filter_map(Result::ok).filter_map(|f| f.body().map(<[u8]>::to_vec)).collect()
     }
 
     /// Runs a UID STORE (e.g. "+FLAGS (\\Seen)") on a folder.
     pub async fn uid_store(&self, user: &TestUser, folder: &str, uids: &str, change: &str) {
         let mut s = self.session(user).await;
         s.select(folder).await.unwrap_or_else(|e| panic!("SELECT: {e}"));
-        let responses: Vec<_> = s
-            .uid_store(uids, change)
-            .await
-            .unwrap_or_else(|e| panic!("UID STORE: {e}"))
-            .collect()
-            .await;
+        let responses: Vec<_> =
+            s.uid_store(uids, change).await.unwrap_or_else(|e| panic!("UID STORE: {e}")).collect().await;
         drop(responses);
         let _ = s.logout().await;
     }
@@ -502,12 +477,8 @@ impl MailServers {
     pub async fn flags_of(&self, user: &TestUser, folder: &str, uid: u32) -> Vec<String> {
         let mut s = self.session(user).await;
         s.examine(folder).await.unwrap_or_else(|e| panic!("EXAMINE {folder}: {e}"));
-        let fetched: Vec<_> = s
-            .uid_fetch(uid.to_string(), "FLAGS")
-            .await
-            .unwrap_or_else(|e| panic!("UID FETCH: {e}"))
-            .collect()
-            .await;
+        let fetched: Vec<_> =
+            s.uid_fetch(uid.to_string(), "FLAGS").await.unwrap_or_else(|e| panic!("UID FETCH: {e}")).collect().await;
         let flags = fetched
             .into_iter()
             .filter_map(Result::ok)
@@ -522,12 +493,7 @@ impl MailServers {
         self.uid_store(user, folder, uids, "+FLAGS.SILENT (\\Deleted)").await;
         let mut s = self.session(user).await;
         s.select(folder).await.unwrap_or_else(|e| panic!("SELECT: {e}"));
-        let gone: Vec<_> = s
-            .expunge()
-            .await
-            .unwrap_or_else(|e| panic!("EXPUNGE: {e}"))
-            .collect()
-            .await;
+        let gone: Vec<_> = s.expunge().await.unwrap_or_else(|e| panic!("EXPUNGE: {e}")).collect().await;
         drop(gone);
         let _ = s.logout().await;
     }

@@ -38,11 +38,7 @@ fn raw_message(n: u32) -> Vec<u8> {
     let date = 1_790_000_000 - i64::from(200_000 - n) * 60;
     let date = crate::corpus::rfc2822_date(date);
     let thread = if n.is_multiple_of(REPLY_EVERY) { n - 1 } else { n };
-    let reply = if thread != n {
-        format!("In-Reply-To: <seed{thread}@seed.example>\r\n")
-    } else {
-        String::new()
-    };
+    let reply = if thread != n { format!("In-Reply-To: <seed{thread}@seed.example>\r\n") } else { String::new() };
     format!(
         "From: Person {p} <person{p}@customer{c}.example>\r\nTo: seller@seed.example\r\n\
          Subject: {s}\r\nDate: {date}\r\nMessage-ID: <seed{n}@seed.example>\r\n{reply}\
@@ -97,7 +93,15 @@ pub async fn seed_mail(data_dir: &Path, raws: &[Vec<u8>]) {
     let batch: Vec<PreparedMessage> = raws
         .iter()
         .zip(1..)
-        .map(|(raw, uid)| PreparedMessage::from(FetchedMessage { uid, flags: vec![], modseq: 1, internal_date: None, raw: raw.clone() }))
+        .map(|(raw, uid)| {
+            PreparedMessage::from(FetchedMessage {
+                uid,
+                flags: vec![],
+                modseq: 1,
+                internal_date: None,
+                raw: raw.clone(),
+            })
+        })
         .collect();
     store.store_batch(account, inbox, &batch).await.expect("store batch");
 }
@@ -113,7 +117,13 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
             let batch = (start..=messages.min(start + 999))
                 .map(|n| {
                     let raw = raw_message(n);
-                    PreparedMessage::from(FetchedMessage { uid: n, flags: vec!["\\Seen".into()], modseq: 1, internal_date: None, raw })
+                    PreparedMessage::from(FetchedMessage {
+                        uid: n,
+                        flags: vec!["\\Seen".into()],
+                        modseq: 1,
+                        internal_date: None,
+                        raw,
+                    })
                 })
                 .collect();
             if tx.blocking_send(batch).is_err() {

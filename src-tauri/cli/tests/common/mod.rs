@@ -81,8 +81,5 @@ pub fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64
         "account add failed (is a Secret Service running? tests/run.sh starts one): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("account add prints the id")
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("account add prints the id")
 }

@@ -125,9 +125,8 @@ pub fn parse_mapping(pairs: &[String]) -> Result<Vec<(String, Field)>> {
     pairs
         .iter()
         .map(|pair| {
-            let (column, field) = pair
-                .rsplit_once('=')
-                .ok_or_else(|| Error::Invalid(format!("\"{pair}\" is not column=field.")))?;
+            let (column, field) =
+                pair.rsplit_once('=').ok_or_else(|| Error::Invalid(format!("\"{pair}\" is not column=field.")))?;
             let field = Field::parse(field).ok_or_else(|| {
                 Error::Invalid(format!(
                     "\"{field}\" is not a field (name, first_name, last_name, email, phone, org, domain, ignore)."
@@ -147,10 +146,7 @@ fn text_of(bytes: &[u8]) -> String {
 /// decimal mark) or tabs: the one the header line uses most.
 fn delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
+    [b',', b';', b'\t'].into_iter().max_by_key(|d| header.bytes().filter(|b| b == d).count()).unwrap_or(b',')
 }
 
 fn reader(text: &str) -> csv::Reader<&[u8]> {
@@ -172,12 +168,7 @@ pub fn csv_columns(bytes: &[u8]) -> Result<CsvColumns> {
         .map(str::to_owned)
         .collect();
     let fields = headers.iter().map(|h| Field::guess(h)).collect();
-    let sample = rdr
-        .records()
-        .take(5)
-        .filter_map(|r| r.ok())
-        .map(|r| r.iter().map(str::to_owned).collect())
-        .collect();
+    let sample = rdr.records().take(5).filter_map(|r| r.ok()).map(|r| r.iter().map(str::to_owned).collect()).collect();
     Ok(CsvColumns { headers, fields, sample })
 }
 
@@ -229,9 +220,9 @@ pub fn preview_csv(bytes: &[u8], overrides: &[(String, Field)]) -> Result<Vec<Pe
                 Field::FirstName => first = value.to_owned(),
                 Field::LastName => last = value.to_owned(),
                 // A cell may hold several addresses.
-                Field::Email => draft.emails.extend(
-                    value.split([',', ';', ' ']).filter(|e| !e.trim().is_empty()).map(|e| e.trim().to_owned()),
-                ),
+                Field::Email => draft
+                    .emails
+                    .extend(value.split([',', ';', ' ']).filter(|e| !e.trim().is_empty()).map(|e| e.trim().to_owned())),
                 Field::Phone => draft.phone = value.to_owned(),
                 Field::Org => draft.org = value.to_owned(),
                 Field::Domain => draft.domains.push(domain_of_url(value).unwrap_or_else(|| value.to_owned())),
@@ -340,10 +331,7 @@ mod tests {
     fn csv_columns_are_guessed_and_can_be_corrected() {
         let csv = "\u{feff}First Name;Last Name;E-mail Address;Company;Notes\nBob;Stone;bob@acme.example;Acme;x\n";
         let columns = csv_columns(csv.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            columns.fields,
-            vec![Field::FirstName, Field::LastName, Field::Email, Field::Org, Field::Ignore]
-        );
+        assert_eq!(columns.fields, vec![Field::FirstName, Field::LastName, Field::Email, Field::Org, Field::Ignore]);
         let drafts = preview_csv(csv.as_bytes(), &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(drafts[0].name, "Bob Stone");
         assert_eq!(drafts[0].emails, vec!["bob@acme.example"]);

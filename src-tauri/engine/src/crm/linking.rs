@@ -26,9 +26,8 @@ const CHUNK: usize = 5_000;
 
 /// The "Link emails to deals" preference.
 pub async fn mode(conn: &mut SqliteConnection) -> Result<LinkMode> {
-    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'link_deals'")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let value: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'link_deals'").fetch_optional(&mut *conn).await?;
     Ok(value.as_deref().and_then(LinkMode::parse).unwrap_or(LinkMode::Automatic))
 }
 
@@ -214,9 +213,18 @@ async fn set_by_user(
 /// The user picks the deal (lead, project) for an email's conversation:
 /// that email and every other one of the conversation, now and later, is
 /// linked to it, except where the user unlinked it by hand.
-pub async fn choose(conn: &mut SqliteConnection, message_id: i64, kind: RecordKind, target: i64, now: i64) -> Result<()> {
+pub async fn choose(
+    conn: &mut SqliteConnection,
+    message_id: i64,
+    kind: RecordKind,
+    target: i64,
+    now: i64,
+) -> Result<()> {
     if !RecordKind::FOLLOWING_PERSONS.contains(&kind) {
-        return Err(Error::Invalid(format!("A conversation's choice is a deal, lead or project, not a {}.", kind.as_str())));
+        return Err(Error::Invalid(format!(
+            "A conversation's choice is a deal, lead or project, not a {}.",
+            kind.as_str()
+        )));
     }
     ensure_exists(conn, kind, target).await?;
     let thread: Option<i64> = sqlx::query_scalar("SELECT thread_id FROM messages WHERE id = ?")
@@ -250,10 +258,8 @@ pub async fn choose(conn: &mut SqliteConnection, message_id: i64, kind: RecordKi
 
 async fn ensure_exists(conn: &mut SqliteConnection, kind: RecordKind, id: i64) -> Result<()> {
     let table = table_of(kind);
-    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let found: Option<i64> =
+        sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?")).bind(id).fetch_optional(&mut *conn).await?;
     match found {
         Some(_) => Ok(()),
         None => Err(Error::NotFound(format!("{} {id}", kind.as_str()))),

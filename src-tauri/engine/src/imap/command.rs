@@ -25,14 +25,9 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
 /// A folder name as a quoted IMAP string.
 pub fn quoted(name: &str) -> Result<String> {
     if name.contains(['\r', '\n', '\0']) {
-        return Err(Error::Invalid(format!(
-            "The folder name {name:?} cannot be sent to the server."
-        )));
+        return Err(Error::Invalid(format!("The folder name {name:?} cannot be sent to the server.")));
     }
-    Ok(format!(
-        "\"{}\"",
-        name.replace('\\', "\\\\").replace('"', "\\\"")
-    ))
+    Ok(format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")))
 }
 
 /// The command's name as the user may read it in an error ("UID EXPUNGE").
@@ -59,11 +54,7 @@ async fn send(session: &mut Session, command: &str) -> Result<RequestId> {
 /// Reads the next response and hands it to `look` (the response borrows
 /// the reader's buffer, so it is looked at here, not returned). `what`
 /// names the wait in a timeout error.
-async fn next_response<T>(
-    session: &mut Session,
-    what: &str,
-    look: impl FnOnce(&Response<'_>) -> T,
-) -> Result<T> {
+async fn next_response<T>(session: &mut Session, what: &str, look: impl FnOnce(&Response<'_>) -> T) -> Result<T> {
     let response = tokio::time::timeout(READ_TIMEOUT, session.read_response())
         .await
         .map_err(|_| Error::Timeout(what.to_owned()))?
@@ -75,11 +66,9 @@ async fn next_response<T>(
 /// The verdict if this is the tagged response for `tag`.
 fn verdict(response: &Response<'_>, tag: &RequestId, command: &str) -> Option<Result<()>> {
     match response {
-        Response::Done {
-            tag: done,
-            status,
-            outcome,
-        } if done == tag => Some(check(status, outcome.information.as_deref(), command)),
+        Response::Done { tag: done, status, outcome } if done == tag => {
+            Some(check(status, outcome.information.as_deref(), command))
+        }
         _ => None,
     }
 }
@@ -113,20 +102,9 @@ fn check(status: &Status, information: Option<&str>, command: &str) -> Result<()
     let text = information.unwrap_or("").trim().to_owned();
     match status {
         Status::Ok => Ok(()),
-        Status::No => Err(Error::Refused {
-            command: command_name(command),
-            bad: false,
-            text,
-        }),
-        Status::Bad => Err(Error::Refused {
-            command: command_name(command),
-            bad: true,
-            text,
-        }),
-        other => Err(Error::Protocol(format!(
-            "{} ended with {other:?}: {text}",
-            command_name(command)
-        ))),
+        Status::No => Err(Error::Refused { command: command_name(command), bad: false, text }),
+        Status::Bad => Err(Error::Refused { command: command_name(command), bad: true, text }),
+        other => Err(Error::Protocol(format!("{} ended with {other:?}: {text}", command_name(command)))),
     }
 }
 
@@ -175,9 +153,7 @@ pub struct Listed {
 impl Listed {
     /// Whether the server gave it this attribute (case does not count).
     pub fn has(&self, attribute: &str) -> bool {
-        self.attributes
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(attribute))
+        self.attributes.iter().any(|a| a.eq_ignore_ascii_case(attribute))
     }
 }
 
@@ -236,21 +212,13 @@ impl Fetched {
         for attribute in attributes {
             match attribute {
                 AttributeValue::Uid(uid) => item.uid = Some(*uid),
-                AttributeValue::Flags(flags) => {
-                    item.flags = flags.iter().map(|f| f.to_string()).collect()
-                }
+                AttributeValue::Flags(flags) => item.flags = flags.iter().map(|f| f.to_string()).collect(),
                 AttributeValue::ModSeq(modseq) => item.modseq = Some(*modseq),
                 AttributeValue::InternalDate(date) => {
                     item.internal_date =
-                        chrono::DateTime::parse_from_str(date, "%d-%b-%Y %H:%M:%S %z")
-                            .ok()
-                            .map(|d| d.timestamp());
+                        chrono::DateTime::parse_from_str(date, "%d-%b-%Y %H:%M:%S %z").ok().map(|d| d.timestamp());
                 }
-                AttributeValue::BodySection {
-                    section: None,
-                    index: None,
-                    data: Some(data),
-                }
+                AttributeValue::BodySection { section: None, index: None, data: Some(data) }
                 | AttributeValue::Rfc822(Some(data)) => item.body = Some(data.to_vec()),
                 _ => {}
             }
@@ -274,18 +242,11 @@ impl Fetching<'_> {
             return Ok(None);
         };
         loop {
-            let step =
-                next_response(
-                    self.session,
-                    "waiting for FETCH data",
-                    |response| match response {
-                        Response::Fetch(_, attributes) => {
-                            Some(Ok(Some(Fetched::from_attributes(attributes))))
-                        }
-                        other => verdict(other, tag, &self.command).map(|done| done.map(|()| None)),
-                    },
-                )
-                .await?;
+            let step = next_response(self.session, "waiting for FETCH data", |response| match response {
+                Response::Fetch(_, attributes) => Some(Ok(Some(Fetched::from_attributes(attributes)))),
+                other => verdict(other, tag, &self.command).map(|done| done.map(|()| None)),
+            })
+            .await?;
             match step {
                 None => {}
                 Some(Ok(None)) => {
@@ -303,18 +264,10 @@ impl Fetching<'_> {
 }
 
 /// UID FETCH SET QUERY, read with [`Fetching::next`].
-pub async fn uid_fetch<'a>(
-    session: &'a mut Session,
-    set: &str,
-    query: &str,
-) -> Result<Fetching<'a>> {
+pub async fn uid_fetch<'a>(session: &'a mut Session, set: &str, query: &str) -> Result<Fetching<'a>> {
     let command = format!("UID FETCH {set} {query}");
     let tag = send(session, &command).await?;
-    Ok(Fetching {
-        session,
-        command,
-        tag: Some(tag),
-    })
+    Ok(Fetching { session, command, tag: Some(tag) })
 }
 
 /// The personal namespaces (RFC 2342) as (prefix, delimiter), e.g.
@@ -328,10 +281,7 @@ pub async fn uid_fetch<'a>(
 pub async fn personal_namespaces(session: &mut Session) -> Result<Vec<(String, Option<String>)>> {
     const TAG: &str = "TLNS";
     let stream = session.get_mut();
-    stream
-        .write_all(format!("{TAG} NAMESPACE\r\n").as_bytes())
-        .await
-        .map_err(connection_error)?;
+    stream.write_all(format!("{TAG} NAMESPACE\r\n").as_bytes()).await.map_err(connection_error)?;
     stream.flush().await.map_err(connection_error)?;
     let mut answer = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -350,10 +300,7 @@ pub async fn personal_namespaces(session: &mut Session) -> Result<Vec<(String, O
             continue;
         };
         let mut lines = complete.split("\r\n");
-        let Some(tagged) = lines
-            .clone()
-            .find_map(|l| l.strip_prefix(TAG).and_then(|l| l.strip_prefix(' ')))
-        else {
+        let Some(tagged) = lines.clone().find_map(|l| l.strip_prefix(TAG).and_then(|l| l.strip_prefix(' '))) else {
             continue;
         };
         if !tagged.starts_with("OK") {
@@ -436,11 +383,7 @@ fn namespace_tokens(text: &str) -> Vec<Token> {
                     word.push(c);
                     chars.next();
                 }
-                tokens.push(if word.eq_ignore_ascii_case("NIL") {
-                    Token::Nil
-                } else {
-                    Token::Text(word)
-                });
+                tokens.push(if word.eq_ignore_ascii_case("NIL") { Token::Nil } else { Token::Text(word) });
             }
             _ => {}
         }
@@ -456,58 +399,32 @@ mod tests {
     fn personal_namespaces_of_common_servers() {
         let ns = |s: &str| parse_personal_namespaces(s);
         // Courier, Cyrus (altnamespace off)
-        assert_eq!(
-            ns(r#"(("INBOX." ".")) NIL NIL"#),
-            vec![("INBOX.".to_owned(), Some(".".to_owned()))]
-        );
+        assert_eq!(ns(r#"(("INBOX." ".")) NIL NIL"#), vec![("INBOX.".to_owned(), Some(".".to_owned()))]);
         // Dovecot
-        assert_eq!(
-            ns(r#"(("" "/")) NIL NIL"#),
-            vec![(String::new(), Some("/".to_owned()))]
-        );
+        assert_eq!(ns(r#"(("" "/")) NIL NIL"#), vec![(String::new(), Some("/".to_owned()))]);
         // GNU imap4d with a second prefix, and a namespace extension
         assert_eq!(
             ns(r#"(("" ".")("INBOX." "." "X-PARAM" ("a" "b"))) (("~" "/")) NIL"#),
-            vec![
-                (String::new(), Some(".".to_owned())),
-                ("INBOX.".to_owned(), Some(".".to_owned()))
-            ]
+            vec![(String::new(), Some(".".to_owned())), ("INBOX.".to_owned(), Some(".".to_owned()))]
         );
         assert_eq!(ns("NIL NIL NIL"), vec![]);
-        assert_eq!(
-            ns(r#"(("a\"b" NIL)) NIL NIL"#),
-            vec![("a\"b".to_owned(), None)]
-        );
+        assert_eq!(ns(r#"(("a\"b" NIL)) NIL NIL"#), vec![("a\"b".to_owned(), None)]);
     }
 
     #[test]
     fn refusals_carry_the_command_and_the_servers_words() {
-        let e = check(
-            &Status::Bad,
-            Some("UID EXPUNGE Unknown uid command"),
-            "UID EXPUNGE 4",
-        )
-        .unwrap_err();
+        let e = check(&Status::Bad, Some("UID EXPUNGE Unknown uid command"), "UID EXPUNGE 4").unwrap_err();
         assert!(
             matches!(&e, Error::Refused { command, bad: true, text } if command == "UID EXPUNGE" && text.contains("Unknown"))
         );
         assert!(check(&Status::Ok, None, "NOOP").is_ok());
-        assert!(matches!(
-            check(&Status::No, None, "SELECT x"),
-            Err(Error::Refused { bad: false, .. })
-        ));
+        assert!(matches!(check(&Status::No, None, "SELECT x"), Err(Error::Refused { bad: false, .. })));
     }
 
     #[test]
     fn a_cut_connection_is_offline_not_a_local_failure() {
-        let cut = std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "bytes remaining in stream",
-        );
-        assert_eq!(
-            connection_error(cut).kind(),
-            crate::error::ErrorKind::Offline
-        );
+        let cut = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "bytes remaining in stream");
+        assert_eq!(connection_error(cut).kind(), crate::error::ErrorKind::Offline);
     }
 
     #[test]

@@ -45,13 +45,11 @@ pub async fn connect(server: &ServerSettings, username: &str, password: &str) ->
 }
 
 async fn connect_inner(server: &ServerSettings, username: &str, password: &str) -> Result<Session> {
-    let tcp = TcpStream::connect((server.host.as_str(), server.port))
-        .await
-        .map_err(|source| Error::Connect {
-            host: server.host.clone(),
-            port: server.port,
-            source,
-        })?;
+    let tcp = TcpStream::connect((server.host.as_str(), server.port)).await.map_err(|source| Error::Connect {
+        host: server.host.clone(),
+        port: server.port,
+        source,
+    })?;
     let _ = tcp.set_nodelay(true);
     // Writes pass through it.
     let tcp = BufReader::with_capacity(SOCKET_READ, tcp);
@@ -61,13 +59,10 @@ async fn connect_inner(server: &ServerSettings, username: &str, password: &str) 
         Security::Starttls => {
             let mut plain = async_imap::Client::new(tcp);
             read_greeting(&mut plain, &server.host).await?;
-            plain
-                .run_command_and_check_ok("STARTTLS", None)
-                .await
-                .map_err(|e| Error::Tls {
-                    host: server.host.clone(),
-                    reason: format!("the server refused STARTTLS ({e})"),
-                })?;
+            plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| Error::Tls {
+                host: server.host.clone(),
+                reason: format!("the server refused STARTTLS ({e})"),
+            })?;
             let tcp = plain.into_inner();
             // Clear text still buffered after the go-ahead would be fed to
             // TLS as if the server had sent it encrypted: refuse it (an
@@ -111,10 +106,7 @@ async fn tls_handshake(server: &ServerSettings, tcp: BufReader<TcpStream>) -> Re
     let config = tls::client_config(server.trusted_certs.as_deref())?;
     let name = ServerName::try_from(server.host.clone())
         .map_err(|_| Error::Invalid(format!("\"{}\" is not a valid server name.", server.host)))?;
-    TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .map_err(|e| classify_tls_error(&server.host, e))
+    TlsConnector::from(config).connect(name, tcp).await.map_err(|e| classify_tls_error(&server.host, e))
 }
 
 /// Tells an untrusted certificate apart from other handshake failures.
@@ -122,17 +114,10 @@ fn classify_tls_error(host: &str, e: std::io::Error) -> Error {
     use tokio_rustls::rustls::Error as TlsError;
     let inner = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>());
     match inner {
-        Some(TlsError::InvalidCertificate(reason)) => Error::Certificate {
-            host: host.to_owned(),
-            reason: format!("{reason:?}"),
-        },
-        Some(other) => Error::Tls {
-            host: host.to_owned(),
-            reason: other.to_string(),
-        },
-        None => Error::Tls {
-            host: host.to_owned(),
-            reason: e.to_string(),
-        },
+        Some(TlsError::InvalidCertificate(reason)) => {
+            Error::Certificate { host: host.to_owned(), reason: format!("{reason:?}") }
+        }
+        Some(other) => Error::Tls { host: host.to_owned(), reason: other.to_string() },
+        None => Error::Tls { host: host.to_owned(), reason: e.to_string() },
     }
 }

@@ -7,10 +7,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
 use tokio_rustls::rustls::client::WebPkiServerVerifier;
+use tokio_rustls::rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use tokio_rustls::rustls::crypto::{self, CryptoProvider};
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -20,9 +18,7 @@ use crate::error::{Error, Result};
 
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER
-        .get_or_init(|| Arc::new(crypto::ring::default_provider()))
-        .clone()
+    PROVIDER.get_or_init(|| Arc::new(crypto::ring::default_provider())).clone()
 }
 
 /// The platform's trust anchors, loaded once (falling back to the Mozilla
@@ -53,12 +49,7 @@ pub fn normalize_pem(pem: &str) -> String {
     while let Some(start) = rest.find(PEM_BEGIN) {
         let after = rest.get(start + PEM_BEGIN.len()..).unwrap_or_default();
         let Some(end) = after.find(PEM_END) else { break };
-        let body: Vec<char> = after
-            .get(..end)
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let body: Vec<char> = after.get(..end).unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
         out.push_str(PEM_BEGIN);
         out.push('\n');
         for line in body.chunks(64) {
@@ -106,9 +97,8 @@ pub fn client_config(trusted_pem: Option<&str>) -> Result<Arc<ClientConfig>> {
 /// is sent only to a server the user's account settings trust.
 pub fn verify_chain(trusted_pem: Option<&str>, host: &str, chain: &[Vec<u8>]) -> Result<()> {
     let untrusted = |reason: String| Error::Certificate { host: host.to_owned(), reason };
-    let (end_entity, intermediates) = chain
-        .split_first()
-        .ok_or_else(|| untrusted("the server sent no certificate".into()))?;
+    let (end_entity, intermediates) =
+        chain.split_first().ok_or_else(|| untrusted("the server sent no certificate".into()))?;
     let intermediates: Vec<CertificateDer<'_>> =
         intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
     let name = ServerName::try_from(host.to_owned())
@@ -161,8 +151,7 @@ impl ServerCertVerifier for TrustVerifier {
         if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) {
             return Ok(ServerCertVerified::assertion());
         }
-        self.webpki
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
     }
 
     fn verify_tls12_signature(
@@ -171,12 +160,7 @@ impl ServerCertVerifier for TrustVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, tokio_rustls::rustls::Error> {
-        crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -185,18 +169,11 @@ impl ServerCertVerifier for TrustVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, tokio_rustls::rustls::Error> {
-        crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -204,7 +181,8 @@ impl ServerCertVerifier for TrustVerifier {
 mod tests {
     use super::*;
 
-    const SAMPLE_BODY: &str = "MIIBszCCAVmgAwIBAgIUQk0rZ2Jvb2sgZXhhbXBsZSBjZXJ0aWZpY2F0ZTAKBggqhkjOPQQDAjAPMQ0wCwYDVQQDDARUZXN0";
+    const SAMPLE_BODY: &str =
+        "MIIBszCCAVmgAwIBAgIUQk0rZ2Jvb2sgZXhhbXBsZSBjZXJ0aWZpY2F0ZTAKBggqhkjOPQQDAjAPMQ0wCwYDVQQDDARUZXN0";
 
     #[test]
     fn pasted_pem_without_line_breaks_is_rewrapped() {

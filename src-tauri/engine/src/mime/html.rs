@@ -30,18 +30,12 @@ pub struct RenderedBody {
 /// Renders a raw message for display. `allow_remote` keeps remote images.
 pub fn render(raw: &[u8], allow_remote: bool) -> RenderedBody {
     let Some(msg) = MessageParser::default().parse(raw) else {
-        return RenderedBody {
-            text: String::from_utf8_lossy(raw).into_owned(),
-            ..RenderedBody::default()
-        };
+        return RenderedBody { text: String::from_utf8_lossy(raw).into_owned(), ..RenderedBody::default() };
     };
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     let html_part = msg.html_part(0).filter(|p| p.is_text_html());
     let Some(html) = html_part.and_then(|p| p.text_contents()) else {
-        return RenderedBody {
-            text,
-            ..RenderedBody::default()
-        };
+        return RenderedBody { text, ..RenderedBody::default() };
     };
 
     let mut inline_images = HashMap::new();
@@ -59,20 +53,12 @@ pub fn render(raw: &[u8], allow_remote: bool) -> RenderedBody {
     }
 
     let (html, blocked) = sanitize_html(html, allow_remote, &inline_images);
-    RenderedBody {
-        text,
-        html: Some(html),
-        remote_content_blocked: blocked,
-    }
+    RenderedBody { text, html: Some(html), remote_content_blocked: blocked }
 }
 
 /// Cleans untrusted HTML. Returns the safe HTML and whether remote content
 /// was removed. `inline_images` maps Content-IDs to data: URLs.
-pub fn sanitize_html(
-    html: &str,
-    allow_remote: bool,
-    inline_images: &HashMap<String, String>,
-) -> (String, bool) {
+pub fn sanitize_html(html: &str, allow_remote: bool, inline_images: &HashMap<String, String>) -> (String, bool) {
     let blocked = Arc::new(AtomicBool::new(false));
     let blocked_in_filter = Arc::clone(&blocked);
     let images = inline_images.clone();
@@ -87,10 +73,7 @@ pub fn sanitize_html(
         .add_url_schemes(["cid", "data"])
         .link_rel(Some("noopener noreferrer"))
         .attribute_filter(move |element, attribute, value| {
-            let is_resource = matches!(
-                (element, attribute),
-                ("img", "src") | (_, "background") | ("img", "srcset")
-            );
+            let is_resource = matches!((element, attribute), ("img", "src") | (_, "background") | ("img", "srcset"));
             if is_resource {
                 let lower = value.trim().to_ascii_lowercase();
                 if let Some(cid) = lower.strip_prefix("cid:") {
@@ -146,7 +129,8 @@ mod tests {
 
     #[test]
     fn remote_images_blocked_unless_allowed() {
-        let html = r#"<img src="https://tracker.example/p.gif" alt="t"><p style="background:url(https://x/y.png)">a</p>"#;
+        let html =
+            r#"<img src="https://tracker.example/p.gif" alt="t"><p style="background:url(https://x/y.png)">a</p>"#;
         let (out, blocked) = clean(html, false);
         assert!(blocked);
         assert!(!out.contains("tracker.example"), "{out}");

@@ -94,21 +94,14 @@ pub struct ParsedMessage {
 impl ParsedMessage {
     /// Addresses of one role, in header order.
     pub fn addresses_of(&self, role: AddressRole) -> impl Iterator<Item = &ParsedAddress> {
-        self.addresses
-            .iter()
-            .filter(move |(r, _)| *r == role)
-            .map(|(_, a)| a)
+        self.addresses.iter().filter(move |(r, _)| *r == role).map(|(_, a)| a)
     }
 
     /// Every Message-ID this message names (its own first): the keys that
     /// place it in a conversation.
     pub fn thread_keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
-        let all = self
-            .message_id
-            .iter()
-            .chain(self.references.iter())
-            .chain(self.in_reply_to.iter());
+        let all = self.message_id.iter().chain(self.references.iter()).chain(self.in_reply_to.iter());
         for k in all {
             if !k.is_empty() && !keys.contains(&k.as_str()) {
                 keys.push(k.as_str());
@@ -140,9 +133,7 @@ const MBOX_BOOKKEEPING: &[&[u8]] = &[b"x-uid:", b"x-imapbase:", b"x-imap:", b"st
 /// a source without them (nearly all) is hashed as it is.
 pub fn content_hash(raw: &[u8]) -> [u8; 32] {
     let is_bookkeeping = |line: &[u8]| {
-        MBOX_BOOKKEEPING
-            .iter()
-            .any(|name| line.get(..name.len()).is_some_and(|head| head.eq_ignore_ascii_case(name)))
+        MBOX_BOOKKEEPING.iter().any(|name| line.get(..name.len()).is_some_and(|head| head.eq_ignore_ascii_case(name)))
     };
     let mut header_len = 0;
     let mut bookkept = false;
@@ -213,10 +204,7 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
         }
     }
 
-    let mut text = msg
-        .body_text(0)
-        .map(|t| t.into_owned())
-        .unwrap_or_default();
+    let mut text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     truncate_chars(&mut text, MAX_INDEXED_TEXT);
     let snippet = make_snippet(&text);
     let search_words = distinct_words(&text);
@@ -232,10 +220,8 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
                 })
                 .unwrap_or_else(|| "application/octet-stream".into())
                 .to_lowercase();
-            let is_inline = part
-                .content_disposition()
-                .map(|d| d.ctype().eq_ignore_ascii_case("inline"))
-                .unwrap_or(false);
+            let is_inline =
+                part.content_disposition().map(|d| d.ctype().eq_ignore_ascii_case("inline")).unwrap_or(false);
             AttachmentMeta {
                 filename: part.attachment_name().unwrap_or_default().to_owned(),
                 content_type,

@@ -29,7 +29,8 @@ fn plain_message_fields() {
 
 #[test]
 fn thread_keys_come_from_ids_references_and_in_reply_to() {
-    let src = "From: a@x.example\nMessage-ID: <c@x>\nReferences: <a@x> <b@x>\nIn-Reply-To: <b@x>\nSubject: Re: hi\n\nbody\n";
+    let src =
+        "From: a@x.example\nMessage-ID: <c@x>\nReferences: <a@x> <b@x>\nIn-Reply-To: <b@x>\nSubject: Re: hi\n\nbody\n";
     let p = parse(src.as_bytes());
     assert_eq!(p.thread_keys(), vec!["c@x", "a@x", "b@x"]);
     assert_eq!(p.in_reply_to.as_deref(), Some("b@x"));
@@ -103,7 +104,10 @@ fn search_words_keep_every_token_once() {
     assert_eq!(p.search_words, "The offer the follow up Follow");
     // Words in other scripts are cut at ASCII separators only, never inside
     // a character; a no-break space stays in its word for the tokenizer.
-    let p = parse("Subject: x\nContent-Type: text/plain; charset=utf-8\n\ncafé, naïve café;\u{a0}Grüße 10\u{a0}€ 10\u{a0}€\n".as_bytes());
+    let p = parse(
+        "Subject: x\nContent-Type: text/plain; charset=utf-8\n\ncafé, naïve café;\u{a0}Grüße 10\u{a0}€ 10\u{a0}€\n"
+            .as_bytes(),
+    );
     assert_eq!(p.search_words, "café naïve \u{a0}Grüße 10\u{a0}€");
 }
 
@@ -111,7 +115,8 @@ fn search_words_keep_every_token_once() {
 fn an_mbox_servers_bookkeeping_fields_do_not_change_the_identity() {
     let plain = b"From: a@x\r\nSubject: Hi\r\nMessage-ID: <m@x>\r\n\r\nBody\r\n".as_slice();
     let in_inbox = b"From: a@x\r\nSubject: Hi\r\nMessage-ID: <m@x>\r\nX-IMAPbase: 1796519670                    6\r\nX-UID: 4\r\nStatus: O\r\n\r\nBody\r\n";
-    let in_archive = b"From: a@x\r\nSubject: Hi\r\nX-UID: 1\r\nMessage-ID: <m@x>\r\nX-Status: F\r\n\tfolded\r\n\r\nBody\r\n";
+    let in_archive =
+        b"From: a@x\r\nSubject: Hi\r\nX-UID: 1\r\nMessage-ID: <m@x>\r\nX-Status: F\r\n\tfolded\r\n\r\nBody\r\n";
     assert_eq!(content_hash(in_inbox), content_hash(plain));
     assert_eq!(content_hash(in_archive), content_hash(plain));
     // Only in the header: the same words in the body count.

@@ -61,18 +61,13 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Re
     if let Some(parent) = &reply.parent_id {
         builder = builder.in_reply_to(format!("<{parent}>"));
         // RFC 5322 3.6.4: the parent's references, then the parent.
-        let chain: Vec<String> = reply
-            .parent_refs
-            .iter()
-            .chain(std::iter::once(parent))
-            .map(|id| format!("<{id}>"))
-            .collect();
+        let chain: Vec<String> =
+            reply.parent_refs.iter().chain(std::iter::once(parent)).map(|id| format!("<{id}>")).collect();
         builder = builder.references(chain.join(" "));
     }
     let body = normalize_line_ends(&draft.body);
     let built = |b: MessageBuilder| {
-        b.body(body.clone())
-            .map_err(|e| Error::Invalid(format!("The message could not be built: {e}")))
+        b.body(body.clone()).map_err(|e| Error::Invalid(format!("The message could not be built: {e}")))
     };
     let wire = built(builder.clone())?;
     let sent_copy = built(builder.keep_bcc())?;
@@ -155,8 +150,12 @@ mod tests {
     #[test]
     fn bcc_is_in_the_envelope_and_the_sent_copy_only() {
         let from = sender("Ann Seller", "ann@example.test").unwrap();
-        let c = compose(&from, &draft("\"Stone, Bob\" <bob@acme.example>; carl@acme.example", "", "boss@example.test"), &ReplyContext::default())
-            .unwrap();
+        let c = compose(
+            &from,
+            &draft("\"Stone, Bob\" <bob@acme.example>; carl@acme.example", "", "boss@example.test"),
+            &ReplyContext::default(),
+        )
+        .unwrap();
         assert_eq!(c.recipients, ["bob@acme.example", "carl@acme.example", "boss@example.test"]);
         assert_eq!(c.envelope_from, "ann@example.test");
         let wire = String::from_utf8(c.wire).unwrap();

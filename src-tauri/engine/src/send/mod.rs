@@ -187,9 +187,7 @@ impl Engine {
 /// themselves: a second copy from us would be a duplicate.
 fn provider_saves_sent(imap_host: &str) -> bool {
     let host = imap_host.trim_end_matches('.').to_ascii_lowercase();
-    ["gmail.com", "googlemail.com"]
-        .iter()
-        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    ["gmail.com", "googlemail.com"].iter().any(|d| host == *d || host.ends_with(&format!(".{d}")))
 }
 
 #[cfg(test)]

@@ -32,10 +32,7 @@ pub(crate) async fn hand_over(
     let invalid_address = |a: &str| Error::Invalid(format!("\"{a}\" is not a valid email address."));
     let envelope = Envelope::new(
         Some(from.parse().map_err(|_| invalid_address(from))?),
-        recipients
-            .iter()
-            .map(|r| r.parse().map_err(|_| invalid_address(r)))
-            .collect::<Result<_>>()?,
+        recipients.iter().map(|r| r.parse().map_err(|_| invalid_address(r))).collect::<Result<_>>()?,
     )
     .map_err(|e| Error::Invalid(format!("The message has no valid recipient: {e}")))?;
 
@@ -67,21 +64,13 @@ pub(crate) async fn hand_over(
             .await
             .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
     }
-    let chain = conn
-        .certificate_chain()
-        .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
+    let chain = conn.certificate_chain().map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
     tls::verify_chain(account.trusted_certs.as_deref(), host, &chain)?;
 
     let credentials = Credentials::new(account.username.clone(), password.to_owned());
     conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
         .await
-        .map_err(|e| {
-            if e.is_permanent() {
-                Error::AuthFailed(e.to_string())
-            } else {
-                smtp_error(e)
-            }
-        })?;
+        .map_err(|e| if e.is_permanent() { Error::AuthFailed(e.to_string()) } else { smtp_error(e) })?;
     conn.send(&envelope, wire).await.map_err(smtp_error)?;
     let _ = conn.quit().await;
     Ok(())
@@ -96,7 +85,9 @@ fn connect_error(host: &str, port: u16, security: Security, e: lettre::transport
         return Error::Timeout(format!("connecting to {host}:{port}"));
     }
     match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
-        Some(io) => Error::Connect { host: host.to_owned(), port, source: std::io::Error::new(io.kind(), io.to_string()) },
+        Some(io) => {
+            Error::Connect { host: host.to_owned(), port, source: std::io::Error::new(io.kind(), io.to_string()) }
+        }
         None => smtp_error(e),
     }
 }

@@ -205,9 +205,9 @@ impl Store {
         .await;
         match result {
             Ok(row) => Ok(row.try_get("id")?),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::Invalid(
-                format!("An account for {} already exists.", a.email),
-            )),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(Error::Invalid(format!("An account for {} already exists.", a.email)))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -218,23 +218,15 @@ impl Store {
         // Messages first: their locations go with them, and the triggers
         // that keep each message's place (migration 0008) then find no
         // message left to update.
-        sqlx::query("DELETE FROM messages WHERE account_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM accounts WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM messages WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM accounts WHERE id = ?").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// All accounts, oldest first.
     pub async fn accounts(&self) -> Result<Vec<AccountRow>> {
-        Ok(sqlx::query_as("SELECT * FROM accounts ORDER BY id")
-            .fetch_all(self.pool())
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM accounts ORDER BY id").fetch_all(self.pool()).await?)
     }
 
     /// One account.
@@ -247,12 +239,7 @@ impl Store {
     }
 
     /// Records the account's sync state; `ok` also stamps the sync time.
-    pub async fn set_account_state(
-        &self,
-        id: i64,
-        state: SyncState,
-        error: Option<&str>,
-    ) -> Result<()> {
+    pub async fn set_account_state(&self, id: i64, state: SyncState, error: Option<&str>) -> Result<()> {
         sqlx::query(
             "UPDATE accounts SET sync_state = ?, last_error = ?,
                  last_sync_at = CASE WHEN ? = 'ok' THEN ? ELSE last_sync_at END

@@ -16,18 +16,29 @@ pub enum ActionKind {
     Flag,
     Unflag,
     /// To the folder with this server name.
-    Move { to: String },
+    Move {
+        to: String,
+    },
     /// To the account's archive folder (server name). `gmail_all` says the
     /// destination is Gmail's All Mail, where archiving means leaving the
     /// inbox only, not every label.
-    Archive { to: String, gmail_all: bool },
+    Archive {
+        to: String,
+        gmail_all: bool,
+    },
     /// To the account's trash folder (server name); from the trash itself,
     /// gone for good.
-    Delete { trash: String },
+    Delete {
+        trash: String,
+    },
     /// Back to the inbox (server name), from the archive, trash or junk.
-    Restore { inbox: String },
+    Restore {
+        inbox: String,
+    },
     /// A copy into the folder with this server name; the original stays.
-    Copy { to: String },
+    Copy {
+        to: String,
+    },
 }
 
 /// Where the app shows a message: the numbers are the `box` columns of

@@ -11,8 +11,8 @@ use crate::address;
 use crate::crm::import::{ImportReport, ImportedRow, PersonDraft, SkippedRow};
 use crate::crm::linking::{self, table_of};
 use crate::crm::{
-    DealStatus, LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill,
-    Record, RecordInput, RecordKind,
+    DealStatus, LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill, Record,
+    RecordInput, RecordKind,
 };
 use crate::error::{Error, Result};
 use crate::model::ThreadSummary;
@@ -339,7 +339,13 @@ impl Store {
         let email = address::normalize(email);
         let domain = address::domain_of(&email).to_owned();
         if domain.is_empty() || address::is_free_mail(&domain) {
-            return Ok(PersonPrefill { name: name.trim().to_owned(), email, org_id: None, org_name: String::new(), domain: String::new() });
+            return Ok(PersonPrefill {
+                name: name.trim().to_owned(),
+                email,
+                org_id: None,
+                org_name: String::new(),
+                domain: String::new(),
+            });
         }
         let (org_id, org_name) = match self.org_by_domain(&domain).await? {
             Some(org) => (Some(org.id), org.name),
@@ -405,7 +411,10 @@ impl Store {
     pub async fn org_by_domain(&self, domain: &str) -> Result<Option<Organization>> {
         let domain = address::normalize_domain(domain);
         Ok(self
-            .orgs_where("EXISTS (SELECT 1 FROM organization_domains d WHERE d.org_id = o.id AND d.domain = ?1)", &domain)
+            .orgs_where(
+                "EXISTS (SELECT 1 FROM organization_domains d WHERE d.org_id = o.id AND d.domain = ?1)",
+                &domain,
+            )
             .await?
             .into_iter()
             .next())
@@ -424,7 +433,11 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, domains)| Organization { id, name, domains: serde_json::from_str(&domains).unwrap_or_default() })
+            .map(|(id, name, domains)| Organization {
+                id,
+                name,
+                domains: serde_json::from_str(&domains).unwrap_or_default(),
+            })
             .collect())
     }
 
@@ -434,10 +447,11 @@ impl Store {
     pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<i64> {
         let table = record_table(kind)?;
         let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query_scalar(&format!("INSERT INTO {table} (title, created_at) VALUES ('', ?) RETURNING id"))
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?;
+        let id: i64 =
+            sqlx::query_scalar(&format!("INSERT INTO {table} (title, created_at) VALUES ('', ?) RETURNING id"))
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await?;
         write_record(&mut tx, kind, id, input).await?;
         tx.commit().await?;
         Ok(id)
@@ -494,10 +508,8 @@ impl Store {
 
     /// Deletes any CRM record; its emails stay, unlinked from it.
     pub async fn delete_record(&self, kind: RecordKind, id: i64) -> Result<()> {
-        let done = sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table_of(kind)))
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table_of(kind))).bind(id).execute(self.pool()).await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
         }
@@ -560,9 +572,7 @@ impl Store {
     /// needs, and what the linking benchmark times. Returns how many
     /// emails were looked at and how many links exist after.
     pub async fn relink_all(&self, from_scratch: bool) -> Result<(u64, u64)> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id")
-            .fetch_all(self.pool())
-            .await?;
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id").fetch_all(self.pool()).await?;
         let mut tx = self.begin_write().await?;
         if from_scratch {
             sqlx::query("DELETE FROM message_links WHERE rule IN ('address', 'only_one') AND linked = 1")
@@ -570,9 +580,8 @@ impl Store {
                 .await?;
         }
         linking::link_messages(&mut tx, &ids, now()).await?;
-        let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_links WHERE linked = 1")
-            .fetch_one(&mut *tx)
-            .await?;
+        let links: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM message_links WHERE linked = 1").fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok((ids.len() as u64, u64::try_from(links).unwrap_or(0)))
     }
@@ -601,9 +610,8 @@ impl Store {
 /// address finds them. Only addresses with non-ASCII characters can
 /// change; the marker in `meta` keeps later starts from looking again.
 pub(super) async fn renormalize_addresses(pool: &sqlx::SqlitePool) -> Result<()> {
-    let done: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'addresses_idna'")
-        .fetch_optional(pool)
-        .await?;
+    let done: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'addresses_idna'").fetch_optional(pool).await?;
     if done.is_some() {
         return Ok(());
     }
@@ -616,15 +624,13 @@ pub(super) async fn renormalize_addresses(pool: &sqlx::SqlitePool) -> Result<()>
     for (message_id, role, position, stored) in rows {
         let normalized = address::normalize(&stored);
         if normalized != stored {
-            sqlx::query(
-                "UPDATE message_addresses SET address = ? WHERE message_id = ? AND role = ? AND position = ?",
-            )
-            .bind(normalized)
-            .bind(message_id)
-            .bind(role)
-            .bind(position)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE message_addresses SET address = ? WHERE message_id = ? AND role = ? AND position = ?")
+                .bind(normalized)
+                .bind(message_id)
+                .bind(role)
+                .bind(position)
+                .execute(&mut *tx)
+                .await?;
         }
     }
     sqlx::query("INSERT INTO meta (key, value) VALUES ('addresses_idna', '1') ON CONFLICT (key) DO NOTHING")
@@ -685,13 +691,19 @@ async fn owner_of(tx: &mut SqliteConnection, address: &str) -> Result<Option<(i6
 /// The organization an imported person belongs to: the one named (made
 /// if new, matched without regard to case), else the one owning the
 /// domain of one of their (non free-mail) addresses.
-async fn import_org(tx: &mut SqliteConnection, draft: &PersonDraft, emails: &[String], report: &mut ImportReport) -> Result<Option<i64>> {
+async fn import_org(
+    tx: &mut SqliteConnection,
+    draft: &PersonDraft,
+    emails: &[String],
+    report: &mut ImportReport,
+) -> Result<Option<i64>> {
     let name = draft.org.trim();
     if !name.is_empty() {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
         let id = match found {
             Some(id) => id,
             None => {
@@ -787,10 +799,7 @@ async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: i64, inpu
 }
 
 async fn set_domains(tx: &mut SqliteConnection, org_id: i64, domains: &[String]) -> Result<()> {
-    sqlx::query("DELETE FROM organization_domains WHERE org_id = ?")
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM organization_domains WHERE org_id = ?").bind(org_id).execute(&mut *tx).await?;
     for domain in domains {
         let domain = address::normalize_domain(domain);
         if domain.is_empty() {
@@ -806,10 +815,7 @@ async fn set_domains(tx: &mut SqliteConnection, org_id: i64, domains: &[String])
 }
 
 async fn set_project_deals(tx: &mut SqliteConnection, project_id: i64, deals: &[i64]) -> Result<()> {
-    sqlx::query("DELETE FROM project_deals WHERE project_id = ?")
-        .bind(project_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM project_deals WHERE project_id = ?").bind(project_id).execute(&mut *tx).await?;
     for deal in deals {
         sqlx::query("INSERT OR IGNORE INTO project_deals (project_id, deal_id) VALUES (?, ?)")
             .bind(project_id)

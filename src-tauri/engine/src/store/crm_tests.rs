@@ -35,7 +35,11 @@ impl Crm {
     }
 
     async fn person(&self, name: &str, emails: &[&str]) -> i64 {
-        let input = PersonInput { name: name.into(), emails: emails.iter().map(|e| e.to_string()).collect(), ..Default::default() };
+        let input = PersonInput {
+            name: name.into(),
+            emails: emails.iter().map(|e| e.to_string()).collect(),
+            ..Default::default()
+        };
         ok(self.store.add_person(&input)).await
     }
 
@@ -263,7 +267,10 @@ async fn a_person_seen_with_someone_else_with_one_deal_each_asks_to_choose() {
     let d1 = crm.record(RecordKind::Deal, "Acme", bob, None).await;
     let d2 = crm.record(RecordKind::Deal, "Globex", carol, None).await;
     let ids = crm
-        .receive(&[mail(1, "Message-ID: <a@x>\r\nFrom: bob@acme.example\r\nTo: alice@example.com\r\nCc: carol@globex.example")])
+        .receive(&[mail(
+            1,
+            "Message-ID: <a@x>\r\nFrom: bob@acme.example\r\nTo: alice@example.com\r\nCc: carol@globex.example",
+        )])
         .await;
     assert_eq!(crm.linked(ids[0]).await, vec![(RecordKind::Person, bob), (RecordKind::Person, carol)]);
     let choices = crm.links(ids[0]).await.choices;
@@ -274,8 +281,11 @@ async fn a_person_seen_with_someone_else_with_one_deal_each_asks_to_choose() {
 async fn deleted_mail_and_deleted_records_leave_the_pages() {
     let crm = Crm::new().await;
     let bob = crm.person("Bob", &["bob@acme.example"]).await;
-    let org = ok(crm.store.add_org(&crate::crm::OrgInput { name: "Acme".into(), domains: vec!["ACME.example".into()] })).await;
-    ok(crm.store.update_person(bob, &PersonInput { name: "Bob".into(), org_id: Some(org), ..Default::default() })).await;
+    let org =
+        ok(crm.store.add_org(&crate::crm::OrgInput { name: "Acme".into(), domains: vec!["ACME.example".into()] }))
+            .await;
+    ok(crm.store.update_person(bob, &PersonInput { name: "Bob".into(), org_id: Some(org), ..Default::default() }))
+        .await;
     let deal = crm.record(RecordKind::Deal, "Renewal", bob, None).await;
     let ids = crm
         .receive(&[
@@ -302,7 +312,11 @@ async fn an_address_belongs_to_one_person_and_bad_input_is_refused_in_words() {
     let bob = crm.person("Bob", &["bob@acme.example"]).await;
     let taken = crm
         .store
-        .add_person(&PersonInput { name: "Robert".into(), emails: vec!["BOB@acme.example".into()], ..Default::default() })
+        .add_person(&PersonInput {
+            name: "Robert".into(),
+            emails: vec!["BOB@acme.example".into()],
+            ..Default::default()
+        })
         .await;
     let message = taken.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("already an address of Bob"), "{message}");
@@ -339,7 +353,9 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
                No Mail,,,\n\
                Bad,not-an-address,,\n";
     let report = ok(crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[])).await;
-    let names = |rows: &[crate::crm::import::ImportedRow]| rows.iter().map(|r| (r.source.clone(), r.name.clone())).collect::<Vec<_>>();
+    let names = |rows: &[crate::crm::import::ImportedRow]| {
+        rows.iter().map(|r| (r.source.clone(), r.name.clone())).collect::<Vec<_>>()
+    };
     assert_eq!(names(&report.imported), vec![("line 3".to_owned(), "Carol Diaz".to_owned())]);
     assert_eq!(
         names(&report.merged),
@@ -387,7 +403,8 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
 #[tokio::test]
 async fn addresses_stored_in_unicode_by_an_older_version_are_found_after_an_upgrade() {
     let crm = Crm::new().await;
-    let ids = crm.receive(&[mail(1, "Message-ID: <a@x>\r\nFrom: jorg@xn--bcher-kva.example\r\nTo: alice@example.com")]).await;
+    let ids =
+        crm.receive(&[mail(1, "Message-ID: <a@x>\r\nFrom: jorg@xn--bcher-kva.example\r\nTo: alice@example.com")]).await;
     // What an older version stored, and no marker that it was looked at.
     sqlx::query("UPDATE message_addresses SET address = 'jörg@bücher.example' WHERE role = 'from'")
         .execute(crm.store.pool())

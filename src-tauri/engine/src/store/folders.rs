@@ -59,11 +59,7 @@ impl Store {
     /// Makes the stored folder list match the server's: new folders are
     /// added, roles refreshed, folders gone from the server removed (their
     /// messages are collected later if no other folder holds them).
-    pub async fn replace_folders(
-        &self,
-        account_id: i64,
-        remote: &[RemoteFolder],
-    ) -> Result<Vec<FolderRow>> {
+    pub async fn replace_folders(&self, account_id: i64, remote: &[RemoteFolder]) -> Result<Vec<FolderRow>> {
         // Read, then written: one writer at a time (see `begin_write`).
         let mut tx = self.begin_write().await?;
         let before: Vec<(i64, String, Option<String>)> =
@@ -96,17 +92,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let stored: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, name FROM folders WHERE account_id = ?")
-                .bind(account_id)
-                .fetch_all(&mut *tx)
-                .await?;
+        let stored: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM folders WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_all(&mut *tx)
+            .await?;
         for (id, name) in stored {
             if !remote.iter().any(|f| f.name == name) {
-                sqlx::query("DELETE FROM folders WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query("DELETE FROM folders WHERE id = ?").bind(id).execute(&mut *tx).await?;
             }
         }
         rebox(&mut tx, &changed).await?;
@@ -154,11 +146,7 @@ impl Store {
             .bind(role)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE folders SET role = ? WHERE id = ?")
-            .bind(role)
-            .bind(folder_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE folders SET role = ? WHERE id = ?").bind(role).bind(folder_id).execute(&mut *tx).await?;
         rebox(&mut tx, &changed).await?;
         tx.commit().await?;
         Ok(())
@@ -171,10 +159,7 @@ impl Store {
                     highestmodseq, server_exists, chosen, last_sync_at, last_error
              FROM folders f WHERE account_id = ? ORDER BY {FOLDER_ORDER}"
         );
-        Ok(sqlx::query_as(&sql)
-        .bind(account_id)
-        .fetch_all(self.pool())
-        .await?)
+        Ok(sqlx::query_as(&sql).bind(account_id).fetch_all(self.pool()).await?)
     }
 
     /// Every folder of the account with its local message count, for the
@@ -186,10 +171,7 @@ impl Store {
                     f.server_exists, f.last_sync_at, f.last_error
              FROM folders f WHERE f.account_id = ? ORDER BY {FOLDER_ORDER}"
         );
-        let rows: Vec<FolderStatusRow> = sqlx::query_as(&sql)
-        .bind(account_id)
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<FolderStatusRow> = sqlx::query_as(&sql).bind(account_id).fetch_all(self.pool()).await?;
         Ok(rows
             .into_iter()
             .map(|r| FolderStatus {
@@ -231,10 +213,7 @@ impl Store {
     /// content and their links and state survive.
     pub async fn reset_folder(&self, folder_id: i64, uidvalidity: u32) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM message_folders WHERE folder_id = ?")
-            .bind(folder_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM message_folders WHERE folder_id = ?").bind(folder_id).execute(&mut *tx).await?;
         sqlx::query(
             "UPDATE folders SET uidvalidity = ?, uidnext = 0, highestmodseq = 0, server_exists = -1
              WHERE id = ?",
@@ -283,10 +262,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE folders SET chosen = 0 WHERE account_id = ?")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE folders SET chosen = 0 WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
         if let Some(ids) = chosen {
             for id in ids {
                 sqlx::query("UPDATE folders SET chosen = 1 WHERE id = ? AND account_id = ?")

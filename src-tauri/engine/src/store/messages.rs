@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+use super::source::{self, PackedSource};
 use super::{Store, now, statement_chunks};
 use crate::error::Result;
-use super::source::{self, PackedSource};
 use crate::mime::{self, AddressRole, AttachmentMeta, ParsedMessage};
 
 /// A message as the server handed it over.
@@ -73,11 +73,8 @@ pub(crate) struct FlagSet {
 
 impl FlagSet {
     pub(crate) fn new(flags: &[String]) -> FlagSet {
-        let mut list: Vec<&str> = flags
-            .iter()
-            .map(|f| f.as_str())
-            .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
-            .collect();
+        let mut list: Vec<&str> =
+            flags.iter().map(|f| f.as_str()).filter(|f| !f.eq_ignore_ascii_case("\\Recent")).collect();
         list.sort_unstable();
         list.dedup();
         FlagSet {
@@ -90,12 +87,7 @@ impl FlagSet {
 
 impl Store {
     /// Stores a batch fetched from one folder in one transaction.
-    pub async fn store_batch(
-        &self,
-        account_id: i64,
-        folder_id: i64,
-        batch: &[PreparedMessage],
-    ) -> Result<StoredBatch> {
+    pub async fn store_batch(&self, account_id: i64, folder_id: i64, batch: &[PreparedMessage]) -> Result<StoredBatch> {
         if batch.is_empty() {
             return Ok(StoredBatch::default());
         }
@@ -118,11 +110,7 @@ impl Store {
 
     /// Applies flag changes the server reported. Returns the UIDs whose
     /// flags really changed.
-    pub async fn update_flags(
-        &self,
-        folder_id: i64,
-        changes: &[(u32, Vec<String>, u64)],
-    ) -> Result<Vec<u32>> {
+    pub async fn update_flags(&self, folder_id: i64, changes: &[(u32, Vec<String>, u64)]) -> Result<Vec<u32>> {
         let mut tx = self.pool().begin().await?;
         let mut changed = Vec::new();
         // One statement per chunk, not per UID: without CONDSTORE every
@@ -157,8 +145,7 @@ impl Store {
         let mut removed = 0;
         let mut tx = self.pool().begin().await?;
         for chunk in statement_chunks(uids, 1) {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("DELETE FROM message_folders WHERE folder_id = ");
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM message_folders WHERE folder_id = ");
             q.push_bind(folder_id).push(" AND uid IN (");
             let mut list = q.separated(", ");
             for uid in chunk {
@@ -191,8 +178,7 @@ impl Store {
         .await?;
         let orphans: Vec<&(i64, i64, bool)> = candidates.iter().filter(|c| c.2).collect();
         for chunk in statement_chunks(&candidates, 1) {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("DELETE FROM orphan_candidates WHERE message_id IN (");
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM orphan_candidates WHERE message_id IN (");
             let mut list = q.separated(", ");
             for (id, _, _) in chunk {
                 list.push_bind(*id);
@@ -250,9 +236,7 @@ impl BatchWriter<'_> {
         let tx = &mut self.tx;
         let mut ids = known_messages(tx, account_id, batch).await?;
         let next_message: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages")
-                .fetch_one(&mut **tx)
-                .await?;
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetch_one(&mut **tx).await?;
         let mut fresh: Vec<(i64, usize)> = Vec::new();
         for (index, PreparedMessage { parsed, .. }) in batch.iter().enumerate() {
             if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(parsed.content_hash) {
@@ -379,10 +363,8 @@ async fn insert_messages(
     folder_box: i64,
 ) -> Result<()> {
     let stored_at = now();
-    let rows: Vec<(i64, &PreparedMessage, &ParsedMessage)> = fresh
-        .iter()
-        .filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed)))
-        .collect();
+    let rows: Vec<(i64, &PreparedMessage, &ParsedMessage)> =
+        fresh.iter().filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed))).collect();
 
     for chunk in statement_chunks(&rows, 17) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -414,8 +396,7 @@ async fn insert_messages(
     }
 
     for chunk in statement_chunks(&rows, 3) {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO message_sources (message_id, codec, raw) ");
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO message_sources (message_id, codec, raw) ");
         q.push_values(chunk, |mut row, (id, m, _)| {
             row.push_bind(*id).push_bind(m.source.codec).push_bind(&m.source.bytes[..]);
         });
@@ -432,15 +413,10 @@ async fn insert_messages(
         })
         .collect();
     for chunk in statement_chunks(&addresses, 5) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT OR IGNORE INTO message_addresses (message_id, position, role, name, address) ",
-        );
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT OR IGNORE INTO message_addresses (message_id, position, role, name, address) ");
         q.push_values(chunk, |mut row, (id, position, role, name, address)| {
-            row.push_bind(*id)
-                .push_bind(*position)
-                .push_bind(*role)
-                .push_bind(*name)
-                .push_bind(*address);
+            row.push_bind(*id).push_bind(*position).push_bind(*role).push_bind(*name).push_bind(*address);
         });
         q.build().execute(&mut **tx).await?;
     }
@@ -448,9 +424,11 @@ async fn insert_messages(
     let attachments: Vec<(i64, i64, &AttachmentMeta)> = rows
         .iter()
         .flat_map(|(id, _, parsed)| {
-            parsed.attachments.iter().enumerate().map(move |(position, a)| {
-                (*id, i64::try_from(position).unwrap_or(0), a)
-            })
+            parsed
+                .attachments
+                .iter()
+                .enumerate()
+                .map(move |(position, a)| (*id, i64::try_from(position).unwrap_or(0), a))
         })
         .collect();
     for chunk in statement_chunks(&attachments, 7) {
@@ -518,9 +496,8 @@ async fn assign_threads(
         key_thread.extend(rows);
     }
 
-    let first_new: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM threads")
-        .fetch_one(&mut **tx)
-        .await?;
+    let first_new: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM threads").fetch_one(&mut **tx).await?;
     let mut next_thread = first_new;
     // Union-find parent links: a merged conversation points at the one it
     // joined. Always from a newer (larger) id to an older one, so no cycles.
@@ -534,11 +511,8 @@ async fn assign_threads(
     let mut assigned: Vec<(i64, i64)> = Vec::with_capacity(fresh.len());
     for (message, index) in fresh {
         let message_keys = keys_of(*index);
-        let mut found: Vec<i64> = message_keys
-            .iter()
-            .filter_map(|k| key_thread.get(*k))
-            .map(|t| root(&merged_into, *t))
-            .collect();
+        let mut found: Vec<i64> =
+            message_keys.iter().filter_map(|k| key_thread.get(*k)).map(|t| root(&merged_into, *t)).collect();
         found.sort_unstable();
         found.dedup();
         let thread = match found.first() {
@@ -557,9 +531,7 @@ async fn assign_threads(
         assigned.push((*message, thread));
     }
 
-    let created: Vec<i64> = (first_new..next_thread)
-        .filter(|t| !merged_into.contains_key(t))
-        .collect();
+    let created: Vec<i64> = (first_new..next_thread).filter(|t| !merged_into.contains_key(t)).collect();
     for chunk in statement_chunks(&created, 2) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO threads (id, account_id) ");
         q.push_values(chunk, |mut row, id| {
@@ -568,8 +540,7 @@ async fn assign_threads(
         q.build().execute(&mut **tx).await?;
     }
 
-    let mut merged_existing: Vec<i64> =
-        merged_into.keys().copied().filter(|t| *t < first_new).collect();
+    let mut merged_existing: Vec<i64> = merged_into.keys().copied().filter(|t| *t < first_new).collect();
     merged_existing.sort_unstable();
     for other in merged_existing {
         let target = root(&merged_into, other);
@@ -583,19 +554,13 @@ async fn assign_threads(
             .bind(other)
             .execute(&mut **tx)
             .await?;
-        sqlx::query("DELETE FROM threads WHERE id = ?")
-            .bind(other)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query("DELETE FROM threads WHERE id = ?").bind(other).execute(&mut **tx).await?;
     }
 
-    let refs: Vec<(&str, i64)> = keys
-        .iter()
-        .filter_map(|k| key_thread.get(*k).map(|t| (*k, root(&merged_into, *t))))
-        .collect();
+    let refs: Vec<(&str, i64)> =
+        keys.iter().filter_map(|k| key_thread.get(*k).map(|t| (*k, root(&merged_into, *t)))).collect();
     for chunk in statement_chunks(&refs, 3) {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO thread_refs (account_id, msgid, thread_id) ");
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO thread_refs (account_id, msgid, thread_id) ");
         q.push_values(chunk, |mut row, (key, thread)| {
             row.push_bind(account_id).push_bind(*key).push_bind(*thread);
         });
@@ -603,10 +568,7 @@ async fn assign_threads(
         q.build().execute(&mut **tx).await?;
     }
 
-    Ok(assigned
-        .into_iter()
-        .map(|(message, thread)| (message, root(&merged_into, thread)))
-        .collect())
+    Ok(assigned.into_iter().map(|(message, thread)| (message, root(&merged_into, thread))).collect())
 }
 
 /// Recomputes the summary columns of these threads and deletes those left
@@ -628,8 +590,7 @@ async fn refresh_threads(tx: &mut Transaction<'_, Sqlite>, threads: &[i64]) -> R
         q.push(")");
         q.build().execute(&mut **tx).await?;
 
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("DELETE FROM threads WHERE message_count = 0 AND id IN (");
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM threads WHERE message_count = 0 AND id IN (");
         let mut list = q.separated(", ");
         for id in chunk {
             list.push_bind(*id);

@@ -4,11 +4,11 @@
 //! applies migrations and holds the store's identity.
 
 pub mod accounts;
-mod crm;
 pub mod actions;
-pub mod outbox;
+mod crm;
 mod folders;
 mod messages;
+pub mod outbox;
 pub mod queries;
 mod search;
 pub mod source;
@@ -156,9 +156,7 @@ async fn store_id(pool: &SqlitePool) -> Result<String> {
         .bind(&fresh)
         .execute(pool)
         .await?;
-    let row = sqlx::query("SELECT value FROM meta WHERE key = 'store_id'")
-        .fetch_one(pool)
-        .await?;
+    let row = sqlx::query("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(pool).await?;
     Ok(row.try_get("value")?)
 }
 
@@ -184,13 +182,10 @@ pub(crate) fn statement_chunks<T>(rows: &[T], columns: usize) -> impl Iterator<I
 
 /// Seconds since the Unix epoch, for `*_at` columns.
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod crm_tests;
+#[cfg(test)]
+mod tests;

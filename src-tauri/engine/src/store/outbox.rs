@@ -40,8 +40,8 @@ impl OutboxRow {
 impl Store {
     /// Queues a message; it is sent by `Engine::deliver_outbox`.
     pub async fn queue_outgoing(&self, m: &OutgoingMessage) -> Result<i64> {
-        let recipients = serde_json::to_string(&m.recipients)
-            .map_err(|e| crate::Error::Protocol(format!("recipients: {e}")))?;
+        let recipients =
+            serde_json::to_string(&m.recipients).map_err(|e| crate::Error::Protocol(format!("recipients: {e}")))?;
         let id = sqlx::query_scalar(
             "INSERT INTO outbox (account_id, message_id, envelope_from, recipients, wire, sent_copy, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -90,10 +90,7 @@ impl Store {
 
     /// One outbox row's state and last error.
     pub async fn outgoing_state(&self, id: i64) -> Result<(String, Option<String>)> {
-        Ok(sqlx::query_as("SELECT state, last_error FROM outbox WHERE id = ?")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?)
+        Ok(sqlx::query_as("SELECT state, last_error FROM outbox WHERE id = ?").bind(id).fetch_one(self.pool()).await?)
     }
 
     /// The SMTP server took the message.
@@ -110,10 +107,7 @@ impl Store {
 
     /// The Sent copy is stored (or the provider keeps one itself).
     pub async fn mark_outgoing_saved(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET saved = 1 WHERE id = ?")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query("UPDATE outbox SET saved = 1 WHERE id = ?").bind(id).execute(self.pool()).await?;
         Ok(())
     }
 
@@ -136,10 +130,7 @@ impl Store {
     /// Forgets a message that was never handed over (the user keeps it in
     /// the composer and fixes what the server refused).
     pub async fn drop_unsent(&self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM outbox WHERE id = ? AND state <> 'sent'")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query("DELETE FROM outbox WHERE id = ? AND state <> 'sent'").bind(id).execute(self.pool()).await?;
         Ok(())
     }
 

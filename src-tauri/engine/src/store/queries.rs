@@ -121,8 +121,7 @@ impl Store {
                 .push_bind(folder.clone())
                 .push(")");
         }
-        q.push(" ORDER BY m.date DESC, m.id DESC, f.name LIMIT ")
-            .push_bind(i64::from(filter.limit));
+        q.push(" ORDER BY m.date DESC, m.id DESC, f.name LIMIT ").push_bind(i64::from(filter.limit));
         let rows: Vec<LocationRow> = q.build_query_as().fetch_all(self.pool()).await?;
         self.summaries(rows).await
     }
@@ -130,9 +129,7 @@ impl Store {
     /// How many folder locations the store knows, over all accounts: a
     /// cheap progress figure.
     pub async fn location_count(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_folders")
-            .fetch_one(self.pool())
-            .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_folders").fetch_one(self.pool()).await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -148,11 +145,8 @@ impl Store {
                AND {BOX} < 2
              ORDER BY m.date DESC, m.id DESC LIMIT ?"
         );
-        let rows: Vec<LocationRow> = sqlx::query_as(&sql)
-            .bind(fts)
-            .bind(i64::from(limit))
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<LocationRow> =
+            sqlx::query_as(&sql).bind(fts).bind(i64::from(limit)).fetch_all(self.pool()).await?;
         self.summaries(rows).await
     }
 
@@ -167,24 +161,15 @@ impl Store {
                 AND {BOX} <= MAX(1, (SELECT box FROM threads WHERE id = ?1))
               ORDER BY m.date, m.id"
         );
-        let rows: Vec<LocationRow> = sqlx::query_as(&sql)
-            .bind(thread_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(thread_id).fetch_all(self.pool()).await?;
         self.summaries(rows).await
     }
 
     /// One message's summary (first location), for the reading pane.
     pub async fn message_summary(&self, id: i64) -> Result<MessageSummary> {
         let sql = format!("SELECT {MAYBE_LOCATED} WHERE m.id = ?");
-        let rows: Vec<LocationRow> = sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?;
-        self.summaries(rows)
-            .await?
-            .pop()
-            .ok_or_else(|| Error::NotFound(format!("Message {id}")))
+        let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
+        self.summaries(rows).await?.pop().ok_or_else(|| Error::NotFound(format!("Message {id}")))
     }
 
     /// The raw source of a message, as the server sent it.
@@ -207,12 +192,11 @@ impl Store {
         .bind(id)
         .fetch_all(self.pool())
         .await?;
-        let problem: Option<String> =
-            sqlx::query_scalar("SELECT parse_problem FROM messages WHERE id = ?")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?
-                .flatten();
+        let problem: Option<String> = sqlx::query_scalar("SELECT parse_problem FROM messages WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .flatten();
         let attachments = rows
             .into_iter()
             .map(|(filename, content_type, size, is_inline)| AttachmentView {
@@ -234,10 +218,8 @@ impl Store {
     /// the whole conversation is deleted.
     pub async fn thread_page(&self, view: ThreadView, offset: u32, limit: u32) -> Result<ThreadPage> {
         let view = view_box(view);
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE box = ?")
-            .bind(view)
-            .fetch_one(self.pool())
-            .await?;
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE box = ?").bind(view).fetch_one(self.pool()).await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM threads INDEXED BY threads_by_box WHERE box = ?
               ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
@@ -248,11 +230,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let threads = self.thread_summaries(&ids).await?;
-        Ok(ThreadPage {
-            total: u32::try_from(total).unwrap_or(u32::MAX),
-            offset,
-            threads,
-        })
+        Ok(ThreadPage { total: u32::try_from(total).unwrap_or(u32::MAX), offset, threads })
     }
 
     /// Summaries of these conversations, newest first. Counts, unread and
@@ -310,19 +288,12 @@ impl Store {
                 list.push_bind(*id);
             }
             q.push(") ORDER BY message_id, role, position");
-            let found: Vec<(i64, String, String, String)> =
-                q.build_query_as().fetch_all(self.pool()).await?;
+            let found: Vec<(i64, String, String, String)> = q.build_query_as().fetch_all(self.pool()).await?;
             for (id, role, name, address) in found {
-                addresses
-                    .entry(id)
-                    .or_default()
-                    .push((role, AddressView { name, address }));
+                addresses.entry(id).or_default().push((role, AddressView { name, address }));
             }
         }
-        Ok(rows
-            .into_iter()
-            .map(|r| r.into_summary(&addresses))
-            .collect())
+        Ok(rows.into_iter().map(|r| r.into_summary(&addresses)).collect())
     }
 }
 
@@ -340,11 +311,8 @@ fn view_box(view: ThreadView) -> i64 {
 /// (it keeps no positions, so `bob@acme.example` asks for its three words
 /// anywhere in the message); quotes and operators are never syntax.
 fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
+    let terms: Vec<String> =
+        input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"*")).collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
@@ -358,9 +326,6 @@ mod tests {
         assert_eq!(fts_query(" \"-@ "), None);
         assert_eq!(fts_query("offer q3").as_deref(), Some("\"offer\"* \"q3\"*"));
         assert_eq!(fts_query("a\"b OR").as_deref(), Some("\"a\"* \"b\"* \"OR\"*"));
-        assert_eq!(
-            fts_query("bob@acme.example Grüße").as_deref(),
-            Some("\"bob\"* \"acme\"* \"example\"* \"Grüße\"*")
-        );
+        assert_eq!(fts_query("bob@acme.example Grüße").as_deref(), Some("\"bob\"* \"acme\"* \"example\"* \"Grüße\"*"));
     }
 }

@@ -7,8 +7,8 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::statement_chunks;
 use super::source;
+use super::statement_chunks;
 use crate::error::{Error, Result};
 use crate::mime::{self, ParsedMessage};
 
@@ -49,10 +49,8 @@ fn participants(parsed: &ParsedMessage) -> String {
 /// again. Each chunk commits with its progress, so a killed process
 /// resumes where it stopped and indexes nothing twice.
 pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
-    let mark: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-        .bind(REFILL_AFTER)
-        .fetch_optional(pool)
-        .await?;
+    let mark: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(REFILL_AFTER).fetch_optional(pool).await?;
     let Some(mut after) = mark.and_then(|v| v.parse::<i64>().ok()) else {
         return Ok(());
     };

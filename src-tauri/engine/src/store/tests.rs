@@ -87,10 +87,7 @@ async fn same_message_in_two_folders_is_stored_once() {
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2, "one row per location");
     assert_eq!(rows[0].id, rows[1].id, "one stored message");
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-        .fetch_one(store.pool())
-        .await
-        .unwrap_or(-1);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages").fetch_one(store.pool()).await.unwrap_or(-1);
     assert_eq!(count, 1);
 }
 
@@ -109,17 +106,14 @@ async fn different_messages_with_the_same_message_id_are_both_kept() {
 async fn threads_follow_references_not_subjects() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     // The reply arrives before its parent; an unrelated mail shares the subject.
-    let reply = message(2, "Message-ID: <r@x>\r\nIn-Reply-To: <p@x>\r\nReferences: <p@x>\r\nSubject: Re: Offer", "reply");
+    let reply =
+        message(2, "Message-ID: <r@x>\r\nIn-Reply-To: <p@x>\r\nReferences: <p@x>\r\nSubject: Re: Offer", "reply");
     let other = message(3, "Message-ID: <o@x>\r\nSubject: Offer", "unrelated");
     let parent = message(1, "Message-ID: <p@x>\r\nSubject: Offer", "parent");
     ok(store.store_batch(account, inbox, &[reply, other, parent])).await;
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
-    let thread_of = |mid: &str| {
-        rows.iter()
-            .find(|r| r.message_id.as_deref() == Some(mid))
-            .map(|r| r.thread_id)
-            .unwrap_or(-1)
-    };
+    let thread_of =
+        |mid: &str| rows.iter().find(|r| r.message_id.as_deref() == Some(mid)).map(|r| r.thread_id).unwrap_or(-1);
     assert_eq!(thread_of("r@x"), thread_of("p@x"));
     assert_ne!(thread_of("o@x"), thread_of("p@x"));
     let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
@@ -162,7 +156,8 @@ async fn merges_inside_one_batch_and_across_batches_agree() {
     assert_eq!(page.threads[0].subject, "O", "named by its oldest message");
 
     // A reply to a merged-away Message-ID still finds the survivor.
-    ok(store.store_batch(account, inbox, &[message(6, "Message-ID: <e@x>\r\nIn-Reply-To: <a@x>\r\nSubject: E", "e")])).await;
+    ok(store.store_batch(account, inbox, &[message(6, "Message-ID: <e@x>\r\nIn-Reply-To: <a@x>\r\nSubject: E", "e")]))
+        .await;
     let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!((page.total, page.threads[0].message_count), (1, 6));
 }
@@ -256,10 +251,8 @@ async fn an_emptied_search_index_is_refilled_from_the_sources_where_it_stopped()
     fn sql<T>(e: sqlx::Error) -> T {
         panic!("sql: {e}")
     }
-    let first: i64 = sqlx::query_scalar("SELECT MIN(id) FROM messages")
-        .fetch_one(store.pool())
-        .await
-        .unwrap_or_else(sql);
+    let first: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM messages").fetch_one(store.pool()).await.unwrap_or_else(sql);
     // What migration 0013 leaves, as if a refill was killed after the first message.
     sqlx::query("INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')")
         .execute(store.pool())
@@ -399,10 +392,8 @@ async fn flags_of_a_whole_folder_are_compared_in_chunks() {
     let flagged = vec!["\\Flagged".to_owned(), "\\Seen".to_owned()];
     // Every third message flagged on the server, the rest as they were;
     // UID 999 is not here and is not reported.
-    let changes: Vec<(u32, Vec<String>, u64)> = (1..=300)
-        .chain([999])
-        .map(|uid| (uid, if uid % 3 == 0 { flagged.clone() } else { Vec::new() }, 7))
-        .collect();
+    let changes: Vec<(u32, Vec<String>, u64)> =
+        (1..=300).chain([999]).map(|uid| (uid, if uid % 3 == 0 { flagged.clone() } else { Vec::new() }, 7)).collect();
     let changed = ok(store.update_flags(inbox, &changes)).await;
     assert_eq!(changed, (1..=300).filter(|u| u % 3 == 0).collect::<Vec<u32>>());
     assert!(ok(store.update_flags(inbox, &changes)).await.is_empty(), "nothing left to change");

@@ -130,12 +130,8 @@ pub async fn sync_all_folders(
     }
     let picks = store.folder_role_choices(account_id).await?;
     let remote = list_folders(conn, &picks).await?;
-    let folders: Vec<FolderRow> = store
-        .replace_folders(account_id, &remote)
-        .await?
-        .into_iter()
-        .filter(|f| sync_all || f.chosen)
-        .collect();
+    let folders: Vec<FolderRow> =
+        store.replace_folders(account_id, &remote).await?.into_iter().filter(|f| sync_all || f.chosen).collect();
     let mut report = SyncReport::default();
     let mut complete = true;
     for folder in &folders {
@@ -219,11 +215,7 @@ async fn list_folders(conn: &mut Connection, picks: &[(String, String)]) -> Resu
     }
     listed.retain(|l| !l.has("\\Noselect") && !l.has("\\NonExistent"));
     let roles = roles::assign(&listed, &conn.namespaces, picks);
-    Ok(listed
-        .into_iter()
-        .zip(roles)
-        .map(|(folder, role)| remote_folder(folder, role, &conn.namespaces))
-        .collect())
+    Ok(listed.into_iter().zip(roles).map(|(folder, role)| remote_folder(folder, role, &conn.namespaces)).collect())
 }
 
 /// A listed folder as the store keeps it. Its name for people leaves out
@@ -305,11 +297,8 @@ async fn sync_folder(
             }
         }
     }
-    let mailbox = if condstore {
-        session.select_condstore(&folder.name).await?
-    } else {
-        session.select(&folder.name).await?
-    };
+    let mailbox =
+        if condstore { session.select_condstore(&folder.name).await? } else { session.select(&folder.name).await? };
     let server = ServerFolder {
         uidvalidity: mailbox.uid_validity.unwrap_or(0),
         uidnext: mailbox.uid_next.unwrap_or(0),
@@ -343,11 +332,8 @@ async fn sync_folder(
     let mut missing = Vec::new();
     let mut vanished = Vec::new();
     if let Listing::NewSince(from) = listing {
-        let found: Vec<u32> = command::uids_in(session, &format!("{from}:*"))
-            .await?
-            .into_iter()
-            .filter(|u| *u >= from)
-            .collect();
+        let found: Vec<u32> =
+            command::uids_in(session, &format!("{from}:*")).await?.into_iter().filter(|u| *u >= from).collect();
         let known: HashSet<u32> = store.folder_uids(folder.id, from).await?.into_iter().collect();
         missing = found.into_iter().filter(|u| !known.contains(u)).collect();
         missing.sort_unstable_by(|a, b| b.cmp(a));
@@ -415,9 +401,7 @@ async fn sync_folder(
         report.new = fetch_missing(session, store, account_id, folder, &missing, condstore, events).await?;
     }
     if report.vanished > 0 || report.changed > 0 {
-        let _ = events.send(EngineEvent::MessagesChanged {
-            account: account_id,
-        });
+        let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
     }
 
     // The server's count is remembered (for STATUS to prove the next pass
@@ -430,9 +414,7 @@ async fn sync_folder(
     } else {
         store.folder_uids(folder.id, 0).await?.last().map_or(1, |u| u.saturating_add(1))
     };
-    store
-        .folder_synced(folder.id, server.uidvalidity, uidnext, server.highestmodseq.unwrap_or(0), proven)
-        .await?;
+    store.folder_synced(folder.id, server.uidvalidity, uidnext, server.highestmodseq.unwrap_or(0), proven).await?;
     Ok(report)
 }
 
@@ -458,11 +440,8 @@ async fn fetch_missing(
         rx,
         events.clone(),
     ));
-    let query = if condstore {
-        "(UID FLAGS INTERNALDATE MODSEQ BODY.PEEK[])"
-    } else {
-        "(UID FLAGS INTERNALDATE BODY.PEEK[])"
-    };
+    let query =
+        if condstore { "(UID FLAGS INTERNALDATE MODSEQ BODY.PEEK[])" } else { "(UID FLAGS INTERNALDATE BODY.PEEK[])" };
 
     let fetched = async {
         for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
@@ -496,9 +475,7 @@ async fn fetch_missing(
     }
     .await;
     drop(tx);
-    let written = writer
-        .await
-        .map_err(|e| Error::Protocol(format!("writer task failed: {e}")))?;
+    let written = writer.await.map_err(|e| Error::Protocol(format!("writer task failed: {e}")))?;
     // A storage error explains a stopped fetch better than the fetch does.
     let new = written?;
     fetched?;
@@ -522,9 +499,8 @@ async fn write_batches(
     let (parsed_tx, mut parsed_rx) = mpsc::channel::<Vec<PreparedMessage>>(1);
     let parsers = ParserThreads::start()?;
     let parser = tokio::spawn(async move {
-        let mut parsed = futures::stream::poll_fn(|cx| rx.poll_recv(cx))
-            .map(|batch| parsers.parse(batch))
-            .buffered(PARSERS);
+        let mut parsed =
+            futures::stream::poll_fn(|cx| rx.poll_recv(cx)).map(|batch| parsers.parse(batch)).buffered(PARSERS);
         while let Some(batch) = parsed.next().await {
             let batch = batch?;
             if parsed_tx.send(batch).await.is_err() {
@@ -570,9 +546,7 @@ async fn write_batches(
     if let Some((writer, _)) = open.take() {
         progress.commit(writer).await?;
     }
-    parser
-        .await
-        .map_err(|e| Error::Protocol(format!("parser task failed: {e}")))??;
+    parser.await.map_err(|e| Error::Protocol(format!("parser task failed: {e}")))??;
     Ok(progress.done)
 }
 
@@ -652,10 +626,8 @@ impl Progress {
 /// Says once per folder and process that an empty folder was renumbered.
 fn log_empty_renumbering_once(folder: &FolderRow) {
     static LOGGED: std::sync::Mutex<Option<HashSet<i64>>> = std::sync::Mutex::new(None);
-    let first = LOGGED
-        .lock()
-        .map(|mut logged| logged.get_or_insert_with(HashSet::new).insert(folder.id))
-        .unwrap_or(false);
+    let first =
+        LOGGED.lock().map(|mut logged| logged.get_or_insert_with(HashSet::new).insert(folder.id)).unwrap_or(false);
     if first {
         tracing::info!(folder = %folder.name, "the server renumbers this folder while it is empty; nothing to fetch again");
     }

@@ -114,22 +114,14 @@ pub struct FolderPlan {
 /// Decides what a pass over one folder must do.
 pub fn plan_folder(local: LocalFolder, server: ServerFolder, condstore: bool) -> FolderPlan {
     let reset = local.uidvalidity != 0 && local.uidvalidity != server.uidvalidity;
-    let local = if reset {
-        LocalFolder::default()
-    } else {
-        local
-    };
+    let local = if reset { LocalFolder::default() } else { local };
 
     let listing = if server.exists == 0 && local.count == 0 {
         Listing::Nothing
     } else if local.uidnext == 0 {
         Listing::Full
     } else if server.uidnext == local.uidnext {
-        if server.exists == local.count {
-            Listing::Nothing
-        } else {
-            Listing::Full
-        }
+        if server.exists == local.count { Listing::Nothing } else { Listing::Full }
     } else if server.exists < local.count {
         Listing::Full
     } else {
@@ -151,11 +143,7 @@ pub fn plan_folder(local: LocalFolder, server: ServerFolder, condstore: bool) ->
         }
     };
 
-    FolderPlan {
-        reset,
-        listing,
-        flags,
-    }
+    FolderPlan { reset, listing, flags }
 }
 
 /// After a `NewSince` listing: if the counts do not add up, something also
@@ -170,17 +158,9 @@ pub fn diff_uids(local: &[u32], server: &[u32]) -> (Vec<u32>, Vec<u32>) {
     local_sorted.sort_unstable();
     let mut server_sorted = server.to_vec();
     server_sorted.sort_unstable();
-    let missing: Vec<u32> = server_sorted
-        .iter()
-        .rev()
-        .filter(|u| local_sorted.binary_search(u).is_err())
-        .copied()
-        .collect();
-    let vanished: Vec<u32> = local_sorted
-        .iter()
-        .filter(|u| server_sorted.binary_search(u).is_err())
-        .copied()
-        .collect();
+    let missing: Vec<u32> =
+        server_sorted.iter().rev().filter(|u| local_sorted.binary_search(u).is_err()).copied().collect();
+    let vanished: Vec<u32> = local_sorted.iter().filter(|u| server_sorted.binary_search(u).is_err()).copied().collect();
     (missing, vanished)
 }
 
@@ -213,21 +193,11 @@ mod tests {
     use super::*;
 
     fn local(uidvalidity: u32, uidnext: u32, hms: u64, count: u32) -> LocalFolder {
-        LocalFolder {
-            uidvalidity,
-            uidnext,
-            highestmodseq: hms,
-            count,
-        }
+        LocalFolder { uidvalidity, uidnext, highestmodseq: hms, count }
     }
 
     fn server(uidvalidity: u32, uidnext: u32, exists: u32, hms: Option<u64>) -> ServerFolder {
-        ServerFolder {
-            uidvalidity,
-            uidnext,
-            exists,
-            highestmodseq: hms,
-        }
+        ServerFolder { uidvalidity, uidnext, exists, highestmodseq: hms }
     }
 
     #[test]
@@ -240,10 +210,34 @@ mod tests {
             ("first pass", local(0, 0, 0, 0), server(7, 101, 100, Some(5)), true, false, L::Full, F::Nothing),
             ("interrupted first pass", local(7, 0, 0, 40), server(7, 101, 100, Some(5)), true, false, L::Full, F::All),
             ("no change", local(7, 101, 5, 100), server(7, 101, 100, Some(5)), true, false, L::Nothing, F::Nothing),
-            ("new mail", local(7, 101, 5, 100), server(7, 103, 102, Some(7)), true, false, L::NewSince(101), F::ChangedSince(5)),
-            ("flags only", local(7, 101, 5, 100), server(7, 101, 100, Some(9)), true, false, L::Nothing, F::ChangedSince(5)),
+            (
+                "new mail",
+                local(7, 101, 5, 100),
+                server(7, 103, 102, Some(7)),
+                true,
+                false,
+                L::NewSince(101),
+                F::ChangedSince(5),
+            ),
+            (
+                "flags only",
+                local(7, 101, 5, 100),
+                server(7, 101, 100, Some(9)),
+                true,
+                false,
+                L::Nothing,
+                F::ChangedSince(5),
+            ),
             ("expunged", local(7, 101, 5, 100), server(7, 101, 98, Some(9)), true, false, L::Full, F::ChangedSince(5)),
-            ("expunged more than added", local(7, 101, 5, 100), server(7, 102, 99, Some(9)), true, false, L::Full, F::ChangedSince(5)),
+            (
+                "expunged more than added",
+                local(7, 101, 5, 100),
+                server(7, 102, 99, Some(9)),
+                true,
+                false,
+                L::Full,
+                F::ChangedSince(5),
+            ),
             ("no condstore", local(7, 101, 0, 100), server(7, 101, 100, None), false, false, L::Nothing, F::All),
             ("uidvalidity changed", local(7, 101, 5, 100), server(8, 51, 50, Some(3)), true, true, L::Full, F::Nothing),
             ("folder emptied", local(7, 101, 5, 100), server(7, 101, 0, Some(9)), true, false, L::Full, F::Nothing),

@@ -52,31 +52,8 @@ const NAMES: &[(&str, &[&str])] = &[
             "보낸 편지함",
         ],
     ),
-    (
-        "drafts",
-        &[
-            "drafts",
-            "draft",
-            "mustandid",
-            "koncepty",
-            "rozepsané",
-            "utkast",
-            "下書き",
-            "임시보관함",
-        ],
-    ),
-    (
-        "archive",
-        &[
-            "archive",
-            "archives",
-            "arhiiv",
-            "archiv",
-            "arkiv",
-            "アーカイブ",
-            "보관함",
-        ],
-    ),
+    ("drafts", &["drafts", "draft", "mustandid", "koncepty", "rozepsané", "utkast", "下書き", "임시보관함"]),
+    ("archive", &["archive", "archives", "arhiiv", "archiv", "arkiv", "アーカイブ", "보관함"]),
     (
         "junk",
         &[
@@ -151,9 +128,7 @@ fn by_name(
 /// `INBOX` is case-insensitive (RFC 3501); so is a prefix starting with it.
 fn strip_prefix_ignoring_case<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
     let head = name.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| name.get(prefix.len()..))
-        .flatten()
+    head.eq_ignore_ascii_case(prefix).then(|| name.get(prefix.len()..)).flatten()
 }
 
 /// Gives each listed folder its role (None: an ordinary folder). Each role
@@ -164,10 +139,8 @@ pub fn assign(
     namespaces: &[(String, Option<String>)],
     picks: &[(String, String)],
 ) -> Vec<Option<&'static str>> {
-    let mut roles: Vec<Option<&'static str>> = folders
-        .iter()
-        .map(|f| f.name.eq_ignore_ascii_case("INBOX").then_some("inbox"))
-        .collect();
+    let mut roles: Vec<Option<&'static str>> =
+        folders.iter().map(|f| f.name.eq_ignore_ascii_case("INBOX").then_some("inbox")).collect();
     let taken = |roles: &[Option<&'static str>], role: &str| roles.contains(&Some(role));
     for (role, folder_name) in picks {
         let Some(role) = PICKABLE.iter().find(|r| *r == role) else {
@@ -191,9 +164,7 @@ pub fn assign(
     let mut guesses: Vec<(usize, &'static str, usize)> = folders
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| {
-            by_name(&f.name, f.delimiter.as_deref(), namespaces).map(|(role, rank)| (i, role, rank))
-        })
+        .filter_map(|(i, f)| by_name(&f.name, f.delimiter.as_deref(), namespaces).map(|(role, rank)| (i, role, rank)))
         .collect();
     // Most usual spelling first, then the shorter (top-level) name.
     guesses.sort_by_key(|&(i, _, rank)| (rank, folders.get(i).map_or(0, |f| f.name.len())));
@@ -224,38 +195,19 @@ mod tests {
         namespaces: &[(String, Option<String>)],
         picks: &[(String, String)],
     ) -> Vec<(String, Option<&'static str>)> {
-        folders
-            .iter()
-            .map(|f| f.name.clone())
-            .zip(assign(folders, namespaces, picks))
-            .collect()
+        folders.iter().map(|f| f.name.clone()).zip(assign(folders, namespaces, picks)).collect()
     }
 
     #[test]
     fn courier_folders_under_the_inbox_namespace() {
-        let folders = [
-            "INBOX",
-            "INBOX.Trash",
-            "INBOX.Sent",
-            "INBOX.Drafts",
-            "INBOX.Archive",
-            "INBOX.Spam",
-            "INBOX.Clients",
-        ]
-        .map(|n| listed(n, ".", &[]));
+        let folders =
+            ["INBOX", "INBOX.Trash", "INBOX.Sent", "INBOX.Drafts", "INBOX.Archive", "INBOX.Spam", "INBOX.Clients"]
+                .map(|n| listed(n, ".", &[]));
         let ns = vec![("INBOX.".to_owned(), Some(".".to_owned()))];
         let roles: Vec<_> = assign(&folders, &ns, &[]);
         assert_eq!(
             roles,
-            vec![
-                Some("inbox"),
-                Some("trash"),
-                Some("sent"),
-                Some("drafts"),
-                Some("archive"),
-                Some("junk"),
-                None
-            ]
+            vec![Some("inbox"), Some("trash"), Some("sent"), Some("drafts"), Some("archive"), Some("junk"), None]
         );
         // Without NAMESPACE, INBOX's children are understood too.
         assert_eq!(assign(&folders, &[], &[]), roles);
@@ -291,20 +243,9 @@ mod tests {
         assert_eq!(with("trash"), vec!["Deleted Items"]);
         assert_eq!(with("sent"), vec!["Sent Items"]);
         assert_eq!(with("drafts"), vec!["Mustandid"]);
-        for name in [
-            "Prügikast",
-            "Koš",
-            "ごみ箱",
-            "휴지통",
-            "Saadetud",
-            "Odeslané",
-            "送信済み",
-            "보낸편지함",
-        ] {
-            let alone = [
-                listed("INBOX", "/", &[]),
-                listed(&utf7_imap::encode_utf7_imap(name.to_owned()), "/", &[]),
-            ];
+        for name in ["Prügikast", "Koš", "ごみ箱", "휴지통", "Saadetud", "Odeslané", "送信済み", "보낸편지함"]
+        {
+            let alone = [listed("INBOX", "/", &[]), listed(&utf7_imap::encode_utf7_imap(name.to_owned()), "/", &[])];
             let role = assign(&alone, &ns, &[])[1];
             assert!(matches!(role, Some("trash" | "sent")), "{name}: {role:?}");
         }
@@ -318,33 +259,17 @@ mod tests {
             listed("Bin", "/", &["\\Trash"]),
             listed("Old", "/", &[]),
         ];
-        assert_eq!(
-            assign(&folders, &[], &[]),
-            vec![Some("inbox"), None, Some("trash"), None]
-        );
-        let picks = vec![
-            ("trash".to_owned(), "Old".to_owned()),
-            ("inbox".to_owned(), "Trash".to_owned()),
-        ];
-        assert_eq!(
-            assign(&folders, &[], &picks),
-            vec![Some("inbox"), None, None, Some("trash")]
-        );
+        assert_eq!(assign(&folders, &[], &[]), vec![Some("inbox"), None, Some("trash"), None]);
+        let picks = vec![("trash".to_owned(), "Old".to_owned()), ("inbox".to_owned(), "Trash".to_owned())];
+        assert_eq!(assign(&folders, &[], &picks), vec![Some("inbox"), None, None, Some("trash")]);
     }
 
     #[test]
     fn nested_folders_are_not_guessed() {
-        let folders = [
-            listed("INBOX", ".", &[]),
-            listed("INBOX.Projects.Trash", ".", &[]),
-            listed("Work/Sent", "/", &[]),
-        ];
+        let folders =
+            [listed("INBOX", ".", &[]), listed("INBOX.Projects.Trash", ".", &[]), listed("Work/Sent", "/", &[])];
         assert_eq!(
-            assign(
-                &folders,
-                &[("INBOX.".to_owned(), Some(".".to_owned()))],
-                &[]
-            ),
+            assign(&folders, &[("INBOX.".to_owned(), Some(".".to_owned()))], &[]),
             vec![Some("inbox"), None, None]
         );
     }
