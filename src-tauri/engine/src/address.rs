@@ -8,6 +8,9 @@
 //! Plus-addressing is kept: bob+news@x is a different address from bob@x,
 //! unless a person lists both.
 
+// Parsing what others wrote: no index or slice that can panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 /// The normalized form of an address as typed or as found in a header.
 /// An empty result means there was no address.
 pub fn normalize(raw: &str) -> String {

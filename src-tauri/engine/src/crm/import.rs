@@ -6,6 +6,9 @@
 //! a draft whose address is already a person's is merged into that person
 //! instead of doubling them.
 
+// Parsing what others wrote: no index or slice that can panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -324,6 +327,7 @@ fn domain_of_url(url: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 

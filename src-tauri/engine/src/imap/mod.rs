@@ -1,6 +1,9 @@
 //! IMAP sessions: connect over TLS or STARTTLS, log in, and classify what
 //! went wrong in terms a user can act on.
 
+// Parsing what others wrote: no index or slice that can panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 pub mod command;
 pub mod tls;
 

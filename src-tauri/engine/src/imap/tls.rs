@@ -178,6 +178,7 @@ impl ServerCertVerifier for TrustVerifier {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 

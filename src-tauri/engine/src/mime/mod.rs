@@ -4,6 +4,9 @@
 //! of becomes empty fields plus a `problem` note, and the raw source is kept
 //! by the store so a better parser can look again later.
 
+// Parsing what others wrote: no index or slice that can panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 pub mod html;
 
 use std::collections::HashSet;
@@ -269,6 +272,7 @@ fn truncate_chars(s: &mut String, max_bytes: usize) {
 
 /// Bytes that split words for [`distinct_words`]: ASCII white space and
 /// punctuation, looked up rather than worked out for every byte.
+#[allow(clippy::indexing_slicing, reason = "byte < 128 in a table of 256, at compile time")]
 static WORD_SEPARATORS: [bool; 256] = {
     let mut table = [false; 256];
     let mut byte = 0;
@@ -299,7 +303,7 @@ fn distinct_words(text: &str) -> String {
     let ends = text
         .bytes()
         .enumerate()
-        .filter(|(_, b)| WORD_SEPARATORS[usize::from(*b)])
+        .filter(|(_, b)| WORD_SEPARATORS.get(usize::from(*b)).copied().unwrap_or(false))
         .map(|(at, _)| at)
         .chain(std::iter::once(text.len()));
     for end in ends {
@@ -333,4 +337,5 @@ fn make_snippet(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "a test fails by panicking")]
 mod tests;

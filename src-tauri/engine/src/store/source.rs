@@ -5,6 +5,9 @@
 //! roughly halves the bytes SQLite writes, and reads back what the server
 //! sent, byte for byte.
 
+// Parsing what others wrote: no index or slice that can panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use std::cell::RefCell;
 
 use crate::error::{Error, Result};

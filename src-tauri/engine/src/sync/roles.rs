@@ -7,6 +7,9 @@
 //! Courier and Cyrus), in the spellings mail providers use, in our users'
 //! languages too.
 
+// Parsing what others wrote: no index or slice that can panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use crate::imap::command::Listed;
 
 /// The names each role goes by, lowercase, most usual first: an earlier
@@ -179,6 +182,7 @@ pub fn assign(
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 
