@@ -109,9 +109,28 @@ impl Store {
     }
 
     /// Applies flag changes the server reported. Returns the UIDs whose
-    /// flags really changed.
+    /// flags really changed. A message whose flag change made here still
+    /// waits for the server keeps the flags it has here: the server's
+    /// answer may predate the change (a pass fetching flags while the user
+    /// acts), and the change reaches the server at the next replay.
     pub async fn update_flags(&self, folder_id: i64, changes: &[(u32, Vec<String>, u64)]) -> Result<Vec<u32>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
+        let waiting: std::collections::HashSet<i64> = sqlx::query_scalar(
+            "SELECT uid FROM actions WHERE state = 'pending' AND folder_id = ?
+                AND kind IN ('mark_read', 'mark_unread', 'flag', 'unflag')",
+        )
+        .bind(folder_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let guarded: Vec<(u32, Vec<String>, u64)>;
+        let changes = if waiting.is_empty() {
+            changes
+        } else {
+            guarded = changes.iter().filter(|(uid, _, _)| !waiting.contains(&i64::from(*uid))).cloned().collect();
+            &guarded
+        };
         let mut changed = Vec::new();
         // One statement per chunk, not per UID: without CONDSTORE every
         // pass compares the flags of the whole folder.

@@ -221,6 +221,34 @@ async fn flags_update_counts_only_real_changes() {
 }
 
 #[tokio::test]
+async fn a_flag_change_waiting_for_the_server_is_not_undone_by_older_server_flags() {
+    use crate::store::actions::ActionKind;
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    ok(store.store_batch(account, inbox, &[message(1, "Subject: f", "x"), message(2, "Subject: g", "y")])).await;
+    let ids = ok(store.folder_uids(inbox, 0)).await;
+    assert_eq!(ids, vec![1, 2]);
+    let message = |uid: u32| {
+        let store = store.clone();
+        async move {
+            let rows = ok(store.list_messages(&ListFilter { limit: 10, ..ListFilter::default() })).await;
+            rows.into_iter().find(|m| m.uid == uid).unwrap_or_else(|| panic!("uid {uid}"))
+        }
+    };
+    // The user flags message 1; the action waits for the server.
+    ok(store.queue_action(message(1).await.id, Some(&ActionKind::Flag), None)).await;
+    assert!(message(1).await.flags.iter().any(|f| f == "\\Flagged"));
+    // A pass brings flags the server had before the change (none), and a
+    // real change on message 2.
+    let changed = ok(store.update_flags(inbox, &[(1, vec![], 5), (2, vec!["\\Seen".into()], 5)])).await;
+    assert_eq!(changed, vec![2], "message 1 is left alone while its change waits");
+    assert!(message(1).await.flags.iter().any(|f| f == "\\Flagged"), "not reverted");
+    // Once the server did it, its flags count again.
+    let pending = ok(store.pending_actions(account)).await;
+    ok(store.finish_action(pending[0].id, None)).await;
+    assert_eq!(ok(store.update_flags(inbox, &[(1, vec![], 6)])).await, vec![1]);
+}
+
+#[tokio::test]
 async fn search_finds_body_subject_and_participants() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     ok(store.store_batch(
