@@ -294,6 +294,9 @@ pub async fn personal_namespaces(session: &mut Session) -> Result<Vec<(String, O
             return Err(Error::Imap(async_imap::error::Error::ConnectionLost));
         }
         answer.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        if answer.len() > NAMESPACE_ANSWER_MAX {
+            return Err(Error::Protocol(format!("the answer to NAMESPACE went past {NAMESPACE_ANSWER_MAX} bytes")));
+        }
         let text = String::from_utf8_lossy(&answer);
         // Whole lines only: the last one may still be arriving.
         let Some((complete, _)) = text.rsplit_once("\r\n") else {
@@ -313,6 +316,10 @@ pub async fn personal_namespaces(session: &mut Session) -> Result<Vec<(String, O
             .unwrap_or_default());
     }
 }
+
+/// A NAMESPACE answer is a line or two; a server that goes on is not
+/// read without end.
+const NAMESPACE_ANSWER_MAX: usize = 64 * 1024;
 
 /// The first list of a NAMESPACE response: `(("" "/")("INBOX." "."))`.
 fn parse_personal_namespaces(text: &str) -> Vec<(String, Option<String>)> {
