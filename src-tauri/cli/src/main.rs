@@ -252,26 +252,23 @@ async fn account_status(engine: &Engine, id: i64) -> Result<threadline_engine::m
         .ok_or_else(|| Error::NotFound(format!("Account {id}")))
 }
 
+/// A value of one of the engine's enums, by the snake_case name serde
+/// gives it (the name the store and the UI use too).
+fn named<T: serde::de::DeserializeOwned>(s: &str, expected: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase()))
+        .map_err(|_| format!("expected {expected}, not {s}"))
+}
+
 fn parse_mirror(s: &str) -> Result<Mirror, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "delete" => Ok(Mirror::Delete),
-        "archive" => Ok(Mirror::Archive),
-        "nothing" => Ok(Mirror::Nothing),
-        _ => Err(format!("expected delete, archive or nothing, not {s}")),
-    }
+    named(s, "delete, archive or nothing")
 }
 
 fn parse_view(s: &str) -> Result<ThreadView, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "inbox" => Ok(ThreadView::Inbox),
-        "archive" => Ok(ThreadView::Archive),
-        "trash" => Ok(ThreadView::Trash),
-        _ => Err(format!("expected inbox, archive or trash, not {s}")),
-    }
+    named(s, "inbox, archive or trash")
 }
 
 fn parse_security(s: &str) -> Result<Security, String> {
-    Security::parse(&s.to_ascii_lowercase()).ok_or_else(|| format!("expected tls or starttls, not {s}"))
+    named(s, "tls or starttls")
 }
 
 fn parse_host_port(s: &str, what: &str) -> Result<(String, u16), Error> {

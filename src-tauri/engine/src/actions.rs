@@ -109,7 +109,7 @@ impl Engine {
     /// is asked to do (by the account's mirroring choice, F-MIRROR) and
     /// where the message goes in the app.
     async fn resolve(&self, account_id: i64, action: UserAction) -> Result<Plan> {
-        let mirror = Mirror::parse(&self.store.account(account_id).await?.mirror);
+        let mirror = self.store.account(account_id).await?.mirror;
         let folders = self.store.folders(account_id).await?;
         let by_role = |role: &str| folders.iter().find(|f| f.role.as_deref() == Some(role));
         let archive = || {

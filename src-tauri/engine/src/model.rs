@@ -7,9 +7,11 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// How a connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// How a connection is secured. Stored by its snake_case name, as serde
+/// writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum Security {
     /// Implicit TLS from the first byte (IMAPS 993, SMTPS 465).
     Tls,
@@ -18,20 +20,11 @@ pub enum Security {
 }
 
 impl Security {
-    /// The name used in the store and on the command line.
+    /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Security::Tls => "tls",
             Security::Starttls => "starttls",
-        }
-    }
-
-    /// Reads the stored name back.
-    pub fn parse(s: &str) -> Option<Security> {
-        match s {
-            "tls" => Some(Security::Tls),
-            "starttls" => Some(Security::Starttls),
-            _ => None,
         }
     }
 }
@@ -58,9 +51,11 @@ pub struct NewAccount {
     pub history_days: Option<u32>,
 }
 
-/// Where an account's sync stands, as the UI shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// Where an account's sync stands, as the UI shows it. Stored by its
+/// snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum SyncState {
     New,
     Syncing,
@@ -69,34 +64,11 @@ pub enum SyncState {
     NeedsReauth,
 }
 
-impl SyncState {
-    /// The name used in the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SyncState::New => "new",
-            SyncState::Syncing => "syncing",
-            SyncState::Ok => "ok",
-            SyncState::Error => "error",
-            SyncState::NeedsReauth => "needs_reauth",
-        }
-    }
-
-    /// Reads the stored name back (unknown names read as an error state).
-    pub fn parse(s: &str) -> SyncState {
-        match s {
-            "new" => SyncState::New,
-            "syncing" => SyncState::Syncing,
-            "ok" => SyncState::Ok,
-            "needs_reauth" => SyncState::NeedsReauth,
-            _ => SyncState::Error,
-        }
-    }
-}
-
 /// What archiving or deleting an email in the app does in the mail
-/// account (F-MIRROR), chosen per account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// account (F-MIRROR), chosen per account. Stored by its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum Mirror {
     /// Archive there what is archived here, and delete there (move to the
     /// trash) what is deleted here: the account follows the app.
@@ -109,21 +81,12 @@ pub enum Mirror {
 }
 
 impl Mirror {
-    /// The name used in the store and on the command line.
+    /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Mirror::Delete => "delete",
             Mirror::Archive => "archive",
             Mirror::Nothing => "nothing",
-        }
-    }
-
-    /// Reads the stored name back (unknown names read as the default).
-    pub fn parse(s: &str) -> Mirror {
-        match s {
-            "archive" => Mirror::Archive,
-            "nothing" => Mirror::Nothing,
-            _ => Mirror::Delete,
         }
     }
 }

@@ -48,7 +48,7 @@ pub(crate) async fn hand_over(
         .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
     // The IP literal, as Thunderbird does: the machine's name stays private.
     let hello = ClientId::Ipv4(Ipv4Addr::LOCALHOST);
-    let security = account.smtp_security();
+    let security = account.smtp_security;
     let implicit = (security == Security::Tls).then(|| tls_parameters.clone());
     let mut conn = AsyncSmtpConnection::connect_tokio1((host, port), Some(SMTP_TIMEOUT), &hello, implicit, None)
         .await

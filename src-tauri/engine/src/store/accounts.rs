@@ -14,13 +14,13 @@ pub struct AccountRow {
     pub display_name: String,
     pub imap_host: String,
     pub imap_port: i64,
-    pub imap_security: String,
+    pub imap_security: Security,
     pub smtp_host: String,
     pub smtp_port: i64,
-    pub smtp_security: String,
+    pub smtp_security: Security,
     pub username: String,
     pub trusted_certs: Option<String>,
-    pub sync_state: String,
+    pub sync_state: SyncState,
     pub last_error: Option<String>,
     pub last_sync_at: Option<i64>,
     /// Every folder is synced, or only the chosen ones.
@@ -28,7 +28,7 @@ pub struct AccountRow {
     /// How far back to sync, in days (None: everything).
     pub history_days: Option<i64>,
     /// What archiving or deleting here does in the mail account.
-    pub mirror: String,
+    pub mirror: Mirror,
     /// Seconds between checks without push, and between full passes.
     pub poll_seconds: i64,
 }
@@ -39,19 +39,9 @@ impl AccountRow {
         crate::imap::ServerSettings {
             host: self.imap_host.clone(),
             port: self.imap_port(),
-            security: self.imap_security(),
+            security: self.imap_security,
             trusted_certs: self.trusted_certs.clone(),
         }
-    }
-
-    /// IMAP security as a typed value.
-    pub fn imap_security(&self) -> Security {
-        Security::parse(&self.imap_security).unwrap_or(Security::Tls)
-    }
-
-    /// SMTP security as a typed value.
-    pub fn smtp_security(&self) -> Security {
-        Security::parse(&self.smtp_security).unwrap_or(Security::Tls)
     }
 
     /// The IMAP port, checked.
@@ -70,12 +60,12 @@ impl AccountRow {
             id: self.id,
             email: self.email.clone(),
             display_name: self.display_name.clone(),
-            sync_state: SyncState::parse(&self.sync_state),
+            sync_state: self.sync_state,
             last_error: self.last_error.clone(),
             last_sync_at: self.last_sync_at,
             sync_all_folders: self.sync_all_folders,
             history_days: self.history_days.and_then(|d| u32::try_from(d).ok()),
-            mirror: Mirror::parse(&self.mirror),
+            mirror: self.mirror,
             poll_seconds: self.poll_interval().as_secs().try_into().unwrap_or(u32::MAX),
         }
     }
@@ -162,7 +152,7 @@ impl Store {
     /// Sets what archiving or deleting here does in the mail account.
     pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {
         let result = sqlx::query("UPDATE accounts SET mirror = ? WHERE id = ?")
-            .bind(mirror.as_str())
+            .bind(mirror)
             .bind(account_id)
             .execute(self.pool())
             .await?;
@@ -194,10 +184,10 @@ impl Store {
         .bind(a.display_name)
         .bind(a.imap_host)
         .bind(i64::from(a.imap_port))
-        .bind(a.imap_security.as_str())
+        .bind(a.imap_security)
         .bind(a.smtp_host)
         .bind(i64::from(a.smtp_port))
-        .bind(a.smtp_security.as_str())
+        .bind(a.smtp_security)
         .bind(a.username)
         .bind(a.trusted_certs)
         .bind(now())
@@ -245,9 +235,9 @@ impl Store {
                  last_sync_at = CASE WHEN ? = 'ok' THEN ? ELSE last_sync_at END
              WHERE id = ?",
         )
-        .bind(state.as_str())
+        .bind(state)
         .bind(error)
-        .bind(state.as_str())
+        .bind(state)
         .bind(now())
         .bind(id)
         .execute(self.pool())
