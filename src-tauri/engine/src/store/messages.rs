@@ -182,6 +182,10 @@ impl Store {
     /// only after a complete pass over all folders, so that a message moved
     /// between folders is found in its new folder first and keeps its id.
     /// Looks only at messages that lost a location since the last sweep.
+    /// A message whose move still waits for the server is on its way, not
+    /// gone: it stays a candidate until a pass after the move finds it (a
+    /// user who deletes while a pass runs would otherwise lose it here, and
+    /// get it back later as a new message without its links).
     pub async fn delete_orphans(&self, account_id: i64) -> Result<u32> {
         let mut tx = self.begin_write().await?;
         // CROSS JOIN keeps SQLite on the (small) candidate list instead of
@@ -190,7 +194,8 @@ impl Store {
             "SELECT m.id, m.thread_id,
                     NOT EXISTS (SELECT 1 FROM message_folders mf WHERE mf.message_id = m.id)
                FROM orphan_candidates c CROSS JOIN messages m ON m.id = c.message_id
-              WHERE m.account_id = ?",
+              WHERE m.account_id = ?
+                AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.message_id = m.id AND a.state = 'pending')",
         )
         .bind(account_id)
         .fetch_all(&mut *tx)

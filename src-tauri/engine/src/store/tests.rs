@@ -249,6 +249,25 @@ async fn a_flag_change_waiting_for_the_server_is_not_undone_by_older_server_flag
 }
 
 #[tokio::test]
+async fn a_message_whose_move_waits_for_the_server_is_not_swept_as_an_orphan() {
+    use crate::store::actions::ActionKind;
+    let (_d, store, account, inbox, _) = store_with_folders().await;
+    ok(store.store_batch(account, inbox, &[message(1, "Subject: moving", "x")])).await;
+    let id = ok(store.list_messages(&ListFilter { limit: 10, ..ListFilter::default() })).await[0].id;
+    // Deleted here: it leaves the inbox at once, on its way to the Trash.
+    let kind = ActionKind::Delete { trash: "Trash".into() };
+    ok(store.queue_action(id, Some(&kind), Some(MailBox::Trash))).await;
+    // A pass that ran meanwhile ends with a sweep: the message stays.
+    assert_eq!(ok(store.delete_orphans(account)).await, 0);
+    assert_eq!(ok(store.thread_page(ThreadView::Trash, 0, 10)).await.total, 1, "shown in the trash");
+    // Once the server moved it, a pass finds it in the Trash (here: it
+    // does not, so the next sweep may take it).
+    let pending = ok(store.pending_actions(account)).await;
+    ok(store.finish_action(pending[0].id, None)).await;
+    assert_eq!(ok(store.delete_orphans(account)).await, 1);
+}
+
+#[tokio::test]
 async fn search_finds_body_subject_and_participants() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     ok(store.store_batch(
