@@ -238,7 +238,7 @@ impl LinkArgs {
 }
 
 fn parse_status(s: &str) -> Result<DealStatus, String> {
-    DealStatus::parse(&s.to_ascii_lowercase()).ok_or_else(|| format!("expected open, won or lost, not {s}"))
+    crate::named(s, "open, won or lost")
 }
 
 /// The emails a `--message-id` names: a Message-ID header (it has an @)
@@ -386,8 +386,8 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
         CrmCommand::Settings { command } => match command {
             SettingsCommand::Set { key, value } => match key.as_str() {
                 "link-deals" => {
-                    let mode = LinkMode::parse(&value.to_ascii_lowercase())
-                        .ok_or_else(|| Error::Invalid(format!("link-deals is automatic or manual, not {value}.")))?;
+                    let mode: LinkMode = crate::named(&value, "automatic or manual")
+                        .map_err(|e| Error::Invalid(format!("link-deals: {e}.")))?;
                     store.set_link_mode(mode).await?;
                     print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", mode.as_str()));
                 }

@@ -254,7 +254,7 @@ async fn account_status(engine: &Engine, id: i64) -> Result<threadline_engine::m
 
 /// A value of one of the engine's enums, by the snake_case name serde
 /// gives it (the name the store and the UI use too).
-fn named<T: serde::de::DeserializeOwned>(s: &str, expected: &str) -> Result<T, String> {
+pub(crate) fn named<T: serde::de::DeserializeOwned>(s: &str, expected: &str) -> Result<T, String> {
     serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase()))
         .map_err(|_| format!("expected {expected}, not {s}"))
 }

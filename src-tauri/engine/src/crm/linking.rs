@@ -26,9 +26,9 @@ const CHUNK: usize = 5_000;
 
 /// The "Link emails to deals" preference.
 pub async fn mode(conn: &mut SqliteConnection) -> Result<LinkMode> {
-    let value: Option<String> =
+    let value: Option<LinkMode> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'link_deals'").fetch_optional(&mut *conn).await?;
-    Ok(value.as_deref().and_then(LinkMode::parse).unwrap_or(LinkMode::Automatic))
+    Ok(value.unwrap_or(LinkMode::Automatic))
 }
 
 fn json_ids(ids: &[i64]) -> String {

@@ -52,8 +52,9 @@ impl RecordKind {
 }
 
 /// Where a deal stands. Only open deals get new automatic links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum DealStatus {
     Open,
     Won,
@@ -61,7 +62,7 @@ pub enum DealStatus {
 }
 
 impl DealStatus {
-    /// The name used in the store and the CLI.
+    /// The name the CLI prints.
     pub fn as_str(self) -> &'static str {
         match self {
             DealStatus::Open => "open",
@@ -69,21 +70,12 @@ impl DealStatus {
             DealStatus::Lost => "lost",
         }
     }
-
-    /// Reads a stored or typed name back.
-    pub fn parse(s: &str) -> Option<DealStatus> {
-        Some(match s {
-            "open" => DealStatus::Open,
-            "won" => DealStatus::Won,
-            "lost" => DealStatus::Lost,
-            _ => return None,
-        })
-    }
 }
 
 /// Preference "Link emails to deals".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum LinkMode {
     /// A person's only open deal (lead, project) is linked by itself;
     /// several ask the user to choose.
@@ -93,20 +85,11 @@ pub enum LinkMode {
 }
 
 impl LinkMode {
-    /// The name used in the store and the CLI.
+    /// The name the CLI prints.
     pub fn as_str(self) -> &'static str {
         match self {
             LinkMode::Automatic => "automatic",
             LinkMode::Manual => "manual",
-        }
-    }
-
-    /// Reads a stored or typed name back.
-    pub fn parse(s: &str) -> Option<LinkMode> {
-        match s {
-            "automatic" => Some(LinkMode::Automatic),
-            "manual" => Some(LinkMode::Manual),
-            _ => None,
         }
     }
 }

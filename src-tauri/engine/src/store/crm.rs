@@ -51,7 +51,7 @@ struct RecordRow {
     title: String,
     value_minor: Option<i64>,
     currency: String,
-    status: Option<String>,
+    status: Option<DealStatus>,
     person_id: Option<i64>,
     person_name: Option<String>,
     org_id: Option<i64>,
@@ -67,7 +67,7 @@ impl RecordRow {
             id: self.id,
             title: self.title,
             value: self.value_minor.map(|minor| Money { minor, currency: self.currency }),
-            status: self.status.as_deref().and_then(DealStatus::parse),
+            status: self.status,
             person_id: self.person_id,
             person_name: self.person_name,
             org_id: self.org_id,
@@ -133,7 +133,7 @@ impl Store {
     /// stored from now on; existing links stay as they are.
     pub async fn set_link_mode(&self, mode: LinkMode) -> Result<()> {
         sqlx::query("INSERT INTO settings (key, value) VALUES ('link_deals', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(mode.as_str())
+            .bind(mode)
             .execute(self.pool())
             .await?;
         Ok(())
@@ -471,11 +471,8 @@ impl Store {
     /// Marks a deal open, won or lost. Won and lost deals keep their
     /// links but get no new automatic ones.
     pub async fn set_deal_status(&self, id: i64, status: DealStatus) -> Result<()> {
-        let done = sqlx::query("UPDATE deals SET status = ? WHERE id = ?")
-            .bind(status.as_str())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query("UPDATE deals SET status = ? WHERE id = ?").bind(status).bind(id).execute(self.pool()).await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("deal {id}")));
         }
@@ -771,7 +768,7 @@ async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: i64, inpu
         .bind(&title)
         .bind(minor)
         .bind(&currency)
-        .bind(input.status.unwrap_or(DealStatus::Open).as_str())
+        .bind(input.status.unwrap_or(DealStatus::Open))
         .bind(input.person_id)
         .bind(input.org_id)
         .bind(close)
