@@ -326,7 +326,7 @@ async fn expunge(conn: &mut Connection, folder: &str, uid: &str) -> Result<()> {
 
 /// Whether the selected folder still holds this UID.
 async fn still_there(conn: &mut Connection, uid: &str) -> Result<bool> {
-    Ok(command::uids_in(&mut conn.session, uid).await?.iter().any(|u| u.to_string() == uid))
+    Ok(command::uids_in(&mut conn.session, uid).await?.iter().any(|u| uid.parse() == Ok(*u)))
 }
 
 async fn uid_store(conn: &mut Connection, uid: &str, change: &str) -> Result<()> {

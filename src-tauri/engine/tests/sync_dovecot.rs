@@ -661,6 +661,12 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
     }
 }
 
+/// Ids of the messages listed in the inbox.
+async fn inbox_ids(engine: &Engine) -> Vec<i64> {
+    let rows = engine.list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list");
+    rows.iter().map(|m| m.id).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     let s = servers();
@@ -674,14 +680,7 @@ async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     )
     .await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let inbox: Vec<i64> = f
-        .engine
-        .list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) })
-        .await
-        .expect("list")
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let inbox = inbox_ids(&f.engine).await;
     assert_eq!(inbox.len(), 3);
 
     // The folder goes away on the server after we listed it.
@@ -693,14 +692,7 @@ async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
         f.engine.act(&inbox[..1], threadline_engine::UserAction::Move("Projects".into())).await.expect("move");
     assert_eq!((outcome.pending, outcome.failed), (0, 1), "refused, and said so");
     f.engine.sync_account(f.account).await.expect("sync");
-    let mut after: Vec<i64> = f
-        .engine
-        .list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) })
-        .await
-        .expect("list")
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let mut after = inbox_ids(&f.engine).await;
     after.sort_unstable();
     let mut before = inbox.clone();
     before.sort_unstable();

@@ -228,11 +228,9 @@ fn remote_folder(folder: Listed, role: Option<&'static str>, namespaces: &[(Stri
     } else {
         let shown = namespaces
             .iter()
-            .filter_map(|(prefix, _)| {
-                let head = name.get(..prefix.len())?;
-                let rest = name.get(prefix.len()..)?;
-                (!prefix.is_empty() && head.eq_ignore_ascii_case(prefix) && !rest.is_empty()).then_some(rest)
-            })
+            .filter(|(prefix, _)| !prefix.is_empty())
+            .filter_map(|(prefix, _)| roles::strip_prefix_ignoring_case(&name, prefix))
+            .filter(|rest| !rest.is_empty())
             .min_by_key(|rest| rest.len())
             .unwrap_or(&name);
         let decoded = utf7_imap::decode_utf7_imap(shown.to_owned());
@@ -625,9 +623,9 @@ impl Progress {
 
 /// Says once per folder and process that an empty folder was renumbered.
 fn log_empty_renumbering_once(folder: &FolderRow) {
-    static LOGGED: std::sync::Mutex<Option<HashSet<i64>>> = std::sync::Mutex::new(None);
-    let first =
-        LOGGED.lock().map(|mut logged| logged.get_or_insert_with(HashSet::new).insert(folder.id)).unwrap_or(false);
+    static LOGGED: std::sync::Mutex<std::collections::BTreeSet<i64>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let first = LOGGED.lock().map(|mut logged| logged.insert(folder.id)).unwrap_or(false);
     if first {
         tracing::info!(folder = %folder.name, "the server renumbers this folder while it is empty; nothing to fetch again");
     }

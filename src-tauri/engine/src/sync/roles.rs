@@ -129,7 +129,7 @@ fn by_name(
 }
 
 /// `INBOX` is case-insensitive (RFC 3501); so is a prefix starting with it.
-fn strip_prefix_ignoring_case<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+pub(crate) fn strip_prefix_ignoring_case<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
     let head = name.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix).then(|| name.get(prefix.len()..)).flatten()
 }
