@@ -1,15 +1,14 @@
 //! The Threadline desktop shell: a thin adapter between the web UI and the
 //! engine. It opens the engine, forwards engine events to the window, runs
-//! the background sync loop, and exposes commands (see `commands`).
+//! the engine's scheduler, and exposes commands (see `commands`).
 
 mod commands;
-mod sync_loop;
 
 use std::sync::Arc;
 
 use tauri::{Emitter, Manager};
-use threadline_engine::Engine;
 use threadline_engine::secrets::OsKeychain;
+use threadline_engine::{Engine, Scheduler, WatchOptions};
 
 /// Name of the event that carries [`threadline_engine::model::EngineEvent`]s.
 pub const ENGINE_EVENT: &str = "engine-event";
@@ -32,7 +31,16 @@ pub fn run() {
             let engine = Arc::new(engine);
             forward_events(app.handle().clone(), &engine);
             quit_on_terminate(app.handle().clone());
-            app.manage(sync_loop::SyncLoop::start(Arc::clone(&engine)));
+            let scheduler = Arc::new(Scheduler::new(Arc::clone(&engine), WatchOptions::default(), None));
+            {
+                let scheduler = Arc::clone(&scheduler);
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = scheduler.ensure_running().await {
+                        tracing::warn!(error = %e, "cannot start syncing the accounts");
+                    }
+                });
+            }
+            app.manage(scheduler);
             app.manage(engine);
             Ok(())
         })
@@ -120,16 +128,22 @@ fn quit_on_terminate(app: tauri::AppHandle) {
     let _ = app;
 }
 
-/// Closes the store as the app quits, so that its WAL is copied into the
-/// database and the next start has nothing to read through. A write in
-/// progress (a sync's open batch) is waited for, but not for long.
+/// Stops the workers and closes the store as the app quits, so that its
+/// WAL is copied into the database and the next start has nothing to read
+/// through. A write in progress (a sync's open batch) is waited for, but
+/// not for long.
 fn close_store(app: &tauri::AppHandle) {
     let Some(engine) = app.try_state::<Arc<Engine>>() else {
         return;
     };
     let engine = Arc::clone(&engine);
-    let closed =
-        tauri::async_runtime::block_on(async move { tokio::time::timeout(CLOSE_WAIT, engine.store().close()).await });
+    let scheduler = app.try_state::<Arc<Scheduler>>().map(|s| Arc::clone(&s));
+    let closed = tauri::async_runtime::block_on(async move {
+        if let Some(scheduler) = scheduler {
+            scheduler.stop(CLOSE_WAIT / 2).await;
+        }
+        tokio::time::timeout(CLOSE_WAIT, engine.close()).await
+    });
     match closed {
         Ok(()) => tracing::info!("store closed"),
         Err(_) => tracing::warn!("store not closed in time; it will catch up at the next start"),

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::json;
+use threadline_engine::Error;
+use threadline_engine::crm::Crm;
 use threadline_engine::crm::import::{self, ImportReport};
 use threadline_engine::crm::{DealStatus, LinkMode, Money, OrgInput, PersonInput, Record, RecordInput, RecordKind};
-use threadline_engine::{Error, Store};
 
 use crate::print;
 
@@ -243,15 +244,15 @@ fn parse_status(s: &str) -> Result<DealStatus, String> {
 
 /// The emails a `--message-id` names: a Message-ID header (it has an @)
 /// or an id here.
-async fn messages(store: &Store, message_id: &str) -> Result<Vec<i64>, Error> {
+async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Result<Vec<i64>, Error> {
     let ids = if message_id.contains('@') {
-        store.messages_by_header_id(message_id).await?
+        engine.crm().messages_by_header_id(message_id).await?
     } else {
         let id: i64 = message_id
             .trim()
             .parse()
             .map_err(|_| Error::Invalid(format!("\"{message_id}\" is neither a Message-ID nor an email id.")))?;
-        store.message_summary(id).await?;
+        engine.message_summary(id).await?;
         vec![id]
     };
     if ids.is_empty() {
@@ -302,15 +303,16 @@ fn print_report(json: bool, report: &ImportReport) {
     });
 }
 
-pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(), Error> {
+pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, json: bool) -> Result<(), Error> {
+    let crm = engine.crm();
     match command {
         CrmCommand::Person { command } => match command {
             PersonCommand::Add { name, emails, phone, org } => {
-                let id = store.add_person(&PersonInput { name, emails, phone, org_id: org }).await?;
+                let id = crm.add_person(&PersonInput { name, emails, phone, org_id: org }).await?;
                 print_id(json, "person", id);
             }
             PersonCommand::List { search } => {
-                let persons = store.persons(&search).await?;
+                let persons = crm.persons(&search).await?;
                 print(json, &persons, || {
                     persons
                         .iter()
@@ -320,32 +322,32 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
                 });
             }
             PersonCommand::Show { id } => {
-                let p = store.person(id).await?;
+                let p = crm.person(id).await?;
                 print(json, &p, || format!("{}\t{}\t{}\t{}", p.id, p.name, p.emails.join(", "), p.phone));
             }
             PersonCommand::Delete { id } => {
-                store.delete_record(RecordKind::Person, id).await?;
+                crm.delete_record(RecordKind::Person, id).await?;
                 print(json, &json!({ "deleted": id }), || format!("deleted person {id}"));
             }
             PersonCommand::Address { command } => match command {
                 AddressCommand::Add { id, email } => {
-                    store.add_person_address(id, &email).await?;
-                    print(json, &store.person(id).await?, || format!("added {email}"));
+                    crm.add_person_address(id, &email).await?;
+                    print(json, &crm.person(id).await?, || format!("added {email}"));
                 }
                 AddressCommand::Remove { id, email } => {
-                    store.remove_person_address(id, &email).await?;
-                    print(json, &store.person(id).await?, || format!("removed {email}"));
+                    crm.remove_person_address(id, &email).await?;
+                    print(json, &crm.person(id).await?, || format!("removed {email}"));
                 }
             },
-            PersonCommand::Threads { id } => print_threads(json, &store.record_threads(RecordKind::Person, id).await?),
+            PersonCommand::Threads { id } => print_threads(json, &crm.record_threads(RecordKind::Person, id).await?),
         },
         CrmCommand::Org { command } => match command {
             OrgCommand::Add { name, domains } => {
-                let id = store.add_org(&OrgInput { name, domains }).await?;
+                let id = crm.add_org(&OrgInput { name, domains }).await?;
                 print_id(json, "org", id);
             }
             OrgCommand::List { search } => {
-                let orgs = store.orgs(&search).await?;
+                let orgs = crm.orgs(&search).await?;
                 print(json, &orgs, || {
                     orgs.iter()
                         .map(|o| format!("{}\t{}\t{}", o.id, o.name, o.domains.join(", ")))
@@ -354,14 +356,14 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
                 });
             }
             OrgCommand::Delete { id } => {
-                store.delete_record(RecordKind::Org, id).await?;
+                crm.delete_record(RecordKind::Org, id).await?;
                 print(json, &json!({ "deleted": id }), || format!("deleted org {id}"));
             }
-            OrgCommand::Threads { id } => print_threads(json, &store.record_threads(RecordKind::Org, id).await?),
+            OrgCommand::Threads { id } => print_threads(json, &crm.record_threads(RecordKind::Org, id).await?),
         },
-        CrmCommand::Deal { command } => record_command(store, RecordKind::Deal, command, json).await?,
-        CrmCommand::Lead { command } => record_command(store, RecordKind::Lead, command, json).await?,
-        CrmCommand::Project { command } => record_command(store, RecordKind::Project, command, json).await?,
+        CrmCommand::Deal { command } => record_command(crm, RecordKind::Deal, command, json).await?,
+        CrmCommand::Lead { command } => record_command(crm, RecordKind::Lead, command, json).await?,
+        CrmCommand::Project { command } => record_command(crm, RecordKind::Project, command, json).await?,
         CrmCommand::Import { command } => match command {
             ImportCommand::Csv { file, map, preview } => {
                 let text = std::fs::read(&file)?;
@@ -375,12 +377,12 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
                             .join("\n")
                     });
                 } else {
-                    print_report(json, &import::import_csv(store, &text, &mapping).await?);
+                    print_report(json, &crm.import_csv(&text, &mapping).await?);
                 }
             }
             ImportCommand::Vcard { file } => {
                 let text = std::fs::read(&file)?;
-                print_report(json, &import::import_vcard(store, &text).await?);
+                print_report(json, &crm.import_vcard(&text).await?);
             }
         },
         CrmCommand::Settings { command } => match command {
@@ -388,41 +390,41 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
                 "link-deals" => {
                     let mode: LinkMode = crate::named(&value, "automatic or manual")
                         .map_err(|e| Error::Invalid(format!("link-deals: {e}.")))?;
-                    store.set_link_mode(mode).await?;
+                    crm.set_link_mode(mode).await?;
                     print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", mode.as_str()));
                 }
                 other => return Err(Error::Invalid(format!("Unknown setting {other} (known: link-deals)."))),
             },
             SettingsCommand::Show => {
-                let mode = store.link_mode().await?;
+                let mode = crm.link_mode().await?;
                 print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", mode.as_str()));
             }
         },
         CrmCommand::Link(args) => {
             let (kind, target) = args.target()?;
-            let ids = messages(store, &args.message_id).await?;
-            store.link(&ids, kind, target).await?;
+            let ids = messages(engine, &args.message_id).await?;
+            crm.link(&ids, kind, target).await?;
             print(json, &json!({ "linked": ids }), || format!("linked {} {target}", kind.as_str()));
         }
         CrmCommand::Unlink(args) => {
             let (kind, target) = args.target()?;
-            let ids = messages(store, &args.message_id).await?;
-            store.unlink(&ids, kind, target).await?;
+            let ids = messages(engine, &args.message_id).await?;
+            crm.unlink(&ids, kind, target).await?;
             print(json, &json!({ "unlinked": ids }), || format!("unlinked {} {target}", kind.as_str()));
         }
         CrmCommand::ChooseDeal { message_id, deal } => {
-            let ids = messages(store, &message_id).await?;
+            let ids = messages(engine, &message_id).await?;
             for id in &ids {
-                store.choose(*id, RecordKind::Deal, deal).await?;
+                crm.choose(*id, RecordKind::Deal, deal).await?;
             }
             print(json, &json!({ "chosen": deal, "messages": ids }), || format!("chose deal {deal}"));
         }
         CrmCommand::Links { message_id } => {
-            let ids = messages(store, &message_id).await?;
+            let ids = messages(engine, &message_id).await?;
             let mut rows = Vec::new();
             let mut text = Vec::new();
             for id in ids {
-                let links = store.message_links(id).await?;
+                let links = crm.message_links(id).await?;
                 for l in &links.links {
                     rows.push(json!({ "message": id, "kind": l.kind, "id": l.id, "title": l.title,
                                       "reason": l.reason, "by_user": l.by_user }));
@@ -439,7 +441,7 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
         }
         CrmCommand::Relink { from_scratch } => {
             let started = std::time::Instant::now();
-            let (messages, links) = store.relink_all(from_scratch).await?;
+            let (messages, links) = crm.relink_all(from_scratch).await?;
             let ms = started.elapsed().as_millis();
             print(json, &json!({ "messages": messages, "links": links, "ms": ms }), || {
                 format!("{messages} messages, {links} links, {ms} ms")
@@ -449,7 +451,7 @@ pub async fn execute(store: &Store, command: CrmCommand, json: bool) -> Result<(
     Ok(())
 }
 
-async fn record_command(store: &Store, kind: RecordKind, command: RecordCommand, json: bool) -> Result<(), Error> {
+async fn record_command(crm: Crm<'_>, kind: RecordKind, command: RecordCommand, json: bool) -> Result<(), Error> {
     match command {
         RecordCommand::Add(a) => {
             let value = match (&a.value, &a.currency) {
@@ -468,23 +470,23 @@ async fn record_command(store: &Store, kind: RecordKind, command: RecordCommand,
                 expected_close: a.close,
                 deal_ids: a.deals,
             };
-            let id = store.add_record(kind, &input).await?;
+            let id = crm.add_record(kind, &input).await?;
             print_id(json, kind.as_str(), id);
         }
-        RecordCommand::List { search } => print_records(json, &store.records(kind, &search).await?),
-        RecordCommand::Show { id } => print_records(json, &[store.record(kind, id).await?]),
+        RecordCommand::List { search } => print_records(json, &crm.records(kind, &search).await?),
+        RecordCommand::Show { id } => print_records(json, &[crm.record(kind, id).await?]),
         RecordCommand::SetStatus { id, status } => {
             if kind != RecordKind::Deal {
                 return Err(Error::Invalid("Only deals have a status.".into()));
             }
-            store.set_deal_status(id, status).await?;
+            crm.set_deal_status(id, status).await?;
             print(json, &json!({ "id": id, "status": status }), || format!("deal {id} {}", status.as_str()));
         }
         RecordCommand::Delete { id } => {
-            store.delete_record(kind, id).await?;
+            crm.delete_record(kind, id).await?;
             print(json, &json!({ "deleted": id }), || format!("deleted {} {id}", kind.as_str()));
         }
-        RecordCommand::Threads { id } => print_threads(json, &store.record_threads(kind, id).await?),
+        RecordCommand::Threads { id } => print_threads(json, &crm.record_threads(kind, id).await?),
     }
     Ok(())
 }

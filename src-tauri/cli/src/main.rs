@@ -16,7 +16,7 @@ use threadline_engine::model::{
     Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView,
 };
 use threadline_engine::secrets::OsKeychain;
-use threadline_engine::{Engine, Error, ListFilter, UserAction, WatchOptions};
+use threadline_engine::{Engine, Error, ListFilter, Scheduler, UserAction, WatchOptions};
 use tokio::sync::broadcast;
 
 #[derive(Parser)]
@@ -318,13 +318,13 @@ async fn cli_main() -> ExitCode {
 
 async fn run(cli: Cli, data_dir: PathBuf) -> Result<(), (bool, Error)> {
     let json = cli.json;
-    let engine = Engine::open(&data_dir, Arc::new(OsKeychain::default())).await.map_err(|e| (json, e))?;
+    let engine = Arc::new(Engine::open(&data_dir, Arc::new(OsKeychain::default())).await.map_err(|e| (json, e))?);
     let result = execute(&engine, cli.command, json).await;
-    engine.store().close().await;
+    engine.close().await;
     result.map_err(|e| (json, e))
 }
 
-async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Error> {
+async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(), Error> {
     match command {
         Command::Account { command } => match command {
             AccountCommand::Add(a) => {
@@ -470,7 +470,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
                 body,
                 in_reply_to: a.reply_to,
             };
-            let outcome = engine.send(&draft).await?;
+            let outcome = engine.send_now(&draft).await?;
             print(json, &outcome, || match &outcome.problem {
                 None => format!("sent <{}>", outcome.message_id),
                 Some(why) => format!("queued <{}>: {why}", outcome.message_id),
@@ -494,7 +494,7 @@ async fn execute(engine: &Engine, command: Command, json: bool) -> Result<(), Er
             let rows = engine.search(&query, limit).await?;
             print_messages(json, &rows);
         }
-        Command::Crm(command) => crm::execute(engine.store(), command, json).await?,
+        Command::Crm(command) => crm::execute(engine, command, json).await?,
     }
     Ok(())
 }
@@ -504,7 +504,7 @@ async fn act(engine: &Engine, json: bool, ids: &[i64], action: UserAction) -> Re
     if ids.is_empty() {
         return Err(Error::Invalid("Name at least one message id.".into()));
     }
-    let outcome = engine.act(ids, action).await?;
+    let outcome = engine.act_now(ids, action).await?;
     print(json, &outcome, || {
         format!(
             "queued {}, waiting for the server {}, refused by the server {}",
@@ -514,10 +514,10 @@ async fn act(engine: &Engine, json: bool, ids: &[i64], action: UserAction) -> Re
     Ok(())
 }
 
-/// `sync --watch`: one watcher per account on this task, and a printer of
-/// the changes they store, until Ctrl-C or SIGTERM (or every watcher ends
-/// because its login was rejected).
-async fn watch(engine: &Engine, args: &SyncArgs, json: bool) -> Result<(), Error> {
+/// `sync --watch`: the engine's scheduler over the accounts, and a printer
+/// of the changes they store, until Ctrl-C or SIGTERM (or every account's
+/// workers end because its login was rejected).
+async fn watch(engine: &Arc<Engine>, args: &SyncArgs, json: bool) -> Result<(), Error> {
     let ids: Vec<i64> = match args.account {
         Some(id) => vec![engine.account(id).await?.id],
         None => engine.accounts().await?.iter().map(|a| a.id).collect(),
@@ -529,10 +529,9 @@ async fn watch(engine: &Engine, args: &SyncArgs, json: bool) -> Result<(), Error
         poll_interval: args.poll.map(|seconds| Duration::from_secs(seconds.max(1))),
         ..WatchOptions::default()
     };
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut events = engine.subscribe();
-    let watchers = futures::future::join_all(ids.iter().map(|id| engine.watch_account(*id, &options, stopped.clone())));
-    tokio::pin!(watchers);
+    let scheduler = Scheduler::new(Arc::clone(engine), options, Some(ids));
+    scheduler.ensure_running().await?;
     let printer = async {
         loop {
             match events.recv().await {
@@ -545,13 +544,12 @@ async fn watch(engine: &Engine, args: &SyncArgs, json: bool) -> Result<(), Error
         }
     };
     tokio::select! {
-        results = &mut watchers => return results.into_iter().collect(),
+        ended = scheduler.until_all_ended() => return ended,
         () = printer => {}
         () = shutdown_signal() => {}
     }
-    let _ = stop.send(true);
-    // Give the watchers a moment to end IDLE and log out.
-    let _ = tokio::time::timeout(Duration::from_secs(5), watchers).await;
+    // Give the workers a moment to end IDLE and log out.
+    scheduler.stop(Duration::from_secs(5)).await;
     Ok(())
 }
 

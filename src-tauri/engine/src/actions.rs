@@ -1,18 +1,21 @@
 //! User actions on messages (read, flag, move, archive, delete): done here
-//! at once, queued durably, and replayed on the server in order, at the
-//! start of every sync pass and right after the user acts when the server
-//! can be reached. Nothing is lost while offline, and nothing is applied
-//! twice (see migration 0004 for why a replay is always safe).
+//! at once, queued durably, and replayed on the server in order by the
+//! account's foreground worker (see [`crate::schedule`]), which the action
+//! wakes. Nothing is lost while offline, and nothing is applied twice (see
+//! migration 0004 for why a replay is always safe).
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 use ts_rs::TS;
 
+use tokio::sync::broadcast;
+
 use crate::Engine;
-use crate::error::{Error, Result};
+use crate::error::{Class, Error, Result};
 use crate::imap::command;
 use crate::model::{EngineEvent, MessageAction, Mirror};
+use crate::schedule::Worker;
 use crate::store::Store;
 use crate::store::actions::{ActionKind, ActionRow, MailBox};
 use crate::sync::Connection;
@@ -58,12 +61,37 @@ pub struct ActionOutcome {
 }
 
 impl Engine {
-    /// Does what the user asked to these messages: here at once, and on
-    /// the server now if it can be reached, else at the next pass.
+    /// Does what the user asked to these messages here at once, queues it
+    /// for the server and wakes the account's foreground worker, which
+    /// replays it; returns without waiting for the server.
     pub async fn act(&self, message_ids: &[i64], action: UserAction) -> Result<ActionOutcome> {
-        let mut queued = 0u32;
+        let (queued, accounts) = self.queue(message_ids, action).await?;
+        for &account_id in &accounts {
+            self.wake(account_id, Worker::Foreground);
+        }
+        self.outcome(queued, &accounts).await
+    }
+
+    /// `act`, then the replay on a connection of its own before returning:
+    /// for a front end that runs no scheduler (the CLI's one-shot commands).
+    /// A server that cannot be reached leaves the actions queued.
+    pub async fn act_now(&self, message_ids: &[i64], action: UserAction) -> Result<ActionOutcome> {
+        let (queued, accounts) = self.queue(message_ids, action).await?;
+        for &account_id in &accounts {
+            if let Err(e) = self.replay_actions(account_id).await {
+                // Still queued; the next pass tries again.
+                tracing::info!(account = account_id, error = %e, "actions wait for the server");
+            }
+        }
+        self.outcome(queued, &accounts).await
+    }
+
+    /// Applies the action here and queues it, in one transaction; returns
+    /// how many locations were queued and the accounts concerned.
+    async fn queue(&self, message_ids: &[i64], action: UserAction) -> Result<(u32, Vec<i64>)> {
         // The destination is worked out once per account, not per message.
         let mut plans: HashMap<i64, Plan> = HashMap::new();
+        let mut items = Vec::with_capacity(message_ids.len());
         for &message_id in message_ids {
             let account_id = self.store.message_account(message_id).await?;
             let plan = match plans.get(&account_id) {
@@ -74,16 +102,20 @@ impl Engine {
                     plan
                 }
             };
-            let ids = self.store.queue_action(message_id, plan.server.as_ref(), plan.user_box).await?;
-            queued += u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            items.push((message_id, plan.server, plan.user_box));
         }
-        let mut outcome = ActionOutcome { queued, ..ActionOutcome::default() };
-        for account_id in plans.into_keys() {
+        let queued = u32::try_from(self.store.queue_actions(&items).await?.len()).unwrap_or(u32::MAX);
+        let accounts: Vec<i64> = plans.into_keys().collect();
+        for &account_id in &accounts {
             let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
-            if let Err(e) = self.replay_actions(account_id).await {
-                // Still queued; the next pass tries again.
-                tracing::info!(account = account_id, error = %e, "actions wait for the server");
-            }
+        }
+        Ok((queued, accounts))
+    }
+
+    /// Where the accounts' actions stand.
+    async fn outcome(&self, queued: u32, accounts: &[i64]) -> Result<ActionOutcome> {
+        let mut outcome = ActionOutcome { queued, ..ActionOutcome::default() };
+        for &account_id in accounts {
             let (pending, failed) = self.store.action_counts(account_id).await?;
             outcome.pending += pending;
             outcome.failed += failed;
@@ -96,11 +128,10 @@ impl Engine {
         if self.store.pending_actions(account_id).await?.is_empty() {
             return Ok(0);
         }
-        let _guard = self.account_lock(account_id)?.lock_owned().await;
         let account = self.store.account(account_id).await?;
         let password = self.password(&account).await?;
         let mut conn = Connection::open(&account, &password).await?;
-        let done = replay(&mut conn, &self.store, account_id).await;
+        let done = self.replay_on(&mut conn, account_id).await;
         conn.close().await;
         done
     }
@@ -173,45 +204,62 @@ struct Plan {
     user_box: Option<MailBox>,
 }
 
-/// Replays the account's pending actions, oldest first, on an open
+/// Replays the account's due actions, oldest first, on an open
 /// connection. A refusal by the server ends that one action (recorded as
-/// failed, shown to the user); a lost connection ends the replay, leaving
-/// the rest queued. Returns how many were done.
-pub(crate) async fn replay(conn: &mut Connection, store: &Store, account_id: i64) -> Result<u32> {
-    let pending = store.pending_actions(account_id).await?;
+/// failed, told to the window); any other failure ends the replay, leaving
+/// the rest queued, and names the action it failed on (None: before any).
+/// Returns how many were done. The caller holds the account's action lock.
+pub(crate) async fn replay(
+    conn: &mut Connection,
+    store: &Store,
+    account_id: i64,
+    events: &broadcast::Sender<EngineEvent>,
+) -> Result<u32, (Option<i64>, Error)> {
+    let early = |e: Error| (None, e);
+    let pending = store.pending_actions(account_id).await.map_err(early)?;
     if pending.is_empty() {
         return Ok(0);
     }
-    let folders = store.folders(account_id).await?;
+    let folders = store.folders(account_id).await.map_err(early)?;
     let mut selected: Option<i64> = None;
     let mut done = 0;
     for action in pending {
-        let Some(folder) = folders.iter().find(|f| f.id == action.folder_id) else {
-            store.finish_action(action.id, Some("The folder no longer exists.")).await?;
-            continue;
+        let on = |e: Error| (Some(action.id), e);
+        let refused = match folders.iter().find(|f| f.id == action.folder_id) {
+            None => Some("The folder no longer exists.".to_owned()),
+            Some(folder) if folder.uidvalidity != action.uidvalidity => {
+                Some("The server renumbered the folder, so the message could not be found again.".to_owned())
+            }
+            Some(folder) => {
+                if selected != Some(folder.id) {
+                    let select = format!("SELECT {}", command::quoted(&folder.name).map_err(on)?);
+                    command::run(&mut conn.session, &select).await.map_err(on)?;
+                    selected = Some(folder.id);
+                }
+                match apply(conn, store, &action, &folder.name).await {
+                    Ok(()) => None,
+                    Err(e) if e.class() == Class::Permanent => {
+                        tracing::warn!(action = action.id, error = %e, "the server refused an action");
+                        Some(e.user_message())
+                    }
+                    Err(e) => return Err(on(e)),
+                }
+            }
         };
-        if folder.uidvalidity != action.uidvalidity {
-            let why = "The server renumbered the folder, so the message could not be found again.";
-            store.finish_action(action.id, Some(why)).await?;
-            continue;
-        }
-        if selected != Some(folder.id) {
-            command::run(&mut conn.session, &format!("SELECT {}", command::quoted(&folder.name)?)).await?;
-            selected = Some(folder.id);
-        }
-        match apply(conn, store, &action, &folder.name).await {
-            Ok(()) => {
-                store.finish_action(action.id, None).await?;
-                done += 1;
-            }
-            Err(e) if e.refusal().is_some() => {
-                tracing::warn!(action = action.id, error = %e, "the server refused an action");
-                store.finish_action(action.id, Some(&e.user_message())).await?;
-            }
-            Err(e) => return Err(e),
+        store.finish_action(action.id, refused.as_deref()).await.map_err(on)?;
+        match refused {
+            None => done += 1,
+            Some(reason) => announce_refusal(events, account_id, reason),
         }
     }
     Ok(done)
+}
+
+/// Tells the window that one of the user's actions was given up (the
+/// message shows where the server keeps it again after the next pass).
+pub(crate) fn announce_refusal(events: &broadcast::Sender<EngineEvent>, account: i64, reason: String) {
+    let _ = events.send(EngineEvent::ActionFailed { account, reason });
+    let _ = events.send(EngineEvent::MessagesChanged { account });
 }
 
 /// One action on its (selected) folder. Every command's answer is

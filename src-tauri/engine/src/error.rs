@@ -64,6 +64,23 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// How the scheduler reacts to a failure of server work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// The login was rejected: stop and ask the user (retrying gets them
+    /// locked out).
+    Auth,
+    /// The server cannot be reached now: reconnect with growing pauses;
+    /// the work waits, nothing is given up.
+    Offline,
+    /// This one piece of work failed for a reason that may pass: try it
+    /// again later, a few times.
+    Retryable,
+    /// The server (or the input) says no: give this piece of work up and
+    /// tell the user why.
+    Permanent,
+}
+
 /// An error as the UI shows it: a kind and a sentence in plain words.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct UserError {
@@ -86,6 +103,19 @@ impl Error {
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::NotFound(_) => ErrorKind::NotFound,
             _ => ErrorKind::Internal,
+        }
+    }
+
+    /// The scheduler's reading of the error (see [`Class`]).
+    pub fn class(&self) -> Class {
+        if self.refusal().is_some() {
+            return Class::Permanent;
+        }
+        match self.kind() {
+            ErrorKind::Auth => Class::Auth,
+            ErrorKind::Offline | ErrorKind::Certificate => Class::Offline,
+            ErrorKind::Invalid | ErrorKind::NotFound => Class::Permanent,
+            ErrorKind::Internal => Class::Retryable,
         }
     }
 

@@ -8,32 +8,43 @@ pub mod address;
 pub mod crm;
 pub mod error;
 pub mod imap;
+mod locks;
 pub mod logging;
 pub mod mime;
 pub mod model;
+mod schedule;
 pub mod secrets;
 mod send;
+/// The local store. Front ends reach it only through [`Engine`]; tests and
+/// benchmarks that set it up or look into it turn on `internals`.
+#[cfg(feature = "internals")]
 pub mod store;
+#[cfg(not(feature = "internals"))]
+#[allow(dead_code, unused_imports)] // what only tests and benchmarks reach
+mod store;
 pub mod sync;
-mod watch;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
 pub use actions::{ActionOutcome, UserAction};
-pub use error::{Error, ErrorKind, Result, UserError};
+pub use error::{Class, Error, ErrorKind, Result, UserError};
+pub use schedule::{Scheduler, WatchOptions};
+#[cfg(feature = "internals")]
 pub use store::Store;
+#[cfg(not(feature = "internals"))]
+use store::Store;
 pub use store::queries::ListFilter;
-pub use watch::WatchOptions;
 
+use locks::LockTable;
 use model::{
     AccountStatus, AccountSummary, EngineEvent, MessageSummary, MessageView, Mirror, NewAccount, SyncReport, SyncState,
     ThreadPage, ThreadView,
 };
 use secrets::SecretStore;
+use sync::Connection;
 
 /// The app's identifier: names its per-user data folder, the same one
 /// Tauri's `app_data_dir` uses.
@@ -83,12 +94,19 @@ pub struct Engine {
     store: Store,
     secrets: Arc<dyn SecretStore>,
     events: broadcast::Sender<EngineEvent>,
-    sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// One full pass per account at a time in this process.
+    pass_locks: LockTable,
+    /// One pass per folder at a time: the foreground worker's inbox and
+    /// the background worker's passes share folders.
+    folder_locks: LockTable,
+    /// One replay of an account's actions at a time.
+    action_locks: LockTable,
     /// One outbox delivery per account at a time in this process, so that
-    /// a Send waits for a delivery already running and then sees its own
-    /// message's outcome. (Other processes are kept off by the outbox's
-    /// claims, migration 0009.)
-    outbox_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// a delivery waits for one already running. (Other processes are kept
+    /// off by the outbox's claims, migration 0009.)
+    outbox_locks: LockTable,
+    /// The wake switches of the running workers (see [`schedule`]).
+    wakers: schedule::WakerTable,
 }
 
 impl Engine {
@@ -100,14 +118,31 @@ impl Engine {
             store,
             secrets,
             events,
-            sync_locks: Mutex::new(HashMap::new()),
-            outbox_locks: Mutex::new(HashMap::new()),
+            pass_locks: LockTable::default(),
+            folder_locks: LockTable::default(),
+            action_locks: LockTable::default(),
+            outbox_locks: LockTable::default(),
+            wakers: schedule::WakerTable::default(),
         })
     }
 
-    /// The store, for read-only views and tests.
+    /// The store, for tests and benchmarks (see the `internals` feature).
+    #[cfg(feature = "internals")]
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Closes the store as the process ends, so that its write-ahead log is
+    /// copied into the database and the next start has nothing to read
+    /// through; waits for a write in progress.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// The CRM: persons, organizations, deals, leads, projects and the
+    /// links of emails to them.
+    pub fn crm(&self) -> crm::Crm<'_> {
+        crm::Crm { store: &self.store, events: &self.events }
     }
 
     /// Events sent after each committed change.
@@ -175,7 +210,10 @@ impl Engine {
         let secret = password.to_owned();
         self.with_secrets(move |s| s.set(&key, &secret)).await?;
         tracing::info!(account = id, "new password accepted and kept");
-        self.set_state(id, SyncState::Ok, None).await
+        self.set_state(id, SyncState::Ok, None).await?;
+        // Workers that run for it pick up where they were.
+        self.request_pass(id);
+        Ok(())
     }
 
     /// Removes an account, its synced mail and its keychain entry.
@@ -212,11 +250,12 @@ impl Engine {
                     .collect::<Result<_>>()?,
             ),
         };
-        let _guard = self.account_lock(account_id)?.lock_owned().await;
+        let _guard = self.pass_locks.lock(account_id).await;
         self.store.choose_folders(account_id, chosen.as_deref()).await?;
-        let removed = self.store.delete_orphans(account_id).await?;
+        let removed = self.store.delete_orphans(account_id, store::now()).await?;
         tracing::info!(account = account_id, all = chosen.is_none(), removed, "sync folders chosen");
         let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
+        self.request_pass(account_id);
         Ok(())
     }
 
@@ -224,11 +263,12 @@ impl Engine {
     /// forgets here what arrived before the new start; widening fetches
     /// the older mail at the next pass. The server is never touched.
     pub async fn set_history(&self, account_id: i64, days: Option<u32>) -> Result<()> {
-        let _guard = self.account_lock(account_id)?.lock_owned().await;
+        let _guard = self.pass_locks.lock(account_id).await;
         self.store.set_history(account_id, days).await?;
-        let removed = self.store.delete_orphans(account_id).await?;
+        let removed = self.store.delete_orphans(account_id, store::now()).await?;
         tracing::info!(account = account_id, ?days, removed, "history depth set");
         let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
+        self.request_pass(account_id);
         Ok(())
     }
 
@@ -287,30 +327,52 @@ impl Engine {
         Ok(self.store.accounts().await?.iter().map(|a| a.summary()).collect())
     }
 
-    /// Syncs one account once; concurrent calls for the same account wait
-    /// for each other. The outcome is recorded on the account (and pushed
-    /// as an event): ok, error, or needs re-authentication.
+    /// Syncs one account once: hands the outbox over, replays the queued
+    /// actions, then a full pass; concurrent calls for the same account
+    /// wait for each other. The outcome is recorded on the account (and
+    /// pushed as an event): ok, error, or needs re-authentication.
     pub async fn sync_account(&self, id: i64) -> Result<SyncReport> {
         self.retry_outbox(id).await;
-        let _guard = self.account_lock(id)?.lock_owned().await;
+        self.pass_over_account(id, true).await
+    }
+
+    /// A full pass over the account on a connection of its own (after
+    /// replaying its actions, when asked), recorded on the account.
+    async fn pass_over_account(&self, id: i64, replay_first: bool) -> Result<SyncReport> {
+        let _guard = self.pass_locks.lock(id).await;
         let account = self.store.account(id).await?;
         let password = self.password(&account).await;
         self.set_state(id, SyncState::Syncing, None).await?;
-        let result = match password {
-            Ok(password) => sync::sync_account(&self.store, &account, &password, &self.events).await,
-            Err(e) => Err(e),
-        };
+        let result = async {
+            let mut conn = Connection::open(&account, &password?).await?;
+            if replay_first {
+                self.replay_on(&mut conn, id).await?;
+            }
+            let report = sync::sync_all_folders(&mut conn, &self.pass(), id).await?;
+            conn.close().await;
+            Ok(report)
+        }
+        .await;
         self.record_outcome(id, result).await
     }
 
-    /// The per-account lock that keeps two passes over one account apart.
-    fn account_lock(&self, id: i64) -> Result<Arc<tokio::sync::Mutex<()>>> {
-        lock_for(&self.sync_locks, id)
+    /// Connects to the account's server; a failure is recorded on the
+    /// account.
+    async fn open_connection(&self, id: i64) -> Result<Connection> {
+        let account = self.store.account(id).await?;
+        let opened = match self.password(&account).await {
+            Ok(password) => Connection::open(&account, &password).await,
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok(conn) => Ok(conn),
+            Err(e) => Err(self.record_failure(id, e).await),
+        }
     }
 
-    /// The per-account lock of outbox delivery.
-    fn outbox_lock(&self, id: i64) -> Result<Arc<tokio::sync::Mutex<()>>> {
-        lock_for(&self.outbox_locks, id)
+    /// What a pass works with besides its connection.
+    fn pass(&self) -> sync::Pass<'_> {
+        sync::Pass { store: &self.store, events: &self.events, folders: &self.folder_locks }
     }
 
     /// The account's password from the keychain; a missing one is an
@@ -433,10 +495,4 @@ impl Engine {
             Err(_) => Err(Error::Secret("the keychain did not answer".into())),
         }
     }
-}
-
-/// The lock of one account in a table of per-account locks.
-fn lock_for(table: &Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>, id: i64) -> Result<Arc<tokio::sync::Mutex<()>>> {
-    let mut locks = table.lock().map_err(|_| Error::Protocol("lock table poisoned".into()))?;
-    Ok(locks.entry(id).or_default().clone())
 }

@@ -311,6 +311,52 @@ pub enum EngineEvent {
         folder: String,
         uids: Vec<u32>,
     },
+    /// The server refused one of the user's actions, or it failed too
+    /// often: it was given up (the reason in plain words).
+    ActionFailed {
+        #[ts(type = "number")]
+        account: i64,
+        reason: String,
+    },
+    /// The SMTP server took a message from the outbox.
+    MessageSent {
+        #[ts(type = "number")]
+        account: i64,
+        /// Its Message-ID (without angle brackets).
+        message_id: String,
+        subject: String,
+    },
+    /// A message in the outbox could not be handed over now (the server
+    /// cannot be reached, or said "later"): it waits and goes out by itself.
+    SendDelayed {
+        #[ts(type = "number")]
+        account: i64,
+        message_id: String,
+        subject: String,
+        reason: String,
+    },
+    /// A message in the outbox was refused, or cannot go out until the
+    /// user acts (it stays in the outbox, as failed).
+    SendFailed {
+        #[ts(type = "number")]
+        account: i64,
+        message_id: String,
+        subject: String,
+        reason: String,
+    },
+    /// A CRM record was added, changed or deleted (`id` None: several of
+    /// this kind, as after an import).
+    CrmChanged {
+        kind: crate::crm::RecordKind,
+        #[ts(type = "number | null")]
+        id: Option<i64>,
+    },
+    /// Links between emails and records changed: of these emails, or (none
+    /// named) of any.
+    LinksChanged {
+        #[ts(type = "Array<number>")]
+        messages: Vec<i64>,
+    },
     /// The account's sync state changed.
     AccountState {
         #[ts(type = "number")]

@@ -402,7 +402,7 @@ async fn a_reply_is_sent_over_starttls_saved_in_sent_and_joins_its_conversation(
     let mut reply = draft(&f, &format!("Bob <{}>", bob.email), "Re: Quote?");
     reply.bcc = carol.email.clone();
     reply.in_reply_to = Some(asked.id);
-    let outcome = f.engine.send(&reply).await.expect("send");
+    let outcome = f.engine.send_now(&reply).await.expect("send");
     assert_eq!(outcome.state, SendState::Sent);
 
     // Delivered to the recipient without the Bcc line, and to the Bcc.
@@ -441,18 +441,18 @@ async fn implicit_tls_works_and_refusals_come_back_to_the_composer() {
     engine.sync_account(account).await.expect("sync");
     let f = Fixture { dir, engine, user, account };
 
-    let sent = f.engine.send(&draft(&f, &bob.email, "Over SMTPS")).await.expect("send");
+    let sent = f.engine.send_now(&draft(&f, &bob.email, "Over SMTPS")).await.expect("send");
     assert_eq!(sent.state, SendState::Sent);
     s.wait_for_count(&bob, "INBOX", 1).await;
 
     // A bad address never leaves; the message is not queued.
-    let e = f.engine.send(&draft(&f, "bob at acme", "Typo")).await.expect_err("invalid");
+    let e = f.engine.send_now(&draft(&f, "bob at acme", "Typo")).await.expect_err("invalid");
     assert_eq!(e.kind(), ErrorKind::Invalid);
     assert!(e.user_message().contains("\"bob at acme\" in To"), "{}", e.user_message());
 
     // A changed password: told as such, nothing queued, nothing sent.
     s.set_password(&f.user.email, "changed");
-    let e = f.engine.send(&draft(&f, &bob.email, "After the change")).await.expect_err("auth");
+    let e = f.engine.send_now(&draft(&f, &bob.email, "After the change")).await.expect_err("auth");
     assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
     let statuses = f.engine.account_statuses().await.expect("statuses");
     assert_eq!((statuses[0].queued_messages, statuses[0].failed_messages), (0, 0));
@@ -473,7 +473,7 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
     let f = Fixture { dir, engine, user, account };
 
     line.set_up(false);
-    let queued = f.engine.send(&draft(&f, &bob.email, "Written on a train")).await.expect("queued");
+    let queued = f.engine.send_now(&draft(&f, &bob.email, "Written on a train")).await.expect("queued");
     assert_eq!(queued.state, SendState::Queued);
     let why = queued.problem.expect("why");
     assert!(why.contains("later") || why.contains("could not take"), "{why}");
@@ -519,7 +519,7 @@ async fn a_deleted_message_leaves_its_conversation_here_and_goes_to_the_trash_th
     let answer = rows.iter().find(|m| m.subject == "Re: Terms").expect("answer").clone();
     assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
 
-    let outcome = f.engine.act(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete");
+    let outcome = f.engine.act_now(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete");
     assert_eq!((outcome.pending, outcome.failed), (0, 0), "done on the server at once");
     assert_eq!(s.count(&f.user, "Trash").await, 1);
     for pass in 0..2 {
@@ -533,14 +533,14 @@ async fn a_deleted_message_leaves_its_conversation_here_and_goes_to_the_trash_th
     assert_eq!((inbox.total, inbox.threads[0].message_count), (1, 1), "counted without it");
     // Opened from the Trash, a conversation that lives only there shows.
     let question = rows.iter().find(|m| m.subject == "Terms").expect("question").id;
-    f.engine.act(&[question], threadline_engine::UserAction::Delete).await.expect("delete");
+    f.engine.act_now(&[question], threadline_engine::UserAction::Delete).await.expect("delete");
     assert_eq!(f.engine.thread_page(ThreadView::Inbox, 0, 10).await.expect("inbox").total, 0);
     f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
     let trash = f.engine.thread_page(ThreadView::Trash, 0, 10).await.expect("trash");
     assert_eq!((trash.total, trash.threads[0].message_count), (1, 2));
     // Deleted from the Trash: gone for good there (UID EXPUNGE), checked.
-    let done = f.engine.act(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete for good");
+    let done = f.engine.act_now(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete for good");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
     assert_eq!(s.count(&f.user, "Trash").await, 1);
 }
@@ -566,15 +566,15 @@ async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
 
     // "Archive in the mail account": deleting here archives there.
     f.engine.set_mirror(f.account, Mirror::Archive).await.expect("mirror");
-    let done = f.engine.act(&[a], Delete).await.expect("delete");
+    let done = f.engine.act_now(&[a], Delete).await.expect("delete");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 1, 0));
 
     // "Do nothing there": the account is left alone, the app remembers.
     f.engine.set_mirror(f.account, Mirror::Nothing).await.expect("mirror");
-    let done = f.engine.act(&[b], Archive).await.expect("archive");
+    let done = f.engine.act_now(&[b], Archive).await.expect("archive");
     assert_eq!(done.queued, 0, "nothing for the server");
-    f.engine.act(&[c], Delete).await.expect("delete");
+    f.engine.act_now(&[c], Delete).await.expect("delete");
     assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 1, 0));
 
     for pass in 0..2 {
@@ -592,14 +592,14 @@ async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
     }
 
     // Restored with "do nothing there": back in the inbox here only.
-    f.engine.act(&[b], Restore).await.expect("restore");
+    f.engine.act_now(&[b], Restore).await.expect("restore");
     assert_eq!(view_subjects(&f.engine, ThreadView::Inbox).await, ["b", "d"]);
 
     // "Delete in the mail account" (the default): restoring takes the
     // archived copy back to the server's inbox, deleting moves to Trash.
     f.engine.set_mirror(f.account, Mirror::Delete).await.expect("mirror");
-    f.engine.act(&[a], Restore).await.expect("restore");
-    f.engine.act(&[c], Delete).await.expect("delete");
+    f.engine.act_now(&[a], Restore).await.expect("restore");
+    f.engine.act_now(&[c], Delete).await.expect("delete");
     assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 0, 1));
     f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(view_subjects(&f.engine, ThreadView::Inbox).await, ["a", "b", "d"]);
@@ -635,7 +635,7 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
 
     // Archiving leaves the inbox for All Mail, as removing Gmail's inbox
     // label does.
-    let done = engine.act(&[a], Archive).await.expect("archive");
+    let done = engine.act_now(&[a], Archive).await.expect("archive");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((count("INBOX").await, count("All").await), (1, 1));
     for pass in 0..2 {
@@ -647,7 +647,7 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
 
     // Restoring puts the inbox label back: a copy into the inbox, while
     // All Mail keeps its own; here it is still one message.
-    let done = engine.act(&[a], Restore).await.expect("restore");
+    let done = engine.act_now(&[a], Restore).await.expect("restore");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((count("INBOX").await, count("All").await), (2, 1));
     for pass in 0..2 {
@@ -689,7 +689,7 @@ async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     session.logout().await.expect("logout");
 
     let outcome =
-        f.engine.act(&inbox[..1], threadline_engine::UserAction::Move("Projects".into())).await.expect("move");
+        f.engine.act_now(&inbox[..1], threadline_engine::UserAction::Move("Projects".into())).await.expect("move");
     assert_eq!((outcome.pending, outcome.failed), (0, 1), "refused, and said so");
     f.engine.sync_account(f.account).await.expect("sync");
     let mut after = inbox_ids(&f.engine).await;

@@ -162,11 +162,11 @@ async fn archive_delete_and_move_happen_exactly_once_without_move_or_uidplus() {
     let id = |n: &str| rows.iter().find(|m| m.subject == n).map(|m| m.id).expect("message");
     let count = |folder: &'static str| s.count(&f.user, folder);
 
-    let done = f.engine.act(&[id("a")], Archive).await.expect("archive");
+    let done = f.engine.act_now(&[id("a")], Archive).await.expect("archive");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
-    let done = f.engine.act(&[id("b")], Delete).await.expect("delete");
+    let done = f.engine.act_now(&[id("b")], Delete).await.expect("delete");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
-    let done = f.engine.act(&[id("c")], Move("INBOX.Projects".into())).await.expect("move");
+    let done = f.engine.act_now(&[id("c")], Move("INBOX.Projects".into())).await.expect("move");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
     let on_server =
         (count("INBOX").await, count("INBOX.Archive").await, count("INBOX.Trash").await, count("INBOX.Projects").await);
@@ -184,8 +184,8 @@ async fn archive_delete_and_move_happen_exactly_once_without_move_or_uidplus() {
     // the same messages: imap4d shows its mbox bookkeeping (X-UID,
     // X-IMAPbase, Status) in a message's source, other in each folder, and
     // the message is still known as itself.
-    f.engine.act(&[id("a")], Restore).await.expect("restore");
-    f.engine.act(&[id("b")], Delete).await.expect("delete for good");
+    f.engine.act_now(&[id("a")], Restore).await.expect("restore");
+    f.engine.act_now(&[id("b")], Delete).await.expect("delete for good");
     let on_server = (count("INBOX").await, count("INBOX.Archive").await, count("INBOX.Trash").await);
     assert_eq!(on_server, (3, 0, 0));
     f.engine.sync_account(f.account).await.expect("sync");
@@ -206,7 +206,7 @@ async fn a_refused_move_fails_with_the_servers_words_and_duplicates_nothing() {
     let mut session = s.session(&f.user).await;
     session.delete("INBOX.Projects").await.expect("delete folder");
     session.logout().await.expect("logout");
-    let outcome = f.engine.act(&[a], UserAction::Move("INBOX.Projects".into())).await.expect("move");
+    let outcome = f.engine.act_now(&[a], UserAction::Move("INBOX.Projects".into())).await.expect("move");
     assert_eq!((outcome.pending, outcome.failed), (0, 1), "refused, never done: {outcome:?}");
     // The troubleshooting view says so, in the server's words.
     let statuses = f.engine.account_statuses().await.expect("statuses");
@@ -234,7 +234,7 @@ async fn a_sent_message_is_saved_once_in_the_sent_folder_under_the_namespace() {
         body: "Here it is.".into(),
         in_reply_to: None,
     };
-    let sent = f.engine.send(&draft).await.expect("send");
+    let sent = f.engine.send_now(&draft).await.expect("send");
     assert_eq!(sent.state, SendState::Sent, "{sent:?}");
     assert_eq!(s.count(&f.user, "INBOX.Sent").await, 1);
     for pass in 0..2 {
@@ -269,7 +269,7 @@ async fn without_a_recognisable_trash_the_user_picks_one_and_delete_uses_it() {
     f.engine.sync_account(f.account).await.expect("sync");
     assert!(!roles(&f.engine, f.account).await.iter().any(|(_, r)| r.as_deref() == Some("trash")));
     let a = f.engine.list_messages(&all(10)).await.expect("list")[0].id;
-    let err = f.engine.act(&[a], UserAction::Delete).await.expect_err("no trash yet");
+    let err = f.engine.act_now(&[a], UserAction::Delete).await.expect_err("no trash yet");
     assert!(err.user_message().contains("trash"), "{err}");
 
     let rubbish = f
@@ -283,7 +283,7 @@ async fn without_a_recognisable_trash_the_user_picks_one_and_delete_uses_it() {
         .expect("folder")
         .id;
     f.engine.choose_folder_role(f.account, "trash", rubbish).await.expect("pick");
-    let done = f.engine.act(&[a], UserAction::Delete).await.expect("delete");
+    let done = f.engine.act_now(&[a], UserAction::Delete).await.expect("delete");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((s.count(&f.user, "INBOX").await, s.count(&f.user, "INBOX.Rubbish").await), (0, 1));
     f.engine.sync_account(f.account).await.expect("sync");
@@ -313,7 +313,7 @@ async fn a_copy_asked_for_by_a_killed_process_is_not_made_twice() {
     // COPY would have left things: the copy asked for and made on the
     // server, never confirmed here.
     outage.set_up(false);
-    let done = engine.act(&[a.id], UserAction::Archive).await.expect("archive");
+    let done = engine.act_now(&[a.id], UserAction::Archive).await.expect("archive");
     assert_eq!(done.pending, 1);
     let pending = engine.store().pending_actions(account).await.expect("pending");
     engine.store().action_copy(pending[0].id, false).await.expect("asked");

@@ -2,8 +2,7 @@
 
 use threadline_engine::model::{AccountStatus, AccountSummary, Mirror, NewAccount};
 
-use super::{CommandResult, EngineState};
-use crate::sync_loop::SyncLoop;
+use super::{CommandResult, EngineState, SchedulerState};
 
 /// Every account with its sync state.
 #[tauri::command]
@@ -16,18 +15,21 @@ pub async fn list_accounts(engine: EngineState<'_>) -> CommandResult<Vec<Account
 #[tauri::command]
 pub async fn add_account(
     engine: EngineState<'_>,
-    sync: tauri::State<'_, SyncLoop>,
+    scheduler: SchedulerState<'_>,
     account: NewAccount,
 ) -> CommandResult<AccountSummary> {
     let id = engine.add_account(account, true).await?;
-    sync.ensure_watchers();
+    scheduler.ensure_running().await?;
     Ok(engine.account(id).await?)
 }
 
-/// Asks for a sync pass now.
+/// Asks for a sync pass over every account now (and restarts the workers
+/// of any account whose workers ended).
 #[tauri::command]
-pub fn sync_now(sync: tauri::State<'_, SyncLoop>) {
-    sync.sync_now();
+pub async fn sync_now(scheduler: SchedulerState<'_>) -> CommandResult<()> {
+    scheduler.ensure_running().await?;
+    scheduler.sync_now();
+    Ok(())
 }
 
 /// Takes a new password after the server rejected the old one (checked
@@ -35,12 +37,12 @@ pub fn sync_now(sync: tauri::State<'_, SyncLoop>) {
 #[tauri::command]
 pub async fn update_password(
     engine: EngineState<'_>,
-    sync: tauri::State<'_, SyncLoop>,
+    scheduler: SchedulerState<'_>,
     account: i64,
     password: String,
 ) -> CommandResult<AccountSummary> {
     engine.update_password(account, &password).await?;
-    sync.ensure_watchers();
+    scheduler.ensure_running().await?;
     Ok(engine.account(account).await?)
 }
 
@@ -68,14 +70,8 @@ pub async fn choose_sync_folders(
     account: i64,
     folders: Option<Vec<String>>,
 ) -> CommandResult<()> {
-    engine.choose_sync_folders(account, folders.as_deref()).await?;
-    let engine = std::sync::Arc::clone(&engine);
-    tauri::async_runtime::spawn(async move {
-        if let Err(e) = engine.sync_account(account).await {
-            tracing::info!(account, error = %e, "sync after choosing folders ended with an error");
-        }
-    });
-    Ok(())
+    // The engine wakes the account's background worker for that pass.
+    Ok(engine.choose_sync_folders(account, folders.as_deref()).await?)
 }
 
 /// How far back the account syncs (days; null: everything). Narrowing

@@ -13,43 +13,43 @@ use super::{CommandResult, EngineState};
 /// Persons matching a search (all when empty), by name.
 #[tauri::command]
 pub async fn persons(engine: EngineState<'_>, search: String) -> CommandResult<Vec<Person>> {
-    Ok(engine.store().persons(&search).await?)
+    Ok(engine.crm().persons(&search).await?)
 }
 
 /// One person.
 #[tauri::command]
 pub async fn person(engine: EngineState<'_>, id: i64) -> CommandResult<Person> {
-    Ok(engine.store().person(id).await?)
+    Ok(engine.crm().person(id).await?)
 }
 
 /// Creates a person (their past mail is linked at once); returns the id.
 #[tauri::command]
 pub async fn add_person(engine: EngineState<'_>, input: PersonInput) -> CommandResult<i64> {
-    Ok(engine.store().add_person(&input).await?)
+    Ok(engine.crm().add_person(&input).await?)
 }
 
 /// Changes a person's name, phone and organization.
 #[tauri::command]
 pub async fn update_person(engine: EngineState<'_>, id: i64, input: PersonInput) -> CommandResult<()> {
-    Ok(engine.store().update_person(id, &input).await?)
+    Ok(engine.crm().update_person(id, &input).await?)
 }
 
 /// Adds an address to a person (links its mail).
 #[tauri::command]
 pub async fn add_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
-    Ok(engine.store().add_person_address(id, &email).await?)
+    Ok(engine.crm().add_person_address(id, &email).await?)
 }
 
 /// Removes an address from a person (unlinks what it linked).
 #[tauri::command]
 pub async fn remove_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
-    Ok(engine.store().remove_person_address(id, &email).await?)
+    Ok(engine.crm().remove_person_address(id, &email).await?)
 }
 
 /// A person about to be made from an email's sender, pre-filled.
 #[tauri::command]
 pub async fn person_prefill(engine: EngineState<'_>, name: String, email: String) -> CommandResult<PersonPrefill> {
-    Ok(engine.store().person_prefill(&name, &email).await?)
+    Ok(engine.crm().person_prefill(&name, &email).await?)
 }
 
 /// Reads an amount as typed ("1,500.50") in a currency; null when it is
@@ -62,49 +62,49 @@ pub fn parse_money(value: String, currency: String) -> Option<Money> {
 /// Organizations matching a search, by name.
 #[tauri::command]
 pub async fn orgs(engine: EngineState<'_>, search: String) -> CommandResult<Vec<Organization>> {
-    Ok(engine.store().orgs(&search).await?)
+    Ok(engine.crm().orgs(&search).await?)
 }
 
 /// One organization.
 #[tauri::command]
 pub async fn org(engine: EngineState<'_>, id: i64) -> CommandResult<Organization> {
-    Ok(engine.store().org(id).await?)
+    Ok(engine.crm().org(id).await?)
 }
 
 /// The organization owning a domain, to pre-fill a person made from mail.
 #[tauri::command]
 pub async fn org_by_domain(engine: EngineState<'_>, domain: String) -> CommandResult<Option<Organization>> {
-    Ok(engine.store().org_by_domain(&domain).await?)
+    Ok(engine.crm().org_by_domain(&domain).await?)
 }
 
 /// Creates an organization; returns the id.
 #[tauri::command]
 pub async fn add_org(engine: EngineState<'_>, input: OrgInput) -> CommandResult<i64> {
-    Ok(engine.store().add_org(&input).await?)
+    Ok(engine.crm().add_org(&input).await?)
 }
 
 /// Changes an organization.
 #[tauri::command]
 pub async fn update_org(engine: EngineState<'_>, id: i64, input: OrgInput) -> CommandResult<()> {
-    Ok(engine.store().update_org(id, &input).await?)
+    Ok(engine.crm().update_org(id, &input).await?)
 }
 
 /// Deals, leads or projects matching a search, newest first.
 #[tauri::command]
 pub async fn records(engine: EngineState<'_>, kind: RecordKind, search: String) -> CommandResult<Vec<Record>> {
-    Ok(engine.store().records(kind, &search).await?)
+    Ok(engine.crm().records(kind, &search).await?)
 }
 
 /// One deal, lead or project.
 #[tauri::command]
 pub async fn record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Record> {
-    Ok(engine.store().record(kind, id).await?)
+    Ok(engine.crm().record(kind, id).await?)
 }
 
 /// Creates a deal, lead or project; returns the id.
 #[tauri::command]
 pub async fn add_record(engine: EngineState<'_>, kind: RecordKind, input: RecordInput) -> CommandResult<i64> {
-    Ok(engine.store().add_record(kind, &input).await?)
+    Ok(engine.crm().add_record(kind, &input).await?)
 }
 
 /// Changes a deal, lead or project.
@@ -115,55 +115,55 @@ pub async fn update_record(
     id: i64,
     input: RecordInput,
 ) -> CommandResult<()> {
-    Ok(engine.store().update_record(kind, id, &input).await?)
+    Ok(engine.crm().update_record(kind, id, &input).await?)
 }
 
 /// Deletes any CRM record; its emails stay.
 #[tauri::command]
 pub async fn delete_record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<()> {
-    Ok(engine.store().delete_record(kind, id).await?)
+    Ok(engine.crm().delete_record(kind, id).await?)
 }
 
 /// A record's conversations, newest first.
 #[tauri::command]
 pub async fn record_threads(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Vec<ThreadSummary>> {
-    Ok(engine.store().record_threads(kind, id).await?)
+    Ok(engine.crm().record_threads(kind, id).await?)
 }
 
 /// What an email is linked to, why, and the choices it waits for.
 #[tauri::command]
 pub async fn message_links(engine: EngineState<'_>, message_id: i64) -> CommandResult<MessageLinks> {
-    Ok(engine.store().message_links(message_id).await?)
+    Ok(engine.crm().message_links(message_id).await?)
 }
 
 /// Links a record to an email by hand.
 #[tauri::command]
 pub async fn link(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
-    Ok(engine.store().link(&[message_id], kind, id).await?)
+    Ok(engine.crm().link(&[message_id], kind, id).await?)
 }
 
 /// Unlinks a record from an email, for good.
 #[tauri::command]
 pub async fn unlink(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
-    Ok(engine.store().unlink(&[message_id], kind, id).await?)
+    Ok(engine.crm().unlink(&[message_id], kind, id).await?)
 }
 
 /// Picks the deal (lead, project) for an email's conversation.
 #[tauri::command]
 pub async fn choose(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
-    Ok(engine.store().choose(message_id, kind, id).await?)
+    Ok(engine.crm().choose(message_id, kind, id).await?)
 }
 
 /// The "Link emails to deals" preference.
 #[tauri::command]
 pub async fn link_mode(engine: EngineState<'_>) -> CommandResult<LinkMode> {
-    Ok(engine.store().link_mode().await?)
+    Ok(engine.crm().link_mode().await?)
 }
 
 /// Changes the "Link emails to deals" preference.
 #[tauri::command]
 pub async fn set_link_mode(engine: EngineState<'_>, mode: LinkMode) -> CommandResult<()> {
-    Ok(engine.store().set_link_mode(mode).await?)
+    Ok(engine.crm().set_link_mode(mode).await?)
 }
 
 /// The columns of a CSV file, with guessed fields (the mapping step).
@@ -187,11 +187,11 @@ pub async fn import_csv(
     mapping: Vec<(String, Field)>,
 ) -> CommandResult<ImportReport> {
     let mapping: Vec<(String, Field)> = mapping.into_iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
-    Ok(import::import_csv(engine.store(), text.as_bytes(), &mapping).await?)
+    Ok(engine.crm().import_csv(text.as_bytes(), &mapping).await?)
 }
 
 /// Imports a vCard file.
 #[tauri::command]
 pub async fn import_vcard(engine: EngineState<'_>, text: String) -> CommandResult<ImportReport> {
-    Ok(import::import_vcard(engine.store(), text.as_bytes()).await?)
+    Ok(engine.crm().import_vcard(text.as_bytes()).await?)
 }

@@ -8,10 +8,13 @@ pub mod mail;
 
 use std::sync::Arc;
 
-use threadline_engine::{Engine, UserError};
+use threadline_engine::{Engine, Scheduler, UserError};
 
 /// The engine as commands receive it.
 pub type EngineState<'a> = tauri::State<'a, Arc<Engine>>;
+
+/// The engine's scheduler, for the commands that start or wake workers.
+pub type SchedulerState<'a> = tauri::State<'a, Arc<Scheduler>>;
 
 /// What every command returns.
 pub type CommandResult<T> = Result<T, UserError>;

@@ -13,9 +13,11 @@
 //!
 //! Usage (tests/bench/run.sh builds it in release and provides the keychain
 //! and the servers): `threadline-bench --cli PATH [--small N] [--large N]
-//! [--pad BYTES] [--linking N] [--sync 0]`. `--large 0` skips the
-//! 100,000-message mailbox; `--linking 0` the linking benchmark (see
-//! `linking.rs`); `--sync 0` everything but linking.
+//! [--pad BYTES] [--linking N] [--sync 0] [--memory N,N]`. `--large 0`
+//! skips the 100,000-message mailbox; `--linking 0` the linking benchmark
+//! (see `linking.rs`); `--sync 0` everything but linking; `--memory 0` the
+//! memory benchmark (peak RSS of our initial sync on mailboxes where some
+//! messages carry attachments, default 20,000 and 100,000 messages).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark fails by panicking
 
@@ -58,6 +60,9 @@ struct Options {
     linking: u64,
     /// 0 skips the sync and push benchmarks (linking only).
     sync: u32,
+    /// Mailbox sizes of the memory benchmark (messages with attachments;
+    /// empty skips it).
+    memory: Vec<u32>,
     /// Times our initial sync and the plain fetch are run; the median
     /// counts. A single run of about two seconds on two cores moved by
     /// a fifth from run to run here.
@@ -65,8 +70,16 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut o =
-        Options { cli: PathBuf::new(), small: 20_000, large: 100_000, pad: 4096, linking: 100_000, sync: 1, runs: 3 };
+    let mut o = Options {
+        cli: PathBuf::new(),
+        small: 20_000,
+        large: 100_000,
+        pad: 4096,
+        linking: 100_000,
+        sync: 1,
+        memory: vec![20_000, 100_000],
+        runs: 3,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -78,6 +91,9 @@ fn options() -> Options {
             "--linking" => o.linking = value.parse().expect("--linking N"),
             "--sync" => o.sync = value.parse().expect("--sync 0|1"),
             "--runs" => o.runs = value.parse::<usize>().expect("--runs N").max(1),
+            "--memory" => {
+                o.memory = value.split(',').map(|n| n.parse().expect("--memory N,N")).filter(|n| *n > 0).collect();
+            }
             other => panic!("unknown option {other}"),
         }
     }
@@ -483,6 +499,95 @@ async fn bench_mailbox(o: &Options, s: &MailServers, n: u32, with_changes: bool)
     rows
 }
 
+/// Puts `n` messages into the user's inbox where, as in a salesperson's
+/// mailbox, about 8 % carry an attachment of 20-400 KB (incompressible
+/// bytes, base64 as mail has them) and three carry 10, 18 and 25 MB; the
+/// rest are about 4 KB. Returns the mailbox's size in bytes.
+async fn fill_mailbox_with_attachments(s: &MailServers, user: &TestUser, n: u32) -> u64 {
+    let mut bytes = 0u64;
+    let mut done = 0u32;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let big = [n / 4, n / 2, 3 * n / 4];
+    while done < n {
+        let chunk = (n - done).min(2_000);
+        let mut raws = Vec::with_capacity(chunk as usize);
+        for (i, m) in corpus::generate(chunk as usize, u64::from(done) + 31, &user.email).into_iter().enumerate() {
+            let k = done + u32::try_from(i).unwrap_or(0);
+            let mut raw = m.raw;
+            pad_with_prose(&mut raw, 4096, k);
+            let attachment = match big.iter().position(|b| *b == k) {
+                Some(j) => Some([10, 18, 25][j] * 1024 * 1024),
+                None if next() % 100 < 8 => Some(20 * 1024 + (next() as usize % (380 * 1024))),
+                None => None,
+            };
+            if let Some(size) = attachment {
+                raw = with_attachment(&raw, size, &mut next);
+            }
+            bytes += raw.len() as u64;
+            raws.push(raw);
+        }
+        s.deliver_to_maildir(user, &raws).await;
+        done += chunk;
+    }
+    assert_eq!(s.count(user, "INBOX").await, n, "Dovecot sees every message");
+    bytes
+}
+
+/// The message made multipart: its main headers and its body as text,
+/// then `size` bytes of noise as a base64 attachment.
+fn with_attachment(raw: &[u8], size: usize, next: &mut impl FnMut() -> u64) -> Vec<u8> {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map_or(raw.len(), |p| p + 4);
+    let (head, body) = raw.split_at(split);
+    let head: Vec<u8> = String::from_utf8_lossy(head)
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            ["from:", "to:", "date:", "message-id:", "subject:"].iter().any(|h| l.starts_with(h))
+        })
+        .flat_map(|l| format!("{l}\r\n").into_bytes())
+        .collect();
+    let mut out = head;
+    out.extend_from_slice(b"Content-Type: multipart/mixed; boundary=\"bench-part\"\r\n\r\n");
+    out.extend_from_slice(b"--bench-part\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\r\n--bench-part\r\nContent-Type: application/octet-stream\r\n");
+    out.extend_from_slice(b"Content-Disposition: attachment; filename=\"quote.bin\"\r\n");
+    out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+    let encoded = size / 3 * 4;
+    let mut line = 0;
+    for _ in 0..encoded {
+        out.push(B64[(next() % 64) as usize]);
+        line += 1;
+        if line == 76 {
+            out.extend_from_slice(b"\r\n");
+            line = 0;
+        }
+    }
+    out.extend_from_slice(b"\r\n--bench-part--\r\n");
+    out
+}
+
+/// Peak RSS of our initial sync of a mailbox with attachments: what bounds
+/// memory is bytes, not message counts.
+async fn bench_memory(o: &Options, s: &MailServers, n: u32) -> (u32, u64, Measured) {
+    let user = s.new_user(&format!("memory{n}"));
+    eprintln!("== memory: mailbox of {n} messages with attachments ({})", user.email);
+    let bytes = fill_mailbox_with_attachments(s, &user, n).await;
+    eprintln!("   {:.1} MiB of mail", bytes as f64 / 1_048_576.0);
+    let dir = std::env::temp_dir().join(format!("threadline-bench-{}-memory-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    threadline_account(o, s, &user, &dir);
+    let ours = threadline_sync(o, &dir, "initial sync with attachments");
+    eprintln!("   threadline initial: {}, peak RSS {:.1} MiB", human(ours.wall), ours.mib());
+    let _ = std::fs::remove_dir_all(&dir);
+    (n, bytes, ours)
+}
+
 /// Latency from the SMTP server accepting a message (Postfix, delivering
 /// into Dovecot over LMTP) to a running `sync --watch` printing it, for
 /// `n` messages sent one after another. Sorted, in milliseconds.
@@ -562,7 +667,24 @@ async fn main() {
             rows.extend(bench_mailbox(&o, s, o.large, false).await);
         }
         let latency = bench_latency(&o, s, 50);
+        let mut memory = Vec::new();
+        for n in &o.memory {
+            memory.push(bench_memory(&o, s, *n).await);
+        }
         print_rows(&rows);
+        if !memory.is_empty() {
+            println!();
+            println!("| initial sync, mail with attachments | mailbox | time | peak RSS |");
+            println!("| --- | ---: | ---: | ---: |");
+            for (n, bytes, m) in &memory {
+                println!(
+                    "| {n} messages | {:.0} MiB | {} | {:.1} MiB |",
+                    *bytes as f64 / 1_048_576.0,
+                    human(m.wall),
+                    m.mib()
+                );
+            }
+        }
         println!();
         println!(
             "push latency, SMTP accepted -> printed by `sync --watch`, {} messages: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",

@@ -135,7 +135,11 @@ vanished: number, folders: number,
  */
 resets: number, };
 
-export type EngineEvent = { "type": "sync_progress", account: number, folder: string, done: number, total: number, } | { "type": "messages_changed", account: number, } | { "type": "messages_added", account: number, folder: string, ids: Array<number>, } | { "type": "flags_changed", account: number, folder: string, uids: Array<number>, } | { "type": "messages_vanished", account: number, folder: string, uids: Array<number>, } | { "type": "account_state", account: number, state: SyncState, message: string | null, };
+export type EngineEvent = { "type": "sync_progress", account: number, folder: string, done: number, total: number, } | { "type": "messages_changed", account: number, } | { "type": "messages_added", account: number, folder: string, ids: Array<number>, } | { "type": "flags_changed", account: number, folder: string, uids: Array<number>, } | { "type": "messages_vanished", account: number, folder: string, uids: Array<number>, } | { "type": "action_failed", account: number, reason: string, } | { "type": "message_sent", account: number, 
+/**
+ * Its Message-ID (without angle brackets).
+ */
+message_id: string, subject: string, } | { "type": "send_delayed", account: number, message_id: string, subject: string, reason: string, } | { "type": "send_failed", account: number, message_id: string, subject: string, reason: string, } | { "type": "crm_changed", kind: RecordKind, id: number | null, } | { "type": "links_changed", messages: Array<number>, } | { "type": "account_state", account: number, state: SyncState, message: string | null, };
 
 export type ErrorKind = "auth" | "offline" | "certificate" | "invalid" | "not_found" | "internal";
 

@@ -7,6 +7,9 @@
 
 pub mod import;
 pub mod linking;
+mod service;
+
+pub use service::Crm;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

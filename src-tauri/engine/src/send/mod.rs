@@ -4,9 +4,11 @@
 //! one itself, as Gmail does), from where it is synced into its
 //! conversation like any other message.
 //!
-//! Once the SMTP server accepted a message it is never sent again; before
-//! that, a message that could not be handed over waits in the outbox and
-//! goes out with the next sync pass, across restarts.
+//! Send only queues the message and wakes the account's sender worker (see
+//! [`crate::schedule`]). Once the SMTP server accepted a message it is
+//! never sent again; before that, a message that could not be handed over
+//! waits in the outbox and goes out when the server can be reached, across
+//! restarts.
 
 mod compose;
 mod smtp;
@@ -15,7 +17,8 @@ use std::time::Duration;
 
 use crate::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Draft, SendOutcome, SendState};
+use crate::model::{Draft, EngineEvent, SendOutcome, SendState};
+use crate::schedule::Worker;
 use crate::store::AccountRow;
 use crate::store::outbox::{OutboxRow, OutgoingMessage};
 use crate::sync::{self, Connection};
@@ -31,11 +34,47 @@ const SENT_SYNC_WAIT: Duration = Duration::from_secs(5);
 const OUTBOX_CLAIM_SECS: i64 = 600;
 
 impl Engine {
-    /// Sends the composer's message now, or queues it when the server
-    /// cannot be reached. Anything the user must fix (an address, the
-    /// password, a refusal by the server) comes back as an error and
-    /// nothing is queued: the composer still holds the message.
+    /// Takes the composer's message: checks and builds it, puts it in the
+    /// outbox and wakes the account's sender, which hands it over and
+    /// tells the window how that went (`MessageSent`, `SendFailed`).
+    /// Returns without waiting for the server; what the user must fix in
+    /// the message itself (an address) comes back as an error, and nothing
+    /// is queued then.
     pub async fn send(&self, draft: &Draft) -> Result<SendOutcome> {
+        let (_, message_id) = self.queue_draft(draft).await?;
+        self.wake(draft.account_id, Worker::Sender);
+        Ok(SendOutcome { state: SendState::Queued, message_id, problem: None })
+    }
+
+    /// `send`, then the hand-over before returning: for a front end that
+    /// runs no scheduler (the CLI). Anything the user must fix (an address,
+    /// the password, a refusal by the server) comes back as an error and
+    /// the message is taken out of the outbox again; a server that cannot
+    /// be reached leaves it queued.
+    pub async fn send_now(&self, draft: &Draft) -> Result<SendOutcome> {
+        let (outbox_id, message_id) = self.queue_draft(draft).await?;
+        let delivered = self.deliver_outbox(draft.account_id).await;
+        let (state, last_error) = self.store.outgoing_state(outbox_id).await?;
+        match (state.as_str(), delivered) {
+            ("sent", _) => Ok(SendOutcome { state: SendState::Sent, message_id, problem: None }),
+            // Waiting for the network is fine; anything else the user fixes.
+            ("queued", Err(e)) if e.kind() == ErrorKind::Offline => {
+                Ok(SendOutcome { state: SendState::Queued, message_id, problem: Some(e.user_message()) })
+            }
+            (_, Err(e)) => {
+                self.store.drop_unsent(outbox_id).await?;
+                Err(e)
+            }
+            (_, Ok(())) => {
+                self.store.drop_unsent(outbox_id).await?;
+                Err(Error::Smtp { permanent: true, reason: last_error.unwrap_or_default() })
+            }
+        }
+    }
+
+    /// Builds the draft into a message and queues it; returns its outbox
+    /// id and Message-ID.
+    async fn queue_draft(&self, draft: &Draft) -> Result<(i64, String)> {
         let account = self.store.account(draft.account_id).await?;
         let from = compose::sender(&account.display_name, &account.email)?;
         let reply = match draft.in_reply_to {
@@ -58,25 +97,7 @@ impl Engine {
             })
             .await?;
         tracing::info!(account = account.id, outbox = outbox_id, "message queued for sending");
-        let delivered = self.deliver_outbox(account.id).await;
-        let (state, last_error) = self.store.outgoing_state(outbox_id).await?;
-        match (state.as_str(), delivered) {
-            ("sent", _) => Ok(SendOutcome { state: SendState::Sent, message_id: composed.message_id, problem: None }),
-            // Waiting for the network is fine; anything else the user fixes.
-            ("queued", Err(e)) if e.kind() == ErrorKind::Offline => Ok(SendOutcome {
-                state: SendState::Queued,
-                message_id: composed.message_id,
-                problem: Some(e.user_message()),
-            }),
-            (_, Err(e)) => {
-                self.store.drop_unsent(outbox_id).await?;
-                Err(e)
-            }
-            (_, Ok(())) => {
-                self.store.drop_unsent(outbox_id).await?;
-                Err(Error::Smtp { permanent: true, reason: last_error.unwrap_or_default() })
-            }
-        }
+        Ok((outbox_id, composed.message_id))
     }
 
     /// Hands the account's waiting messages to its SMTP server, oldest
@@ -85,8 +106,7 @@ impl Engine {
     /// for the troubleshooting view); a connection problem or a rejected
     /// login stops here, leaving the rest queued.
     pub async fn deliver_outbox(&self, account_id: i64) -> Result<()> {
-        let lock = self.outbox_lock(account_id)?;
-        let _guard = lock.lock().await;
+        let _held = self.outbox_locks.lock(account_id).await;
         // Rows another process is handing over now are left to it.
         let claimed = self.store.claim_waiting(account_id, OUTBOX_CLAIM_SECS).await?;
         if claimed.is_empty() {
@@ -116,15 +136,25 @@ impl Engine {
                 Ok(()) => {
                     self.store.mark_outgoing_sent(row.id).await?;
                     tracing::info!(account = account_id, outbox = row.id, "message sent");
+                    let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
+                    let _ = self.events.send(EngineEvent::MessageSent { account: account_id, message_id, subject });
                     to_save.push(row);
                 }
                 Err(e @ Error::Smtp { permanent: true, .. }) | Err(e @ Error::Invalid(_)) => {
                     tracing::warn!(account = account_id, outbox = row.id, error = %e, "message refused");
-                    self.store.note_outgoing_problem(row.id, &e.user_message(), true).await?;
+                    let reason = e.user_message();
+                    self.store.note_outgoing_problem(row.id, &reason, true).await?;
+                    let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
+                    let _ =
+                        self.events.send(EngineEvent::SendFailed { account: account_id, message_id, subject, reason });
                 }
                 Err(e) => {
                     tracing::info!(account = account_id, outbox = row.id, error = %e, "message waits");
-                    self.store.note_outgoing_problem(row.id, &e.user_message(), false).await?;
+                    let reason = e.user_message();
+                    self.store.note_outgoing_problem(row.id, &reason, false).await?;
+                    let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
+                    let _ =
+                        self.events.send(EngineEvent::SendDelayed { account: account_id, message_id, subject, reason });
                     stopped = Some(e);
                 }
             }
@@ -135,7 +165,7 @@ impl Engine {
         stopped.map_or(Ok(()), Err)
     }
 
-    /// Sends what waits in the outbox, as the start of a sync pass; a
+    /// Sends what waits in the outbox, before a one-shot sync pass; a
     /// problem stays on the messages (the pass reports its own).
     pub(crate) async fn retry_outbox(&self, account_id: i64) {
         if let Err(e) = self.deliver_outbox(account_id).await {
@@ -172,15 +202,23 @@ impl Engine {
             conn.session.append(&sent.name, Some("(\\Seen)"), None, &row.sent_copy).await?;
             self.store.mark_outgoing_saved(row.id).await?;
         }
-        // Under the sync lock, so no pass runs beside this one; a long pass
-        // in progress picks the copies up itself, or the next one does.
-        let lock = self.account_lock(account.id)?;
-        if let Ok(_guard) = tokio::time::timeout(SENT_SYNC_WAIT, lock.lock_owned()).await {
-            sync::sync_role(&mut conn, &self.store, account.id, "sent", &self.events).await?;
+        // Under the Sent folder's lock, so no pass runs over it beside this
+        // one; a long pass in progress picks the copies up itself, or the
+        // next one does.
+        if let Ok(_held) = tokio::time::timeout(SENT_SYNC_WAIT, self.folder_locks.lock(sent.id)).await {
+            sync::sync_locked_folder(&mut conn, &self.pass(), account.id, sent).await?;
         }
         conn.close().await;
         Ok(())
     }
+}
+
+/// The subject of an outgoing message, for the window's notices.
+fn subject_of(wire: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse_headers(wire)
+        .and_then(|m| m.subject().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Providers that put what their SMTP server sends into the Sent folder

@@ -154,7 +154,7 @@ impl Store {
         let result = sqlx::query("UPDATE accounts SET mirror = ? WHERE id = ?")
             .bind(mirror)
             .bind(account_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         account_found(&result, account_id)
     }
@@ -168,7 +168,7 @@ impl Store {
         let result = sqlx::query("UPDATE accounts SET poll_seconds = ? WHERE id = ?")
             .bind(i64::from(seconds))
             .bind(account_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         account_found(&result, account_id)
     }
@@ -191,7 +191,7 @@ impl Store {
         .bind(a.username)
         .bind(a.trusted_certs)
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.write_conn().await?)
         .await;
         match result {
             Ok(row) => Ok(row.try_get("id")?),
@@ -204,7 +204,7 @@ impl Store {
 
     /// Removes an account and everything synced for it.
     pub async fn delete_account(&self, id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Messages first: their locations go with them, and the triggers
         // that keep each message's place (migration 0008) then find no
         // message left to update.
@@ -240,7 +240,7 @@ impl Store {
         .bind(state)
         .bind(now())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }

@@ -185,95 +185,38 @@ impl Store {
         kind: Option<&ActionKind>,
         user_box: Option<MailBox>,
     ) -> Result<Vec<i64>> {
-        let mut tx = self.begin_write().await?;
-        let account_id: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
-            .bind(message_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))?;
-        // No locations: the message is on its way between folders; there
-        // is nothing the server could do to it until a pass finds it again.
-        let locations: Vec<Location> = match kind {
-            None => Vec::new(),
-            Some(_) => {
-                sqlx::query_as(
-                    "SELECT mf.folder_id, f.name AS folder_name, f.role, mf.uid, f.uidvalidity, mf.flags
-                       FROM message_folders mf JOIN folders f ON f.id = mf.folder_id
-                      WHERE mf.message_id = ? ORDER BY mf.folder_id, mf.uid",
-                )
-                .bind(message_id)
-                .fetch_all(&mut *tx)
-                .await?
-            }
-        };
-        let kind = kind.map(|k| k.for_message(&locations));
-        let created = now();
-        let mut ids = Vec::new();
-        for location in &locations {
-            let Some(kind) = kind.as_ref().filter(|k| k.applies_to(&location.folder_name, location.role.as_deref()))
-            else {
-                continue;
-            };
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO actions (account_id, message_id, kind, folder_id, uid, uidvalidity,
-                     target, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(account_id)
-            .bind(message_id)
-            .bind(kind.as_str())
-            .bind(location.folder_id)
-            .bind(location.uid)
-            .bind(location.uidvalidity)
-            .bind(kind.target())
-            .bind(created)
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.push(id);
+        self.queue_actions(&[(message_id, kind.cloned(), user_box)]).await
+    }
 
-            if let Some((flag, set)) = kind.flag_change() {
-                let mut flags: Vec<String> = location
-                    .flags
-                    .split_whitespace()
-                    .filter(|f| !f.eq_ignore_ascii_case(flag))
-                    .map(str::to_owned)
-                    .collect();
-                if set {
-                    flags.push(flag.to_owned());
-                }
-                let flags = FlagSet::new(&flags);
-                sqlx::query(
-                    "UPDATE message_folders SET flags = ?, seen = ?, flagged = ?
-                     WHERE folder_id = ? AND uid = ?",
-                )
-                .bind(&flags.text)
-                .bind(flags.seen)
-                .bind(flags.flagged)
-                .bind(location.folder_id)
-                .bind(location.uid)
-                .execute(&mut *tx)
-                .await?;
-            } else if kind.leaves_folder() {
-                sqlx::query("DELETE FROM message_folders WHERE folder_id = ? AND uid = ?")
-                    .bind(location.folder_id)
-                    .bind(location.uid)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        if let Some(chosen) = user_box {
-            // Where the server has it already, there is nothing to remember.
-            sqlx::query(
-                "UPDATE messages SET user_box = CASE WHEN COALESCE(server_box, 3) = ?1 THEN NULL ELSE ?1 END
-                 WHERE id = ?2",
-            )
-            .bind(chosen as i64)
-            .bind(message_id)
-            .execute(&mut *tx)
-            .await?;
+    /// `queue_action` for several messages in one transaction (a whole
+    /// conversation archived waits once for the writer, not once per
+    /// message). Returns the new action ids.
+    pub async fn queue_actions(&self, items: &[(i64, Option<ActionKind>, Option<MailBox>)]) -> Result<Vec<i64>> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::new();
+        for (message_id, kind, user_box) in items {
+            ids.extend(queue_in(&mut tx, *message_id, kind.as_ref(), *user_box).await?);
         }
         tx.commit().await?;
         Ok(ids)
+    }
+
+    /// The UIDs the user's moves took out of this folder here (queued, or
+    /// done by the server), under this UIDVALIDITY: a pass running beside
+    /// the replay must not fetch them back into it. A refused move is not
+    /// among them: the message stays there on the server, so it is fetched
+    /// again.
+    pub async fn moved_away(&self, folder_id: i64, uidvalidity: u32) -> Result<std::collections::HashSet<u32>> {
+        let uids: Vec<i64> = sqlx::query_scalar(
+            "SELECT uid FROM actions
+              WHERE folder_id = ? AND uidvalidity = ? AND state IN ('pending', 'done')
+                AND kind IN ('move', 'archive', 'delete')",
+        )
+        .bind(folder_id)
+        .bind(i64::from(uidvalidity))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(uids.into_iter().filter_map(|u| u32::try_from(u).ok()).collect())
     }
 
     /// The account a message belongs to.
@@ -285,15 +228,62 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))
     }
 
-    /// The account's actions still to be done on the server, oldest first.
+    /// The account's actions still to be done on the server and due now,
+    /// oldest first. One waiting for its next attempt holds back the
+    /// actions queued after it on the same message (a flag, then a move:
+    /// the order matters).
     pub async fn pending_actions(&self, account_id: i64) -> Result<Vec<ActionRow>> {
         Ok(sqlx::query_as(
             "SELECT id, account_id, message_id, kind, folder_id, uid, uidvalidity, target, copy_asked_at, copied_at
-               FROM actions WHERE account_id = ? AND state = 'pending' ORDER BY id",
+               FROM actions a
+              WHERE account_id = ?1 AND state = 'pending'
+                AND NOT EXISTS (SELECT 1 FROM actions w
+                                 WHERE w.account_id = ?1 AND w.state = 'pending' AND w.message_id = a.message_id
+                                   AND w.id <= a.id AND w.next_attempt_at > ?2)
+              ORDER BY id",
         )
         .bind(account_id)
+        .bind(now())
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// When the account's next held-back action is due (unix seconds), if
+    /// one waits.
+    pub async fn next_action_due(&self, account_id: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM actions
+              WHERE account_id = ? AND state = 'pending' AND next_attempt_at IS NOT NULL",
+        )
+        .bind(account_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Records an attempt that failed for a reason that may pass: the
+    /// action is tried again after a pause that doubles with every attempt
+    /// (from `first` seconds up to an hour), and is given up (failed, with
+    /// this reason) after `give_up_after` attempts. Returns whether it was
+    /// given up.
+    pub async fn retry_action_later(&self, id: i64, reason: &str, first: i64, give_up_after: i64) -> Result<bool> {
+        let attempts: i64 = sqlx::query_scalar("SELECT attempts + 1 FROM actions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .unwrap_or(give_up_after);
+        if attempts >= give_up_after {
+            self.finish_action(id, Some(reason)).await?;
+            return Ok(true);
+        }
+        let pause = first.saturating_mul(1 << attempts.clamp(0, 20)).min(3600);
+        sqlx::query("UPDATE actions SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?")
+            .bind(attempts)
+            .bind(reason)
+            .bind(now() + pause)
+            .bind(id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
+        Ok(false)
     }
 
     /// Records that a move without MOVE is about to ask for its copy
@@ -303,7 +293,7 @@ impl Store {
         sqlx::query(&format!("UPDATE actions SET {column} = ? WHERE id = ?"))
             .bind(now())
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         Ok(())
     }
@@ -323,7 +313,7 @@ impl Store {
     /// the folder is then planned afresh at the next pass, which finds the
     /// message there again (before the orphan sweep could forget it).
     pub async fn finish_action(&self, id: i64, error: Option<&str>) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE actions SET state = ?, last_error = ?, attempts = attempts + 1, done_at = ?
              WHERE id = ?",
@@ -371,4 +361,100 @@ impl Store {
         .await?
         .flatten())
     }
+}
+
+/// One message's part of [`Store::queue_actions`] (what it does: see
+/// [`Store::queue_action`]), in the caller's transaction.
+async fn queue_in(
+    tx: &mut sqlx::SqliteConnection,
+    message_id: i64,
+    kind: Option<&ActionKind>,
+    user_box: Option<MailBox>,
+) -> Result<Vec<i64>> {
+    let account_id: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
+        .bind(message_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))?;
+    // No locations: the message is on its way between folders; there
+    // is nothing the server could do to it until a pass finds it again.
+    let locations: Vec<Location> = match kind {
+        None => Vec::new(),
+        Some(_) => {
+            sqlx::query_as(
+                "SELECT mf.folder_id, f.name AS folder_name, f.role, mf.uid, f.uidvalidity, mf.flags
+                   FROM message_folders mf JOIN folders f ON f.id = mf.folder_id
+                  WHERE mf.message_id = ? ORDER BY mf.folder_id, mf.uid",
+            )
+            .bind(message_id)
+            .fetch_all(&mut *tx)
+            .await?
+        }
+    };
+    let kind = kind.map(|k| k.for_message(&locations));
+    let created = now();
+    let mut ids = Vec::new();
+    for location in &locations {
+        let Some(kind) = kind.as_ref().filter(|k| k.applies_to(&location.folder_name, location.role.as_deref())) else {
+            continue;
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO actions (account_id, message_id, kind, folder_id, uid, uidvalidity,
+                 target, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(message_id)
+        .bind(kind.as_str())
+        .bind(location.folder_id)
+        .bind(location.uid)
+        .bind(location.uidvalidity)
+        .bind(kind.target())
+        .bind(created)
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.push(id);
+
+        if let Some((flag, set)) = kind.flag_change() {
+            let mut flags: Vec<String> = location
+                .flags
+                .split_whitespace()
+                .filter(|f| !f.eq_ignore_ascii_case(flag))
+                .map(str::to_owned)
+                .collect();
+            if set {
+                flags.push(flag.to_owned());
+            }
+            let flags = FlagSet::new(&flags);
+            sqlx::query(
+                "UPDATE message_folders SET flags = ?, seen = ?, flagged = ?
+                 WHERE folder_id = ? AND uid = ?",
+            )
+            .bind(&flags.text)
+            .bind(flags.seen)
+            .bind(flags.flagged)
+            .bind(location.folder_id)
+            .bind(location.uid)
+            .execute(&mut *tx)
+            .await?;
+        } else if kind.leaves_folder() {
+            sqlx::query("DELETE FROM message_folders WHERE folder_id = ? AND uid = ?")
+                .bind(location.folder_id)
+                .bind(location.uid)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    if let Some(chosen) = user_box {
+        // Where the server has it already, there is nothing to remember.
+        sqlx::query(
+            "UPDATE messages SET user_box = CASE WHEN COALESCE(server_box, 3) = ?1 THEN NULL ELSE ?1 END
+             WHERE id = ?2",
+        )
+        .bind(chosen as i64)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(ids)
 }

@@ -134,7 +134,7 @@ impl Store {
     pub async fn set_link_mode(&self, mode: LinkMode) -> Result<()> {
         sqlx::query("INSERT INTO settings (key, value) VALUES ('link_deals', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(mode)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         Ok(())
     }
@@ -170,7 +170,7 @@ impl Store {
             .bind(input.phone.trim())
             .bind(input.org_id)
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("person {id}")));
@@ -359,7 +359,7 @@ impl Store {
     /// Creates an organization.
     pub async fn add_org(&self, input: &OrgInput) -> Result<i64> {
         let name = check_name("organization", &input.name)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id")
             .bind(&name)
             .bind(now())
@@ -373,7 +373,7 @@ impl Store {
     /// Changes an organization's name and domains.
     pub async fn update_org(&self, id: i64, input: &OrgInput) -> Result<()> {
         let name = check_name("organization", &input.name)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE organizations SET name = ? WHERE id = ?")
             .bind(&name)
             .bind(id)
@@ -446,7 +446,7 @@ impl Store {
     /// Creates a deal, lead or project.
     pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<i64> {
         let table = record_table(kind)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 =
             sqlx::query_scalar(&format!("INSERT INTO {table} (title, created_at) VALUES ('', ?) RETURNING id"))
                 .bind(now())
@@ -460,7 +460,7 @@ impl Store {
     /// Changes a deal, lead or project (all its fields at once).
     pub async fn update_record(&self, kind: RecordKind, id: i64, input: &RecordInput) -> Result<()> {
         record_table(kind)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if !write_record(&mut tx, kind, id, input).await? {
             return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
         }
@@ -471,8 +471,11 @@ impl Store {
     /// Marks a deal open, won or lost. Won and lost deals keep their
     /// links but get no new automatic ones.
     pub async fn set_deal_status(&self, id: i64, status: DealStatus) -> Result<()> {
-        let done =
-            sqlx::query("UPDATE deals SET status = ? WHERE id = ?").bind(status).bind(id).execute(self.pool()).await?;
+        let done = sqlx::query("UPDATE deals SET status = ? WHERE id = ?")
+            .bind(status)
+            .bind(id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("deal {id}")));
         }
@@ -505,8 +508,10 @@ impl Store {
 
     /// Deletes any CRM record; its emails stay, unlinked from it.
     pub async fn delete_record(&self, kind: RecordKind, id: i64) -> Result<()> {
-        let done =
-            sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table_of(kind))).bind(id).execute(self.pool()).await?;
+        let done = sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table_of(kind)))
+            .bind(id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
         }

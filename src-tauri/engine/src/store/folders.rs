@@ -212,7 +212,7 @@ impl Store {
     /// The messages themselves stay, so that the resync finds them again by
     /// content and their links and state survive.
     pub async fn reset_folder(&self, folder_id: i64, uidvalidity: u32) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM message_folders WHERE folder_id = ?").bind(folder_id).execute(&mut *tx).await?;
         sqlx::query(
             "UPDATE folders SET uidvalidity = ?, uidnext = 0, highestmodseq = 0, server_exists = -1
@@ -246,7 +246,7 @@ impl Store {
         .bind(server_exists.map_or(-1, i64::from))
         .bind(now())
         .bind(folder_id)
-        .execute(self.pool())
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }
@@ -294,7 +294,7 @@ impl Store {
         sqlx::query("UPDATE folders SET last_sync_at = ?, last_error = NULL WHERE id = ?")
             .bind(now())
             .bind(folder_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         Ok(())
     }
@@ -304,7 +304,7 @@ impl Store {
         sqlx::query("UPDATE folders SET last_error = ? WHERE id = ?")
             .bind(error)
             .bind(folder_id)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         Ok(())
     }

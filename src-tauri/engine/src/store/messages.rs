@@ -104,22 +104,29 @@ impl Store {
     /// on the store's writer connection in an immediate transaction, so no
     /// other writer can take them meanwhile.
     pub async fn begin_batches(&self) -> Result<BatchWriter<'_>> {
-        let tx = self.begin_write().await?;
+        let tx = self.begin_batch_write().await?;
         Ok(BatchWriter { store: self, tx, done: StoredBatch::default(), touched: Vec::new() })
     }
 
-    /// Applies flag changes the server reported. Returns the UIDs whose
-    /// flags really changed. A message whose flag change made here still
-    /// waits for the server keeps the flags it has here: the server's
-    /// answer may predate the change (a pass fetching flags while the user
-    /// acts), and the change reaches the server at the next replay.
-    pub async fn update_flags(&self, folder_id: i64, changes: &[(u32, Vec<String>, u64)]) -> Result<Vec<u32>> {
+    /// Applies flag changes the server reported, as it answered at
+    /// `asked_at` (unix seconds). Returns the UIDs whose flags really
+    /// changed. A message whose flag change made here still waits for the
+    /// server, or reached it after `asked_at`, keeps the flags it has here:
+    /// the server's answer predates the change (a pass fetching flags while
+    /// the user acts and the action worker replays).
+    pub async fn update_flags(
+        &self,
+        folder_id: i64,
+        changes: &[(u32, Vec<String>, u64)],
+        asked_at: i64,
+    ) -> Result<Vec<u32>> {
         let mut tx = self.begin_write().await?;
         let waiting: std::collections::HashSet<i64> = sqlx::query_scalar(
-            "SELECT uid FROM actions WHERE state = 'pending' AND folder_id = ?
+            "SELECT uid FROM actions WHERE folder_id = ? AND (state = 'pending' OR done_at >= ?)
                 AND kind IN ('mark_read', 'mark_unread', 'flag', 'unflag')",
         )
         .bind(folder_id)
+        .bind(asked_at)
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
@@ -162,7 +169,7 @@ impl Store {
     /// Forgets locations that vanished from a folder on the server.
     pub async fn remove_locations(&self, folder_id: i64, uids: &[u32]) -> Result<u32> {
         let mut removed = 0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in statement_chunks(uids, 1) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM message_folders WHERE folder_id = ");
             q.push_bind(folder_id).push(" AND uid IN (");
@@ -182,11 +189,13 @@ impl Store {
     /// only after a complete pass over all folders, so that a message moved
     /// between folders is found in its new folder first and keeps its id.
     /// Looks only at messages that lost a location since the last sweep.
-    /// A message whose move still waits for the server is on its way, not
-    /// gone: it stays a candidate until a pass after the move finds it (a
-    /// user who deletes while a pass runs would otherwise lose it here, and
-    /// get it back later as a new message without its links).
-    pub async fn delete_orphans(&self, account_id: i64) -> Result<u32> {
+    /// A message whose move still waits for the server, or reached it after
+    /// `since` (unix seconds: when the pass began), is on its way, not
+    /// gone: the pass may have listed its new folder before it arrived
+    /// there. It stays a candidate until a later pass finds it (a user who
+    /// deletes while a pass runs would otherwise lose it here, and get it
+    /// back later as a new message without its links).
+    pub async fn delete_orphans(&self, account_id: i64, since: i64) -> Result<u32> {
         let mut tx = self.begin_write().await?;
         // CROSS JOIN keeps SQLite on the (small) candidate list instead of
         // walking every message of the account.
@@ -195,9 +204,11 @@ impl Store {
                     NOT EXISTS (SELECT 1 FROM message_folders mf WHERE mf.message_id = m.id)
                FROM orphan_candidates c CROSS JOIN messages m ON m.id = c.message_id
               WHERE m.account_id = ?
-                AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.message_id = m.id AND a.state = 'pending')",
+                AND NOT EXISTS (SELECT 1 FROM actions a
+                                 WHERE a.message_id = m.id AND (a.state = 'pending' OR a.done_at >= ?))",
         )
         .bind(account_id)
+        .bind(since)
         .fetch_all(&mut *tx)
         .await?;
         let orphans: Vec<&(i64, i64, bool)> = candidates.iter().filter(|c| c.2).collect();

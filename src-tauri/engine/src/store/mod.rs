@@ -16,8 +16,10 @@ pub mod source;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
@@ -48,6 +50,24 @@ pub struct Store {
     /// Held while a background checkpoint runs, so that at most one does
     /// and `close` can wait for it.
     checkpointing: Arc<tokio::sync::Mutex<()>>,
+    /// Writes waiting for the writer connection.
+    wishes: Arc<WriteWishes>,
+}
+
+/// How many writes wait for the writer connection, and their signal.
+#[derive(Debug, Default)]
+struct WriteWishes {
+    waiting: AtomicUsize,
+    notify: tokio::sync::Notify,
+}
+
+/// A write waiting for the writer connection, while it lives.
+struct WaitingWrite(Arc<WriteWishes>);
+
+impl Drop for WaitingWrite {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Store {
@@ -91,7 +111,7 @@ impl Store {
         crm::renormalize_addresses(&writer).await?;
         search::finish_refill(&writer).await?;
         let id = store_id(&pool).await?;
-        Ok(Store { pool, writer, id, checkpointing: Arc::default() })
+        Ok(Store { pool, writer, id, checkpointing: Arc::default(), wishes: Arc::default() })
     }
 
     /// The random id of this store, used to scope keychain entries.
@@ -104,7 +124,51 @@ impl Store {
     /// connection, and for other processes' writers on `BEGIN IMMEDIATE`,
     /// so none slips in between.
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        let _waiting = self.wish_to_write();
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The writer connection, for one statement that writes (committed on
+    /// its own): writes wait for each other here, in this process, rather
+    /// than on SQLite's lock, so that a sync's open batch knows to commit.
+    pub(crate) async fn write_conn(&self) -> Result<PoolConnection<Sqlite>> {
+        let _waiting = self.wish_to_write();
+        Ok(self.writer.acquire().await?)
+    }
+
+    /// The open transaction of a sync's batches, which does not count as a
+    /// write waiting (it is the one the others wait for).
+    pub(crate) async fn begin_batch_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Marks a write as waiting for the writer connection until the guard
+    /// drops, and tells a sync's open batch (see `write_wished`).
+    fn wish_to_write(&self) -> WaitingWrite {
+        self.wishes.waiting.fetch_add(1, Ordering::SeqCst);
+        self.wishes.notify.notify_waiters();
+        WaitingWrite(Arc::clone(&self.wishes))
+    }
+
+    /// Whether another write waits for the writer connection now.
+    pub(crate) fn write_wanted(&self) -> bool {
+        self.wishes.waiting.load(Ordering::SeqCst) > 0
+    }
+
+    /// Resolves when another write waits for the writer connection: a
+    /// sync holding its batch open commits then, so that what the user
+    /// does (an archive, a flag, Send) waits for one batch at most, not
+    /// for the batch's second.
+    pub(crate) async fn write_wished(&self) {
+        loop {
+            let notified = self.wishes.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.write_wanted() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Copies committed pages from the WAL into the database on another

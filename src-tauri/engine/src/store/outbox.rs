@@ -53,7 +53,7 @@ impl Store {
         .bind(&m.wire)
         .bind(&m.sent_copy)
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.write_conn().await?)
         .await?;
         Ok(id)
     }
@@ -72,7 +72,7 @@ impl Store {
         .bind(at + lease)
         .bind(account_id)
         .bind(at)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.write_conn().await?)
         .await?;
         rows.sort_by_key(|r| r.id);
         Ok(rows)
@@ -83,7 +83,7 @@ impl Store {
         let list = serde_json::to_string(ids).map_err(|e| crate::Error::Protocol(format!("ids: {e}")))?;
         sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE id IN (SELECT value FROM json_each(?))")
             .bind(list)
-            .execute(self.pool())
+            .execute(&mut *self.write_conn().await?)
             .await?;
         Ok(())
     }
@@ -100,14 +100,17 @@ impl Store {
         )
         .bind(now())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }
 
     /// The Sent copy is stored (or the provider keeps one itself).
     pub async fn mark_outgoing_saved(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET saved = 1 WHERE id = ?").bind(id).execute(self.pool()).await?;
+        sqlx::query("UPDATE outbox SET saved = 1 WHERE id = ?")
+            .bind(id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
         Ok(())
     }
 
@@ -122,7 +125,7 @@ impl Store {
         .bind(error)
         .bind(permanent)
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }
@@ -130,7 +133,10 @@ impl Store {
     /// Forgets a message that was never handed over (the user keeps it in
     /// the composer and fixes what the server refused).
     pub async fn drop_unsent(&self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM outbox WHERE id = ? AND state <> 'sent'").bind(id).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM outbox WHERE id = ? AND state <> 'sent'")
+            .bind(id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
         Ok(())
     }
 

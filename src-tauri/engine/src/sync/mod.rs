@@ -20,6 +20,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::error::{Error, Result};
 use crate::imap::command::{self, Fetched, Listed};
 use crate::imap::{self, Session};
+use crate::locks::LockTable;
 use crate::model::{EngineEvent, SyncReport};
 use crate::store::{AccountRow, BatchWriter, FetchedMessage, FolderRow, PreparedMessage, RemoteFolder, Store};
 use plan::{FlagCheck, Listing, LocalFolder, ServerFolder};
@@ -83,30 +84,32 @@ impl Connection {
     }
 }
 
+/// What a pass works with besides its connection: the store, who to tell,
+/// and the folder locks that keep two passes of this process off one
+/// folder (the scheduler's workers sync the inbox and the other folders on
+/// connections of their own).
+pub struct Pass<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) events: &'a broadcast::Sender<EngineEvent>,
+    pub(crate) folders: &'a LockTable,
+}
+
 /// Syncs every folder of one account once, on a connection of its own.
-pub async fn sync_account(
-    store: &Store,
-    account: &AccountRow,
-    password: &str,
-    events: &broadcast::Sender<EngineEvent>,
-) -> Result<SyncReport> {
+pub async fn sync_account(pass: &Pass<'_>, account: &AccountRow, password: &str) -> Result<SyncReport> {
     let mut conn = Connection::open(account, password).await?;
-    let report = sync_all_folders(&mut conn, store, account.id, events).await?;
+    let report = sync_all_folders(&mut conn, pass, account.id).await?;
     conn.close().await;
     Ok(report)
 }
 
 /// A full pass: the folder list, every folder, then the messages no folder
-/// holds any more.
-pub async fn sync_all_folders(
-    conn: &mut Connection,
-    store: &Store,
-    account_id: i64,
-    events: &broadcast::Sender<EngineEvent>,
-) -> Result<SyncReport> {
-    // What the user did while we were away goes to the server first, so
-    // that this pass sees its result instead of undoing it.
-    crate::actions::replay(conn, store, account_id).await?;
+/// holds any more. The user's queued actions are not replayed here (that
+/// is the caller's, under the account's action lock); a message they
+/// concern is guarded instead (see `Store::moved_away`, `update_flags`,
+/// `delete_orphans`).
+pub async fn sync_all_folders(conn: &mut Connection, pass: &Pass<'_>, account_id: i64) -> Result<SyncReport> {
+    let store = pass.store;
+    let started = crate::store::now();
     let account = store.account(account_id).await?;
     let (sync_all, history) = (account.sync_all_folders, history_days(&account));
     // The known folders' STATUS is asked before LIST: Dovecot answers it
@@ -136,7 +139,8 @@ pub async fn sync_all_folders(
     let mut complete = true;
     for folder in &folders {
         let status = statuses.remove(&folder.name);
-        match sync_folder(conn, store, account_id, folder, status, history, events).await {
+        let _held = pass.folders.lock(folder.id).await;
+        match sync_folder(conn, pass, account_id, folder, status, history).await {
             Ok(r) => report.add(&r),
             // The server refused this one folder; the others can go on.
             Err(e) if e.refusal().is_some() => {
@@ -151,51 +155,46 @@ pub async fn sync_all_folders(
         }
     }
     if complete {
-        let removed = store.delete_orphans(account_id).await?;
+        let removed = store.delete_orphans(account_id, started).await?;
         if removed > 0 {
-            let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
+            let _ = pass.events.send(EngineEvent::MessagesChanged { account: account_id });
         }
     }
     Ok(report)
 }
 
-/// A pass over the inbox alone: what a push from the server asks for.
-/// Messages that left it stay stored until the next full pass finds them
-/// in their new folder (or finds them gone).
-pub async fn sync_inbox(
-    conn: &mut Connection,
-    store: &Store,
-    account_id: i64,
-    events: &broadcast::Sender<EngineEvent>,
-) -> Result<SyncReport> {
-    match sync_role(conn, store, account_id, "inbox", events).await? {
-        Some(report) => Ok(report),
-        // No inbox known yet: the folder list has not been fetched.
-        None => sync_all_folders(conn, store, account_id, events).await,
-    }
-}
-
-/// A pass over the folder with this role (e.g. "sent" right after a
-/// message was saved there), if the account has one and syncs it.
+/// A pass over the folder with this role (the inbox after a push, "sent"
+/// right after a message was saved there), if the account has one and
+/// syncs it; waits while another task of this process syncs that folder.
 pub async fn sync_role(
     conn: &mut Connection,
-    store: &Store,
+    pass: &Pass<'_>,
     account_id: i64,
     role: &str,
-    events: &broadcast::Sender<EngineEvent>,
 ) -> Result<Option<SyncReport>> {
-    crate::actions::replay(conn, store, account_id).await?;
-    let account = store.account(account_id).await?;
-    let history = history_days(&account);
-    let folders = store.folders(account_id).await?;
-    match folders.iter().find(|f| f.role.as_deref() == Some(role)) {
-        Some(folder) if account.sync_all_folders || folder.chosen => {
-            sync_folder(conn, store, account_id, folder, None, history, events).await.map(Some)
-        }
-        // The user left the folder out of the sync.
-        Some(_) => Ok(Some(SyncReport::default())),
-        None => Ok(None),
-    }
+    let Some(folder) = synced_folder_with_role(pass.store, account_id, role).await? else {
+        return Ok(None);
+    };
+    let _held = pass.folders.lock(folder.id).await;
+    sync_locked_folder(conn, pass, account_id, &folder).await.map(Some)
+}
+
+/// The folder with this role, if the account has one and syncs it (None
+/// too before the first pass listed the folders).
+pub(crate) async fn synced_folder_with_role(store: &Store, account_id: i64, role: &str) -> Result<Option<FolderRow>> {
+    let sync_all = store.account(account_id).await?.sync_all_folders;
+    Ok(store.folders(account_id).await?.into_iter().find(|f| f.role.as_deref() == Some(role) && (sync_all || f.chosen)))
+}
+
+/// A pass over one folder whose lock the caller holds.
+pub(crate) async fn sync_locked_folder(
+    conn: &mut Connection,
+    pass: &Pass<'_>,
+    account_id: i64,
+    folder: &FolderRow,
+) -> Result<SyncReport> {
+    let history = history_days(&pass.store.account(account_id).await?);
+    sync_folder(conn, pass, account_id, folder, None, history).await
 }
 
 /// The account's selectable folders with their roles. LIST "" "*" is
@@ -271,13 +270,13 @@ fn last_pass(folder: &FolderRow) -> plan::LastPass {
 /// Syncs one folder; `status` is its STATUS reply if asked already.
 async fn sync_folder(
     conn: &mut Connection,
-    store: &Store,
+    pass: &Pass<'_>,
     account_id: i64,
     folder: &FolderRow,
     status: Option<ServerFolder>,
     history: Option<u32>,
-    events: &broadcast::Sender<EngineEvent>,
 ) -> Result<SyncReport> {
+    let (store, events) = (pass.store, pass.events);
     let condstore = conn.condstore;
     let session = &mut conn.session;
     if condstore {
@@ -345,6 +344,15 @@ async fn sync_folder(
         let local_uids = store.folder_uids(folder.id, 0).await?;
         (missing, vanished) = plan::diff_uids(&local_uids, &server_uids);
     }
+    // What the user moved out of this folder here is not fetched back into
+    // it while the server has not moved it yet (a worker of its own does
+    // that, beside this pass).
+    if !missing.is_empty() {
+        let moved = store.moved_away(folder.id, server.uidvalidity).await?;
+        if !moved.is_empty() {
+            missing.retain(|u| !moved.contains(u));
+        }
+    }
 
     // A history window: only what arrived since its start is fetched; the
     // rest stays on the server, counted so the folder can still be proven
@@ -377,6 +385,8 @@ async fn sync_folder(
     if let Some(query) = flag_query {
         let missing_set: HashSet<u32> = missing.iter().copied().collect();
         let mut changes = Vec::new();
+        // A flag the user changes from here on is newer than this answer.
+        let asked_at = crate::store::now();
         let mut fetching = command::uid_fetch(session, "1:*", &query).await?;
         while let Some(item) = fetching.next().await? {
             let Some(uid) = item.uid else { continue };
@@ -384,7 +394,7 @@ async fn sync_folder(
                 changes.push((uid, item.flags, item.modseq.unwrap_or(0)));
             }
         }
-        let changed = store.update_flags(folder.id, &changes).await?;
+        let changed = store.update_flags(folder.id, &changes, asked_at).await?;
         report.changed = u32::try_from(changed.len()).unwrap_or(u32::MAX);
         if !changed.is_empty() {
             let _ = events.send(EngineEvent::FlagsChanged {
@@ -513,17 +523,25 @@ async fn write_batches(
     let mut open: Option<(BatchWriter<'_>, tokio::time::Instant)> = None;
     let mut commit_after = Duration::ZERO;
     loop {
+        // The open batch is committed when due, or at once when another
+        // write waits for the writer (a user's action must not wait for the
+        // batch's second).
         let next = match &open {
-            Some((_, due)) => match tokio::time::timeout_at(*due, parsed_rx.recv()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    if let Some((writer, _)) = open.take() {
-                        progress.commit(writer).await?;
-                    }
-                    continue;
+            Some((_, due)) => {
+                let due = *due;
+                tokio::select! {
+                    next = parsed_rx.recv() => Some(next),
+                    () = tokio::time::sleep_until(due) => None,
+                    () = store.write_wished() => None,
                 }
-            },
-            None => parsed_rx.recv().await,
+            }
+            None => Some(parsed_rx.recv().await),
+        };
+        let Some(next) = next else {
+            if let Some((writer, _)) = open.take() {
+                progress.commit(writer).await?;
+            }
+            continue;
         };
         let Some(parsed) = next else { break };
         let (writer, due) = match &mut open {
@@ -535,7 +553,7 @@ async fn write_batches(
             }
         };
         writer.store(account_id, folder_id, &parsed).await?;
-        if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES)
+        if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES || store.write_wanted())
             && let Some((writer, _)) = open.take()
         {
             progress.commit(writer).await?;

@@ -1,0 +1,28 @@
+//! In-process locks by id: what keeps two tasks of this process from doing
+//! the same server work at once (two passes over one folder, two replays of
+//! one account's actions). Other processes are kept apart by the store
+//! (claims, transactions), not by these.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::OwnedMutexGuard;
+
+/// One async lock per id, made on first use.
+#[derive(Debug, Default)]
+pub(crate) struct LockTable(Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>);
+
+impl LockTable {
+    /// The lock of this id.
+    pub(crate) fn of(&self, id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        // A panic while holding the table's own mutex cannot leave the map
+        // half-changed: entry().or_default() is one step.
+        let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(locks.entry(id).or_default())
+    }
+
+    /// Waits for the lock of this id and holds it until the guard drops.
+    pub(crate) async fn lock(&self, id: i64) -> OwnedMutexGuard<()> {
+        self.of(id).lock_owned().await
+    }
+}

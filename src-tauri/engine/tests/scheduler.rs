@@ -1,0 +1,221 @@
+//! The scheduler against the real Dovecot of tests/servers: user actions
+//! and Send do not wait for a running pass, and a pass does not undo what
+//! the user did meanwhile.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use threadline_engine::model::{Draft, EngineEvent, NewAccount, SendState, SyncState};
+use threadline_engine::secrets::MemorySecrets;
+use threadline_engine::{Engine, ListFilter, UserAction, WatchOptions};
+use threadline_testkit::outage::Outage;
+use threadline_testkit::{MailServers, TestUser, corpus, servers};
+
+fn all(limit: u32) -> ListFilter {
+    ListFilter { limit, ..ListFilter::default() }
+}
+
+/// A user whose inbox holds `n` generated messages, put there the fast way.
+async fn user_with_inbox(s: &MailServers, prefix: &str, n: usize) -> TestUser {
+    let user = s.new_user(prefix);
+    let probe = s.new_user("probe");
+    for start in (0..n).step_by(5_000) {
+        let chunk = corpus::generate((n - start).min(5_000), 900 + start as u64, &probe.email);
+        s.deliver_to_maildir(&user, &chunk.into_iter().map(|m| m.raw).collect::<Vec<_>>()).await;
+    }
+    user
+}
+
+async fn engine_for(user: &TestUser) -> (tempfile::TempDir, Arc<Engine>, i64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
+    let account = engine.add_account(servers().account_form(user), true).await.expect("add account");
+    (dir, engine, account)
+}
+
+async fn flagged_here(engine: &Engine, id: i64) -> bool {
+    engine.message_summary(id).await.expect("summary").flags.iter().any(|f| f == "\\Flagged")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flag_set_while_a_pass_fetches_older_flags_is_not_reverted() {
+    let s = servers();
+    let user = user_with_inbox(s, "flagrace", 5_000).await;
+    // The account reaches Dovecot over a link the test can slow down.
+    let link = Outage::start(s.imaps_port).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
+    let form = NewAccount { imap_port: link.port, ..s.account_form(&user) };
+    let account = engine.add_account(form, true).await.expect("add account");
+    engine.sync_account(account).await.expect("first pass");
+    let mut rows = engine.list_messages(&all(5_000)).await.expect("list");
+    assert_eq!(rows.len(), 5_000);
+    // Oldest first: the lowest UIDs, whose flags the server sends first.
+    rows.reverse();
+
+    // Every round, every message's \Seen changes on the server, so that a
+    // pass fetches and stores the flags of the whole folder, which takes
+    // about a second over the slow link (a quarter of a megabyte). Halfway
+    // through, the user flags one of the first messages the server
+    // answered for: here, and on the server (replayed at once, on a
+    // connection of its own). The pass's answer for it is older than the
+    // flag; the pass must not take the flag away.
+    for (round, delay_ms) in [400u64, 600, 800].into_iter().enumerate() {
+        let change = if round % 2 == 0 { "+FLAGS.SILENT (\\Seen)" } else { "-FLAGS.SILENT (\\Seen)" };
+        s.uid_store(&user, "INBOX", "1:*", change).await;
+        let target = rows[round].id;
+        link.set_rate(Some(250_000));
+        let pass = {
+            let engine = Arc::clone(&engine);
+            tokio::spawn(async move { engine.sync_account(account).await })
+        };
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        engine.act_now(&[target], UserAction::Flag).await.expect("flag");
+        let flagged_at = Instant::now();
+        let report = pass.await.expect("joined").expect("pass");
+        let pass_went_on = flagged_at.elapsed();
+        link.set_rate(None);
+        assert!(flagged_here(&engine, target).await, "round {round} ({delay_ms} ms): the flag was reverted");
+        eprintln!(
+            "round {round}: flag set {delay_ms} ms into a pass that changed {} flags and ended {pass_went_on:?} later",
+            report.changed
+        );
+        // The next pass, with nothing queued, agrees with the server.
+        engine.sync_account(account).await.expect("next pass");
+        assert!(flagged_here(&engine, target).await, "round {round}: the server has the flag");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archive_reaches_the_server_while_the_initial_sync_still_runs() {
+    let s = servers();
+    let user = user_with_inbox(s, "busy", 20_000).await;
+    let (_dir, engine, account) = engine_for(&user).await;
+    let mut events = engine.subscribe();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let engine = Arc::clone(&engine);
+        // Passes every few seconds, so the archived message is found in the
+        // archive soon after the initial sync.
+        let options = WatchOptions { poll_interval: Some(Duration::from_secs(3)), ..WatchOptions::default() };
+        tokio::spawn(async move { engine.watch_account(account, &options, stopped).await })
+    };
+
+    // The first messages are stored while thousands are still to come.
+    let first = loop {
+        match tokio::time::timeout(Duration::from_secs(60), events.recv()).await {
+            Ok(Ok(EngineEvent::MessagesAdded { ids, .. })) if !ids.is_empty() => break ids[0],
+            Ok(Ok(_)) => {}
+            other => panic!("no message stored: {other:?}"),
+        }
+    };
+    let asked = Instant::now();
+    let outcome = engine.act(&[first], UserAction::Archive).await.expect("archive");
+    let returned = asked.elapsed();
+    assert_eq!(outcome.queued, 1);
+    // Its worker archives it on the server on a connection of its own,
+    // without waiting for the pass.
+    while s.count(&user, "Archive").await == 0 {
+        assert!(asked.elapsed() < Duration::from_secs(30), "the archive did not reach the server");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let on_server = asked.elapsed();
+    let state = engine.account(account).await.expect("account").sync_state;
+    let stored = engine.list_messages(&all(20_000)).await.expect("list").len();
+    eprintln!(
+        "archive: act returned in {returned:?}, on the server after {on_server:?}, {stored} of 20000 stored then"
+    );
+    assert_eq!(state, SyncState::Syncing, "the initial sync was still running");
+
+    // Send returns at once too; the sender reports the hand-over.
+    let bob = s.new_user("bob");
+    let draft = Draft {
+        account_id: account,
+        to: bob.email.clone(),
+        subject: "Sent while syncing".into(),
+        body: "Hello".into(),
+        ..Draft::default()
+    };
+    let asked = Instant::now();
+    let outcome = engine.send(&draft).await.expect("send");
+    let returned = asked.elapsed();
+    assert_eq!(outcome.state, SendState::Queued);
+    let sent = loop {
+        match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
+            Ok(Ok(EngineEvent::MessageSent { message_id, subject, .. })) => break (message_id, subject),
+            Ok(Ok(EngineEvent::SendFailed { reason, .. })) => panic!("not sent: {reason}"),
+            Ok(_) => {}
+            Err(_) => panic!("no word from the sender"),
+        }
+    };
+    assert_eq!(sent, (outcome.message_id.clone(), "Sent while syncing".to_owned()));
+    eprintln!("send: returned in {returned:?}, handed over after {:?}", asked.elapsed());
+    s.wait_for_count(&bob, "INBOX", 1).await;
+    // Its copy is saved in Sent and synced from there.
+    let saved = Instant::now();
+    while !engine.list_messages(&all(30_000)).await.expect("list").iter().any(|r| r.folder == "Sent") {
+        assert!(saved.elapsed() < Duration::from_secs(30), "the Sent copy was not synced");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The initial sync completes with everything but the archived message
+    // in the inbox, and it in the archive: nothing fetched twice.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let account_state = engine.account(account).await.expect("account");
+        let rows = engine.list_messages(&all(30_000)).await.expect("list");
+        let inbox = rows.iter().filter(|r| r.folder == "Inbox").count();
+        let archived: Vec<_> = rows.iter().filter(|r| r.folder == "Archive").collect();
+        if account_state.sync_state == SyncState::Ok && inbox == 19_999 && archived.len() == 1 {
+            assert_eq!(archived[0].id, first, "the archived message kept its id");
+            break;
+        }
+        assert!(Instant::now() < deadline, "inbox {inbox}, archive {}", archived.len());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stop.send(true).expect("stop");
+    tokio::time::timeout(Duration::from_secs(30), watcher).await.expect("stops").expect("joined").expect("no error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_sent_through_the_sender_joins_its_conversation_from_sent() {
+    let s = servers();
+    let user = user_with_inbox(s, "replier", 20).await;
+    let (_dir, engine, account) = engine_for(&user).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let engine = Arc::clone(&engine);
+        // No pass comes by itself during the test: the copy must come from
+        // the sender's own sync of Sent.
+        let options = WatchOptions { poll_interval: Some(Duration::from_secs(600)), ..WatchOptions::default() };
+        tokio::spawn(async move { engine.watch_account(account, &options, stopped).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while engine.account(account).await.expect("account").sync_state != SyncState::Ok {
+        assert!(Instant::now() < deadline, "the first pass ends");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let parent = engine.list_messages(&all(100)).await.expect("list")[0].clone();
+    let draft = Draft {
+        account_id: account,
+        to: "bob@acme.example".into(),
+        subject: format!("Re: {}", parent.subject),
+        body: "Thanks.".into(),
+        in_reply_to: Some(parent.id),
+        ..Draft::default()
+    };
+    engine.send(&draft).await.expect("send");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let thread = engine.thread_messages(parent.thread_id).await.expect("thread");
+        if thread.iter().any(|m| m.folder == "Sent") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the reply did not join its conversation: {thread:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(true).expect("stop");
+    tokio::time::timeout(Duration::from_secs(30), watcher).await.expect("stops").expect("joined").expect("no error");
+}
