@@ -5,20 +5,46 @@ use crate::error::{Error, Result};
 use crate::imap::tls;
 use crate::model::{NewAccount, Security};
 
+/// Where a server is and how to reach it safely: the one description IMAP
+/// and SMTP share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// Certificates trusted for this server beyond the system's (PEM), as
+    /// chosen under "Trust this certificate" for a server of one's own.
+    pub trusted_certs: Option<String>,
+}
+
+/// How the app signs in to an account's servers. The secret itself (a
+/// password; a token once OAuth sign-in lands as a variant of its own)
+/// lives in the keychain, never here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// LOGIN (IMAP) and AUTH PLAIN/LOGIN (SMTP) with this user name and the
+    /// keychain's password.
+    Password { username: String },
+}
+
+impl Auth {
+    /// The user name the servers know the account by.
+    pub fn username(&self) -> &str {
+        match self {
+            Auth::Password { username } => username,
+        }
+    }
+}
+
 /// A new account after validation, with defaults applied.
 #[derive(Debug, Clone)]
 pub struct ResolvedAccount {
     pub email: String,
     pub display_name: String,
-    pub imap_host: String,
-    pub imap_port: u16,
-    pub imap_security: Security,
-    pub smtp_host: String,
-    pub smtp_port: u16,
-    pub smtp_security: Security,
-    pub username: String,
+    pub imap: Endpoint,
+    pub smtp: Endpoint,
+    pub auth: Auth,
     pub password: String,
-    pub trusted_certs: Option<String>,
     /// How far back to sync, in days (None: everything).
     pub history_days: Option<u32>,
 }
@@ -57,15 +83,15 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
     Ok(ResolvedAccount {
         display_name: input.display_name.trim().to_owned(),
         email,
-        imap_host,
-        imap_port: input.imap_port,
-        imap_security: input.imap_security,
-        smtp_host,
-        smtp_port: input.smtp_port,
-        smtp_security: input.smtp_security,
-        username,
+        imap: Endpoint {
+            host: imap_host,
+            port: input.imap_port,
+            security: input.imap_security,
+            trusted_certs: trusted_certs.clone(),
+        },
+        smtp: Endpoint { host: smtp_host, port: input.smtp_port, security: input.smtp_security, trusted_certs },
+        auth: Auth::Password { username },
         password: input.password,
-        trusted_certs,
         history_days: input.history_days,
     })
 }
@@ -101,8 +127,8 @@ mod tests {
     fn defaults_are_applied() {
         let r = resolve(input()).expect("valid");
         assert_eq!(r.email, "alice@example.com");
-        assert_eq!(r.username, "alice@example.com");
-        assert_eq!(r.imap_host, "imap.example.com");
+        assert_eq!(r.auth.username(), "alice@example.com");
+        assert_eq!(r.imap.host, "imap.example.com");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod address;
 pub mod crm;
 pub mod error;
 pub mod imap;
+pub mod ingest;
 mod locks;
 pub mod logging;
 pub mod mime;
@@ -155,33 +156,13 @@ impl Engine {
     /// keychain. Returns the new account's id.
     pub async fn add_account(&self, input: NewAccount, verify: bool) -> Result<i64> {
         let a = accounts::resolve(input)?;
-        tracing::info!(email = %a.email, host = %a.imap_host, "adding account");
+        tracing::info!(email = %a.email, host = %a.imap.host, "adding account");
         if verify {
-            let settings = imap::ServerSettings {
-                host: a.imap_host.clone(),
-                port: a.imap_port,
-                security: a.imap_security,
-                trusted_certs: a.trusted_certs.clone(),
-            };
-            let mut session = imap::connect(&settings, &a.username, &a.password).await?;
+            let mut session = imap::connect(&a.imap, &a.auth, &a.password).await?;
             let _ = session.logout().await;
             tracing::info!("login checked");
         }
-        let id = self
-            .store
-            .insert_account(&store::accounts::AccountInsert {
-                email: &a.email,
-                display_name: &a.display_name,
-                imap_host: &a.imap_host,
-                imap_port: a.imap_port,
-                imap_security: a.imap_security,
-                smtp_host: &a.smtp_host,
-                smtp_port: a.smtp_port,
-                smtp_security: a.smtp_security,
-                username: &a.username,
-                trusted_certs: a.trusted_certs.as_deref(),
-            })
-            .await?;
+        let id = self.store.insert_account(&a).await?;
         if a.history_days.is_some() {
             self.store.set_history(id, a.history_days).await?;
         }
@@ -204,7 +185,7 @@ impl Engine {
             return Err(Error::Invalid("The password is empty.".into()));
         }
         let account = self.store.account(id).await?;
-        let mut session = imap::connect(&account.imap_settings(), &account.username, password).await?;
+        let mut session = imap::connect(&account.imap(), &account.auth(), password).await?;
         let _ = session.logout().await;
         let key = account.secret_key(self.store.id());
         let secret = password.to_owned();

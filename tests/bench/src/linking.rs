@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use threadline_engine::crm::import::PersonDraft;
 use threadline_engine::crm::{RecordInput, RecordKind};
-use threadline_engine::store::{FetchedMessage, PreparedMessage};
+use threadline_engine::store::PreparedMessage;
 use threadline_testkit::seed;
 
 const PERSONS: u64 = 10_000;
@@ -45,7 +45,7 @@ fn mail(uid: u64, from: &str) -> PreparedMessage {
         "From: <{from}>\r\nTo: seller@seed.example\r\nMessage-ID: <link{uid}@bench.example>\r\n\
          Subject: Linking {uid}\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nHello {uid}.\r\n"
     );
-    PreparedMessage::from(FetchedMessage {
+    threadline_engine::ingest::prepare(threadline_engine::ingest::FetchedMessage {
         uid: u32::try_from(uid).expect("uid"),
         flags: vec![],
         modseq: 1,
@@ -68,11 +68,11 @@ pub async fn bench(messages: u64) -> LinkingFigures {
         let from = if uid > messages { late.to_owned() } else { sender(next(&mut state) % SENDERS) };
         batch.push(mail(uid, &from));
         if batch.len() == 2_000 {
-            store.store_batch(account, inbox, &batch).await.expect("store");
+            threadline_engine::ingest::store_batch(&store, account, inbox, &batch).await.expect("store");
             batch.clear();
         }
     }
-    store.store_batch(account, inbox, &batch).await.expect("store");
+    threadline_engine::ingest::store_batch(&store, account, inbox, &batch).await.expect("store");
 
     let drafts: Vec<PersonDraft> = (0..PERSONS)
         .map(|n| PersonDraft {

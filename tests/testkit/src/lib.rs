@@ -18,7 +18,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures::StreamExt;
-use threadline_engine::imap::{self, ServerSettings, Session};
+use threadline_engine::accounts::{Auth, Endpoint};
+use threadline_engine::imap::{self, Session};
 use threadline_engine::model::{NewAccount, Security};
 
 /// The running test servers.
@@ -285,8 +286,8 @@ impl MailServers {
     }
 
     /// IMAPS settings for a client of these servers.
-    pub fn imaps(&self) -> ServerSettings {
-        ServerSettings {
+    pub fn imaps(&self) -> Endpoint {
+        Endpoint {
             host: "127.0.0.1".into(),
             port: self.imaps_port,
             security: Security::Tls,
@@ -313,13 +314,13 @@ impl MailServers {
     }
 
     /// IMAPS settings for the server the user's mailbox is on.
-    pub fn imap_of(&self, user: &TestUser) -> ServerSettings {
-        ServerSettings { port: user.imap_port, ..self.imaps() }
+    pub fn imap_of(&self, user: &TestUser) -> Endpoint {
+        Endpoint { port: user.imap_port, ..self.imaps() }
     }
 
     /// A logged-in IMAP session, for seeding and changing mail server-side.
     pub async fn session(&self, user: &TestUser) -> Session {
-        imap::connect(&self.imap_of(user), &user.email, &user.password)
+        imap::connect(&self.imap_of(user), &Auth::Password { username: user.email.clone() }, &user.password)
             .await
             .unwrap_or_else(|e| panic!("login {}: {e}", user.email))
     }

@@ -10,9 +10,9 @@
 use std::path::Path;
 
 use threadline_engine::Store;
+use threadline_engine::accounts::{Auth, Endpoint, ResolvedAccount};
 use threadline_engine::model::Security;
-use threadline_engine::store::accounts::AccountInsert;
-use threadline_engine::store::{FetchedMessage, PreparedMessage, RemoteFolder};
+use threadline_engine::store::{PreparedMessage, RemoteFolder};
 
 /// What a seeded store holds, for checking what the window shows.
 #[derive(Debug, Clone)]
@@ -57,17 +57,14 @@ fn raw_message(n: u32) -> Vec<u8> {
 pub async fn seeded_account(data_dir: &Path) -> (Store, i64, i64) {
     let store = Store::open(data_dir).await.expect("open store");
     let account = store
-        .insert_account(&AccountInsert {
-            email: "seller@seed.example",
-            display_name: "Seeded Seller",
-            imap_host: "127.0.0.1",
-            imap_port: 1,
-            imap_security: Security::Tls,
-            smtp_host: "127.0.0.1",
-            smtp_port: 1,
-            smtp_security: Security::Tls,
-            username: "seller@seed.example",
-            trusted_certs: None,
+        .insert_account(&ResolvedAccount {
+            email: "seller@seed.example".into(),
+            display_name: "Seeded Seller".into(),
+            imap: Endpoint { host: "127.0.0.1".into(), port: 1, security: Security::Tls, trusted_certs: None },
+            smtp: Endpoint { host: "127.0.0.1".into(), port: 1, security: Security::Tls, trusted_certs: None },
+            auth: Auth::Password { username: "seller@seed.example".into() },
+            password: String::new(),
+            history_days: None,
         })
         .await
         .expect("insert account");
@@ -94,7 +91,7 @@ pub async fn seed_mail(data_dir: &Path, raws: &[Vec<u8>]) {
         .iter()
         .zip(1..)
         .map(|(raw, uid)| {
-            PreparedMessage::from(FetchedMessage {
+            threadline_engine::ingest::prepare(threadline_engine::ingest::FetchedMessage {
                 uid,
                 flags: vec![],
                 modseq: 1,
@@ -103,7 +100,7 @@ pub async fn seed_mail(data_dir: &Path, raws: &[Vec<u8>]) {
             })
         })
         .collect();
-    store.store_batch(account, inbox, &batch).await.expect("store batch");
+    threadline_engine::ingest::store_batch(&store, account, inbox, &batch).await.expect("store batch");
 }
 
 /// Fills a new store in `data_dir` with `messages` messages in one Inbox.
@@ -117,7 +114,7 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
             let batch = (start..=messages.min(start + 999))
                 .map(|n| {
                     let raw = raw_message(n);
-                    PreparedMessage::from(FetchedMessage {
+                    threadline_engine::ingest::prepare(threadline_engine::ingest::FetchedMessage {
                         uid: n,
                         flags: vec!["\\Seen".into()],
                         modseq: 1,
@@ -132,7 +129,7 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
         }
     });
     while let Some(batch) = rx.recv().await {
-        store.store_batch(account, inbox, &batch).await.expect("store batch");
+        threadline_engine::ingest::store_batch(&store, account, inbox, &batch).await.expect("store batch");
     }
     parser.await.expect("parser thread");
 

@@ -15,6 +15,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 
+use crate::accounts::{Auth, Endpoint};
 use crate::error::{Error, Result};
 use crate::model::Security;
 
@@ -31,23 +32,14 @@ pub type Session = async_imap::Session<ImapStream>;
 /// How long connecting, the TLS handshake and login may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where and how to reach an IMAP server.
-#[derive(Debug, Clone)]
-pub struct ServerSettings {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub trusted_certs: Option<String>,
-}
-
-/// Opens a secure connection and logs in.
-pub async fn connect(server: &ServerSettings, username: &str, password: &str) -> Result<Session> {
-    tokio::time::timeout(CONNECT_TIMEOUT, connect_inner(server, username, password))
+/// Opens a secure connection and signs in.
+pub async fn connect(server: &Endpoint, auth: &Auth, secret: &str) -> Result<Session> {
+    tokio::time::timeout(CONNECT_TIMEOUT, connect_inner(server, auth, secret))
         .await
         .map_err(|_| Error::Timeout(format!("connecting to {}:{}", server.host, server.port)))?
 }
 
-async fn connect_inner(server: &ServerSettings, username: &str, password: &str) -> Result<Session> {
+async fn connect_inner(server: &Endpoint, auth: &Auth, secret: &str) -> Result<Session> {
     let tcp = TcpStream::connect((server.host.as_str(), server.port)).await.map_err(|source| Error::Connect {
         host: server.host.clone(),
         port: server.port,
@@ -85,7 +77,8 @@ async fn connect_inner(server: &ServerSettings, username: &str, password: &str) 
     if server.security == Security::Tls {
         read_greeting(&mut client, &server.host).await?;
     }
-    match client.login(username, password).await {
+    let Auth::Password { username } = auth;
+    match client.login(username, secret).await {
         Ok(session) => Ok(session),
         Err((async_imap::error::Error::No(msg), _)) | Err((async_imap::error::Error::Bad(msg), _)) => {
             Err(Error::AuthFailed(msg))
@@ -105,7 +98,7 @@ where
     }
 }
 
-async fn tls_handshake(server: &ServerSettings, tcp: BufReader<TcpStream>) -> Result<ImapStream> {
+async fn tls_handshake(server: &Endpoint, tcp: BufReader<TcpStream>) -> Result<ImapStream> {
     let config = tls::client_config(server.trusted_certs.as_deref())?;
     let name = ServerName::try_from(server.host.clone())
         .map_err(|_| Error::Invalid(format!("\"{}\" is not a valid server name.", server.host)))?;

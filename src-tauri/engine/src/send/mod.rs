@@ -122,6 +122,7 @@ impl Engine {
     async fn deliver_claimed(&self, account_id: i64, claimed: Vec<OutboxRow>) -> Result<()> {
         let account = self.store.account(account_id).await?;
         let password = self.password(&account).await?;
+        let (smtp, auth) = (account.smtp(), account.auth());
         let mut to_save = Vec::new();
         let mut stopped = None;
         for row in claimed {
@@ -132,7 +133,7 @@ impl Engine {
             if stopped.is_some() {
                 continue;
             }
-            match smtp::hand_over(&account, &password, &row.envelope_from, &row.recipient_list(), &row.wire).await {
+            match smtp::hand_over(&smtp, &auth, &password, &row.envelope_from, &row.recipient_list(), &row.wire).await {
                 Ok(()) => {
                     self.store.mark_outgoing_sent(row.id).await?;
                     tracing::info!(account = account_id, outbox = row.id, "message sent");

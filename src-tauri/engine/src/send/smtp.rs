@@ -10,25 +10,25 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, CertificateStore, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 
+use crate::accounts::{Auth, Endpoint};
 use crate::error::{Error, Result};
 use crate::imap::tls;
 use crate::model::Security;
-use crate::store::AccountRow;
 
 /// Longest wait for one SMTP reply.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Sends `wire` from `from` to `recipients`, logging in as the account.
+/// Sends `wire` from `from` to `recipients` through `server`, signed in
+/// as `auth` says.
 pub(crate) async fn hand_over(
-    account: &AccountRow,
-    password: &str,
+    server: &Endpoint,
+    auth: &Auth,
+    secret: &str,
     from: &str,
     recipients: &[String],
     wire: &[u8],
 ) -> Result<()> {
-    let host = account.smtp_host.as_str();
-    let port = u16::try_from(account.smtp_port)
-        .map_err(|_| Error::Invalid(format!("The SMTP port {} is not valid.", account.smtp_port)))?;
+    let (host, port) = (server.host.as_str(), server.port);
     let invalid_address = |a: &str| Error::Invalid(format!("\"{a}\" is not a valid email address."));
     let envelope = Envelope::new(
         Some(from.parse().map_err(|_| invalid_address(from))?),
@@ -48,7 +48,7 @@ pub(crate) async fn hand_over(
         .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
     // The IP literal, as Thunderbird does: the machine's name stays private.
     let hello = ClientId::Ipv4(Ipv4Addr::LOCALHOST);
-    let security = account.smtp_security;
+    let security = server.security;
     let implicit = (security == Security::Tls).then(|| tls_parameters.clone());
     let mut conn = AsyncSmtpConnection::connect_tokio1((host, port), Some(SMTP_TIMEOUT), &hello, implicit, None)
         .await
@@ -65,9 +65,10 @@ pub(crate) async fn hand_over(
             .map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
     }
     let chain = conn.certificate_chain().map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
-    tls::verify_chain(account.trusted_certs.as_deref(), host, &chain)?;
+    tls::verify_chain(server.trusted_certs.as_deref(), host, &chain)?;
 
-    let credentials = Credentials::new(account.username.clone(), password.to_owned());
+    let Auth::Password { username } = auth;
+    let credentials = Credentials::new(username.clone(), secret.to_owned());
     conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
         .await
         .map_err(|e| if e.is_permanent() { Error::AuthFailed(e.to_string()) } else { smtp_error(e) })?;

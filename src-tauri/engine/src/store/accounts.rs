@@ -3,6 +3,7 @@
 use sqlx::{FromRow, Row};
 
 use super::{Store, now};
+use crate::accounts::{Auth, Endpoint, ResolvedAccount};
 use crate::error::{Error, Result};
 use crate::model::{AccountSummary, Mirror, Security, SyncState};
 
@@ -35,18 +36,28 @@ pub struct AccountRow {
 
 impl AccountRow {
     /// How to reach the account's IMAP server.
-    pub fn imap_settings(&self) -> crate::imap::ServerSettings {
-        crate::imap::ServerSettings {
+    pub fn imap(&self) -> Endpoint {
+        Endpoint {
             host: self.imap_host.clone(),
-            port: self.imap_port(),
+            port: u16::try_from(self.imap_port).unwrap_or(993),
             security: self.imap_security,
             trusted_certs: self.trusted_certs.clone(),
         }
     }
 
-    /// The IMAP port, checked.
-    pub fn imap_port(&self) -> u16 {
-        u16::try_from(self.imap_port).unwrap_or(993)
+    /// How to reach the account's SMTP server.
+    pub fn smtp(&self) -> Endpoint {
+        Endpoint {
+            host: self.smtp_host.clone(),
+            port: u16::try_from(self.smtp_port).unwrap_or(465),
+            security: self.smtp_security,
+            trusted_certs: self.trusted_certs.clone(),
+        }
+    }
+
+    /// How the account signs in.
+    pub fn auth(&self) -> Auth {
+        Auth::Password { username: self.username.clone() }
     }
 
     /// The keychain key of this account's IMAP password.
@@ -92,21 +103,6 @@ fn account_found(result: &sqlx::sqlite::SqliteQueryResult, account_id: i64) -> R
 /// The keychain key of an account's password.
 pub fn secret_key(store_id: &str, account_id: i64) -> String {
     format!("{store_id}/account-{account_id}/password")
-}
-
-/// Validated settings for a new account (see `accounts::resolve`).
-#[derive(Debug, Clone)]
-pub struct AccountInsert<'a> {
-    pub email: &'a str,
-    pub display_name: &'a str,
-    pub imap_host: &'a str,
-    pub imap_port: u16,
-    pub imap_security: Security,
-    pub smtp_host: &'a str,
-    pub smtp_port: u16,
-    pub smtp_security: Security,
-    pub username: &'a str,
-    pub trusted_certs: Option<&'a str>,
 }
 
 impl Store {
@@ -174,22 +170,24 @@ impl Store {
     }
 
     /// Inserts an account and returns its id.
-    pub async fn insert_account(&self, a: &AccountInsert<'_>) -> Result<i64> {
+    pub async fn insert_account(&self, a: &ResolvedAccount) -> Result<i64> {
         let result = sqlx::query(
             "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security,
                  smtp_host, smtp_port, smtp_security, username, trusted_certs, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(a.email)
-        .bind(a.display_name)
-        .bind(a.imap_host)
-        .bind(i64::from(a.imap_port))
-        .bind(a.imap_security)
-        .bind(a.smtp_host)
-        .bind(i64::from(a.smtp_port))
-        .bind(a.smtp_security)
-        .bind(a.username)
-        .bind(a.trusted_certs)
+        .bind(&a.email)
+        .bind(&a.display_name)
+        .bind(&a.imap.host)
+        .bind(i64::from(a.imap.port))
+        .bind(a.imap.security)
+        .bind(&a.smtp.host)
+        .bind(i64::from(a.smtp.port))
+        .bind(a.smtp.security)
+        .bind(a.auth.username())
+        // One set of trusted certificates serves both servers (the form
+        // has one field).
+        .bind(&a.imap.trusted_certs)
         .bind(now())
         .fetch_one(&mut *self.write_conn().await?)
         .await;

@@ -25,7 +25,7 @@ impl Crm {
 
     /// Stores the messages and returns their ids by Message-ID.
     async fn receive(&self, messages: &[PreparedMessage]) -> Vec<i64> {
-        ok(self.store.store_batch(self.account, self.inbox, messages)).await;
+        ok(crate::ingest::store_batch(&self.store, self.account, self.inbox, messages)).await;
         let mut ids = Vec::new();
         for m in messages {
             let found = ok(self.store.messages_by_header_id(m.parsed.message_id.as_deref().unwrap_or(""))).await;

@@ -1,7 +1,8 @@
 //! Messages, their locations in folders, and conversations (threads).
 //!
-//! A batch of fetched messages is stored in one transaction, so a killed
-//! process leaves either the whole batch or none of it. A message is stored
+//! A batch of fetched messages is stored in one transaction (with its
+//! links, see [`crate::ingest`]), so a killed process leaves either the
+//! whole batch or none of it. A message is stored
 //! once per account (identity: SHA-256 of its raw source) and known in every
 //! folder that holds it. Threads come only from Message-ID, References and
 //! In-Reply-To: equal subjects never merge two conversations.
@@ -10,25 +11,14 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
-use super::source::{self, PackedSource};
+use super::source::PackedSource;
 use super::{Store, now, statement_chunks};
 use crate::error::Result;
-use crate::mime::{self, AddressRole, AttachmentMeta, ParsedMessage};
+use crate::mime::{AddressRole, AttachmentMeta, ParsedMessage};
 
-/// A message as the server handed it over.
-#[derive(Debug, Clone)]
-pub struct FetchedMessage {
-    pub uid: u32,
-    pub flags: Vec<String>,
-    pub modseq: u64,
-    /// The server's arrival time, used when the Date header is unusable.
-    pub internal_date: Option<i64>,
-    pub raw: Vec<u8>,
-}
-
-/// A fetched message made ready to store: parsed and its source packed.
-/// Making one is CPU work (run it on a blocking thread); storing a batch
-/// of them is then all database work.
+/// A fetched message made ready to store: parsed and its source packed
+/// (see [`crate::ingest::prepare`]); storing a batch of them is all
+/// database work.
 #[derive(Debug, Clone)]
 pub struct PreparedMessage {
     pub uid: u32,
@@ -37,19 +27,6 @@ pub struct PreparedMessage {
     pub internal_date: Option<i64>,
     pub parsed: ParsedMessage,
     pub source: PackedSource,
-}
-
-impl From<FetchedMessage> for PreparedMessage {
-    fn from(fetched: FetchedMessage) -> PreparedMessage {
-        PreparedMessage {
-            parsed: mime::parse(&fetched.raw),
-            source: source::pack(&fetched.raw),
-            uid: fetched.uid,
-            flags: fetched.flags,
-            modseq: fetched.modseq,
-            internal_date: fetched.internal_date,
-        }
-    }
 }
 
 /// What storing a batch did.
@@ -86,16 +63,6 @@ impl FlagSet {
 }
 
 impl Store {
-    /// Stores a batch fetched from one folder in one transaction.
-    pub async fn store_batch(&self, account_id: i64, folder_id: i64, batch: &[PreparedMessage]) -> Result<StoredBatch> {
-        if batch.is_empty() {
-            return Ok(StoredBatch::default());
-        }
-        let mut writer = self.begin_batches().await?;
-        writer.store(account_id, folder_id, batch).await?;
-        writer.commit().await
-    }
-
     /// Opens one write transaction for several batches. Each commit writes
     /// every page its messages touched, and the content-hash, thread and
     /// address indexes are touched all over: with a commit per 200
@@ -264,9 +231,11 @@ impl BatchWriter<'_> {
     /// statements whatever the batch size, because each statement costs a
     /// round trip to SQLite's worker thread and that, not SQLite, was the
     /// limit.
-    pub async fn store(&mut self, account_id: i64, folder_id: i64, batch: &[PreparedMessage]) -> Result<()> {
+    /// Returns the ids of the messages new here (to be linked: see
+    /// [`crate::ingest::store_and_link`]).
+    pub async fn store(&mut self, account_id: i64, folder_id: i64, batch: &[PreparedMessage]) -> Result<Vec<i64>> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let tx = &mut self.tx;
         let mut ids = known_messages(tx, account_id, batch).await?;
@@ -291,8 +260,6 @@ impl BatchWriter<'_> {
             let threads = assign_threads(tx, account_id, batch, &fresh).await?;
             insert_messages(tx, account_id, batch, &fresh, &threads, folder_box).await?;
             self.touched.extend(threads.values().copied());
-            let new_ids: Vec<i64> = fresh.iter().map(|(id, _)| *id).collect();
-            crate::crm::linking::link_messages(tx, &new_ids, now()).await?;
         }
 
         let mut written = 0;
@@ -340,8 +307,15 @@ impl BatchWriter<'_> {
             q.build().execute(&mut **tx).await?;
         }
         self.done.locations += written;
-        self.done.added.extend(fresh.iter().map(|(id, _)| *id));
-        Ok(())
+        let new_ids: Vec<i64> = fresh.iter().map(|(id, _)| *id).collect();
+        self.done.added.extend(&new_ids);
+        Ok(new_ids)
+    }
+
+    /// The open transaction, for the stages that write beside the store
+    /// (linking).
+    pub(crate) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
     }
 
     /// How many new messages went in so far.

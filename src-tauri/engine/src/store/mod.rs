@@ -25,7 +25,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 pub use accounts::AccountRow;
 pub use folders::{FolderRow, RemoteFolder};
-pub use messages::{BatchWriter, FetchedMessage, PreparedMessage, StoredBatch};
+pub use messages::{BatchWriter, PreparedMessage, StoredBatch};
 
 use crate::error::Result;
 

@@ -1,8 +1,8 @@
 //! Store tests on a real SQLite file in a temporary directory.
 
 use super::*;
+use crate::accounts::{Auth, Endpoint, ResolvedAccount};
 use crate::model::{Security, ThreadView};
-use crate::store::accounts::AccountInsert;
 use crate::store::actions::MailBox;
 use crate::store::queries::ListFilter;
 
@@ -10,17 +10,14 @@ pub(super) async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64,
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let store = Store::open(dir.path()).await.unwrap_or_else(|e| panic!("open: {e}"));
     let account = store
-        .insert_account(&AccountInsert {
-            email: "alice@example.com",
-            display_name: "Alice",
-            imap_host: "127.0.0.1",
-            imap_port: 993,
-            imap_security: Security::Tls,
-            smtp_host: "127.0.0.1",
-            smtp_port: 465,
-            smtp_security: Security::Tls,
-            username: "alice",
-            trusted_certs: None,
+        .insert_account(&ResolvedAccount {
+            email: "alice@example.com".into(),
+            display_name: "Alice".into(),
+            imap: Endpoint { host: "127.0.0.1".into(), port: 993, security: Security::Tls, trusted_certs: None },
+            smtp: Endpoint { host: "127.0.0.1".into(), port: 465, security: Security::Tls, trusted_certs: None },
+            auth: Auth::Password { username: "alice".into() },
+            password: String::new(),
+            history_days: None,
         })
         .await
         .unwrap_or_else(|e| panic!("insert account: {e}"));
@@ -62,7 +59,7 @@ pub(super) fn message(uid: u32, headers: &str, body: &str) -> PreparedMessage {
 /// A raw message as a sync would hand it to the store, at UID `uid`.
 pub(super) fn prepared(uid: u32, raw: String) -> PreparedMessage {
     let raw = raw.into_bytes();
-    PreparedMessage::from(FetchedMessage {
+    crate::ingest::prepare(crate::ingest::FetchedMessage {
         uid,
         flags: vec![],
         modseq: 1,
@@ -79,10 +76,10 @@ pub(super) async fn ok<T>(f: impl std::future::Future<Output = crate::error::Res
 async fn same_message_in_two_folders_is_stored_once() {
     let (_d, store, account, inbox, archive) = store_with_folders().await;
     let m = message(1, "Message-ID: <a@x>\r\nSubject: hello", "body");
-    assert_eq!(ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await.locations, 1);
+    assert_eq!(ok(crate::ingest::store_batch(&store, account, inbox, std::slice::from_ref(&m))).await.locations, 1);
     let mut again = m.clone();
     again.uid = 77;
-    let again = ok(store.store_batch(account, archive, &[again])).await;
+    let again = ok(crate::ingest::store_batch(&store, account, archive, &[again])).await;
     assert_eq!((again.locations, again.added.len()), (1, 0), "a known message is not new");
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2, "one row per location");
@@ -96,7 +93,7 @@ async fn different_messages_with_the_same_message_id_are_both_kept() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     let a = message(1, "Message-ID: <dup@x>\r\nSubject: one", "first body");
     let b = message(2, "Message-ID: <dup@x>\r\nSubject: two", "second body");
-    ok(store.store_batch(account, inbox, &[a, b])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[a, b])).await;
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2);
     assert_ne!(rows[0].id, rows[1].id);
@@ -110,7 +107,7 @@ async fn threads_follow_references_not_subjects() {
         message(2, "Message-ID: <r@x>\r\nIn-Reply-To: <p@x>\r\nReferences: <p@x>\r\nSubject: Re: Offer", "reply");
     let other = message(3, "Message-ID: <o@x>\r\nSubject: Offer", "unrelated");
     let parent = message(1, "Message-ID: <p@x>\r\nSubject: Offer", "parent");
-    ok(store.store_batch(account, inbox, &[reply, other, parent])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[reply, other, parent])).await;
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     let thread_of =
         |mid: &str| rows.iter().find(|r| r.message_id.as_deref() == Some(mid)).map(|r| r.thread_id).unwrap_or(-1);
@@ -128,10 +125,10 @@ async fn a_message_referencing_two_threads_merges_them() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     let a = message(1, "Message-ID: <a@x>\r\nSubject: A", "a");
     let b = message(2, "Message-ID: <b@x>\r\nSubject: B", "b");
-    ok(store.store_batch(account, inbox, &[a, b])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[a, b])).await;
     assert_eq!(ok(store.thread_page(ThreadView::Inbox, 0, 10)).await.total, 2);
     let c = message(3, "Message-ID: <c@x>\r\nReferences: <a@x> <b@x>\r\nSubject: C", "c");
-    ok(store.store_batch(account, inbox, &[c])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[c])).await;
     let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!(page.total, 1);
     assert_eq!(page.threads[0].message_count, 3);
@@ -142,22 +139,27 @@ async fn merges_inside_one_batch_and_across_batches_agree() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     // An old conversation already stored, then one batch that starts two
     // new ones and a message tying all three together, plus a late reply.
-    ok(store.store_batch(account, inbox, &[message(1, "Message-ID: <o@x>\r\nSubject: O", "o")])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[message(1, "Message-ID: <o@x>\r\nSubject: O", "o")])).await;
     let batch = [
         message(2, "Message-ID: <a@x>\r\nSubject: A", "a"),
         message(3, "Message-ID: <b@x>\r\nSubject: B", "b"),
         message(4, "Message-ID: <c@x>\r\nReferences: <b@x> <a@x>\r\nSubject: C", "c"),
         message(5, "Message-ID: <d@x>\r\nReferences: <c@x> <o@x>\r\nSubject: D", "d"),
     ];
-    ok(store.store_batch(account, inbox, &batch)).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &batch)).await;
     let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!(page.total, 1, "all five are one conversation");
     assert_eq!(page.threads[0].message_count, 5);
     assert_eq!(page.threads[0].subject, "O", "named by its oldest message");
 
     // A reply to a merged-away Message-ID still finds the survivor.
-    ok(store.store_batch(account, inbox, &[message(6, "Message-ID: <e@x>\r\nIn-Reply-To: <a@x>\r\nSubject: E", "e")]))
-        .await;
+    ok(crate::ingest::store_batch(
+        &store,
+        account,
+        inbox,
+        &[message(6, "Message-ID: <e@x>\r\nIn-Reply-To: <a@x>\r\nSubject: E", "e")],
+    ))
+    .await;
     let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
     assert_eq!((page.total, page.threads[0].message_count), (1, 6));
 }
@@ -168,7 +170,7 @@ async fn the_same_source_twice_in_one_batch_is_one_message_in_two_places() {
     let first = message(1, "Message-ID: <s@x>\r\nSubject: same", "same");
     let mut second = first.clone();
     second.uid = 2;
-    let stored = ok(store.store_batch(account, inbox, &[first, second])).await;
+    let stored = ok(crate::ingest::store_batch(&store, account, inbox, &[first, second])).await;
     assert_eq!((stored.locations, stored.added.len()), (2, 1));
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
     assert_eq!(rows.len(), 2);
@@ -180,10 +182,10 @@ async fn the_same_source_twice_in_one_batch_is_one_message_in_two_places() {
 async fn vanished_messages_are_collected_only_when_no_folder_holds_them() {
     let (_d, store, account, inbox, archive) = store_with_folders().await;
     let m = message(5, "Message-ID: <m@x>\r\nSubject: moved", "x");
-    ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, std::slice::from_ref(&m))).await;
     let mut moved = m.clone();
     moved.uid = 9;
-    ok(store.store_batch(account, archive, &[moved])).await;
+    ok(crate::ingest::store_batch(&store, account, archive, &[moved])).await;
     assert_eq!(ok(store.remove_locations(inbox, &[5])).await, 1);
     assert_eq!(ok(store.delete_orphans(account, 0)).await, 0, "still in Archive");
     assert_eq!(ok(store.remove_locations(archive, &[9])).await, 1);
@@ -196,12 +198,12 @@ async fn vanished_messages_are_collected_only_when_no_folder_holds_them() {
 async fn uidvalidity_reset_keeps_the_message_identity() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     let m = message(1, "Message-ID: <k@x>\r\nSubject: keep me", "x");
-    ok(store.store_batch(account, inbox, std::slice::from_ref(&m))).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, std::slice::from_ref(&m))).await;
     let before = ok(store.list_messages(&ListFilter { limit: 1, ..Default::default() })).await;
     ok(store.reset_folder(inbox, 42)).await;
     let mut renumbered = m.clone();
     renumbered.uid = 1000;
-    ok(store.store_batch(account, inbox, &[renumbered])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[renumbered])).await;
     assert_eq!(ok(store.delete_orphans(account, 0)).await, 0);
     let after = ok(store.list_messages(&ListFilter { limit: 5, ..Default::default() })).await;
     assert_eq!(after.len(), 1);
@@ -212,7 +214,7 @@ async fn uidvalidity_reset_keeps_the_message_identity() {
 #[tokio::test]
 async fn flags_update_counts_only_real_changes() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
-    ok(store.store_batch(account, inbox, &[message(1, "Subject: f", "x")])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[message(1, "Subject: f", "x")])).await;
     let seen = vec!["\\Seen".to_owned()];
     assert_eq!(ok(store.update_flags(inbox, &[(1, seen.clone(), 2)], 0)).await, vec![1]);
     assert!(ok(store.update_flags(inbox, &[(1, seen, 3)], 0)).await.is_empty());
@@ -224,7 +226,13 @@ async fn flags_update_counts_only_real_changes() {
 async fn a_flag_change_waiting_for_the_server_is_not_undone_by_older_server_flags() {
     use crate::store::actions::ActionKind;
     let (_d, store, account, inbox, _) = store_with_folders().await;
-    ok(store.store_batch(account, inbox, &[message(1, "Subject: f", "x"), message(2, "Subject: g", "y")])).await;
+    ok(crate::ingest::store_batch(
+        &store,
+        account,
+        inbox,
+        &[message(1, "Subject: f", "x"), message(2, "Subject: g", "y")],
+    ))
+    .await;
     let ids = ok(store.folder_uids(inbox, 0)).await;
     assert_eq!(ids, vec![1, 2]);
     let message = |uid: u32| {
@@ -255,7 +263,7 @@ async fn a_flag_change_waiting_for_the_server_is_not_undone_by_older_server_flag
 async fn a_message_whose_move_waits_for_the_server_is_not_swept_as_an_orphan() {
     use crate::store::actions::ActionKind;
     let (_d, store, account, inbox, _) = store_with_folders().await;
-    ok(store.store_batch(account, inbox, &[message(1, "Subject: moving", "x")])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[message(1, "Subject: moving", "x")])).await;
     let id = ok(store.list_messages(&ListFilter { limit: 10, ..ListFilter::default() })).await[0].id;
     // Deleted here: it leaves the inbox at once, on its way to the Trash.
     let kind = ActionKind::Delete { trash: "Trash".into() };
@@ -277,7 +285,8 @@ async fn a_message_whose_move_waits_for_the_server_is_not_swept_as_an_orphan() {
 #[tokio::test]
 async fn search_finds_body_subject_and_participants() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
-    ok(store.store_batch(
+    ok(crate::ingest::store_batch(
+        &store,
         account,
         inbox,
         &[
@@ -296,7 +305,8 @@ async fn search_finds_body_subject_and_participants() {
 #[tokio::test]
 async fn an_emptied_search_index_is_refilled_from_the_sources_where_it_stopped() {
     let (dir, store, account, inbox, _) = store_with_folders().await;
-    ok(store.store_batch(
+    ok(crate::ingest::store_batch(
+        &store,
         account,
         inbox,
         &[message(1, "Subject: one", "first quarterly"), message(2, "Subject: two", "second quarterly")],
@@ -362,7 +372,7 @@ async fn a_conversation_is_shown_where_its_least_archived_message_is() {
     let p = message(1, "Message-ID: <p@x>\r\nSubject: Offer", "parent");
     let r = message(2, "Message-ID: <r@x>\r\nIn-Reply-To: <p@x>\r\nSubject: Re: Offer", "reply");
     let o = message(3, "Message-ID: <o@x>\r\nSubject: Other", "other");
-    ok(store.store_batch(account, inbox, &[p.clone(), r, o.clone()])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[p.clone(), r, o.clone()])).await;
     let id = ids_by_message_id(&store).await;
     assert_eq!(view_of(&store, ThreadView::Inbox).await, (2, vec![1, 2]));
 
@@ -382,7 +392,7 @@ async fn a_conversation_is_shown_where_its_least_archived_message_is() {
     // choice is no longer needed, and later server moves show again.
     let mut archived = p.clone();
     archived.uid = 7;
-    ok(store.store_batch(account, archive, &[archived])).await;
+    ok(crate::ingest::store_batch(&store, account, archive, &[archived])).await;
     ok(store.remove_locations(inbox, &[1])).await;
     let user_box: Option<i64> = sqlx::query_scalar("SELECT user_box FROM messages WHERE id = ?")
         .bind(id["p@x"])
@@ -400,7 +410,7 @@ async fn a_conversation_is_shown_where_its_least_archived_message_is() {
     // Moved to the trash on the server: the trash view, with its message.
     let mut trashed = o.clone();
     trashed.uid = 9;
-    ok(store.store_batch(account, trash, &[trashed])).await;
+    ok(crate::ingest::store_batch(&store, account, trash, &[trashed])).await;
     ok(store.remove_locations(inbox, &[3])).await;
     assert_eq!(view_of(&store, ThreadView::Trash).await, (1, vec![1]));
     assert_eq!(view_of(&store, ThreadView::Inbox).await, (1, vec![1]));
@@ -409,7 +419,7 @@ async fn a_conversation_is_shown_where_its_least_archived_message_is() {
     // it back to the inbox.
     let mut late = message(4, "Message-ID: <l@x>\r\nReferences: <o@x>\r\nSubject: Re: Other", "late");
     late.uid = 4;
-    ok(store.store_batch(account, inbox, &[late])).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &[late])).await;
     assert_eq!(view_of(&store, ThreadView::Trash).await, (0, vec![]));
     assert_eq!(view_of(&store, ThreadView::Inbox).await, (2, vec![1, 1]), "the deleted one stays hidden");
 
@@ -442,7 +452,7 @@ fn multi_row_statements_come_in_few_shapes_and_cover_every_row_once() {
 async fn flags_of_a_whole_folder_are_compared_in_chunks() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     let batch: Vec<PreparedMessage> = (1..=300).map(|uid| message(uid, &format!("Subject: m{uid}"), "x")).collect();
-    ok(store.store_batch(account, inbox, &batch)).await;
+    ok(crate::ingest::store_batch(&store, account, inbox, &batch)).await;
     let flagged = vec!["\\Flagged".to_owned(), "\\Seen".to_owned()];
     // Every third message flagged on the server, the rest as they were;
     // UID 999 is not here and is not reported.

@@ -1,49 +1,28 @@
 //! One sync pass over an account: list folders, then for each folder plan
 //! (see [`plan`]) and apply: forget vanished UIDs, apply flag changes, and
-//! fetch missing messages newest first.
-//!
-//! Fetching and storing run side by side: the IMAP loop streams messages to
-//! a parser task (two batches at once, on threads of their own), which
-//! hands them to a writer task that stores them, about a second's worth per
-//! transaction; the three run at once. A killed process therefore resumes
-//! with the first missing UID, with no duplicates and no gaps.
+//! fetch missing messages newest first through [`crate::ingest`]. A killed
+//! process resumes with the first missing UID, with no duplicates and no
+//! gaps.
 
 pub mod plan;
 pub mod roles;
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
-use futures::StreamExt;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
-use crate::error::{Error, Result};
-use crate::imap::command::{self, Fetched, Listed};
+use crate::error::Result;
+use crate::imap::command::{self, Listed};
 use crate::imap::{self, Session};
+use crate::ingest;
 use crate::locks::LockTable;
 use crate::model::{EngineEvent, SyncReport};
-use crate::store::{AccountRow, BatchWriter, FetchedMessage, FolderRow, PreparedMessage, RemoteFolder, Store};
+use crate::store::{AccountRow, FolderRow, RemoteFolder, Store};
 use plan::{FlagCheck, Listing, LocalFolder, ServerFolder};
 
-/// UIDs asked for in one UID FETCH command: whole batches, as a command's
-/// last batch is handed on when its answer ends.
-const FETCH_CHUNK: usize = 2 * BATCH_MESSAGES;
-/// A writer batch closes at this many messages (a statement's most rows,
-/// so that one statement stores a batch) …
-const BATCH_MESSAGES: usize = crate::store::STATEMENT_ROWS;
-/// … or at this many bytes of raw source, whichever comes first.
-const BATCH_BYTES: usize = 8 * 1024 * 1024;
-/// Fetched batches are stored in one transaction for up to this long …
-const COMMIT_EVERY: Duration = Duration::from_millis(1000);
-/// … or this many new messages, whichever comes first. A commit rewrites
-/// every index page its messages touched: fewer, larger ones write far
-/// less. A killed process fetches the uncommitted ones again.
-const COMMIT_MESSAGES: usize = 5000;
-/// Batches parsed at once during a fetch.
-const PARSERS: usize = 2;
-
 /// A logged-in connection to one account's server, with what it offers.
-/// A sync pass runs on one; `watch` keeps one open between passes.
+/// A sync pass runs on one; the scheduler's foreground worker keeps one
+/// open between its passes.
 pub struct Connection {
     pub(crate) session: Session,
     pub(crate) condstore: bool,
@@ -60,7 +39,7 @@ pub struct Connection {
 impl Connection {
     /// Connects and logs in to the account's IMAP server.
     pub async fn open(account: &AccountRow, password: &str) -> Result<Connection> {
-        let mut session = imap::connect(&account.imap_settings(), &account.username, password).await?;
+        let mut session = imap::connect(&account.imap(), &account.auth(), password).await?;
         let capabilities = session.capabilities().await?;
         // Asked now, while nothing else is in flight (see the function).
         let namespaces = if capabilities.has_str("NAMESPACE") {
@@ -406,7 +385,7 @@ async fn sync_folder(
     }
 
     if !missing.is_empty() {
-        report.new = fetch_missing(session, store, account_id, folder, &missing, condstore, events).await?;
+        report.new = ingest::fetch_missing(session, pass, account_id, folder, &missing, condstore).await?;
     }
     if report.vanished > 0 || report.changed > 0 {
         let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
@@ -424,219 +403,6 @@ async fn sync_folder(
     };
     store.folder_synced(folder.id, server.uidvalidity, uidnext, server.highestmodseq.unwrap_or(0), proven).await?;
     Ok(report)
-}
-
-/// Fetches the given UIDs (newest first) and stores them through the
-/// writer task. Returns how many new locations were stored.
-async fn fetch_missing(
-    session: &mut Session,
-    store: &Store,
-    account_id: i64,
-    folder: &FolderRow,
-    missing_newest_first: &[u32],
-    condstore: bool,
-    events: &broadcast::Sender<EngineEvent>,
-) -> Result<u32> {
-    let total = u32::try_from(missing_newest_first.len()).unwrap_or(u32::MAX);
-    let (tx, rx) = mpsc::channel::<Vec<FetchedMessage>>(2);
-    let writer = tokio::spawn(write_batches(
-        store.clone(),
-        account_id,
-        folder.id,
-        folder.display_name.clone(),
-        total,
-        rx,
-        events.clone(),
-    ));
-    let query =
-        if condstore { "(UID FLAGS INTERNALDATE MODSEQ BODY.PEEK[])" } else { "(UID FLAGS INTERNALDATE BODY.PEEK[])" };
-
-    let fetched = async {
-        for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
-            let wanted: HashSet<u32> = chunk.iter().copied().collect();
-            let mut fetching = command::uid_fetch(session, &plan::uid_set(chunk), query).await?;
-            let mut batch = Vec::new();
-            let mut bytes = 0;
-            while let Some(item) = fetching.next().await? {
-                let Some(uid) = item.uid.filter(|u| wanted.contains(u)) else {
-                    continue;
-                };
-                let Fetched { flags, modseq, internal_date, body, .. } = item;
-                let Some(raw) = body else {
-                    tracing::warn!(uid, "server sent no body; will retry next pass");
-                    continue;
-                };
-                bytes += raw.len();
-                batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
-                if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
-                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
-                        return Ok(());
-                    }
-                    bytes = 0;
-                }
-            }
-            if !batch.is_empty() && tx.send(batch).await.is_err() {
-                return Ok(());
-            }
-        }
-        Ok::<(), Error>(())
-    }
-    .await;
-    drop(tx);
-    let written = writer.await.map_err(|e| Error::Protocol(format!("writer task failed: {e}")))?;
-    // A storage error explains a stopped fetch better than the fetch does.
-    let new = written?;
-    fetched?;
-    Ok(new)
-}
-
-/// Parses and stores batches as they arrive, and tells the UI what each
-/// commit made visible.
-async fn write_batches(
-    store: Store,
-    account_id: i64,
-    folder_id: i64,
-    folder_name: String,
-    total: u32,
-    mut rx: mpsc::Receiver<Vec<FetchedMessage>>,
-    events: broadcast::Sender<EngineEvent>,
-) -> Result<u32> {
-    // Parsing runs ahead of storing, `PARSERS` batches at once (handed on
-    // in order): the store's single writer then never waits for the
-    // parser, which costs about as much as the writer.
-    let (parsed_tx, mut parsed_rx) = mpsc::channel::<Vec<PreparedMessage>>(1);
-    let parsers = ParserThreads::start()?;
-    let parser = tokio::spawn(async move {
-        let mut parsed =
-            futures::stream::poll_fn(|cx| rx.poll_recv(cx)).map(|batch| parsers.parse(batch)).buffered(PARSERS);
-        while let Some(batch) = parsed.next().await {
-            let batch = batch?;
-            if parsed_tx.send(batch).await.is_err() {
-                break;
-            }
-        }
-        Ok::<(), Error>(())
-    });
-    let mut progress = Progress { account_id, folder_name, total, done: 0, events };
-    // Batches go into one transaction until it is due (see `COMMIT_EVERY`);
-    // the first one commits at once, so the newest mail shows at once.
-    let mut open: Option<(BatchWriter<'_>, tokio::time::Instant)> = None;
-    let mut commit_after = Duration::ZERO;
-    loop {
-        // The open batch is committed when due, or at once when another
-        // write waits for the writer (a user's action must not wait for the
-        // batch's second).
-        let next = match &open {
-            Some((_, due)) => {
-                let due = *due;
-                tokio::select! {
-                    next = parsed_rx.recv() => Some(next),
-                    () = tokio::time::sleep_until(due) => None,
-                    () = store.write_wished() => None,
-                }
-            }
-            None => Some(parsed_rx.recv().await),
-        };
-        let Some(next) = next else {
-            if let Some((writer, _)) = open.take() {
-                progress.commit(writer).await?;
-            }
-            continue;
-        };
-        let Some(parsed) = next else { break };
-        let (writer, due) = match &mut open {
-            Some(open) => open,
-            None => {
-                let due = tokio::time::Instant::now() + commit_after;
-                commit_after = COMMIT_EVERY;
-                open.insert((store.begin_batches().await?, due))
-            }
-        };
-        writer.store(account_id, folder_id, &parsed).await?;
-        if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES || store.write_wanted())
-            && let Some((writer, _)) = open.take()
-        {
-            progress.commit(writer).await?;
-        }
-    }
-    if let Some((writer, _)) = open.take() {
-        progress.commit(writer).await?;
-    }
-    parser.await.map_err(|e| Error::Protocol(format!("parser task failed: {e}")))??;
-    Ok(progress.done)
-}
-
-/// A batch to parse and where its result goes.
-type ParseJob = (Vec<FetchedMessage>, tokio::sync::oneshot::Sender<Vec<PreparedMessage>>);
-
-/// `PARSERS` threads that parse one folder's batches. They live as long as
-/// the folder's fetch, so that what each sets up once (zstd's context,
-/// malloc's arena) serves every batch; they give way to the store's writer
-/// when both want a core: the writer is the one stage that cannot run in
-/// parallel, and the parsers work ahead of it anyway.
-struct ParserThreads {
-    jobs: flume::Sender<ParseJob>,
-}
-
-impl ParserThreads {
-    fn start() -> Result<ParserThreads> {
-        let (jobs, queue) = flume::unbounded::<ParseJob>();
-        for _ in 0..PARSERS {
-            let queue = queue.clone();
-            std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
-                crate::yield_cpu_to_other_threads();
-                // Ends when the last sender is dropped.
-                while let Ok((batch, done)) = queue.recv() {
-                    let _ = done.send(batch.into_iter().map(PreparedMessage::from).collect());
-                }
-            })?;
-        }
-        Ok(ParserThreads { jobs })
-    }
-
-    /// The parsed batch, once a parser thread got to it.
-    fn parse(&self, batch: Vec<FetchedMessage>) -> impl Future<Output = Result<Vec<PreparedMessage>>> + use<> {
-        let (done, parsed) = tokio::sync::oneshot::channel();
-        let queued = self.jobs.send((batch, done));
-        async move {
-            queued.map_err(|_| Error::Protocol("the parser threads stopped".into()))?;
-            parsed.await.map_err(|_| Error::Protocol("a parser thread stopped".into()))
-        }
-    }
-}
-
-/// What a folder's writer has committed, and who to tell.
-struct Progress {
-    account_id: i64,
-    folder_name: String,
-    total: u32,
-    /// Fetched messages committed: each one is a folder location written.
-    done: u32,
-    events: broadcast::Sender<EngineEvent>,
-}
-
-impl Progress {
-    /// Commits what the writer holds and tells the UI what it was.
-    async fn commit(&mut self, writer: BatchWriter<'_>) -> Result<()> {
-        let stored = writer.commit().await?;
-        self.done = self.done.saturating_add(stored.locations);
-        let account = self.account_id;
-        if !stored.added.is_empty() {
-            let _ = self.events.send(EngineEvent::MessagesAdded {
-                account,
-                folder: self.folder_name.clone(),
-                ids: stored.added,
-            });
-        }
-        let _ = self.events.send(EngineEvent::SyncProgress {
-            account,
-            folder: self.folder_name.clone(),
-            done: self.done,
-            total: self.total,
-        });
-        let _ = self.events.send(EngineEvent::MessagesChanged { account });
-        Ok(())
-    }
 }
 
 /// Says once per folder and process that an empty folder was renumbered.

@@ -1,0 +1,324 @@
+//! Ingest: how a message on the server becomes a stored, linked message
+//! here, in explicit stages:
+//!
+//! 1. fetch: `UID FETCH` of the missing UIDs, newest first, in chunks,
+//!    streamed into batches bounded by messages and bytes;
+//! 2. parse: on two threads of their own, each message parsed and its
+//!    source packed ([`prepare`]);
+//! 3. verify and 4. policy ([`admit`]): which messages are kept, and how
+//!    they are marked;
+//! 5. store and 6. link ([`store_and_link`]): written, then linked to
+//!    persons, organizations and deals by the CRM's rules, in the same
+//!    transaction, so a stored message is never left unlinked, also
+//!    across a killed process (it fetches the uncommitted batch again).
+//!
+//! Fetching, parsing and storing run side by side: the IMAP loop streams
+//! batches to the parser threads, which hand them to a writer task that
+//! stores about a second's worth per transaction.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::error::{Error, Result};
+use crate::imap::Session;
+use crate::imap::command::{self, Fetched};
+use crate::model::EngineEvent;
+use crate::store::{self, BatchWriter, FolderRow, PreparedMessage, Store, StoredBatch};
+use crate::sync::{Pass, plan};
+
+/// UIDs asked for in one UID FETCH command: whole batches, as a command's
+/// last batch is handed on when its answer ends.
+const FETCH_CHUNK: usize = 2 * BATCH_MESSAGES;
+/// A writer batch closes at this many messages (a statement's most rows,
+/// so that one statement stores a batch) …
+const BATCH_MESSAGES: usize = crate::store::STATEMENT_ROWS;
+/// … or at this many bytes of raw source, whichever comes first.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Fetched batches are stored in one transaction for up to this long …
+const COMMIT_EVERY: Duration = Duration::from_millis(1000);
+/// … or this many new messages, whichever comes first. A commit rewrites
+/// every index page its messages touched: fewer, larger ones write far
+/// less. A killed process fetches the uncommitted ones again.
+const COMMIT_MESSAGES: usize = 5000;
+/// Batches parsed at once during a fetch.
+const PARSERS: usize = 2;
+
+/// A message as the server handed it over.
+#[derive(Debug, Clone)]
+pub struct FetchedMessage {
+    pub uid: u32,
+    pub flags: Vec<String>,
+    pub modseq: u64,
+    /// The server's arrival time, used when the Date header is unusable.
+    pub internal_date: Option<i64>,
+    pub raw: Vec<u8>,
+}
+
+/// The parse stage: a fetched message parsed and its source packed, ready
+/// to store. CPU work, run on the parser threads.
+pub fn prepare(fetched: FetchedMessage) -> PreparedMessage {
+    PreparedMessage {
+        parsed: crate::mime::parse(&fetched.raw),
+        source: store::source::pack(&fetched.raw),
+        uid: fetched.uid,
+        flags: fetched.flags,
+        modseq: fetched.modseq,
+        internal_date: fetched.internal_date,
+    }
+}
+
+/// The verify and policy stages: which parsed messages are kept, and how
+/// they are marked. No rule exists yet, so every message is kept as it
+/// is; Smart BCC (F-BCC) checks here that mail captured through its
+/// address is authentic (DKIM, SPF), and blocked senders are left out here.
+fn admit(batch: Vec<PreparedMessage>) -> Vec<PreparedMessage> {
+    batch
+}
+
+/// The store and link stages, in the writer's open transaction: the
+/// messages, their folder locations and conversations, then the CRM's
+/// links of the messages new here.
+pub(crate) async fn store_and_link(
+    writer: &mut BatchWriter<'_>,
+    account_id: i64,
+    folder_id: i64,
+    batch: &[PreparedMessage],
+) -> Result<()> {
+    let fresh = writer.store(account_id, folder_id, batch).await?;
+    if !fresh.is_empty() {
+        crate::crm::linking::link_messages(writer.conn(), &fresh, store::now()).await?;
+    }
+    Ok(())
+}
+
+/// Stores and links one batch in a transaction of its own: for tests,
+/// benchmarks and seeded stores, which have no server to fetch from.
+pub async fn store_batch(
+    store: &Store,
+    account_id: i64,
+    folder_id: i64,
+    batch: &[PreparedMessage],
+) -> Result<StoredBatch> {
+    if batch.is_empty() {
+        return Ok(StoredBatch::default());
+    }
+    let mut writer = store.begin_batches().await?;
+    store_and_link(&mut writer, account_id, folder_id, batch).await?;
+    writer.commit().await
+}
+
+/// Fetches the given UIDs (newest first) and stores them through the
+/// writer task. Returns how many new locations were stored.
+pub(crate) async fn fetch_missing(
+    session: &mut Session,
+    pass: &Pass<'_>,
+    account_id: i64,
+    folder: &FolderRow,
+    missing_newest_first: &[u32],
+    condstore: bool,
+) -> Result<u32> {
+    let (store, events) = (pass.store, pass.events);
+    let total = u32::try_from(missing_newest_first.len()).unwrap_or(u32::MAX);
+    let (tx, rx) = mpsc::channel::<Vec<FetchedMessage>>(2);
+    let writer = tokio::spawn(write_batches(
+        store.clone(),
+        account_id,
+        folder.id,
+        folder.display_name.clone(),
+        total,
+        rx,
+        events.clone(),
+    ));
+    let query =
+        if condstore { "(UID FLAGS INTERNALDATE MODSEQ BODY.PEEK[])" } else { "(UID FLAGS INTERNALDATE BODY.PEEK[])" };
+
+    let fetched = async {
+        for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
+            let wanted: HashSet<u32> = chunk.iter().copied().collect();
+            let mut fetching = command::uid_fetch(session, &plan::uid_set(chunk), query).await?;
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            while let Some(item) = fetching.next().await? {
+                let Some(uid) = item.uid.filter(|u| wanted.contains(u)) else {
+                    continue;
+                };
+                let Fetched { flags, modseq, internal_date, body, .. } = item;
+                let Some(raw) = body else {
+                    tracing::warn!(uid, "server sent no body; will retry next pass");
+                    continue;
+                };
+                bytes += raw.len();
+                batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
+                if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
+                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
+                        return Ok(());
+                    }
+                    bytes = 0;
+                }
+            }
+            if !batch.is_empty() && tx.send(batch).await.is_err() {
+                return Ok(());
+            }
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    drop(tx);
+    let written = writer.await.map_err(|e| Error::Protocol(format!("writer task failed: {e}")))?;
+    // A storage error explains a stopped fetch better than the fetch does.
+    let new = written?;
+    fetched?;
+    Ok(new)
+}
+
+/// Parses and stores batches as they arrive, and tells the UI what each
+/// commit made visible.
+async fn write_batches(
+    store: Store,
+    account_id: i64,
+    folder_id: i64,
+    folder_name: String,
+    total: u32,
+    mut rx: mpsc::Receiver<Vec<FetchedMessage>>,
+    events: broadcast::Sender<EngineEvent>,
+) -> Result<u32> {
+    // Parsing runs ahead of storing, `PARSERS` batches at once (handed on
+    // in order): the store's single writer then never waits for the
+    // parser, which costs about as much as the writer.
+    let (parsed_tx, mut parsed_rx) = mpsc::channel::<Vec<PreparedMessage>>(1);
+    let parsers = ParserThreads::start()?;
+    let parser = tokio::spawn(async move {
+        let mut parsed =
+            futures::stream::poll_fn(|cx| rx.poll_recv(cx)).map(|batch| parsers.parse(batch)).buffered(PARSERS);
+        while let Some(batch) = parsed.next().await {
+            let batch = batch?;
+            if parsed_tx.send(batch).await.is_err() {
+                break;
+            }
+        }
+        Ok::<(), Error>(())
+    });
+    let mut progress = Progress { account_id, folder_name, total, done: 0, events };
+    // Batches go into one transaction until it is due (see `COMMIT_EVERY`);
+    // the first one commits at once, so the newest mail shows at once.
+    let mut open: Option<(BatchWriter<'_>, tokio::time::Instant)> = None;
+    let mut commit_after = Duration::ZERO;
+    loop {
+        // The open batch is committed when due, or at once when another
+        // write waits for the writer (a user's action must not wait for the
+        // batch's second).
+        let next = match &open {
+            Some((_, due)) => {
+                let due = *due;
+                tokio::select! {
+                    next = parsed_rx.recv() => Some(next),
+                    () = tokio::time::sleep_until(due) => None,
+                    () = store.write_wished() => None,
+                }
+            }
+            None => Some(parsed_rx.recv().await),
+        };
+        let Some(next) = next else {
+            if let Some((writer, _)) = open.take() {
+                progress.commit(writer).await?;
+            }
+            continue;
+        };
+        let Some(parsed) = next else { break };
+        let (writer, due) = match &mut open {
+            Some(open) => open,
+            None => {
+                let due = tokio::time::Instant::now() + commit_after;
+                commit_after = COMMIT_EVERY;
+                open.insert((store.begin_batches().await?, due))
+            }
+        };
+        store_and_link(writer, account_id, folder_id, &admit(parsed)).await?;
+        if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES || store.write_wanted())
+            && let Some((writer, _)) = open.take()
+        {
+            progress.commit(writer).await?;
+        }
+    }
+    if let Some((writer, _)) = open.take() {
+        progress.commit(writer).await?;
+    }
+    parser.await.map_err(|e| Error::Protocol(format!("parser task failed: {e}")))??;
+    Ok(progress.done)
+}
+
+/// A batch to parse and where its result goes.
+type ParseJob = (Vec<FetchedMessage>, tokio::sync::oneshot::Sender<Vec<PreparedMessage>>);
+
+/// `PARSERS` threads that parse one folder's batches. They live as long as
+/// the folder's fetch, so that what each sets up once (zstd's context,
+/// malloc's arena) serves every batch; they give way to the store's writer
+/// when both want a core: the writer is the one stage that cannot run in
+/// parallel, and the parsers work ahead of it anyway.
+struct ParserThreads {
+    jobs: flume::Sender<ParseJob>,
+}
+
+impl ParserThreads {
+    fn start() -> Result<ParserThreads> {
+        let (jobs, queue) = flume::unbounded::<ParseJob>();
+        for _ in 0..PARSERS {
+            let queue = queue.clone();
+            std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
+                crate::yield_cpu_to_other_threads();
+                // Ends when the last sender is dropped.
+                while let Ok((batch, done)) = queue.recv() {
+                    let _ = done.send(batch.into_iter().map(prepare).collect());
+                }
+            })?;
+        }
+        Ok(ParserThreads { jobs })
+    }
+
+    /// The parsed batch, once a parser thread got to it.
+    fn parse(&self, batch: Vec<FetchedMessage>) -> impl Future<Output = Result<Vec<PreparedMessage>>> + use<> {
+        let (done, parsed) = tokio::sync::oneshot::channel();
+        let queued = self.jobs.send((batch, done));
+        async move {
+            queued.map_err(|_| Error::Protocol("the parser threads stopped".into()))?;
+            parsed.await.map_err(|_| Error::Protocol("a parser thread stopped".into()))
+        }
+    }
+}
+
+/// What a folder's writer has committed, and who to tell.
+struct Progress {
+    account_id: i64,
+    folder_name: String,
+    total: u32,
+    /// Fetched messages committed: each one is a folder location written.
+    done: u32,
+    events: broadcast::Sender<EngineEvent>,
+}
+
+impl Progress {
+    /// Commits what the writer holds and tells the UI what it was.
+    async fn commit(&mut self, writer: BatchWriter<'_>) -> Result<()> {
+        let stored = writer.commit().await?;
+        self.done = self.done.saturating_add(stored.locations);
+        let account = self.account_id;
+        if !stored.added.is_empty() {
+            let _ = self.events.send(EngineEvent::MessagesAdded {
+                account,
+                folder: self.folder_name.clone(),
+                ids: stored.added,
+            });
+        }
+        let _ = self.events.send(EngineEvent::SyncProgress {
+            account,
+            folder: self.folder_name.clone(),
+            done: self.done,
+            total: self.total,
+        });
+        let _ = self.events.send(EngineEvent::MessagesChanged { account });
+        Ok(())
+    }
+}
