@@ -829,3 +829,23 @@ async fn two_accounts_sync_at_once_and_new_mail_reaches_each_within_seconds() {
             .expect("no error");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_larger_than_a_fetch_piece_arrives_whole() {
+    // Over a megabyte: fetched in pieces, put back together byte for byte.
+    let mut big = b"From: Bob <bob@acme.example>\r\nSubject: The big quote\r\nMessage-ID: <big-quote@acme.example>\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        .to_vec();
+    let mut n = 0u64;
+    while big.len() < 3 * 1024 * 1024 + 123 {
+        n += 1;
+        big.extend_from_slice(format!("line {n} of the quote, with a price of {} euros\r\n", n * 7).as_bytes());
+    }
+    let f = fixture("bigone", &[("INBOX", vec![big.clone()])]).await;
+    let report = f.engine.sync_account(f.account).await.expect("sync");
+    assert_eq!(report.new, 1);
+    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let raw = f.engine.store().message_source(rows[0].id).await.expect("source");
+    assert_eq!(raw.len(), big.len());
+    assert!(raw == big, "the pieces make the message, in order");
+}

@@ -202,8 +202,10 @@ pub struct Fetched {
     pub modseq: Option<u64>,
     /// INTERNALDATE, as seconds since the epoch.
     pub internal_date: Option<i64>,
-    /// `BODY[]` (or `RFC822`), when asked for.
+    /// `BODY[]` (or `RFC822`, or a piece `BODY[]<origin>`), when asked for.
     pub body: Option<Vec<u8>>,
+    /// RFC822.SIZE, when asked for.
+    pub size: Option<u32>,
 }
 
 impl Fetched {
@@ -218,8 +220,9 @@ impl Fetched {
                     item.internal_date =
                         chrono::DateTime::parse_from_str(date, "%d-%b-%Y %H:%M:%S %z").ok().map(|d| d.timestamp());
                 }
-                AttributeValue::BodySection { section: None, index: None, data: Some(data) }
+                AttributeValue::BodySection { section: None, data: Some(data), .. }
                 | AttributeValue::Rfc822(Some(data)) => item.body = Some(data.to_vec()),
+                AttributeValue::Rfc822Size(size) => item.size = Some(*size),
                 _ => {}
             }
         }

@@ -36,7 +36,12 @@ const FETCH_CHUNK: usize = 2 * BATCH_MESSAGES;
 /// so that one statement stores a batch) …
 const BATCH_MESSAGES: usize = crate::store::STATEMENT_ROWS;
 /// … or at this many bytes of raw source, whichever comes first.
-const BATCH_BYTES: usize = 8 * 1024 * 1024;
+const BATCH_BYTES: usize = 2 * 1024 * 1024;
+/// A message larger than this is fetched in pieces of this size, so that
+/// no answer (nor the IMAP reader's buffer, which grows to the largest
+/// answer) holds more than a piece: memory follows bytes in flight, not
+/// the largest attachment.
+const PIECE: u32 = 1024 * 1024;
 /// Fetched batches are stored in one transaction for up to this long …
 const COMMIT_EVERY: Duration = Duration::from_millis(1000);
 /// … or this many new messages, whichever comes first. A commit rewrites
@@ -137,8 +142,22 @@ pub(crate) async fn fetch_missing(
 
     let fetched = async {
         for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
-            let wanted: HashSet<u32> = chunk.iter().copied().collect();
-            let mut fetching = command::uid_fetch(session, &plan::uid_set(chunk), query).await?;
+            let large = large_messages(session, chunk).await?;
+            for &(uid, size) in &large {
+                let Some(message) = fetch_in_pieces(session, uid, size, condstore).await? else {
+                    tracing::warn!(uid, "server sent no body; will retry next pass");
+                    continue;
+                };
+                if tx.send(vec![message]).await.is_err() {
+                    return Ok(());
+                }
+            }
+            let small: Vec<u32> = chunk.iter().copied().filter(|u| !large.iter().any(|(l, _)| l == u)).collect();
+            if small.is_empty() {
+                continue;
+            }
+            let wanted: HashSet<u32> = small.iter().copied().collect();
+            let mut fetching = command::uid_fetch(session, &plan::uid_set(&small), query).await?;
             let mut batch = Vec::new();
             let mut bytes = 0;
             while let Some(item) = fetching.next().await? {
@@ -321,4 +340,59 @@ impl Progress {
         let _ = self.events.send(EngineEvent::MessagesChanged { account });
         Ok(())
     }
+}
+
+/// The messages of `uids` larger than a piece, with their sizes (RFC822.SIZE).
+async fn large_messages(session: &mut Session, uids: &[u32]) -> Result<Vec<(u32, u32)>> {
+    let mut large = Vec::new();
+    let mut fetching = command::uid_fetch(session, &plan::uid_set(uids), "(UID RFC822.SIZE)").await?;
+    while let Some(item) = fetching.next().await? {
+        if let (Some(uid), Some(size)) = (item.uid, item.size)
+            && size > PIECE
+        {
+            large.push((uid, size));
+        }
+    }
+    Ok(large)
+}
+
+/// One large message, fetched a piece at a time into a buffer of its size;
+/// None if the server sent no body.
+async fn fetch_in_pieces(
+    session: &mut Session,
+    uid: u32,
+    size: u32,
+    condstore: bool,
+) -> Result<Option<FetchedMessage>> {
+    let mut raw: Vec<u8> = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut about: Option<Fetched> = None;
+    loop {
+        let offset = raw.len();
+        let modseq = if condstore { " MODSEQ" } else { "" };
+        let query = format!("(UID FLAGS INTERNALDATE{modseq} BODY.PEEK[]<{offset}.{PIECE}>)");
+        let mut fetching = command::uid_fetch(session, &uid.to_string(), &query).await?;
+        let mut piece_len = 0;
+        while let Some(mut item) = fetching.next().await? {
+            if item.uid != Some(uid) {
+                continue;
+            }
+            if let Some(piece) = item.body.take() {
+                piece_len = piece.len();
+                raw.extend_from_slice(&piece);
+            }
+            about.get_or_insert(item);
+        }
+        // The server's count may differ from what it sends: a short piece
+        // is the last one.
+        if piece_len < usize::try_from(PIECE).unwrap_or(usize::MAX) || piece_len == 0 {
+            break;
+        }
+    }
+    let Some(Fetched { flags, modseq, internal_date, .. }) = about else {
+        return Ok(None);
+    };
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw }))
 }
