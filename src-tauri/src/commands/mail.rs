@@ -7,14 +7,15 @@ use threadline_engine::model::{Draft, MessageAction, SendOutcome};
 
 use super::{CommandResult, EngineState};
 
-/// Sends (or queues, when offline) the composer's message.
+/// Puts the composer's message in the outbox and returns; the engine's
+/// sender hands it over and reports how that went as events.
 #[tauri::command]
 pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResult<SendOutcome> {
     Ok(engine.send(&draft).await?)
 }
 
-/// Applies an action to messages here at once and on the server as soon
-/// as it can be reached.
+/// Applies an action to messages here at once and returns; the engine's
+/// foreground worker does it on the server as soon as it can be reached.
 #[tauri::command]
 pub async fn act(engine: EngineState<'_>, ids: Vec<i64>, action: MessageAction) -> CommandResult<ActionOutcome> {
     Ok(engine.act(&ids, action.into()).await?)

@@ -93,9 +93,20 @@ export const api = {
   importVcard: (text: string) => invoke<ImportReport>("import_vcard", { text }),
 };
 
-/** Calls `handler` for every event the engine sends after a committed change. */
-export function onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn> {
-  return listen<EngineEvent>("engine-event", (e) => handler(e.payload));
+// One subscription to the engine's events for the whole window; views add
+// and remove their handlers on it.
+const handlers = new Set<(event: EngineEvent) => void>();
+let subscribed: Promise<UnlistenFn> | null = null;
+
+/** Calls `handler` for every event the engine sends after a committed
+ * change, until the returned function is called. */
+export async function onEngineEvent(handler: (event: EngineEvent) => void): Promise<() => void> {
+  handlers.add(handler);
+  subscribed ??= listen<EngineEvent>("engine-event", (e) => {
+    for (const h of handlers) h(e.payload);
+  });
+  await subscribed;
+  return () => handlers.delete(handler);
 }
 
 /** The plain-words message of a failed command. */

@@ -1,5 +1,5 @@
 // Words the CRM screens share.
-import type { CrmRecord, RecordKind } from "./bindings.gen";
+import type { CrmRecord, RecordKind } from "../bindings.gen";
 
 export const KIND_LABELS: { [K in RecordKind]: string } = {
   person: "Person",
