@@ -426,9 +426,10 @@ pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, js
             for id in ids {
                 let links = crm.message_links(id).await?;
                 for l in &links.links {
+                    let reason = l.reason.english();
                     rows.push(json!({ "message": id, "kind": l.kind, "id": l.id, "title": l.title,
-                                      "reason": l.reason, "by_user": l.by_user }));
-                    text.push(format!("{}\t{}\t{}\t{}", l.kind.as_str(), l.id, l.title, l.reason));
+                                      "reason": reason, "reason_code": l.reason, "by_user": l.by_user }));
+                    text.push(format!("{}\t{}\t{}\t{reason}", l.kind.as_str(), l.id, l.title));
                 }
                 for c in &links.choices {
                     let candidates: Vec<i64> = c.candidates.iter().map(|c| c.id).collect();

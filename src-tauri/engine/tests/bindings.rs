@@ -44,6 +44,7 @@ fn generate() -> String {
         crm::PersonInput::decl(),
         crm::OrgInput::decl(),
         crm::RecordInput::decl(),
+        crm::LinkReason::decl(),
         crm::MessageLink::decl(),
         crm::PendingChoice::decl(),
         crm::ChoiceCandidate::decl(),

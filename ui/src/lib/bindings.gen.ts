@@ -211,15 +211,13 @@ export type OrgInput = { name: string, domains: Array<string>, };
 
 export type RecordInput = { title: string, value: Money | null, status: DealStatus | null, person_id: number | null, org_id: number | null, expected_close: string | null, deal_ids: number[], };
 
+export type LinkReason = { "code": "address", address: string, owner: string | null, } | { "code": "only_one", kind: RecordKind, address: string, owner: string | null, } | { "code": "choice", day: string, } | { "code": "user", day: string, };
+
 export type MessageLink = { kind: RecordKind, id: number, 
 /**
  * The record's name or title.
  */
-title: string, 
-/**
- * "linked automatically: bob@acme.example is an address of Bob Stone".
- */
-reason: string, 
+title: string, reason: LinkReason, 
 /**
  * Linked by the user (by hand or by choosing for the conversation).
  */

@@ -18,7 +18,7 @@
 
 use sqlx::SqliteConnection;
 
-use super::{ChoiceCandidate, LinkMode, MessageLink, MessageLinks, PendingChoice, RecordKind};
+use super::{ChoiceCandidate, LinkMode, LinkReason, MessageLink, MessageLinks, PendingChoice, RecordKind};
 use crate::error::{Error, Result};
 
 /// Ids per statement, passed as one JSON array.
@@ -288,7 +288,7 @@ struct LinkRow {
     owner: Option<String>,
 }
 
-/// Everything an email is linked to, with the reason in words, and the
+/// Everything an email is linked to, with the reason, and the
 /// choices waiting for the user (automatic mode, several open candidates,
 /// none linked yet).
 pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<MessageLinks> {
@@ -314,15 +314,11 @@ pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<Me
     let mut links = Vec::new();
     for LinkRow { kind, target_id: id, rule, address, day, title, owner } in rows {
         let Some(kind) = RecordKind::parse(&kind) else { continue };
-        let owner = owner.unwrap_or_else(|| "a person".into());
         let reason = match rule.as_str() {
-            "address" => format!("linked automatically: {address} is an address of {owner}"),
-            "only_one" if kind == RecordKind::Deal => {
-                format!("linked automatically: the only open deal of {owner} ({address})")
-            }
-            "only_one" => format!("linked automatically: the only {} of {owner} ({address})", kind.as_str()),
-            "choice" => format!("linked by you for this conversation on {day}"),
-            _ => format!("linked by you on {day}"),
+            "address" => LinkReason::Address { address, owner },
+            "only_one" => LinkReason::OnlyOne { kind, address, owner },
+            "choice" => LinkReason::Choice { day },
+            _ => LinkReason::User { day },
         };
         links.push(MessageLink {
             kind,

@@ -259,7 +259,46 @@ pub fn org_name_from_domain(domain: &str) -> String {
     }
 }
 
-/// A record an email is linked to, and why, in words.
+/// Why an email is linked to a record: a code with its parameters, which
+/// each front end words in its user's language ([`LinkReason::english`]
+/// for the CLI and the logs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum LinkReason {
+    /// `address`, on the email, is an address of the person `owner`.
+    Address { address: String, owner: Option<String> },
+    /// The record is the only open one of its kind of the person `owner`,
+    /// found through `address`.
+    OnlyOne { kind: RecordKind, address: String, owner: Option<String> },
+    /// The user picked it for the email's conversation, on `day`
+    /// (YYYY-MM-DD).
+    Choice { day: String },
+    /// The user linked it by hand, on `day` (YYYY-MM-DD).
+    User { day: String },
+}
+
+impl LinkReason {
+    /// The reason in English words: "linked automatically: bob@acme.example
+    /// is an address of Bob Stone".
+    pub fn english(&self) -> String {
+        let owner = |o: &Option<String>| o.clone().unwrap_or_else(|| "a person".into());
+        match self {
+            LinkReason::Address { address, owner: o } => {
+                format!("linked automatically: {address} is an address of {}", owner(o))
+            }
+            LinkReason::OnlyOne { kind: RecordKind::Deal, address, owner: o } => {
+                format!("linked automatically: the only open deal of {} ({address})", owner(o))
+            }
+            LinkReason::OnlyOne { kind, address, owner: o } => {
+                format!("linked automatically: the only {} of {} ({address})", kind.as_str(), owner(o))
+            }
+            LinkReason::Choice { day } => format!("linked by you for this conversation on {day}"),
+            LinkReason::User { day } => format!("linked by you on {day}"),
+        }
+    }
+}
+
+/// A record an email is linked to, and why.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct MessageLink {
     pub kind: RecordKind,
@@ -267,8 +306,7 @@ pub struct MessageLink {
     pub id: i64,
     /// The record's name or title.
     pub title: String,
-    /// "linked automatically: bob@acme.example is an address of Bob Stone".
-    pub reason: String,
+    pub reason: LinkReason,
     /// Linked by the user (by hand or by choosing for the conversation).
     pub by_user: bool,
 }

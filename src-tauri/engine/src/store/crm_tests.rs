@@ -2,7 +2,7 @@
 
 use super::tests::{ok, prepared, store_with_folders};
 use super::*;
-use crate::crm::{DealStatus, LinkMode, MessageLinks, Money, PersonInput, RecordInput, RecordKind};
+use crate::crm::{DealStatus, LinkMode, LinkReason, MessageLinks, Money, PersonInput, RecordInput, RecordKind};
 use crate::store::actions::MailBox;
 
 /// A message with these headers (From, To, Cc, Message-ID …) and a body.
@@ -74,7 +74,11 @@ async fn a_person_is_linked_by_any_of_their_addresses_in_from_to_or_cc_whatever_
     assert_eq!(crm.linked(ids[1]).await, vec![(RecordKind::Person, bob)]);
     assert_eq!(crm.linked(ids[2]).await, vec![], "Bcc does not link");
     let why = &crm.links(ids[1]).await.links[0];
-    assert_eq!(why.reason, "linked automatically: bob.stone@home.example is an address of Bob Stone");
+    assert_eq!(
+        why.reason,
+        LinkReason::Address { address: "bob.stone@home.example".into(), owner: Some("Bob Stone".into()) }
+    );
+    assert_eq!(why.reason.english(), "linked automatically: bob.stone@home.example is an address of Bob Stone");
     assert!(!why.by_user);
 
     // Mail stored after the person is linked as it is stored.
@@ -94,7 +98,11 @@ async fn the_only_open_deal_is_linked_and_won_or_lost_ones_are_not() {
     let ids = crm.receive(&[mail(1, "Message-ID: <a@x>\r\nFrom: bob@acme.example\r\nTo: alice@example.com")]).await;
     assert_eq!(crm.linked(ids[0]).await, vec![(RecordKind::Person, bob), (RecordKind::Deal, open)]);
     let links = crm.links(ids[0]).await;
-    assert_eq!(links.links[1].reason, "linked automatically: the only open deal of Bob (bob@acme.example)");
+    assert_eq!(
+        links.links[1].reason,
+        LinkReason::OnlyOne { kind: RecordKind::Deal, address: "bob@acme.example".into(), owner: Some("Bob".into()) }
+    );
+    assert_eq!(links.links[1].reason.english(), "linked automatically: the only open deal of Bob (bob@acme.example)");
     assert!(links.choices.is_empty());
 
     // A deal that closes keeps its links but takes no new ones.
@@ -132,7 +140,7 @@ async fn several_open_deals_ask_once_and_the_choice_holds_for_the_conversation()
         ])
         .await;
     assert_eq!(crm.linked(ids[0]).await, vec![(RecordKind::Person, bob), (RecordKind::Deal, second)]);
-    assert!(crm.links(ids[0]).await.links[1].reason.starts_with("linked by you for this conversation on "));
+    assert!(matches!(crm.links(ids[0]).await.links[1].reason, LinkReason::Choice { .. }));
     assert_eq!(crm.links(ids[1]).await.choices.len(), 1);
     let deal_threads = ok(crm.store.record_threads(RecordKind::Deal, second)).await;
     assert_eq!(deal_threads.len(), 1);
@@ -160,7 +168,7 @@ async fn in_manual_mode_no_deal_is_linked_without_the_user() {
         links.links.iter().map(|l| (l.kind, l.id, l.by_user)).collect::<Vec<_>>(),
         vec![(RecordKind::Person, bob, false), (RecordKind::Deal, deal, true), (RecordKind::Lead, lead, true)]
     );
-    assert!(links.links[1].reason.starts_with("linked by you on "));
+    assert!(matches!(links.links[1].reason, LinkReason::User { .. }));
 }
 
 #[tokio::test]
@@ -222,7 +230,7 @@ async fn a_new_address_links_its_past_mail_and_a_removed_one_unlinks_what_it_lin
         vec![(RecordKind::Person, bob), (RecordKind::Deal, deal)],
         "still linked by the other address"
     );
-    assert!(crm.links(ids[2]).await.links[0].reason.contains("bob@acme.example"));
+    assert!(crm.links(ids[2]).await.links[0].reason.english().contains("bob@acme.example"));
 }
 
 #[tokio::test]
