@@ -9,6 +9,7 @@ use threadline_engine::Error;
 use threadline_engine::crm::Crm;
 use threadline_engine::crm::import::{self, ImportReport};
 use threadline_engine::crm::{DealStatus, LinkMode, Money, OrgInput, PersonInput, Record, RecordInput, RecordKind};
+use threadline_engine::model::name_of;
 
 use crate::print;
 
@@ -271,7 +272,7 @@ fn print_records(json: bool, records: &[Record]) {
             .iter()
             .map(|r| {
                 let value = r.value.as_ref().map(Money::display).unwrap_or_default();
-                let status = r.status.map(|s| s.as_str()).unwrap_or("");
+                let status = r.status.map(|s| name_of(&s)).unwrap_or_default();
                 let person = r.person_name.as_deref().unwrap_or("");
                 format!("{}\t{}\t{status}\t{value}\t{person}", r.id, r.title)
             })
@@ -391,26 +392,26 @@ pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, js
                     let mode: LinkMode = crate::named(&value, "automatic or manual")
                         .map_err(|e| Error::Invalid(format!("link-deals: {e}.")))?;
                     crm.set_link_mode(mode).await?;
-                    print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", mode.as_str()));
+                    print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", name_of(&mode)));
                 }
                 other => return Err(Error::Invalid(format!("Unknown setting {other} (known: link-deals)."))),
             },
             SettingsCommand::Show => {
                 let mode = crm.link_mode().await?;
-                print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", mode.as_str()));
+                print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", name_of(&mode)));
             }
         },
         CrmCommand::Link(args) => {
             let (kind, target) = args.target()?;
             let ids = messages(engine, &args.message_id).await?;
             crm.link(&ids, kind, target).await?;
-            print(json, &json!({ "linked": ids }), || format!("linked {} {target}", kind.as_str()));
+            print(json, &json!({ "linked": ids }), || format!("linked {} {target}", name_of(&kind)));
         }
         CrmCommand::Unlink(args) => {
             let (kind, target) = args.target()?;
             let ids = messages(engine, &args.message_id).await?;
             crm.unlink(&ids, kind, target).await?;
-            print(json, &json!({ "unlinked": ids }), || format!("unlinked {} {target}", kind.as_str()));
+            print(json, &json!({ "unlinked": ids }), || format!("unlinked {} {target}", name_of(&kind)));
         }
         CrmCommand::ChooseDeal { message_id, deal } => {
             let ids = messages(engine, &message_id).await?;
@@ -429,13 +430,13 @@ pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, js
                     let reason = l.reason.english();
                     rows.push(json!({ "message": id, "kind": l.kind, "id": l.id, "title": l.title,
                                       "reason": reason, "reason_code": l.reason, "by_user": l.by_user }));
-                    text.push(format!("{}\t{}\t{}\t{reason}", l.kind.as_str(), l.id, l.title));
+                    text.push(format!("{}\t{}\t{}\t{reason}", name_of(&l.kind), l.id, l.title));
                 }
                 for c in &links.choices {
                     let candidates: Vec<i64> = c.candidates.iter().map(|c| c.id).collect();
-                    rows.push(json!({ "message": id, "kind": format!("{}_choice", c.kind.as_str()),
+                    rows.push(json!({ "message": id, "kind": format!("{}_choice", name_of(&c.kind)),
                                       "candidates": candidates }));
-                    text.push(format!("{}_choice\t{candidates:?}", c.kind.as_str()));
+                    text.push(format!("{}_choice\t{candidates:?}", name_of(&c.kind)));
                 }
             }
             print(json, &rows, || text.join("\n"));
@@ -472,7 +473,7 @@ async fn record_command(crm: Crm<'_>, kind: RecordKind, command: RecordCommand, 
                 deal_ids: a.deals,
             };
             let id = crm.add_record(kind, &input).await?;
-            print_id(json, kind.as_str(), id);
+            print_id(json, &name_of(&kind), id);
         }
         RecordCommand::List { search } => print_records(json, &crm.records(kind, &search).await?),
         RecordCommand::Show { id } => print_records(json, &[crm.record(kind, id).await?]),
@@ -481,11 +482,11 @@ async fn record_command(crm: Crm<'_>, kind: RecordKind, command: RecordCommand, 
                 return Err(Error::Invalid("Only deals have a status.".into()));
             }
             crm.set_deal_status(id, status).await?;
-            print(json, &json!({ "id": id, "status": status }), || format!("deal {id} {}", status.as_str()));
+            print(json, &json!({ "id": id, "status": status }), || format!("deal {id} {}", name_of(&status)));
         }
         RecordCommand::Delete { id } => {
             crm.delete_record(kind, id).await?;
-            print(json, &json!({ "deleted": id }), || format!("deleted {} {id}", kind.as_str()));
+            print(json, &json!({ "deleted": id }), || format!("deleted {} {id}", name_of(&kind)));
         }
         RecordCommand::Threads { id } => print_threads(json, &crm.record_threads(kind, id).await?),
     }

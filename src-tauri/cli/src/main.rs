@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::time::Duration;
 
 use threadline_engine::model::{
-    Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView,
+    Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView, name_of,
 };
 use threadline_engine::secrets::OsKeychain;
 use threadline_engine::{Engine, Error, ListFilter, Scheduler, UserAction, WatchOptions};
@@ -407,7 +407,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             AccountCommand::Mirror { id, mirror } => {
                 engine.set_mirror(id, mirror).await?;
                 print(json, &serde_json::json!({ "account": id, "mirror": mirror }), || {
-                    format!("mirroring set to {}", mirror.as_str())
+                    format!("mirroring set to {}", name_of(&mirror))
                 });
             }
             AccountCommand::Poll { id, seconds } => {

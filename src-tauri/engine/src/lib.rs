@@ -266,7 +266,7 @@ impl Engine {
     /// from now on (actions already queued keep what they asked for).
     pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {
         self.store.set_mirror(account_id, mirror).await?;
-        tracing::info!(account = account_id, mirror = mirror.as_str(), "mirroring set");
+        tracing::info!(account = account_id, mirror = model::name_of(&mirror), "mirroring set");
         Ok(())
     }
 

@@ -19,16 +19,6 @@ pub enum Security {
     Starttls,
 }
 
-impl Security {
-    /// The name used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Tls => "tls",
-            Security::Starttls => "starttls",
-        }
-    }
-}
-
 /// What the user typed in "Add account" (raw, not yet validated).
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct NewAccount {
@@ -78,17 +68,6 @@ pub enum Mirror {
     Archive,
     /// Leave the mail account alone; the app remembers on its own.
     Nothing,
-}
-
-impl Mirror {
-    /// The name used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mirror::Delete => "delete",
-            Mirror::Archive => "archive",
-            Mirror::Nothing => "nothing",
-        }
-    }
 }
 
 /// Which conversations a list shows.
@@ -416,4 +395,13 @@ pub enum MessageAction {
     Delete,
     /// Back to the inbox, from the archive or the trash.
     Restore,
+}
+
+/// The name a value of one of the engine's enums has in JSON, on the
+/// command line and in the store (snake_case): serde's, the one mapping.
+pub fn name_of<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
 }

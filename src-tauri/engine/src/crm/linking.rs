@@ -200,7 +200,7 @@ async fn set_by_user(
              rule = excluded.rule, address = '', linked = excluded.linked, created_at = excluded.created_at",
     )
     .bind(json_ids(message_ids))
-    .bind(kind.as_str())
+    .bind(kind)
     .bind(target)
     .bind(rule)
     .bind(linked)
@@ -223,7 +223,7 @@ pub async fn choose(
     if !RecordKind::FOLLOWING_PERSONS.contains(&kind) {
         return Err(Error::Invalid(format!(
             "A conversation's choice is a deal, lead or project, not a {}.",
-            kind.as_str()
+            kind.noun()
         )));
     }
     ensure_exists(conn, kind, target).await?;
@@ -237,7 +237,7 @@ pub async fn choose(
          ON CONFLICT (thread_id, kind) DO UPDATE SET target_id = excluded.target_id, chosen_at = excluded.chosen_at",
     )
     .bind(thread)
-    .bind(kind.as_str())
+    .bind(kind)
     .bind(target)
     .bind(now)
     .execute(&mut *conn)
@@ -247,7 +247,7 @@ pub async fn choose(
         "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, created_at)
          SELECT id, ?, ?, 'choice', ? FROM messages WHERE thread_id = ?",
     )
-    .bind(kind.as_str())
+    .bind(kind)
     .bind(target)
     .bind(now)
     .bind(thread)
@@ -262,7 +262,7 @@ async fn ensure_exists(conn: &mut SqliteConnection, kind: RecordKind, id: i64) -
         sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?")).bind(id).fetch_optional(&mut *conn).await?;
     match found {
         Some(_) => Ok(()),
-        None => Err(Error::NotFound(format!("{} {id}", kind.as_str()))),
+        None => Err(Error::NotFound(format!("{} {id}", kind.noun()))),
     }
 }
 
@@ -279,7 +279,7 @@ pub(crate) fn table_of(kind: RecordKind) -> &'static str {
 
 #[derive(sqlx::FromRow)]
 struct LinkRow {
-    kind: String,
+    kind: RecordKind,
     target_id: i64,
     rule: String,
     address: String,
@@ -313,7 +313,6 @@ pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<Me
     .await?;
     let mut links = Vec::new();
     for LinkRow { kind, target_id: id, rule, address, day, title, owner } in rows {
-        let Some(kind) = RecordKind::parse(&kind) else { continue };
         let reason = match rule.as_str() {
             "address" => LinkReason::Address { address, owner },
             "only_one" => LinkReason::OnlyOne { kind, address, owner },
@@ -332,7 +331,7 @@ pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<Me
     let mut choices = Vec::new();
     if mode(conn).await? == LinkMode::Automatic {
         let ids = json_ids(&[message_id]);
-        let rows: Vec<(String, i64, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(RecordKind, i64, String)> = sqlx::query_as(&format!(
             "WITH {CANDIDATES}
              SELECT DISTINCT c.kind, c.target_id,
                     CASE c.kind WHEN 'deal' THEN (SELECT title FROM deals WHERE id = c.target_id)
@@ -350,7 +349,7 @@ pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<Me
         for kind in RecordKind::FOLLOWING_PERSONS {
             let candidates: Vec<ChoiceCandidate> = rows
                 .iter()
-                .filter(|(k, _, _)| k == kind.as_str())
+                .filter(|(k, _, _)| *k == kind)
                 .map(|(_, id, title)| ChoiceCandidate { id: *id, title: title.clone() })
                 .collect();
             if candidates.len() > 1 {

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// The kinds of record an email can be linked to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum RecordKind {
     Person,
     Org,
@@ -26,27 +27,16 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    /// The name used in the store, the CLI and JSON.
-    pub fn as_str(self) -> &'static str {
+    /// The record's kind in English words, for the CLI and the logs ("a
+    /// deal", "organization 5 was not found").
+    pub fn noun(self) -> &'static str {
         match self {
             RecordKind::Person => "person",
-            RecordKind::Org => "org",
+            RecordKind::Org => "organization",
             RecordKind::Deal => "deal",
             RecordKind::Lead => "lead",
             RecordKind::Project => "project",
         }
-    }
-
-    /// Reads a stored or typed name back.
-    pub fn parse(s: &str) -> Option<RecordKind> {
-        Some(match s {
-            "person" => RecordKind::Person,
-            "org" | "organization" => RecordKind::Org,
-            "deal" => RecordKind::Deal,
-            "lead" => RecordKind::Lead,
-            "project" => RecordKind::Project,
-            _ => return None,
-        })
     }
 
     /// Kinds that follow a person automatically (the "only one open" rule
@@ -64,17 +54,6 @@ pub enum DealStatus {
     Lost,
 }
 
-impl DealStatus {
-    /// The name the CLI prints.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DealStatus::Open => "open",
-            DealStatus::Won => "won",
-            DealStatus::Lost => "lost",
-        }
-    }
-}
-
 /// Preference "Link emails to deals".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
@@ -85,16 +64,6 @@ pub enum LinkMode {
     Automatic,
     /// No deal (lead, project) is linked without the user's choice.
     Manual,
-}
-
-impl LinkMode {
-    /// The name the CLI prints.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkMode::Automatic => "automatic",
-            LinkMode::Manual => "manual",
-        }
-    }
 }
 
 /// An amount of money in minor units (cents) and its currency.
@@ -290,7 +259,7 @@ impl LinkReason {
                 format!("linked automatically: the only open deal of {} ({address})", owner(o))
             }
             LinkReason::OnlyOne { kind, address, owner: o } => {
-                format!("linked automatically: the only {} of {} ({address})", kind.as_str(), owner(o))
+                format!("linked automatically: the only {} of {} ({address})", kind.noun(), owner(o))
             }
             LinkReason::Choice { day } => format!("linked by you for this conversation on {day}"),
             LinkReason::User { day } => format!("linked by you on {day}"),

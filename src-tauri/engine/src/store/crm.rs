@@ -462,7 +462,7 @@ impl Store {
         record_table(kind)?;
         let mut tx = self.begin_write().await?;
         if !write_record(&mut tx, kind, id, input).await? {
-            return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
+            return Err(Error::NotFound(format!("{} {id}", kind.noun())));
         }
         tx.commit().await?;
         Ok(())
@@ -488,7 +488,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| r.into_record(kind)).ok_or_else(|| Error::NotFound(format!("{} {id}", kind.as_str())))
+        row.map(|r| r.into_record(kind)).ok_or_else(|| Error::NotFound(format!("{} {id}", kind.noun())))
     }
 
     /// Deals, leads or projects whose title (or person, or organization)
@@ -513,7 +513,7 @@ impl Store {
             .execute(&mut *self.write_conn().await?)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("{} {id}", kind.as_str())));
+            return Err(Error::NotFound(format!("{} {id}", kind.noun())));
         }
         Ok(())
     }
@@ -599,7 +599,7 @@ impl Store {
                      OR (?1 = 'org' AND l.kind = 'person'
                          AND l.target_id IN (SELECT id FROM persons WHERE org_id = ?2)))"
         ))
-        .bind(kind.as_str())
+        .bind(kind)
         .bind(id)
         .fetch_all(self.pool())
         .await?;
@@ -759,7 +759,7 @@ fn record_table(kind: RecordKind) -> Result<&'static str> {
 /// Writes every field of a deal, lead or project row (those its kind has).
 /// False when there is no such row.
 async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: i64, input: &RecordInput) -> Result<bool> {
-    let title = check_name(kind.as_str(), &input.title)?;
+    let title = check_name(kind.noun(), &input.title)?;
     let close = check_date(input.expected_close.as_deref())?;
     let (minor, currency) = match &input.value {
         Some(m) => (Some(m.minor), m.currency.clone()),
