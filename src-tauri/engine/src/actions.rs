@@ -17,7 +17,7 @@ use crate::imap::command;
 use crate::model::{EngineEvent, MessageAction, Mirror};
 use crate::schedule::Worker;
 use crate::store::Store;
-use crate::store::actions::{ActionKind, ActionRow, MailBox};
+use crate::store::actions::{ActionKind, ActionName, ActionRow, MailBox};
 use crate::sync::Connection;
 
 /// What the user can ask for, before the destination is worked out.
@@ -269,14 +269,14 @@ async fn apply(conn: &mut Connection, store: &Store, action: &ActionRow, folder:
     let uid = action.uid.to_string();
     let target =
         || action.target.as_deref().ok_or_else(|| Error::Protocol(format!("action {} has no destination", action.id)));
-    match action.kind.as_str() {
-        "mark_read" => uid_store(conn, &uid, "+FLAGS.SILENT (\\Seen)").await,
-        "mark_unread" => uid_store(conn, &uid, "-FLAGS.SILENT (\\Seen)").await,
-        "flag" => uid_store(conn, &uid, "+FLAGS.SILENT (\\Flagged)").await,
-        "unflag" => uid_store(conn, &uid, "-FLAGS.SILENT (\\Flagged)").await,
-        "move" | "archive" | "delete" => {
+    match action.kind {
+        ActionName::MarkRead => uid_store(conn, &uid, "+FLAGS.SILENT (\\Seen)").await,
+        ActionName::MarkUnread => uid_store(conn, &uid, "-FLAGS.SILENT (\\Seen)").await,
+        ActionName::Flag => uid_store(conn, &uid, "+FLAGS.SILENT (\\Flagged)").await,
+        ActionName::Unflag => uid_store(conn, &uid, "-FLAGS.SILENT (\\Flagged)").await,
+        ActionName::Move | ActionName::Archive | ActionName::Delete => {
             let target = target()?;
-            if action.kind == "delete" && folder == target {
+            if action.kind == ActionName::Delete && folder == target {
                 // Deleting from the trash: gone for good.
                 uid_store(conn, &uid, "+FLAGS.SILENT (\\Deleted)").await?;
                 expunge(conn, folder, &uid).await
@@ -286,8 +286,9 @@ async fn apply(conn: &mut Connection, store: &Store, action: &ActionRow, folder:
                 move_without_move(conn, store, action, folder, target).await
             }
         }
-        "copy" => command::run(&mut conn.session, &format!("UID COPY {uid} {}", command::quoted(target()?)?)).await,
-        other => Err(Error::Protocol(format!("unknown action kind {other}"))),
+        ActionName::Copy => {
+            command::run(&mut conn.session, &format!("UID COPY {uid} {}", command::quoted(target()?)?)).await
+        }
     }
 }
 

@@ -62,17 +62,33 @@ impl MailBox {
     }
 }
 
+/// What a queued action asks of the server, as its row keeps it (the
+/// `kind` column, migration 0015); the destination is a column of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum ActionName {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    Move,
+    Archive,
+    Delete,
+    Copy,
+}
+
 impl ActionKind {
-    fn as_str(&self) -> &'static str {
+    /// The name its row keeps (a restore is a move back to the inbox).
+    fn name(&self) -> ActionName {
         match self {
-            ActionKind::MarkRead => "mark_read",
-            ActionKind::MarkUnread => "mark_unread",
-            ActionKind::Flag => "flag",
-            ActionKind::Unflag => "unflag",
-            ActionKind::Move { .. } | ActionKind::Restore { .. } => "move",
-            ActionKind::Archive { .. } => "archive",
-            ActionKind::Delete { .. } => "delete",
-            ActionKind::Copy { .. } => "copy",
+            ActionKind::MarkRead => ActionName::MarkRead,
+            ActionKind::MarkUnread => ActionName::MarkUnread,
+            ActionKind::Flag => ActionName::Flag,
+            ActionKind::Unflag => ActionName::Unflag,
+            ActionKind::Move { .. } | ActionKind::Restore { .. } => ActionName::Move,
+            ActionKind::Archive { .. } => ActionName::Archive,
+            ActionKind::Delete { .. } => ActionName::Delete,
+            ActionKind::Copy { .. } => ActionName::Copy,
         }
     }
 
@@ -149,7 +165,7 @@ pub struct ActionRow {
     pub id: i64,
     pub account_id: i64,
     pub message_id: i64,
-    pub kind: String,
+    pub kind: ActionName,
     pub folder_id: i64,
     pub uid: i64,
     pub uidvalidity: i64,
@@ -405,7 +421,7 @@ async fn queue_in(
         )
         .bind(account_id)
         .bind(message_id)
-        .bind(kind.as_str())
+        .bind(kind.name())
         .bind(location.folder_id)
         .bind(location.uid)
         .bind(location.uidvalidity)
