@@ -220,7 +220,9 @@ impl Scheduler {
                 let _ = ended.send((id, result));
             });
             self.started.fetch_add(1, Ordering::SeqCst);
-            self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
+            let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task);
         }
         Ok(())
     }
@@ -382,25 +384,23 @@ impl Engine {
             // then the worker waits for it, or for new actions first.
             if let Some(inbox) = sync::synced_folder_with_role(&self.store, id, "inbox").await? {
                 let lock = self.folder_locks.of(inbox.id);
-                tokio::select! {
-                    held = lock.lock_owned() => {
-                        let synced = sync::sync_locked_folder(&mut conn, &self.pass(), id, &inbox).await;
-                        drop(held);
-                        if let Err(e) = synced {
-                            return Err(self.record_failure(id, e).await);
-                        }
-                    }
-                    woken = alarm.recv() => {
-                        if woken.is_none() {
-                            conn.close().await;
-                            return Ok(());
-                        }
-                        continue;
-                    }
-                    () = stop_requested(stop) => {
+                let held = tokio::select! {
+                    held = lock.lock_owned() => Some(held),
+                    _ = alarm.recv() => None,
+                    () = stop_requested(stop) => None,
+                };
+                let Some(held) = held else {
+                    if stopped(stop) || alarm.is_closed() {
                         conn.close().await;
                         return Ok(());
                     }
+                    // Woken for new actions: they go first.
+                    continue;
+                };
+                let synced = sync::sync_locked_folder(&mut conn, &self.pass(), id, &inbox).await;
+                drop(held);
+                if let Err(e) = synced {
+                    return Err(self.record_failure(id, e).await);
                 }
             }
             let due = self.store.next_action_due(id).await?.map(|at| {

@@ -142,22 +142,6 @@ pub async fn sync_all_folders(conn: &mut Connection, pass: &Pass<'_>, account_id
     Ok(report)
 }
 
-/// A pass over the folder with this role (the inbox after a push, "sent"
-/// right after a message was saved there), if the account has one and
-/// syncs it; waits while another task of this process syncs that folder.
-pub async fn sync_role(
-    conn: &mut Connection,
-    pass: &Pass<'_>,
-    account_id: i64,
-    role: &str,
-) -> Result<Option<SyncReport>> {
-    let Some(folder) = synced_folder_with_role(pass.store, account_id, role).await? else {
-        return Ok(None);
-    };
-    let _held = pass.folders.lock(folder.id).await;
-    sync_locked_folder(conn, pass, account_id, &folder).await.map(Some)
-}
-
 /// The folder with this role, if the account has one and syncs it (None
 /// too before the first pass listed the folders).
 pub(crate) async fn synced_folder_with_role(store: &Store, account_id: i64, role: &str) -> Result<Option<FolderRow>> {
