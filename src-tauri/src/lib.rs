@@ -3,15 +3,14 @@
 //! the engine's scheduler, and exposes commands (see `commands`).
 
 mod commands;
+pub mod ipc;
 
 use std::sync::Arc;
 
-use tauri::{Emitter, Manager};
+use tauri::Manager;
+use tauri_specta::Event as _;
 use threadline_engine::secrets::OsKeychain;
 use threadline_engine::{Engine, Scheduler, WatchOptions};
-
-/// Name of the event that carries [`threadline_engine::model::EngineEvent`]s.
-pub const ENGINE_EVENT: &str = "engine-event";
 
 /// Builds and runs the app until the last window closes.
 pub fn run() {
@@ -19,6 +18,7 @@ pub fn run() {
     let _log = threadline_engine::logging::init(&data_dir, cfg!(debug_assertions));
     tracing::info!(data_dir = %data_dir.display(), "Threadline starting");
 
+    let ipc = ipc::builder();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
@@ -26,7 +26,9 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }))
+        .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
+            ipc.mount_events(app);
             let engine = tauri::async_runtime::block_on(Engine::open(&data_dir, Arc::new(OsKeychain::default())))?;
             let engine = Arc::new(engine);
             forward_events(app.handle().clone(), &engine);
@@ -44,54 +46,6 @@ pub fn run() {
             app.manage(engine);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::accounts::list_accounts,
-            commands::accounts::add_account,
-            commands::accounts::sync_now,
-            commands::accounts::update_password,
-            commands::accounts::account_statuses,
-            commands::accounts::sync_account,
-            commands::accounts::choose_sync_folders,
-            commands::accounts::set_history,
-            commands::accounts::set_mirror,
-            commands::accounts::choose_folder_role,
-            commands::accounts::set_poll_interval,
-            commands::inbox::thread_page,
-            commands::inbox::thread_messages,
-            commands::inbox::message_view,
-            commands::inbox::search,
-            commands::mail::send_message,
-            commands::mail::act,
-            commands::crm::persons,
-            commands::crm::person_prefill,
-            commands::crm::parse_money,
-            commands::crm::person,
-            commands::crm::add_person,
-            commands::crm::update_person,
-            commands::crm::add_person_address,
-            commands::crm::remove_person_address,
-            commands::crm::orgs,
-            commands::crm::org,
-            commands::crm::org_by_domain,
-            commands::crm::add_org,
-            commands::crm::update_org,
-            commands::crm::records,
-            commands::crm::record,
-            commands::crm::add_record,
-            commands::crm::update_record,
-            commands::crm::delete_record,
-            commands::crm::record_threads,
-            commands::crm::message_links,
-            commands::crm::link,
-            commands::crm::unlink,
-            commands::crm::choose,
-            commands::crm::link_mode,
-            commands::crm::set_link_mode,
-            commands::crm::csv_columns,
-            commands::crm::csv_preview,
-            commands::crm::import_csv,
-            commands::crm::import_vcard,
-        ])
         .build(tauri::generate_context!());
     let app = match result {
         Ok(app) => app,
@@ -160,7 +114,7 @@ fn forward_events(app: tauri::AppHandle, engine: &Engine) {
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    let _ = app.emit(ENGINE_EVENT, event);
+                    let _ = ipc::EngineNotice(event).emit(&app);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(skipped = n, "UI event forwarder lagged");

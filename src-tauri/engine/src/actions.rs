@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use ts_rs::TS;
 
 use tokio::sync::broadcast;
 
@@ -50,7 +49,7 @@ impl From<MessageAction> for UserAction {
 }
 
 /// Where a user's action stands.
-#[derive(Debug, Clone, Default, Serialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
 pub struct ActionOutcome {
     /// Actions queued (one per message location).
     pub queued: u32,

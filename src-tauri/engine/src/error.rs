@@ -5,7 +5,6 @@
 //! re-authentication") and whose `message` is a sentence a user can act on.
 
 use serde::Serialize;
-use ts_rs::TS;
 
 /// Everything that can go wrong inside the engine.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +46,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What kind of failure this is, so callers can react without parsing text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The server refused the credentials: ask the user, do not retry.
@@ -82,7 +81,7 @@ pub enum Class {
 }
 
 /// An error as the UI shows it: a kind and a sentence in plain words.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct UserError {
     pub kind: ErrorKind,
     pub message: String,

@@ -5,11 +5,10 @@
 //! test, so the UI and the engine cannot drift apart.
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 /// How a connection is secured. Stored by its snake_case name, as serde
 /// writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum Security {
@@ -20,7 +19,7 @@ pub enum Security {
 }
 
 /// What the user typed in "Add account" (raw, not yet validated).
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub struct NewAccount {
     pub email: String,
     pub display_name: String,
@@ -43,7 +42,7 @@ pub struct NewAccount {
 
 /// Where an account's sync stands, as the UI shows it. Stored by its
 /// snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum SyncState {
@@ -56,7 +55,7 @@ pub enum SyncState {
 
 /// What archiving or deleting an email in the app does in the mail
 /// account (F-MIRROR), chosen per account. Stored by its snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum Mirror {
@@ -71,7 +70,7 @@ pub enum Mirror {
 }
 
 /// Which conversations a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ThreadView {
     /// Conversations with mail that is neither archived nor deleted.
@@ -84,15 +83,13 @@ pub enum ThreadView {
 }
 
 /// An account as listed in the UI.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct AccountSummary {
-    #[ts(type = "number")]
     pub id: i64,
     pub email: String,
     pub display_name: String,
     pub sync_state: SyncState,
     pub last_error: Option<String>,
-    #[ts(type = "number | null")]
     pub last_sync_at: Option<i64>,
     /// Every folder is synced ("All emails will be synced"), or only the
     /// chosen ones ("Sync emails with specific labels").
@@ -107,9 +104,8 @@ pub struct AccountSummary {
 }
 
 /// One folder as the troubleshooting view shows it.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct FolderStatus {
-    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     pub role: Option<String>,
@@ -119,13 +115,12 @@ pub struct FolderStatus {
     pub local_messages: u32,
     /// The server's count at the last complete pass, when known.
     pub server_messages: Option<u32>,
-    #[ts(type = "number | null")]
     pub last_sync_at: Option<i64>,
     pub last_error: Option<String>,
 }
 
 /// An account's health: what the troubleshooting view shows.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct AccountStatus {
     pub account: AccountSummary,
     pub folders: Vec<FolderStatus>,
@@ -142,7 +137,7 @@ pub struct AccountStatus {
 }
 
 /// A name and an address, as shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct AddressView {
     pub name: String,
     pub address: String,
@@ -150,19 +145,15 @@ pub struct AddressView {
 
 /// One message in one folder (what `list` prints), or one message of a
 /// conversation (then `folder`/`uid` name its first location).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageSummary {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub account: i64,
     pub folder: String,
     pub uid: u32,
     pub message_id: Option<String>,
-    #[ts(type = "number")]
     pub thread_id: i64,
     /// Unix seconds.
-    #[ts(type = "number")]
     pub date: i64,
     pub from: Vec<AddressView>,
     pub to: Vec<AddressView>,
@@ -174,15 +165,12 @@ pub struct MessageSummary {
 }
 
 /// A conversation row in the inbox.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ThreadSummary {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub account: i64,
     pub subject: String,
     /// Unix seconds of the newest message.
-    #[ts(type = "number")]
     pub last_date: i64,
     pub message_count: u32,
     pub unread_count: u32,
@@ -193,7 +181,7 @@ pub struct ThreadSummary {
 }
 
 /// A window onto the inbox, for a virtualized list.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ThreadPage {
     pub total: u32,
     pub offset: u32,
@@ -201,7 +189,7 @@ pub struct ThreadPage {
 }
 
 /// An attachment as listed under a message.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct AttachmentView {
     pub filename: String,
     pub content_type: String,
@@ -210,7 +198,7 @@ pub struct AttachmentView {
 }
 
 /// A message opened in the reading pane.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageView {
     pub summary: MessageSummary,
     pub text: String,
@@ -223,7 +211,7 @@ pub struct MessageView {
 }
 
 /// What one sync pass did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
 pub struct SyncReport {
     /// Messages fetched into a folder for the first time.
     pub new: u32,
@@ -251,55 +239,25 @@ impl SyncReport {
 
 /// Pushed to front ends after a change is committed (small payloads: the UI
 /// refetches what it shows).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
     /// Initial or catch-up sync progress of one folder.
-    SyncProgress {
-        #[ts(type = "number")]
-        account: i64,
-        folder: String,
-        done: u32,
-        total: u32,
-    },
+    SyncProgress { account: i64, folder: String, done: u32, total: u32 },
     /// Messages were added, changed or removed.
-    MessagesChanged {
-        #[ts(type = "number")]
-        account: i64,
-    },
+    MessagesChanged { account: i64 },
     /// Messages seen for the first time were stored (ids of new messages;
     /// a message already known from another folder is not new).
-    MessagesAdded {
-        #[ts(type = "number")]
-        account: i64,
-        folder: String,
-        #[ts(type = "Array<number>")]
-        ids: Vec<i64>,
-    },
+    MessagesAdded { account: i64, folder: String, ids: Vec<i64> },
     /// Flags of these UIDs changed on the server and were stored.
-    FlagsChanged {
-        #[ts(type = "number")]
-        account: i64,
-        folder: String,
-        uids: Vec<u32>,
-    },
+    FlagsChanged { account: i64, folder: String, uids: Vec<u32> },
     /// These UIDs left the folder on the server and were forgotten there.
-    MessagesVanished {
-        #[ts(type = "number")]
-        account: i64,
-        folder: String,
-        uids: Vec<u32>,
-    },
+    MessagesVanished { account: i64, folder: String, uids: Vec<u32> },
     /// The server refused one of the user's actions, or it failed too
     /// often: it was given up (the reason in plain words).
-    ActionFailed {
-        #[ts(type = "number")]
-        account: i64,
-        reason: String,
-    },
+    ActionFailed { account: i64, reason: String },
     /// The SMTP server took a message from the outbox.
     MessageSent {
-        #[ts(type = "number")]
         account: i64,
         /// Its Message-ID (without angle brackets).
         message_id: String,
@@ -307,49 +265,24 @@ pub enum EngineEvent {
     },
     /// A message in the outbox could not be handed over now (the server
     /// cannot be reached, or said "later"): it waits and goes out by itself.
-    SendDelayed {
-        #[ts(type = "number")]
-        account: i64,
-        message_id: String,
-        subject: String,
-        reason: String,
-    },
+    SendDelayed { account: i64, message_id: String, subject: String, reason: String },
     /// A message in the outbox was refused, or cannot go out until the
     /// user acts (it stays in the outbox, as failed).
-    SendFailed {
-        #[ts(type = "number")]
-        account: i64,
-        message_id: String,
-        subject: String,
-        reason: String,
-    },
+    SendFailed { account: i64, message_id: String, subject: String, reason: String },
     /// A CRM record was added, changed or deleted (`id` None: several of
     /// this kind, as after an import).
-    CrmChanged {
-        kind: crate::crm::RecordKind,
-        #[ts(type = "number | null")]
-        id: Option<i64>,
-    },
+    CrmChanged { kind: crate::crm::RecordKind, id: Option<i64> },
     /// Links between emails and records changed: of these emails, or (none
     /// named) of any.
-    LinksChanged {
-        #[ts(type = "Array<number>")]
-        messages: Vec<i64>,
-    },
+    LinksChanged { messages: Vec<i64> },
     /// The account's sync state changed.
-    AccountState {
-        #[ts(type = "number")]
-        account: i64,
-        state: SyncState,
-        message: Option<String>,
-    },
+    AccountState { account: i64, state: SyncState, message: Option<String> },
 }
 
 /// What the plain composer sends. Address fields take one or more
 /// addresses each, comma separated, with or without display names.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Draft {
-    #[ts(type = "number")]
     pub account_id: i64,
     pub to: String,
     pub cc: String,
@@ -357,12 +290,11 @@ pub struct Draft {
     pub subject: String,
     pub body: String,
     /// The message this one answers: threads the reply with it.
-    #[ts(type = "number | null")]
     pub in_reply_to: Option<i64>,
 }
 
 /// Where a sent message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum SendState {
     /// The SMTP server took it.
@@ -373,7 +305,7 @@ pub enum SendState {
 }
 
 /// The answer to Send.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SendOutcome {
     pub state: SendState,
     /// The Message-ID header given to the message (without angle brackets).
@@ -384,7 +316,7 @@ pub struct SendOutcome {
 
 /// What the reading pane's buttons ask for (moves to a named folder are
 /// the CLI's for now).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageAction {
     MarkRead,

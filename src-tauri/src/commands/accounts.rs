@@ -6,6 +6,7 @@ use super::{CommandResult, EngineState, SchedulerState};
 
 /// Every account with its sync state.
 #[tauri::command]
+#[specta::specta]
 pub async fn list_accounts(engine: EngineState<'_>) -> CommandResult<Vec<AccountSummary>> {
     Ok(engine.accounts().await?)
 }
@@ -13,6 +14,7 @@ pub async fn list_accounts(engine: EngineState<'_>) -> CommandResult<Vec<Account
 /// Checks the login, stores the account (password to the keychain) and
 /// starts syncing it.
 #[tauri::command]
+#[specta::specta]
 pub async fn add_account(
     engine: EngineState<'_>,
     scheduler: SchedulerState<'_>,
@@ -26,6 +28,7 @@ pub async fn add_account(
 /// Asks for a sync pass over every account now (and restarts the workers
 /// of any account whose workers ended).
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_now(scheduler: SchedulerState<'_>) -> CommandResult<()> {
     scheduler.ensure_running().await?;
     scheduler.sync_now();
@@ -35,6 +38,7 @@ pub async fn sync_now(scheduler: SchedulerState<'_>) -> CommandResult<()> {
 /// Takes a new password after the server rejected the old one (checked
 /// with the server first), then lets sync resume.
 #[tauri::command]
+#[specta::specta]
 pub async fn update_password(
     engine: EngineState<'_>,
     scheduler: SchedulerState<'_>,
@@ -48,6 +52,7 @@ pub async fn update_password(
 
 /// Every account's health, folder by folder (the troubleshooting view).
 #[tauri::command]
+#[specta::specta]
 pub async fn account_statuses(engine: EngineState<'_>) -> CommandResult<Vec<AccountStatus>> {
     Ok(engine.account_statuses().await?)
 }
@@ -55,6 +60,7 @@ pub async fn account_statuses(engine: EngineState<'_>) -> CommandResult<Vec<Acco
 /// A pass over one account now; its outcome arrives as events and in its
 /// status (a failure is recorded there, not returned).
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_account(engine: EngineState<'_>, account: i64) -> CommandResult<()> {
     if let Err(e) = engine.sync_account(account).await {
         tracing::info!(account, error = %e, "sync now ended with an error");
@@ -65,6 +71,7 @@ pub async fn sync_account(engine: EngineState<'_>, account: i64) -> CommandResul
 /// "All emails will be synced" (`folders` null) or "Sync emails with
 /// specific labels"; then a pass fetches what is newly chosen.
 #[tauri::command]
+#[specta::specta]
 pub async fn choose_sync_folders(
     engine: EngineState<'_>,
     account: i64,
@@ -77,12 +84,14 @@ pub async fn choose_sync_folders(
 /// How far back the account syncs (days; null: everything). Narrowing
 /// forgets older mail here only; widening fetches it at the next pass.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_history(engine: EngineState<'_>, account: i64, days: Option<u32>) -> CommandResult<()> {
     Ok(engine.set_history(account, days).await?)
 }
 
 /// What archiving or deleting here does in the account's mailbox.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_mirror(engine: EngineState<'_>, account: i64, mirror: Mirror) -> CommandResult<()> {
     Ok(engine.set_mirror(account, mirror).await?)
 }
@@ -90,6 +99,7 @@ pub async fn set_mirror(engine: EngineState<'_>, account: i64, mirror: Mirror) -
 /// How often the account is checked for new mail when its server cannot
 /// push it, in seconds.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_poll_interval(engine: EngineState<'_>, account: i64, seconds: u32) -> CommandResult<()> {
     Ok(engine.set_poll_interval(account, seconds).await?)
 }
@@ -97,6 +107,7 @@ pub async fn set_poll_interval(engine: EngineState<'_>, account: i64, seconds: u
 /// Makes a folder the account's Trash, Sent, Drafts or Archive, for a
 /// server that names none (or the wrong one).
 #[tauri::command]
+#[specta::specta]
 pub async fn choose_folder_role(engine: EngineState<'_>, account: i64, role: String, folder: i64) -> CommandResult<()> {
     Ok(engine.choose_folder_role(account, &role, folder).await?)
 }

@@ -12,42 +12,49 @@ use super::{CommandResult, EngineState};
 
 /// Persons matching a search (all when empty), by name.
 #[tauri::command]
+#[specta::specta]
 pub async fn persons(engine: EngineState<'_>, search: String) -> CommandResult<Vec<Person>> {
     Ok(engine.crm().persons(&search).await?)
 }
 
 /// One person.
 #[tauri::command]
+#[specta::specta]
 pub async fn person(engine: EngineState<'_>, id: i64) -> CommandResult<Person> {
     Ok(engine.crm().person(id).await?)
 }
 
 /// Creates a person (their past mail is linked at once); returns the id.
 #[tauri::command]
+#[specta::specta]
 pub async fn add_person(engine: EngineState<'_>, input: PersonInput) -> CommandResult<i64> {
     Ok(engine.crm().add_person(&input).await?)
 }
 
 /// Changes a person's name, phone and organization.
 #[tauri::command]
+#[specta::specta]
 pub async fn update_person(engine: EngineState<'_>, id: i64, input: PersonInput) -> CommandResult<()> {
     Ok(engine.crm().update_person(id, &input).await?)
 }
 
 /// Adds an address to a person (links its mail).
 #[tauri::command]
+#[specta::specta]
 pub async fn add_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
     Ok(engine.crm().add_person_address(id, &email).await?)
 }
 
 /// Removes an address from a person (unlinks what it linked).
 #[tauri::command]
+#[specta::specta]
 pub async fn remove_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
     Ok(engine.crm().remove_person_address(id, &email).await?)
 }
 
 /// A person about to be made from an email's sender, pre-filled.
 #[tauri::command]
+#[specta::specta]
 pub async fn person_prefill(engine: EngineState<'_>, name: String, email: String) -> CommandResult<PersonPrefill> {
     Ok(engine.crm().person_prefill(&name, &email).await?)
 }
@@ -55,60 +62,70 @@ pub async fn person_prefill(engine: EngineState<'_>, name: String, email: String
 /// Reads an amount as typed ("1,500.50") in a currency; null when it is
 /// not one.
 #[tauri::command]
+#[specta::specta]
 pub fn parse_money(value: String, currency: String) -> Option<Money> {
     Money::parse(&value, &currency)
 }
 
 /// Organizations matching a search, by name.
 #[tauri::command]
+#[specta::specta]
 pub async fn orgs(engine: EngineState<'_>, search: String) -> CommandResult<Vec<Organization>> {
     Ok(engine.crm().orgs(&search).await?)
 }
 
 /// One organization.
 #[tauri::command]
+#[specta::specta]
 pub async fn org(engine: EngineState<'_>, id: i64) -> CommandResult<Organization> {
     Ok(engine.crm().org(id).await?)
 }
 
 /// The organization owning a domain, to pre-fill a person made from mail.
 #[tauri::command]
+#[specta::specta]
 pub async fn org_by_domain(engine: EngineState<'_>, domain: String) -> CommandResult<Option<Organization>> {
     Ok(engine.crm().org_by_domain(&domain).await?)
 }
 
 /// Creates an organization; returns the id.
 #[tauri::command]
+#[specta::specta]
 pub async fn add_org(engine: EngineState<'_>, input: OrgInput) -> CommandResult<i64> {
     Ok(engine.crm().add_org(&input).await?)
 }
 
 /// Changes an organization.
 #[tauri::command]
+#[specta::specta]
 pub async fn update_org(engine: EngineState<'_>, id: i64, input: OrgInput) -> CommandResult<()> {
     Ok(engine.crm().update_org(id, &input).await?)
 }
 
 /// Deals, leads or projects matching a search, newest first.
 #[tauri::command]
+#[specta::specta]
 pub async fn records(engine: EngineState<'_>, kind: RecordKind, search: String) -> CommandResult<Vec<Record>> {
     Ok(engine.crm().records(kind, &search).await?)
 }
 
 /// One deal, lead or project.
 #[tauri::command]
+#[specta::specta]
 pub async fn record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Record> {
     Ok(engine.crm().record(kind, id).await?)
 }
 
 /// Creates a deal, lead or project; returns the id.
 #[tauri::command]
+#[specta::specta]
 pub async fn add_record(engine: EngineState<'_>, kind: RecordKind, input: RecordInput) -> CommandResult<i64> {
     Ok(engine.crm().add_record(kind, &input).await?)
 }
 
 /// Changes a deal, lead or project.
 #[tauri::command]
+#[specta::specta]
 pub async fn update_record(
     engine: EngineState<'_>,
     kind: RecordKind,
@@ -120,60 +137,70 @@ pub async fn update_record(
 
 /// Deletes any CRM record; its emails stay.
 #[tauri::command]
+#[specta::specta]
 pub async fn delete_record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<()> {
     Ok(engine.crm().delete_record(kind, id).await?)
 }
 
 /// A record's conversations, newest first.
 #[tauri::command]
+#[specta::specta]
 pub async fn record_threads(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Vec<ThreadSummary>> {
     Ok(engine.crm().record_threads(kind, id).await?)
 }
 
 /// What an email is linked to, why, and the choices it waits for.
 #[tauri::command]
+#[specta::specta]
 pub async fn message_links(engine: EngineState<'_>, message_id: i64) -> CommandResult<MessageLinks> {
     Ok(engine.crm().message_links(message_id).await?)
 }
 
 /// Links a record to an email by hand.
 #[tauri::command]
+#[specta::specta]
 pub async fn link(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
     Ok(engine.crm().link(&[message_id], kind, id).await?)
 }
 
 /// Unlinks a record from an email, for good.
 #[tauri::command]
+#[specta::specta]
 pub async fn unlink(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
     Ok(engine.crm().unlink(&[message_id], kind, id).await?)
 }
 
 /// Picks the deal (lead, project) for an email's conversation.
 #[tauri::command]
+#[specta::specta]
 pub async fn choose(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
     Ok(engine.crm().choose(message_id, kind, id).await?)
 }
 
 /// The "Link emails to deals" preference.
 #[tauri::command]
+#[specta::specta]
 pub async fn link_mode(engine: EngineState<'_>) -> CommandResult<LinkMode> {
     Ok(engine.crm().link_mode().await?)
 }
 
 /// Changes the "Link emails to deals" preference.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_link_mode(engine: EngineState<'_>, mode: LinkMode) -> CommandResult<()> {
     Ok(engine.crm().set_link_mode(mode).await?)
 }
 
 /// The columns of a CSV file, with guessed fields (the mapping step).
 #[tauri::command]
+#[specta::specta]
 pub async fn csv_columns(text: String) -> CommandResult<CsvColumns> {
     Ok(import::csv_columns(text.as_bytes())?)
 }
 
 /// What a CSV file would import with this mapping (the preview).
 #[tauri::command]
+#[specta::specta]
 pub async fn csv_preview(text: String, mapping: Vec<(String, Field)>) -> CommandResult<Vec<PersonDraft>> {
     let mapping: Vec<(String, Field)> = mapping.into_iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
     Ok(import::preview_csv(text.as_bytes(), &mapping)?)
@@ -181,6 +208,7 @@ pub async fn csv_preview(text: String, mapping: Vec<(String, Field)>) -> Command
 
 /// Imports a CSV file with this mapping.
 #[tauri::command]
+#[specta::specta]
 pub async fn import_csv(
     engine: EngineState<'_>,
     text: String,
@@ -192,6 +220,7 @@ pub async fn import_csv(
 
 /// Imports a vCard file.
 #[tauri::command]
+#[specta::specta]
 pub async fn import_vcard(engine: EngineState<'_>, text: String) -> CommandResult<ImportReport> {
     Ok(engine.crm().import_vcard(text.as_bytes()).await?)
 }

@@ -7,6 +7,7 @@ use super::{CommandResult, EngineState};
 /// A window of one view's conversations, newest first (for the
 /// virtualized list).
 #[tauri::command]
+#[specta::specta]
 pub async fn thread_page(
     engine: EngineState<'_>,
     view: ThreadView,
@@ -18,18 +19,21 @@ pub async fn thread_page(
 
 /// The messages of one conversation, oldest first.
 #[tauri::command]
+#[specta::specta]
 pub async fn thread_messages(engine: EngineState<'_>, thread_id: i64) -> CommandResult<Vec<MessageSummary>> {
     Ok(engine.thread_messages(thread_id).await?)
 }
 
 /// One message for the reading pane; remote content only when allowed.
 #[tauri::command]
+#[specta::specta]
 pub async fn message_view(engine: EngineState<'_>, id: i64, allow_remote: bool) -> CommandResult<MessageView> {
     Ok(engine.message_view(id, allow_remote).await?)
 }
 
 /// Full-text search, newest first.
 #[tauri::command]
+#[specta::specta]
 pub async fn search(engine: EngineState<'_>, query: String, limit: u32) -> CommandResult<Vec<MessageSummary>> {
     Ok(engine.search(&query, limit).await?)
 }

@@ -10,6 +10,7 @@ use super::{CommandResult, EngineState};
 /// Puts the composer's message in the outbox and returns; the engine's
 /// sender hands it over and reports how that went as events.
 #[tauri::command]
+#[specta::specta]
 pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResult<SendOutcome> {
     Ok(engine.send(&draft).await?)
 }
@@ -17,6 +18,7 @@ pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResul
 /// Applies an action to messages here at once and returns; the engine's
 /// foreground worker does it on the server as soon as it can be reached.
 #[tauri::command]
+#[specta::specta]
 pub async fn act(engine: EngineState<'_>, ids: Vec<i64>, action: MessageAction) -> CommandResult<ActionOutcome> {
     Ok(engine.act(&ids, action.into()).await?)
 }

@@ -10,13 +10,12 @@
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::store::Store;
 
 /// What a CSV column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Name,
@@ -70,7 +69,7 @@ impl Field {
 }
 
 /// One person as read from a file, before it meets the store.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 pub struct PersonDraft {
     /// Where it came from ("line 4", "card 2"), for the report.
     pub source: String,
@@ -83,7 +82,7 @@ pub struct PersonDraft {
 }
 
 /// The columns of a CSV file as the mapping step shows them.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct CsvColumns {
     pub headers: Vec<String>,
     /// The guessed field of each column, in order.
@@ -93,23 +92,22 @@ pub struct CsvColumns {
 }
 
 /// One imported or merged row of the report.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ImportedRow {
     pub source: String,
-    #[ts(type = "number")]
     pub person_id: i64,
     pub name: String,
 }
 
 /// One row left out, and why.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SkippedRow {
     pub source: String,
     pub reason: String,
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, Serialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
 pub struct ImportReport {
     /// Persons made.
     pub imported: Vec<ImportedRow>,

@@ -12,10 +12,9 @@ mod service;
 pub use service::Crm;
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 /// The kinds of record an email can be linked to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum RecordKind {
@@ -45,7 +44,7 @@ impl RecordKind {
 }
 
 /// Where a deal stands. Only open deals get new automatic links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum DealStatus {
@@ -55,7 +54,7 @@ pub enum DealStatus {
 }
 
 /// Preference "Link emails to deals".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum LinkMode {
@@ -67,9 +66,8 @@ pub enum LinkMode {
 }
 
 /// An amount of money in minor units (cents) and its currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Money {
-    #[ts(type = "number")]
     pub minor: i64,
     pub currency: String,
 }
@@ -103,23 +101,20 @@ impl Money {
 }
 
 /// A person, with every address they write from.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Person {
-    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     /// Normalized addresses, the first one the main one.
     pub emails: Vec<String>,
     pub phone: String,
-    #[ts(type = "number | null")]
     pub org_id: Option<i64>,
     pub org_name: Option<String>,
 }
 
 /// An organization and its domains.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Organization {
-    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     pub domains: Vec<String>,
@@ -129,43 +124,38 @@ pub struct Organization {
 /// for the three, as they share most fields; `kind` says which it is, and
 /// fields a kind does not have stay empty (a project has no value or
 /// status, a lead no status).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 // TypeScript has a `Record` of its own.
-#[ts(rename = "CrmRecord")]
+#[serde(rename = "CrmRecord")] // the TypeScript name; Record is a TypeScript utility type
 pub struct Record {
     pub kind: RecordKind,
-    #[ts(type = "number")]
     pub id: i64,
     pub title: String,
     pub value: Option<Money>,
     pub status: Option<DealStatus>,
-    #[ts(type = "number | null")]
     pub person_id: Option<i64>,
     pub person_name: Option<String>,
-    #[ts(type = "number | null")]
     pub org_id: Option<i64>,
     pub org_name: Option<String>,
     /// Deals only: YYYY-MM-DD.
     pub expected_close: Option<String>,
     /// Projects only: the deals they cover.
-    #[ts(type = "number[]")]
     pub deal_ids: Vec<i64>,
 }
 
 /// What a person is made of when created or edited.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
 pub struct PersonInput {
     pub name: String,
     pub emails: Vec<String>,
     #[serde(default)]
     pub phone: String,
     #[serde(default)]
-    #[ts(type = "number | null")]
     pub org_id: Option<i64>,
 }
 
 /// What an organization is made of when created or edited.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
 pub struct OrgInput {
     pub name: String,
     #[serde(default)]
@@ -174,7 +164,7 @@ pub struct OrgInput {
 
 /// What a deal, lead or project is made of when created or edited. Fields
 /// a kind does not have are ignored.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
 pub struct RecordInput {
     pub title: String,
     #[serde(default)]
@@ -182,15 +172,12 @@ pub struct RecordInput {
     #[serde(default)]
     pub status: Option<DealStatus>,
     #[serde(default)]
-    #[ts(type = "number | null")]
     pub person_id: Option<i64>,
     #[serde(default)]
-    #[ts(type = "number | null")]
     pub org_id: Option<i64>,
     #[serde(default)]
     pub expected_close: Option<String>,
     #[serde(default)]
-    #[ts(type = "number[]")]
     pub deal_ids: Vec<i64>,
 }
 
@@ -198,11 +185,10 @@ pub struct RecordInput {
 /// the sender's name and address, and the organization of the address's
 /// domain (the one that has it, else a name made from the domain; none for
 /// free-mail domains such as gmail.com).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PersonPrefill {
     pub name: String,
     pub email: String,
-    #[ts(type = "number | null")]
     pub org_id: Option<i64>,
     pub org_name: String,
     /// The domain a new organization would get ("" for free mail).
@@ -231,7 +217,7 @@ pub fn org_name_from_domain(domain: &str) -> String {
 /// Why an email is linked to a record: a code with its parameters, which
 /// each front end words in its user's language ([`LinkReason::english`]
 /// for the CLI and the logs).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum LinkReason {
     /// `address`, on the email, is an address of the person `owner`.
@@ -268,10 +254,9 @@ impl LinkReason {
 }
 
 /// A record an email is linked to, and why.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageLink {
     pub kind: RecordKind,
-    #[ts(type = "number")]
     pub id: i64,
     /// The record's name or title.
     pub title: String,
@@ -282,24 +267,22 @@ pub struct MessageLink {
 
 /// Several open deals (leads, projects) of the email's persons match: the
 /// user picks one, and it holds for the rest of the conversation.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PendingChoice {
     pub kind: RecordKind,
     pub candidates: Vec<ChoiceCandidate>,
 }
 
 /// One record offered in a pending choice.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ChoiceCandidate {
-    #[ts(type = "number")]
     pub id: i64,
     pub title: String,
 }
 
 /// Everything an email is linked to, and what waits for the user.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageLinks {
-    #[ts(type = "number")]
     pub message_id: i64,
     pub links: Vec<MessageLink>,
     pub choices: Vec<PendingChoice>,

@@ -1,0 +1,88 @@
+//! The one list of what the window may call and hear: the commands and the
+//! engine's event. The app's invoke handler and the window's TypeScript
+//! (`ui/src/lib/bindings.gen.ts`, checked by `tests/bindings.rs`) are both
+//! made from it, so the three cannot drift apart.
+
+use serde::Serialize;
+use threadline_engine::model::EngineEvent;
+
+use crate::commands::{accounts, crm, inbox, mail};
+
+/// Every command and event, with the settings the TypeScript is made with.
+pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            accounts::list_accounts,
+            accounts::add_account,
+            accounts::sync_now,
+            accounts::update_password,
+            accounts::account_statuses,
+            accounts::sync_account,
+            accounts::choose_sync_folders,
+            accounts::set_history,
+            accounts::set_mirror,
+            accounts::choose_folder_role,
+            accounts::set_poll_interval,
+            inbox::thread_page,
+            inbox::thread_messages,
+            inbox::message_view,
+            inbox::search,
+            mail::send_message,
+            mail::act,
+            crm::persons,
+            crm::person_prefill,
+            crm::parse_money,
+            crm::person,
+            crm::add_person,
+            crm::update_person,
+            crm::add_person_address,
+            crm::remove_person_address,
+            crm::orgs,
+            crm::org,
+            crm::org_by_domain,
+            crm::add_org,
+            crm::update_org,
+            crm::records,
+            crm::record,
+            crm::add_record,
+            crm::update_record,
+            crm::delete_record,
+            crm::record_threads,
+            crm::message_links,
+            crm::link,
+            crm::unlink,
+            crm::choose,
+            crm::link_mode,
+            crm::set_link_mode,
+            crm::csv_columns,
+            crm::csv_preview,
+            crm::import_csv,
+            crm::import_vcard,
+        ])
+        .events(tauri_specta::collect_events![EngineNotice])
+        // A command's error (a UserError) rejects its promise, as with a
+        // plain invoke, rather than coming back as a result object.
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        // Ids and counts are SQLite integers, far below 2^53.
+        .dangerously_cast_bigints_to_number()
+        // One TypeScript type per Rust type: none of ours reads differently
+        // from how it is written.
+        .disable_serde_phases()
+}
+
+/// Writes the window's TypeScript for [`builder`] to `path`.
+pub fn export_typescript(path: &std::path::Path) -> Result<(), String> {
+    let header = "// Generated from src-tauri/src/ipc.rs and the engine's types. Do not edit:\n\
+                  // run `UPDATE_BINDINGS=1 cargo test -p threadline --features custom-protocol --test bindings`.";
+    builder().export(specta_typescript::Typescript::default().header(header), path).map_err(|e| e.to_string())
+}
+
+/// The engine's event as the window receives it: one Tauri event,
+/// `engine-event`, whose payload is the [`EngineEvent`] itself.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(transparent)]
+pub struct EngineNotice(pub EngineEvent);
+
+impl tauri_specta::Event for EngineNotice {
+    const NAME: &'static str = "engine-event";
+}
