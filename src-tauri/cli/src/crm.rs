@@ -235,7 +235,7 @@ impl LinkArgs {
         ]
         .into_iter()
         .find_map(|(kind, id)| id.map(|id| (kind, id)))
-        .ok_or_else(|| Error::Invalid("Say what to link: --person, --org, --deal, --lead or --project.".into()))
+        .ok_or_else(|| Error::worded("Say what to link: --person, --org, --deal, --lead or --project."))
     }
 }
 
@@ -252,12 +252,12 @@ async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Resul
         let id: i64 = message_id
             .trim()
             .parse()
-            .map_err(|_| Error::Invalid(format!("\"{message_id}\" is neither a Message-ID nor an email id.")))?;
+            .map_err(|_| Error::worded(format!("\"{message_id}\" is neither a Message-ID nor an email id.")))?;
         engine.message_summary(id).await?;
         vec![id]
     };
     if ids.is_empty() {
-        return Err(Error::NotFound(format!("an email with Message-ID {message_id}")));
+        return Err(Error::worded(format!("There is no email with Message-ID {message_id}.")));
     }
     Ok(ids)
 }
@@ -390,11 +390,11 @@ pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, js
             SettingsCommand::Set { key, value } => match key.as_str() {
                 "link-deals" => {
                     let mode: LinkMode = crate::named(&value, "automatic or manual")
-                        .map_err(|e| Error::Invalid(format!("link-deals: {e}.")))?;
+                        .map_err(|e| Error::worded(format!("link-deals: {e}.")))?;
                     crm.set_link_mode(mode).await?;
                     print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", name_of(&mode)));
                 }
-                other => return Err(Error::Invalid(format!("Unknown setting {other} (known: link-deals)."))),
+                other => return Err(Error::worded(format!("Unknown setting {other} (known: link-deals)."))),
             },
             SettingsCommand::Show => {
                 let mode = crm.link_mode().await?;
@@ -459,7 +459,7 @@ async fn record_command(crm: Crm<'_>, kind: RecordKind, command: RecordCommand, 
             let value = match (&a.value, &a.currency) {
                 (Some(v), Some(c)) => Some(
                     Money::parse(v, c)
-                        .ok_or_else(|| Error::Invalid(format!("\"{v}\" is not an amount like 1500.50.")))?,
+                        .ok_or_else(|| Error::worded(format!("\"{v}\" is not an amount like 1500.50.")))?,
                 ),
                 _ => None,
             };
@@ -479,7 +479,7 @@ async fn record_command(crm: Crm<'_>, kind: RecordKind, command: RecordCommand, 
         RecordCommand::Show { id } => print_records(json, &[crm.record(kind, id).await?]),
         RecordCommand::SetStatus { id, status } => {
             if kind != RecordKind::Deal {
-                return Err(Error::Invalid("Only deals have a status.".into()));
+                return Err(Error::worded("Only deals have a status."));
             }
             crm.set_deal_status(id, status).await?;
             print(json, &json!({ "id": id, "status": status }), || format!("deal {id} {}", name_of(&status)));

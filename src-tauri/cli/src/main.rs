@@ -15,6 +15,7 @@ use std::time::Duration;
 use threadline_engine::model::{
     Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView, name_of,
 };
+use threadline_engine::problem::Problem;
 use threadline_engine::secrets::OsKeychain;
 use threadline_engine::{Engine, Error, ListFilter, Scheduler, UserAction, WatchOptions};
 use tokio::sync::broadcast;
@@ -249,7 +250,7 @@ async fn account_status(engine: &Engine, id: i64) -> Result<threadline_engine::m
         .await?
         .into_iter()
         .find(|s| s.account.id == id)
-        .ok_or_else(|| Error::NotFound(format!("Account {id}")))
+        .ok_or_else(|| Error::NotFound(Problem::AccountNotFound { id }))
 }
 
 /// A value of one of the engine's enums, by the snake_case name serde
@@ -273,8 +274,8 @@ fn parse_security(s: &str) -> Result<Security, String> {
 
 fn parse_host_port(s: &str, what: &str) -> Result<(String, u16), Error> {
     let (host, port) =
-        s.rsplit_once(':').ok_or_else(|| Error::Invalid(format!("--{what} must be HOST:PORT, not {s}")))?;
-    let port = port.parse().map_err(|_| Error::Invalid(format!("--{what}: \"{port}\" is not a port number")))?;
+        s.rsplit_once(':').ok_or_else(|| Error::worded(format!("--{what} must be HOST:PORT, not {s}")))?;
+    let port = port.parse().map_err(|_| Error::worded(format!("--{what}: \"{port}\" is not a port number")))?;
     Ok((host.to_owned(), port))
 }
 
@@ -331,7 +332,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 let (imap_host, imap_port) = parse_host_port(&a.imap, "imap")?;
                 let (smtp_host, smtp_port) = parse_host_port(&a.smtp, "smtp")?;
                 let password = std::env::var(&a.password_env)
-                    .map_err(|_| Error::Invalid(format!("The environment variable {} is not set.", a.password_env)))?;
+                    .map_err(|_| Error::worded(format!("The environment variable {} is not set.", a.password_env)))?;
                 let trusted_certs = match &a.ca_file {
                     Some(path) => Some(std::fs::read_to_string(path)?),
                     None => None,
@@ -373,7 +374,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                     .folders
                     .iter()
                     .find(|f| f.name == folder)
-                    .ok_or_else(|| Error::NotFound(format!("The folder {folder}")))?;
+                    .ok_or_else(|| Error::NotFound(Problem::FolderNotFound { name: Some(folder.clone()) }))?;
                 engine.choose_folder_role(id, &role, found.id).await?;
                 print(json, &serde_json::json!({ "account": id, "role": role, "folder": found.name }), || {
                     format!("{} is now the {role} folder", found.name)
@@ -418,7 +419,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             }
             AccountCommand::Password { id, password_env } => {
                 let password = std::env::var(&password_env)
-                    .map_err(|_| Error::Invalid(format!("The environment variable {password_env} is not set.")))?;
+                    .map_err(|_| Error::worded(format!("The environment variable {password_env} is not set.")))?;
                 engine.update_password(id, &password).await?;
                 print(json, &serde_json::json!({ "updated": id }), || format!("password updated for {id}"));
             }
@@ -432,7 +433,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 return watch(engine, &args, json).await;
             }
             if !args.once {
-                return Err(Error::Invalid("Say `sync --once` or `sync --watch`.".into()));
+                return Err(Error::worded("Say `sync --once` or `sync --watch`."));
             }
             let report = match args.account {
                 Some(id) => engine.sync_account(id).await?,
@@ -502,7 +503,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
 /// A user action on messages; prints what was queued and what still waits.
 async fn act(engine: &Engine, json: bool, ids: &[i64], action: UserAction) -> Result<(), Error> {
     if ids.is_empty() {
-        return Err(Error::Invalid("Name at least one message id.".into()));
+        return Err(Error::worded("Name at least one message id."));
     }
     let outcome = engine.act_now(ids, action).await?;
     print(json, &outcome, || {
@@ -523,7 +524,7 @@ async fn watch(engine: &Arc<Engine>, args: &SyncArgs, json: bool) -> Result<(), 
         None => engine.accounts().await?.iter().map(|a| a.id).collect(),
     };
     if ids.is_empty() {
-        return Err(Error::Invalid("There is no account to watch.".into()));
+        return Err(Error::worded("There is no account to watch."));
     }
     let options = WatchOptions {
         poll_interval: args.poll.map(|seconds| Duration::from_secs(seconds.max(1))),
@@ -605,10 +606,14 @@ async fn print_change(engine: &Engine, json: bool, event: EngineEvent) {
                 );
             }
         }
-        EngineEvent::AccountState { account, state, message } if state != SyncState::Syncing => {
+        EngineEvent::AccountState { account, state, problem } if state != SyncState::Syncing => {
+            let message = problem.as_ref().map(Problem::english);
             print(
                 json,
-                &serde_json::json!({ "event": "account_state", "account": account, "state": state, "message": message }),
+                &serde_json::json!({
+                    "event": "account_state", "account": account, "state": state,
+                    "message": message, "problem": problem,
+                }),
                 || format!("state\t{account}\t{state:?}\t{}", message.as_deref().unwrap_or("")),
             );
         }

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::imap::tls;
 use crate::model::{NewAccount, Security};
+use crate::problem::Problem;
 
 /// Where a server is and how to reach it safely: the one description IMAP
 /// and SMTP share.
@@ -56,17 +57,17 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
         .split_once('@')
         .is_some_and(|(local, domain)| !local.is_empty() && (domain.contains('.') || domain == "localhost"));
     if !valid_email {
-        return Err(Error::Invalid(format!("\"{email}\" is not an email address (expected name@example.com).")));
+        return Err(Error::Invalid(Problem::NotAnEmailAddress { text: email.to_owned(), field: None }));
     }
-    let imap_host = clean_host(&input.imap_host, "IMAP server")?;
-    let smtp_host = clean_host(&input.smtp_host, "SMTP server")?;
+    let imap_host = clean_host(&input.imap_host, "IMAP")?;
+    let smtp_host = clean_host(&input.smtp_host, "SMTP")?;
     for (port, what) in [(input.imap_port, "IMAP"), (input.smtp_port, "SMTP")] {
         if port == 0 {
-            return Err(Error::Invalid(format!("The {what} port must be between 1 and 65535.")));
+            return Err(Error::Invalid(Problem::PortOutOfRange { server: what.to_owned() }));
         }
     }
     if input.password.is_empty() {
-        return Err(Error::Invalid("The password is empty.".into()));
+        return Err(Error::Invalid(Problem::EmptyPassword));
     }
     let trusted_certs = match input.trusted_certs {
         Some(pem) if !pem.trim().is_empty() => {
@@ -96,10 +97,14 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
     })
 }
 
-fn clean_host(raw: &str, what: &str) -> Result<String> {
+fn clean_host(raw: &str, server: &str) -> Result<String> {
     let host = raw.trim().trim_end_matches('.').to_lowercase();
     let ok = !host.is_empty() && host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    if ok { Ok(host) } else { Err(Error::Invalid(format!("The {what} name \"{}\" is not valid.", raw.trim()))) }
+    if ok {
+        Ok(host)
+    } else {
+        Err(Error::Invalid(Problem::BadServerName { server: server.to_owned(), name: raw.trim().to_owned() }))
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! wakes. Nothing is lost while offline, and nothing is applied twice (see
 //! migration 0004 for why a replay is always safe).
 
+use crate::problem::Problem;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -148,7 +149,7 @@ impl Engine {
             match (by_role("archive"), by_role("all")) {
                 (Some(f), _) => Ok(ActionKind::Archive { to: f.name.clone(), gmail_all: false }),
                 (None, Some(f)) => Ok(ActionKind::Archive { to: f.name.clone(), gmail_all: true }),
-                (None, None) => Err(Error::Invalid("This account has no archive folder.".to_owned())),
+                (None, None) => Err(Error::Invalid(Problem::NoArchiveFolder)),
             }
         };
         let server_only = |kind: ActionKind| Plan { server: Some(kind), user_box: None };
@@ -161,7 +162,7 @@ impl Engine {
                 let folder = folders
                     .iter()
                     .find(|f| f.name == name || f.display_name == name)
-                    .ok_or_else(|| Error::NotFound(format!("The folder {name}")))?;
+                    .ok_or_else(|| Error::NotFound(Problem::FolderNotFound { name: Some(name.to_owned()) }))?;
                 server_only(ActionKind::Move { to: folder.name.clone() })
             }
             UserAction::Archive => Plan {
@@ -178,7 +179,7 @@ impl Engine {
                     Mirror::Delete => Some(ActionKind::Delete {
                         trash: by_role("trash")
                             .map(|f| f.name.clone())
-                            .ok_or_else(|| Error::Invalid("This account has no trash folder.".to_owned()))?,
+                            .ok_or_else(|| Error::Invalid(Problem::NoTrashFolder))?,
                     }),
                 },
                 user_box: Some(MailBox::Trash),
@@ -225,10 +226,8 @@ pub(crate) async fn replay(
     for action in pending {
         let on = |e: Error| (Some(action.id), e);
         let refused = match folders.iter().find(|f| f.id == action.folder_id) {
-            None => Some("The folder no longer exists.".to_owned()),
-            Some(folder) if folder.uidvalidity != action.uidvalidity => {
-                Some("The server renumbered the folder, so the message could not be found again.".to_owned())
-            }
+            None => Some(Problem::FolderGone),
+            Some(folder) if folder.uidvalidity != action.uidvalidity => Some(Problem::FolderRenumbered),
             Some(folder) => {
                 if selected != Some(folder.id) {
                     let select = format!("SELECT {}", command::quoted(&folder.name).map_err(on)?);
@@ -239,13 +238,13 @@ pub(crate) async fn replay(
                     Ok(()) => None,
                     Err(e) if e.class() == Class::Permanent => {
                         tracing::warn!(action = action.id, error = %e, "the server refused an action");
-                        Some(e.user_message())
+                        Some(e.problem())
                     }
                     Err(e) => return Err(on(e)),
                 }
             }
         };
-        store.finish_action(action.id, refused.as_deref()).await.map_err(on)?;
+        store.finish_action(action.id, refused.as_ref()).await.map_err(on)?;
         match refused {
             None => done += 1,
             Some(reason) => announce_refusal(events, account_id, reason),
@@ -256,7 +255,7 @@ pub(crate) async fn replay(
 
 /// Tells the window that one of the user's actions was given up (the
 /// message shows where the server keeps it again after the next pass).
-pub(crate) fn announce_refusal(events: &broadcast::Sender<EngineEvent>, account: i64, reason: String) {
+pub(crate) fn announce_refusal(events: &broadcast::Sender<EngineEvent>, account: i64, reason: Problem) {
     let _ = events.send(EngineEvent::ActionFailed { account, reason });
     let _ = events.send(EngineEvent::MessagesChanged { account });
 }

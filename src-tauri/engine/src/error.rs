@@ -1,10 +1,13 @@
-//! Typed engine errors, and their translation into plain words for people.
+//! Typed engine errors, and what front ends receive of them.
 //!
-//! The UI and the CLI never show a raw library error: they show
+//! The UI and the CLI never show a raw library error: they receive
 //! [`UserError`], whose `kind` drives behaviour (e.g. "needs
-//! re-authentication") and whose `message` is a sentence a user can act on.
+//! re-authentication") and whose `problem` is a code with parameters that
+//! the window words in the user's language (the CLI uses its English).
 
 use serde::Serialize;
+
+use crate::problem::Problem;
 
 /// Everything that can go wrong inside the engine.
 #[derive(Debug, thiserror::Error)]
@@ -34,10 +37,12 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("keychain error: {0}")]
     Secret(String),
+    /// The input is not acceptable (the problem says why).
     #[error("{0}")]
-    Invalid(String),
-    #[error("not found: {0}")]
-    NotFound(String),
+    Invalid(Problem),
+    /// The thing asked for does not exist (the problem names it).
+    #[error("{0}")]
+    NotFound(Problem),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -80,14 +85,22 @@ pub enum Class {
     Permanent,
 }
 
-/// An error as the UI shows it: a kind and a sentence in plain words.
+/// An error as a front end receives it: what kind it is, why (a code the
+/// window words), and that in English for logs and the CLI.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct UserError {
     pub kind: ErrorKind,
+    pub problem: Problem,
     pub message: String,
 }
 
 impl Error {
+    /// A front end's own input error, already in words (the CLI's
+    /// arguments; the CLI speaks English only).
+    pub fn worded(text: impl Into<String>) -> Error {
+        Error::Invalid(Problem::Worded { text: text.into() })
+    }
+
     /// Classifies the error for retry and UI decisions.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -118,37 +131,36 @@ impl Error {
         }
     }
 
-    /// The sentence a user sees.
-    pub fn user_message(&self) -> String {
+    /// Why it failed, as a code with parameters.
+    pub fn problem(&self) -> Problem {
         match self {
-            Error::AuthFailed(_) => "The server rejected the user name or password. Check them and try again.".into(),
-            Error::Connect { host, port, .. } => {
-                format!("Cannot connect to {host}:{port}. Check the server name and port, and that you are online.")
+            Error::AuthFailed(detail) => Problem::LoginRejected { detail: detail.clone() },
+            Error::Connect { host, port, .. } => Problem::CannotConnect { host: host.clone(), port: *port },
+            Error::Certificate { host, reason } => {
+                Problem::CertificateUntrusted { host: host.clone(), reason: reason.clone() }
             }
-            Error::Certificate { host, reason } => format!(
-                "The certificate of {host} is not trusted ({reason}). If this is your own server, choose its certificate under \"Trust this certificate\"."
-            ),
-            Error::Tls { host, reason } => format!(
-                "A secure connection to {host} could not be set up ({reason}). Check the security setting (SSL/TLS or STARTTLS) and the port."
-            ),
-            Error::Smtp { permanent: true, reason } => {
-                format!("The mail server refused the message: {reason}")
+            Error::Tls { host, reason } => {
+                Problem::SecureConnectionFailed { host: host.clone(), reason: reason.clone() }
             }
-            Error::Smtp { permanent: false, reason } => {
-                format!("The mail server could not take the message now ({reason}).")
+            Error::Smtp { permanent: true, reason } => Problem::SmtpRefused { reason: reason.clone() },
+            Error::Smtp { permanent: false, reason } => Problem::SmtpLater { reason: reason.clone() },
+            Error::Timeout(what) => Problem::NoAnswer { what: what.clone() },
+            Error::Refused { command, text, .. } => {
+                Problem::ServerRefused { command: command.clone(), text: text.clone() }
             }
-            Error::Timeout(what) => format!("The server did not answer in time ({what})."),
-            Error::Invalid(msg) => msg.clone(),
-            Error::Refused { command, text, .. } if text.is_empty() => {
-                format!("The mail server refused {command}.")
+            Error::Imap(async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text)) => {
+                Problem::ServerRefused { command: String::new(), text: text.clone() }
             }
-            Error::Refused { command, text, .. } => format!("The mail server refused {command}: {text}"),
-            Error::NotFound(what) => format!("{what} was not found."),
-            Error::Secret(msg) => {
-                format!("The system keychain could not be used ({msg}). Passwords are kept only there.")
-            }
-            other => format!("Something went wrong: {other}"),
+            Error::Protocol(detail) => Problem::ServerConfused { detail: detail.clone() },
+            Error::Invalid(problem) | Error::NotFound(problem) => problem.clone(),
+            Error::Secret(detail) => Problem::KeychainUnavailable { detail: detail.clone() },
+            other => Problem::Internal { detail: other.to_string() },
         }
+    }
+
+    /// The failure in English (the CLI, the logs).
+    pub fn user_message(&self) -> String {
+        self.problem().english()
     }
 
     /// The server's words when it refused the command (NO or BAD), also
@@ -163,7 +175,8 @@ impl Error {
 
     /// The serializable form handed to the UI.
     pub fn to_user(&self) -> UserError {
-        UserError { kind: self.kind(), message: self.user_message() }
+        let problem = self.problem();
+        UserError { kind: self.kind(), message: problem.english(), problem }
     }
 }
 

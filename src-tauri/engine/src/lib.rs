@@ -13,6 +13,7 @@ mod locks;
 pub mod logging;
 pub mod mime;
 pub mod model;
+pub mod problem;
 mod schedule;
 pub mod secrets;
 mod send;
@@ -25,6 +26,7 @@ pub mod store;
 mod store;
 pub mod sync;
 
+use crate::problem::Problem;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -182,7 +184,7 @@ impl Engine {
     /// store; nothing was dropped while the login failed).
     pub async fn update_password(&self, id: i64, password: &str) -> Result<()> {
         if password.is_empty() {
-            return Err(Error::Invalid("The password is empty.".into()));
+            return Err(Error::Invalid(Problem::EmptyPassword));
         }
         let account = self.store.account(id).await?;
         let mut session = imap::connect(&account.imap(), &account.auth(), password).await?;
@@ -226,7 +228,7 @@ impl Engine {
                             .iter()
                             .find(|f| &f.name == name || &f.display_name == name)
                             .map(|f| f.id)
-                            .ok_or_else(|| Error::NotFound(format!("The folder {name}")))
+                            .ok_or_else(|| Error::NotFound(Problem::FolderNotFound { name: Some(name.to_owned()) }))
                     })
                     .collect::<Result<_>>()?,
             ),
@@ -275,7 +277,7 @@ impl Engine {
     /// passes find. Messages already in that folder move to its box.
     pub async fn choose_folder_role(&self, account_id: i64, role: &str, folder_id: i64) -> Result<()> {
         if !sync::roles::PICKABLE.contains(&role) {
-            return Err(Error::Invalid(format!("\"{role}\" is not a folder role that can be chosen.")));
+            return Err(Error::Invalid(Problem::NotAFolderRole { role: role.to_owned() }));
         }
         self.store.choose_folder_role(account_id, role, folder_id).await?;
         tracing::info!(account = account_id, role, folder = folder_id, "folder role chosen");
@@ -382,7 +384,7 @@ impl Engine {
     async fn record_failure(&self, id: i64, e: Error) -> Error {
         tracing::warn!(account = id, error = %e, "sync pass failed");
         let state = if e.kind() == ErrorKind::Auth { SyncState::NeedsReauth } else { SyncState::Error };
-        if let Err(store_error) = self.set_state(id, state, Some(&e.user_message())).await {
+        if let Err(store_error) = self.set_state(id, state, Some(e.problem())).await {
             tracing::error!(account = id, error = %store_error, "could not record the failure");
         }
         e
@@ -451,13 +453,14 @@ impl Engine {
             html: body.html,
             remote_content_blocked: body.remote_content_blocked,
             attachments,
-            problem,
+            // The parser's note is for the log; the window says it in words.
+            problem: problem.map(|_| Problem::MessageUnparsable),
         })
     }
 
-    async fn set_state(&self, id: i64, state: SyncState, message: Option<&str>) -> Result<()> {
-        self.store.set_account_state(id, state, message).await?;
-        let _ = self.events.send(EngineEvent::AccountState { account: id, state, message: message.map(str::to_owned) });
+    async fn set_state(&self, id: i64, state: SyncState, problem: Option<Problem>) -> Result<()> {
+        self.store.set_account_state(id, state, problem.as_ref()).await?;
+        let _ = self.events.send(EngineEvent::AccountState { account: id, state, problem });
         Ok(())
     }
 

@@ -89,7 +89,7 @@ pub struct AccountSummary {
     pub email: String,
     pub display_name: String,
     pub sync_state: SyncState,
-    pub last_error: Option<String>,
+    pub last_error: Option<crate::problem::Problem>,
     pub last_sync_at: Option<i64>,
     /// Every folder is synced ("All emails will be synced"), or only the
     /// chosen ones ("Sync emails with specific labels").
@@ -116,7 +116,7 @@ pub struct FolderStatus {
     /// The server's count at the last complete pass, when known.
     pub server_messages: Option<u32>,
     pub last_sync_at: Option<i64>,
-    pub last_error: Option<String>,
+    pub last_error: Option<crate::problem::Problem>,
 }
 
 /// An account's health: what the troubleshooting view shows.
@@ -129,7 +129,7 @@ pub struct AccountStatus {
     /// User actions the server refused.
     pub failed_actions: u32,
     /// Why it refused the latest of them, in its words.
-    pub last_action_failure: Option<String>,
+    pub last_action_failure: Option<crate::problem::Problem>,
     /// Sent messages waiting in the outbox for the SMTP server.
     pub queued_messages: u32,
     /// Sent messages the SMTP server refused after they were queued.
@@ -207,7 +207,7 @@ pub struct MessageView {
     pub remote_content_blocked: bool,
     pub attachments: Vec<AttachmentView>,
     /// Why the message could not be fully parsed, if it could not.
-    pub problem: Option<String>,
+    pub problem: Option<crate::problem::Problem>,
 }
 
 /// What one sync pass did.
@@ -255,7 +255,7 @@ pub enum EngineEvent {
     MessagesVanished { account: i64, folder: String, uids: Vec<u32> },
     /// The server refused one of the user's actions, or it failed too
     /// often: it was given up (the reason in plain words).
-    ActionFailed { account: i64, reason: String },
+    ActionFailed { account: i64, reason: crate::problem::Problem },
     /// The SMTP server took a message from the outbox.
     MessageSent {
         account: i64,
@@ -265,10 +265,10 @@ pub enum EngineEvent {
     },
     /// A message in the outbox could not be handed over now (the server
     /// cannot be reached, or said "later"): it waits and goes out by itself.
-    SendDelayed { account: i64, message_id: String, subject: String, reason: String },
+    SendDelayed { account: i64, message_id: String, subject: String, reason: crate::problem::Problem },
     /// A message in the outbox was refused, or cannot go out until the
     /// user acts (it stays in the outbox, as failed).
-    SendFailed { account: i64, message_id: String, subject: String, reason: String },
+    SendFailed { account: i64, message_id: String, subject: String, reason: crate::problem::Problem },
     /// A CRM record was added, changed or deleted (`id` None: several of
     /// this kind, as after an import).
     CrmChanged { kind: crate::crm::RecordKind, id: Option<i64> },
@@ -276,7 +276,7 @@ pub enum EngineEvent {
     /// named) of any.
     LinksChanged { messages: Vec<i64> },
     /// The account's sync state changed.
-    AccountState { account: i64, state: SyncState, message: Option<String> },
+    AccountState { account: i64, state: SyncState, problem: Option<crate::problem::Problem> },
 }
 
 /// What the plain composer sends. Address fields take one or more
@@ -311,7 +311,7 @@ pub struct SendOutcome {
     /// The Message-ID header given to the message (without angle brackets).
     pub message_id: String,
     /// Why it is queued, in plain words.
-    pub problem: Option<String>,
+    pub problem: Option<crate::problem::Problem>,
 }
 
 /// What the reading pane's buttons ask for (moves to a named folder are

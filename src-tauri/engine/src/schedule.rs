@@ -508,7 +508,7 @@ impl Engine {
         match crate::actions::replay(conn, &self.store, id, &self.events).await {
             Ok(done) => Ok(done),
             Err((Some(action), e)) if e.class() == Class::Retryable => {
-                let reason = e.user_message();
+                let reason = e.problem();
                 if self.store.retry_action_later(action, &reason, ACTION_RETRY_FIRST_SECS, ACTION_ATTEMPTS).await? {
                     crate::actions::announce_refusal(&self.events, id, reason);
                 }

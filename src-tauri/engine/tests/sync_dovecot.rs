@@ -475,7 +475,7 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
     line.set_up(false);
     let queued = f.engine.send_now(&draft(&f, &bob.email, "Written on a train")).await.expect("queued");
     assert_eq!(queued.state, SendState::Queued);
-    let why = queued.problem.expect("why");
+    let why = queued.problem.expect("why").english();
     assert!(why.contains("later") || why.contains("could not take"), "{why}");
     let statuses = f.engine.account_statuses().await.expect("statuses");
     assert_eq!(statuses[0].queued_messages, 1);

@@ -3,6 +3,7 @@
 // one shared subscription to the event and the wording of a failed command.
 import type { UnlistenFn } from "@tauri-apps/api/event";
 import { commands, events, type EngineEvent, type UserError } from "./bindings.gen";
+import { problemText } from "./problems";
 
 /** Every engine command, typed as the engine declares it. */
 export const api = commands;
@@ -23,8 +24,12 @@ export async function onEngineEvent(handler: (event: EngineEvent) => void): Prom
   return () => handlers.delete(handler);
 }
 
-/** The plain-words message of a failed command. */
+/** A failed command in words: the engine's problem, or the message of a
+ * check made here. */
 export function errorText(e: unknown): string {
-  if (e && typeof e === "object" && "message" in e) return String((e as UserError).message);
+  if (e && typeof e === "object") {
+    if ("problem" in e) return problemText((e as UserError).problem);
+    if ("message" in e) return String(e.message);
+  }
   return String(e);
 }

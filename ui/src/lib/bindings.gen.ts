@@ -152,7 +152,7 @@ export type AccountStatus = {
 	/**  User actions the server refused. */
 	failed_actions: number,
 	/**  Why it refused the latest of them, in its words. */
-	last_action_failure: string | null,
+	last_action_failure: Problem | null,
 	/**  Sent messages waiting in the outbox for the SMTP server. */
 	queued_messages: number,
 	/**  Sent messages the SMTP server refused after they were queued. */
@@ -165,7 +165,7 @@ export type AccountSummary = {
 	email: string,
 	display_name: string,
 	sync_state: SyncState,
-	last_error: string | null,
+	last_error: Problem | null,
 	last_sync_at: number | null,
 	/**
 	 *  Every folder is synced ("All emails will be synced"), or only the
@@ -284,7 +284,7 @@ export type EngineEvent =
  *  The server refused one of the user's actions, or it failed too
  *  often: it was given up (the reason in plain words).
  */
-{ type: "action_failed"; account: number; reason: string } | 
+{ type: "action_failed"; account: number; reason: Problem } | 
 /**  The SMTP server took a message from the outbox. */
 { type: "message_sent"; account: number; 
 /**  Its Message-ID (without angle brackets). */
@@ -293,12 +293,12 @@ message_id: string; subject: string } |
  *  A message in the outbox could not be handed over now (the server
  *  cannot be reached, or said "later"): it waits and goes out by itself.
  */
-{ type: "send_delayed"; account: number; message_id: string; subject: string; reason: string } | 
+{ type: "send_delayed"; account: number; message_id: string; subject: string; reason: Problem } | 
 /**
  *  A message in the outbox was refused, or cannot go out until the
  *  user acts (it stays in the outbox, as failed).
  */
-{ type: "send_failed"; account: number; message_id: string; subject: string; reason: string } | 
+{ type: "send_failed"; account: number; message_id: string; subject: string; reason: Problem } | 
 /**
  *  A CRM record was added, changed or deleted (`id` None: several of
  *  this kind, as after an import).
@@ -310,7 +310,7 @@ message_id: string; subject: string } |
  */
 { type: "links_changed"; messages: number[] } | 
 /**  The account's sync state changed. */
-{ type: "account_state"; account: number; state: SyncState; message: string | null };
+{ type: "account_state"; account: number; state: SyncState; problem: Problem | null };
 
 /**
  *  The engine's event as the window receives it: one Tauri event,
@@ -348,7 +348,7 @@ export type FolderStatus = {
 	/**  The server's count at the last complete pass, when known. */
 	server_messages: number | null,
 	last_sync_at: number | null,
-	last_error: string | null,
+	last_error: Problem | null,
 };
 
 /**  What an import did. */
@@ -462,7 +462,7 @@ export type MessageView = {
 	remote_content_blocked: boolean,
 	attachments: AttachmentView[],
 	/**  Why the message could not be fully parsed, if it could not. */
-	problem: string | null,
+	problem: Problem | null,
 };
 
 /**
@@ -578,6 +578,74 @@ export type PersonPrefill = {
 };
 
 /**
+ *  One failure, with what a person needs to act on it. Server words
+ *  (`text`, `reason`, `detail`) are quoted as the server or library gave
+ *  them; they are not ours to translate.
+ */
+export type Problem = 
+/**  The server rejected the user name, password or token. */
+{ code: "login_rejected"; detail: string } | 
+/**  No connection to the server could be made. */
+{ code: "cannot_connect"; host: string; port: number } | 
+/**  The server's certificate is not trusted. */
+{ code: "certificate_untrusted"; host: string; reason: string } | 
+/**  TLS could not be set up (often the wrong security setting or port). */
+{ code: "secure_connection_failed"; host: string; reason: string } | 
+/**  The server did not answer in time. */
+{ code: "no_answer"; what: string } | 
+/**
+ *  The IMAP server answered a command with NO or BAD (`command` empty
+ *  when the library did not say which).
+ */
+{ code: "server_refused"; command: string; text: string } | 
+/**  The server said something we could not understand. */
+{ code: "server_confused"; detail: string } | 
+/**  The SMTP server refused the message for good. */
+{ code: "smtp_refused"; reason: string } | 
+/**  The SMTP server could not take the message now; it is retried. */
+{ code: "smtp_later"; reason: string } | 
+/**  Not an email address (`field`: the header it was typed in, if any). */
+{ code: "not_an_email_address"; text: string; field: string | null } | 
+/**
+ *  A server name with characters no host name has (`server`: IMAP,
+ *  SMTP, or empty when not known).
+ */
+{ code: "bad_server_name"; server: string; name: string } | 
+/**  A port of 0 (`server`: IMAP or SMTP). */
+{ code: "port_out_of_range"; server: string } | { code: "empty_password" } | { code: "account_exists"; email: string } | { code: "poll_interval_out_of_range" } | 
+/**  The trusted certificate the user chose is not PEM. */
+{ code: "certificate_file_invalid" } | 
+/**  The TLS library refused our own settings. */
+{ code: "tls_setup_failed"; detail: string } | { code: "folder_name_unsendable"; name: string } | { code: "not_a_folder_role"; role: string } | { code: "no_archive_folder" } | { code: "no_trash_folder" } | { code: "no_recipient" } | 
+/**  No recipient the SMTP library accepts. */
+{ code: "no_valid_recipient"; detail: string } | { code: "message_not_built"; detail: string } | { code: "name_missing"; kind: RecordKind } | { code: "not_a_date"; text: string } | { code: "address_taken"; address: string; owner: number; owner_name: string } | 
+/**
+ *  Persons and organizations are edited with their own forms, not as
+ *  deals, leads or projects.
+ */
+{ code: "not_a_record_form"; kind: RecordKind } | 
+/**  Only a deal, lead or project can be a conversation's choice. */
+{ code: "not_a_choice"; kind: RecordKind } | { code: "not_a_column_mapping"; text: string } | { code: "not_an_import_field"; text: string } | { code: "no_such_column"; column: string; columns: string[] } | { code: "not_csv"; detail: string } | { code: "no_address_column" } | { code: "no_vcard" } | { code: "account_not_found"; id: number } | { code: "message_not_found"; id: number | null } | { code: "folder_not_found"; name: string | null } | { code: "record_not_found"; kind: RecordKind; id: number } | { code: "address_not_of_person"; address: string; person: number } | 
+/**  The stored message could not be parsed; its raw source is kept. */
+{ code: "message_unparsable" } | 
+/**  A queued action's folder is gone from the server. */
+{ code: "folder_gone" } | 
+/**
+ *  The server renumbered the folder (UIDVALIDITY), so a queued
+ *  action's message could not be found again.
+ */
+{ code: "folder_renumbered" } | 
+/**  The system keychain could not be used. */
+{ code: "keychain_unavailable"; detail: string } | 
+/**
+ *  Already in words: a front end's own usage error (the CLI speaks
+ *  English only), or a failure an earlier version stored as words.
+ */
+{ code: "worded"; text: string } | 
+/**  A bug or a broken local environment, in the library's words. */
+{ code: "internal"; detail: string };
+
+/**
  *  What a deal, lead or project is made of when created or edited. Fields
  *  a kind does not have are ignored.
  */
@@ -610,7 +678,7 @@ export type SendOutcome = {
 	/**  The Message-ID header given to the message (without angle brackets). */
 	message_id: string,
 	/**  Why it is queued, in plain words. */
-	problem: string | null,
+	problem: Problem | null,
 };
 
 /**  Where a sent message stands. */
@@ -666,9 +734,13 @@ export type ThreadView =
 /**  Conversations whose mail is all deleted. */
 "trash";
 
-/**  An error as the UI shows it: a kind and a sentence in plain words. */
+/**
+ *  An error as a front end receives it: what kind it is, why (a code the
+ *  window words), and that in English for logs and the CLI.
+ */
 export type UserError = {
 	kind: ErrorKind,
+	problem: Problem,
 	message: string,
 };
 

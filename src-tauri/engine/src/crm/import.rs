@@ -9,6 +9,7 @@
 // Parsing what others wrote: no index or slice that can panic.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
+use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -126,13 +127,11 @@ pub fn parse_mapping(pairs: &[String]) -> Result<Vec<(String, Field)>> {
     pairs
         .iter()
         .map(|pair| {
-            let (column, field) =
-                pair.rsplit_once('=').ok_or_else(|| Error::Invalid(format!("\"{pair}\" is not column=field.")))?;
-            let field = Field::parse(field).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "\"{field}\" is not a field (name, first_name, last_name, email, phone, org, domain, ignore)."
-                ))
-            })?;
+            let (column, field) = pair
+                .rsplit_once('=')
+                .ok_or_else(|| Error::Invalid(Problem::NotAColumnMapping { text: pair.clone() }))?;
+            let field = Field::parse(field)
+                .ok_or_else(|| Error::Invalid(Problem::NotAnImportField { text: field.to_owned() }))?;
             Ok((column.trim().to_lowercase(), field))
         })
         .collect()
@@ -164,7 +163,7 @@ pub fn csv_columns(bytes: &[u8]) -> Result<CsvColumns> {
     let mut rdr = reader(&text);
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| Error::Invalid(format!("This is not a CSV file with a header row: {e}")))?
+        .map_err(|e| Error::Invalid(Problem::NotCsv { detail: e.to_string() }))?
         .iter()
         .map(str::to_owned)
         .collect();
@@ -181,10 +180,10 @@ pub fn preview_csv(bytes: &[u8], overrides: &[(String, Field)]) -> Result<Vec<Pe
     let columns = csv_columns(bytes)?;
     for (column, _) in overrides {
         if !columns.headers.iter().any(|h| h.to_lowercase() == *column) {
-            return Err(Error::Invalid(format!(
-                "The file has no column \"{column}\" (it has: {}).",
-                columns.headers.join(", ")
-            )));
+            return Err(Error::Invalid(Problem::NoSuchColumn {
+                column: column.clone(),
+                columns: columns.headers.clone(),
+            }));
         }
     }
     let fields: Vec<Field> = columns
@@ -196,9 +195,7 @@ pub fn preview_csv(bytes: &[u8], overrides: &[(String, Field)]) -> Result<Vec<Pe
         })
         .collect();
     if !fields.contains(&Field::Email) && !fields.contains(&Field::Org) {
-        return Err(Error::Invalid(
-            "No column holds email addresses or organizations: map one to email or org.".into(),
-        ));
+        return Err(Error::Invalid(Problem::NoAddressColumn));
     }
     let text = text_of(bytes);
     let mut rdr = reader(&text);
@@ -312,7 +309,7 @@ pub fn vcard_drafts(bytes: &[u8]) -> Vec<PersonDraft> {
 pub async fn import_vcard(store: &Store, bytes: &[u8]) -> Result<ImportReport> {
     let drafts = vcard_drafts(bytes);
     if drafts.is_empty() {
-        return Err(Error::Invalid("No vCard (BEGIN:VCARD … END:VCARD) in this file.".into()));
+        return Err(Error::Invalid(Problem::NoVcard));
     }
     store.import_persons(&drafts).await
 }

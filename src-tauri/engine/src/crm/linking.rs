@@ -16,6 +16,7 @@
 //! insert here is `INSERT OR IGNORE`, and a removal stays as a row with
 //! `linked = 0`.
 
+use crate::problem::Problem;
 use sqlx::SqliteConnection;
 
 use super::{ChoiceCandidate, LinkMode, LinkReason, MessageLink, MessageLinks, PendingChoice, RecordKind};
@@ -221,17 +222,14 @@ pub async fn choose(
     now: i64,
 ) -> Result<()> {
     if !RecordKind::FOLLOWING_PERSONS.contains(&kind) {
-        return Err(Error::Invalid(format!(
-            "A conversation's choice is a deal, lead or project, not a {}.",
-            kind.noun()
-        )));
+        return Err(Error::Invalid(Problem::NotAChoice { kind }));
     }
     ensure_exists(conn, kind, target).await?;
     let thread: Option<i64> = sqlx::query_scalar("SELECT thread_id FROM messages WHERE id = ?")
         .bind(message_id)
         .fetch_optional(&mut *conn)
         .await?;
-    let thread = thread.ok_or_else(|| Error::NotFound(format!("email {message_id}")))?;
+    let thread = thread.ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(message_id) }))?;
     sqlx::query(
         "INSERT INTO thread_choices (thread_id, kind, target_id, chosen_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (thread_id, kind) DO UPDATE SET target_id = excluded.target_id, chosen_at = excluded.chosen_at",
@@ -262,7 +260,7 @@ async fn ensure_exists(conn: &mut SqliteConnection, kind: RecordKind, id: i64) -
         sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?")).bind(id).fetch_optional(&mut *conn).await?;
     match found {
         Some(_) => Ok(()),
-        None => Err(Error::NotFound(format!("{} {id}", kind.noun()))),
+        None => Err(Error::NotFound(Problem::RecordNotFound { kind, id })),
     }
 }
 

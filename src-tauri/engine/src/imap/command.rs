@@ -9,6 +9,7 @@
 //! Responses that belong to no command of ours (EXISTS, EXPUNGE pushed by
 //! the server) are passed over: the next pass reads the folder anyway.
 
+use crate::problem::Problem;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
 /// A folder name as a quoted IMAP string.
 pub fn quoted(name: &str) -> Result<String> {
     if name.contains(['\r', '\n', '\0']) {
-        return Err(Error::Invalid(format!("The folder name {name:?} cannot be sent to the server.")));
+        return Err(Error::Invalid(Problem::FolderNameUnsendable { name: name.to_owned() }));
     }
     Ok(format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")))
 }

@@ -7,6 +7,7 @@
 pub mod command;
 pub mod tls;
 
+use crate::problem::Problem;
 use std::time::Duration;
 
 use tokio::io::BufReader;
@@ -101,7 +102,7 @@ where
 async fn tls_handshake(server: &Endpoint, tcp: BufReader<TcpStream>) -> Result<ImapStream> {
     let config = tls::client_config(server.trusted_certs.as_deref())?;
     let name = ServerName::try_from(server.host.clone())
-        .map_err(|_| Error::Invalid(format!("\"{}\" is not a valid server name.", server.host)))?;
+        .map_err(|_| Error::Invalid(Problem::BadServerName { server: "IMAP".into(), name: server.host.clone() }))?;
     TlsConnector::from(config).connect(name, tcp).await.map_err(|e| classify_tls_error(&server.host, e))
 }
 

@@ -5,6 +5,7 @@
 //! or the server's own self-signed certificate (then that exact certificate
 //! is accepted, as mail clients do when the user says "trust this one").
 
+use crate::problem::Problem;
 use std::sync::{Arc, OnceLock};
 
 use tokio_rustls::rustls::client::WebPkiServerVerifier;
@@ -65,11 +66,7 @@ pub fn normalize_pem(pem: &str) -> String {
 
 /// Parses the PEM certificates a user chose to trust.
 pub fn parse_trusted_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>> {
-    let invalid = || {
-        Error::Invalid(
-            "The trusted certificate is not a valid PEM certificate (it should start with -----BEGIN CERTIFICATE-----).".into(),
-        )
-    };
+    let invalid = || Error::Invalid(Problem::CertificateFileInvalid);
     let certs: Vec<_> = CertificateDer::pem_slice_iter(normalize_pem(pem).as_bytes())
         .collect::<std::result::Result<_, _>>()
         .map_err(|_| invalid())?;
@@ -85,7 +82,7 @@ pub fn client_config(trusted_pem: Option<&str>) -> Result<Arc<ClientConfig>> {
     let verifier = trust_verifier(trusted_pem)?;
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Invalid(format!("TLS setup failed: {e}")))?
+        .map_err(|e| Error::Invalid(Problem::TlsSetupFailed { detail: e.to_string() }))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
@@ -102,7 +99,7 @@ pub fn verify_chain(trusted_pem: Option<&str>, host: &str, chain: &[Vec<u8>]) ->
     let intermediates: Vec<CertificateDer<'_>> =
         intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
     let name = ServerName::try_from(host.to_owned())
-        .map_err(|_| Error::Invalid(format!("\"{host}\" is not a valid server name.")))?;
+        .map_err(|_| Error::Invalid(Problem::BadServerName { server: String::new(), name: host.to_owned() }))?;
     trust_verifier(trusted_pem)?
         .verify_server_cert(&CertificateDer::from(end_entity.as_slice()), &intermediates, &name, &[], UnixTime::now())
         .map(|_| ())
@@ -126,7 +123,7 @@ fn trust_verifier(trusted_pem: Option<&str>) -> Result<TrustVerifier> {
     }
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
-        .map_err(|e| Error::Invalid(format!("TLS setup failed: {e}")))?;
+        .map_err(|e| Error::Invalid(Problem::TlsSetupFailed { detail: e.to_string() }))?;
     Ok(TrustVerifier { pinned, webpki, provider })
 }
 

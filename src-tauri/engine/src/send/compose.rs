@@ -2,6 +2,7 @@
 //! the copy that is kept in the Sent folder (the same message plus its Bcc
 //! header, so the sender can see whom they copied in secret).
 
+use crate::problem::Problem;
 use std::str::FromStr;
 use std::time::SystemTime;
 
@@ -39,7 +40,7 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Re
     let cc = recipients("Cc", &draft.cc)?;
     let bcc = recipients("Bcc", &draft.bcc)?;
     if to.is_empty() && cc.is_empty() && bcc.is_empty() {
-        return Err(Error::Invalid("Add at least one recipient.".into()));
+        return Err(Error::Invalid(Problem::NoRecipient));
     }
     let message_id = format!("{}@{}", uuid::Uuid::new_v4().simple(), from.email.domain());
     let mut builder = MessageBuilder::new()
@@ -67,7 +68,7 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Re
     }
     let body = normalize_line_ends(&draft.body);
     let built = |b: MessageBuilder| {
-        b.body(body.clone()).map_err(|e| Error::Invalid(format!("The message could not be built: {e}")))
+        b.body(body.clone()).map_err(|e| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() }))
     };
     let wire = built(builder.clone())?;
     let sent_copy = built(builder.keep_bcc())?;
@@ -85,7 +86,7 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Re
 pub(crate) fn sender(display_name: &str, email: &str) -> Result<Mailbox> {
     let address = email
         .parse()
-        .map_err(|_| Error::Invalid(format!("The account's address {email} is not a valid email address.")))?;
+        .map_err(|_| Error::Invalid(Problem::NotAnEmailAddress { text: email.to_owned(), field: None }))?;
     let name = display_name.trim();
     Ok(Mailbox::new((!name.is_empty()).then(|| name.to_owned()), address))
 }
@@ -96,8 +97,9 @@ fn recipients(field: &str, text: &str) -> Result<Vec<Mailbox>> {
     split_addresses(text)
         .into_iter()
         .map(|piece| {
-            Mailbox::from_str(&piece)
-                .map_err(|_| Error::Invalid(format!("\"{piece}\" in {field} is not a valid email address.")))
+            Mailbox::from_str(&piece).map_err(|_| {
+                Error::Invalid(Problem::NotAnEmailAddress { text: piece.to_owned(), field: Some(field.to_owned()) })
+            })
         })
         .collect()
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 use crate::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Draft, EngineEvent, SendOutcome, SendState};
+use crate::problem::Problem;
 use crate::schedule::Worker;
 use crate::store::AccountRow;
 use crate::store::outbox::{OutboxRow, OutgoingMessage};
@@ -59,7 +60,7 @@ impl Engine {
             ("sent", _) => Ok(SendOutcome { state: SendState::Sent, message_id, problem: None }),
             // Waiting for the network is fine; anything else the user fixes.
             ("queued", Err(e)) if e.kind() == ErrorKind::Offline => {
-                Ok(SendOutcome { state: SendState::Queued, message_id, problem: Some(e.user_message()) })
+                Ok(SendOutcome { state: SendState::Queued, message_id, problem: Some(e.problem()) })
             }
             (_, Err(e)) => {
                 self.store.drop_unsent(outbox_id).await?;
@@ -67,7 +68,7 @@ impl Engine {
             }
             (_, Ok(())) => {
                 self.store.drop_unsent(outbox_id).await?;
-                Err(Error::Smtp { permanent: true, reason: last_error.unwrap_or_default() })
+                Err(Error::Invalid(last_error.unwrap_or(Problem::SmtpRefused { reason: String::new() })))
             }
         }
     }
@@ -143,7 +144,7 @@ impl Engine {
                 }
                 Err(e @ Error::Smtp { permanent: true, .. }) | Err(e @ Error::Invalid(_)) => {
                     tracing::warn!(account = account_id, outbox = row.id, error = %e, "message refused");
-                    let reason = e.user_message();
+                    let reason = e.problem();
                     self.store.note_outgoing_problem(row.id, &reason, true).await?;
                     let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
                     let _ =
@@ -151,7 +152,7 @@ impl Engine {
                 }
                 Err(e) => {
                     tracing::info!(account = account_id, outbox = row.id, error = %e, "message waits");
-                    let reason = e.user_message();
+                    let reason = e.problem();
                     self.store.note_outgoing_problem(row.id, &reason, false).await?;
                     let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
                     let _ =

@@ -2,6 +2,7 @@
 //! TLS or STARTTLS (never in the clear), after checking the server's
 //! certificate the way our IMAP connections do.
 
+use crate::problem::Problem;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
@@ -29,12 +30,12 @@ pub(crate) async fn hand_over(
     wire: &[u8],
 ) -> Result<()> {
     let (host, port) = (server.host.as_str(), server.port);
-    let invalid_address = |a: &str| Error::Invalid(format!("\"{a}\" is not a valid email address."));
+    let invalid_address = |a: &str| Error::Invalid(Problem::NotAnEmailAddress { text: a.to_owned(), field: None });
     let envelope = Envelope::new(
         Some(from.parse().map_err(|_| invalid_address(from))?),
         recipients.iter().map(|r| r.parse().map_err(|_| invalid_address(r))).collect::<Result<_>>()?,
     )
-    .map_err(|e| Error::Invalid(format!("The message has no valid recipient: {e}")))?;
+    .map_err(|e| Error::Invalid(Problem::NoValidRecipient { detail: e.to_string() }))?;
 
     // Our own verifier checks the certificate right after the handshake and
     // before anything else is said (see `tls::verify_chain`): the library's

@@ -1,5 +1,6 @@
 //! The `accounts` table: server settings and sync state, never secrets.
 
+use crate::problem::Problem;
 use sqlx::{FromRow, Row};
 
 use super::{Store, now};
@@ -22,7 +23,7 @@ pub struct AccountRow {
     pub username: String,
     pub trusted_certs: Option<String>,
     pub sync_state: SyncState,
-    pub last_error: Option<String>,
+    pub last_error: Option<Problem>,
     pub last_sync_at: Option<i64>,
     /// Every folder is synced, or only the chosen ones.
     pub sync_all_folders: bool,
@@ -95,7 +96,7 @@ const POLL_SECONDS_MAX: u64 = 86_400;
 /// An update of one account's row: an error when there is no such account.
 fn account_found(result: &sqlx::sqlite::SqliteQueryResult, account_id: i64) -> Result<()> {
     if result.rows_affected() == 0 {
-        return Err(Error::NotFound(format!("Account {account_id}")));
+        return Err(Error::NotFound(Problem::AccountNotFound { id: account_id }));
     }
     Ok(())
 }
@@ -116,7 +117,7 @@ impl Store {
             .bind(account_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let current = current.ok_or_else(|| Error::NotFound(format!("Account {account_id}")))?;
+        let current = current.ok_or_else(|| Error::NotFound(Problem::AccountNotFound { id: account_id }))?;
         if current == days.map(i64::from) {
             // Unchanged: nothing to forget, and no reason to re-plan every
             // folder at the next pass.
@@ -159,7 +160,7 @@ impl Store {
     /// `POLL_SECONDS_MAX`).
     pub async fn set_poll_interval(&self, account_id: i64, seconds: u32) -> Result<()> {
         if !(1..=POLL_SECONDS_MAX).contains(&u64::from(seconds)) {
-            return Err(Error::Invalid("Check for new mail at least once a day and at most every second.".into()));
+            return Err(Error::Invalid(Problem::PollIntervalOutOfRange));
         }
         let result = sqlx::query("UPDATE accounts SET poll_seconds = ? WHERE id = ?")
             .bind(i64::from(seconds))
@@ -194,7 +195,7 @@ impl Store {
         match result {
             Ok(row) => Ok(row.try_get("id")?),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(Error::Invalid(format!("An account for {} already exists.", a.email)))
+                Err(Error::Invalid(Problem::AccountExists { email: a.email.clone() }))
             }
             Err(e) => Err(e.into()),
         }
@@ -223,11 +224,11 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| Error::NotFound(format!("Account {id}")))
+            .ok_or_else(|| Error::NotFound(Problem::AccountNotFound { id }))
     }
 
     /// Records the account's sync state; `ok` also stamps the sync time.
-    pub async fn set_account_state(&self, id: i64, state: SyncState, error: Option<&str>) -> Result<()> {
+    pub async fn set_account_state(&self, id: i64, state: SyncState, error: Option<&Problem>) -> Result<()> {
         sqlx::query(
             "UPDATE accounts SET sync_state = ?, last_error = ?,
                  last_sync_at = CASE WHEN ? = 'ok' THEN ? ELSE last_sync_at END

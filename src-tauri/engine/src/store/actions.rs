@@ -2,6 +2,7 @@
 //! to a message is written here together with its local effect, in one
 //! transaction, and replayed on the server in order until confirmed.
 
+use crate::problem::Problem;
 use sqlx::FromRow;
 
 use super::messages::FlagSet;
@@ -241,7 +242,7 @@ impl Store {
             .bind(message_id)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))
+            .ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(message_id) }))
     }
 
     /// The account's actions still to be done on the server and due now,
@@ -281,7 +282,7 @@ impl Store {
     /// (from `first` seconds up to an hour), and is given up (failed, with
     /// this reason) after `give_up_after` attempts. Returns whether it was
     /// given up.
-    pub async fn retry_action_later(&self, id: i64, reason: &str, first: i64, give_up_after: i64) -> Result<bool> {
+    pub async fn retry_action_later(&self, id: i64, reason: &Problem, first: i64, give_up_after: i64) -> Result<bool> {
         let attempts: i64 = sqlx::query_scalar("SELECT attempts + 1 FROM actions WHERE id = ?")
             .bind(id)
             .fetch_optional(self.pool())
@@ -328,7 +329,7 @@ impl Store {
     /// where it was on the server, while here it already left that folder:
     /// the folder is then planned afresh at the next pass, which finds the
     /// message there again (before the orphan sweep could forget it).
-    pub async fn finish_action(&self, id: i64, error: Option<&str>) -> Result<()> {
+    pub async fn finish_action(&self, id: i64, error: Option<&Problem>) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE actions SET state = ?, last_error = ?, attempts = attempts + 1, done_at = ?
@@ -366,9 +367,9 @@ impl Store {
         Ok((u32::try_from(pending).unwrap_or(0), u32::try_from(failed).unwrap_or(0)))
     }
 
-    /// Why the server refused the account's latest refused action, in its
-    /// words (None: it refused none).
-    pub async fn last_action_failure(&self, account_id: i64) -> Result<Option<String>> {
+    /// Why the account's latest refused action was given up (None: none
+    /// was).
+    pub async fn last_action_failure(&self, account_id: i64) -> Result<Option<Problem>> {
         Ok(sqlx::query_scalar(
             "SELECT last_error FROM actions WHERE account_id = ? AND state = 'failed' ORDER BY id DESC LIMIT 1",
         )
@@ -391,7 +392,7 @@ async fn queue_in(
         .bind(message_id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("Message {message_id}")))?;
+        .ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(message_id) }))?;
     // No locations: the message is on its way between folders; there
     // is nothing the server could do to it until a pass finds it again.
     let locations: Vec<Location> = match kind {

@@ -3,6 +3,7 @@
 //! the preferences of linking. Every change that can link or unlink mail
 //! runs the linking rules in its own transaction (see `crm::linking`).
 
+use crate::problem::Problem;
 use sqlx::{FromRow, SqliteConnection};
 
 use super::queries::BOX;
@@ -101,10 +102,10 @@ fn record_columns(kind: RecordKind) -> String {
     )
 }
 
-fn check_name(what: &str, name: &str) -> Result<String> {
+fn check_name(kind: RecordKind, name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(Error::Invalid(format!("A {what} needs a name.")));
+        return Err(Error::Invalid(Problem::NameMissing { kind }));
     }
     Ok(name.to_owned())
 }
@@ -117,7 +118,7 @@ fn check_date(date: Option<&str>) -> Result<Option<String>> {
     let ok = parts.len() == 3
         && parts.iter().zip([4, 2, 2]).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_digit()));
     if !ok {
-        return Err(Error::Invalid(format!("\"{date}\" is not a date like 2027-03-31.")));
+        return Err(Error::Invalid(Problem::NotADate { text: date.to_owned() }));
     }
     Ok(Some(date.to_owned()))
 }
@@ -143,7 +144,7 @@ impl Store {
 
     /// Creates a person and links their past emails at once.
     pub async fn add_person(&self, input: &PersonInput) -> Result<i64> {
-        let name = check_name("person", &input.name)?;
+        let name = check_name(RecordKind::Person, &input.name)?;
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO persons (name, phone, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
@@ -164,7 +165,7 @@ impl Store {
     /// Changes a person's name, phone and organization (addresses have
     /// their own calls, as they link and unlink mail).
     pub async fn update_person(&self, id: i64, input: &PersonInput) -> Result<()> {
-        let name = check_name("person", &input.name)?;
+        let name = check_name(RecordKind::Person, &input.name)?;
         let done = sqlx::query("UPDATE persons SET name = ?, phone = ?, org_id = ? WHERE id = ?")
             .bind(&name)
             .bind(input.phone.trim())
@@ -173,7 +174,7 @@ impl Store {
             .execute(&mut *self.write_conn().await?)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("person {id}")));
+            return Err(Error::NotFound(Problem::RecordNotFound { kind: RecordKind::Person, id }));
         }
         Ok(())
     }
@@ -196,7 +197,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("{address} as an address of person {person_id}")));
+            return Err(Error::NotFound(Problem::AddressNotOfPerson {
+                address: address.to_owned(),
+                person: person_id,
+            }));
         }
         linking::forget_address(&mut tx, &address, now()).await?;
         tx.commit().await?;
@@ -209,7 +213,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(Person::from).ok_or_else(|| Error::NotFound(format!("person {id}")))
+        row.map(Person::from).ok_or_else(|| Error::NotFound(Problem::RecordNotFound { kind: RecordKind::Person, id }))
     }
 
     /// Persons whose name or an address contains `search` (all when
@@ -358,7 +362,7 @@ impl Store {
 
     /// Creates an organization.
     pub async fn add_org(&self, input: &OrgInput) -> Result<i64> {
-        let name = check_name("organization", &input.name)?;
+        let name = check_name(RecordKind::Org, &input.name)?;
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id")
             .bind(&name)
@@ -372,7 +376,7 @@ impl Store {
 
     /// Changes an organization's name and domains.
     pub async fn update_org(&self, id: i64, input: &OrgInput) -> Result<()> {
-        let name = check_name("organization", &input.name)?;
+        let name = check_name(RecordKind::Org, &input.name)?;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE organizations SET name = ? WHERE id = ?")
             .bind(&name)
@@ -380,7 +384,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("organization {id}")));
+            return Err(Error::NotFound(Problem::RecordNotFound { kind: RecordKind::Org, id }));
         }
         set_domains(&mut tx, id, &input.domains).await?;
         tx.commit().await?;
@@ -393,7 +397,7 @@ impl Store {
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| Error::NotFound(format!("organization {id}")))
+            .ok_or_else(|| Error::NotFound(Problem::RecordNotFound { kind: RecordKind::Org, id }))
     }
 
     /// Organizations whose name or a domain contains `search`, by name.
@@ -462,7 +466,7 @@ impl Store {
         record_table(kind)?;
         let mut tx = self.begin_write().await?;
         if !write_record(&mut tx, kind, id, input).await? {
-            return Err(Error::NotFound(format!("{} {id}", kind.noun())));
+            return Err(Error::NotFound(Problem::RecordNotFound { kind, id }));
         }
         tx.commit().await?;
         Ok(())
@@ -477,7 +481,7 @@ impl Store {
             .execute(&mut *self.write_conn().await?)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("deal {id}")));
+            return Err(Error::NotFound(Problem::RecordNotFound { kind: RecordKind::Deal, id }));
         }
         Ok(())
     }
@@ -488,7 +492,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| r.into_record(kind)).ok_or_else(|| Error::NotFound(format!("{} {id}", kind.noun())))
+        row.map(|r| r.into_record(kind)).ok_or_else(|| Error::NotFound(Problem::RecordNotFound { kind, id }))
     }
 
     /// Deals, leads or projects whose title (or person, or organization)
@@ -513,7 +517,7 @@ impl Store {
             .execute(&mut *self.write_conn().await?)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!("{} {id}", kind.noun())));
+            return Err(Error::NotFound(Problem::RecordNotFound { kind, id }));
         }
         Ok(())
     }
@@ -654,12 +658,12 @@ async fn add_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> 
 async fn insert_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> Result<String> {
     let address = address::normalize(email);
     if !address.contains('@') {
-        return Err(Error::Invalid(format!("\"{}\" is not an email address.", email.trim())));
+        return Err(Error::Invalid(Problem::NotAnEmailAddress { text: email.trim().to_owned(), field: None }));
     }
     match owner_of(tx, &address).await? {
         Some((owner, _)) if owner == person_id => return Ok(address),
         Some((owner, name)) => {
-            return Err(Error::Invalid(format!("{address} is already an address of {name} (person {owner}).")));
+            return Err(Error::Invalid(Problem::AddressTaken { address, owner, owner_name: name }));
         }
         None => {}
     }
@@ -750,16 +754,14 @@ async fn import_org(
 fn record_table(kind: RecordKind) -> Result<&'static str> {
     match kind {
         RecordKind::Deal | RecordKind::Lead | RecordKind::Project => Ok(table_of(kind)),
-        RecordKind::Person | RecordKind::Org => {
-            Err(Error::Invalid("Persons and organizations have their own forms.".into()))
-        }
+        RecordKind::Person | RecordKind::Org => Err(Error::Invalid(Problem::NotARecordForm { kind })),
     }
 }
 
 /// Writes every field of a deal, lead or project row (those its kind has).
 /// False when there is no such row.
 async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: i64, input: &RecordInput) -> Result<bool> {
-    let title = check_name(kind.noun(), &input.title)?;
+    let title = check_name(kind, &input.title)?;
     let close = check_date(input.expected_close.as_deref())?;
     let (minor, currency) = match &input.value {
         Some(m) => (Some(m.minor), m.currency.clone()),

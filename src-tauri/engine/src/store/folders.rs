@@ -3,6 +3,7 @@
 //! UIDNEXT and HIGHESTMODSEQ are written only when a pass over the folder
 //! completed, so an interrupted pass is simply done again (see `sync::plan`).
 
+use crate::problem::Problem;
 use sqlx::FromRow;
 
 use super::{Store, now};
@@ -34,7 +35,7 @@ pub struct FolderRow {
     /// Chosen for "Sync emails with specific labels".
     pub chosen: bool,
     pub last_sync_at: Option<i64>,
-    pub last_error: Option<String>,
+    pub last_error: Option<Problem>,
 }
 
 /// How folders are listed (for table `folders` as `f`): inbox first, then
@@ -52,7 +53,7 @@ struct FolderStatusRow {
     local: i64,
     server_exists: i64,
     last_sync_at: Option<i64>,
-    last_error: Option<String>,
+    last_error: Option<Problem>,
 }
 
 impl Store {
@@ -124,7 +125,7 @@ impl Store {
             .bind(account_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let name = name.ok_or_else(|| crate::Error::NotFound("The folder".into()))?;
+        let name = name.ok_or_else(|| crate::Error::NotFound(Problem::FolderNotFound { name: None }))?;
         sqlx::query(
             "INSERT INTO folder_role_choices (account_id, role, folder_name) VALUES (?, ?, ?)
              ON CONFLICT (account_id, role) DO UPDATE SET folder_name = excluded.folder_name",
@@ -300,7 +301,7 @@ impl Store {
     }
 
     /// Records why a folder could not be synced.
-    pub async fn folder_failed(&self, folder_id: i64, error: &str) -> Result<()> {
+    pub async fn folder_failed(&self, folder_id: i64, error: &Problem) -> Result<()> {
         sqlx::query("UPDATE folders SET last_error = ? WHERE id = ?")
             .bind(error)
             .bind(folder_id)

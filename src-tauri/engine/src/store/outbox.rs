@@ -1,6 +1,7 @@
 //! The outbox (migration 0007): sent messages from Send until the server
 //! took them and the Sent copy is stored.
 
+use crate::problem::Problem;
 use sqlx::FromRow;
 
 use super::{Store, now};
@@ -88,8 +89,8 @@ impl Store {
         Ok(())
     }
 
-    /// One outbox row's state and last error.
-    pub async fn outgoing_state(&self, id: i64) -> Result<(String, Option<String>)> {
+    /// One outbox row's state and last problem.
+    pub async fn outgoing_state(&self, id: i64) -> Result<(String, Option<Problem>)> {
         Ok(sqlx::query_as("SELECT state, last_error FROM outbox WHERE id = ?").bind(id).fetch_one(self.pool()).await?)
     }
 
@@ -116,7 +117,7 @@ impl Store {
 
     /// A try that did not work: `permanent` ends the row as failed (shown to
     /// the user), otherwise it waits for the next pass.
-    pub async fn note_outgoing_problem(&self, id: i64, error: &str, permanent: bool) -> Result<()> {
+    pub async fn note_outgoing_problem(&self, id: i64, error: &Problem, permanent: bool) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?,
                     state = CASE WHEN ? THEN 'failed' ELSE state END
@@ -158,6 +159,6 @@ impl Store {
             .bind(message_id)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| crate::Error::NotFound("The message".into()))
+            .ok_or_else(|| crate::Error::NotFound(Problem::MessageNotFound { id: Some(message_id) }))
     }
 }

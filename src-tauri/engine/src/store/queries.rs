@@ -1,6 +1,7 @@
 //! Read-only views over the store: what the inbox, the reading pane and the
 //! CLI's `list` and `search` show.
 
+use crate::problem::Problem;
 use std::collections::HashMap;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite};
@@ -169,7 +170,7 @@ impl Store {
     pub async fn message_summary(&self, id: i64) -> Result<MessageSummary> {
         let sql = format!("SELECT {MAYBE_LOCATED} WHERE m.id = ?");
         let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
-        self.summaries(rows).await?.pop().ok_or_else(|| Error::NotFound(format!("Message {id}")))
+        self.summaries(rows).await?.pop().ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(id) }))
     }
 
     /// The raw source of a message, as the server sent it.
@@ -179,7 +180,7 @@ impl Store {
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?
-                .ok_or_else(|| Error::NotFound(format!("Message {id}")))?;
+                .ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(id) }))?;
         super::source::unpack(&codec, bytes)
     }
 

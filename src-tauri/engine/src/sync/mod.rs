@@ -124,11 +124,11 @@ pub async fn sync_all_folders(conn: &mut Connection, pass: &Pass<'_>, account_id
             // The server refused this one folder; the others can go on.
             Err(e) if e.refusal().is_some() => {
                 tracing::warn!(folder = %folder.name, error = %e, "folder refused");
-                store.folder_failed(folder.id, &e.user_message()).await?;
+                store.folder_failed(folder.id, &e.problem()).await?;
                 complete = false;
             }
             Err(e) => {
-                let _ = store.folder_failed(folder.id, &e.user_message()).await;
+                let _ = store.folder_failed(folder.id, &e.problem()).await;
                 return Err(e);
             }
         }

@@ -1,0 +1,324 @@
+//! Why something failed, as a code with parameters. The engine never words
+//! a failure for people: the window words a [`Problem`] in the user's
+//! language from its code, and [`Problem::english`] words it for the CLI
+//! and the logs. Stored failures (an account's last error, a refused
+//! action, an outbox message's problem) are kept as codes too, so they are
+//! worded in whatever language the window has when they are shown.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crm::RecordKind;
+
+/// One failure, with what a person needs to act on it. Server words
+/// (`text`, `reason`, `detail`) are quoted as the server or library gave
+/// them; they are not ours to translate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Problem {
+    // The mail servers.
+    /// The server rejected the user name, password or token.
+    LoginRejected {
+        detail: String,
+    },
+    /// No connection to the server could be made.
+    CannotConnect {
+        host: String,
+        port: u16,
+    },
+    /// The server's certificate is not trusted.
+    CertificateUntrusted {
+        host: String,
+        reason: String,
+    },
+    /// TLS could not be set up (often the wrong security setting or port).
+    SecureConnectionFailed {
+        host: String,
+        reason: String,
+    },
+    /// The server did not answer in time.
+    NoAnswer {
+        what: String,
+    },
+    /// The IMAP server answered a command with NO or BAD (`command` empty
+    /// when the library did not say which).
+    ServerRefused {
+        command: String,
+        text: String,
+    },
+    /// The server said something we could not understand.
+    ServerConfused {
+        detail: String,
+    },
+    /// The SMTP server refused the message for good.
+    SmtpRefused {
+        reason: String,
+    },
+    /// The SMTP server could not take the message now; it is retried.
+    SmtpLater {
+        reason: String,
+    },
+
+    // The account form and the account's folders.
+    /// Not an email address (`field`: the header it was typed in, if any).
+    NotAnEmailAddress {
+        text: String,
+        field: Option<String>,
+    },
+    /// A server name with characters no host name has (`server`: IMAP,
+    /// SMTP, or empty when not known).
+    BadServerName {
+        server: String,
+        name: String,
+    },
+    /// A port of 0 (`server`: IMAP or SMTP).
+    PortOutOfRange {
+        server: String,
+    },
+    EmptyPassword,
+    AccountExists {
+        email: String,
+    },
+    PollIntervalOutOfRange,
+    /// The trusted certificate the user chose is not PEM.
+    CertificateFileInvalid,
+    /// The TLS library refused our own settings.
+    TlsSetupFailed {
+        detail: String,
+    },
+    FolderNameUnsendable {
+        name: String,
+    },
+    NotAFolderRole {
+        role: String,
+    },
+    NoArchiveFolder,
+    NoTrashFolder,
+
+    // The composer.
+    NoRecipient,
+    /// No recipient the SMTP library accepts.
+    NoValidRecipient {
+        detail: String,
+    },
+    MessageNotBuilt {
+        detail: String,
+    },
+
+    // The CRM and its imports.
+    NameMissing {
+        kind: RecordKind,
+    },
+    NotADate {
+        text: String,
+    },
+    AddressTaken {
+        address: String,
+        owner: i64,
+        owner_name: String,
+    },
+    /// Persons and organizations are edited with their own forms, not as
+    /// deals, leads or projects.
+    NotARecordForm {
+        kind: RecordKind,
+    },
+    /// Only a deal, lead or project can be a conversation's choice.
+    NotAChoice {
+        kind: RecordKind,
+    },
+    NotAColumnMapping {
+        text: String,
+    },
+    NotAnImportField {
+        text: String,
+    },
+    NoSuchColumn {
+        column: String,
+        columns: Vec<String>,
+    },
+    NotCsv {
+        detail: String,
+    },
+    NoAddressColumn,
+    NoVcard,
+
+    // Things asked for that are not there.
+    AccountNotFound {
+        id: i64,
+    },
+    MessageNotFound {
+        id: Option<i64>,
+    },
+    FolderNotFound {
+        name: Option<String>,
+    },
+    RecordNotFound {
+        kind: RecordKind,
+        id: i64,
+    },
+    AddressNotOfPerson {
+        address: String,
+        person: i64,
+    },
+
+    // Here, not at the server.
+    /// The stored message could not be parsed; its raw source is kept.
+    MessageUnparsable,
+    /// A queued action's folder is gone from the server.
+    FolderGone,
+    /// The server renumbered the folder (UIDVALIDITY), so a queued
+    /// action's message could not be found again.
+    FolderRenumbered,
+    /// The system keychain could not be used.
+    KeychainUnavailable {
+        detail: String,
+    },
+    /// Already in words: a front end's own usage error (the CLI speaks
+    /// English only), or a failure an earlier version stored as words.
+    Worded {
+        text: String,
+    },
+    /// A bug or a broken local environment, in the library's words.
+    Internal {
+        detail: String,
+    },
+}
+
+impl Problem {
+    /// The failure in English, for the CLI and the logs (the window words
+    /// it from the code, in the user's language).
+    pub fn english(&self) -> String {
+        use Problem::*;
+        match self {
+            LoginRejected { .. } => "The server rejected the user name or password. Check them and try again.".into(),
+            CannotConnect { host, port } => {
+                format!("Cannot connect to {host}:{port}. Check the server name and port, and that you are online.")
+            }
+            CertificateUntrusted { host, reason } => format!(
+                "The certificate of {host} is not trusted ({reason}). If this is your own server, choose its certificate under \"Trust this certificate\"."
+            ),
+            SecureConnectionFailed { host, reason } => format!(
+                "A secure connection to {host} could not be set up ({reason}). Check the security setting (SSL/TLS or STARTTLS) and the port."
+            ),
+            NoAnswer { what } => format!("The server did not answer in time ({what})."),
+            ServerRefused { command, text } if command.is_empty() => format!("The mail server refused: {text}"),
+            ServerRefused { command, text } if text.is_empty() => format!("The mail server refused {command}."),
+            ServerRefused { command, text } => format!("The mail server refused {command}: {text}"),
+            ServerConfused { detail } => format!("The server answered something unexpected: {detail}"),
+            SmtpRefused { reason } => format!("The mail server refused the message: {reason}"),
+            SmtpLater { reason } => format!("The mail server could not take the message now ({reason})."),
+            NotAnEmailAddress { text, field: Some(field) } => {
+                format!("\"{text}\" in {field} is not a valid email address.")
+            }
+            NotAnEmailAddress { text, field: None } => {
+                format!("\"{text}\" is not an email address (expected name@example.com).")
+            }
+            BadServerName { server, name } if server.is_empty() => format!("The server name \"{name}\" is not valid."),
+            BadServerName { server, name } => format!("The {server} server name \"{name}\" is not valid."),
+            PortOutOfRange { server } => format!("The {server} port must be between 1 and 65535."),
+            EmptyPassword => "The password is empty.".into(),
+            AccountExists { email } => format!("An account for {email} already exists."),
+            PollIntervalOutOfRange => "Check for new mail at least once a day and at most every second.".into(),
+            CertificateFileInvalid => "The trusted certificate is not a valid PEM certificate (it should start with -----BEGIN CERTIFICATE-----).".into(),
+            TlsSetupFailed { detail } => format!("TLS setup failed: {detail}"),
+            FolderNameUnsendable { name } => format!("The folder name {name:?} cannot be sent to the server."),
+            NotAFolderRole { role } => format!("\"{role}\" is not a folder role that can be chosen."),
+            NoArchiveFolder => "This account has no archive folder.".into(),
+            NoTrashFolder => "This account has no trash folder.".into(),
+            NoRecipient => "Add at least one recipient.".into(),
+            NoValidRecipient { detail } => format!("The message has no valid recipient: {detail}"),
+            MessageNotBuilt { detail } => format!("The message could not be built: {detail}"),
+            NameMissing { kind } => format!("A {} needs a name.", kind.noun()),
+            NotADate { text } => format!("\"{text}\" is not a date like 2027-03-31."),
+            AddressTaken { address, owner, owner_name } => {
+                format!("{address} is already an address of {owner_name} (person {owner}).")
+            }
+            NotARecordForm { .. } => "Persons and organizations have their own forms.".into(),
+            NotAChoice { kind } => {
+                format!("A conversation's choice is a deal, lead or project, not a {}.", kind.noun())
+            }
+            NotAColumnMapping { text } => format!("\"{text}\" is not column=field."),
+            NotAnImportField { text } => format!(
+                "\"{text}\" is not a field (name, first_name, last_name, email, phone, org, domain, ignore)."
+            ),
+            NoSuchColumn { column, columns } => {
+                format!("The file has no column \"{column}\" (it has: {}).", columns.join(", "))
+            }
+            NotCsv { detail } => format!("This is not a CSV file with a header row: {detail}"),
+            NoAddressColumn => "No column holds email addresses or organizations: map one to email or org.".into(),
+            NoVcard => "No vCard (BEGIN:VCARD … END:VCARD) in this file.".into(),
+            AccountNotFound { id } => format!("Account {id} was not found."),
+            MessageNotFound { id: Some(id) } => format!("Message {id} was not found."),
+            MessageNotFound { id: None } => "The message was not found.".into(),
+            FolderNotFound { name: Some(name) } => format!("The folder {name} was not found."),
+            FolderNotFound { name: None } => "The folder was not found.".into(),
+            RecordNotFound { kind, id } => format!("{} {id} was not found.", kind.noun()),
+            AddressNotOfPerson { address, person } => format!("{address} is not an address of person {person}."),
+            MessageUnparsable => "The message could not be parsed; its raw source is kept.".into(),
+            FolderGone => "The folder no longer exists.".into(),
+            FolderRenumbered => "The server renumbered the folder, so the message could not be found again.".into(),
+            KeychainUnavailable { detail } => {
+                format!("The system keychain could not be used ({detail}). Passwords are kept only there.")
+            }
+            Worded { text } => text.clone(),
+            Internal { detail } => format!("Something went wrong: {detail}"),
+        }
+    }
+
+    /// Reads a problem the store kept; words from before problems were
+    /// codes come back as [`Problem::Worded`].
+    pub fn from_stored(text: &str) -> Problem {
+        serde_json::from_str(text).unwrap_or_else(|_| Problem::Worded { text: text.to_owned() })
+    }
+
+    /// The form the store keeps.
+    pub fn to_stored(&self) -> String {
+        // A Problem is plain data: serializing it cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Stored as its JSON text (see [`Problem::to_stored`]).
+impl sqlx::Type<sqlx::Sqlite> for Problem {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for Problem {
+    fn encode_by_ref(
+        &self,
+        buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<'q, sqlx::Sqlite>>::encode(self.to_stored(), buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for Problem {
+    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Problem::from_stored(<&str as sqlx::Decode<'r, sqlx::Sqlite>>::decode(value)?))
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_is_kept_as_its_code_and_words_from_before_still_read() {
+        let p = Problem::ServerRefused { command: "UID COPY".into(), text: "no such mailbox".into() };
+        let stored = p.to_stored();
+        assert!(stored.contains("\"code\":\"server_refused\""), "{stored}");
+        assert_eq!(Problem::from_stored(&stored), p);
+        assert_eq!(
+            Problem::from_stored("The mail server refused UID COPY: gone"),
+            Problem::Worded { text: "The mail server refused UID COPY: gone".into() }
+        );
+        assert_eq!(p.english(), "The mail server refused UID COPY: no such mailbox");
+    }
+}
