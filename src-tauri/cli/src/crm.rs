@@ -2,6 +2,7 @@
 //! leads, projects, imports, the linking preference, and linking emails.
 
 use std::path::PathBuf;
+use threadline_engine::ids::{MessageId, RecordId};
 
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -61,7 +62,7 @@ pub enum CrmCommand {
         #[arg(long)]
         message_id: String,
         #[arg(long)]
-        deal: i64,
+        deal: RecordId,
     },
     /// What an email is linked to and why, and the choices it waits for.
     Links {
@@ -87,7 +88,7 @@ pub enum PersonCommand {
         #[arg(long, default_value = "")]
         phone: String,
         #[arg(long)]
-        org: Option<i64>,
+        org: Option<RecordId>,
     },
     /// List persons (optionally those matching a search).
     List {
@@ -95,24 +96,24 @@ pub enum PersonCommand {
         search: String,
     },
     /// One person.
-    Show { id: i64 },
+    Show { id: RecordId },
     /// Delete a person (their emails stay).
-    Delete { id: i64 },
+    Delete { id: RecordId },
     /// A person's addresses.
     Address {
         #[command(subcommand)]
         command: AddressCommand,
     },
     /// A person's conversations, newest first.
-    Threads { id: i64 },
+    Threads { id: RecordId },
 }
 
 #[derive(Subcommand)]
 pub enum AddressCommand {
     /// Add an address; links its past emails.
-    Add { id: i64, email: String },
+    Add { id: RecordId, email: String },
     /// Remove an address; unlinks what it linked automatically.
-    Remove { id: i64, email: String },
+    Remove { id: RecordId, email: String },
 }
 
 #[derive(Subcommand)]
@@ -130,9 +131,9 @@ pub enum OrgCommand {
         search: String,
     },
     /// Delete an organization.
-    Delete { id: i64 },
+    Delete { id: RecordId },
     /// Conversations of the organization and its persons.
-    Threads { id: i64 },
+    Threads { id: RecordId },
 }
 
 #[derive(Subcommand)]
@@ -145,17 +146,17 @@ pub enum RecordCommand {
         search: String,
     },
     /// One of them.
-    Show { id: i64 },
+    Show { id: RecordId },
     /// Deals: open, won or lost.
     SetStatus {
-        id: i64,
+        id: RecordId,
         #[arg(value_parser = parse_status)]
         status: DealStatus,
     },
     /// Delete one (its emails stay).
-    Delete { id: i64 },
+    Delete { id: RecordId },
     /// Its conversations, newest first.
-    Threads { id: i64 },
+    Threads { id: RecordId },
 }
 
 #[derive(Args)]
@@ -163,9 +164,9 @@ pub struct RecordArgs {
     #[arg(long)]
     title: String,
     #[arg(long)]
-    person: Option<i64>,
+    person: Option<RecordId>,
     #[arg(long)]
-    org: Option<i64>,
+    org: Option<RecordId>,
     /// Amount, e.g. 1500 or 1500.50 (needs --currency).
     #[arg(long, requires = "currency")]
     value: Option<String>,
@@ -179,7 +180,7 @@ pub struct RecordArgs {
     close: Option<String>,
     /// Projects: deals they cover.
     #[arg(long = "deal")]
-    deals: Vec<i64>,
+    deals: Vec<RecordId>,
 }
 
 #[derive(Subcommand)]
@@ -213,19 +214,19 @@ pub struct LinkArgs {
     #[arg(long)]
     message_id: String,
     #[arg(long, group = "target")]
-    person: Option<i64>,
+    person: Option<RecordId>,
     #[arg(long, group = "target")]
-    org: Option<i64>,
+    org: Option<RecordId>,
     #[arg(long, group = "target")]
-    deal: Option<i64>,
+    deal: Option<RecordId>,
     #[arg(long, group = "target")]
-    lead: Option<i64>,
+    lead: Option<RecordId>,
     #[arg(long, group = "target")]
-    project: Option<i64>,
+    project: Option<RecordId>,
 }
 
 impl LinkArgs {
-    fn target(&self) -> Result<(RecordKind, i64), Error> {
+    fn target(&self) -> Result<(RecordKind, RecordId), Error> {
         [
             (RecordKind::Person, self.person),
             (RecordKind::Org, self.org),
@@ -245,11 +246,11 @@ fn parse_status(s: &str) -> Result<DealStatus, String> {
 
 /// The emails a `--message-id` names: a Message-ID header (it has an @)
 /// or an id here.
-async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Result<Vec<i64>, Error> {
+async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Result<Vec<MessageId>, Error> {
     let ids = if message_id.contains('@') {
         engine.crm().messages_by_header_id(message_id).await?
     } else {
-        let id: i64 = message_id
+        let id: MessageId = message_id
             .trim()
             .parse()
             .map_err(|_| Error::worded(format!("\"{message_id}\" is neither a Message-ID nor an email id.")))?;
@@ -262,7 +263,7 @@ async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Resul
     Ok(ids)
 }
 
-fn print_id(json: bool, kind: &str, id: i64) {
+fn print_id(json: bool, kind: &str, id: RecordId) {
     print(json, &json!({ "id": id }), || format!("{kind} {id}"));
 }
 
@@ -433,7 +434,7 @@ pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, js
                     text.push(format!("{}\t{}\t{}\t{reason}", name_of(&l.kind), l.id, l.title));
                 }
                 for c in &links.choices {
-                    let candidates: Vec<i64> = c.candidates.iter().map(|c| c.id).collect();
+                    let candidates: Vec<RecordId> = c.candidates.iter().map(|c| c.id).collect();
                     rows.push(json!({ "message": id, "kind": format!("{}_choice", name_of(&c.kind)),
                                       "candidates": candidates }));
                     text.push(format!("{}_choice\t{candidates:?}", name_of(&c.kind)));

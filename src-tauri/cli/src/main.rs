@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::time::Duration;
 
+use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
     Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView, name_of,
 };
@@ -44,28 +45,28 @@ enum Command {
     Sync(SyncArgs),
     /// Mark messages read: here at once, on the server now or as soon as
     /// it can be reached (the action waits in a durable queue).
-    MarkRead { ids: Vec<i64> },
+    MarkRead { ids: Vec<MessageId> },
     /// Mark messages unread (queued like mark-read).
-    MarkUnread { ids: Vec<i64> },
+    MarkUnread { ids: Vec<MessageId> },
     /// Flag messages (queued like mark-read).
-    Flag { ids: Vec<i64> },
+    Flag { ids: Vec<MessageId> },
     /// Remove the flag from messages (queued like mark-read).
-    Unflag { ids: Vec<i64> },
+    Unflag { ids: Vec<MessageId> },
     /// Move messages to a folder, by its server or display name.
     Move {
         #[arg(long)]
         to: String,
-        ids: Vec<i64>,
+        ids: Vec<MessageId>,
     },
     /// Archive messages: out of the inbox here, and in the mail account as
     /// the account's mirroring choice says (`account mirror`).
-    Archive { ids: Vec<i64> },
+    Archive { ids: Vec<MessageId> },
     /// Delete messages: out of every view here, and in the mail account as
     /// the mirroring choice says (from the trash: gone for good).
-    Delete { ids: Vec<i64> },
+    Delete { ids: Vec<MessageId> },
     /// Bring archived or deleted messages back to the inbox (here, and in
     /// the mail account unless the mirroring choice is "nothing").
-    Restore { ids: Vec<i64> },
+    Restore { ids: Vec<MessageId> },
     /// Send a plain-text message through the account's SMTP server; a copy
     /// goes to its Sent folder. Offline, it waits in the outbox and goes
     /// out with the next sync. Address options take comma-separated lists.
@@ -75,7 +76,7 @@ enum Command {
         #[arg(long)]
         folder: Option<String>,
         #[arg(long)]
-        account: Option<i64>,
+        account: Option<AccountId>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -105,17 +106,17 @@ enum AccountCommand {
     /// List accounts.
     List,
     /// Remove an account, its local mail and its keychain entry.
-    Remove { id: i64 },
+    Remove { id: AccountId },
     /// The account's folders, and which are synced.
-    Folders { id: i64 },
+    Folders { id: AccountId },
     /// Make a folder (by its name as shown) the account's trash,
     /// sent, drafts or archive, for a server that names none or the wrong
     /// one; kept over what later syncs find.
-    FolderRole { id: i64, role: String, folder: String },
+    FolderRole { id: AccountId, role: String, folder: String },
     /// Sync every folder (--all) or only some (--only NAME...); folders
     /// left out are forgotten here, never touched on the server.
     SyncFolders {
-        id: i64,
+        id: AccountId,
         #[arg(long, conflicts_with = "only", required_unless_present = "only")]
         all: bool,
         #[arg(long, num_args = 1..)]
@@ -124,7 +125,7 @@ enum AccountCommand {
     /// How far back to sync: 1m, 3m, 1y, all, or a number of days.
     /// Narrowing forgets older mail here (never on the server).
     History {
-        id: i64,
+        id: AccountId,
         #[arg(value_parser = parse_history)]
         history: History,
     },
@@ -132,17 +133,17 @@ enum AccountCommand {
     /// (archive there and delete there), archive (archive there, also what
     /// is deleted here) or nothing.
     Mirror {
-        id: i64,
+        id: AccountId,
         #[arg(value_parser = parse_mirror)]
         mirror: Mirror,
     },
     /// How often to check for new mail when the server cannot push it
     /// (and to go over every folder when it can), in seconds.
-    Poll { id: i64, seconds: u32 },
+    Poll { id: AccountId, seconds: u32 },
     /// Give an account a new password (after the server rejected the old
     /// one); it is checked with the server first.
     Password {
-        id: i64,
+        id: AccountId,
         /// Environment variable that holds the new password.
         #[arg(long)]
         password_env: String,
@@ -190,7 +191,7 @@ struct AddAccount {
 struct SendArgs {
     /// The sending account's id.
     #[arg(long)]
-    account: i64,
+    account: AccountId,
     #[arg(long, default_value = "")]
     to: String,
     #[arg(long, default_value = "")]
@@ -204,7 +205,7 @@ struct SendArgs {
     body: String,
     /// Answer this message (its id): threads the reply with it.
     #[arg(long)]
-    reply_to: Option<i64>,
+    reply_to: Option<MessageId>,
 }
 
 #[derive(Args)]
@@ -223,7 +224,7 @@ struct SyncArgs {
     poll: Option<u64>,
     /// Only this account (default: all).
     #[arg(long)]
-    account: Option<i64>,
+    account: Option<AccountId>,
 }
 
 /// A history depth in days (None: everything).
@@ -244,7 +245,7 @@ fn parse_history(s: &str) -> Result<History, String> {
 }
 
 /// One account's folders and health, as the troubleshooting view has them.
-async fn account_status(engine: &Engine, id: i64) -> Result<threadline_engine::model::AccountStatus, Error> {
+async fn account_status(engine: &Engine, id: AccountId) -> Result<threadline_engine::model::AccountStatus, Error> {
     engine
         .account_statuses()
         .await?
@@ -501,7 +502,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
 }
 
 /// A user action on messages; prints what was queued and what still waits.
-async fn act(engine: &Engine, json: bool, ids: &[i64], action: UserAction) -> Result<(), Error> {
+async fn act(engine: &Engine, json: bool, ids: &[MessageId], action: UserAction) -> Result<(), Error> {
     if ids.is_empty() {
         return Err(Error::worded("Name at least one message id."));
     }
@@ -519,7 +520,7 @@ async fn act(engine: &Engine, json: bool, ids: &[i64], action: UserAction) -> Re
 /// of the changes they store, until Ctrl-C or SIGTERM (or every account's
 /// workers end because its login was rejected).
 async fn watch(engine: &Arc<Engine>, args: &SyncArgs, json: bool) -> Result<(), Error> {
-    let ids: Vec<i64> = match args.account {
+    let ids: Vec<AccountId> = match args.account {
         Some(id) => vec![engine.account(id).await?.id],
         None => engine.accounts().await?.iter().map(|a| a.id).collect(),
     };

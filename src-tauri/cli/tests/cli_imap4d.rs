@@ -64,14 +64,20 @@ fn without_move_a_killed_replay_still_moves_each_message_exactly_once() {
     // Back online, the replay is killed part-way, then a pass finishes it.
     outage.set_up(true);
     let store = rt.block_on(threadline_engine::Store::open(dir.path())).expect("open store");
-    kill_sync_once_when(dir.path(), || rt.block_on(store.action_counts(account)).expect("counts").0 < 110);
-    let pending = rt.block_on(store.action_counts(account)).expect("counts").0;
+    kill_sync_once_when(dir.path(), || {
+        rt.block_on(store.action_counts(threadline_engine::ids::AccountId(account))).expect("counts").0 < 110
+    });
+    let pending = rt.block_on(store.action_counts(threadline_engine::ids::AccountId(account))).expect("counts").0;
     eprintln!("replay killed with {pending} of 120 moves left");
     assert!(pending < 120, "the replay had started");
 
     let resumed = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
     eprintln!("after the kill: {resumed}");
-    assert_eq!(rt.block_on(store.action_counts(account)).expect("counts"), (0, 0), "all done, none refused");
+    assert_eq!(
+        rt.block_on(store.action_counts(threadline_engine::ids::AccountId(account))).expect("counts"),
+        (0, 0),
+        "all done, none refused"
+    );
     assert_eq!(rt.block_on(s.count(&user, "INBOX")), 30);
     assert_eq!(rt.block_on(s.count(&user, "INBOX.Archive")), 120, "one copy each");
     assert_eq!(ids_in(dir.path(), "Archive").len(), 120);

@@ -4,6 +4,7 @@
 //! wakes. Nothing is lost while offline, and nothing is applied twice (see
 //! migration 0004 for why a replay is always safe).
 
+use crate::ids::{AccountId, MessageId};
 use crate::problem::Problem;
 use std::collections::HashMap;
 
@@ -64,7 +65,7 @@ impl Engine {
     /// Does what the user asked to these messages here at once, queues it
     /// for the server and wakes the account's foreground worker, which
     /// replays it; returns without waiting for the server.
-    pub async fn act(&self, message_ids: &[i64], action: UserAction) -> Result<ActionOutcome> {
+    pub async fn act(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
         let (queued, accounts) = self.queue(message_ids, action).await?;
         for &account_id in &accounts {
             self.wake(account_id, Worker::Foreground);
@@ -75,12 +76,12 @@ impl Engine {
     /// `act`, then the replay on a connection of its own before returning:
     /// for a front end that runs no scheduler (the CLI's one-shot commands).
     /// A server that cannot be reached leaves the actions queued.
-    pub async fn act_now(&self, message_ids: &[i64], action: UserAction) -> Result<ActionOutcome> {
+    pub async fn act_now(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
         let (queued, accounts) = self.queue(message_ids, action).await?;
         for &account_id in &accounts {
             if let Err(e) = self.replay_actions(account_id).await {
                 // Still queued; the next pass tries again.
-                tracing::info!(account = account_id, error = %e, "actions wait for the server");
+                tracing::info!(account = %account_id, error = %e, "actions wait for the server");
             }
         }
         self.outcome(queued, &accounts).await
@@ -88,9 +89,9 @@ impl Engine {
 
     /// Applies the action here and queues it, in one transaction; returns
     /// how many locations were queued and the accounts concerned.
-    async fn queue(&self, message_ids: &[i64], action: UserAction) -> Result<(u32, Vec<i64>)> {
+    async fn queue(&self, message_ids: &[MessageId], action: UserAction) -> Result<(u32, Vec<AccountId>)> {
         // The destination is worked out once per account, not per message.
-        let mut plans: HashMap<i64, Plan> = HashMap::new();
+        let mut plans: HashMap<AccountId, Plan> = HashMap::new();
         let mut items = Vec::with_capacity(message_ids.len());
         for &message_id in message_ids {
             let account_id = self.store.message_account(message_id).await?;
@@ -105,7 +106,7 @@ impl Engine {
             items.push((message_id, plan.server, plan.user_box));
         }
         let queued = u32::try_from(self.store.queue_actions(&items).await?.len()).unwrap_or(u32::MAX);
-        let accounts: Vec<i64> = plans.into_keys().collect();
+        let accounts: Vec<AccountId> = plans.into_keys().collect();
         for &account_id in &accounts {
             let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
         }
@@ -113,7 +114,7 @@ impl Engine {
     }
 
     /// Where the accounts' actions stand.
-    async fn outcome(&self, queued: u32, accounts: &[i64]) -> Result<ActionOutcome> {
+    async fn outcome(&self, queued: u32, accounts: &[AccountId]) -> Result<ActionOutcome> {
         let mut outcome = ActionOutcome { queued, ..ActionOutcome::default() };
         for &account_id in accounts {
             let (pending, failed) = self.store.action_counts(account_id).await?;
@@ -124,7 +125,7 @@ impl Engine {
     }
 
     /// Replays the account's queued actions on a connection of its own.
-    pub async fn replay_actions(&self, account_id: i64) -> Result<u32> {
+    pub async fn replay_actions(&self, account_id: AccountId) -> Result<u32> {
         if self.store.pending_actions(account_id).await?.is_empty() {
             return Ok(0);
         }
@@ -139,7 +140,7 @@ impl Engine {
     /// Works out what the action means for this account: what the server
     /// is asked to do (by the account's mirroring choice, F-MIRROR) and
     /// where the message goes in the app.
-    async fn resolve(&self, account_id: i64, action: UserAction) -> Result<Plan> {
+    async fn resolve(&self, account_id: AccountId, action: UserAction) -> Result<Plan> {
         let mirror = self.store.account(account_id).await?.mirror;
         let folders = self.store.folders(account_id).await?;
         let by_role = |role: &str| folders.iter().find(|f| f.role.as_deref() == Some(role));
@@ -212,7 +213,7 @@ struct Plan {
 pub(crate) async fn replay(
     conn: &mut Connection,
     store: &Store,
-    account_id: i64,
+    account_id: AccountId,
     events: &broadcast::Sender<EngineEvent>,
 ) -> Result<u32, (Option<i64>, Error)> {
     let early = |e: Error| (None, e);
@@ -255,7 +256,7 @@ pub(crate) async fn replay(
 
 /// Tells the window that one of the user's actions was given up (the
 /// message shows where the server keeps it again after the next pass).
-pub(crate) fn announce_refusal(events: &broadcast::Sender<EngineEvent>, account: i64, reason: Problem) {
+pub(crate) fn announce_refusal(events: &broadcast::Sender<EngineEvent>, account: AccountId, reason: Problem) {
     let _ = events.send(EngineEvent::ActionFailed { account, reason });
     let _ = events.send(EngineEvent::MessagesChanged { account });
 }
@@ -334,7 +335,7 @@ async fn in_folder_already(
     folder: &str,
     target: &str,
 ) -> Result<bool> {
-    let Some(message_id) = store.message_id_header(action.message_id).await? else {
+    let Some(message_id) = store.message_id_header(MessageId(action.message_id)).await? else {
         return Ok(false);
     };
     if message_id.contains(['"', '\\', '\r', '\n']) {

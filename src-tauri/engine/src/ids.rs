@@ -1,6 +1,8 @@
 //! Ids of the engine's things, one type each, so that a message id cannot
-//! be passed where an account id is wanted. In SQL, JSON and TypeScript
-//! they are plain integers (SQLite row ids).
+//! be passed where an account id is wanted: in the engine's API, its
+//! model and events, and the store's calls. In SQL, JSON and TypeScript
+//! they are plain integers (SQLite row ids). Ids that never leave the
+//! engine (folders, queued actions, outbox rows) stay plain `i64`.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +10,7 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type, sqlx::Type,
+            Debug, Default, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type, sqlx::Type,
         )]
         #[serde(transparent)]
         #[sqlx(transparent)]

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod address;
 pub mod crm;
 pub mod error;
+pub mod ids;
 pub mod imap;
 pub mod ingest;
 mod locks;
@@ -26,6 +27,7 @@ pub mod store;
 mod store;
 pub mod sync;
 
+use crate::ids::{AccountId, MessageId, ThreadId};
 use crate::problem::Problem;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -98,16 +100,16 @@ pub struct Engine {
     secrets: Arc<dyn SecretStore>,
     events: broadcast::Sender<EngineEvent>,
     /// One full pass per account at a time in this process.
-    pass_locks: LockTable,
+    pass_locks: LockTable<AccountId>,
     /// One pass per folder at a time: the foreground worker's inbox and
     /// the background worker's passes share folders.
-    folder_locks: LockTable,
+    folder_locks: LockTable<i64>,
     /// One replay of an account's actions at a time.
-    action_locks: LockTable,
+    action_locks: LockTable<AccountId>,
     /// One outbox delivery per account at a time in this process, so that
     /// a delivery waits for one already running. (Other processes are kept
     /// off by the outbox's claims, migration 0009.)
-    outbox_locks: LockTable,
+    outbox_locks: LockTable<AccountId>,
     /// The wake switches of the running workers (see [`schedule`]).
     wakers: schedule::WakerTable,
 }
@@ -156,7 +158,7 @@ impl Engine {
     /// Validates the form, checks that the server accepts the login (when
     /// `verify`), then stores the account and puts the password in the
     /// keychain. Returns the new account's id.
-    pub async fn add_account(&self, input: NewAccount, verify: bool) -> Result<i64> {
+    pub async fn add_account(&self, input: NewAccount, verify: bool) -> Result<AccountId> {
         let a = accounts::resolve(input)?;
         tracing::info!(email = %a.email, host = %a.imap.host, "adding account");
         if verify {
@@ -169,12 +171,12 @@ impl Engine {
             self.store.set_history(id, a.history_days).await?;
         }
         let key = store::accounts::secret_key(self.store.id(), id);
-        tracing::info!(account = id, "saving the password in the keychain");
+        tracing::info!(account = %id, "saving the password in the keychain");
         if let Err(e) = self.with_secrets(move |s| s.set(&key, &a.password)).await {
             self.store.delete_account(id).await?;
             return Err(e);
         }
-        tracing::info!(account = id, "account added");
+        tracing::info!(account = %id, "account added");
         Ok(id)
     }
 
@@ -182,7 +184,7 @@ impl Engine {
     /// it with the server, keeps it in the keychain, and marks the account
     /// ready again. Sync then resumes where it stopped (its state is in the
     /// store; nothing was dropped while the login failed).
-    pub async fn update_password(&self, id: i64, password: &str) -> Result<()> {
+    pub async fn update_password(&self, id: AccountId, password: &str) -> Result<()> {
         if password.is_empty() {
             return Err(Error::Invalid(Problem::EmptyPassword));
         }
@@ -192,7 +194,7 @@ impl Engine {
         let key = account.secret_key(self.store.id());
         let secret = password.to_owned();
         self.with_secrets(move |s| s.set(&key, &secret)).await?;
-        tracing::info!(account = id, "new password accepted and kept");
+        tracing::info!(account = %id, "new password accepted and kept");
         self.set_state(id, SyncState::Ok, None).await?;
         // Workers that run for it pick up where they were.
         self.request_pass(id);
@@ -200,14 +202,14 @@ impl Engine {
     }
 
     /// Removes an account, its synced mail and its keychain entry.
-    pub async fn remove_account(&self, id: i64) -> Result<()> {
+    pub async fn remove_account(&self, id: AccountId) -> Result<()> {
         let key = store::accounts::secret_key(self.store.id(), id);
         self.store.delete_account(id).await?;
         self.with_secrets(move |s| s.delete(&key)).await
     }
 
     /// One account.
-    pub async fn account(&self, id: i64) -> Result<AccountSummary> {
+    pub async fn account(&self, id: AccountId) -> Result<AccountSummary> {
         Ok(self.store.account(id).await?.summary())
     }
 
@@ -216,7 +218,7 @@ impl Engine {
     /// Folders left out are forgotten here at once, and so are the messages
     /// no synced folder holds; the server is never touched. Newly chosen
     /// folders are fetched by the next pass.
-    pub async fn choose_sync_folders(&self, account_id: i64, folders: Option<&[String]>) -> Result<()> {
+    pub async fn choose_sync_folders(&self, account_id: AccountId, folders: Option<&[String]>) -> Result<()> {
         let known = self.store.folders(account_id).await?;
         let chosen: Option<Vec<i64>> = match folders {
             None => None,
@@ -236,7 +238,7 @@ impl Engine {
         let _guard = self.pass_locks.lock(account_id).await;
         self.store.choose_folders(account_id, chosen.as_deref()).await?;
         let removed = self.store.delete_orphans(account_id, store::now()).await?;
-        tracing::info!(account = account_id, all = chosen.is_none(), removed, "sync folders chosen");
+        tracing::info!(account = %account_id, all = chosen.is_none(), removed, "sync folders chosen");
         let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
         self.request_pass(account_id);
         Ok(())
@@ -245,11 +247,11 @@ impl Engine {
     /// How far back the account syncs (days; None: everything). Narrowing
     /// forgets here what arrived before the new start; widening fetches
     /// the older mail at the next pass. The server is never touched.
-    pub async fn set_history(&self, account_id: i64, days: Option<u32>) -> Result<()> {
+    pub async fn set_history(&self, account_id: AccountId, days: Option<u32>) -> Result<()> {
         let _guard = self.pass_locks.lock(account_id).await;
         self.store.set_history(account_id, days).await?;
         let removed = self.store.delete_orphans(account_id, store::now()).await?;
-        tracing::info!(account = account_id, ?days, removed, "history depth set");
+        tracing::info!(account = %account_id, ?days, removed, "history depth set");
         let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
         self.request_pass(account_id);
         Ok(())
@@ -258,29 +260,29 @@ impl Engine {
     /// How often the account is checked for new mail when its server
     /// cannot push it (and every folder gone over when it can), in
     /// seconds; a running watch picks it up at its next wake.
-    pub async fn set_poll_interval(&self, account_id: i64, seconds: u32) -> Result<()> {
+    pub async fn set_poll_interval(&self, account_id: AccountId, seconds: u32) -> Result<()> {
         self.store.set_poll_interval(account_id, seconds).await?;
-        tracing::info!(account = account_id, seconds, "poll interval set");
+        tracing::info!(account = %account_id, seconds, "poll interval set");
         Ok(())
     }
 
     /// What archiving or deleting here does in this account's mailbox
     /// from now on (actions already queued keep what they asked for).
-    pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {
+    pub async fn set_mirror(&self, account_id: AccountId, mirror: Mirror) -> Result<()> {
         self.store.set_mirror(account_id, mirror).await?;
-        tracing::info!(account = account_id, mirror = model::name_of(&mirror), "mirroring set");
+        tracing::info!(account = %account_id, mirror = model::name_of(&mirror), "mirroring set");
         Ok(())
     }
 
     /// Makes a folder the account's Trash, Sent, Drafts or Archive (for a
     /// server that names none, or the wrong one); kept over what later
     /// passes find. Messages already in that folder move to its box.
-    pub async fn choose_folder_role(&self, account_id: i64, role: &str, folder_id: i64) -> Result<()> {
+    pub async fn choose_folder_role(&self, account_id: AccountId, role: &str, folder_id: i64) -> Result<()> {
         if !sync::roles::PICKABLE.contains(&role) {
             return Err(Error::Invalid(Problem::NotAFolderRole { role: role.to_owned() }));
         }
         self.store.choose_folder_role(account_id, role, folder_id).await?;
-        tracing::info!(account = account_id, role, folder = folder_id, "folder role chosen");
+        tracing::info!(account = %account_id, role, folder = folder_id, "folder role chosen");
         let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
         Ok(())
     }
@@ -314,14 +316,14 @@ impl Engine {
     /// actions, then a full pass; concurrent calls for the same account
     /// wait for each other. The outcome is recorded on the account (and
     /// pushed as an event): ok, error, or needs re-authentication.
-    pub async fn sync_account(&self, id: i64) -> Result<SyncReport> {
+    pub async fn sync_account(&self, id: AccountId) -> Result<SyncReport> {
         self.retry_outbox(id).await;
         self.pass_over_account(id, true).await
     }
 
     /// A full pass over the account on a connection of its own (after
     /// replaying its actions, when asked), recorded on the account.
-    async fn pass_over_account(&self, id: i64, replay_first: bool) -> Result<SyncReport> {
+    async fn pass_over_account(&self, id: AccountId, replay_first: bool) -> Result<SyncReport> {
         let _guard = self.pass_locks.lock(id).await;
         let account = self.store.account(id).await?;
         let password = self.password(&account).await;
@@ -341,7 +343,7 @@ impl Engine {
 
     /// Connects to the account's server; a failure is recorded on the
     /// account.
-    async fn open_connection(&self, id: i64) -> Result<Connection> {
+    async fn open_connection(&self, id: AccountId) -> Result<Connection> {
         let account = self.store.account(id).await?;
         let opened = match self.password(&account).await {
             Ok(password) => Connection::open(&account, &password).await,
@@ -368,10 +370,10 @@ impl Engine {
     }
 
     /// Records how a pass ended on the account and hands the result back.
-    async fn record_outcome(&self, id: i64, result: Result<SyncReport>) -> Result<SyncReport> {
+    async fn record_outcome(&self, id: AccountId, result: Result<SyncReport>) -> Result<SyncReport> {
         match result {
             Ok(report) => {
-                tracing::info!(account = id, ?report, "sync pass done");
+                tracing::info!(account = %id, ?report, "sync pass done");
                 self.set_state(id, SyncState::Ok, None).await?;
                 Ok(report)
             }
@@ -381,11 +383,11 @@ impl Engine {
 
     /// Records a failed pass on the account (needs re-authentication when
     /// the login was rejected) and gives the error back.
-    async fn record_failure(&self, id: i64, e: Error) -> Error {
-        tracing::warn!(account = id, error = %e, "sync pass failed");
+    async fn record_failure(&self, id: AccountId, e: Error) -> Error {
+        tracing::warn!(account = %id, error = %e, "sync pass failed");
         let state = if e.kind() == ErrorKind::Auth { SyncState::NeedsReauth } else { SyncState::Error };
         if let Err(store_error) = self.set_state(id, state, Some(e.problem())).await {
-            tracing::error!(account = id, error = %store_error, "could not record the failure");
+            tracing::error!(account = %id, error = %store_error, "could not record the failure");
         }
         e
     }
@@ -419,7 +421,7 @@ impl Engine {
     }
 
     /// One message as lists show it (its first folder location).
-    pub async fn message_summary(&self, id: i64) -> Result<MessageSummary> {
+    pub async fn message_summary(&self, id: MessageId) -> Result<MessageSummary> {
         self.store.message_summary(id).await
     }
 
@@ -434,13 +436,13 @@ impl Engine {
     }
 
     /// The messages of a conversation, oldest first.
-    pub async fn thread_messages(&self, thread_id: i64) -> Result<Vec<MessageSummary>> {
+    pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
         self.store.thread_messages(thread_id).await
     }
 
     /// A message ready for the reading pane; remote content only when the
     /// user allowed it for this message.
-    pub async fn message_view(&self, id: i64, allow_remote: bool) -> Result<MessageView> {
+    pub async fn message_view(&self, id: MessageId, allow_remote: bool) -> Result<MessageView> {
         let summary = self.store.message_summary(id).await?;
         let raw = self.store.message_source(id).await?;
         let (attachments, problem) = self.store.message_extras(id).await?;
@@ -458,7 +460,7 @@ impl Engine {
         })
     }
 
-    async fn set_state(&self, id: i64, state: SyncState, problem: Option<Problem>) -> Result<()> {
+    async fn set_state(&self, id: AccountId, state: SyncState, problem: Option<Problem>) -> Result<()> {
         self.store.set_account_state(id, state, problem.as_ref()).await?;
         let _ = self.events.send(EngineEvent::AccountState { account: id, state, problem });
         Ok(())

@@ -8,13 +8,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::OwnedMutexGuard;
 
-/// One async lock per id, made on first use.
-#[derive(Debug, Default)]
-pub(crate) struct LockTable(Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>);
+/// One async lock per id (an account's, a folder's), made on first use.
+#[derive(Debug)]
+pub(crate) struct LockTable<K>(Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>);
 
-impl LockTable {
+impl<K> Default for LockTable<K> {
+    fn default() -> Self {
+        LockTable(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K: std::hash::Hash + Eq> LockTable<K> {
     /// The lock of this id.
-    pub(crate) fn of(&self, id: i64) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn of(&self, id: K) -> Arc<tokio::sync::Mutex<()>> {
         // A panic while holding the table's own mutex cannot leave the map
         // half-changed: entry().or_default() is one step.
         let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -22,7 +28,7 @@ impl LockTable {
     }
 
     /// Waits for the lock of this id and holds it until the guard drops.
-    pub(crate) async fn lock(&self, id: i64) -> OwnedMutexGuard<()> {
+    pub(crate) async fn lock(&self, id: K) -> OwnedMutexGuard<()> {
         self.of(id).lock_owned().await
     }
 }

@@ -4,6 +4,7 @@
 //! declarations in `ui/src/lib/bindings.gen.ts` are generated from them by a
 //! test, so the UI and the engine cannot drift apart.
 
+use crate::ids::{AccountId, MessageId, RecordId, ThreadId};
 use serde::{Deserialize, Serialize};
 
 /// How a connection is secured. Stored by its snake_case name, as serde
@@ -85,7 +86,7 @@ pub enum ThreadView {
 /// An account as listed in the UI.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct AccountSummary {
-    pub id: i64,
+    pub id: AccountId,
     pub email: String,
     pub display_name: String,
     pub sync_state: SyncState,
@@ -147,12 +148,12 @@ pub struct AddressView {
 /// conversation (then `folder`/`uid` name its first location).
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageSummary {
-    pub id: i64,
-    pub account: i64,
+    pub id: MessageId,
+    pub account: AccountId,
     pub folder: String,
     pub uid: u32,
     pub message_id: Option<String>,
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     /// Unix seconds.
     pub date: i64,
     pub from: Vec<AddressView>,
@@ -167,8 +168,8 @@ pub struct MessageSummary {
 /// A conversation row in the inbox.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ThreadSummary {
-    pub id: i64,
-    pub account: i64,
+    pub id: ThreadId,
+    pub account: AccountId,
     pub subject: String,
     /// Unix seconds of the newest message.
     pub last_date: i64,
@@ -243,54 +244,54 @@ impl SyncReport {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
     /// Initial or catch-up sync progress of one folder.
-    SyncProgress { account: i64, folder: String, done: u32, total: u32 },
+    SyncProgress { account: AccountId, folder: String, done: u32, total: u32 },
     /// Messages were added, changed or removed.
-    MessagesChanged { account: i64 },
+    MessagesChanged { account: AccountId },
     /// Messages seen for the first time were stored (ids of new messages;
     /// a message already known from another folder is not new).
-    MessagesAdded { account: i64, folder: String, ids: Vec<i64> },
+    MessagesAdded { account: AccountId, folder: String, ids: Vec<MessageId> },
     /// Flags of these UIDs changed on the server and were stored.
-    FlagsChanged { account: i64, folder: String, uids: Vec<u32> },
+    FlagsChanged { account: AccountId, folder: String, uids: Vec<u32> },
     /// These UIDs left the folder on the server and were forgotten there.
-    MessagesVanished { account: i64, folder: String, uids: Vec<u32> },
+    MessagesVanished { account: AccountId, folder: String, uids: Vec<u32> },
     /// The server refused one of the user's actions, or it failed too
     /// often: it was given up (the reason in plain words).
-    ActionFailed { account: i64, reason: crate::problem::Problem },
+    ActionFailed { account: AccountId, reason: crate::problem::Problem },
     /// The SMTP server took a message from the outbox.
     MessageSent {
-        account: i64,
+        account: AccountId,
         /// Its Message-ID (without angle brackets).
         message_id: String,
         subject: String,
     },
     /// A message in the outbox could not be handed over now (the server
     /// cannot be reached, or said "later"): it waits and goes out by itself.
-    SendDelayed { account: i64, message_id: String, subject: String, reason: crate::problem::Problem },
+    SendDelayed { account: AccountId, message_id: String, subject: String, reason: crate::problem::Problem },
     /// A message in the outbox was refused, or cannot go out until the
     /// user acts (it stays in the outbox, as failed).
-    SendFailed { account: i64, message_id: String, subject: String, reason: crate::problem::Problem },
+    SendFailed { account: AccountId, message_id: String, subject: String, reason: crate::problem::Problem },
     /// A CRM record was added, changed or deleted (`id` None: several of
     /// this kind, as after an import).
-    CrmChanged { kind: crate::crm::RecordKind, id: Option<i64> },
+    CrmChanged { kind: crate::crm::RecordKind, id: Option<RecordId> },
     /// Links between emails and records changed: of these emails, or (none
     /// named) of any.
-    LinksChanged { messages: Vec<i64> },
+    LinksChanged { messages: Vec<MessageId> },
     /// The account's sync state changed.
-    AccountState { account: i64, state: SyncState, problem: Option<crate::problem::Problem> },
+    AccountState { account: AccountId, state: SyncState, problem: Option<crate::problem::Problem> },
 }
 
 /// What the plain composer sends. Address fields take one or more
 /// addresses each, comma separated, with or without display names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Draft {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub to: String,
     pub cc: String,
     pub bcc: String,
     pub subject: String,
     pub body: String,
     /// The message this one answers: threads the reply with it.
-    pub in_reply_to: Option<i64>,
+    pub in_reply_to: Option<MessageId>,
 }
 
 /// Where a sent message stands.

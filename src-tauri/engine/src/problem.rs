@@ -113,7 +113,7 @@ pub enum Problem {
     },
     AddressTaken {
         address: String,
-        owner: i64,
+        owner: crate::ids::RecordId,
         owner_name: String,
     },
     /// Persons and organizations are edited with their own forms, not as
@@ -143,21 +143,21 @@ pub enum Problem {
 
     // Things asked for that are not there.
     AccountNotFound {
-        id: i64,
+        id: crate::ids::AccountId,
     },
     MessageNotFound {
-        id: Option<i64>,
+        id: Option<crate::ids::MessageId>,
     },
     FolderNotFound {
         name: Option<String>,
     },
     RecordNotFound {
         kind: RecordKind,
-        id: i64,
+        id: crate::ids::RecordId,
     },
     AddressNotOfPerson {
         address: String,
-        person: i64,
+        person: crate::ids::RecordId,
     },
 
     // Here, not at the server.

@@ -19,6 +19,7 @@
 //! action that failed for a passing reason waits for its own next attempt,
 //! and one the server refused is given up and shown.
 
+use crate::ids::AccountId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -95,19 +96,19 @@ fn wake_channels() -> (Wakers, Alarms) {
 
 /// The running workers' wake switches, by account.
 #[derive(Debug, Default)]
-pub(crate) struct WakerTable(Mutex<HashMap<i64, Wakers>>);
+pub(crate) struct WakerTable(Mutex<HashMap<AccountId, Wakers>>);
 
 impl WakerTable {
-    fn insert(&self, account: i64, wakers: Wakers) {
+    fn insert(&self, account: AccountId, wakers: Wakers) {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(account, wakers);
     }
 
-    fn remove(&self, account: i64) {
+    fn remove(&self, account: AccountId) {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).remove(&account);
     }
 
     /// Wakes the worker if it runs; a wake already pending covers this one.
-    pub(crate) fn wake(&self, account: i64, worker: Worker) {
+    pub(crate) fn wake(&self, account: AccountId, worker: Worker) {
         let table = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(w) = table.get(&account) {
             let channel = match worker {
@@ -163,20 +164,20 @@ pub struct Scheduler {
     engine: Arc<Engine>,
     options: WatchOptions,
     /// Only these accounts (None: every account, new ones included).
-    only: Option<Vec<i64>>,
+    only: Option<Vec<AccountId>>,
     /// Stop switches of the running accounts' workers.
-    running: Arc<Mutex<HashMap<i64, watch::Sender<bool>>>>,
+    running: Arc<Mutex<HashMap<AccountId, watch::Sender<bool>>>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// How many accounts' workers were started; each one's end is sent
     /// on `ended_tx`.
     started: AtomicUsize,
-    ended_tx: mpsc::UnboundedSender<(i64, Result<()>)>,
-    ended_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<(i64, Result<()>)>>,
+    ended_tx: mpsc::UnboundedSender<(AccountId, Result<()>)>,
+    ended_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<(AccountId, Result<()>)>>,
 }
 
 impl Scheduler {
     /// A scheduler with nothing running yet (see `ensure_running`).
-    pub fn new(engine: Arc<Engine>, options: WatchOptions, only: Option<Vec<i64>>) -> Scheduler {
+    pub fn new(engine: Arc<Engine>, options: WatchOptions, only: Option<Vec<AccountId>>) -> Scheduler {
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         Scheduler {
             engine,
@@ -214,7 +215,7 @@ impl Scheduler {
                 let result = engine.watch_account(id, &options, stopped).await;
                 if let Err(e) = &result {
                     // Recorded on the account and shown in the window.
-                    tracing::info!(account = id, error = %e, "the account's workers ended");
+                    tracing::info!(account = %id, error = %e, "the account's workers ended");
                 }
                 running.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
                 let _ = ended.send((id, result));
@@ -229,7 +230,8 @@ impl Scheduler {
 
     /// "Sync now": a full pass over every running account, at once.
     pub fn sync_now(&self) {
-        let running: Vec<i64> = self.running.lock().unwrap_or_else(PoisonError::into_inner).keys().copied().collect();
+        let running: Vec<AccountId> =
+            self.running.lock().unwrap_or_else(PoisonError::into_inner).keys().copied().collect();
         for id in running {
             self.engine.request_pass(id);
         }
@@ -273,13 +275,13 @@ enum Life<'a> {
 
 impl Engine {
     /// Wakes one of the account's workers, if they run.
-    pub(crate) fn wake(&self, account: i64, worker: Worker) {
+    pub(crate) fn wake(&self, account: AccountId, worker: Worker) {
         self.wakers.wake(account, worker);
     }
 
     /// Asks the account's background worker for a full pass now ("Sync
     /// now"); returns at once.
-    pub fn request_pass(&self, account: i64) {
+    pub fn request_pass(&self, account: AccountId) {
         self.wake(account, Worker::Background);
     }
 
@@ -287,7 +289,12 @@ impl Engine {
     /// workers (see the module). Returns an error only when the server
     /// rejected the login (recorded on the account); Ok when stopped or
     /// when the account was removed.
-    pub async fn watch_account(&self, id: i64, options: &WatchOptions, mut stop: watch::Receiver<bool>) -> Result<()> {
+    pub async fn watch_account(
+        &self,
+        id: AccountId,
+        options: &WatchOptions,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<()> {
         let (wakers, mut alarms) = wake_channels();
         self.wakers.insert(id, wakers);
         // Any worker can end all three (a rejected login, a removed account).
@@ -316,7 +323,7 @@ impl Engine {
     /// pauses after failures, until stopped.
     async fn supervise(
         &self,
-        id: i64,
+        id: AccountId,
         halt: &watch::Sender<bool>,
         mut life: Life<'_>,
         options: &WatchOptions,
@@ -342,7 +349,7 @@ impl Engine {
             if connected {
                 retry = RETRY_FIRST;
             }
-            tracing::warn!(account = id, retry_in = ?retry, "a worker lost its connection");
+            tracing::warn!(account = %id, retry_in = ?retry, "a worker lost its connection");
             tokio::select! {
                 () = tokio::time::sleep(retry) => {}
                 () = stop_requested(&mut stop) => return Ok(()),
@@ -353,7 +360,7 @@ impl Engine {
 
     /// Whether this failure ends the account's workers: a rejected login
     /// (they end with it) or a removed account (they end quietly).
-    async fn ends_workers(&self, id: i64, halt: &watch::Sender<bool>, e: Error) -> Option<Result<()>> {
+    async fn ends_workers(&self, id: AccountId, halt: &watch::Sender<bool>, e: Error) -> Option<Result<()>> {
         if e.class() == Class::Auth {
             let _ = halt.send(true);
             return Some(Err(e));
@@ -362,7 +369,7 @@ impl Engine {
             let _ = halt.send(true);
             return Some(Ok(()));
         }
-        tracing::info!(account = id, error = %e, "worker failure");
+        tracing::info!(account = %id, error = %e, "worker failure");
         None
     }
 
@@ -370,7 +377,7 @@ impl Engine {
     /// sync the inbox, IDLE; again at every change or wake.
     async fn foreground(
         &self,
-        id: i64,
+        id: AccountId,
         options: &WatchOptions,
         stop: &mut watch::Receiver<bool>,
         alarm: &mut mpsc::Receiver<()>,
@@ -425,7 +432,7 @@ impl Engine {
     /// own, closed afterwards), then a wait for the next one.
     async fn background(
         &self,
-        id: i64,
+        id: AccountId,
         options: &WatchOptions,
         stop: &mut watch::Receiver<bool>,
         alarm: &mut mpsc::Receiver<()>,
@@ -456,7 +463,7 @@ impl Engine {
     }
 
     /// The time between full passes.
-    async fn interval(&self, id: i64, options: &WatchOptions) -> Result<Duration> {
+    async fn interval(&self, id: AccountId, options: &WatchOptions) -> Result<Duration> {
         Ok(match options.poll_interval {
             Some(interval) => interval,
             None => self.store.account(id).await?.poll_interval(),
@@ -467,7 +474,7 @@ impl Engine {
     /// growing pause while the server cannot be reached.
     async fn sender(
         &self,
-        id: i64,
+        id: AccountId,
         halt: &watch::Sender<bool>,
         alarm: &mut mpsc::Receiver<()>,
         options: &WatchOptions,
@@ -503,7 +510,7 @@ impl Engine {
     /// per account at a time. An action that failed for a reason that may
     /// pass waits for its next attempt; the connection is then opened
     /// afresh.
-    pub(crate) async fn replay_on(&self, conn: &mut Connection, id: i64) -> Result<u32> {
+    pub(crate) async fn replay_on(&self, conn: &mut Connection, id: AccountId) -> Result<u32> {
         let _held = self.action_locks.lock(id).await;
         match crate::actions::replay(conn, &self.store, id, &self.events).await {
             Ok(done) => Ok(done),

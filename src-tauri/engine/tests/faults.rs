@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use threadline_engine::ids::MessageId;
 use threadline_engine::model::SyncState;
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::{Engine, ErrorKind, ListFilter, Store};
@@ -19,9 +20,9 @@ fn all() -> ListFilter {
 }
 
 /// Every listed message id, checked to be unique.
-async fn unique_ids(engine: &Engine) -> HashSet<i64> {
+async fn unique_ids(engine: &Engine) -> HashSet<MessageId> {
     let rows = engine.list_messages(&all()).await.expect("list");
-    let ids: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: HashSet<MessageId> = rows.iter().map(|r| r.id).collect();
     assert_eq!(ids.len(), rows.len(), "no message twice");
     ids
 }

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{Draft, EngineEvent, NewAccount, SendState, SyncState};
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::{Engine, ListFilter, UserAction, WatchOptions};
@@ -28,14 +29,14 @@ async fn user_with_inbox(s: &MailServers, prefix: &str, n: usize) -> TestUser {
     user
 }
 
-async fn engine_for(user: &TestUser) -> (tempfile::TempDir, Arc<Engine>, i64) {
+async fn engine_for(user: &TestUser) -> (tempfile::TempDir, Arc<Engine>, AccountId) {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
     let account = engine.add_account(servers().account_form(user), true).await.expect("add account");
     (dir, engine, account)
 }
 
-async fn flagged_here(engine: &Engine, id: i64) -> bool {
+async fn flagged_here(engine: &Engine, id: MessageId) -> bool {
     engine.message_summary(id).await.expect("summary").flags.iter().any(|f| f == "\\Flagged")
 }
 

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{Draft, Mirror, NewAccount, Security, SendState, SyncState, ThreadView};
 use threadline_engine::secrets::MemorySecrets;
 use threadline_engine::secrets::SecretStore;
@@ -15,7 +16,7 @@ struct Fixture {
     dir: tempfile::TempDir,
     engine: Engine,
     user: TestUser,
-    account: i64,
+    account: AccountId,
 }
 
 async fn fixture(prefix: &str, seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
@@ -58,7 +59,7 @@ async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
     let rows = f.engine.list_messages(&all(10_000)).await.expect("list");
     assert_eq!(rows.len(), 320);
     assert_eq!(rows.iter().filter(|r| r.folder == "Inbox").count(), 300, "INBOX is shown as Inbox");
-    let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut ids: Vec<MessageId> = rows.iter().map(|r| r.id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 320, "no duplicates");
@@ -121,7 +122,7 @@ async fn a_message_in_two_folders_is_one_message_in_two_places() {
     f.engine.sync_account(f.account).await.expect("sync");
     let rows = f.engine.list_messages(&all(100)).await.expect("list");
     assert_eq!(rows.len(), 7, "seven locations");
-    let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut ids: Vec<MessageId> = rows.iter().map(|r| r.id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 5, "five messages");
@@ -157,8 +158,8 @@ async fn a_changed_uidvalidity_resyncs_without_duplicates_and_keeps_ids() {
         .await
         .expect("list");
     assert_eq!(after.len(), 8);
-    let mut a: Vec<i64> = before.iter().map(|r| r.id).collect();
-    let mut b: Vec<i64> = after.iter().map(|r| r.id).collect();
+    let mut a: Vec<MessageId> = before.iter().map(|r| r.id).collect();
+    let mut b: Vec<MessageId> = after.iter().map(|r| r.id).collect();
     a.sort_unstable();
     b.sort_unstable();
     assert_eq!(a, b, "same message ids after the UIDVALIDITY change");
@@ -585,7 +586,8 @@ async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
         // pass finds the archived copy in its new folder).
         let report = f.engine.sync_account(f.account).await.expect("sync");
         assert_eq!(report.new, 1 - pass, "pass {pass}");
-        let mut ids: Vec<i64> = f.engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
+        let mut ids: Vec<MessageId> =
+            f.engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 4, "pass {pass}");
@@ -654,7 +656,8 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
         engine.sync_account(account).await.expect("sync");
         assert_eq!(view_subjects(&engine, ThreadView::Inbox).await, ["a", "b"], "pass {pass}");
         assert_eq!(view_subjects(&engine, ThreadView::Archive).await, Vec::<String>::new(), "pass {pass}");
-        let mut ids: Vec<i64> = engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
+        let mut ids: Vec<MessageId> =
+            engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 2, "pass {pass}");
@@ -662,7 +665,7 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
 }
 
 /// Ids of the messages listed in the inbox.
-async fn inbox_ids(engine: &Engine) -> Vec<i64> {
+async fn inbox_ids(engine: &Engine) -> Vec<MessageId> {
     let rows = engine.list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list");
     rows.iter().map(|m| m.id).collect()
 }
@@ -805,7 +808,7 @@ async fn two_accounts_sync_at_once_and_new_mail_reaches_each_within_seconds() {
     }
     loop {
         let rows = engine.list_messages(&all(1000)).await.expect("list");
-        let arrived: Vec<(i64, String)> = rows
+        let arrived: Vec<(AccountId, String)> = rows
             .iter()
             .filter(|r| r.subject.starts_with("pushed to "))
             .map(|r| (r.account, r.subject.clone()))

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use threadline_engine::ids::AccountId;
 use threadline_engine::imap::command;
 use threadline_engine::model::{Draft, SendState, ThreadView};
 use threadline_engine::problem::Problem;
@@ -22,7 +23,7 @@ struct Fixture {
     _dir: tempfile::TempDir,
     engine: Engine,
     user: TestUser,
-    account: i64,
+    account: AccountId,
 }
 
 async fn fixture(prefix: &str, folders: &[&str], seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
@@ -57,7 +58,7 @@ async fn stored(engine: &Engine) -> (usize, usize) {
     (rows.len(), ids.len())
 }
 
-async fn roles(engine: &Engine, account: i64) -> Vec<(String, Option<String>)> {
+async fn roles(engine: &Engine, account: AccountId) -> Vec<(String, Option<String>)> {
     engine.store().folders(account).await.expect("folders").into_iter().map(|f| (f.name, f.role)).collect()
 }
 

@@ -1,5 +1,6 @@
 //! Account commands: list, add (with a login check), sync now.
 
+use threadline_engine::ids::AccountId;
 use threadline_engine::model::{AccountStatus, AccountSummary, Mirror, NewAccount};
 
 use super::{CommandResult, EngineState, SchedulerState};
@@ -42,7 +43,7 @@ pub async fn sync_now(scheduler: SchedulerState<'_>) -> CommandResult<()> {
 pub async fn update_password(
     engine: EngineState<'_>,
     scheduler: SchedulerState<'_>,
-    account: i64,
+    account: AccountId,
     password: String,
 ) -> CommandResult<AccountSummary> {
     engine.update_password(account, &password).await?;
@@ -61,9 +62,9 @@ pub async fn account_statuses(engine: EngineState<'_>) -> CommandResult<Vec<Acco
 /// status (a failure is recorded there, not returned).
 #[tauri::command]
 #[specta::specta]
-pub async fn sync_account(engine: EngineState<'_>, account: i64) -> CommandResult<()> {
+pub async fn sync_account(engine: EngineState<'_>, account: AccountId) -> CommandResult<()> {
     if let Err(e) = engine.sync_account(account).await {
-        tracing::info!(account, error = %e, "sync now ended with an error");
+        tracing::info!(%account, error = %e, "sync now ended with an error");
     }
     Ok(())
 }
@@ -74,7 +75,7 @@ pub async fn sync_account(engine: EngineState<'_>, account: i64) -> CommandResul
 #[specta::specta]
 pub async fn choose_sync_folders(
     engine: EngineState<'_>,
-    account: i64,
+    account: AccountId,
     folders: Option<Vec<String>>,
 ) -> CommandResult<()> {
     // The engine wakes the account's background worker for that pass.
@@ -85,14 +86,14 @@ pub async fn choose_sync_folders(
 /// forgets older mail here only; widening fetches it at the next pass.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_history(engine: EngineState<'_>, account: i64, days: Option<u32>) -> CommandResult<()> {
+pub async fn set_history(engine: EngineState<'_>, account: AccountId, days: Option<u32>) -> CommandResult<()> {
     Ok(engine.set_history(account, days).await?)
 }
 
 /// What archiving or deleting here does in the account's mailbox.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_mirror(engine: EngineState<'_>, account: i64, mirror: Mirror) -> CommandResult<()> {
+pub async fn set_mirror(engine: EngineState<'_>, account: AccountId, mirror: Mirror) -> CommandResult<()> {
     Ok(engine.set_mirror(account, mirror).await?)
 }
 
@@ -100,7 +101,7 @@ pub async fn set_mirror(engine: EngineState<'_>, account: i64, mirror: Mirror) -
 /// push it, in seconds.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_poll_interval(engine: EngineState<'_>, account: i64, seconds: u32) -> CommandResult<()> {
+pub async fn set_poll_interval(engine: EngineState<'_>, account: AccountId, seconds: u32) -> CommandResult<()> {
     Ok(engine.set_poll_interval(account, seconds).await?)
 }
 
@@ -108,6 +109,11 @@ pub async fn set_poll_interval(engine: EngineState<'_>, account: i64, seconds: u
 /// server that names none (or the wrong one).
 #[tauri::command]
 #[specta::specta]
-pub async fn choose_folder_role(engine: EngineState<'_>, account: i64, role: String, folder: i64) -> CommandResult<()> {
+pub async fn choose_folder_role(
+    engine: EngineState<'_>,
+    account: AccountId,
+    role: String,
+    folder: i64,
+) -> CommandResult<()> {
     Ok(engine.choose_folder_role(account, &role, folder).await?)
 }

@@ -6,6 +6,7 @@ use threadline_engine::crm::{
     LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill, Record, RecordInput,
     RecordKind,
 };
+use threadline_engine::ids::{MessageId, RecordId};
 use threadline_engine::model::ThreadSummary;
 
 use super::{CommandResult, EngineState};
@@ -20,35 +21,35 @@ pub async fn persons(engine: EngineState<'_>, search: String) -> CommandResult<V
 /// One person.
 #[tauri::command]
 #[specta::specta]
-pub async fn person(engine: EngineState<'_>, id: i64) -> CommandResult<Person> {
+pub async fn person(engine: EngineState<'_>, id: RecordId) -> CommandResult<Person> {
     Ok(engine.crm().person(id).await?)
 }
 
 /// Creates a person (their past mail is linked at once); returns the id.
 #[tauri::command]
 #[specta::specta]
-pub async fn add_person(engine: EngineState<'_>, input: PersonInput) -> CommandResult<i64> {
+pub async fn add_person(engine: EngineState<'_>, input: PersonInput) -> CommandResult<RecordId> {
     Ok(engine.crm().add_person(&input).await?)
 }
 
 /// Changes a person's name, phone and organization.
 #[tauri::command]
 #[specta::specta]
-pub async fn update_person(engine: EngineState<'_>, id: i64, input: PersonInput) -> CommandResult<()> {
+pub async fn update_person(engine: EngineState<'_>, id: RecordId, input: PersonInput) -> CommandResult<()> {
     Ok(engine.crm().update_person(id, &input).await?)
 }
 
 /// Adds an address to a person (links its mail).
 #[tauri::command]
 #[specta::specta]
-pub async fn add_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
+pub async fn add_person_address(engine: EngineState<'_>, id: RecordId, email: String) -> CommandResult<()> {
     Ok(engine.crm().add_person_address(id, &email).await?)
 }
 
 /// Removes an address from a person (unlinks what it linked).
 #[tauri::command]
 #[specta::specta]
-pub async fn remove_person_address(engine: EngineState<'_>, id: i64, email: String) -> CommandResult<()> {
+pub async fn remove_person_address(engine: EngineState<'_>, id: RecordId, email: String) -> CommandResult<()> {
     Ok(engine.crm().remove_person_address(id, &email).await?)
 }
 
@@ -77,7 +78,7 @@ pub async fn orgs(engine: EngineState<'_>, search: String) -> CommandResult<Vec<
 /// One organization.
 #[tauri::command]
 #[specta::specta]
-pub async fn org(engine: EngineState<'_>, id: i64) -> CommandResult<Organization> {
+pub async fn org(engine: EngineState<'_>, id: RecordId) -> CommandResult<Organization> {
     Ok(engine.crm().org(id).await?)
 }
 
@@ -91,14 +92,14 @@ pub async fn org_by_domain(engine: EngineState<'_>, domain: String) -> CommandRe
 /// Creates an organization; returns the id.
 #[tauri::command]
 #[specta::specta]
-pub async fn add_org(engine: EngineState<'_>, input: OrgInput) -> CommandResult<i64> {
+pub async fn add_org(engine: EngineState<'_>, input: OrgInput) -> CommandResult<RecordId> {
     Ok(engine.crm().add_org(&input).await?)
 }
 
 /// Changes an organization.
 #[tauri::command]
 #[specta::specta]
-pub async fn update_org(engine: EngineState<'_>, id: i64, input: OrgInput) -> CommandResult<()> {
+pub async fn update_org(engine: EngineState<'_>, id: RecordId, input: OrgInput) -> CommandResult<()> {
     Ok(engine.crm().update_org(id, &input).await?)
 }
 
@@ -112,14 +113,14 @@ pub async fn records(engine: EngineState<'_>, kind: RecordKind, search: String) 
 /// One deal, lead or project.
 #[tauri::command]
 #[specta::specta]
-pub async fn record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Record> {
+pub async fn record(engine: EngineState<'_>, kind: RecordKind, id: RecordId) -> CommandResult<Record> {
     Ok(engine.crm().record(kind, id).await?)
 }
 
 /// Creates a deal, lead or project; returns the id.
 #[tauri::command]
 #[specta::specta]
-pub async fn add_record(engine: EngineState<'_>, kind: RecordKind, input: RecordInput) -> CommandResult<i64> {
+pub async fn add_record(engine: EngineState<'_>, kind: RecordKind, input: RecordInput) -> CommandResult<RecordId> {
     Ok(engine.crm().add_record(kind, &input).await?)
 }
 
@@ -129,7 +130,7 @@ pub async fn add_record(engine: EngineState<'_>, kind: RecordKind, input: Record
 pub async fn update_record(
     engine: EngineState<'_>,
     kind: RecordKind,
-    id: i64,
+    id: RecordId,
     input: RecordInput,
 ) -> CommandResult<()> {
     Ok(engine.crm().update_record(kind, id, &input).await?)
@@ -138,42 +139,56 @@ pub async fn update_record(
 /// Deletes any CRM record; its emails stay.
 #[tauri::command]
 #[specta::specta]
-pub async fn delete_record(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<()> {
+pub async fn delete_record(engine: EngineState<'_>, kind: RecordKind, id: RecordId) -> CommandResult<()> {
     Ok(engine.crm().delete_record(kind, id).await?)
 }
 
 /// A record's conversations, newest first.
 #[tauri::command]
 #[specta::specta]
-pub async fn record_threads(engine: EngineState<'_>, kind: RecordKind, id: i64) -> CommandResult<Vec<ThreadSummary>> {
+pub async fn record_threads(
+    engine: EngineState<'_>,
+    kind: RecordKind,
+    id: RecordId,
+) -> CommandResult<Vec<ThreadSummary>> {
     Ok(engine.crm().record_threads(kind, id).await?)
 }
 
 /// What an email is linked to, why, and the choices it waits for.
 #[tauri::command]
 #[specta::specta]
-pub async fn message_links(engine: EngineState<'_>, message_id: i64) -> CommandResult<MessageLinks> {
+pub async fn message_links(engine: EngineState<'_>, message_id: MessageId) -> CommandResult<MessageLinks> {
     Ok(engine.crm().message_links(message_id).await?)
 }
 
 /// Links a record to an email by hand.
 #[tauri::command]
 #[specta::specta]
-pub async fn link(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
+pub async fn link(engine: EngineState<'_>, message_id: MessageId, kind: RecordKind, id: RecordId) -> CommandResult<()> {
     Ok(engine.crm().link(&[message_id], kind, id).await?)
 }
 
 /// Unlinks a record from an email, for good.
 #[tauri::command]
 #[specta::specta]
-pub async fn unlink(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
+pub async fn unlink(
+    engine: EngineState<'_>,
+    message_id: MessageId,
+    kind: RecordKind,
+    id: RecordId,
+) -> CommandResult<()> {
     Ok(engine.crm().unlink(&[message_id], kind, id).await?)
 }
 
 /// Picks the deal (lead, project) for an email's conversation.
 #[tauri::command]
 #[specta::specta]
-pub async fn choose(engine: EngineState<'_>, message_id: i64, kind: RecordKind, id: i64) -> CommandResult<()> {
+pub async fn choose(
+    engine: EngineState<'_>,
+    message_id: MessageId,
+    kind: RecordKind,
+    id: RecordId,
+) -> CommandResult<()> {
     Ok(engine.crm().choose(message_id, kind, id).await?)
 }
 

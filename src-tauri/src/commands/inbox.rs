@@ -1,5 +1,6 @@
 //! Inbox commands: conversations, their messages, one message, search.
 
+use threadline_engine::ids::{MessageId, ThreadId};
 use threadline_engine::model::{MessageSummary, MessageView, ThreadPage, ThreadView};
 
 use super::{CommandResult, EngineState};
@@ -20,14 +21,14 @@ pub async fn thread_page(
 /// The messages of one conversation, oldest first.
 #[tauri::command]
 #[specta::specta]
-pub async fn thread_messages(engine: EngineState<'_>, thread_id: i64) -> CommandResult<Vec<MessageSummary>> {
+pub async fn thread_messages(engine: EngineState<'_>, thread_id: ThreadId) -> CommandResult<Vec<MessageSummary>> {
     Ok(engine.thread_messages(thread_id).await?)
 }
 
 /// One message for the reading pane; remote content only when allowed.
 #[tauri::command]
 #[specta::specta]
-pub async fn message_view(engine: EngineState<'_>, id: i64, allow_remote: bool) -> CommandResult<MessageView> {
+pub async fn message_view(engine: EngineState<'_>, id: MessageId, allow_remote: bool) -> CommandResult<MessageView> {
     Ok(engine.message_view(id, allow_remote).await?)
 }
 

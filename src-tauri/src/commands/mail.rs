@@ -3,6 +3,7 @@
 //! server.
 
 use threadline_engine::ActionOutcome;
+use threadline_engine::ids::MessageId;
 use threadline_engine::model::{Draft, MessageAction, SendOutcome};
 
 use super::{CommandResult, EngineState};
@@ -19,6 +20,6 @@ pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResul
 /// foreground worker does it on the server as soon as it can be reached.
 #[tauri::command]
 #[specta::specta]
-pub async fn act(engine: EngineState<'_>, ids: Vec<i64>, action: MessageAction) -> CommandResult<ActionOutcome> {
+pub async fn act(engine: EngineState<'_>, ids: Vec<MessageId>, action: MessageAction) -> CommandResult<ActionOutcome> {
     Ok(engine.act(&ids, action.into()).await?)
 }

@@ -54,7 +54,7 @@ fn raw_message(n: u32) -> Vec<u8> {
 
 /// A new store in `data_dir` with the seeded account and its Inbox:
 /// (store, account id, inbox folder id).
-pub async fn seeded_account(data_dir: &Path) -> (Store, i64, i64) {
+pub async fn seeded_account(data_dir: &Path) -> (Store, threadline_engine::ids::AccountId, i64) {
     let store = Store::open(data_dir).await.expect("open store");
     let account = store
         .insert_account(&ResolvedAccount {

@@ -23,45 +23,45 @@ export const commands = {
 	 *  Takes a new password after the server rejected the old one (checked
 	 *  with the server first), then lets sync resume.
 	 */
-	updatePassword: (account: number, password: string) => __TAURI_INVOKE<AccountSummary>("update_password", { account, password }),
+	updatePassword: (account: AccountId, password: string) => __TAURI_INVOKE<AccountSummary>("update_password", { account, password }),
 	/**  Every account's health, folder by folder (the troubleshooting view). */
 	accountStatuses: () => __TAURI_INVOKE<AccountStatus[]>("account_statuses"),
 	/**
 	 *  A pass over one account now; its outcome arrives as events and in its
 	 *  status (a failure is recorded there, not returned).
 	 */
-	syncAccount: (account: number) => __TAURI_INVOKE<null>("sync_account", { account }),
+	syncAccount: (account: AccountId) => __TAURI_INVOKE<null>("sync_account", { account }),
 	/**
 	 *  "All emails will be synced" (`folders` null) or "Sync emails with
 	 *  specific labels"; then a pass fetches what is newly chosen.
 	 */
-	chooseSyncFolders: (account: number, folders: string[] | null) => __TAURI_INVOKE<null>("choose_sync_folders", { account, folders }),
+	chooseSyncFolders: (account: AccountId, folders: string[] | null) => __TAURI_INVOKE<null>("choose_sync_folders", { account, folders }),
 	/**
 	 *  How far back the account syncs (days; null: everything). Narrowing
 	 *  forgets older mail here only; widening fetches it at the next pass.
 	 */
-	setHistory: (account: number, days: number | null) => __TAURI_INVOKE<null>("set_history", { account, days }),
+	setHistory: (account: AccountId, days: number | null) => __TAURI_INVOKE<null>("set_history", { account, days }),
 	/**  What archiving or deleting here does in the account's mailbox. */
-	setMirror: (account: number, mirror: Mirror) => __TAURI_INVOKE<null>("set_mirror", { account, mirror }),
+	setMirror: (account: AccountId, mirror: Mirror) => __TAURI_INVOKE<null>("set_mirror", { account, mirror }),
 	/**
 	 *  Makes a folder the account's Trash, Sent, Drafts or Archive, for a
 	 *  server that names none (or the wrong one).
 	 */
-	chooseFolderRole: (account: number, role: string, folder: number) => __TAURI_INVOKE<null>("choose_folder_role", { account, role, folder }),
+	chooseFolderRole: (account: AccountId, role: string, folder: number) => __TAURI_INVOKE<null>("choose_folder_role", { account, role, folder }),
 	/**
 	 *  How often the account is checked for new mail when its server cannot
 	 *  push it, in seconds.
 	 */
-	setPollInterval: (account: number, seconds: number) => __TAURI_INVOKE<null>("set_poll_interval", { account, seconds }),
+	setPollInterval: (account: AccountId, seconds: number) => __TAURI_INVOKE<null>("set_poll_interval", { account, seconds }),
 	/**
 	 *  A window of one view's conversations, newest first (for the
 	 *  virtualized list).
 	 */
 	threadPage: (view: ThreadView, offset: number, limit: number) => __TAURI_INVOKE<ThreadPage>("thread_page", { view, offset, limit }),
 	/**  The messages of one conversation, oldest first. */
-	threadMessages: (threadId: number) => __TAURI_INVOKE<MessageSummary[]>("thread_messages", { threadId }),
+	threadMessages: (threadId: ThreadId) => __TAURI_INVOKE<MessageSummary[]>("thread_messages", { threadId }),
 	/**  One message for the reading pane; remote content only when allowed. */
-	messageView: (id: number, allowRemote: boolean) => __TAURI_INVOKE<MessageView>("message_view", { id, allowRemote }),
+	messageView: (id: MessageId, allowRemote: boolean) => __TAURI_INVOKE<MessageView>("message_view", { id, allowRemote }),
 	/**  Full-text search, newest first. */
 	search: (query: string, limit: number) => __TAURI_INVOKE<MessageSummary[]>("search", { query, limit }),
 	/**
@@ -73,7 +73,7 @@ export const commands = {
 	 *  Applies an action to messages here at once and returns; the engine's
 	 *  foreground worker does it on the server as soon as it can be reached.
 	 */
-	act: (ids: number[], action: MessageAction) => __TAURI_INVOKE<ActionOutcome>("act", { ids, action }),
+	act: (ids: MessageId[], action: MessageAction) => __TAURI_INVOKE<ActionOutcome>("act", { ids, action }),
 	/**  Persons matching a search (all when empty), by name. */
 	persons: (search: string) => __TAURI_INVOKE<Person[]>("persons", { search }),
 	/**  A person about to be made from an email's sender, pre-filled. */
@@ -84,45 +84,45 @@ export const commands = {
 	 */
 	parseMoney: (value: string, currency: string) => __TAURI_INVOKE<Money | null>("parse_money", { value, currency }),
 	/**  One person. */
-	person: (id: number) => __TAURI_INVOKE<Person>("person", { id }),
+	person: (id: RecordId) => __TAURI_INVOKE<Person>("person", { id }),
 	/**  Creates a person (their past mail is linked at once); returns the id. */
-	addPerson: (input: PersonInput) => __TAURI_INVOKE<number>("add_person", { input }),
+	addPerson: (input: PersonInput) => __TAURI_INVOKE<RecordId>("add_person", { input }),
 	/**  Changes a person's name, phone and organization. */
-	updatePerson: (id: number, input: PersonInput) => __TAURI_INVOKE<null>("update_person", { id, input }),
+	updatePerson: (id: RecordId, input: PersonInput) => __TAURI_INVOKE<null>("update_person", { id, input }),
 	/**  Adds an address to a person (links its mail). */
-	addPersonAddress: (id: number, email: string) => __TAURI_INVOKE<null>("add_person_address", { id, email }),
+	addPersonAddress: (id: RecordId, email: string) => __TAURI_INVOKE<null>("add_person_address", { id, email }),
 	/**  Removes an address from a person (unlinks what it linked). */
-	removePersonAddress: (id: number, email: string) => __TAURI_INVOKE<null>("remove_person_address", { id, email }),
+	removePersonAddress: (id: RecordId, email: string) => __TAURI_INVOKE<null>("remove_person_address", { id, email }),
 	/**  Organizations matching a search, by name. */
 	orgs: (search: string) => __TAURI_INVOKE<Organization[]>("orgs", { search }),
 	/**  One organization. */
-	org: (id: number) => __TAURI_INVOKE<Organization>("org", { id }),
+	org: (id: RecordId) => __TAURI_INVOKE<Organization>("org", { id }),
 	/**  The organization owning a domain, to pre-fill a person made from mail. */
 	orgByDomain: (domain: string) => __TAURI_INVOKE<Organization | null>("org_by_domain", { domain }),
 	/**  Creates an organization; returns the id. */
-	addOrg: (input: OrgInput) => __TAURI_INVOKE<number>("add_org", { input }),
+	addOrg: (input: OrgInput) => __TAURI_INVOKE<RecordId>("add_org", { input }),
 	/**  Changes an organization. */
-	updateOrg: (id: number, input: OrgInput) => __TAURI_INVOKE<null>("update_org", { id, input }),
+	updateOrg: (id: RecordId, input: OrgInput) => __TAURI_INVOKE<null>("update_org", { id, input }),
 	/**  Deals, leads or projects matching a search, newest first. */
 	records: (kind: RecordKind, search: string) => __TAURI_INVOKE<CrmRecord[]>("records", { kind, search }),
 	/**  One deal, lead or project. */
-	record: (kind: RecordKind, id: number) => __TAURI_INVOKE<CrmRecord>("record", { kind, id }),
+	record: (kind: RecordKind, id: RecordId) => __TAURI_INVOKE<CrmRecord>("record", { kind, id }),
 	/**  Creates a deal, lead or project; returns the id. */
-	addRecord: (kind: RecordKind, input: RecordInput) => __TAURI_INVOKE<number>("add_record", { kind, input }),
+	addRecord: (kind: RecordKind, input: RecordInput) => __TAURI_INVOKE<RecordId>("add_record", { kind, input }),
 	/**  Changes a deal, lead or project. */
-	updateRecord: (kind: RecordKind, id: number, input: RecordInput) => __TAURI_INVOKE<null>("update_record", { kind, id, input }),
+	updateRecord: (kind: RecordKind, id: RecordId, input: RecordInput) => __TAURI_INVOKE<null>("update_record", { kind, id, input }),
 	/**  Deletes any CRM record; its emails stay. */
-	deleteRecord: (kind: RecordKind, id: number) => __TAURI_INVOKE<null>("delete_record", { kind, id }),
+	deleteRecord: (kind: RecordKind, id: RecordId) => __TAURI_INVOKE<null>("delete_record", { kind, id }),
 	/**  A record's conversations, newest first. */
-	recordThreads: (kind: RecordKind, id: number) => __TAURI_INVOKE<ThreadSummary[]>("record_threads", { kind, id }),
+	recordThreads: (kind: RecordKind, id: RecordId) => __TAURI_INVOKE<ThreadSummary[]>("record_threads", { kind, id }),
 	/**  What an email is linked to, why, and the choices it waits for. */
-	messageLinks: (messageId: number) => __TAURI_INVOKE<MessageLinks>("message_links", { messageId }),
+	messageLinks: (messageId: MessageId) => __TAURI_INVOKE<MessageLinks>("message_links", { messageId }),
 	/**  Links a record to an email by hand. */
-	link: (messageId: number, kind: RecordKind, id: number) => __TAURI_INVOKE<null>("link", { messageId, kind, id }),
+	link: (messageId: MessageId, kind: RecordKind, id: RecordId) => __TAURI_INVOKE<null>("link", { messageId, kind, id }),
 	/**  Unlinks a record from an email, for good. */
-	unlink: (messageId: number, kind: RecordKind, id: number) => __TAURI_INVOKE<null>("unlink", { messageId, kind, id }),
+	unlink: (messageId: MessageId, kind: RecordKind, id: RecordId) => __TAURI_INVOKE<null>("unlink", { messageId, kind, id }),
 	/**  Picks the deal (lead, project) for an email's conversation. */
-	choose: (messageId: number, kind: RecordKind, id: number) => __TAURI_INVOKE<null>("choose", { messageId, kind, id }),
+	choose: (messageId: MessageId, kind: RecordKind, id: RecordId) => __TAURI_INVOKE<null>("choose", { messageId, kind, id }),
 	/**  The "Link emails to deals" preference. */
 	linkMode: () => __TAURI_INVOKE<LinkMode>("link_mode"),
 	/**  Changes the "Link emails to deals" preference. */
@@ -143,6 +143,9 @@ export const events = {
 };
 
 /* Types */
+/**  A mail account. */
+export type AccountId = number;
+
 /**  An account's health: what the troubleshooting view shows. */
 export type AccountStatus = {
 	account: AccountSummary,
@@ -161,7 +164,7 @@ export type AccountStatus = {
 
 /**  An account as listed in the UI. */
 export type AccountSummary = {
-	id: number,
+	id: AccountId,
 	email: string,
 	display_name: string,
 	sync_state: SyncState,
@@ -209,7 +212,7 @@ export type AttachmentView = {
 
 /**  One record offered in a pending choice. */
 export type ChoiceCandidate = {
-	id: number,
+	id: RecordId,
 	title: string,
 };
 
@@ -221,18 +224,18 @@ export type ChoiceCandidate = {
  */
 export type CrmRecord = {
 	kind: RecordKind,
-	id: number,
+	id: RecordId,
 	title: string,
 	value: Money | null,
 	status: DealStatus | null,
-	person_id: number | null,
+	person_id: RecordId | null,
 	person_name: string | null,
-	org_id: number | null,
+	org_id: RecordId | null,
 	org_name: string | null,
 	/**  Deals only: YYYY-MM-DD. */
 	expected_close: string | null,
 	/**  Projects only: the deals they cover. */
-	deal_ids: number[],
+	deal_ids: RecordId[],
 };
 
 /**  The columns of a CSV file as the mapping step shows them. */
@@ -252,14 +255,14 @@ export type DealStatus = "open" | "won" | "lost";
  *  addresses each, comma separated, with or without display names.
  */
 export type Draft = {
-	account_id: number,
+	account_id: AccountId,
 	to: string,
 	cc: string,
 	bcc: string,
 	subject: string,
 	body: string,
 	/**  The message this one answers: threads the reply with it. */
-	in_reply_to: number | null,
+	in_reply_to: MessageId | null,
 };
 
 /**
@@ -268,49 +271,49 @@ export type Draft = {
  */
 export type EngineEvent = 
 /**  Initial or catch-up sync progress of one folder. */
-{ type: "sync_progress"; account: number; folder: string; done: number; total: number } | 
+{ type: "sync_progress"; account: AccountId; folder: string; done: number; total: number } | 
 /**  Messages were added, changed or removed. */
-{ type: "messages_changed"; account: number } | 
+{ type: "messages_changed"; account: AccountId } | 
 /**
  *  Messages seen for the first time were stored (ids of new messages;
  *  a message already known from another folder is not new).
  */
-{ type: "messages_added"; account: number; folder: string; ids: number[] } | 
+{ type: "messages_added"; account: AccountId; folder: string; ids: MessageId[] } | 
 /**  Flags of these UIDs changed on the server and were stored. */
-{ type: "flags_changed"; account: number; folder: string; uids: number[] } | 
+{ type: "flags_changed"; account: AccountId; folder: string; uids: number[] } | 
 /**  These UIDs left the folder on the server and were forgotten there. */
-{ type: "messages_vanished"; account: number; folder: string; uids: number[] } | 
+{ type: "messages_vanished"; account: AccountId; folder: string; uids: number[] } | 
 /**
  *  The server refused one of the user's actions, or it failed too
  *  often: it was given up (the reason in plain words).
  */
-{ type: "action_failed"; account: number; reason: Problem } | 
+{ type: "action_failed"; account: AccountId; reason: Problem } | 
 /**  The SMTP server took a message from the outbox. */
-{ type: "message_sent"; account: number; 
+{ type: "message_sent"; account: AccountId; 
 /**  Its Message-ID (without angle brackets). */
 message_id: string; subject: string } | 
 /**
  *  A message in the outbox could not be handed over now (the server
  *  cannot be reached, or said "later"): it waits and goes out by itself.
  */
-{ type: "send_delayed"; account: number; message_id: string; subject: string; reason: Problem } | 
+{ type: "send_delayed"; account: AccountId; message_id: string; subject: string; reason: Problem } | 
 /**
  *  A message in the outbox was refused, or cannot go out until the
  *  user acts (it stays in the outbox, as failed).
  */
-{ type: "send_failed"; account: number; message_id: string; subject: string; reason: Problem } | 
+{ type: "send_failed"; account: AccountId; message_id: string; subject: string; reason: Problem } | 
 /**
  *  A CRM record was added, changed or deleted (`id` None: several of
  *  this kind, as after an import).
  */
-{ type: "crm_changed"; kind: RecordKind; id: number | null } | 
+{ type: "crm_changed"; kind: RecordKind; id: RecordId | null } | 
 /**
  *  Links between emails and records changed: of these emails, or (none
  *  named) of any.
  */
-{ type: "links_changed"; messages: number[] } | 
+{ type: "links_changed"; messages: MessageId[] } | 
 /**  The account's sync state changed. */
-{ type: "account_state"; account: number; state: SyncState; problem: Problem | null };
+{ type: "account_state"; account: AccountId; state: SyncState; problem: Problem | null };
 
 /**
  *  The engine's event as the window receives it: one Tauri event,
@@ -370,7 +373,7 @@ export type ImportReport = {
 /**  One imported or merged row of the report. */
 export type ImportedRow = {
 	source: string,
-	person_id: number,
+	person_id: RecordId,
 	name: string,
 };
 
@@ -413,10 +416,13 @@ export type MessageAction = "mark_read" | "mark_unread" | "flag" | "unflag" | "a
 /**  Back to the inbox, from the archive or the trash. */
 "restore";
 
+/**  A stored message (one per message, whatever folders it is in). */
+export type MessageId = number;
+
 /**  A record an email is linked to, and why. */
 export type MessageLink = {
 	kind: RecordKind,
-	id: number,
+	id: RecordId,
 	/**  The record's name or title. */
 	title: string,
 	reason: LinkReason,
@@ -426,7 +432,7 @@ export type MessageLink = {
 
 /**  Everything an email is linked to, and what waits for the user. */
 export type MessageLinks = {
-	message_id: number,
+	message_id: MessageId,
 	links: MessageLink[],
 	choices: PendingChoice[],
 };
@@ -436,12 +442,12 @@ export type MessageLinks = {
  *  conversation (then `folder`/`uid` name its first location).
  */
 export type MessageSummary = {
-	id: number,
-	account: number,
+	id: MessageId,
+	account: AccountId,
 	folder: string,
 	uid: number,
 	message_id: string | null,
-	thread_id: number,
+	thread_id: ThreadId,
 	/**  Unix seconds. */
 	date: number,
 	from: AddressView[],
@@ -517,7 +523,7 @@ export type OrgInput = {
 
 /**  An organization and its domains. */
 export type Organization = {
-	id: number,
+	id: RecordId,
 	name: string,
 	domains: string[],
 };
@@ -533,12 +539,12 @@ export type PendingChoice = {
 
 /**  A person, with every address they write from. */
 export type Person = {
-	id: number,
+	id: RecordId,
 	name: string,
 	/**  Normalized addresses, the first one the main one. */
 	emails: string[],
 	phone: string,
-	org_id: number | null,
+	org_id: RecordId | null,
 	org_name: string | null,
 };
 
@@ -559,7 +565,7 @@ export type PersonInput = {
 	name: string,
 	emails: string[],
 	phone?: string,
-	org_id?: number | null,
+	org_id?: RecordId | null,
 };
 
 /**
@@ -571,7 +577,7 @@ export type PersonInput = {
 export type PersonPrefill = {
 	name: string,
 	email: string,
-	org_id: number | null,
+	org_id: RecordId | null,
 	org_name: string,
 	/**  The domain a new organization would get ("" for free mail). */
 	domain: string,
@@ -618,14 +624,14 @@ export type Problem =
 /**  The TLS library refused our own settings. */
 { code: "tls_setup_failed"; detail: string } | { code: "folder_name_unsendable"; name: string } | { code: "not_a_folder_role"; role: string } | { code: "no_archive_folder" } | { code: "no_trash_folder" } | { code: "no_recipient" } | 
 /**  No recipient the SMTP library accepts. */
-{ code: "no_valid_recipient"; detail: string } | { code: "message_not_built"; detail: string } | { code: "name_missing"; kind: RecordKind } | { code: "not_a_date"; text: string } | { code: "address_taken"; address: string; owner: number; owner_name: string } | 
+{ code: "no_valid_recipient"; detail: string } | { code: "message_not_built"; detail: string } | { code: "name_missing"; kind: RecordKind } | { code: "not_a_date"; text: string } | { code: "address_taken"; address: string; owner: RecordId; owner_name: string } | 
 /**
  *  Persons and organizations are edited with their own forms, not as
  *  deals, leads or projects.
  */
 { code: "not_a_record_form"; kind: RecordKind } | 
 /**  Only a deal, lead or project can be a conversation's choice. */
-{ code: "not_a_choice"; kind: RecordKind } | { code: "not_a_column_mapping"; text: string } | { code: "not_an_import_field"; text: string } | { code: "no_such_column"; column: string; columns: string[] } | { code: "not_csv"; detail: string } | { code: "no_address_column" } | { code: "no_vcard" } | { code: "account_not_found"; id: number } | { code: "message_not_found"; id: number | null } | { code: "folder_not_found"; name: string | null } | { code: "record_not_found"; kind: RecordKind; id: number } | { code: "address_not_of_person"; address: string; person: number } | 
+{ code: "not_a_choice"; kind: RecordKind } | { code: "not_a_column_mapping"; text: string } | { code: "not_an_import_field"; text: string } | { code: "no_such_column"; column: string; columns: string[] } | { code: "not_csv"; detail: string } | { code: "no_address_column" } | { code: "no_vcard" } | { code: "account_not_found"; id: AccountId } | { code: "message_not_found"; id: MessageId | null } | { code: "folder_not_found"; name: string | null } | { code: "record_not_found"; kind: RecordKind; id: RecordId } | { code: "address_not_of_person"; address: string; person: RecordId } | 
 /**  The stored message could not be parsed; its raw source is kept. */
 { code: "message_unparsable" } | 
 /**  A queued action's folder is gone from the server. */
@@ -646,6 +652,12 @@ export type Problem =
 { code: "internal"; detail: string };
 
 /**
+ *  A CRM record: a person, organization, deal, lead or project (its
+ *  kind says which table).
+ */
+export type RecordId = number;
+
+/**
  *  What a deal, lead or project is made of when created or edited. Fields
  *  a kind does not have are ignored.
  */
@@ -653,10 +665,10 @@ export type RecordInput = {
 	title: string,
 	value?: Money | null,
 	status?: DealStatus | null,
-	person_id?: number | null,
-	org_id?: number | null,
+	person_id?: RecordId | null,
+	org_id?: RecordId | null,
 	expected_close?: string | null,
-	deal_ids?: number[],
+	deal_ids?: RecordId[],
 };
 
 /**  The kinds of record an email can be linked to. */
@@ -703,6 +715,9 @@ export type SkippedRow = {
  */
 export type SyncState = "new" | "syncing" | "ok" | "error" | "needs_reauth";
 
+/**  A conversation. */
+export type ThreadId = number;
+
 /**  A window onto the inbox, for a virtualized list. */
 export type ThreadPage = {
 	total: number,
@@ -712,8 +727,8 @@ export type ThreadPage = {
 
 /**  A conversation row in the inbox. */
 export type ThreadSummary = {
-	id: number,
-	account: number,
+	id: ThreadId,
+	account: AccountId,
 	subject: string,
 	/**  Unix seconds of the newest message. */
 	last_date: number,

@@ -9,6 +9,7 @@
 // Parsing what others wrote: no index or slice that can panic.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
+use crate::ids::RecordId;
 use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +97,7 @@ pub struct CsvColumns {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ImportedRow {
     pub source: String,
-    pub person_id: i64,
+    pub person_id: RecordId,
     pub name: String,
 }
 

@@ -16,6 +16,7 @@
 //! insert here is `INSERT OR IGNORE`, and a removal stays as a row with
 //! `linked = 0`.
 
+use crate::ids::{MessageId, RecordId};
 use crate::problem::Problem;
 use sqlx::SqliteConnection;
 
@@ -32,13 +33,13 @@ pub async fn mode(conn: &mut SqliteConnection) -> Result<LinkMode> {
     Ok(value.unwrap_or(LinkMode::Automatic))
 }
 
-fn json_ids(ids: &[i64]) -> String {
+fn json_ids<T: serde::Serialize>(ids: &[T]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 
 /// Runs every rule for these messages. Safe to run again: what is linked
 /// stays linked, what the user removed stays removed.
-pub async fn link_messages(conn: &mut SqliteConnection, message_ids: &[i64], now: i64) -> Result<()> {
+pub async fn link_messages(conn: &mut SqliteConnection, message_ids: &[MessageId], now: i64) -> Result<()> {
     if message_ids.is_empty() {
         return Ok(());
     }
@@ -127,7 +128,7 @@ const CANDIDATES: &str = "
 
 /// The messages that carry any of these (normalized) addresses in From,
 /// To or Cc: the ones a new person or address links.
-pub async fn messages_with_addresses(conn: &mut SqliteConnection, addresses: &[String]) -> Result<Vec<i64>> {
+pub async fn messages_with_addresses(conn: &mut SqliteConnection, addresses: &[String]) -> Result<Vec<MessageId>> {
     let list = serde_json::to_string(addresses).unwrap_or_else(|_| "[]".into());
     let ids = sqlx::query_scalar(
         "SELECT DISTINCT message_id FROM message_addresses
@@ -144,7 +145,7 @@ pub async fn messages_with_addresses(conn: &mut SqliteConnection, addresses: &[S
 /// runs the rules again on those messages: another address of the same
 /// person may still link them.
 pub async fn forget_address(conn: &mut SqliteConnection, address: &str, now: i64) -> Result<()> {
-    let mut affected: Vec<i64> = sqlx::query_scalar(
+    let mut affected: Vec<MessageId> = sqlx::query_scalar(
         "DELETE FROM message_links
           WHERE address = ? AND rule IN ('address', 'only_one') AND linked = 1
          RETURNING message_id",
@@ -160,9 +161,9 @@ pub async fn forget_address(conn: &mut SqliteConnection, address: &str, now: i64
 /// The user links a record to these emails (undoing an earlier unlink).
 pub async fn link_by_user(
     conn: &mut SqliteConnection,
-    message_ids: &[i64],
+    message_ids: &[MessageId],
     kind: RecordKind,
-    target: i64,
+    target: RecordId,
     now: i64,
 ) -> Result<()> {
     ensure_exists(conn, kind, target).await?;
@@ -173,9 +174,9 @@ pub async fn link_by_user(
 /// it to them again. Other emails of the conversation keep their links.
 pub async fn unlink_by_user(
     conn: &mut SqliteConnection,
-    message_ids: &[i64],
+    message_ids: &[MessageId],
     kind: RecordKind,
-    target: i64,
+    target: RecordId,
     now: i64,
 ) -> Result<()> {
     set_by_user(conn, message_ids, kind, target, "user", false, now).await
@@ -186,9 +187,9 @@ pub async fn unlink_by_user(
 /// with `linked` false, the tombstone that keeps the rules away.
 async fn set_by_user(
     conn: &mut SqliteConnection,
-    message_ids: &[i64],
+    message_ids: &[MessageId],
     kind: RecordKind,
-    target: i64,
+    target: RecordId,
     rule: &str,
     linked: bool,
     now: i64,
@@ -216,9 +217,9 @@ async fn set_by_user(
 /// linked to it, except where the user unlinked it by hand.
 pub async fn choose(
     conn: &mut SqliteConnection,
-    message_id: i64,
+    message_id: MessageId,
     kind: RecordKind,
-    target: i64,
+    target: RecordId,
     now: i64,
 ) -> Result<()> {
     if !RecordKind::FOLLOWING_PERSONS.contains(&kind) {
@@ -254,7 +255,7 @@ pub async fn choose(
     Ok(())
 }
 
-async fn ensure_exists(conn: &mut SqliteConnection, kind: RecordKind, id: i64) -> Result<()> {
+async fn ensure_exists(conn: &mut SqliteConnection, kind: RecordKind, id: RecordId) -> Result<()> {
     let table = table_of(kind);
     let found: Option<i64> =
         sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?")).bind(id).fetch_optional(&mut *conn).await?;
@@ -278,7 +279,7 @@ pub(crate) fn table_of(kind: RecordKind) -> &'static str {
 #[derive(sqlx::FromRow)]
 struct LinkRow {
     kind: RecordKind,
-    target_id: i64,
+    target_id: RecordId,
     rule: String,
     address: String,
     day: String,
@@ -289,7 +290,7 @@ struct LinkRow {
 /// Everything an email is linked to, with the reason, and the
 /// choices waiting for the user (automatic mode, several open candidates,
 /// none linked yet).
-pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<MessageLinks> {
+pub async fn links_of(conn: &mut SqliteConnection, message_id: MessageId) -> Result<MessageLinks> {
     let rows: Vec<LinkRow> = sqlx::query_as(
         "SELECT l.kind, l.target_id, l.rule, l.address, date(l.created_at, 'unixepoch') AS day,
                 CASE l.kind
@@ -329,7 +330,7 @@ pub async fn links_of(conn: &mut SqliteConnection, message_id: i64) -> Result<Me
     let mut choices = Vec::new();
     if mode(conn).await? == LinkMode::Automatic {
         let ids = json_ids(&[message_id]);
-        let rows: Vec<(RecordKind, i64, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(RecordKind, RecordId, String)> = sqlx::query_as(&format!(
             "WITH {CANDIDATES}
              SELECT DISTINCT c.kind, c.target_id,
                     CASE c.kind WHEN 'deal' THEN (SELECT title FROM deals WHERE id = c.target_id)

@@ -11,6 +11,7 @@ mod service;
 
 pub use service::Crm;
 
+use crate::ids::{MessageId, RecordId};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of record an email can be linked to.
@@ -103,19 +104,19 @@ impl Money {
 /// A person, with every address they write from.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Person {
-    pub id: i64,
+    pub id: RecordId,
     pub name: String,
     /// Normalized addresses, the first one the main one.
     pub emails: Vec<String>,
     pub phone: String,
-    pub org_id: Option<i64>,
+    pub org_id: Option<RecordId>,
     pub org_name: Option<String>,
 }
 
 /// An organization and its domains.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Organization {
-    pub id: i64,
+    pub id: RecordId,
     pub name: String,
     pub domains: Vec<String>,
 }
@@ -129,18 +130,18 @@ pub struct Organization {
 #[serde(rename = "CrmRecord")] // the TypeScript name; Record is a TypeScript utility type
 pub struct Record {
     pub kind: RecordKind,
-    pub id: i64,
+    pub id: RecordId,
     pub title: String,
     pub value: Option<Money>,
     pub status: Option<DealStatus>,
-    pub person_id: Option<i64>,
+    pub person_id: Option<RecordId>,
     pub person_name: Option<String>,
-    pub org_id: Option<i64>,
+    pub org_id: Option<RecordId>,
     pub org_name: Option<String>,
     /// Deals only: YYYY-MM-DD.
     pub expected_close: Option<String>,
     /// Projects only: the deals they cover.
-    pub deal_ids: Vec<i64>,
+    pub deal_ids: Vec<RecordId>,
 }
 
 /// What a person is made of when created or edited.
@@ -151,7 +152,7 @@ pub struct PersonInput {
     #[serde(default)]
     pub phone: String,
     #[serde(default)]
-    pub org_id: Option<i64>,
+    pub org_id: Option<RecordId>,
 }
 
 /// What an organization is made of when created or edited.
@@ -172,13 +173,13 @@ pub struct RecordInput {
     #[serde(default)]
     pub status: Option<DealStatus>,
     #[serde(default)]
-    pub person_id: Option<i64>,
+    pub person_id: Option<RecordId>,
     #[serde(default)]
-    pub org_id: Option<i64>,
+    pub org_id: Option<RecordId>,
     #[serde(default)]
     pub expected_close: Option<String>,
     #[serde(default)]
-    pub deal_ids: Vec<i64>,
+    pub deal_ids: Vec<RecordId>,
 }
 
 /// A person about to be made from an email, as the form shows it first:
@@ -189,7 +190,7 @@ pub struct RecordInput {
 pub struct PersonPrefill {
     pub name: String,
     pub email: String,
-    pub org_id: Option<i64>,
+    pub org_id: Option<RecordId>,
     pub org_name: String,
     /// The domain a new organization would get ("" for free mail).
     pub domain: String,
@@ -257,7 +258,7 @@ impl LinkReason {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageLink {
     pub kind: RecordKind,
-    pub id: i64,
+    pub id: RecordId,
     /// The record's name or title.
     pub title: String,
     pub reason: LinkReason,
@@ -276,14 +277,14 @@ pub struct PendingChoice {
 /// One record offered in a pending choice.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ChoiceCandidate {
-    pub id: i64,
+    pub id: RecordId,
     pub title: String,
 }
 
 /// Everything an email is linked to, and what waits for the user.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct MessageLinks {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub links: Vec<MessageLink>,
     pub choices: Vec<PendingChoice>,
 }

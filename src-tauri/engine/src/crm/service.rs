@@ -3,6 +3,7 @@
 //! an event, so that every open view (the inbox's links, a person's page,
 //! another window) shows it without asking.
 
+use crate::ids::{MessageId, RecordId};
 use tokio::sync::broadcast;
 
 use super::import::{self, ImportReport};
@@ -23,13 +24,13 @@ pub struct Crm<'a> {
 
 impl Crm<'_> {
     /// Tells the views that a record (or, with no id, several) changed.
-    fn changed(&self, kind: RecordKind, id: Option<i64>) {
+    fn changed(&self, kind: RecordKind, id: Option<RecordId>) {
         let _ = self.events.send(EngineEvent::CrmChanged { kind, id });
     }
 
     /// Tells the views that links of these emails changed (none named:
     /// any email's may have).
-    fn relinked(&self, messages: Vec<i64>) {
+    fn relinked(&self, messages: Vec<MessageId>) {
         let _ = self.events.send(EngineEvent::LinksChanged { messages });
     }
 
@@ -50,7 +51,7 @@ impl Crm<'_> {
     }
 
     /// One person.
-    pub async fn person(&self, id: i64) -> Result<Person> {
+    pub async fn person(&self, id: RecordId) -> Result<Person> {
         self.store.person(id).await
     }
 
@@ -60,7 +61,7 @@ impl Crm<'_> {
     }
 
     /// Creates a person and links their past emails; returns the id.
-    pub async fn add_person(&self, input: &PersonInput) -> Result<i64> {
+    pub async fn add_person(&self, input: &PersonInput) -> Result<RecordId> {
         let id = self.store.add_person(input).await?;
         self.changed(RecordKind::Person, Some(id));
         self.relinked(Vec::new());
@@ -68,14 +69,14 @@ impl Crm<'_> {
     }
 
     /// Changes a person's name, phone and organization.
-    pub async fn update_person(&self, id: i64, input: &PersonInput) -> Result<()> {
+    pub async fn update_person(&self, id: RecordId, input: &PersonInput) -> Result<()> {
         self.store.update_person(id, input).await?;
         self.changed(RecordKind::Person, Some(id));
         Ok(())
     }
 
     /// Adds an address to a person and links the emails that carry it.
-    pub async fn add_person_address(&self, id: i64, email: &str) -> Result<()> {
+    pub async fn add_person_address(&self, id: RecordId, email: &str) -> Result<()> {
         self.store.add_person_address(id, email).await?;
         self.changed(RecordKind::Person, Some(id));
         self.relinked(Vec::new());
@@ -83,7 +84,7 @@ impl Crm<'_> {
     }
 
     /// Removes an address from a person, with the links it made.
-    pub async fn remove_person_address(&self, id: i64, email: &str) -> Result<()> {
+    pub async fn remove_person_address(&self, id: RecordId, email: &str) -> Result<()> {
         self.store.remove_person_address(id, email).await?;
         self.changed(RecordKind::Person, Some(id));
         self.relinked(Vec::new());
@@ -96,7 +97,7 @@ impl Crm<'_> {
     }
 
     /// One organization.
-    pub async fn org(&self, id: i64) -> Result<Organization> {
+    pub async fn org(&self, id: RecordId) -> Result<Organization> {
         self.store.org(id).await
     }
 
@@ -106,7 +107,7 @@ impl Crm<'_> {
     }
 
     /// Creates an organization; returns the id.
-    pub async fn add_org(&self, input: &OrgInput) -> Result<i64> {
+    pub async fn add_org(&self, input: &OrgInput) -> Result<RecordId> {
         let id = self.store.add_org(input).await?;
         self.changed(RecordKind::Org, Some(id));
         self.relinked(Vec::new());
@@ -114,7 +115,7 @@ impl Crm<'_> {
     }
 
     /// Changes an organization.
-    pub async fn update_org(&self, id: i64, input: &OrgInput) -> Result<()> {
+    pub async fn update_org(&self, id: RecordId, input: &OrgInput) -> Result<()> {
         self.store.update_org(id, input).await?;
         self.changed(RecordKind::Org, Some(id));
         self.relinked(Vec::new());
@@ -127,12 +128,12 @@ impl Crm<'_> {
     }
 
     /// One deal, lead or project.
-    pub async fn record(&self, kind: RecordKind, id: i64) -> Result<Record> {
+    pub async fn record(&self, kind: RecordKind, id: RecordId) -> Result<Record> {
         self.store.record(kind, id).await
     }
 
     /// Creates a deal, lead or project; returns the id.
-    pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<i64> {
+    pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<RecordId> {
         let id = self.store.add_record(kind, input).await?;
         self.changed(kind, Some(id));
         self.relinked(Vec::new());
@@ -140,21 +141,21 @@ impl Crm<'_> {
     }
 
     /// Changes a deal, lead or project.
-    pub async fn update_record(&self, kind: RecordKind, id: i64, input: &RecordInput) -> Result<()> {
+    pub async fn update_record(&self, kind: RecordKind, id: RecordId, input: &RecordInput) -> Result<()> {
         self.store.update_record(kind, id, input).await?;
         self.changed(kind, Some(id));
         Ok(())
     }
 
     /// Marks a deal open, won or lost.
-    pub async fn set_deal_status(&self, id: i64, status: DealStatus) -> Result<()> {
+    pub async fn set_deal_status(&self, id: RecordId, status: DealStatus) -> Result<()> {
         self.store.set_deal_status(id, status).await?;
         self.changed(RecordKind::Deal, Some(id));
         Ok(())
     }
 
     /// Deletes any record; its emails stay, unlinked from it.
-    pub async fn delete_record(&self, kind: RecordKind, id: i64) -> Result<()> {
+    pub async fn delete_record(&self, kind: RecordKind, id: RecordId) -> Result<()> {
         self.store.delete_record(kind, id).await?;
         self.changed(kind, Some(id));
         self.relinked(Vec::new());
@@ -162,36 +163,36 @@ impl Crm<'_> {
     }
 
     /// A record's conversations, newest first.
-    pub async fn record_threads(&self, kind: RecordKind, id: i64) -> Result<Vec<ThreadSummary>> {
+    pub async fn record_threads(&self, kind: RecordKind, id: RecordId) -> Result<Vec<ThreadSummary>> {
         self.store.record_threads(kind, id).await
     }
 
     /// The stored emails with this Message-ID header.
-    pub async fn messages_by_header_id(&self, message_id: &str) -> Result<Vec<i64>> {
+    pub async fn messages_by_header_id(&self, message_id: &str) -> Result<Vec<MessageId>> {
         self.store.messages_by_header_id(message_id).await
     }
 
     /// What an email is linked to, why, and the choices it waits for.
-    pub async fn message_links(&self, message_id: i64) -> Result<MessageLinks> {
+    pub async fn message_links(&self, message_id: MessageId) -> Result<MessageLinks> {
         self.store.message_links(message_id).await
     }
 
     /// The user links a record to emails.
-    pub async fn link(&self, message_ids: &[i64], kind: RecordKind, id: i64) -> Result<()> {
+    pub async fn link(&self, message_ids: &[MessageId], kind: RecordKind, id: RecordId) -> Result<()> {
         self.store.link(message_ids, kind, id).await?;
         self.relinked(message_ids.to_vec());
         Ok(())
     }
 
     /// The user unlinks a record from emails, for good.
-    pub async fn unlink(&self, message_ids: &[i64], kind: RecordKind, id: i64) -> Result<()> {
+    pub async fn unlink(&self, message_ids: &[MessageId], kind: RecordKind, id: RecordId) -> Result<()> {
         self.store.unlink(message_ids, kind, id).await?;
         self.relinked(message_ids.to_vec());
         Ok(())
     }
 
     /// The user picks the deal (lead, project) for an email's conversation.
-    pub async fn choose(&self, message_id: i64, kind: RecordKind, id: i64) -> Result<()> {
+    pub async fn choose(&self, message_id: MessageId, kind: RecordKind, id: RecordId) -> Result<()> {
         self.store.choose(message_id, kind, id).await?;
         self.relinked(Vec::new());
         Ok(())

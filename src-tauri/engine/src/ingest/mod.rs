@@ -16,6 +16,7 @@
 //! batches to the parser threads, which hand them to a writer task that
 //! stores about a second's worth per transaction.
 
+use crate::ids::AccountId;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -88,7 +89,7 @@ fn admit(batch: Vec<PreparedMessage>) -> Vec<PreparedMessage> {
 /// links of the messages new here.
 pub(crate) async fn store_and_link(
     writer: &mut BatchWriter<'_>,
-    account_id: i64,
+    account_id: AccountId,
     folder_id: i64,
     batch: &[PreparedMessage],
 ) -> Result<()> {
@@ -103,7 +104,7 @@ pub(crate) async fn store_and_link(
 /// benchmarks and seeded stores, which have no server to fetch from.
 pub async fn store_batch(
     store: &Store,
-    account_id: i64,
+    account_id: AccountId,
     folder_id: i64,
     batch: &[PreparedMessage],
 ) -> Result<StoredBatch> {
@@ -120,7 +121,7 @@ pub async fn store_batch(
 pub(crate) async fn fetch_missing(
     session: &mut Session,
     pass: &Pass<'_>,
-    account_id: i64,
+    account_id: AccountId,
     folder: &FolderRow,
     missing_newest_first: &[u32],
     condstore: bool,
@@ -197,7 +198,7 @@ pub(crate) async fn fetch_missing(
 /// commit made visible.
 async fn write_batches(
     store: Store,
-    account_id: i64,
+    account_id: AccountId,
     folder_id: i64,
     folder_name: String,
     total: u32,
@@ -310,7 +311,7 @@ impl ParserThreads {
 
 /// What a folder's writer has committed, and who to tell.
 struct Progress {
-    account_id: i64,
+    account_id: AccountId,
     folder_name: String,
     total: u32,
     /// Fetched messages committed: each one is a folder location written.

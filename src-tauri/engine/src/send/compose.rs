@@ -139,7 +139,7 @@ mod tests {
 
     fn draft(to: &str, cc: &str, bcc: &str) -> Draft {
         Draft {
-            account_id: 1,
+            account_id: crate::ids::AccountId(1),
             to: to.into(),
             cc: cc.into(),
             bcc: bcc.into(),

@@ -13,6 +13,7 @@
 mod compose;
 mod smtp;
 
+use crate::ids::AccountId;
 use std::time::Duration;
 
 use crate::Engine;
@@ -97,7 +98,7 @@ impl Engine {
                 sent_copy: composed.sent_copy,
             })
             .await?;
-        tracing::info!(account = account.id, outbox = outbox_id, "message queued for sending");
+        tracing::info!(account = %account.id, outbox = outbox_id, "message queued for sending");
         Ok((outbox_id, composed.message_id))
     }
 
@@ -106,7 +107,7 @@ impl Engine {
     /// of every sync pass. A refusal ends that one message (kept as failed
     /// for the troubleshooting view); a connection problem or a rejected
     /// login stops here, leaving the rest queued.
-    pub async fn deliver_outbox(&self, account_id: i64) -> Result<()> {
+    pub async fn deliver_outbox(&self, account_id: AccountId) -> Result<()> {
         let _held = self.outbox_locks.lock(account_id).await;
         // Rows another process is handing over now are left to it.
         let claimed = self.store.claim_waiting(account_id, OUTBOX_CLAIM_SECS).await?;
@@ -120,7 +121,7 @@ impl Engine {
     }
 
     /// Hands over the rows this process claimed and saves their Sent copies.
-    async fn deliver_claimed(&self, account_id: i64, claimed: Vec<OutboxRow>) -> Result<()> {
+    async fn deliver_claimed(&self, account_id: AccountId, claimed: Vec<OutboxRow>) -> Result<()> {
         let account = self.store.account(account_id).await?;
         let password = self.password(&account).await?;
         let (smtp, auth) = (account.smtp(), account.auth());
@@ -137,13 +138,13 @@ impl Engine {
             match smtp::hand_over(&smtp, &auth, &password, &row.envelope_from, &row.recipient_list(), &row.wire).await {
                 Ok(()) => {
                     self.store.mark_outgoing_sent(row.id).await?;
-                    tracing::info!(account = account_id, outbox = row.id, "message sent");
+                    tracing::info!(account = %account_id, outbox = row.id, "message sent");
                     let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
                     let _ = self.events.send(EngineEvent::MessageSent { account: account_id, message_id, subject });
                     to_save.push(row);
                 }
                 Err(e @ Error::Smtp { permanent: true, .. }) | Err(e @ Error::Invalid(_)) => {
-                    tracing::warn!(account = account_id, outbox = row.id, error = %e, "message refused");
+                    tracing::warn!(account = %account_id, outbox = row.id, error = %e, "message refused");
                     let reason = e.problem();
                     self.store.note_outgoing_problem(row.id, &reason, true).await?;
                     let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
@@ -151,7 +152,7 @@ impl Engine {
                         self.events.send(EngineEvent::SendFailed { account: account_id, message_id, subject, reason });
                 }
                 Err(e) => {
-                    tracing::info!(account = account_id, outbox = row.id, error = %e, "message waits");
+                    tracing::info!(account = %account_id, outbox = row.id, error = %e, "message waits");
                     let reason = e.problem();
                     self.store.note_outgoing_problem(row.id, &reason, false).await?;
                     let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
@@ -169,9 +170,9 @@ impl Engine {
 
     /// Sends what waits in the outbox, before a one-shot sync pass; a
     /// problem stays on the messages (the pass reports its own).
-    pub(crate) async fn retry_outbox(&self, account_id: i64) {
+    pub(crate) async fn retry_outbox(&self, account_id: AccountId) {
         if let Err(e) = self.deliver_outbox(account_id).await {
-            tracing::info!(account = account_id, error = %e, "outbox not delivered yet");
+            tracing::info!(account = %account_id, error = %e, "outbox not delivered yet");
         }
     }
 
@@ -191,7 +192,7 @@ impl Engine {
             return Ok(());
         }
         let Some(sent) = folders.iter().find(|f| f.role.as_deref() == Some("sent")) else {
-            tracing::warn!(account = account.id, "no Sent folder: sent messages are not saved on the server");
+            tracing::warn!(account = %account.id, "no Sent folder: sent messages are not saved on the server");
             for row in rows {
                 self.store.mark_outgoing_saved(row.id).await?;
             }

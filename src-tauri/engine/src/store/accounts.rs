@@ -1,5 +1,6 @@
 //! The `accounts` table: server settings and sync state, never secrets.
 
+use crate::ids::AccountId;
 use crate::problem::Problem;
 use sqlx::{FromRow, Row};
 
@@ -11,7 +12,7 @@ use crate::model::{AccountSummary, Mirror, Security, SyncState};
 /// An account as stored, with its resolved server settings.
 #[derive(Debug, Clone, FromRow)]
 pub struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub email: String,
     pub display_name: String,
     pub imap_host: String,
@@ -94,7 +95,7 @@ impl AccountRow {
 const POLL_SECONDS_MAX: u64 = 86_400;
 
 /// An update of one account's row: an error when there is no such account.
-fn account_found(result: &sqlx::sqlite::SqliteQueryResult, account_id: i64) -> Result<()> {
+fn account_found(result: &sqlx::sqlite::SqliteQueryResult, account_id: AccountId) -> Result<()> {
     if result.rows_affected() == 0 {
         return Err(Error::NotFound(Problem::AccountNotFound { id: account_id }));
     }
@@ -102,7 +103,7 @@ fn account_found(result: &sqlx::sqlite::SqliteQueryResult, account_id: i64) -> R
 }
 
 /// The keychain key of an account's password.
-pub fn secret_key(store_id: &str, account_id: i64) -> String {
+pub fn secret_key(store_id: &str, account_id: AccountId) -> String {
     format!("{store_id}/account-{account_id}/password")
 }
 
@@ -111,7 +112,7 @@ impl Store {
     /// Narrowing forgets here what arrived before the new start (the
     /// server keeps it); every folder is then planned afresh, so widening
     /// fetches what the old window left out.
-    pub async fn set_history(&self, account_id: i64, days: Option<u32>) -> Result<()> {
+    pub async fn set_history(&self, account_id: AccountId, days: Option<u32>) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let current: Option<Option<i64>> = sqlx::query_scalar("SELECT history_days FROM accounts WHERE id = ?")
             .bind(account_id)
@@ -147,7 +148,7 @@ impl Store {
     }
 
     /// Sets what archiving or deleting here does in the mail account.
-    pub async fn set_mirror(&self, account_id: i64, mirror: Mirror) -> Result<()> {
+    pub async fn set_mirror(&self, account_id: AccountId, mirror: Mirror) -> Result<()> {
         let result = sqlx::query("UPDATE accounts SET mirror = ? WHERE id = ?")
             .bind(mirror)
             .bind(account_id)
@@ -158,7 +159,7 @@ impl Store {
 
     /// Sets how often the account is checked without push (seconds, 1 to
     /// `POLL_SECONDS_MAX`).
-    pub async fn set_poll_interval(&self, account_id: i64, seconds: u32) -> Result<()> {
+    pub async fn set_poll_interval(&self, account_id: AccountId, seconds: u32) -> Result<()> {
         if !(1..=POLL_SECONDS_MAX).contains(&u64::from(seconds)) {
             return Err(Error::Invalid(Problem::PollIntervalOutOfRange));
         }
@@ -171,7 +172,7 @@ impl Store {
     }
 
     /// Inserts an account and returns its id.
-    pub async fn insert_account(&self, a: &ResolvedAccount) -> Result<i64> {
+    pub async fn insert_account(&self, a: &ResolvedAccount) -> Result<AccountId> {
         let result = sqlx::query(
             "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security,
                  smtp_host, smtp_port, smtp_security, username, trusted_certs, created_at)
@@ -202,7 +203,7 @@ impl Store {
     }
 
     /// Removes an account and everything synced for it.
-    pub async fn delete_account(&self, id: i64) -> Result<()> {
+    pub async fn delete_account(&self, id: AccountId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         // Messages first: their locations go with them, and the triggers
         // that keep each message's place (migration 0008) then find no
@@ -219,7 +220,7 @@ impl Store {
     }
 
     /// One account.
-    pub async fn account(&self, id: i64) -> Result<AccountRow> {
+    pub async fn account(&self, id: AccountId) -> Result<AccountRow> {
         sqlx::query_as("SELECT * FROM accounts WHERE id = ?")
             .bind(id)
             .fetch_optional(self.pool())
@@ -228,7 +229,7 @@ impl Store {
     }
 
     /// Records the account's sync state; `ok` also stamps the sync time.
-    pub async fn set_account_state(&self, id: i64, state: SyncState, error: Option<&Problem>) -> Result<()> {
+    pub async fn set_account_state(&self, id: AccountId, state: SyncState, error: Option<&Problem>) -> Result<()> {
         sqlx::query(
             "UPDATE accounts SET sync_state = ?, last_error = ?,
                  last_sync_at = CASE WHEN ? = 'ok' THEN ? ELSE last_sync_at END

@@ -2,6 +2,7 @@
 //! to a message is written here together with its local effect, in one
 //! transaction, and replayed on the server in order until confirmed.
 
+use crate::ids::{AccountId, MessageId};
 use crate::problem::Problem;
 use sqlx::FromRow;
 
@@ -164,7 +165,7 @@ impl ActionKind {
 #[derive(Debug, Clone, FromRow)]
 pub struct ActionRow {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub message_id: i64,
     pub kind: ActionName,
     pub folder_id: i64,
@@ -198,7 +199,7 @@ impl Store {
     /// new action ids.
     pub async fn queue_action(
         &self,
-        message_id: i64,
+        message_id: MessageId,
         kind: Option<&ActionKind>,
         user_box: Option<MailBox>,
     ) -> Result<Vec<i64>> {
@@ -208,7 +209,7 @@ impl Store {
     /// `queue_action` for several messages in one transaction (a whole
     /// conversation archived waits once for the writer, not once per
     /// message). Returns the new action ids.
-    pub async fn queue_actions(&self, items: &[(i64, Option<ActionKind>, Option<MailBox>)]) -> Result<Vec<i64>> {
+    pub async fn queue_actions(&self, items: &[(MessageId, Option<ActionKind>, Option<MailBox>)]) -> Result<Vec<i64>> {
         let mut tx = self.begin_write().await?;
         let mut ids = Vec::new();
         for (message_id, kind, user_box) in items {
@@ -237,7 +238,7 @@ impl Store {
     }
 
     /// The account a message belongs to.
-    pub async fn message_account(&self, message_id: i64) -> Result<i64> {
+    pub async fn message_account(&self, message_id: MessageId) -> Result<AccountId> {
         sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
             .bind(message_id)
             .fetch_optional(self.pool())
@@ -249,7 +250,7 @@ impl Store {
     /// oldest first. One waiting for its next attempt holds back the
     /// actions queued after it on the same message (a flag, then a move:
     /// the order matters).
-    pub async fn pending_actions(&self, account_id: i64) -> Result<Vec<ActionRow>> {
+    pub async fn pending_actions(&self, account_id: AccountId) -> Result<Vec<ActionRow>> {
         Ok(sqlx::query_as(
             "SELECT id, account_id, message_id, kind, folder_id, uid, uidvalidity, target, copy_asked_at, copied_at
                FROM actions a
@@ -267,7 +268,7 @@ impl Store {
 
     /// When the account's next held-back action is due (unix seconds), if
     /// one waits.
-    pub async fn next_action_due(&self, account_id: i64) -> Result<Option<i64>> {
+    pub async fn next_action_due(&self, account_id: AccountId) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT MIN(next_attempt_at) FROM actions
               WHERE account_id = ? AND state = 'pending' AND next_attempt_at IS NOT NULL",
@@ -316,7 +317,7 @@ impl Store {
     }
 
     /// The Message-ID header of a stored message (without brackets).
-    pub async fn message_id_header(&self, message_id: i64) -> Result<Option<String>> {
+    pub async fn message_id_header(&self, message_id: MessageId) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT message_id FROM messages WHERE id = ?")
             .bind(message_id)
             .fetch_optional(self.pool())
@@ -356,7 +357,7 @@ impl Store {
 
     /// How many of the account's actions wait for the server, and how many
     /// it refused.
-    pub async fn action_counts(&self, account_id: i64) -> Result<(u32, u32)> {
+    pub async fn action_counts(&self, account_id: AccountId) -> Result<(u32, u32)> {
         let (pending, failed): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'failed'), 0)
                FROM actions WHERE account_id = ?",
@@ -369,7 +370,7 @@ impl Store {
 
     /// Why the account's latest refused action was given up (None: none
     /// was).
-    pub async fn last_action_failure(&self, account_id: i64) -> Result<Option<Problem>> {
+    pub async fn last_action_failure(&self, account_id: AccountId) -> Result<Option<Problem>> {
         Ok(sqlx::query_scalar(
             "SELECT last_error FROM actions WHERE account_id = ? AND state = 'failed' ORDER BY id DESC LIMIT 1",
         )
@@ -384,11 +385,11 @@ impl Store {
 /// [`Store::queue_action`]), in the caller's transaction.
 async fn queue_in(
     tx: &mut sqlx::SqliteConnection,
-    message_id: i64,
+    message_id: MessageId,
     kind: Option<&ActionKind>,
     user_box: Option<MailBox>,
 ) -> Result<Vec<i64>> {
-    let account_id: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
+    let account_id: AccountId = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = ?")
         .bind(message_id)
         .fetch_optional(&mut *tx)
         .await?

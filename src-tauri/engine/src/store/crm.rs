@@ -3,6 +3,7 @@
 //! the preferences of linking. Every change that can link or unlink mail
 //! runs the linking rules in its own transaction (see `crm::linking`).
 
+use crate::ids::{MessageId, RecordId};
 use crate::problem::Problem;
 use sqlx::{FromRow, SqliteConnection};
 
@@ -20,10 +21,10 @@ use crate::model::ThreadSummary;
 
 #[derive(FromRow)]
 struct PersonRow {
-    id: i64,
+    id: RecordId,
     name: String,
     phone: String,
-    org_id: Option<i64>,
+    org_id: Option<RecordId>,
     org_name: Option<String>,
     emails: String,
 }
@@ -48,14 +49,14 @@ const PERSON_COLUMNS: &str = "p.id, p.name, p.phone, p.org_id, o.name AS org_nam
 
 #[derive(FromRow)]
 struct RecordRow {
-    id: i64,
+    id: RecordId,
     title: String,
     value_minor: Option<i64>,
     currency: String,
     status: Option<DealStatus>,
-    person_id: Option<i64>,
+    person_id: Option<RecordId>,
     person_name: Option<String>,
-    org_id: Option<i64>,
+    org_id: Option<RecordId>,
     org_name: Option<String>,
     expected_close: Option<String>,
     deal_ids: String,
@@ -143,10 +144,10 @@ impl Store {
     // ---- persons ----
 
     /// Creates a person and links their past emails at once.
-    pub async fn add_person(&self, input: &PersonInput) -> Result<i64> {
+    pub async fn add_person(&self, input: &PersonInput) -> Result<RecordId> {
         let name = check_name(RecordKind::Person, &input.name)?;
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: RecordId = sqlx::query_scalar(
             "INSERT INTO persons (name, phone, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(&name)
@@ -164,7 +165,7 @@ impl Store {
 
     /// Changes a person's name, phone and organization (addresses have
     /// their own calls, as they link and unlink mail).
-    pub async fn update_person(&self, id: i64, input: &PersonInput) -> Result<()> {
+    pub async fn update_person(&self, id: RecordId, input: &PersonInput) -> Result<()> {
         let name = check_name(RecordKind::Person, &input.name)?;
         let done = sqlx::query("UPDATE persons SET name = ?, phone = ?, org_id = ? WHERE id = ?")
             .bind(&name)
@@ -180,7 +181,7 @@ impl Store {
     }
 
     /// Adds an address to a person and links the emails that carry it.
-    pub async fn add_person_address(&self, person_id: i64, email: &str) -> Result<()> {
+    pub async fn add_person_address(&self, person_id: RecordId, email: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
         add_address(&mut tx, person_id, email).await?;
         tx.commit().await?;
@@ -188,7 +189,7 @@ impl Store {
     }
 
     /// Removes an address from a person, with the automatic links it made.
-    pub async fn remove_person_address(&self, person_id: i64, email: &str) -> Result<()> {
+    pub async fn remove_person_address(&self, person_id: RecordId, email: &str) -> Result<()> {
         let address = address::normalize(email);
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM person_addresses WHERE address = ? AND person_id = ?")
@@ -208,7 +209,7 @@ impl Store {
     }
 
     /// One person.
-    pub async fn person(&self, id: i64) -> Result<Person> {
+    pub async fn person(&self, id: RecordId) -> Result<Person> {
         let row: Option<PersonRow> = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} WHERE p.id = ?"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -270,7 +271,7 @@ impl Store {
                 continue;
             }
             // Who has each address now; the first owner found takes the row.
-            let mut owned: Vec<Option<(i64, String)>> = Vec::with_capacity(emails.len());
+            let mut owned: Vec<Option<(RecordId, String)>> = Vec::with_capacity(emails.len());
             for email in &emails {
                 owned.push(owner_of(&mut tx, email).await?);
             }
@@ -282,7 +283,7 @@ impl Store {
                         name => name.to_owned(),
                     };
                     let org = import_org(&mut tx, draft, &emails, &mut report).await?;
-                    let id: i64 = sqlx::query_scalar(
+                    let id: RecordId = sqlx::query_scalar(
                         "INSERT INTO persons (name, phone, org_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
                     )
                     .bind(&name)
@@ -361,21 +362,22 @@ impl Store {
     // ---- organizations ----
 
     /// Creates an organization.
-    pub async fn add_org(&self, input: &OrgInput) -> Result<i64> {
+    pub async fn add_org(&self, input: &OrgInput) -> Result<RecordId> {
         let name = check_name(RecordKind::Org, &input.name)?;
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id")
-            .bind(&name)
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?;
+        let id: RecordId =
+            sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id")
+                .bind(&name)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await?;
         set_domains(&mut tx, id, &input.domains).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Changes an organization's name and domains.
-    pub async fn update_org(&self, id: i64, input: &OrgInput) -> Result<()> {
+    pub async fn update_org(&self, id: RecordId, input: &OrgInput) -> Result<()> {
         let name = check_name(RecordKind::Org, &input.name)?;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE organizations SET name = ? WHERE id = ?")
@@ -392,7 +394,7 @@ impl Store {
     }
 
     /// One organization.
-    pub async fn org(&self, id: i64) -> Result<Organization> {
+    pub async fn org(&self, id: RecordId) -> Result<Organization> {
         self.orgs_where("o.id = ?", &id.to_string())
             .await?
             .into_iter()
@@ -425,7 +427,7 @@ impl Store {
     }
 
     async fn orgs_where(&self, condition: &str, value: &str) -> Result<Vec<Organization>> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(RecordId, String, String)> = sqlx::query_as(&format!(
             "SELECT o.id, o.name,
                     (SELECT COALESCE(json_group_array(domain), '[]') FROM
                         (SELECT domain FROM organization_domains WHERE org_id = o.id ORDER BY domain))
@@ -448,10 +450,10 @@ impl Store {
     // ---- deals, leads, projects ----
 
     /// Creates a deal, lead or project.
-    pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<i64> {
+    pub async fn add_record(&self, kind: RecordKind, input: &RecordInput) -> Result<RecordId> {
         let table = record_table(kind)?;
         let mut tx = self.begin_write().await?;
-        let id: i64 =
+        let id: RecordId =
             sqlx::query_scalar(&format!("INSERT INTO {table} (title, created_at) VALUES ('', ?) RETURNING id"))
                 .bind(now())
                 .fetch_one(&mut *tx)
@@ -462,7 +464,7 @@ impl Store {
     }
 
     /// Changes a deal, lead or project (all its fields at once).
-    pub async fn update_record(&self, kind: RecordKind, id: i64, input: &RecordInput) -> Result<()> {
+    pub async fn update_record(&self, kind: RecordKind, id: RecordId, input: &RecordInput) -> Result<()> {
         record_table(kind)?;
         let mut tx = self.begin_write().await?;
         if !write_record(&mut tx, kind, id, input).await? {
@@ -474,7 +476,7 @@ impl Store {
 
     /// Marks a deal open, won or lost. Won and lost deals keep their
     /// links but get no new automatic ones.
-    pub async fn set_deal_status(&self, id: i64, status: DealStatus) -> Result<()> {
+    pub async fn set_deal_status(&self, id: RecordId, status: DealStatus) -> Result<()> {
         let done = sqlx::query("UPDATE deals SET status = ? WHERE id = ?")
             .bind(status)
             .bind(id)
@@ -487,7 +489,7 @@ impl Store {
     }
 
     /// One deal, lead or project.
-    pub async fn record(&self, kind: RecordKind, id: i64) -> Result<Record> {
+    pub async fn record(&self, kind: RecordKind, id: RecordId) -> Result<Record> {
         let row: Option<RecordRow> = sqlx::query_as(&format!("SELECT {} WHERE r.id = ?", record_columns(kind)))
             .bind(id)
             .fetch_optional(self.pool())
@@ -511,7 +513,7 @@ impl Store {
     }
 
     /// Deletes any CRM record; its emails stay, unlinked from it.
-    pub async fn delete_record(&self, kind: RecordKind, id: i64) -> Result<()> {
+    pub async fn delete_record(&self, kind: RecordKind, id: RecordId) -> Result<()> {
         let done = sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table_of(kind)))
             .bind(id)
             .execute(&mut *self.write_conn().await?)
@@ -526,7 +528,7 @@ impl Store {
 
     /// The stored emails with this Message-ID header (one per account
     /// that holds it).
-    pub async fn messages_by_header_id(&self, message_id: &str) -> Result<Vec<i64>> {
+    pub async fn messages_by_header_id(&self, message_id: &str) -> Result<Vec<MessageId>> {
         let id = message_id.trim().trim_start_matches('<').trim_end_matches('>').trim();
         let ids = sqlx::query_scalar(
             // CROSS JOIN keeps this order; sorting by id would otherwise
@@ -543,13 +545,13 @@ impl Store {
     }
 
     /// What an email is linked to, and the choices it waits for.
-    pub async fn message_links(&self, message_id: i64) -> Result<MessageLinks> {
+    pub async fn message_links(&self, message_id: MessageId) -> Result<MessageLinks> {
         let mut conn = self.pool().acquire().await?;
         linking::links_of(&mut conn, message_id).await
     }
 
     /// The user links a record to emails.
-    pub async fn link(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
+    pub async fn link(&self, message_ids: &[MessageId], kind: RecordKind, target: RecordId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         linking::link_by_user(&mut tx, message_ids, kind, target, now()).await?;
         tx.commit().await?;
@@ -557,7 +559,7 @@ impl Store {
     }
 
     /// The user unlinks a record from emails, for good.
-    pub async fn unlink(&self, message_ids: &[i64], kind: RecordKind, target: i64) -> Result<()> {
+    pub async fn unlink(&self, message_ids: &[MessageId], kind: RecordKind, target: RecordId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         linking::unlink_by_user(&mut tx, message_ids, kind, target, now()).await?;
         tx.commit().await?;
@@ -565,7 +567,7 @@ impl Store {
     }
 
     /// The user picks the deal (lead, project) for an email's conversation.
-    pub async fn choose(&self, message_id: i64, kind: RecordKind, target: i64) -> Result<()> {
+    pub async fn choose(&self, message_id: MessageId, kind: RecordKind, target: RecordId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         linking::choose(&mut tx, message_id, kind, target, now()).await?;
         tx.commit().await?;
@@ -578,7 +580,8 @@ impl Store {
     /// needs, and what the linking benchmark times. Returns how many
     /// emails were looked at and how many links exist after.
     pub async fn relink_all(&self, from_scratch: bool) -> Result<(u64, u64)> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages ORDER BY id").fetch_all(self.pool()).await?;
+        let ids: Vec<MessageId> =
+            sqlx::query_scalar("SELECT id FROM messages ORDER BY id").fetch_all(self.pool()).await?;
         let mut tx = self.begin_write().await?;
         if from_scratch {
             sqlx::query("DELETE FROM message_links WHERE rule IN ('address', 'only_one') AND linked = 1")
@@ -595,7 +598,7 @@ impl Store {
     /// The conversations linked to a record, newest first. An
     /// organization's include those of its persons. Deleted mail is left
     /// out, as everywhere.
-    pub async fn record_threads(&self, kind: RecordKind, id: i64) -> Result<Vec<ThreadSummary>> {
+    pub async fn record_threads(&self, kind: RecordKind, id: RecordId) -> Result<Vec<ThreadSummary>> {
         let ids: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT DISTINCT m.thread_id FROM message_links l JOIN messages m ON m.id = l.message_id
               WHERE l.linked = 1 AND {BOX} < 2
@@ -648,14 +651,14 @@ pub(super) async fn renormalize_addresses(pool: &sqlx::SqlitePool) -> Result<()>
 
 /// Adds one address to a person in `tx` and links the mail that has it.
 /// An address already someone else's is refused, naming who has it.
-async fn add_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> Result<()> {
+async fn add_address(tx: &mut SqliteConnection, person_id: RecordId, email: &str) -> Result<()> {
     let address = insert_address(tx, person_id, email).await?;
     let messages = linking::messages_with_addresses(tx, &[address]).await?;
     linking::link_messages(tx, &messages, now()).await
 }
 
 /// Adds one address to a person, without linking; returns it normalized.
-async fn insert_address(tx: &mut SqliteConnection, person_id: i64, email: &str) -> Result<String> {
+async fn insert_address(tx: &mut SqliteConnection, person_id: RecordId, email: &str) -> Result<String> {
     let address = address::normalize(email);
     if !address.contains('@') {
         return Err(Error::Invalid(Problem::NotAnEmailAddress { text: email.trim().to_owned(), field: None }));
@@ -672,7 +675,7 @@ async fn insert_address(tx: &mut SqliteConnection, person_id: i64, email: &str) 
 }
 
 /// Stores a normalized address nobody has yet as the person's last one.
-async fn put_address(tx: &mut SqliteConnection, person_id: i64, address: &str) -> Result<()> {
+async fn put_address(tx: &mut SqliteConnection, person_id: RecordId, address: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO person_addresses (address, person_id, position)
          VALUES (?, ?, (SELECT COUNT(*) FROM person_addresses WHERE person_id = ?))",
@@ -685,7 +688,7 @@ async fn put_address(tx: &mut SqliteConnection, person_id: i64, address: &str) -
     Ok(())
 }
 
-async fn owner_of(tx: &mut SqliteConnection, address: &str) -> Result<Option<(i64, String)>> {
+async fn owner_of(tx: &mut SqliteConnection, address: &str) -> Result<Option<(RecordId, String)>> {
     Ok(sqlx::query_as(
         "SELECT p.id, p.name FROM person_addresses pa JOIN persons p ON p.id = pa.person_id WHERE pa.address = ?",
     )
@@ -760,7 +763,7 @@ fn record_table(kind: RecordKind) -> Result<&'static str> {
 
 /// Writes every field of a deal, lead or project row (those its kind has).
 /// False when there is no such row.
-async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: i64, input: &RecordInput) -> Result<bool> {
+async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: RecordId, input: &RecordInput) -> Result<bool> {
     let title = check_name(kind, &input.title)?;
     let close = check_date(input.expected_close.as_deref())?;
     let (minor, currency) = match &input.value {
@@ -802,7 +805,7 @@ async fn write_record(tx: &mut SqliteConnection, kind: RecordKind, id: i64, inpu
     Ok(found)
 }
 
-async fn set_domains(tx: &mut SqliteConnection, org_id: i64, domains: &[String]) -> Result<()> {
+async fn set_domains(tx: &mut SqliteConnection, org_id: RecordId, domains: &[String]) -> Result<()> {
     sqlx::query("DELETE FROM organization_domains WHERE org_id = ?").bind(org_id).execute(&mut *tx).await?;
     for domain in domains {
         let domain = address::normalize_domain(domain);
@@ -818,7 +821,7 @@ async fn set_domains(tx: &mut SqliteConnection, org_id: i64, domains: &[String])
     Ok(())
 }
 
-async fn set_project_deals(tx: &mut SqliteConnection, project_id: i64, deals: &[i64]) -> Result<()> {
+async fn set_project_deals(tx: &mut SqliteConnection, project_id: RecordId, deals: &[RecordId]) -> Result<()> {
     sqlx::query("DELETE FROM project_deals WHERE project_id = ?").bind(project_id).execute(&mut *tx).await?;
     for deal in deals {
         sqlx::query("INSERT OR IGNORE INTO project_deals (project_id, deal_id) VALUES (?, ?)")

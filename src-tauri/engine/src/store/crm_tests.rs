@@ -3,6 +3,7 @@
 use super::tests::{ok, prepared, store_with_folders};
 use super::*;
 use crate::crm::{DealStatus, LinkMode, LinkReason, MessageLinks, Money, PersonInput, RecordInput, RecordKind};
+use crate::ids::{AccountId, MessageId, RecordId};
 use crate::store::actions::MailBox;
 
 /// A message with these headers (From, To, Cc, Message-ID …) and a body.
@@ -13,7 +14,7 @@ fn mail(uid: u32, headers: &str) -> PreparedMessage {
 struct Crm {
     _dir: tempfile::TempDir,
     store: Store,
-    account: i64,
+    account: AccountId,
     inbox: i64,
 }
 
@@ -24,7 +25,7 @@ impl Crm {
     }
 
     /// Stores the messages and returns their ids by Message-ID.
-    async fn receive(&self, messages: &[PreparedMessage]) -> Vec<i64> {
+    async fn receive(&self, messages: &[PreparedMessage]) -> Vec<MessageId> {
         ok(crate::ingest::store_batch(&self.store, self.account, self.inbox, messages)).await;
         let mut ids = Vec::new();
         for m in messages {
@@ -34,7 +35,7 @@ impl Crm {
         ids
     }
 
-    async fn person(&self, name: &str, emails: &[&str]) -> i64 {
+    async fn person(&self, name: &str, emails: &[&str]) -> RecordId {
         let input = PersonInput {
             name: name.into(),
             emails: emails.iter().map(|e| e.to_string()).collect(),
@@ -43,17 +44,17 @@ impl Crm {
         ok(self.store.add_person(&input)).await
     }
 
-    async fn record(&self, kind: RecordKind, title: &str, person: i64, status: Option<DealStatus>) -> i64 {
+    async fn record(&self, kind: RecordKind, title: &str, person: RecordId, status: Option<DealStatus>) -> RecordId {
         let input = RecordInput { title: title.into(), person_id: Some(person), status, ..Default::default() };
         ok(self.store.add_record(kind, &input)).await
     }
 
-    async fn links(&self, message: i64) -> MessageLinks {
+    async fn links(&self, message: MessageId) -> MessageLinks {
         ok(self.store.message_links(message)).await
     }
 
     /// (kind, id) of everything linked to the message.
-    async fn linked(&self, message: i64) -> Vec<(RecordKind, i64)> {
+    async fn linked(&self, message: MessageId) -> Vec<(RecordKind, RecordId)> {
         self.links(message).await.links.iter().map(|l| (l.kind, l.id)).collect()
     }
 }
@@ -123,7 +124,7 @@ async fn several_open_deals_ask_once_and_the_choice_holds_for_the_conversation()
     assert_eq!(crm.linked(ids[0]).await, vec![(RecordKind::Person, bob)]);
     assert_eq!(links.choices.len(), 1);
     assert_eq!(links.choices[0].kind, RecordKind::Deal);
-    let offered: Vec<i64> = links.choices[0].candidates.iter().map(|c| c.id).collect();
+    let offered: Vec<RecordId> = links.choices[0].candidates.iter().map(|c| c.id).collect();
     assert_eq!(offered, vec![first, second]);
 
     ok(crm.store.choose(ids[0], RecordKind::Deal, second)).await;
@@ -346,7 +347,7 @@ async fn an_address_belongs_to_one_person_and_bad_input_is_refused_in_words() {
     assert_eq!(stored.status, Some(DealStatus::Open));
     assert_eq!(stored.person_name.as_deref(), Some("Bob"));
     assert_eq!(ok(crm.store.records(RecordKind::Deal, "bob")).await.len(), 1);
-    assert!(crm.store.choose(1, RecordKind::Person, bob).await.is_err());
+    assert!(crm.store.choose(MessageId(1), RecordKind::Person, bob).await.is_err());
 }
 
 #[tokio::test]

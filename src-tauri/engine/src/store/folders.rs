@@ -3,6 +3,7 @@
 //! UIDNEXT and HIGHESTMODSEQ are written only when a pass over the folder
 //! completed, so an interrupted pass is simply done again (see `sync::plan`).
 
+use crate::ids::AccountId;
 use crate::problem::Problem;
 use sqlx::FromRow;
 
@@ -23,7 +24,7 @@ pub struct RemoteFolder {
 #[derive(Debug, Clone, FromRow)]
 pub struct FolderRow {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub name: String,
     pub display_name: String,
     pub role: Option<String>,
@@ -60,7 +61,7 @@ impl Store {
     /// Makes the stored folder list match the server's: new folders are
     /// added, roles refreshed, folders gone from the server removed (their
     /// messages are collected later if no other folder holds them).
-    pub async fn replace_folders(&self, account_id: i64, remote: &[RemoteFolder]) -> Result<Vec<FolderRow>> {
+    pub async fn replace_folders(&self, account_id: AccountId, remote: &[RemoteFolder]) -> Result<Vec<FolderRow>> {
         // Read, then written: one writer at a time (see `begin_write`).
         let mut tx = self.begin_write().await?;
         let before: Vec<(i64, String, Option<String>)> =
@@ -108,7 +109,7 @@ impl Store {
     }
 
     /// The folders the user picked for a role, as (role, folder name).
-    pub async fn folder_role_choices(&self, account_id: i64) -> Result<Vec<(String, String)>> {
+    pub async fn folder_role_choices(&self, account_id: AccountId) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as("SELECT role, folder_name FROM folder_role_choices WHERE account_id = ?")
             .bind(account_id)
             .fetch_all(self.pool())
@@ -118,7 +119,7 @@ impl Store {
     /// Makes the folder the account's `role` (trash, sent, drafts,
     /// archive) from now on, over what the server says; the folder that had
     /// the role loses it. The pick is kept by name for later passes.
-    pub async fn choose_folder_role(&self, account_id: i64, role: &str, folder_id: i64) -> Result<()> {
+    pub async fn choose_folder_role(&self, account_id: AccountId, role: &str, folder_id: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let name: Option<String> = sqlx::query_scalar("SELECT name FROM folders WHERE id = ? AND account_id = ?")
             .bind(folder_id)
@@ -154,7 +155,7 @@ impl Store {
     }
 
     /// The account's folders: inbox first, then by role, then by name.
-    pub async fn folders(&self, account_id: i64) -> Result<Vec<FolderRow>> {
+    pub async fn folders(&self, account_id: AccountId) -> Result<Vec<FolderRow>> {
         let sql = format!(
             "SELECT id, account_id, name, display_name, role, uidvalidity, uidnext,
                     highestmodseq, server_exists, chosen, last_sync_at, last_error
@@ -165,7 +166,7 @@ impl Store {
 
     /// Every folder of the account with its local message count, for the
     /// troubleshooting view (same order as `folders`).
-    pub async fn folder_statuses(&self, account_id: i64) -> Result<Vec<FolderStatus>> {
+    pub async fn folder_statuses(&self, account_id: AccountId) -> Result<Vec<FolderStatus>> {
         let sql = format!(
             "SELECT f.id, f.display_name, f.role, f.chosen,
                     (SELECT COUNT(*) FROM message_folders mf WHERE mf.folder_id = f.id) AS local,
@@ -256,7 +257,7 @@ impl Store {
     /// forgets here what the folders left out held: their locations go,
     /// and with them (at the sweep) the messages no synced folder holds.
     /// A folder left out starts afresh if it is chosen again.
-    pub async fn choose_folders(&self, account_id: i64, chosen: Option<&[i64]>) -> Result<()> {
+    pub async fn choose_folders(&self, account_id: AccountId, chosen: Option<&[i64]>) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE accounts SET sync_all_folders = ? WHERE id = ?")
             .bind(chosen.is_none())

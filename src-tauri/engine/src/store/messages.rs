@@ -7,6 +7,7 @@
 //! folder that holds it. Threads come only from Message-ID, References and
 //! In-Reply-To: equal subjects never merge two conversations.
 
+use crate::ids::{AccountId, MessageId};
 use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, Transaction};
@@ -35,7 +36,7 @@ pub struct StoredBatch {
     /// Folder locations (folder + UID) written.
     pub locations: u32,
     /// Ids of the messages stored for the first time.
-    pub added: Vec<i64>,
+    pub added: Vec<MessageId>,
 }
 
 /// Seconds in a day, for date sanity checks.
@@ -162,7 +163,7 @@ impl Store {
     /// there. It stays a candidate until a later pass finds it (a user who
     /// deletes while a pass runs would otherwise lose it here, and get it
     /// back later as a new message without its links).
-    pub async fn delete_orphans(&self, account_id: i64, since: i64) -> Result<u32> {
+    pub async fn delete_orphans(&self, account_id: AccountId, since: i64) -> Result<u32> {
         let mut tx = self.begin_write().await?;
         // CROSS JOIN keeps SQLite on the (small) candidate list instead of
         // walking every message of the account.
@@ -233,7 +234,12 @@ impl BatchWriter<'_> {
     /// limit.
     /// Returns the ids of the messages new here (to be linked: see
     /// [`crate::ingest::store_and_link`]).
-    pub async fn store(&mut self, account_id: i64, folder_id: i64, batch: &[PreparedMessage]) -> Result<Vec<i64>> {
+    pub async fn store(
+        &mut self,
+        account_id: AccountId,
+        folder_id: i64,
+        batch: &[PreparedMessage],
+    ) -> Result<Vec<MessageId>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -307,7 +313,7 @@ impl BatchWriter<'_> {
             q.build().execute(&mut **tx).await?;
         }
         self.done.locations += written;
-        let new_ids: Vec<i64> = fresh.iter().map(|(id, _)| *id).collect();
+        let new_ids: Vec<MessageId> = fresh.iter().map(|(id, _)| MessageId(*id)).collect();
         self.done.added.extend(&new_ids);
         Ok(new_ids)
     }
@@ -337,7 +343,7 @@ impl BatchWriter<'_> {
 /// The ids of the batch's messages this account already has.
 async fn known_messages(
     tx: &mut Transaction<'_, Sqlite>,
-    account_id: i64,
+    account_id: AccountId,
     batch: &[PreparedMessage],
 ) -> Result<HashMap<[u8; 32], i64>> {
     let mut known = HashMap::new();
@@ -365,7 +371,7 @@ async fn known_messages(
 /// the box of the folder whose locations of them are stored next.
 async fn insert_messages(
     tx: &mut Transaction<'_, Sqlite>,
-    account_id: i64,
+    account_id: AccountId,
     batch: &[PreparedMessage],
     fresh: &[(i64, usize)],
     threads: &HashMap<i64, i64>,
@@ -482,7 +488,7 @@ fn usable_date(header: Option<i64>, internal: Option<i64>) -> i64 {
 /// any of its Message-IDs names; the others are merged into that one.
 async fn assign_threads(
     tx: &mut Transaction<'_, Sqlite>,
-    account_id: i64,
+    account_id: AccountId,
     batch: &[PreparedMessage],
     fresh: &[(i64, usize)],
 ) -> Result<HashMap<i64, i64>> {

@@ -1,6 +1,7 @@
 //! The outbox (migration 0007): sent messages from Send until the server
 //! took them and the Sent copy is stored.
 
+use crate::ids::{AccountId, MessageId};
 use crate::problem::Problem;
 use sqlx::FromRow;
 
@@ -10,7 +11,7 @@ use crate::error::Result;
 /// A message to send, as the composer built it.
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub message_id: String,
     pub envelope_from: String,
     pub recipients: Vec<String>,
@@ -62,7 +63,7 @@ impl Store {
     /// Claims, for this process and `lease` seconds, the account's outbox
     /// rows that still need the server and no other process holds (one
     /// statement, so two processes never claim the same row); oldest first.
-    pub async fn claim_waiting(&self, account_id: i64, lease: i64) -> Result<Vec<OutboxRow>> {
+    pub async fn claim_waiting(&self, account_id: AccountId, lease: i64) -> Result<Vec<OutboxRow>> {
         let at = now();
         let mut rows: Vec<OutboxRow> = sqlx::query_as(
             "UPDATE outbox SET claimed_until = ?
@@ -142,7 +143,7 @@ impl Store {
     }
 
     /// How many messages wait to be sent, and how many could not be sent.
-    pub async fn outbox_counts(&self, account_id: i64) -> Result<(u32, u32)> {
+    pub async fn outbox_counts(&self, account_id: AccountId) -> Result<(u32, u32)> {
         let (queued, failed): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'failed'), 0)
              FROM outbox WHERE account_id = ?",
@@ -154,7 +155,7 @@ impl Store {
     }
 
     /// The Message-ID and References of a stored message, to answer it.
-    pub async fn reply_headers(&self, message_id: i64) -> Result<(Option<String>, String)> {
+    pub async fn reply_headers(&self, message_id: MessageId) -> Result<(Option<String>, String)> {
         sqlx::query_as("SELECT message_id, refs FROM messages WHERE id = ?")
             .bind(message_id)
             .fetch_optional(self.pool())

@@ -1,6 +1,7 @@
 //! Read-only views over the store: what the inbox, the reading pane and the
 //! CLI's `list` and `search` show.
 
+use crate::ids::{AccountId, MessageId, ThreadId};
 use crate::problem::Problem;
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use crate::model::{AddressView, AttachmentView, MessageSummary, ThreadPage, Thre
 /// Which messages `list_messages` returns.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    pub account: Option<i64>,
+    pub account: Option<AccountId>,
     /// Matches a folder's server name or display name.
     pub folder: Option<String>,
     pub limit: u32,
@@ -21,12 +22,12 @@ pub struct ListFilter {
 
 #[derive(FromRow)]
 struct LocationRow {
-    id: i64,
-    account_id: i64,
+    id: MessageId,
+    account_id: AccountId,
     folder: String,
     uid: i64,
     message_id: Option<String>,
-    thread_id: i64,
+    thread_id: ThreadId,
     date: i64,
     subject: String,
     flags: String,
@@ -39,7 +40,7 @@ impl LocationRow {
         let mut from = Vec::new();
         let mut to = Vec::new();
         let mut cc = Vec::new();
-        for (role, addr) in addresses.get(&self.id).cloned().unwrap_or_default() {
+        for (role, addr) in addresses.get(&self.id.0).cloned().unwrap_or_default() {
             match role.as_str() {
                 "from" => from.push(addr),
                 "to" => to.push(addr),
@@ -68,8 +69,8 @@ impl LocationRow {
 
 #[derive(FromRow)]
 struct ThreadRow {
-    id: i64,
-    account_id: i64,
+    id: ThreadId,
+    account_id: AccountId,
     subject: String,
     last_date: i64,
     message_count: i64,
@@ -156,7 +157,7 @@ impl Store {
     /// is deleted, i.e. when it is opened from the Trash. A message on its
     /// way between folders (moved here, not yet found there by a pass) is
     /// listed without a folder.
-    pub async fn thread_messages(&self, thread_id: i64) -> Result<Vec<MessageSummary>> {
+    pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
         let sql = format!(
             "SELECT {MAYBE_LOCATED} WHERE m.thread_id = ?1
                 AND {BOX} <= MAX(1, (SELECT box FROM threads WHERE id = ?1))
@@ -167,14 +168,14 @@ impl Store {
     }
 
     /// One message's summary (first location), for the reading pane.
-    pub async fn message_summary(&self, id: i64) -> Result<MessageSummary> {
+    pub async fn message_summary(&self, id: MessageId) -> Result<MessageSummary> {
         let sql = format!("SELECT {MAYBE_LOCATED} WHERE m.id = ?");
         let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
         self.summaries(rows).await?.pop().ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(id) }))
     }
 
     /// The raw source of a message, as the server sent it.
-    pub async fn message_source(&self, id: i64) -> Result<Vec<u8>> {
+    pub async fn message_source(&self, id: MessageId) -> Result<Vec<u8>> {
         let (codec, bytes): (String, Vec<u8>) =
             sqlx::query_as("SELECT codec, raw FROM message_sources WHERE message_id = ?")
                 .bind(id)
@@ -185,7 +186,7 @@ impl Store {
     }
 
     /// Attachments of a message and why it degraded, if it did.
-    pub async fn message_extras(&self, id: i64) -> Result<(Vec<AttachmentView>, Option<String>)> {
+    pub async fn message_extras(&self, id: MessageId) -> Result<(Vec<AttachmentView>, Option<String>)> {
         let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
             "SELECT filename, content_type, size, is_inline FROM attachments
              WHERE message_id = ? ORDER BY position",
@@ -276,7 +277,7 @@ impl Store {
     /// Loads From/To/Cc for the rows and builds summaries.
     async fn summaries(&self, rows: Vec<LocationRow>) -> Result<Vec<MessageSummary>> {
         let mut addresses: HashMap<i64, Vec<(String, AddressView)>> = HashMap::new();
-        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
         ids.sort_unstable();
         ids.dedup();
         for chunk in super::statement_chunks(&ids, 1) {

@@ -2,11 +2,12 @@
 
 use super::*;
 use crate::accounts::{Auth, Endpoint, ResolvedAccount};
+use crate::ids::{AccountId, MessageId, ThreadId};
 use crate::model::{Security, ThreadView};
 use crate::store::actions::MailBox;
 use crate::store::queries::ListFilter;
 
-pub(super) async fn store_with_folders() -> (tempfile::TempDir, Store, i64, i64, i64) {
+pub(super) async fn store_with_folders() -> (tempfile::TempDir, Store, AccountId, i64, i64) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let store = Store::open(dir.path()).await.unwrap_or_else(|e| panic!("open: {e}"));
     let account = store
@@ -109,8 +110,9 @@ async fn threads_follow_references_not_subjects() {
     let parent = message(1, "Message-ID: <p@x>\r\nSubject: Offer", "parent");
     ok(crate::ingest::store_batch(&store, account, inbox, &[reply, other, parent])).await;
     let rows = ok(store.list_messages(&ListFilter { limit: 10, ..Default::default() })).await;
-    let thread_of =
-        |mid: &str| rows.iter().find(|r| r.message_id.as_deref() == Some(mid)).map(|r| r.thread_id).unwrap_or(-1);
+    let thread_of = |mid: &str| {
+        rows.iter().find(|r| r.message_id.as_deref() == Some(mid)).map(|r| r.thread_id).unwrap_or(ThreadId(-1))
+    };
     assert_eq!(thread_of("r@x"), thread_of("p@x"));
     assert_ne!(thread_of("o@x"), thread_of("p@x"));
     let page = ok(store.thread_page(ThreadView::Inbox, 0, 10)).await;
@@ -351,7 +353,7 @@ async fn reopening_keeps_the_store_id() {
 }
 
 /// Ids of the stored messages by Message-ID.
-async fn ids_by_message_id(store: &Store) -> std::collections::HashMap<String, i64> {
+async fn ids_by_message_id(store: &Store) -> std::collections::HashMap<String, MessageId> {
     ok(store.list_messages(&ListFilter { limit: 100, ..Default::default() }))
         .await
         .into_iter()

@@ -7,6 +7,7 @@
 pub mod plan;
 pub mod roles;
 
+use crate::ids::AccountId;
 use std::collections::{HashMap, HashSet};
 
 use tokio::sync::broadcast;
@@ -70,7 +71,7 @@ impl Connection {
 pub struct Pass<'a> {
     pub(crate) store: &'a Store,
     pub(crate) events: &'a broadcast::Sender<EngineEvent>,
-    pub(crate) folders: &'a LockTable,
+    pub(crate) folders: &'a LockTable<i64>,
 }
 
 /// Syncs every folder of one account once, on a connection of its own.
@@ -86,7 +87,7 @@ pub async fn sync_account(pass: &Pass<'_>, account: &AccountRow, password: &str)
 /// is the caller's, under the account's action lock); a message they
 /// concern is guarded instead (see `Store::moved_away`, `update_flags`,
 /// `delete_orphans`).
-pub async fn sync_all_folders(conn: &mut Connection, pass: &Pass<'_>, account_id: i64) -> Result<SyncReport> {
+pub async fn sync_all_folders(conn: &mut Connection, pass: &Pass<'_>, account_id: AccountId) -> Result<SyncReport> {
     let store = pass.store;
     let started = crate::store::now();
     let account = store.account(account_id).await?;
@@ -144,7 +145,11 @@ pub async fn sync_all_folders(conn: &mut Connection, pass: &Pass<'_>, account_id
 
 /// The folder with this role, if the account has one and syncs it (None
 /// too before the first pass listed the folders).
-pub(crate) async fn synced_folder_with_role(store: &Store, account_id: i64, role: &str) -> Result<Option<FolderRow>> {
+pub(crate) async fn synced_folder_with_role(
+    store: &Store,
+    account_id: AccountId,
+    role: &str,
+) -> Result<Option<FolderRow>> {
     let sync_all = store.account(account_id).await?.sync_all_folders;
     Ok(store.folders(account_id).await?.into_iter().find(|f| f.role.as_deref() == Some(role) && (sync_all || f.chosen)))
 }
@@ -153,7 +158,7 @@ pub(crate) async fn synced_folder_with_role(store: &Store, account_id: i64, role
 pub(crate) async fn sync_locked_folder(
     conn: &mut Connection,
     pass: &Pass<'_>,
-    account_id: i64,
+    account_id: AccountId,
     folder: &FolderRow,
 ) -> Result<SyncReport> {
     let history = history_days(&pass.store.account(account_id).await?);
@@ -234,7 +239,7 @@ fn last_pass(folder: &FolderRow) -> plan::LastPass {
 async fn sync_folder(
     conn: &mut Connection,
     pass: &Pass<'_>,
-    account_id: i64,
+    account_id: AccountId,
     folder: &FolderRow,
     status: Option<ServerFolder>,
     history: Option<u32>,
