@@ -318,12 +318,12 @@ impl Engine {
     /// pushed as an event): ok, error, or needs re-authentication.
     pub async fn sync_account(&self, id: AccountId) -> Result<SyncReport> {
         self.retry_outbox(id).await;
-        self.pass_over_account(id, true).await
+        self.pass_over_account(id, true, None).await
     }
 
     /// A full pass over the account on a connection of its own (after
     /// replaying its actions, when asked), recorded on the account.
-    async fn pass_over_account(&self, id: AccountId, replay_first: bool) -> Result<SyncReport> {
+    async fn pass_over_account(&self, id: AccountId, replay_first: bool, chunk: Option<usize>) -> Result<SyncReport> {
         let _guard = self.pass_locks.lock(id).await;
         let account = self.store.account(id).await?;
         let password = self.password(&account).await;
@@ -333,7 +333,7 @@ impl Engine {
             if replay_first {
                 self.replay_on(&mut conn, id).await?;
             }
-            let report = sync::sync_all_folders(&mut conn, &self.pass(), id).await?;
+            let report = sync::sync_all_folders(&mut conn, &self.pass(chunk), id).await?;
             conn.close().await;
             Ok(report)
         }
@@ -356,8 +356,8 @@ impl Engine {
     }
 
     /// What a pass works with besides its connection.
-    fn pass(&self) -> sync::Pass<'_> {
-        sync::Pass { store: &self.store, events: &self.events, folders: &self.folder_locks }
+    fn pass(&self, chunk: Option<usize>) -> sync::Pass<'_> {
+        sync::Pass { store: &self.store, events: &self.events, folders: &self.folder_locks, chunk }
     }
 
     /// The account's password from the keychain; a missing one is an

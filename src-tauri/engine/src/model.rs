@@ -225,6 +225,9 @@ pub struct SyncReport {
     /// server renumbered them (a new UIDVALIDITY). A folder with nothing
     /// stored here is not counted: it had nothing to fetch again.
     pub resets: u32,
+    /// Messages left on the server for a later pass: a pass of the
+    /// scheduler fetches history in chunks, newest first.
+    pub left: u32,
 }
 
 impl SyncReport {
@@ -235,6 +238,7 @@ impl SyncReport {
         self.vanished += other.vanished;
         self.folders += other.folders;
         self.resets += other.resets;
+        self.left += other.left;
     }
 }
 

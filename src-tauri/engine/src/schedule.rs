@@ -43,11 +43,25 @@ pub struct WatchOptions {
     /// servers drop an IDLE after 30 minutes, and quiet connections get
     /// dropped by routers sooner.
     pub idle_renew: Duration,
+    /// The foreground worker fetches at most this many of the inbox's
+    /// missing messages, the newest: new mail shows at once, also during
+    /// a first sync, and the background worker fetches the history behind
+    /// it …
+    pub newest_chunk: usize,
+    /// … this many per folder and pass, newest first, so that every
+    /// folder's newest mail is in before the history of the largest.
+    pub history_chunk: usize,
 }
 
 impl Default for WatchOptions {
     fn default() -> WatchOptions {
-        WatchOptions { poll_interval: None, idle_renew: Duration::from_secs(600) }
+        WatchOptions {
+            poll_interval: None,
+            idle_renew: Duration::from_secs(600),
+            newest_chunk: 1_000,
+            // About two seconds of fetching here.
+            history_chunk: 20_000,
+        }
     }
 }
 
@@ -404,7 +418,8 @@ impl Engine {
                     // Woken for new actions: they go first.
                     continue;
                 };
-                let synced = sync::sync_locked_folder(&mut conn, &self.pass(), id, &inbox).await;
+                let synced =
+                    sync::sync_locked_folder(&mut conn, &self.pass(Some(options.newest_chunk)), id, &inbox).await;
                 drop(held);
                 if let Err(e) = synced {
                     return Err(self.record_failure(id, e).await);
@@ -429,7 +444,9 @@ impl Engine {
     }
 
     /// The background worker's life: a full pass (on a connection of its
-    /// own, closed afterwards), then a wait for the next one.
+    /// own, closed afterwards), then a wait for the next one. History is
+    /// fetched a chunk per folder and pass; passes follow each other until
+    /// none is left.
     async fn background(
         &self,
         id: AccountId,
@@ -440,10 +457,16 @@ impl Engine {
     ) -> Result<()> {
         loop {
             let started = Instant::now();
-            self.pass_over_account(id, false).await?;
+            let report = self.pass_over_account(id, false, Some(options.history_chunk)).await?;
             *passed = true;
             // The outbox may hold what another process queued.
             self.wake(id, Worker::Sender);
+            if report.left > 0 {
+                if stopped(stop) {
+                    return Ok(());
+                }
+                continue;
+            }
             loop {
                 let interval = self.interval(id, options).await?;
                 let left = interval.saturating_sub(started.elapsed());

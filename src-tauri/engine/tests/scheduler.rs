@@ -220,3 +220,63 @@ async fn a_reply_sent_through_the_sender_joins_its_conversation_from_sent() {
     stop.send(true).expect("stop");
     tokio::time::timeout(Duration::from_secs(30), watcher).await.expect("stops").expect("joined").expect("no error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_arrives_in_chunks_newest_first_and_other_folders_do_not_wait_for_it() {
+    let s = servers();
+    let user = user_with_inbox(s, "chunks", 300).await;
+    let archived: Vec<Vec<u8>> = corpus::generate(30, 4_242, &user.email).into_iter().map(|m| m.raw).collect();
+    s.append(&user, "Archive", &archived).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
+    // Added without its first pass: the workers do all of the fetching.
+    let account = engine.add_account(s.account_form(&user), false).await.expect("add account");
+    let mut events = engine.subscribe();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let engine = Arc::clone(&engine);
+        let options = WatchOptions {
+            poll_interval: Some(Duration::from_secs(600)),
+            newest_chunk: 20,
+            history_chunk: 100,
+            ..WatchOptions::default()
+        };
+        tokio::spawn(async move { engine.watch_account(account, &options, stopped).await })
+    };
+
+    // Each commit's new messages, by folder, in the order they came.
+    let mut added: Vec<(String, Vec<MessageId>)> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while added.iter().map(|(_, ids)| ids.len()).sum::<usize>() < 330 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(EngineEvent::MessagesAdded { folder, ids, .. })) => added.push((folder, ids)),
+            Ok(_) => {}
+            Err(_) => panic!("not everything arrived: {added:?}"),
+        }
+    }
+    stop.send(true).expect("stop");
+    tokio::time::timeout(Duration::from_secs(30), watcher).await.expect("stops").expect("joined").expect("no error");
+
+    let rows = engine.list_messages(&all(1_000)).await.expect("list");
+    assert_eq!(rows.len(), 330, "every message once");
+    let uid_of = |id: MessageId| rows.iter().find(|r| r.id == id).map(|r| r.uid).expect("stored");
+    let inbox: Vec<usize> =
+        added.iter().enumerate().filter(|(_, (folder, _))| folder == "Inbox").map(|(i, _)| i).collect();
+    let first_archive = added.iter().position(|(folder, _)| folder == "Archive").expect("archive arrived");
+    // The newest mail first: the first commit to the inbox holds its
+    // newest message.
+    let newest =
+        rows.iter().filter(|r| matches!(r.folder.as_str(), "INBOX" | "Inbox")).map(|r| r.uid).max().expect("inbox");
+    assert!(added[inbox[0]].1.iter().any(|id| uid_of(*id) == newest), "the newest message came first");
+    // The folders are synced inbox first, so without chunks the archive
+    // would wait for the inbox's whole history.
+    let folders = engine.account_statuses().await.expect("statuses")[0].folders.clone();
+    let position = |name: &str| folders.iter().position(|f| f.name.eq_ignore_ascii_case(name)).expect("folder");
+    assert!(position("Inbox") < position("Archive"), "{folders:?}");
+    assert!(
+        first_archive < *inbox.last().expect("inbox commits"),
+        "the archive's mail came before the inbox's history was complete: {:?}",
+        added.iter().map(|(f, ids)| (f.as_str(), ids.len())).collect::<Vec<_>>()
+    );
+}

@@ -501,7 +501,8 @@ async fn bench_mailbox(o: &Options, s: &MailServers, n: u32, with_changes: bool)
 
 /// Puts `n` messages into the user's inbox where, as in a salesperson's
 /// mailbox, about 8 % carry an attachment of 20-400 KB (incompressible
-/// bytes, base64 as mail has them) and three carry 10, 18 and 25 MB; the
+/// bytes, base64 as mail has them) and three are messages of 10, 18 and
+/// 25 MB (their attachments three quarters of that, before base64); the
 /// rest are about 4 KB. Returns the mailbox's size in bytes.
 async fn fill_mailbox_with_attachments(s: &MailServers, user: &TestUser, n: u32) -> u64 {
     let mut bytes = 0u64;
@@ -520,7 +521,8 @@ async fn fill_mailbox_with_attachments(s: &MailServers, user: &TestUser, n: u32)
             let mut raw = m.raw;
             pad_with_prose(&mut raw, 4096, k);
             let attachment = match big.iter().position(|b| *b == k) {
-                Some(j) => Some([10, 18, 25][j] * 1024 * 1024),
+                // A message's size is its attachment's in base64: 4/3.
+                Some(j) => Some([10, 18, 25][j] * 1024 * 1024 / 4 * 3),
                 None if next() % 100 < 8 => Some(20 * 1024 + (next() as usize % (380 * 1024))),
                 None => None,
             };

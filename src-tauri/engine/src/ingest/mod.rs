@@ -52,6 +52,21 @@ const COMMIT_MESSAGES: usize = 5000;
 /// Batches parsed at once during a fetch.
 const PARSERS: usize = 2;
 
+/// Fetched messages on their way to the parser, then to the writer. A
+/// batch holding a large message carries the one permit for large
+/// messages: the next is not fetched before this one is stored, so at
+/// most one large message is in memory, whatever the mailbox holds.
+struct Batch<M> {
+    messages: Vec<M>,
+    _large: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl<M> Batch<M> {
+    fn small(messages: Vec<M>) -> Batch<M> {
+        Batch { messages, _large: None }
+    }
+}
+
 /// A message as the server handed it over.
 #[derive(Debug, Clone)]
 pub struct FetchedMessage {
@@ -66,14 +81,10 @@ pub struct FetchedMessage {
 /// The parse stage: a fetched message parsed and its source packed, ready
 /// to store. CPU work, run on the parser threads.
 pub fn prepare(fetched: FetchedMessage) -> PreparedMessage {
-    PreparedMessage {
-        parsed: crate::mime::parse(&fetched.raw),
-        source: store::source::pack(&fetched.raw),
-        uid: fetched.uid,
-        flags: fetched.flags,
-        modseq: fetched.modseq,
-        internal_date: fetched.internal_date,
-    }
+    let FetchedMessage { uid, flags, modseq, internal_date, raw } = fetched;
+    // Parsed first: packing takes the source (see `source::pack`).
+    let parsed = crate::mime::parse(&raw);
+    PreparedMessage { parsed, source: store::source::pack(raw), uid, flags, modseq, internal_date }
 }
 
 /// The verify and policy stages: which parsed messages are kept, and how
@@ -116,6 +127,14 @@ pub async fn store_batch(
     writer.commit().await
 }
 
+/// Where a folder's fetch stands in its progress events: how many of its
+/// messages were stored before, and how many it will hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub before: u32,
+    pub total: u32,
+}
+
 /// Fetches the given UIDs (newest first) and stores them through the
 /// writer task. Returns how many new locations were stored.
 pub(crate) async fn fetch_missing(
@@ -125,16 +144,17 @@ pub(crate) async fn fetch_missing(
     folder: &FolderRow,
     missing_newest_first: &[u32],
     condstore: bool,
+    span: Span,
 ) -> Result<u32> {
     let (store, events) = (pass.store, pass.events);
-    let total = u32::try_from(missing_newest_first.len()).unwrap_or(u32::MAX);
-    let (tx, rx) = mpsc::channel::<Vec<FetchedMessage>>(2);
+    let (tx, rx) = mpsc::channel::<Batch<FetchedMessage>>(2);
+    let large_gate = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
     let writer = tokio::spawn(write_batches(
         store.clone(),
         account_id,
         folder.id,
         folder.display_name.clone(),
-        total,
+        span,
         rx,
         events.clone(),
     ));
@@ -145,11 +165,15 @@ pub(crate) async fn fetch_missing(
         for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
             let large = large_messages(session, chunk).await?;
             for &(uid, size) in &large {
+                let permit = std::sync::Arc::clone(&large_gate)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| Error::Protocol("the gate of large messages closed".into()))?;
                 let Some(message) = fetch_in_pieces(session, uid, size, condstore).await? else {
                     tracing::warn!(uid, "server sent no body; will retry next pass");
                     continue;
                 };
-                if tx.send(vec![message]).await.is_err() {
+                if tx.send(Batch { messages: vec![message], _large: Some(permit) }).await.is_err() {
                     return Ok(());
                 }
             }
@@ -173,13 +197,13 @@ pub(crate) async fn fetch_missing(
                 bytes += raw.len();
                 batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
                 if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
-                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
+                    if tx.send(Batch::small(std::mem::take(&mut batch))).await.is_err() {
                         return Ok(());
                     }
                     bytes = 0;
                 }
             }
-            if !batch.is_empty() && tx.send(batch).await.is_err() {
+            if !batch.is_empty() && tx.send(Batch::small(batch)).await.is_err() {
                 return Ok(());
             }
         }
@@ -201,14 +225,14 @@ async fn write_batches(
     account_id: AccountId,
     folder_id: i64,
     folder_name: String,
-    total: u32,
-    mut rx: mpsc::Receiver<Vec<FetchedMessage>>,
+    span: Span,
+    mut rx: mpsc::Receiver<Batch<FetchedMessage>>,
     events: broadcast::Sender<EngineEvent>,
 ) -> Result<u32> {
     // Parsing runs ahead of storing, `PARSERS` batches at once (handed on
     // in order): the store's single writer then never waits for the
     // parser, which costs about as much as the writer.
-    let (parsed_tx, mut parsed_rx) = mpsc::channel::<Vec<PreparedMessage>>(1);
+    let (parsed_tx, mut parsed_rx) = mpsc::channel::<Batch<PreparedMessage>>(1);
     let parsers = ParserThreads::start()?;
     let parser = tokio::spawn(async move {
         let mut parsed =
@@ -221,7 +245,7 @@ async fn write_batches(
         }
         Ok::<(), Error>(())
     });
-    let mut progress = Progress { account_id, folder_name, total, done: 0, events };
+    let mut progress = Progress { account_id, folder_name, span, done: 0, events };
     // Batches go into one transaction until it is due (see `COMMIT_EVERY`);
     // the first one commits at once, so the newest mail shows at once.
     let mut open: Option<(BatchWriter<'_>, tokio::time::Instant)> = None;
@@ -256,7 +280,10 @@ async fn write_batches(
                 open.insert((store.begin_batches().await?, due))
             }
         };
-        store_and_link(writer, account_id, folder_id, &admit(parsed)).await?;
+        let Batch { messages, _large: permit } = parsed;
+        store_and_link(writer, account_id, folder_id, &admit(messages)).await?;
+        // A large message is stored: the next may be fetched.
+        drop(permit);
         if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES || store.write_wanted())
             && let Some((writer, _)) = open.take()
         {
@@ -271,7 +298,7 @@ async fn write_batches(
 }
 
 /// A batch to parse and where its result goes.
-type ParseJob = (Vec<FetchedMessage>, tokio::sync::oneshot::Sender<Vec<PreparedMessage>>);
+type ParseJob = (Batch<FetchedMessage>, tokio::sync::oneshot::Sender<Batch<PreparedMessage>>);
 
 /// `PARSERS` threads that parse one folder's batches. They live as long as
 /// the folder's fetch, so that what each sets up once (zstd's context,
@@ -290,8 +317,8 @@ impl ParserThreads {
             std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
                 crate::yield_cpu_to_other_threads();
                 // Ends when the last sender is dropped.
-                while let Ok((batch, done)) = queue.recv() {
-                    let _ = done.send(batch.into_iter().map(prepare).collect());
+                while let Ok((Batch { messages, _large: permit }, done)) = queue.recv() {
+                    let _ = done.send(Batch { messages: messages.into_iter().map(prepare).collect(), _large: permit });
                 }
             })?;
         }
@@ -299,7 +326,7 @@ impl ParserThreads {
     }
 
     /// The parsed batch, once a parser thread got to it.
-    fn parse(&self, batch: Vec<FetchedMessage>) -> impl Future<Output = Result<Vec<PreparedMessage>>> + use<> {
+    fn parse(&self, batch: Batch<FetchedMessage>) -> impl Future<Output = Result<Batch<PreparedMessage>>> + use<> {
         let (done, parsed) = tokio::sync::oneshot::channel();
         let queued = self.jobs.send((batch, done));
         async move {
@@ -313,7 +340,7 @@ impl ParserThreads {
 struct Progress {
     account_id: AccountId,
     folder_name: String,
-    total: u32,
+    span: Span,
     /// Fetched messages committed: each one is a folder location written.
     done: u32,
     events: broadcast::Sender<EngineEvent>,
@@ -335,8 +362,8 @@ impl Progress {
         let _ = self.events.send(EngineEvent::SyncProgress {
             account,
             folder: self.folder_name.clone(),
-            done: self.done,
-            total: self.total,
+            done: self.span.before.saturating_add(self.done),
+            total: self.span.total,
         });
         let _ = self.events.send(EngineEvent::MessagesChanged { account });
         Ok(())

@@ -209,7 +209,7 @@ impl Engine {
         // one; a long pass in progress picks the copies up itself, or the
         // next one does.
         if let Ok(_held) = tokio::time::timeout(SENT_SYNC_WAIT, self.folder_locks.lock(sent.id)).await {
-            sync::sync_locked_folder(&mut conn, &self.pass(), account.id, sent).await?;
+            sync::sync_locked_folder(&mut conn, &self.pass(None), account.id, sent).await?;
         }
         conn.close().await;
         Ok(())

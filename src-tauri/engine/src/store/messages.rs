@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
-use super::source::PackedSource;
+use super::source::{Packed, PackedSource};
 use super::{Store, now, statement_chunks};
 use crate::error::Result;
 use crate::mime::{AddressRole, AttachmentMeta, ParsedMessage};
@@ -410,12 +410,32 @@ async fn insert_messages(
         q.build().execute(&mut **tx).await?;
     }
 
-    for chunk in statement_chunks(&rows, 3) {
+    let whole: Vec<(i64, &Packed)> = rows
+        .iter()
+        .filter_map(|(id, m, _)| match &m.source {
+            PackedSource::Whole(packed) => Some((*id, packed)),
+            PackedSource::Pieces(_) => None,
+        })
+        .collect();
+    for chunk in statement_chunks(&whole, 3) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO message_sources (message_id, codec, raw) ");
-        q.push_values(chunk, |mut row, (id, m, _)| {
-            row.push_bind(*id).push_bind(m.source.codec).push_bind(&m.source.bytes[..]);
+        q.push_values(chunk, |mut row, (id, packed)| {
+            row.push_bind(*id).push_bind(packed.codec).push_bind(&packed.bytes[..]);
         });
         q.build().execute(&mut **tx).await?;
+    }
+    // A large source, a piece per statement: no bind holds more than one.
+    for (id, m, _) in &rows {
+        let PackedSource::Pieces(pieces) = &m.source else { continue };
+        for (seq, piece) in pieces.iter().enumerate() {
+            sqlx::query("INSERT INTO message_source_pieces (message_id, seq, codec, raw) VALUES (?, ?, ?, ?)")
+                .bind(*id)
+                .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+                .bind(piece.codec)
+                .bind(&piece.bytes[..])
+                .execute(&mut **tx)
+                .await?;
+        }
     }
 
     let addresses: Vec<(i64, i64, &str, &str, &str)> = rows

@@ -106,7 +106,7 @@ impl Store {
             // Writers wait for each other as long as it takes, as on a lock.
             .acquire_timeout(WRITER_WAIT)
             // Index pages stay in memory through a large sync.
-            .connect_with(options.pragma("cache_size", "-16384"))
+            .connect_with(options.pragma("cache_size", "-8192"))
             .await?;
         crm::renormalize_addresses(&writer).await?;
         search::finish_refill(&writer).await?;

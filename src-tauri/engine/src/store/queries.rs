@@ -176,13 +176,10 @@ impl Store {
 
     /// The raw source of a message, as the server sent it.
     pub async fn message_source(&self, id: MessageId) -> Result<Vec<u8>> {
-        let (codec, bytes): (String, Vec<u8>) =
-            sqlx::query_as("SELECT codec, raw FROM message_sources WHERE message_id = ?")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?
-                .ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(id) }))?;
-        super::source::unpack(&codec, bytes)
+        let mut conn = self.pool().acquire().await?;
+        super::source::load(&mut conn, id.0)
+            .await?
+            .ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(id) }))
     }
 
     /// Attachments of a message and why it degraded, if it did.

@@ -56,26 +56,36 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
     };
     let mut indexed = 0_usize;
     loop {
-        let sources: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT m.id, s.codec, s.raw FROM messages m JOIN message_sources s ON s.message_id = m.id
+        let rows: Vec<(i64, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT m.id, s.codec, s.raw FROM messages m LEFT JOIN message_sources s ON s.message_id = m.id
               WHERE m.id > ? ORDER BY m.id LIMIT ?",
         )
         .bind(after)
         .bind(REFILL_CHUNK)
         .fetch_all(pool)
         .await?;
-        let Some(last) = sources.last().map(|(id, _, _)| *id) else {
+        let Some(last) = rows.last().map(|(id, _, _)| *id) else {
             sqlx::query("DELETE FROM meta WHERE key = ?").bind(REFILL_AFTER).execute(pool).await?;
             if indexed > 0 {
                 tracing::info!(indexed, "search index refilled");
             }
             return Ok(());
         };
+        // A large message's source is in pieces (see `source`), read here.
+        let mut sources = Vec::with_capacity(rows.len());
+        for (id, codec, raw) in rows {
+            let raw = match (codec, raw) {
+                (Some(codec), Some(raw)) => source::unpack(&codec, raw).map(Some),
+                _ => source::load(&mut *pool.acquire().await?, id).await,
+            };
+            sources.push((id, raw));
+        }
         let parsed = tokio::task::spawn_blocking(move || {
             sources
                 .into_iter()
-                .filter_map(|(id, codec, raw)| match source::unpack(&codec, raw) {
-                    Ok(raw) => Some((id, mime::parse(&raw))),
+                .filter_map(|(id, raw)| match raw {
+                    Ok(Some(raw)) => Some((id, mime::parse(&raw))),
+                    Ok(None) => None,
                     Err(e) => {
                         tracing::warn!(id, error = %e, "not searchable: its stored source is damaged");
                         None

@@ -1,9 +1,14 @@
-//! How raw sources are kept: zstd-compressed when that saves space.
+//! How raw sources are kept: zstd-compressed when that saves space, and a
+//! large one in pieces.
 //!
 //! Every message's raw source is stored, and it is most of what a sync
 //! writes: compressing it (on the parser's thread, beside the network)
 //! roughly halves the bytes SQLite writes, and reads back what the server
-//! sent, byte for byte.
+//! sent, byte for byte. A source over [`PIECE`] is kept as pieces of that
+//! size, each packed on its own and stored in its own row: no buffer of
+//! the compressor, of sqlx or of SQLite then ever holds a whole 25 MB
+//! attachment, which is what bounds a sync's memory by a piece, not by the
+//! largest message.
 
 // Parsing what others wrote: no index or slice that can panic.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
@@ -15,16 +20,47 @@ use crate::error::{Error, Result};
 /// zstd's fastest level still shrinks mail text about threefold.
 const LEVEL: i32 = 1;
 
-/// A source ready for the `message_sources` table.
+/// Sources larger than this are kept in pieces of this size.
+pub const PIECE: usize = 1024 * 1024;
+
+/// A source ready to store: whole (`message_sources`) or in pieces
+/// (`message_source_pieces`, in order).
 #[derive(Debug, Clone)]
-pub struct PackedSource {
+pub enum PackedSource {
+    Whole(Packed),
+    Pieces(Vec<Packed>),
+}
+
+/// Bytes as stored, and how to read them back.
+#[derive(Debug, Clone)]
+pub struct Packed {
     pub codec: &'static str,
     pub bytes: Vec<u8>,
 }
 
+/// Packs `raw`: whole up to [`PIECE`], in pieces above. A large source
+/// is packed from its end and given back to the allocator a piece at a
+/// time, so that the source and its packed pieces are never both held
+/// whole (they would double what a 30 MB message costs).
+pub fn pack(mut raw: Vec<u8>) -> PackedSource {
+    if raw.len() <= PIECE {
+        return PackedSource::Whole(pack_one(&raw));
+    }
+    let mut pieces = Vec::with_capacity(raw.len().div_ceil(PIECE));
+    while !raw.is_empty() {
+        // The last piece starts where `chunks(PIECE)` would start it.
+        let start = (raw.len() - 1) / PIECE * PIECE;
+        pieces.push(pack_one(raw.get(start..).unwrap_or_default()));
+        raw.truncate(start);
+        raw.shrink_to_fit();
+    }
+    pieces.reverse();
+    PackedSource::Pieces(pieces)
+}
+
 /// Compresses `raw` unless that saves less than an eighth (already
 /// compressed attachments, tiny messages).
-pub fn pack(raw: &[u8]) -> PackedSource {
+fn pack_one(raw: &[u8]) -> Packed {
     thread_local! {
         // A compression context is costly to set up: one per thread, reused.
         static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> =
@@ -35,9 +71,41 @@ pub fn pack(raw: &[u8]) -> PackedSource {
         None => zstd::bulk::compress(raw, LEVEL),
     });
     match packed {
-        Ok(packed) if packed.len() < raw.len() - raw.len() / 8 => PackedSource { codec: "zstd", bytes: packed },
-        _ => PackedSource { codec: "raw", bytes: raw.to_vec() },
+        Ok(mut packed) if packed.len() < raw.len() - raw.len() / 8 => {
+            // The compressor's buffer is sized for the worst case: kept as
+            // is, a megabyte of base64 would hold a quarter more than it
+            // packs to.
+            packed.shrink_to_fit();
+            Packed { codec: "zstd", bytes: packed }
+        }
+        _ => Packed { codec: "raw", bytes: raw.to_vec() },
     }
+}
+
+/// A stored message's raw source, whole or joined from its pieces (None:
+/// no source is stored for it).
+pub async fn load(conn: &mut sqlx::SqliteConnection, message_id: i64) -> Result<Option<Vec<u8>>> {
+    let whole: Option<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT codec, raw FROM message_sources WHERE message_id = ?")
+            .bind(message_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((codec, bytes)) = whole {
+        return unpack(&codec, bytes).map(Some);
+    }
+    let pieces: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT codec, raw FROM message_source_pieces WHERE message_id = ? ORDER BY seq")
+            .bind(message_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if pieces.is_empty() {
+        return Ok(None);
+    }
+    let mut raw = Vec::new();
+    for (codec, bytes) in pieces {
+        raw.extend(unpack(&codec, bytes)?);
+    }
+    Ok(Some(raw))
 }
 
 /// The raw source back from what `pack` stored.
@@ -67,11 +135,25 @@ mod tests {
             })
             .collect();
         for raw in [text.as_bytes(), &binary[..], b"", b"x"] {
-            let packed = pack(raw);
+            let packed = pack_one(raw);
             assert_eq!(unpack(packed.codec, packed.bytes).ok().as_deref(), Some(raw));
         }
-        assert_eq!(pack(text.as_bytes()).codec, "zstd");
-        assert_eq!(pack(&binary).codec, "raw", "incompressible data stays as it is");
+        assert_eq!(pack_one(text.as_bytes()).codec, "zstd");
+        assert_eq!(pack_one(&binary).codec, "raw", "incompressible data stays as it is");
+    }
+
+    #[test]
+    fn a_large_source_is_packed_in_pieces_that_join_back_byte_for_byte() {
+        let raw: Vec<u8> = b"base64+/".iter().copied().cycle().take(PIECE * 2 + 100).collect();
+        let PackedSource::Pieces(pieces) = pack(raw.clone()) else { panic!("a large source is kept in pieces") };
+        assert_eq!(pieces.len(), 3);
+        let mut joined = Vec::new();
+        for p in pieces {
+            joined.extend(unpack(p.codec, p.bytes).expect("unpack"));
+        }
+        assert!(joined == raw, "joined pieces differ");
+        let one_piece: Vec<u8> = raw.iter().take(PIECE).copied().collect();
+        assert!(matches!(pack(one_piece), PackedSource::Whole(_)), "up to a piece stays whole");
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub struct Pass<'a> {
     pub(crate) store: &'a Store,
     pub(crate) events: &'a broadcast::Sender<EngineEvent>,
     pub(crate) folders: &'a LockTable<i64>,
+    /// At most this many missing messages are fetched per folder, the
+    /// newest; the rest waits for the next pass (None: all). The
+    /// scheduler's workers fetch history in such chunks, so that a large
+    /// first sync does not hold a folder, or the other folders, for long.
+    pub(crate) chunk: Option<usize>,
 }
 
 /// Syncs every folder of one account once, on a connection of its own.
@@ -334,6 +339,13 @@ async fn sync_folder(
         outside_window = u32::try_from(before - missing.len()).unwrap_or(u32::MAX);
     }
 
+    if let Some(chunk) = pass.chunk
+        && missing.len() > chunk
+    {
+        report.left = u32::try_from(missing.len() - chunk).unwrap_or(u32::MAX);
+        missing.truncate(chunk);
+    }
+
     if !vanished.is_empty() {
         report.vanished = store.remove_locations(folder.id, &vanished).await?;
         if report.vanished > 0 {
@@ -374,7 +386,13 @@ async fn sync_folder(
     }
 
     if !missing.is_empty() {
-        report.new = ingest::fetch_missing(session, pass, account_id, folder, &missing, condstore).await?;
+        // Progress counts from what is stored, towards what will be once
+        // the history is complete, whatever the chunk.
+        let progress = ingest::Span {
+            before: local_count,
+            total: local_count + report.left + u32::try_from(missing.len()).unwrap_or(u32::MAX),
+        };
+        report.new = ingest::fetch_missing(session, pass, account_id, folder, &missing, condstore, progress).await?;
     }
     if report.vanished > 0 || report.changed > 0 {
         let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
