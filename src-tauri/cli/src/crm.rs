@@ -254,7 +254,7 @@ async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Resul
             .trim()
             .parse()
             .map_err(|_| Error::worded(format!("\"{message_id}\" is neither a Message-ID nor an email id.")))?;
-        engine.message_summary(id).await?;
+        engine.mail().message_summary(id).await?;
         vec![id]
     };
     if ids.is_empty() {

@@ -247,7 +247,8 @@ fn parse_history(s: &str) -> Result<History, String> {
 /// One account's folders and health, as the troubleshooting view has them.
 async fn account_status(engine: &Engine, id: AccountId) -> Result<threadline_engine::model::AccountStatus, Error> {
     engine
-        .account_statuses()
+        .accounts()
+        .statuses()
         .await?
         .into_iter()
         .find(|s| s.account.id == id)
@@ -339,7 +340,8 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                     None => None,
                 };
                 let id = engine
-                    .add_account(
+                    .accounts()
+                    .add(
                         NewAccount {
                             email: a.email,
                             display_name: a.name,
@@ -360,7 +362,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 print(json, &serde_json::json!({ "id": id }), || id.to_string());
             }
             AccountCommand::List => {
-                let accounts = engine.accounts().await?;
+                let accounts = engine.accounts().list().await?;
                 print(json, &accounts, || {
                     accounts
                         .iter()
@@ -376,7 +378,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                     .iter()
                     .find(|f| f.name == folder)
                     .ok_or_else(|| Error::NotFound(Problem::FolderNotFound { name: Some(folder.clone()) }))?;
-                engine.choose_folder_role(id, &role, found.id).await?;
+                engine.accounts().choose_folder_role(id, &role, found.id).await?;
                 print(json, &serde_json::json!({ "account": id, "role": role, "folder": found.name }), || {
                     format!("{} is now the {role} folder", found.name)
                 });
@@ -397,23 +399,23 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 });
             }
             AccountCommand::SyncFolders { id, all, only } => {
-                engine.choose_sync_folders(id, (!all).then_some(only.as_slice())).await?;
+                engine.accounts().choose_sync_folders(id, (!all).then_some(only.as_slice())).await?;
                 print(json, &serde_json::json!({ "account": id, "all": all }), || "chosen".to_owned());
             }
             AccountCommand::History { id, history } => {
-                engine.set_history(id, history.0).await?;
+                engine.accounts().set_history(id, history.0).await?;
                 print(json, &serde_json::json!({ "account": id, "history_days": history.0 }), || {
                     "history set".to_owned()
                 });
             }
             AccountCommand::Mirror { id, mirror } => {
-                engine.set_mirror(id, mirror).await?;
+                engine.accounts().set_mirror(id, mirror).await?;
                 print(json, &serde_json::json!({ "account": id, "mirror": mirror }), || {
                     format!("mirroring set to {}", name_of(&mirror))
                 });
             }
             AccountCommand::Poll { id, seconds } => {
-                engine.set_poll_interval(id, seconds).await?;
+                engine.accounts().set_poll_interval(id, seconds).await?;
                 print(json, &serde_json::json!({ "account": id, "poll_seconds": seconds }), || {
                     format!("checking every {seconds} s without push")
                 });
@@ -421,11 +423,11 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             AccountCommand::Password { id, password_env } => {
                 let password = std::env::var(&password_env)
                     .map_err(|_| Error::worded(format!("The environment variable {password_env} is not set.")))?;
-                engine.update_password(id, &password).await?;
+                engine.accounts().update_password(id, &password).await?;
                 print(json, &serde_json::json!({ "updated": id }), || format!("password updated for {id}"));
             }
             AccountCommand::Remove { id } => {
-                engine.remove_account(id).await?;
+                engine.accounts().remove(id).await?;
                 print(json, &serde_json::json!({ "removed": id }), || format!("removed {id}"));
             }
         },
@@ -472,18 +474,18 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 body,
                 in_reply_to: a.reply_to,
             };
-            let outcome = engine.send_now(&draft).await?;
+            let outcome = engine.mail().send_now(&draft).await?;
             print(json, &outcome, || match &outcome.problem {
                 None => format!("sent <{}>", outcome.message_id),
                 Some(why) => format!("queued <{}>: {why}", outcome.message_id),
             });
         }
         Command::List { folder, account, limit } => {
-            let rows = engine.list_messages(&ListFilter { account, folder, limit }).await?;
+            let rows = engine.mail().list_messages(&ListFilter { account, folder, limit }).await?;
             print_messages(json, &rows);
         }
         Command::Threads { view, offset, limit } => {
-            let page = engine.thread_page(view, offset, limit).await?;
+            let page = engine.mail().thread_page(view, offset, limit).await?;
             print(json, &page, || {
                 page.threads
                     .iter()
@@ -493,7 +495,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             });
         }
         Command::Search { query, limit } => {
-            let rows = engine.search(&query, limit).await?;
+            let rows = engine.mail().search(&query, limit).await?;
             print_messages(json, &rows);
         }
         Command::Crm(command) => crm::execute(engine, command, json).await?,
@@ -506,7 +508,7 @@ async fn act(engine: &Engine, json: bool, ids: &[MessageId], action: UserAction)
     if ids.is_empty() {
         return Err(Error::worded("Name at least one message id."));
     }
-    let outcome = engine.act_now(ids, action).await?;
+    let outcome = engine.mail().act_now(ids, action).await?;
     print(json, &outcome, || {
         format!(
             "queued {}, waiting for the server {}, refused by the server {}",
@@ -521,8 +523,8 @@ async fn act(engine: &Engine, json: bool, ids: &[MessageId], action: UserAction)
 /// workers end because its login was rejected).
 async fn watch(engine: &Arc<Engine>, args: &SyncArgs, json: bool) -> Result<(), Error> {
     let ids: Vec<AccountId> = match args.account {
-        Some(id) => vec![engine.account(id).await?.id],
-        None => engine.accounts().await?.iter().map(|a| a.id).collect(),
+        Some(id) => vec![engine.accounts().get(id).await?.id],
+        None => engine.accounts().list().await?.iter().map(|a| a.id).collect(),
     };
     if ids.is_empty() {
         return Err(Error::worded("There is no account to watch."));
@@ -576,7 +578,7 @@ async fn print_change(engine: &Engine, json: bool, event: EngineEvent) {
     match event {
         EngineEvent::MessagesAdded { account, folder, ids } => {
             for id in ids {
-                match engine.message_summary(id).await {
+                match engine.mail().message_summary(id).await {
                     Ok(m) => print(
                         json,
                         &serde_json::json!({ "event": "added", "account": account, "folder": folder, "message": m }),

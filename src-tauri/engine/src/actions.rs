@@ -65,7 +65,7 @@ impl Engine {
     /// Does what the user asked to these messages here at once, queues it
     /// for the server and wakes the account's foreground worker, which
     /// replays it; returns without waiting for the server.
-    pub async fn act(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
+    pub(crate) async fn act(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
         let (queued, accounts) = self.queue(message_ids, action).await?;
         for &account_id in &accounts {
             self.wake(account_id, Worker::Foreground);
@@ -76,7 +76,7 @@ impl Engine {
     /// `act`, then the replay on a connection of its own before returning:
     /// for a front end that runs no scheduler (the CLI's one-shot commands).
     /// A server that cannot be reached leaves the actions queued.
-    pub async fn act_now(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
+    pub(crate) async fn act_now(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
         let (queued, accounts) = self.queue(message_ids, action).await?;
         for &account_id in &accounts {
             if let Err(e) = self.replay_actions(account_id).await {

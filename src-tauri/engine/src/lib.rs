@@ -1,6 +1,9 @@
 //! Threadline's engine: accounts, IMAP sync and the local store, with no GUI
 //! dependency. The desktop app and `threadline-cli` are thin front ends over
-//! [`Engine`].
+//! [`Engine`], a handle over one service per area: [`Engine::accounts`],
+//! [`Engine::mail`], [`Engine::crm`], and the sync itself
+//! ([`Engine::sync_account`], the [`Scheduler`]'s workers). Every change
+//! goes through them, and each is announced as an event after its commit.
 
 pub mod accounts;
 pub mod actions;
@@ -12,6 +15,7 @@ pub mod imap;
 pub mod ingest;
 mod locks;
 pub mod logging;
+pub mod mail;
 pub mod mime;
 pub mod model;
 pub mod problem;
@@ -27,7 +31,7 @@ pub mod store;
 mod store;
 pub mod sync;
 
-use crate::ids::{AccountId, MessageId, ThreadId};
+use crate::ids::AccountId;
 use crate::problem::Problem;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,10 +48,7 @@ use store::Store;
 pub use store::queries::ListFilter;
 
 use locks::LockTable;
-use model::{
-    AccountStatus, AccountSummary, EngineEvent, MessageSummary, MessageView, Mirror, NewAccount, SyncReport, SyncState,
-    ThreadPage, ThreadView,
-};
+use model::{EngineEvent, SyncReport, SyncState};
 use secrets::SecretStore;
 use sync::Connection;
 
@@ -144,6 +145,17 @@ impl Engine {
         self.store.close().await;
     }
 
+    /// The accounts: adding, signing in again, settings and health.
+    pub fn accounts(&self) -> accounts::Accounts<'_> {
+        accounts::Accounts { engine: self }
+    }
+
+    /// The mail here: lists, conversations, messages, search, the user's
+    /// actions and Send.
+    pub fn mail(&self) -> mail::Mail<'_> {
+        mail::Mail { engine: self }
+    }
+
     /// The CRM: persons, organizations, deals, leads, projects and the
     /// links of emails to them.
     pub fn crm(&self) -> crm::Crm<'_> {
@@ -153,163 +165,6 @@ impl Engine {
     /// Events sent after each committed change.
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
         self.events.subscribe()
-    }
-
-    /// Validates the form, checks that the server accepts the login (when
-    /// `verify`), then stores the account and puts the password in the
-    /// keychain. Returns the new account's id.
-    pub async fn add_account(&self, input: NewAccount, verify: bool) -> Result<AccountId> {
-        let a = accounts::resolve(input)?;
-        tracing::info!(email = %a.email, host = %a.imap.host, "adding account");
-        if verify {
-            let mut session = imap::connect(&a.imap, &a.auth, &a.password).await?;
-            let _ = session.logout().await;
-            tracing::info!("login checked");
-        }
-        let id = self.store.insert_account(&a).await?;
-        if a.history_days.is_some() {
-            self.store.set_history(id, a.history_days).await?;
-        }
-        let key = store::accounts::secret_key(self.store.id(), id);
-        tracing::info!(account = %id, "saving the password in the keychain");
-        if let Err(e) = self.with_secrets(move |s| s.set(&key, &a.password)).await {
-            self.store.delete_account(id).await?;
-            return Err(e);
-        }
-        tracing::info!(account = %id, "account added");
-        Ok(id)
-    }
-
-    /// Takes a new password after the server rejected the old one: checks
-    /// it with the server, keeps it in the keychain, and marks the account
-    /// ready again. Sync then resumes where it stopped (its state is in the
-    /// store; nothing was dropped while the login failed).
-    pub async fn update_password(&self, id: AccountId, password: &str) -> Result<()> {
-        if password.is_empty() {
-            return Err(Error::Invalid(Problem::EmptyPassword));
-        }
-        let account = self.store.account(id).await?;
-        let mut session = imap::connect(&account.imap(), &account.auth(), password).await?;
-        let _ = session.logout().await;
-        let key = account.secret_key(self.store.id());
-        let secret = password.to_owned();
-        self.with_secrets(move |s| s.set(&key, &secret)).await?;
-        tracing::info!(account = %id, "new password accepted and kept");
-        self.set_state(id, SyncState::Ok, None).await?;
-        // Workers that run for it pick up where they were.
-        self.request_pass(id);
-        Ok(())
-    }
-
-    /// Removes an account, its synced mail and its keychain entry.
-    pub async fn remove_account(&self, id: AccountId) -> Result<()> {
-        let key = store::accounts::secret_key(self.store.id(), id);
-        self.store.delete_account(id).await?;
-        self.with_secrets(move |s| s.delete(&key)).await
-    }
-
-    /// One account.
-    pub async fn account(&self, id: AccountId) -> Result<AccountSummary> {
-        Ok(self.store.account(id).await?.summary())
-    }
-
-    /// "All emails will be synced" (`folders` None) or "Sync emails with
-    /// specific labels" (these folders, by server or display name).
-    /// Folders left out are forgotten here at once, and so are the messages
-    /// no synced folder holds; the server is never touched. Newly chosen
-    /// folders are fetched by the next pass.
-    pub async fn choose_sync_folders(&self, account_id: AccountId, folders: Option<&[String]>) -> Result<()> {
-        let known = self.store.folders(account_id).await?;
-        let chosen: Option<Vec<i64>> = match folders {
-            None => None,
-            Some(names) => Some(
-                names
-                    .iter()
-                    .map(|name| {
-                        known
-                            .iter()
-                            .find(|f| &f.name == name || &f.display_name == name)
-                            .map(|f| f.id)
-                            .ok_or_else(|| Error::NotFound(Problem::FolderNotFound { name: Some(name.to_owned()) }))
-                    })
-                    .collect::<Result<_>>()?,
-            ),
-        };
-        let _guard = self.pass_locks.lock(account_id).await;
-        self.store.choose_folders(account_id, chosen.as_deref()).await?;
-        let removed = self.store.delete_orphans(account_id, store::now()).await?;
-        tracing::info!(account = %account_id, all = chosen.is_none(), removed, "sync folders chosen");
-        let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
-        self.request_pass(account_id);
-        Ok(())
-    }
-
-    /// How far back the account syncs (days; None: everything). Narrowing
-    /// forgets here what arrived before the new start; widening fetches
-    /// the older mail at the next pass. The server is never touched.
-    pub async fn set_history(&self, account_id: AccountId, days: Option<u32>) -> Result<()> {
-        let _guard = self.pass_locks.lock(account_id).await;
-        self.store.set_history(account_id, days).await?;
-        let removed = self.store.delete_orphans(account_id, store::now()).await?;
-        tracing::info!(account = %account_id, ?days, removed, "history depth set");
-        let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
-        self.request_pass(account_id);
-        Ok(())
-    }
-
-    /// How often the account is checked for new mail when its server
-    /// cannot push it (and every folder gone over when it can), in
-    /// seconds; a running watch picks it up at its next wake.
-    pub async fn set_poll_interval(&self, account_id: AccountId, seconds: u32) -> Result<()> {
-        self.store.set_poll_interval(account_id, seconds).await?;
-        tracing::info!(account = %account_id, seconds, "poll interval set");
-        Ok(())
-    }
-
-    /// What archiving or deleting here does in this account's mailbox
-    /// from now on (actions already queued keep what they asked for).
-    pub async fn set_mirror(&self, account_id: AccountId, mirror: Mirror) -> Result<()> {
-        self.store.set_mirror(account_id, mirror).await?;
-        tracing::info!(account = %account_id, mirror = model::name_of(&mirror), "mirroring set");
-        Ok(())
-    }
-
-    /// Makes a folder the account's Trash, Sent, Drafts or Archive (for a
-    /// server that names none, or the wrong one); kept over what later
-    /// passes find. Messages already in that folder move to its box.
-    pub async fn choose_folder_role(&self, account_id: AccountId, role: &str, folder_id: i64) -> Result<()> {
-        if !sync::roles::PICKABLE.contains(&role) {
-            return Err(Error::Invalid(Problem::NotAFolderRole { role: role.to_owned() }));
-        }
-        self.store.choose_folder_role(account_id, role, folder_id).await?;
-        tracing::info!(account = %account_id, role, folder = folder_id, "folder role chosen");
-        let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
-        Ok(())
-    }
-
-    /// Every account's health, folder by folder: the troubleshooting view.
-    pub async fn account_statuses(&self) -> Result<Vec<AccountStatus>> {
-        let mut out = Vec::new();
-        for account in self.store.accounts().await? {
-            let folders = self.store.folder_statuses(account.id).await?;
-            let (pending_actions, failed_actions) = self.store.action_counts(account.id).await?;
-            let (queued_messages, failed_messages) = self.store.outbox_counts(account.id).await?;
-            out.push(AccountStatus {
-                account: account.summary(),
-                folders,
-                pending_actions,
-                failed_actions,
-                last_action_failure: self.store.last_action_failure(account.id).await?,
-                queued_messages,
-                failed_messages,
-            });
-        }
-        Ok(out)
-    }
-
-    /// All accounts.
-    pub async fn accounts(&self) -> Result<Vec<AccountSummary>> {
-        Ok(self.store.accounts().await?.iter().map(|a| a.summary()).collect())
     }
 
     /// Syncs one account once: hands the outbox over, replays the queued
@@ -415,59 +270,14 @@ impl Engine {
         }
     }
 
-    /// Messages newest first, one row per folder location.
-    pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<MessageSummary>> {
-        self.store.list_messages(filter).await
-    }
-
-    /// One message as lists show it (its first folder location).
-    pub async fn message_summary(&self, id: MessageId) -> Result<MessageSummary> {
-        self.store.message_summary(id).await
-    }
-
-    /// Full-text search, newest first.
-    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
-        self.store.search(query, limit).await
-    }
-
-    /// A window of one view's conversations (inbox, archive, trash).
-    pub async fn thread_page(&self, view: ThreadView, offset: u32, limit: u32) -> Result<ThreadPage> {
-        self.store.thread_page(view, offset, limit.min(500)).await
-    }
-
-    /// The messages of a conversation, oldest first.
-    pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
-        self.store.thread_messages(thread_id).await
-    }
-
-    /// A message ready for the reading pane; remote content only when the
-    /// user allowed it for this message.
-    pub async fn message_view(&self, id: MessageId, allow_remote: bool) -> Result<MessageView> {
-        let summary = self.store.message_summary(id).await?;
-        let raw = self.store.message_source(id).await?;
-        let (attachments, problem) = self.store.message_extras(id).await?;
-        let body = tokio::task::spawn_blocking(move || mime::html::render(&raw, allow_remote))
-            .await
-            .map_err(|e| Error::Protocol(format!("render task failed: {e}")))?;
-        Ok(MessageView {
-            summary,
-            text: body.text,
-            html: body.html,
-            remote_content_blocked: body.remote_content_blocked,
-            attachments,
-            // The parser's note is for the log; the window says it in words.
-            problem: problem.map(|_| Problem::MessageUnparsable),
-        })
-    }
-
-    async fn set_state(&self, id: AccountId, state: SyncState, problem: Option<Problem>) -> Result<()> {
+    pub(crate) async fn set_state(&self, id: AccountId, state: SyncState, problem: Option<Problem>) -> Result<()> {
         self.store.set_account_state(id, state, problem.as_ref()).await?;
         let _ = self.events.send(EngineEvent::AccountState { account: id, state, problem });
         Ok(())
     }
 
     /// Runs a keychain call on the blocking pool (keychains block).
-    async fn with_secrets<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn with_secrets<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,

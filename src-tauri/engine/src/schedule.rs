@@ -209,7 +209,7 @@ impl Scheduler {
     /// ones whose workers ended after a rejected login). Must be called on
     /// the Tokio runtime.
     pub async fn ensure_running(&self) -> Result<()> {
-        for account in self.engine.accounts().await? {
+        for account in self.engine.accounts().list().await? {
             let id = account.id;
             if self.only.as_ref().is_some_and(|only| !only.contains(&id)) {
                 continue;

@@ -21,7 +21,7 @@ fn all() -> ListFilter {
 
 /// Every listed message id, checked to be unique.
 async fn unique_ids(engine: &Engine) -> HashSet<MessageId> {
-    let rows = engine.list_messages(&all()).await.expect("list");
+    let rows = engine.mail().list_messages(&all()).await.expect("list");
     let ids: HashSet<MessageId> = rows.iter().map(|r| r.id).collect();
     assert_eq!(ids.len(), rows.len(), "no message twice");
     ids
@@ -38,7 +38,7 @@ async fn a_connection_cut_in_the_middle_of_a_fetch_resumes_without_gaps_or_dupli
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("engine");
     let mut form = s.account_form(&user);
     form.imap_port = outage.port;
-    let account = engine.add_account(form, true).await.expect("add account");
+    let account = engine.accounts().add(form, true).await.expect("add account");
     let store = Store::open(dir.path()).await.expect("second handle on the store");
 
     // Cut the line as soon as the first batch is committed.
@@ -55,14 +55,14 @@ async fn a_connection_cut_in_the_middle_of_a_fetch_resumes_without_gaps_or_dupli
     let err = result.expect_err("the cut ends the pass");
     assert_ne!(err.kind(), ErrorKind::Auth);
     assert!(cut_at < 3000, "cut part-way ({cut_at} stored)");
-    assert_eq!(engine.accounts().await.expect("accounts")[0].sync_state, SyncState::Error);
+    assert_eq!(engine.accounts().list().await.expect("accounts")[0].sync_state, SyncState::Error);
     let stored = store.location_count().await.expect("count");
 
     outage.set_up(true);
     let report = engine.sync_account(account).await.expect("resumes");
     assert_eq!(u64::from(report.new), 3000 - stored, "fetches only what was missing");
     assert_eq!(unique_ids(&engine).await.len(), 3000);
-    assert_eq!(engine.accounts().await.expect("accounts")[0].sync_state, SyncState::Ok);
+    assert_eq!(engine.accounts().list().await.expect("accounts")[0].sync_state, SyncState::Ok);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,7 +80,7 @@ async fn an_imap_server_restarted_during_sync_is_caught_up_with_later() {
     s.deliver_to_maildir(&user, &raws).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("engine");
-    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    let account = engine.accounts().add(s.account_form(&user), true).await.expect("add account");
     let store = Store::open(dir.path()).await.expect("second handle on the store");
 
     let (result, restarted_at) = tokio::join!(engine.sync_account(account), async {
@@ -119,7 +119,7 @@ async fn a_thousand_hostile_messages_are_all_kept_and_each_can_be_opened() {
     s.deliver_to_maildir(&user, &hostile).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("engine");
-    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    let account = engine.accounts().add(s.account_form(&user), true).await.expect("add account");
 
     let report = engine.sync_account(account).await.expect("sync");
     assert_eq!(report.new, 1000);
@@ -127,11 +127,11 @@ async fn a_thousand_hostile_messages_are_all_kept_and_each_can_be_opened() {
     assert_eq!(ids.len(), 1000, "every hostile message kept");
     for id in &ids {
         // Opening each one (sanitizing, decoding) gives a view, not a panic.
-        engine.message_view(*id, false).await.unwrap_or_else(|e| panic!("message {id}: {e}"));
+        engine.mail().message_view(*id, false).await.unwrap_or_else(|e| panic!("message {id}: {e}"));
     }
     // Plain text inside broken structure is still found.
     for i in [0usize, 5, 6, 9] {
-        let hits = engine.search(&format!("hostile3x{i}q"), 5).await.expect("search");
+        let hits = engine.mail().search(&format!("hostile3x{i}q"), 5).await.expect("search");
         assert_eq!(hits.len(), 1, "the marker of hostile message {i} is searchable");
     }
     let again = engine.sync_account(account).await.expect("second pass");

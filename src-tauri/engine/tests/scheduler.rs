@@ -32,12 +32,12 @@ async fn user_with_inbox(s: &MailServers, prefix: &str, n: usize) -> TestUser {
 async fn engine_for(user: &TestUser) -> (tempfile::TempDir, Arc<Engine>, AccountId) {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
-    let account = engine.add_account(servers().account_form(user), true).await.expect("add account");
+    let account = engine.accounts().add(servers().account_form(user), true).await.expect("add account");
     (dir, engine, account)
 }
 
 async fn flagged_here(engine: &Engine, id: MessageId) -> bool {
-    engine.message_summary(id).await.expect("summary").flags.iter().any(|f| f == "\\Flagged")
+    engine.mail().message_summary(id).await.expect("summary").flags.iter().any(|f| f == "\\Flagged")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,9 +49,9 @@ async fn a_flag_set_while_a_pass_fetches_older_flags_is_not_reverted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
     let form = NewAccount { imap_port: link.port, ..s.account_form(&user) };
-    let account = engine.add_account(form, true).await.expect("add account");
+    let account = engine.accounts().add(form, true).await.expect("add account");
     engine.sync_account(account).await.expect("first pass");
-    let mut rows = engine.list_messages(&all(5_000)).await.expect("list");
+    let mut rows = engine.mail().list_messages(&all(5_000)).await.expect("list");
     assert_eq!(rows.len(), 5_000);
     // Oldest first: the lowest UIDs, whose flags the server sends first.
     rows.reverse();
@@ -73,7 +73,7 @@ async fn a_flag_set_while_a_pass_fetches_older_flags_is_not_reverted() {
             tokio::spawn(async move { engine.sync_account(account).await })
         };
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        engine.act_now(&[target], UserAction::Flag).await.expect("flag");
+        engine.mail().act_now(&[target], UserAction::Flag).await.expect("flag");
         let flagged_at = Instant::now();
         let report = pass.await.expect("joined").expect("pass");
         let pass_went_on = flagged_at.elapsed();
@@ -113,7 +113,7 @@ async fn an_archive_reaches_the_server_while_the_initial_sync_still_runs() {
         }
     };
     let asked = Instant::now();
-    let outcome = engine.act(&[first], UserAction::Archive).await.expect("archive");
+    let outcome = engine.mail().act(&[first], UserAction::Archive).await.expect("archive");
     let returned = asked.elapsed();
     assert_eq!(outcome.queued, 1);
     // Its worker archives it on the server on a connection of its own,
@@ -123,8 +123,8 @@ async fn an_archive_reaches_the_server_while_the_initial_sync_still_runs() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let on_server = asked.elapsed();
-    let state = engine.account(account).await.expect("account").sync_state;
-    let stored = engine.list_messages(&all(20_000)).await.expect("list").len();
+    let state = engine.accounts().get(account).await.expect("account").sync_state;
+    let stored = engine.mail().list_messages(&all(20_000)).await.expect("list").len();
     eprintln!(
         "archive: act returned in {returned:?}, on the server after {on_server:?}, {stored} of 20000 stored then"
     );
@@ -140,7 +140,7 @@ async fn an_archive_reaches_the_server_while_the_initial_sync_still_runs() {
         ..Draft::default()
     };
     let asked = Instant::now();
-    let outcome = engine.send(&draft).await.expect("send");
+    let outcome = engine.mail().send(&draft).await.expect("send");
     let returned = asked.elapsed();
     assert_eq!(outcome.state, SendState::Queued);
     let sent = loop {
@@ -156,7 +156,7 @@ async fn an_archive_reaches_the_server_while_the_initial_sync_still_runs() {
     s.wait_for_count(&bob, "INBOX", 1).await;
     // Its copy is saved in Sent and synced from there.
     let saved = Instant::now();
-    while !engine.list_messages(&all(30_000)).await.expect("list").iter().any(|r| r.folder == "Sent") {
+    while !engine.mail().list_messages(&all(30_000)).await.expect("list").iter().any(|r| r.folder == "Sent") {
         assert!(saved.elapsed() < Duration::from_secs(30), "the Sent copy was not synced");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -165,8 +165,8 @@ async fn an_archive_reaches_the_server_while_the_initial_sync_still_runs() {
     // in the inbox, and it in the archive: nothing fetched twice.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let account_state = engine.account(account).await.expect("account");
-        let rows = engine.list_messages(&all(30_000)).await.expect("list");
+        let account_state = engine.accounts().get(account).await.expect("account");
+        let rows = engine.mail().list_messages(&all(30_000)).await.expect("list");
         let inbox = rows.iter().filter(|r| r.folder == "Inbox").count();
         let archived: Vec<_> = rows.iter().filter(|r| r.folder == "Archive").collect();
         if account_state.sync_state == SyncState::Ok && inbox == 19_999 && archived.len() == 1 {
@@ -194,11 +194,11 @@ async fn a_reply_sent_through_the_sender_joins_its_conversation_from_sent() {
         tokio::spawn(async move { engine.watch_account(account, &options, stopped).await })
     };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while engine.account(account).await.expect("account").sync_state != SyncState::Ok {
+    while engine.accounts().get(account).await.expect("account").sync_state != SyncState::Ok {
         assert!(Instant::now() < deadline, "the first pass ends");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let parent = engine.list_messages(&all(100)).await.expect("list")[0].clone();
+    let parent = engine.mail().list_messages(&all(100)).await.expect("list")[0].clone();
     let draft = Draft {
         account_id: account,
         to: "bob@acme.example".into(),
@@ -207,10 +207,10 @@ async fn a_reply_sent_through_the_sender_joins_its_conversation_from_sent() {
         in_reply_to: Some(parent.id),
         ..Draft::default()
     };
-    engine.send(&draft).await.expect("send");
+    engine.mail().send(&draft).await.expect("send");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let thread = engine.thread_messages(parent.thread_id).await.expect("thread");
+        let thread = engine.mail().thread_messages(parent.thread_id).await.expect("thread");
         if thread.iter().any(|m| m.folder == "Sent") {
             break;
         }
@@ -230,7 +230,7 @@ async fn history_arrives_in_chunks_newest_first_and_other_folders_do_not_wait_fo
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
     // Added without its first pass: the workers do all of the fetching.
-    let account = engine.add_account(s.account_form(&user), false).await.expect("add account");
+    let account = engine.accounts().add(s.account_form(&user), false).await.expect("add account");
     let mut events = engine.subscribe();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let watcher = {
@@ -258,7 +258,7 @@ async fn history_arrives_in_chunks_newest_first_and_other_folders_do_not_wait_fo
     stop.send(true).expect("stop");
     tokio::time::timeout(Duration::from_secs(30), watcher).await.expect("stops").expect("joined").expect("no error");
 
-    let rows = engine.list_messages(&all(1_000)).await.expect("list");
+    let rows = engine.mail().list_messages(&all(1_000)).await.expect("list");
     assert_eq!(rows.len(), 330, "every message once");
     let uid_of = |id: MessageId| rows.iter().find(|r| r.id == id).map(|r| r.uid).expect("stored");
     let inbox: Vec<usize> =
@@ -271,7 +271,7 @@ async fn history_arrives_in_chunks_newest_first_and_other_folders_do_not_wait_fo
     assert!(added[inbox[0]].1.iter().any(|id| uid_of(*id) == newest), "the newest message came first");
     // The folders are synced inbox first, so without chunks the archive
     // would wait for the inbox's whole history.
-    let folders = engine.account_statuses().await.expect("statuses")[0].folders.clone();
+    let folders = engine.accounts().statuses().await.expect("statuses")[0].folders.clone();
     let position = |name: &str| folders.iter().position(|f| f.name.eq_ignore_ascii_case(name)).expect("folder");
     assert!(position("Inbox") < position("Archive"), "{folders:?}");
     assert!(

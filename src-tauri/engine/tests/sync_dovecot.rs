@@ -27,7 +27,7 @@ async fn fixture(prefix: &str, seed: &[(&str, Vec<Vec<u8>>)]) -> Fixture {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine");
-    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    let account = engine.accounts().add(s.account_form(&user), true).await.expect("add account");
     Fixture { dir, engine, user, account }
 }
 
@@ -56,7 +56,7 @@ async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
 
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(report.new, 320);
-    let rows = f.engine.list_messages(&all(10_000)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10_000)).await.expect("list");
     assert_eq!(rows.len(), 320);
     assert_eq!(rows.iter().filter(|r| r.folder == "Inbox").count(), 300, "INBOX is shown as Inbox");
     let mut ids: Vec<MessageId> = rows.iter().map(|r| r.id).collect();
@@ -67,16 +67,16 @@ async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
 
     // Every corpus message is findable by its marker, malformed ones too.
     for m in inbox.iter().step_by(7) {
-        let hits = f.engine.search(&m.marker, 5).await.expect("search");
+        let hits = f.engine.mail().search(&m.marker, 5).await.expect("search");
         assert_eq!(hits.len(), 1, "marker {} not found", m.marker);
     }
     // Conversations: every fifth message replies to an earlier one.
-    let page = f.engine.thread_page(ThreadView::Inbox, 0, 1000).await.expect("threads");
+    let page = f.engine.mail().thread_page(ThreadView::Inbox, 0, 1000).await.expect("threads");
     assert!(page.total < 320, "replies joined their threads ({} threads)", page.total);
 
     let again = f.engine.sync_account(f.account).await.expect("second sync");
     assert_eq!((again.new, again.changed, again.vanished), (0, 0, 0));
-    let accounts = f.engine.accounts().await.expect("accounts");
+    let accounts = f.engine.accounts().list().await.expect("accounts");
     assert_eq!(accounts[0].sync_state, SyncState::Ok);
 
     // Closing copies the WAL into the database: the next start has nothing
@@ -106,7 +106,7 @@ async fn server_side_flags_new_mail_and_deletions_show_up() {
     assert_eq!(report.new, 3);
     assert_eq!(report.changed, 5);
     assert_eq!(report.vanished, 2);
-    let rows = f.engine.list_messages(&all(1000)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(1000)).await.expect("list");
     assert_eq!(rows.len(), 31);
     let flagged = rows.iter().filter(|r| r.flags.iter().any(|f| f == "\\Flagged")).count();
     assert_eq!(flagged, 5);
@@ -120,7 +120,7 @@ async fn a_message_in_two_folders_is_one_message_in_two_places() {
     let msgs = raws(&corpus::generate(5, 5, &probe.email));
     let f = fixture("copies", &[("INBOX", msgs.clone()), ("Archive", msgs[..2].to_vec())]).await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let rows = f.engine.list_messages(&all(100)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(100)).await.expect("list");
     assert_eq!(rows.len(), 7, "seven locations");
     let mut ids: Vec<MessageId> = rows.iter().map(|r| r.id).collect();
     ids.sort_unstable();
@@ -137,6 +137,7 @@ async fn a_changed_uidvalidity_resyncs_without_duplicates_and_keeps_ids() {
     f.engine.sync_account(f.account).await.expect("sync");
     let before = f
         .engine
+        .mail()
         .list_messages(&ListFilter { folder: Some("Projects".into()), limit: 100, ..Default::default() })
         .await
         .expect("list");
@@ -154,6 +155,7 @@ async fn a_changed_uidvalidity_resyncs_without_duplicates_and_keeps_ids() {
     assert_eq!(report.resets, 1, "the folder was reset: {report:?}");
     let after = f
         .engine
+        .mail()
         .list_messages(&ListFilter { folder: Some("Projects".into()), limit: 100, ..Default::default() })
         .await
         .expect("list");
@@ -181,23 +183,23 @@ async fn wrong_password_and_untrusted_certificate_are_told_apart() {
 
     let mut wrong = s.account_form(&user);
     wrong.password = "not-the-password".into();
-    let err = engine.add_account(wrong, true).await.expect_err("must fail");
+    let err = engine.accounts().add(wrong, true).await.expect_err("must fail");
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
     assert!(err.user_message().contains("user name or password"));
 
     let mut untrusted = s.account_form(&user);
     untrusted.trusted_certs = None;
-    let err = engine.add_account(untrusted, true).await.expect_err("must fail");
+    let err = engine.accounts().add(untrusted, true).await.expect_err("must fail");
     assert_eq!(err.kind(), ErrorKind::Certificate, "{err}");
     assert!(err.user_message().contains("not trusted"), "{}", err.user_message());
 
     let mut closed = s.account_form(&user);
     closed.imap_port = 1;
-    let err = engine.add_account(closed, true).await.expect_err("must fail");
+    let err = engine.accounts().add(closed, true).await.expect_err("must fail");
     assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
     assert!(err.user_message().contains("Cannot connect"));
 
-    assert!(engine.accounts().await.expect("accounts").is_empty(), "nothing stored");
+    assert!(engine.accounts().list().await.expect("accounts").is_empty(), "nothing stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,7 +217,7 @@ async fn starttls_and_a_pinned_server_certificate_work() {
         trusted_certs: Some(server_cert),
         ..s.account_form(&user)
     };
-    let id = engine.add_account(form, true).await.expect("add over STARTTLS");
+    let id = engine.accounts().add(form, true).await.expect("add over STARTTLS");
     let report = engine.sync_account(id).await.expect("sync");
     assert_eq!(report.new, 1);
 }
@@ -229,9 +231,9 @@ async fn a_changed_password_stops_sync_until_the_user_gives_the_new_one() {
     s.set_password(&f.user.email, "changed-on-the-server");
     let err = f.engine.sync_account(f.account).await.expect_err("must fail");
     assert_eq!(err.kind(), ErrorKind::Auth);
-    let account = &f.engine.accounts().await.expect("accounts")[0];
+    let account = &f.engine.accounts().list().await.expect("accounts")[0];
     assert_eq!(account.sync_state, SyncState::NeedsReauth);
-    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 3, "nothing lost");
+    assert_eq!(f.engine.mail().list_messages(&all(10)).await.expect("list").len(), 3, "nothing lost");
 
     // A watcher does not retry a rejected login: it ends at once, so the
     // server never sees a storm of failed logins.
@@ -248,14 +250,14 @@ async fn a_changed_password_stops_sync_until_the_user_gives_the_new_one() {
     // changes nothing; the right one resumes sync where it stopped.
     s.append(&f.user_with_password("changed-on-the-server"), "INBOX", &raws(&corpus::generate(2, 8, &probe.email)))
         .await;
-    let wrong = f.engine.update_password(f.account, "still-wrong").await.expect_err("wrong password");
+    let wrong = f.engine.accounts().update_password(f.account, "still-wrong").await.expect_err("wrong password");
     assert_eq!(wrong.kind(), ErrorKind::Auth);
-    assert_eq!(f.engine.accounts().await.expect("accounts")[0].sync_state, SyncState::NeedsReauth);
-    f.engine.update_password(f.account, "changed-on-the-server").await.expect("new password");
-    assert_eq!(f.engine.accounts().await.expect("accounts")[0].sync_state, SyncState::Ok);
+    assert_eq!(f.engine.accounts().list().await.expect("accounts")[0].sync_state, SyncState::NeedsReauth);
+    f.engine.accounts().update_password(f.account, "changed-on-the-server").await.expect("new password");
+    assert_eq!(f.engine.accounts().list().await.expect("accounts")[0].sync_state, SyncState::Ok);
     let report = f.engine.sync_account(f.account).await.expect("sync resumes");
     assert_eq!(report.new, 2, "only what arrived meanwhile is fetched");
-    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 5);
+    assert_eq!(f.engine.mail().list_messages(&all(10)).await.expect("list").len(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,12 +266,12 @@ async fn html_is_sanitized_and_remote_images_wait_for_permission() {
     let html = b"From: a@b.example\r\nSubject: html\r\nContent-Type: text/html\r\n\r\n<p onclick=\"x()\">Hi</p><script>alert(1)</script><img src=\"https://tracker.example/p.gif\">\r\n".to_vec();
     let f = fixture("html", &[("INBOX", vec![html])]).await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let id = f.engine.list_messages(&all(1)).await.expect("list")[0].id;
-    let view = f.engine.message_view(id, false).await.expect("view");
+    let id = f.engine.mail().list_messages(&all(1)).await.expect("list")[0].id;
+    let view = f.engine.mail().message_view(id, false).await.expect("view");
     let body = view.html.clone().expect("html body");
     assert!(!body.contains("script") && !body.contains("onclick") && !body.contains("tracker"), "{body}");
     assert!(view.remote_content_blocked);
-    let allowed = f.engine.message_view(id, true).await.expect("view");
+    let allowed = f.engine.mail().message_view(id, true).await.expect("view");
     assert!(allowed.html.expect("html").contains("https://tracker.example/p.gif"));
     let _ = s;
 }
@@ -293,10 +295,10 @@ async fn mail_sent_over_smtp_to_a_sub_address_is_delivered_and_synced() {
     }
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(report.new, 1);
-    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10)).await.expect("list");
     assert_eq!(rows[0].subject, "Through Postfix");
     assert_eq!(rows[0].to[0].address, tagged);
-    let view = f.engine.message_view(rows[0].id, false).await.expect("view");
+    let view = f.engine.mail().message_view(rows[0].id, false).await.expect("view");
     assert!(view.text.contains(".leading dot survives"), "{}", view.text);
     let raw = f.engine.store().message_source(rows[0].id).await.expect("source");
     let headers = String::from_utf8_lossy(&raw);
@@ -317,11 +319,11 @@ async fn choosing_folders_syncs_them_and_forgets_the_others_here_only() {
     )
     .await;
     f.engine.sync_account(f.account).await.expect("sync");
-    assert_eq!(f.engine.list_messages(&all(100)).await.expect("list").len(), 6);
+    assert_eq!(f.engine.mail().list_messages(&all(100)).await.expect("list").len(), 6);
 
     // "Sync emails with specific labels": the archive only.
-    f.engine.choose_sync_folders(f.account, Some(&["Archive".to_owned()])).await.expect("choose");
-    let rows = f.engine.list_messages(&all(100)).await.expect("list");
+    f.engine.accounts().choose_sync_folders(f.account, Some(&["Archive".to_owned()])).await.expect("choose");
+    let rows = f.engine.mail().list_messages(&all(100)).await.expect("list");
     assert_eq!(rows.len(), 2, "the folders left out are forgotten here at once");
     assert!(rows.iter().all(|r| r.folder == "Archive"));
     assert_eq!(s.count(&f.user, "INBOX").await, 3, "the server keeps everything");
@@ -331,16 +333,16 @@ async fn choosing_folders_syncs_them_and_forgets_the_others_here_only() {
     s.append(&f.user, "INBOX", &raws(&corpus::generate(1, 34, &probe.email))).await;
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!((report.new, report.folders), (0, 1));
-    let statuses = f.engine.account_statuses().await.expect("statuses");
+    let statuses = f.engine.accounts().statuses().await.expect("statuses");
     let chosen: Vec<&str> = statuses[0].folders.iter().filter(|x| x.chosen).map(|x| x.name.as_str()).collect();
     assert_eq!(chosen, ["Archive"]);
     assert!(!statuses[0].account.sync_all_folders);
 
     // Back to "All emails will be synced": the others come back.
-    f.engine.choose_sync_folders(f.account, None).await.expect("all");
+    f.engine.accounts().choose_sync_folders(f.account, None).await.expect("all");
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(report.new, 5, "4 in the inbox and 1 sent");
-    assert_eq!(f.engine.list_messages(&all(100)).await.expect("list").len(), 7);
+    assert_eq!(f.engine.mail().list_messages(&all(100)).await.expect("list").len(), 7);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -352,24 +354,24 @@ async fn history_depth_limits_what_is_fetched_and_can_be_widened_or_narrowed() {
         .await;
 
     // One month: only what arrived lately.
-    f.engine.set_history(f.account, Some(31)).await.expect("one month");
+    f.engine.accounts().set_history(f.account, Some(31)).await.expect("one month");
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(report.new, 3);
     let again = f.engine.sync_account(f.account).await.expect("second pass");
     assert_eq!((again.new, again.vanished), (0, 0), "the old mail stays on the server, not refetched");
 
     // Everything: the older mail follows.
-    f.engine.set_history(f.account, None).await.expect("everything");
+    f.engine.accounts().set_history(f.account, None).await.expect("everything");
     assert_eq!(f.engine.sync_account(f.account).await.expect("sync").new, 2);
-    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 5);
+    assert_eq!(f.engine.mail().list_messages(&all(10)).await.expect("list").len(), 5);
 
     // Back to one month: forgotten here at once, kept on the server.
-    f.engine.set_history(f.account, Some(31)).await.expect("one month again");
-    assert_eq!(f.engine.list_messages(&all(10)).await.expect("list").len(), 3);
+    f.engine.accounts().set_history(f.account, Some(31)).await.expect("one month again");
+    assert_eq!(f.engine.mail().list_messages(&all(10)).await.expect("list").len(), 3);
     assert_eq!(s.count(&f.user, "INBOX").await, 5);
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!((report.new, report.vanished), (0, 0));
-    assert_eq!(f.engine.accounts().await.expect("accounts")[0].history_days, Some(31));
+    assert_eq!(f.engine.accounts().list().await.expect("accounts")[0].history_days, Some(31));
 }
 
 /// A draft from the fixture's account.
@@ -398,12 +400,12 @@ async fn a_reply_is_sent_over_starttls_saved_in_sent_and_joins_its_conversation(
     );
     let f = fixture("sender", &[("INBOX", vec![question.into_bytes()])]).await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let asked = f.engine.list_messages(&all(1)).await.expect("list")[0].clone();
+    let asked = f.engine.mail().list_messages(&all(1)).await.expect("list")[0].clone();
 
     let mut reply = draft(&f, &format!("Bob <{}>", bob.email), "Re: Quote?");
     reply.bcc = carol.email.clone();
     reply.in_reply_to = Some(asked.id);
-    let outcome = f.engine.send_now(&reply).await.expect("send");
+    let outcome = f.engine.mail().send_now(&reply).await.expect("send");
     assert_eq!(outcome.state, SendState::Sent);
 
     // Delivered to the recipient without the Bcc line, and to the Bcc.
@@ -420,10 +422,10 @@ async fn a_reply_is_sent_over_starttls_saved_in_sent_and_joins_its_conversation(
     assert!(text(&saved[0]).contains(&format!("Bcc: {}", carol.email)));
 
     // Here: in the Sent folder and in the question's conversation, once.
-    let thread = f.engine.thread_messages(asked.thread_id).await.expect("thread");
+    let thread = f.engine.mail().thread_messages(asked.thread_id).await.expect("thread");
     assert_eq!(thread.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Quote?", "Re: Quote?"]);
     assert_eq!(thread[1].folder, "Sent");
-    let statuses = f.engine.account_statuses().await.expect("statuses");
+    let statuses = f.engine.accounts().statuses().await.expect("statuses");
     assert_eq!((statuses[0].queued_messages, statuses[0].failed_messages), (0, 0));
     f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(s.count(&f.user, "Sent").await, 1, "a pass sends nothing again");
@@ -438,24 +440,24 @@ async fn implicit_tls_works_and_refusals_come_back_to_the_composer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open");
     let form = NewAccount { smtp_port: s.smtps_port, smtp_security: Security::Tls, ..s.account_form(&user) };
-    let account = engine.add_account(form, true).await.expect("add");
+    let account = engine.accounts().add(form, true).await.expect("add");
     engine.sync_account(account).await.expect("sync");
     let f = Fixture { dir, engine, user, account };
 
-    let sent = f.engine.send_now(&draft(&f, &bob.email, "Over SMTPS")).await.expect("send");
+    let sent = f.engine.mail().send_now(&draft(&f, &bob.email, "Over SMTPS")).await.expect("send");
     assert_eq!(sent.state, SendState::Sent);
     s.wait_for_count(&bob, "INBOX", 1).await;
 
     // A bad address never leaves; the message is not queued.
-    let e = f.engine.send_now(&draft(&f, "bob at acme", "Typo")).await.expect_err("invalid");
+    let e = f.engine.mail().send_now(&draft(&f, "bob at acme", "Typo")).await.expect_err("invalid");
     assert_eq!(e.kind(), ErrorKind::Invalid);
     assert!(e.user_message().contains("\"bob at acme\" in To"), "{}", e.user_message());
 
     // A changed password: told as such, nothing queued, nothing sent.
     s.set_password(&f.user.email, "changed");
-    let e = f.engine.send_now(&draft(&f, &bob.email, "After the change")).await.expect_err("auth");
+    let e = f.engine.mail().send_now(&draft(&f, &bob.email, "After the change")).await.expect_err("auth");
     assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
-    let statuses = f.engine.account_statuses().await.expect("statuses");
+    let statuses = f.engine.accounts().statuses().await.expect("statuses");
     assert_eq!((statuses[0].queued_messages, statuses[0].failed_messages), (0, 0));
     s.wait_for_count(&bob, "INBOX", 1).await;
 }
@@ -469,16 +471,16 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open");
     let form = NewAccount { smtp_port: line.port, ..s.account_form(&user) };
-    let account = engine.add_account(form, true).await.expect("add");
+    let account = engine.accounts().add(form, true).await.expect("add");
     engine.sync_account(account).await.expect("sync");
     let f = Fixture { dir, engine, user, account };
 
     line.set_up(false);
-    let queued = f.engine.send_now(&draft(&f, &bob.email, "Written on a train")).await.expect("queued");
+    let queued = f.engine.mail().send_now(&draft(&f, &bob.email, "Written on a train")).await.expect("queued");
     assert_eq!(queued.state, SendState::Queued);
     let why = queued.problem.expect("why").english();
     assert!(why.contains("later") || why.contains("could not take"), "{why}");
-    let statuses = f.engine.account_statuses().await.expect("statuses");
+    let statuses = f.engine.accounts().statuses().await.expect("statuses");
     assert_eq!(statuses[0].queued_messages, 1);
 
     // A restart keeps it: a new engine on the same data dir sends it, and
@@ -500,12 +502,12 @@ async fn a_message_sent_offline_waits_in_the_outbox_and_goes_out_once() {
     engine.sync_account(account).await.expect("sync");
     s.wait_for_count(&bob, "INBOX", 1).await;
     assert_eq!(s.count(&f.user, "Sent").await, 1);
-    let statuses = engine.account_statuses().await.expect("statuses");
+    let statuses = engine.accounts().statuses().await.expect("statuses");
     assert_eq!((statuses[0].queued_messages, statuses[0].failed_messages), (0, 0));
     engine.sync_account(account).await.expect("sync");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(s.count(&bob, "INBOX").await, 1, "sent once");
-    let here = engine.list_messages(&all(10)).await.expect("list");
+    let here = engine.mail().list_messages(&all(10)).await.expect("list");
     assert_eq!(here.iter().filter(|m| m.subject == "Written on a train").count(), 1);
 }
 
@@ -516,32 +518,33 @@ async fn a_deleted_message_leaves_its_conversation_here_and_goes_to_the_trash_th
     let answer = b"From: Bob <bob@acme.example>\r\nSubject: Re: Terms\r\nMessage-ID: <terms-2@acme.example>\r\nIn-Reply-To: <terms-1@acme.example>\r\nDate: Mon, 23 Nov 2026 11:00:00 +0000\r\n\r\nOr net 60.\r\n".to_vec();
     let f = fixture("delete", &[("INBOX", vec![question, answer])]).await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10)).await.expect("list");
     let answer = rows.iter().find(|m| m.subject == "Re: Terms").expect("answer").clone();
-    assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
+    assert_eq!(f.engine.mail().thread_messages(answer.thread_id).await.expect("thread").len(), 2);
 
-    let outcome = f.engine.act_now(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete");
+    let outcome = f.engine.mail().act_now(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete");
     assert_eq!((outcome.pending, outcome.failed), (0, 0), "done on the server at once");
     assert_eq!(s.count(&f.user, "Trash").await, 1);
     for pass in 0..2 {
         // Gone from the conversation right away, and still after the pass
         // that finds it in the Trash.
-        let thread = f.engine.thread_messages(answer.thread_id).await.expect("thread");
+        let thread = f.engine.mail().thread_messages(answer.thread_id).await.expect("thread");
         assert_eq!(thread.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Terms"], "pass {pass}");
         f.engine.sync_account(f.account).await.expect("sync");
     }
-    let inbox = f.engine.thread_page(ThreadView::Inbox, 0, 10).await.expect("inbox");
+    let inbox = f.engine.mail().thread_page(ThreadView::Inbox, 0, 10).await.expect("inbox");
     assert_eq!((inbox.total, inbox.threads[0].message_count), (1, 1), "counted without it");
     // Opened from the Trash, a conversation that lives only there shows.
     let question = rows.iter().find(|m| m.subject == "Terms").expect("question").id;
-    f.engine.act_now(&[question], threadline_engine::UserAction::Delete).await.expect("delete");
-    assert_eq!(f.engine.thread_page(ThreadView::Inbox, 0, 10).await.expect("inbox").total, 0);
+    f.engine.mail().act_now(&[question], threadline_engine::UserAction::Delete).await.expect("delete");
+    assert_eq!(f.engine.mail().thread_page(ThreadView::Inbox, 0, 10).await.expect("inbox").total, 0);
     f.engine.sync_account(f.account).await.expect("sync");
-    assert_eq!(f.engine.thread_messages(answer.thread_id).await.expect("thread").len(), 2);
-    let trash = f.engine.thread_page(ThreadView::Trash, 0, 10).await.expect("trash");
+    assert_eq!(f.engine.mail().thread_messages(answer.thread_id).await.expect("thread").len(), 2);
+    let trash = f.engine.mail().thread_page(ThreadView::Trash, 0, 10).await.expect("trash");
     assert_eq!((trash.total, trash.threads[0].message_count), (1, 2));
     // Deleted from the Trash: gone for good there (UID EXPUNGE), checked.
-    let done = f.engine.act_now(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete for good");
+    let done =
+        f.engine.mail().act_now(&[answer.id], threadline_engine::UserAction::Delete).await.expect("delete for good");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
     assert_eq!(s.count(&f.user, "Trash").await, 1);
 }
@@ -561,21 +564,21 @@ async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
     let id = |rows: &[threadline_engine::model::MessageSummary], n: &str| {
         rows.iter().find(|m| m.subject == n).map(|m| m.id).expect("message")
     };
-    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10)).await.expect("list");
     let (a, b, c) = (id(&rows, "a"), id(&rows, "b"), id(&rows, "c"));
     let count = |folder: &'static str| s.count(&f.user, folder);
 
     // "Archive in the mail account": deleting here archives there.
-    f.engine.set_mirror(f.account, Mirror::Archive).await.expect("mirror");
-    let done = f.engine.act_now(&[a], Delete).await.expect("delete");
+    f.engine.accounts().set_mirror(f.account, Mirror::Archive).await.expect("mirror");
+    let done = f.engine.mail().act_now(&[a], Delete).await.expect("delete");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 1, 0));
 
     // "Do nothing there": the account is left alone, the app remembers.
-    f.engine.set_mirror(f.account, Mirror::Nothing).await.expect("mirror");
-    let done = f.engine.act_now(&[b], Archive).await.expect("archive");
+    f.engine.accounts().set_mirror(f.account, Mirror::Nothing).await.expect("mirror");
+    let done = f.engine.mail().act_now(&[b], Archive).await.expect("archive");
     assert_eq!(done.queued, 0, "nothing for the server");
-    f.engine.act_now(&[c], Delete).await.expect("delete");
+    f.engine.mail().act_now(&[c], Delete).await.expect("delete");
     assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 1, 0));
 
     for pass in 0..2 {
@@ -587,27 +590,27 @@ async fn archiving_and_deleting_follow_the_accounts_mirroring_choice() {
         let report = f.engine.sync_account(f.account).await.expect("sync");
         assert_eq!(report.new, 1 - pass, "pass {pass}");
         let mut ids: Vec<MessageId> =
-            f.engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
+            f.engine.mail().list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 4, "pass {pass}");
     }
 
     // Restored with "do nothing there": back in the inbox here only.
-    f.engine.act_now(&[b], Restore).await.expect("restore");
+    f.engine.mail().act_now(&[b], Restore).await.expect("restore");
     assert_eq!(view_subjects(&f.engine, ThreadView::Inbox).await, ["b", "d"]);
 
     // "Delete in the mail account" (the default): restoring takes the
     // archived copy back to the server's inbox, deleting moves to Trash.
-    f.engine.set_mirror(f.account, Mirror::Delete).await.expect("mirror");
-    f.engine.act_now(&[a], Restore).await.expect("restore");
-    f.engine.act_now(&[c], Delete).await.expect("delete");
+    f.engine.accounts().set_mirror(f.account, Mirror::Delete).await.expect("mirror");
+    f.engine.mail().act_now(&[a], Restore).await.expect("restore");
+    f.engine.mail().act_now(&[c], Delete).await.expect("delete");
     assert_eq!((count("INBOX").await, count("Archive").await, count("Trash").await), (3, 0, 1));
     f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(view_subjects(&f.engine, ThreadView::Inbox).await, ["a", "b", "d"]);
     assert_eq!(view_subjects(&f.engine, ThreadView::Trash).await, ["c"]);
     assert_eq!(view_subjects(&f.engine, ThreadView::Archive).await, Vec::<String>::new());
-    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10)).await.expect("list");
     assert_eq!(rows.len(), 4, "every message once: {rows:?}");
 }
 
@@ -625,31 +628,31 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
     s.append(&user, "INBOX", &[mail("a"), mail("b")]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine");
-    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    let account = engine.accounts().add(s.account_form(&user), true).await.expect("add account");
     engine.sync_account(account).await.expect("sync");
     let roles: Vec<(String, Option<String>)> =
         engine.store().folders(account).await.expect("folders").into_iter().map(|f| (f.name, f.role)).collect();
     assert!(roles.contains(&("All".to_owned(), Some("all".to_owned()))), "{roles:?}");
     assert!(!roles.iter().any(|(_, role)| role.as_deref() == Some("archive")), "{roles:?}");
-    let rows = engine.list_messages(&all(10)).await.expect("list");
+    let rows = engine.mail().list_messages(&all(10)).await.expect("list");
     let a = rows.iter().find(|m| m.subject == "a").map(|m| m.id).expect("a");
     let count = |folder: &'static str| s.count(&user, folder);
 
     // Archiving leaves the inbox for All Mail, as removing Gmail's inbox
     // label does.
-    let done = engine.act_now(&[a], Archive).await.expect("archive");
+    let done = engine.mail().act_now(&[a], Archive).await.expect("archive");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((count("INBOX").await, count("All").await), (1, 1));
     for pass in 0..2 {
         engine.sync_account(account).await.expect("sync");
         assert_eq!(view_subjects(&engine, ThreadView::Inbox).await, ["b"], "pass {pass}");
         assert_eq!(view_subjects(&engine, ThreadView::Archive).await, ["a"], "pass {pass}");
-        assert_eq!(engine.list_messages(&all(10)).await.expect("list").len(), 2, "pass {pass}");
+        assert_eq!(engine.mail().list_messages(&all(10)).await.expect("list").len(), 2, "pass {pass}");
     }
 
     // Restoring puts the inbox label back: a copy into the inbox, while
     // All Mail keeps its own; here it is still one message.
-    let done = engine.act_now(&[a], Restore).await.expect("restore");
+    let done = engine.mail().act_now(&[a], Restore).await.expect("restore");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((count("INBOX").await, count("All").await), (2, 1));
     for pass in 0..2 {
@@ -657,7 +660,7 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
         assert_eq!(view_subjects(&engine, ThreadView::Inbox).await, ["a", "b"], "pass {pass}");
         assert_eq!(view_subjects(&engine, ThreadView::Archive).await, Vec::<String>::new(), "pass {pass}");
         let mut ids: Vec<MessageId> =
-            engine.list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
+            engine.mail().list_messages(&all(10)).await.expect("list").iter().map(|m| m.id).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 2, "pass {pass}");
@@ -666,7 +669,8 @@ async fn on_a_gmail_like_account_archiving_leaves_the_inbox_for_all_mail_and_res
 
 /// Ids of the messages listed in the inbox.
 async fn inbox_ids(engine: &Engine) -> Vec<MessageId> {
-    let rows = engine.list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list");
+    let rows =
+        engine.mail().list_messages(&ListFilter { folder: Some("Inbox".into()), ..all(10) }).await.expect("list");
     rows.iter().map(|m| m.id).collect()
 }
 
@@ -691,8 +695,12 @@ async fn a_move_the_server_refuses_leaves_the_message_where_it_was() {
     session.delete("Projects").await.expect("delete folder");
     session.logout().await.expect("logout");
 
-    let outcome =
-        f.engine.act_now(&inbox[..1], threadline_engine::UserAction::Move("Projects".into())).await.expect("move");
+    let outcome = f
+        .engine
+        .mail()
+        .act_now(&inbox[..1], threadline_engine::UserAction::Move("Projects".into()))
+        .await
+        .expect("move");
     assert_eq!((outcome.pending, outcome.failed), (0, 1), "refused, and said so");
     f.engine.sync_account(f.account).await.expect("sync");
     let mut after = inbox_ids(&f.engine).await;
@@ -714,15 +722,15 @@ async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval(
     s.append(&user, "INBOX", &raws(&corpus::generate(5, 21, &probe.email))).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
-    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
-    assert_eq!(engine.accounts().await.expect("accounts")[0].poll_seconds, 300, "five minutes unless chosen");
+    let account = engine.accounts().add(s.account_form(&user), true).await.expect("add account");
+    assert_eq!(engine.accounts().list().await.expect("accounts")[0].poll_seconds, 300, "five minutes unless chosen");
     assert_eq!(
-        engine.set_poll_interval(account, 0).await.expect_err("never").kind(),
+        engine.accounts().set_poll_interval(account, 0).await.expect_err("never").kind(),
         ErrorKind::Invalid,
         "an interval of nothing is refused"
     );
-    engine.set_poll_interval(account, 2).await.expect("every two seconds");
-    assert_eq!(engine.accounts().await.expect("accounts")[0].poll_seconds, 2);
+    engine.accounts().set_poll_interval(account, 2).await.expect("every two seconds");
+    assert_eq!(engine.accounts().list().await.expect("accounts")[0].poll_seconds, 2);
 
     // The watcher cannot IDLE here: it polls at the account's interval.
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -730,7 +738,7 @@ async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval(
         let engine = Arc::clone(&engine);
         tokio::spawn(async move { engine.watch_account(account, &WatchOptions::default(), stopped).await })
     };
-    let count = || async { engine.list_messages(&all(100)).await.expect("list").len() };
+    let count = || async { engine.mail().list_messages(&all(100)).await.expect("list").len() };
     let deadline = Instant::now() + Duration::from_secs(30);
     while count().await < 5 {
         assert!(Instant::now() < deadline, "the first pass stores the inbox");
@@ -743,7 +751,7 @@ async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval(
     s.uid_store(&user, "INBOX", "1:2", "+FLAGS (\\Flagged)").await;
     let appended = Instant::now();
     loop {
-        let rows = engine.list_messages(&all(100)).await.expect("list");
+        let rows = engine.mail().list_messages(&all(100)).await.expect("list");
         let flagged = rows.iter().filter(|r| r.flags.iter().any(|f| f == "\\Flagged")).count();
         if rows.len() == 7 && flagged == 2 {
             break;
@@ -755,7 +763,7 @@ async fn without_idle_or_condstore_new_mail_comes_at_the_accounts_poll_interval(
     assert!(waited < Duration::from_secs(8), "polled every 2 s, yet the change took {waited:?}");
 
     // Removing the account ends its watcher, without being told to stop.
-    engine.remove_account(account).await.expect("remove");
+    engine.accounts().remove(account).await.expect("remove");
     tokio::time::timeout(Duration::from_secs(30), watcher)
         .await
         .expect("the watcher ends by itself")
@@ -777,13 +785,13 @@ async fn two_accounts_sync_at_once_and_new_mail_reaches_each_within_seconds() {
     let engine = Arc::new(Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine"));
     let mut ids = Vec::new();
     for user in &users {
-        ids.push(engine.add_account(s.account_form(user), true).await.expect("add account"));
+        ids.push(engine.accounts().add(s.account_form(user), true).await.expect("add account"));
     }
 
     // "Sync now": both at once, each account's mail under its own account.
     let report = engine.sync_all().await.expect("sync all");
     assert_eq!(report.new, 600);
-    let rows = engine.list_messages(&all(1000)).await.expect("list");
+    let rows = engine.mail().list_messages(&all(1000)).await.expect("list");
     for id in &ids {
         assert_eq!(rows.iter().filter(|r| r.account == *id).count(), 300);
     }
@@ -807,7 +815,7 @@ async fn two_accounts_sync_at_once_and_new_mail_reaches_each_within_seconds() {
         s.append(user, "INBOX", &[mail.into_bytes()]).await;
     }
     loop {
-        let rows = engine.list_messages(&all(1000)).await.expect("list");
+        let rows = engine.mail().list_messages(&all(1000)).await.expect("list");
         let arrived: Vec<(AccountId, String)> = rows
             .iter()
             .filter(|r| r.subject.starts_with("pushed to "))
@@ -847,7 +855,7 @@ Content-Type: text/plain; charset=utf-8\r\n\r\n"
     let f = fixture("bigone", &[("INBOX", vec![big.clone()])]).await;
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!(report.new, 1);
-    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10)).await.expect("list");
     let raw = f.engine.store().message_source(rows[0].id).await.expect("source");
     assert_eq!(raw.len(), big.len());
     assert!(raw == big, "the pieces make the message, in order");

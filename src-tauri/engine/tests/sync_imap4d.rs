@@ -34,7 +34,7 @@ async fn fixture(prefix: &str, folders: &[&str], seed: &[(&str, Vec<Vec<u8>>)]) 
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine");
-    let account = engine.add_account(s.account_form(&user), true).await.expect("add account");
+    let account = engine.accounts().add(s.account_form(&user), true).await.expect("add account");
     Fixture { _dir: dir, engine, user, account }
 }
 
@@ -51,7 +51,7 @@ fn all(limit: u32) -> ListFilter {
 
 /// Every stored message once: (count, distinct Message-IDs).
 async fn stored(engine: &Engine) -> (usize, usize) {
-    let rows = engine.list_messages(&all(1000)).await.expect("list");
+    let rows = engine.mail().list_messages(&all(1000)).await.expect("list");
     let mut ids: Vec<&str> = rows.iter().filter_map(|m| m.message_id.as_deref()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -128,7 +128,7 @@ async fn initial_sync_finds_every_folder_and_its_role_and_follows_server_side_ch
     ] {
         assert!(found.contains(&(name.to_owned(), role.map(str::to_owned))), "{name}: {found:?}");
     }
-    let statuses = f.engine.account_statuses().await.expect("statuses");
+    let statuses = f.engine.accounts().statuses().await.expect("statuses");
     let shown: Vec<(String, Option<String>)> =
         statuses[0].folders.iter().map(|f| (f.name.clone(), f.role.clone())).collect();
     assert!(shown.contains(&("Trash".to_owned(), Some("trash".to_owned()))), "troubleshooting shows {shown:?}");
@@ -147,7 +147,7 @@ async fn initial_sync_finds_every_folder_and_its_role_and_follows_server_side_ch
     s.expunge(&f.user, "INBOX", &second.to_string()).await;
     let report = f.engine.sync_account(f.account).await.expect("sync");
     assert_eq!((report.new, report.changed, report.vanished), (1, 1, 1), "{report:?}");
-    let rows = f.engine.list_messages(&all(100)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(100)).await.expect("list");
     assert_eq!(rows.len(), 45);
     let flagged = rows.iter().find(|m| m.message_id.as_deref() == Some(flag_me)).expect("flagged one");
     assert!(flagged.flags.iter().any(|f| f == "\\Flagged"), "{:?}", flagged.flags);
@@ -160,15 +160,15 @@ async fn archive_delete_and_move_happen_exactly_once_without_move_or_uidplus() {
     let names = ["a", "b", "c", "d", "e"];
     let f = fixture("acts4d", FOLDERS, &[("INBOX", names.iter().map(|n| mail("acts4d", n)).collect())]).await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10)).await.expect("list");
     let id = |n: &str| rows.iter().find(|m| m.subject == n).map(|m| m.id).expect("message");
     let count = |folder: &'static str| s.count(&f.user, folder);
 
-    let done = f.engine.act_now(&[id("a")], Archive).await.expect("archive");
+    let done = f.engine.mail().act_now(&[id("a")], Archive).await.expect("archive");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
-    let done = f.engine.act_now(&[id("b")], Delete).await.expect("delete");
+    let done = f.engine.mail().act_now(&[id("b")], Delete).await.expect("delete");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
-    let done = f.engine.act_now(&[id("c")], Move("INBOX.Projects".into())).await.expect("move");
+    let done = f.engine.mail().act_now(&[id("c")], Move("INBOX.Projects".into())).await.expect("move");
     assert_eq!((done.pending, done.failed), (0, 0), "{done:?}");
     let on_server =
         (count("INBOX").await, count("INBOX.Archive").await, count("INBOX.Trash").await, count("INBOX.Projects").await);
@@ -186,8 +186,8 @@ async fn archive_delete_and_move_happen_exactly_once_without_move_or_uidplus() {
     // the same messages: imap4d shows its mbox bookkeeping (X-UID,
     // X-IMAPbase, Status) in a message's source, other in each folder, and
     // the message is still known as itself.
-    f.engine.act_now(&[id("a")], Restore).await.expect("restore");
-    f.engine.act_now(&[id("b")], Delete).await.expect("delete for good");
+    f.engine.mail().act_now(&[id("a")], Restore).await.expect("restore");
+    f.engine.mail().act_now(&[id("b")], Delete).await.expect("delete for good");
     let on_server = (count("INBOX").await, count("INBOX.Archive").await, count("INBOX.Trash").await);
     assert_eq!(on_server, (3, 0, 0));
     f.engine.sync_account(f.account).await.expect("sync");
@@ -200,7 +200,7 @@ async fn a_refused_move_fails_with_the_servers_words_and_duplicates_nothing() {
     let s = servers();
     let f = fixture("refuse4d", FOLDERS, &[("INBOX", vec![mail("refuse4d", "a"), mail("refuse4d", "b")])]).await;
     f.engine.sync_account(f.account).await.expect("sync");
-    let rows = f.engine.list_messages(&all(10)).await.expect("list");
+    let rows = f.engine.mail().list_messages(&all(10)).await.expect("list");
     let a = rows.iter().find(|m| m.subject == "a").map(|m| m.id).expect("a");
 
     // The folder goes away on the server after the app listed it: the
@@ -208,10 +208,10 @@ async fn a_refused_move_fails_with_the_servers_words_and_duplicates_nothing() {
     let mut session = s.session(&f.user).await;
     session.delete("INBOX.Projects").await.expect("delete folder");
     session.logout().await.expect("logout");
-    let outcome = f.engine.act_now(&[a], UserAction::Move("INBOX.Projects".into())).await.expect("move");
+    let outcome = f.engine.mail().act_now(&[a], UserAction::Move("INBOX.Projects".into())).await.expect("move");
     assert_eq!((outcome.pending, outcome.failed), (0, 1), "refused, never done: {outcome:?}");
     // The troubleshooting view says so, in the server's words.
-    let statuses = f.engine.account_statuses().await.expect("statuses");
+    let statuses = f.engine.accounts().statuses().await.expect("statuses");
     assert_eq!(statuses[0].failed_actions, 1);
     let reason = statuses[0].last_action_failure.clone().expect("a reason");
     assert!(
@@ -239,13 +239,13 @@ async fn a_sent_message_is_saved_once_in_the_sent_folder_under_the_namespace() {
         body: "Here it is.".into(),
         in_reply_to: None,
     };
-    let sent = f.engine.send_now(&draft).await.expect("send");
+    let sent = f.engine.mail().send_now(&draft).await.expect("send");
     assert_eq!(sent.state, SendState::Sent, "{sent:?}");
     assert_eq!(s.count(&f.user, "INBOX.Sent").await, 1);
     for pass in 0..2 {
         f.engine.sync_account(f.account).await.expect("sync");
         let sent_rows =
-            f.engine.list_messages(&ListFilter { folder: Some("Sent".into()), ..all(10) }).await.expect("list");
+            f.engine.mail().list_messages(&ListFilter { folder: Some("Sent".into()), ..all(10) }).await.expect("list");
         assert_eq!(sent_rows.len(), 1, "pass {pass}: {sent_rows:?}");
     }
     assert_eq!(s.count(&f.user, "INBOX.Sent").await, 1, "saved once");
@@ -273,8 +273,8 @@ async fn without_a_recognisable_trash_the_user_picks_one_and_delete_uses_it() {
     let f = fixture("pick4d", &["INBOX.Rubbish", "INBOX.Sent"], &[("INBOX", vec![mail("pick4d", "a")])]).await;
     f.engine.sync_account(f.account).await.expect("sync");
     assert!(!roles(&f.engine, f.account).await.iter().any(|(_, r)| r.as_deref() == Some("trash")));
-    let a = f.engine.list_messages(&all(10)).await.expect("list")[0].id;
-    let err = f.engine.act_now(&[a], UserAction::Delete).await.expect_err("no trash yet");
+    let a = f.engine.mail().list_messages(&all(10)).await.expect("list")[0].id;
+    let err = f.engine.mail().act_now(&[a], UserAction::Delete).await.expect_err("no trash yet");
     assert!(err.user_message().contains("trash"), "{err}");
 
     let rubbish = f
@@ -287,8 +287,8 @@ async fn without_a_recognisable_trash_the_user_picks_one_and_delete_uses_it() {
         .find(|f| f.name == "INBOX.Rubbish")
         .expect("folder")
         .id;
-    f.engine.choose_folder_role(f.account, "trash", rubbish).await.expect("pick");
-    let done = f.engine.act_now(&[a], UserAction::Delete).await.expect("delete");
+    f.engine.accounts().choose_folder_role(f.account, "trash", rubbish).await.expect("pick");
+    let done = f.engine.mail().act_now(&[a], UserAction::Delete).await.expect("delete");
     assert_eq!((done.pending, done.failed), (0, 0));
     assert_eq!((s.count(&f.user, "INBOX").await, s.count(&f.user, "INBOX.Rubbish").await), (0, 1));
     f.engine.sync_account(f.account).await.expect("sync");
@@ -309,16 +309,16 @@ async fn a_copy_asked_for_by_a_killed_process_is_not_made_twice() {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.expect("open engine");
     let form = threadline_engine::model::NewAccount { imap_port: outage.port, ..s.account_form(&user) };
-    let account = engine.add_account(form, true).await.expect("add account");
+    let account = engine.accounts().add(form, true).await.expect("add account");
     engine.sync_account(account).await.expect("sync");
-    let rows = engine.list_messages(&all(10)).await.expect("list");
+    let rows = engine.mail().list_messages(&all(10)).await.expect("list");
     let a = rows.iter().find(|m| m.subject == "a").expect("a").clone();
 
     // Offline, archived here; then, as a process killed right after its
     // COPY would have left things: the copy asked for and made on the
     // server, never confirmed here.
     outage.set_up(false);
-    let done = engine.act_now(&[a.id], UserAction::Archive).await.expect("archive");
+    let done = engine.mail().act_now(&[a.id], UserAction::Archive).await.expect("archive");
     assert_eq!(done.pending, 1);
     let pending = engine.store().pending_actions(account).await.expect("pending");
     engine.store().action_copy(pending[0].id, false).await.expect("asked");

@@ -9,7 +9,7 @@ use super::{CommandResult, EngineState, SchedulerState};
 #[tauri::command]
 #[specta::specta]
 pub async fn list_accounts(engine: EngineState<'_>) -> CommandResult<Vec<AccountSummary>> {
-    Ok(engine.accounts().await?)
+    Ok(engine.accounts().list().await?)
 }
 
 /// Checks the login, stores the account (password to the keychain) and
@@ -21,9 +21,9 @@ pub async fn add_account(
     scheduler: SchedulerState<'_>,
     account: NewAccount,
 ) -> CommandResult<AccountSummary> {
-    let id = engine.add_account(account, true).await?;
+    let id = engine.accounts().add(account, true).await?;
     scheduler.ensure_running().await?;
-    Ok(engine.account(id).await?)
+    Ok(engine.accounts().get(id).await?)
 }
 
 /// Asks for a sync pass over every account now (and restarts the workers
@@ -46,16 +46,16 @@ pub async fn update_password(
     account: AccountId,
     password: String,
 ) -> CommandResult<AccountSummary> {
-    engine.update_password(account, &password).await?;
+    engine.accounts().update_password(account, &password).await?;
     scheduler.ensure_running().await?;
-    Ok(engine.account(account).await?)
+    Ok(engine.accounts().get(account).await?)
 }
 
 /// Every account's health, folder by folder (the troubleshooting view).
 #[tauri::command]
 #[specta::specta]
 pub async fn account_statuses(engine: EngineState<'_>) -> CommandResult<Vec<AccountStatus>> {
-    Ok(engine.account_statuses().await?)
+    Ok(engine.accounts().statuses().await?)
 }
 
 /// A pass over one account now; its outcome arrives as events and in its
@@ -79,7 +79,7 @@ pub async fn choose_sync_folders(
     folders: Option<Vec<String>>,
 ) -> CommandResult<()> {
     // The engine wakes the account's background worker for that pass.
-    Ok(engine.choose_sync_folders(account, folders.as_deref()).await?)
+    Ok(engine.accounts().choose_sync_folders(account, folders.as_deref()).await?)
 }
 
 /// How far back the account syncs (days; null: everything). Narrowing
@@ -87,14 +87,14 @@ pub async fn choose_sync_folders(
 #[tauri::command]
 #[specta::specta]
 pub async fn set_history(engine: EngineState<'_>, account: AccountId, days: Option<u32>) -> CommandResult<()> {
-    Ok(engine.set_history(account, days).await?)
+    Ok(engine.accounts().set_history(account, days).await?)
 }
 
 /// What archiving or deleting here does in the account's mailbox.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_mirror(engine: EngineState<'_>, account: AccountId, mirror: Mirror) -> CommandResult<()> {
-    Ok(engine.set_mirror(account, mirror).await?)
+    Ok(engine.accounts().set_mirror(account, mirror).await?)
 }
 
 /// How often the account is checked for new mail when its server cannot
@@ -102,7 +102,7 @@ pub async fn set_mirror(engine: EngineState<'_>, account: AccountId, mirror: Mir
 #[tauri::command]
 #[specta::specta]
 pub async fn set_poll_interval(engine: EngineState<'_>, account: AccountId, seconds: u32) -> CommandResult<()> {
-    Ok(engine.set_poll_interval(account, seconds).await?)
+    Ok(engine.accounts().set_poll_interval(account, seconds).await?)
 }
 
 /// Makes a folder the account's Trash, Sent, Drafts or Archive, for a
@@ -115,5 +115,5 @@ pub async fn choose_folder_role(
     role: String,
     folder: i64,
 ) -> CommandResult<()> {
-    Ok(engine.choose_folder_role(account, &role, folder).await?)
+    Ok(engine.accounts().choose_folder_role(account, &role, folder).await?)
 }

@@ -15,26 +15,26 @@ pub async fn thread_page(
     offset: u32,
     limit: u32,
 ) -> CommandResult<ThreadPage> {
-    Ok(engine.thread_page(view, offset, limit).await?)
+    Ok(engine.mail().thread_page(view, offset, limit).await?)
 }
 
 /// The messages of one conversation, oldest first.
 #[tauri::command]
 #[specta::specta]
 pub async fn thread_messages(engine: EngineState<'_>, thread_id: ThreadId) -> CommandResult<Vec<MessageSummary>> {
-    Ok(engine.thread_messages(thread_id).await?)
+    Ok(engine.mail().thread_messages(thread_id).await?)
 }
 
 /// One message for the reading pane; remote content only when allowed.
 #[tauri::command]
 #[specta::specta]
 pub async fn message_view(engine: EngineState<'_>, id: MessageId, allow_remote: bool) -> CommandResult<MessageView> {
-    Ok(engine.message_view(id, allow_remote).await?)
+    Ok(engine.mail().message_view(id, allow_remote).await?)
 }
 
 /// Full-text search, newest first.
 #[tauri::command]
 #[specta::specta]
 pub async fn search(engine: EngineState<'_>, query: String, limit: u32) -> CommandResult<Vec<MessageSummary>> {
-    Ok(engine.search(&query, limit).await?)
+    Ok(engine.mail().search(&query, limit).await?)
 }

@@ -13,7 +13,7 @@ use super::{CommandResult, EngineState};
 #[tauri::command]
 #[specta::specta]
 pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResult<SendOutcome> {
-    Ok(engine.send(&draft).await?)
+    Ok(engine.mail().send(&draft).await?)
 }
 
 /// Applies an action to messages here at once and returns; the engine's
@@ -21,5 +21,5 @@ pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResul
 #[tauri::command]
 #[specta::specta]
 pub async fn act(engine: EngineState<'_>, ids: Vec<MessageId>, action: MessageAction) -> CommandResult<ActionOutcome> {
-    Ok(engine.act(&ids, action.into()).await?)
+    Ok(engine.mail().act(&ids, action.into()).await?)
 }

@@ -76,7 +76,7 @@ pub async fn view_subjects(
     engine: &threadline_engine::Engine,
     view: threadline_engine::model::ThreadView,
 ) -> Vec<String> {
-    let page = engine.thread_page(view, 0, 100).await.expect("threads");
+    let page = engine.mail().thread_page(view, 0, 100).await.expect("threads");
     let mut subjects: Vec<String> = page.threads.into_iter().map(|t| t.subject).collect();
     subjects.sort();
     subjects

@@ -167,7 +167,7 @@ pub async fn link_by_user(
     now: i64,
 ) -> Result<()> {
     ensure_exists(conn, kind, target).await?;
-    set_by_user(conn, message_ids, kind, target, "user", true, now).await
+    set_by_user(conn, message_ids, kind, target, Rule::User, true, now).await
 }
 
 /// The user unlinks a record from these emails; the rules will not link
@@ -179,7 +179,7 @@ pub async fn unlink_by_user(
     target: RecordId,
     now: i64,
 ) -> Result<()> {
-    set_by_user(conn, message_ids, kind, target, "user", false, now).await
+    set_by_user(conn, message_ids, kind, target, Rule::User, false, now).await
 }
 
 /// Records what the user did to these emails' link with a record, over
@@ -190,7 +190,7 @@ async fn set_by_user(
     message_ids: &[MessageId],
     kind: RecordKind,
     target: RecordId,
-    rule: &str,
+    rule: Rule,
     linked: bool,
     now: i64,
 ) -> Result<()> {
@@ -241,7 +241,7 @@ pub async fn choose(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    set_by_user(conn, &[message_id], kind, target, "choice", true, now).await?;
+    set_by_user(conn, &[message_id], kind, target, Rule::Choice, true, now).await?;
     sqlx::query(
         "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, created_at)
          SELECT id, ?, ?, 'choice', ? FROM messages WHERE thread_id = ?",
@@ -276,11 +276,25 @@ pub(crate) fn table_of(kind: RecordKind) -> &'static str {
     }
 }
 
+/// Which rule (or the user) made a link: the `rule` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "snake_case")]
+enum Rule {
+    /// One of the person's addresses is in From, To or Cc.
+    Address,
+    /// The only open deal (lead, project) of the email's person.
+    OnlyOne,
+    /// The user chose the record for the conversation.
+    Choice,
+    /// The user linked (or unlinked) it by hand.
+    User,
+}
+
 #[derive(sqlx::FromRow)]
 struct LinkRow {
     kind: RecordKind,
     target_id: RecordId,
-    rule: String,
+    rule: Rule,
     address: String,
     day: String,
     title: Option<String>,
@@ -312,18 +326,18 @@ pub async fn links_of(conn: &mut SqliteConnection, message_id: MessageId) -> Res
     .await?;
     let mut links = Vec::new();
     for LinkRow { kind, target_id: id, rule, address, day, title, owner } in rows {
-        let reason = match rule.as_str() {
-            "address" => LinkReason::Address { address, owner },
-            "only_one" => LinkReason::OnlyOne { kind, address, owner },
-            "choice" => LinkReason::Choice { day },
-            _ => LinkReason::User { day },
+        let reason = match rule {
+            Rule::Address => LinkReason::Address { address, owner },
+            Rule::OnlyOne => LinkReason::OnlyOne { kind, address, owner },
+            Rule::Choice => LinkReason::Choice { day },
+            Rule::User => LinkReason::User { day },
         };
         links.push(MessageLink {
             kind,
             id,
             title: title.unwrap_or_default(),
             reason,
-            by_user: matches!(rule.as_str(), "choice" | "user"),
+            by_user: matches!(rule, Rule::Choice | Rule::User),
         });
     }
 

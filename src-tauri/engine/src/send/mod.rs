@@ -42,7 +42,7 @@ impl Engine {
     /// Returns without waiting for the server; what the user must fix in
     /// the message itself (an address) comes back as an error, and nothing
     /// is queued then.
-    pub async fn send(&self, draft: &Draft) -> Result<SendOutcome> {
+    pub(crate) async fn send(&self, draft: &Draft) -> Result<SendOutcome> {
         let (_, message_id) = self.queue_draft(draft).await?;
         self.wake(draft.account_id, Worker::Sender);
         Ok(SendOutcome { state: SendState::Queued, message_id, problem: None })
@@ -53,7 +53,7 @@ impl Engine {
     /// the password, a refusal by the server) comes back as an error and
     /// the message is taken out of the outbox again; a server that cannot
     /// be reached leaves it queued.
-    pub async fn send_now(&self, draft: &Draft) -> Result<SendOutcome> {
+    pub(crate) async fn send_now(&self, draft: &Draft) -> Result<SendOutcome> {
         let (outbox_id, message_id) = self.queue_draft(draft).await?;
         let delivered = self.deliver_outbox(draft.account_id).await;
         let (state, last_error) = self.store.outgoing_state(outbox_id).await?;

@@ -1,6 +1,10 @@
 //! Adding accounts: what the user typed is checked and resolved here, before
 //! anything is stored (config in two stages: raw input, then resolved).
 
+mod service;
+
+pub use service::Accounts;
+
 use crate::error::{Error, Result};
 use crate::imap::tls;
 use crate::model::{NewAccount, Security};

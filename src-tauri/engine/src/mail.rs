@@ -1,0 +1,84 @@
+//! The mail here through the engine: what the lists, conversations and
+//! the reading pane show, search, and what the user does to mail (the
+//! actions and Send, which commit here and leave the server work to the
+//! scheduler's workers).
+
+use crate::error::{Error, Result};
+use crate::ids::{MessageId, ThreadId};
+use crate::model::{Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView};
+use crate::problem::Problem;
+use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
+
+/// The engine's mail (see [`Engine::mail`]).
+pub struct Mail<'a> {
+    pub(crate) engine: &'a Engine,
+}
+
+impl Mail<'_> {
+    /// Messages newest first, one row per folder location.
+    pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<MessageSummary>> {
+        self.engine.store.list_messages(filter).await
+    }
+
+    /// One message as lists show it (its first folder location).
+    pub async fn message_summary(&self, id: MessageId) -> Result<MessageSummary> {
+        self.engine.store.message_summary(id).await
+    }
+
+    /// Full-text search, newest first.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
+        self.engine.store.search(query, limit).await
+    }
+
+    /// A window of one view's conversations (inbox, archive, trash).
+    pub async fn thread_page(&self, view: ThreadView, offset: u32, limit: u32) -> Result<ThreadPage> {
+        self.engine.store.thread_page(view, offset, limit.min(500)).await
+    }
+
+    /// The messages of a conversation, oldest first.
+    pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
+        self.engine.store.thread_messages(thread_id).await
+    }
+
+    /// A message ready for the reading pane; remote content only when the
+    /// user allowed it for this message.
+    pub async fn message_view(&self, id: MessageId, allow_remote: bool) -> Result<MessageView> {
+        let summary = self.engine.store.message_summary(id).await?;
+        let raw = self.engine.store.message_source(id).await?;
+        let (attachments, problem) = self.engine.store.message_extras(id).await?;
+        let body = tokio::task::spawn_blocking(move || mime::html::render(&raw, allow_remote))
+            .await
+            .map_err(|e| Error::Protocol(format!("render task failed: {e}")))?;
+        Ok(MessageView {
+            summary,
+            text: body.text,
+            html: body.html,
+            remote_content_blocked: body.remote_content_blocked,
+            attachments,
+            // The parser's note is for the log; the window says it in words.
+            problem: problem.map(|_| Problem::MessageUnparsable),
+        })
+    }
+
+    /// Applies an action here at once and queues it for the server; the
+    /// foreground worker does it there as soon as it can.
+    pub async fn act(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
+        self.engine.act(message_ids, action).await
+    }
+
+    /// `act`, then the server work before returning (for front ends that
+    /// run no scheduler, like the CLI's one-shot commands).
+    pub async fn act_now(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
+        self.engine.act_now(message_ids, action).await
+    }
+
+    /// Puts the draft in the outbox and returns; the sender hands it over.
+    pub async fn send(&self, draft: &Draft) -> Result<SendOutcome> {
+        self.engine.send(draft).await
+    }
+
+    /// `send`, then the handing over before returning (the CLI).
+    pub async fn send_now(&self, draft: &Draft) -> Result<SendOutcome> {
+        self.engine.send_now(draft).await
+    }
+}
