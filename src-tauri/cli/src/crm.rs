@@ -300,7 +300,7 @@ fn print_report(json: bool, report: &ImportReport) {
             report.merged.len(),
             report.skipped.len()
         )];
-        lines.extend(report.skipped.iter().map(|s| format!("skipped {}: {}", s.source, s.reason)));
+        lines.extend(report.skipped.iter().map(|s| format!("skipped {}: {}", s.source.english(), s.reason.english())));
         lines.join("\n")
     });
 }

@@ -76,7 +76,7 @@ pub async fn bench(messages: u64) -> LinkingFigures {
 
     let drafts: Vec<PersonDraft> = (0..PERSONS)
         .map(|n| PersonDraft {
-            source: format!("line {n}"),
+            source: threadline_engine::crm::import::Source::Line { number: u32::try_from(n).unwrap_or(u32::MAX) },
             name: format!("Person {n}"),
             emails: vec![sender(n)],
             ..Default::default()

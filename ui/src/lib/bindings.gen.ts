@@ -367,12 +367,12 @@ export type ImportReport = {
 	 *  Rows that named only an organization (no address): made or found
 	 *  by name, their domains added.
 	 */
-	orgs: string[],
+	orgs: OrgRow[],
 };
 
 /**  One imported or merged row of the report. */
 export type ImportedRow = {
-	source: string,
+	source: Source,
 	person_id: RecordId,
 	name: string,
 };
@@ -521,6 +521,12 @@ export type OrgInput = {
 	domains?: string[],
 };
 
+/**  A row that named only an organization. */
+export type OrgRow = {
+	source: Source,
+	name: string,
+};
+
 /**  An organization and its domains. */
 export type Organization = {
 	id: RecordId,
@@ -550,8 +556,8 @@ export type Person = {
 
 /**  One person as read from a file, before it meets the store. */
 export type PersonDraft = {
-	/**  Where it came from ("line 4", "card 2"), for the report. */
-	source: string,
+	/**  Where it came from, for the report. */
+	source: Source,
 	name: string,
 	emails: string[],
 	phone: string,
@@ -703,11 +709,35 @@ export type SendState =
  */
 "queued";
 
+/**  Why an imported row made no person, as a code the front end words. */
+export type SkipReason = 
+/**  What stands where an address should is none. */
+{ code: "not_an_address"; texts: string[] } | 
+/**  An empty row, or one that could not be read. */
+{ code: "unreadable" } | 
+/**  A person with no address to link their mail by. */
+{ code: "no_address"; name: string } | 
+/**
+ *  One of the row's addresses belongs to another person; the rest of
+ *  the row went to `merged_into`.
+ */
+{ code: "address_taken"; address: string; owner: RecordId; owner_name: string; merged_into: string };
+
 /**  One row left out, and why. */
 export type SkippedRow = {
-	source: string,
-	reason: string,
+	source: Source,
+	reason: SkipReason,
 };
+
+/**
+ *  Where in the file a row came from, for the report (worded by the
+ *  front end).
+ */
+export type Source = 
+/**  A CSV file's line (the header is line 1). */
+{ in: "line"; number: number } | 
+/**  A vCard file's card, from 1. */
+{ in: "card"; number: number } | { in: "unknown" };
 
 /**
  *  Where an account's sync stands, as the UI shows it. Stored by its

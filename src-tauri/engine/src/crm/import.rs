@@ -70,11 +70,66 @@ impl Field {
     }
 }
 
+/// Where in the file a row came from, for the report (worded by the
+/// front end).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(tag = "in", rename_all = "snake_case")]
+pub enum Source {
+    /// A CSV file's line (the header is line 1).
+    Line { number: u32 },
+    /// A vCard file's card, from 1.
+    Card { number: u32 },
+    #[default]
+    Unknown,
+}
+
+impl Source {
+    /// In English, for the CLI.
+    pub fn english(&self) -> String {
+        match self {
+            Source::Line { number } => format!("line {number}"),
+            Source::Card { number } => format!("card {number}"),
+            Source::Unknown => "a row".into(),
+        }
+    }
+}
+
+/// Why an imported row made no person, as a code the front end words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum SkipReason {
+    /// What stands where an address should is none.
+    NotAnAddress { texts: Vec<String> },
+    /// An empty row, or one that could not be read.
+    Unreadable,
+    /// A person with no address to link their mail by.
+    NoAddress { name: String },
+    /// One of the row's addresses belongs to another person; the rest of
+    /// the row went to `merged_into`.
+    AddressTaken { address: String, owner: RecordId, owner_name: String, merged_into: String },
+}
+
+impl SkipReason {
+    /// In English, for the CLI.
+    pub fn english(&self) -> String {
+        match self {
+            SkipReason::NotAnAddress { texts } => format!("not an email address: {}", texts.join(", ")),
+            SkipReason::Unreadable => "empty, or could not be read".into(),
+            SkipReason::NoAddress { name } => format!("{name} has no email address"),
+            SkipReason::AddressTaken { address, owner, owner_name, merged_into } => {
+                format!(
+                    "{address} is already an address of {owner_name} (person {owner}); merged the rest into {merged_into}"
+                )
+            }
+        }
+    }
+}
+
 /// One person as read from a file, before it meets the store.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 pub struct PersonDraft {
-    /// Where it came from ("line 4", "card 2"), for the report.
-    pub source: String,
+    /// Where it came from, for the report.
+    pub source: Source,
     pub name: String,
     pub emails: Vec<String>,
     pub phone: String,
@@ -96,7 +151,7 @@ pub struct CsvColumns {
 /// One imported or merged row of the report.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ImportedRow {
-    pub source: String,
+    pub source: Source,
     pub person_id: RecordId,
     pub name: String,
 }
@@ -104,8 +159,15 @@ pub struct ImportedRow {
 /// One row left out, and why.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SkippedRow {
-    pub source: String,
-    pub reason: String,
+    pub source: Source,
+    pub reason: SkipReason,
+}
+
+/// A row that named only an organization.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct OrgRow {
+    pub source: Source,
+    pub name: String,
 }
 
 /// What an import did.
@@ -120,7 +182,7 @@ pub struct ImportReport {
     pub orgs_created: u32,
     /// Rows that named only an organization (no address): made or found
     /// by name, their domains added.
-    pub orgs: Vec<String>,
+    pub orgs: Vec<OrgRow>,
 }
 
 /// Reads `column=field` pairs (`--map "E-mail 2=email"`).
@@ -203,7 +265,7 @@ pub fn preview_csv(bytes: &[u8], overrides: &[(String, Field)]) -> Result<Vec<Pe
     let mut drafts = Vec::new();
     for (index, record) in rdr.records().enumerate() {
         // Line 1 is the header.
-        let source = format!("line {}", index + 2);
+        let source = Source::Line { number: u32::try_from(index + 2).unwrap_or(u32::MAX) };
         let Ok(record) = record else {
             drafts.push(PersonDraft { source, ..Default::default() });
             continue;
@@ -258,7 +320,7 @@ pub fn vcard_drafts(bytes: &[u8]) -> Vec<PersonDraft> {
             Entry::ICalendar(_) | Entry::InvalidLine(_) => continue,
             Entry::UnexpectedComponentEnd { .. } | Entry::UnterminatedComponent(_) => {
                 card += 1;
-                drafts.push(PersonDraft { source: format!("card {card}"), ..Default::default() });
+                drafts.push(PersonDraft { source: Source::Card { number: card }, ..Default::default() });
                 continue;
             }
             // The parser's own limit on a hostile file: what was read stays.
@@ -295,7 +357,7 @@ pub fn vcard_drafts(bytes: &[u8]) -> Vec<PersonDraft> {
             .filter_map(domain_of_url)
             .collect();
         drafts.push(PersonDraft {
-            source: format!("card {card}"),
+            source: Source::Card { number: card },
             name,
             emails,
             phone,
@@ -336,7 +398,7 @@ mod tests {
         assert_eq!(drafts[0].name, "Bob Stone");
         assert_eq!(drafts[0].emails, vec!["bob@acme.example"]);
         assert_eq!(drafts[0].org, "Acme");
-        assert_eq!(drafts[0].source, "line 2");
+        assert_eq!(drafts[0].source, Source::Line { number: 2 });
 
         let odd = "Who,Contact\nCarol,carol@globex.example\n";
         assert!(preview_csv(odd.as_bytes(), &[]).is_err(), "no email column is said, not guessed");
@@ -361,6 +423,6 @@ mod tests {
         assert_eq!(drafts[0].phone, "+1 555 0100");
         assert_eq!(drafts[0].domains, vec!["acme.example"]);
         assert_eq!(drafts[1].name, "Jörg Müller");
-        assert_eq!(drafts[1].source, "card 2");
+        assert_eq!(drafts[1].source, Source::Card { number: 2 });
     }
 }

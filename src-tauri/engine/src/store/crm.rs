@@ -10,7 +10,7 @@ use sqlx::{FromRow, SqliteConnection};
 use super::queries::BOX;
 use super::{Store, now};
 use crate::address;
-use crate::crm::import::{ImportReport, ImportedRow, PersonDraft, SkippedRow};
+use crate::crm::import::{ImportReport, ImportedRow, OrgRow, PersonDraft, SkipReason, SkippedRow};
 use crate::crm::linking::{self, table_of};
 use crate::crm::{
     DealStatus, LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill, Record,
@@ -256,18 +256,18 @@ impl Store {
             if emails.is_empty() && invalid.is_empty() && !draft.org.trim().is_empty() {
                 // A row of an organization, not of a person.
                 import_org(&mut tx, draft, &[], &mut report).await?;
-                report.orgs.push(format!("{}: {}", draft.source, draft.org.trim()));
+                report.orgs.push(OrgRow { source: draft.source, name: draft.org.trim().to_owned() });
                 continue;
             }
             if emails.is_empty() {
                 let reason = if !invalid.is_empty() {
-                    format!("not an email address: {}", invalid.join(", "))
+                    SkipReason::NotAnAddress { texts: invalid.iter().map(|t| t.to_string()).collect() }
                 } else if draft.name.trim().is_empty() {
-                    "empty, or could not be read".to_owned()
+                    SkipReason::Unreadable
                 } else {
-                    format!("{} has no email address", draft.name.trim())
+                    SkipReason::NoAddress { name: draft.name.trim().to_owned() }
                 };
-                report.skipped.push(SkippedRow { source: draft.source.clone(), reason });
+                report.skipped.push(SkippedRow { source: draft.source, reason });
                 continue;
             }
             // Who has each address now; the first owner found takes the row.
@@ -324,12 +324,17 @@ impl Store {
                     }
                     Some((owner, _)) if owner == person => {}
                     Some((owner, owner_name)) => report.skipped.push(SkippedRow {
-                        source: draft.source.clone(),
-                        reason: format!("{email} is already an address of {owner_name} (person {owner}); merged the rest into {name}"),
+                        source: draft.source,
+                        reason: SkipReason::AddressTaken {
+                            address: email.clone(),
+                            owner,
+                            owner_name,
+                            merged_into: name.clone(),
+                        },
                     }),
                 }
             }
-            let row = ImportedRow { source: draft.source.clone(), person_id: person, name };
+            let row = ImportedRow { source: draft.source, person_id: person, name };
             if merged { report.merged.push(row) } else { report.imported.push(row) }
         }
         let messages = linking::messages_with_addresses(&mut tx, &added).await?;

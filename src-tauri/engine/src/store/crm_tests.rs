@@ -363,14 +363,15 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
                Bad,not-an-address,,\n";
     let report = ok(crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[])).await;
     let names = |rows: &[crate::crm::import::ImportedRow]| {
-        rows.iter().map(|r| (r.source.clone(), r.name.clone())).collect::<Vec<_>>()
+        rows.iter().map(|r| (r.source.english(), r.name.clone())).collect::<Vec<_>>()
     };
     assert_eq!(names(&report.imported), vec![("line 3".to_owned(), "Carol Diaz".to_owned())]);
     assert_eq!(
         names(&report.merged),
         vec![("line 2".to_owned(), "Bob Stone".to_owned()), ("line 4".to_owned(), "Carol Diaz".to_owned())]
     );
-    let skipped: Vec<(String, String)> = report.skipped.iter().map(|s| (s.source.clone(), s.reason.clone())).collect();
+    let skipped: Vec<(String, String)> =
+        report.skipped.iter().map(|s| (s.source.english(), s.reason.english())).collect();
     assert_eq!(
         skipped,
         vec![
@@ -396,7 +397,8 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
     // A list of organizations alone: made or found by name, with domains.
     let orgs = "Company,Website\nInitech,https://initech.example/\nacme,acme.example\n";
     let report = ok(crate::crm::import::import_csv(&crm.store, orgs.as_bytes(), &[])).await;
-    assert_eq!(report.orgs, vec!["line 2: Initech".to_owned(), "line 3: acme".to_owned()]);
+    let orgs: Vec<String> = report.orgs.iter().map(|o| format!("{}: {}", o.source.english(), o.name)).collect();
+    assert_eq!(orgs, vec!["line 2: Initech".to_owned(), "line 3: acme".to_owned()]);
     assert_eq!(report.orgs_created, 1, "acme is Acme");
     assert!(report.skipped.is_empty());
     assert_eq!(ok(crm.store.org_by_domain("acme.example")).await.map(|o| o.name), Some("Acme".into()));

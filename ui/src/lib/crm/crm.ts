@@ -1,5 +1,5 @@
 // Words the CRM screens share.
-import type { CrmRecord, LinkReason, RecordKind } from "../bindings.gen";
+import type { CrmRecord, LinkReason, RecordKind, SkipReason, Source } from "../bindings.gen";
 
 export const KIND_LABELS: { [K in RecordKind]: string } = {
   person: "Person",
@@ -36,5 +36,31 @@ export function linkReason(r: LinkReason): string {
       return `linked by you for this conversation on ${r.day}`;
     case "user":
       return `linked by you on ${r.day}`;
+  }
+}
+
+/** Where an imported row came from: "line 4", "card 2". */
+export function sourceText(s: Source): string {
+  switch (s.in) {
+    case "line":
+      return `line ${s.number}`;
+    case "card":
+      return `card ${s.number}`;
+    case "unknown":
+      return "a row";
+  }
+}
+
+/** Why an imported row made no person, in words (the engine gives a code). */
+export function skipReasonText(r: SkipReason): string {
+  switch (r.code) {
+    case "not_an_address":
+      return `not an email address: ${r.texts.join(", ")}`;
+    case "unreadable":
+      return "empty, or could not be read";
+    case "no_address":
+      return `${r.name} has no email address`;
+    case "address_taken":
+      return `${r.address} is already an address of ${r.owner_name}; merged the rest into ${r.merged_into}`;
   }
 }
