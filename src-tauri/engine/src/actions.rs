@@ -4,8 +4,6 @@
 //! wakes. Nothing is lost while offline, and nothing is applied twice (see
 //! migration 0004 for why a replay is always safe).
 
-use crate::ids::{AccountId, MessageId};
-use crate::problem::Problem;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -14,8 +12,10 @@ use tokio::sync::broadcast;
 
 use crate::Engine;
 use crate::error::{Class, Error, Result};
+use crate::ids::{AccountId, MessageId};
 use crate::imap::command;
 use crate::model::{EngineEvent, MessageAction, Mirror};
+use crate::problem::Problem;
 use crate::schedule::Worker;
 use crate::store::Store;
 use crate::store::actions::{ActionKind, ActionName, ActionRow, MailBox};

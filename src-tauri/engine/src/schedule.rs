@@ -19,7 +19,6 @@
 //! action that failed for a passing reason waits for its own next attempt,
 //! and one the server refused is given up and shown.
 
-use crate::ids::AccountId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,6 +29,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::Engine;
 use crate::error::{Class, Error, Result};
+use crate::ids::AccountId;
 use crate::sync::{self, Connection};
 
 /// How an account is watched.

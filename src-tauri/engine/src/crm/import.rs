@@ -9,11 +9,11 @@
 // Parsing what others wrote: no index or slice that can panic.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
-use crate::ids::RecordId;
-use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ids::RecordId;
+use crate::problem::Problem;
 use crate::store::Store;
 
 /// What a CSV column holds.

@@ -16,12 +16,12 @@
 //! insert here is `INSERT OR IGNORE`, and a removal stays as a row with
 //! `linked = 0`.
 
-use crate::ids::{MessageId, RecordId};
-use crate::problem::Problem;
 use sqlx::SqliteConnection;
 
 use super::{ChoiceCandidate, LinkMode, LinkReason, MessageLink, MessageLinks, PendingChoice, RecordKind};
 use crate::error::{Error, Result};
+use crate::ids::{MessageId, RecordId};
+use crate::problem::Problem;
 
 /// Ids per statement, passed as one JSON array.
 const CHUNK: usize = 5_000;

@@ -3,7 +3,6 @@
 //! an event, so that every open view (the inbox's links, a person's page,
 //! another window) shows it without asking.
 
-use crate::ids::{MessageId, RecordId};
 use tokio::sync::broadcast;
 
 use super::import::{self, ImportReport};
@@ -12,6 +11,7 @@ use super::{
     RecordInput, RecordKind,
 };
 use crate::error::Result;
+use crate::ids::{MessageId, RecordId};
 use crate::model::{EngineEvent, ThreadSummary};
 use crate::store::Store;
 

@@ -9,7 +9,6 @@
 //! Responses that belong to no command of ours (EXISTS, EXPUNGE pushed by
 //! the server) are passed over: the next pass reads the folder anyway.
 
-use crate::problem::Problem;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::Session;
 use crate::error::{Error, Result};
+use crate::problem::Problem;
 
 /// Longest wait for the next response line before the connection is
 /// considered dead.

@@ -7,7 +7,6 @@
 pub mod command;
 pub mod tls;
 
-use crate::problem::Problem;
 use std::time::Duration;
 
 use tokio::io::BufReader;
@@ -19,6 +18,7 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use crate::accounts::{Auth, Endpoint};
 use crate::error::{Error, Result};
 use crate::model::Security;
+use crate::problem::Problem;
 
 /// The stream under an IMAP session. TLS reads the socket 4 KiB at a time
 /// (rustls): the buffer under it takes what has arrived in one call, so an

@@ -5,7 +5,6 @@
 //! or the server's own self-signed certificate (then that exact certificate
 //! is accepted, as mail clients do when the user says "trust this one").
 
-use crate::problem::Problem;
 use std::sync::{Arc, OnceLock};
 
 use tokio_rustls::rustls::client::WebPkiServerVerifier;
@@ -16,6 +15,7 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::error::{Error, Result};
+use crate::problem::Problem;
 
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();

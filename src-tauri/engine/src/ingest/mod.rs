@@ -16,7 +16,6 @@
 //! batches to the parser threads, which hand them to a writer task that
 //! stores about a second's worth per transaction.
 
-use crate::ids::AccountId;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -24,6 +23,7 @@ use futures::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::error::{Error, Result};
+use crate::ids::AccountId;
 use crate::imap::Session;
 use crate::imap::command::{self, Fetched};
 use crate::model::EngineEvent;

@@ -2,7 +2,6 @@
 //! the copy that is kept in the Sent folder (the same message plus its Bcc
 //! header, so the sender can see whom they copied in secret).
 
-use crate::problem::Problem;
 use std::str::FromStr;
 use std::time::SystemTime;
 
@@ -11,6 +10,7 @@ use lettre::message::{Mailbox, MessageBuilder};
 
 use crate::error::{Error, Result};
 use crate::model::Draft;
+use crate::problem::Problem;
 
 /// The message as it goes out and as it is kept.
 #[derive(Debug, Clone)]

@@ -13,11 +13,11 @@
 mod compose;
 mod smtp;
 
-use crate::ids::AccountId;
 use std::time::Duration;
 
 use crate::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::ids::AccountId;
 use crate::model::{Draft, EngineEvent, SendOutcome, SendState};
 use crate::problem::Problem;
 use crate::schedule::Worker;

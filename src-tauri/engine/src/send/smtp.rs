@@ -2,7 +2,6 @@
 //! TLS or STARTTLS (never in the clear), after checking the server's
 //! certificate the way our IMAP connections do.
 
-use crate::problem::Problem;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use crate::accounts::{Auth, Endpoint};
 use crate::error::{Error, Result};
 use crate::imap::tls;
 use crate::model::Security;
+use crate::problem::Problem;
 
 /// Longest wait for one SMTP reply.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);

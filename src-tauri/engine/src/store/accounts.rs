@@ -1,13 +1,13 @@
 //! The `accounts` table: server settings and sync state, never secrets.
 
-use crate::ids::AccountId;
-use crate::problem::Problem;
 use sqlx::{FromRow, Row};
 
 use super::{Store, now};
 use crate::accounts::{Auth, Endpoint, ResolvedAccount};
 use crate::error::{Error, Result};
+use crate::ids::AccountId;
 use crate::model::{AccountSummary, Mirror, Security, SyncState};
+use crate::problem::Problem;
 
 /// An account as stored, with its resolved server settings.
 #[derive(Debug, Clone, FromRow)]

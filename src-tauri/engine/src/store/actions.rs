@@ -2,13 +2,13 @@
 //! to a message is written here together with its local effect, in one
 //! transaction, and replayed on the server in order until confirmed.
 
-use crate::ids::{AccountId, MessageId};
-use crate::problem::Problem;
 use sqlx::FromRow;
 
 use super::messages::FlagSet;
 use super::{Store, now};
 use crate::error::{Error, Result};
+use crate::ids::{AccountId, MessageId};
+use crate::problem::Problem;
 
 /// What the server is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

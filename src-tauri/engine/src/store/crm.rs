@@ -3,8 +3,6 @@
 //! the preferences of linking. Every change that can link or unlink mail
 //! runs the linking rules in its own transaction (see `crm::linking`).
 
-use crate::ids::{MessageId, RecordId};
-use crate::problem::Problem;
 use sqlx::{FromRow, SqliteConnection};
 
 use super::queries::BOX;
@@ -17,7 +15,9 @@ use crate::crm::{
     RecordInput, RecordKind,
 };
 use crate::error::{Error, Result};
+use crate::ids::{MessageId, RecordId};
 use crate::model::ThreadSummary;
+use crate::problem::Problem;
 
 #[derive(FromRow)]
 struct PersonRow {

@@ -3,13 +3,13 @@
 //! UIDNEXT and HIGHESTMODSEQ are written only when a pass over the folder
 //! completed, so an interrupted pass is simply done again (see `sync::plan`).
 
-use crate::ids::AccountId;
-use crate::problem::Problem;
 use sqlx::FromRow;
 
 use super::{Store, now};
 use crate::error::Result;
+use crate::ids::AccountId;
 use crate::model::FolderStatus;
+use crate::problem::Problem;
 
 /// A mailbox as the server listed it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,6 @@
 //! folder that holds it. Threads come only from Message-ID, References and
 //! In-Reply-To: equal subjects never merge two conversations.
 
-use crate::ids::{AccountId, MessageId};
 use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, Transaction};
@@ -15,6 +14,7 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 use super::source::{Packed, PackedSource};
 use super::{Store, now, statement_chunks};
 use crate::error::Result;
+use crate::ids::{AccountId, MessageId};
 use crate::mime::{AddressRole, AttachmentMeta, ParsedMessage};
 
 /// A fetched message made ready to store: parsed and its source packed

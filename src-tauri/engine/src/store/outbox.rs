@@ -1,12 +1,12 @@
 //! The outbox (migration 0007): sent messages from Send until the server
 //! took them and the Sent copy is stored.
 
-use crate::ids::{AccountId, MessageId};
-use crate::problem::Problem;
 use sqlx::FromRow;
 
 use super::{Store, now};
 use crate::error::Result;
+use crate::ids::{AccountId, MessageId};
+use crate::problem::Problem;
 
 /// A message to send, as the composer built it.
 #[derive(Debug, Clone)]

@@ -1,15 +1,15 @@
 //! Read-only views over the store: what the inbox, the reading pane and the
 //! CLI's `list` and `search` show.
 
-use crate::ids::{AccountId, MessageId, ThreadId};
-use crate::problem::Problem;
 use std::collections::HashMap;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::Store;
 use crate::error::{Error, Result};
+use crate::ids::{AccountId, MessageId, ThreadId};
 use crate::model::{AddressView, AttachmentView, MessageSummary, ThreadPage, ThreadSummary, ThreadView};
+use crate::problem::Problem;
 
 /// Which messages `list_messages` returns.
 #[derive(Debug, Clone, Default)]

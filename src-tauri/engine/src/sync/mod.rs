@@ -7,12 +7,12 @@
 pub mod plan;
 pub mod roles;
 
-use crate::ids::AccountId;
 use std::collections::{HashMap, HashSet};
 
 use tokio::sync::broadcast;
 
 use crate::error::Result;
+use crate::ids::AccountId;
 use crate::imap::command::{self, Listed};
 use crate::imap::{self, Session};
 use crate::ingest;
