@@ -51,19 +51,33 @@ const COMMIT_EVERY: Duration = Duration::from_millis(1000);
 const COMMIT_MESSAGES: usize = 5000;
 /// Batches parsed at once during a fetch.
 const PARSERS: usize = 2;
+/// Fetched source bytes on their way to the store at once, in KiB (a
+/// batch being filled comes on top): what bounds a sync's memory by bytes,
+/// whatever the messages' count or size. Messages of about 4 KiB fill
+/// batches of about a megabyte, which this never holds back; a large
+/// message takes all of it, so it is alone on its way.
+const IN_FLIGHT_KIB: u32 = 6 * 1024;
 
-/// Fetched messages on their way to the parser, then to the writer. A
-/// batch holding a large message carries the one permit for large
-/// messages: the next is not fetched before this one is stored, so at
-/// most one large message is in memory, whatever the mailbox holds.
+/// The in-flight budget of one folder's fetch (see [`IN_FLIGHT_KIB`]).
+type Budget = std::sync::Arc<tokio::sync::Semaphore>;
+
+/// Fetched messages on their way to the parser, then to the writer, with
+/// their share of the in-flight budget, given back once they are stored.
 struct Batch<M> {
     messages: Vec<M>,
-    _large: Option<tokio::sync::OwnedSemaphorePermit>,
+    _bytes: tokio::sync::OwnedSemaphorePermit,
 }
 
-impl<M> Batch<M> {
-    fn small(messages: Vec<M>) -> Batch<M> {
-        Batch { messages, _large: None }
+impl Batch<FetchedMessage> {
+    /// Waits for the batch's share of the budget (at most all of it).
+    async fn budgeted(messages: Vec<FetchedMessage>, budget: &Budget) -> Result<Batch<FetchedMessage>> {
+        let bytes: usize = messages.iter().map(|m| m.raw.len()).sum();
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).clamp(1, IN_FLIGHT_KIB);
+        let permit = std::sync::Arc::clone(budget)
+            .acquire_many_owned(kib)
+            .await
+            .map_err(|_| Error::Protocol("the fetch's budget closed".into()))?;
+        Ok(Batch { messages, _bytes: permit })
     }
 }
 
@@ -148,7 +162,7 @@ pub(crate) async fn fetch_missing(
 ) -> Result<u32> {
     let (store, events) = (pass.store, pass.events);
     let (tx, rx) = mpsc::channel::<Batch<FetchedMessage>>(2);
-    let large_gate = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+    let budget: Budget = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT_KIB as usize));
     let writer = tokio::spawn(write_batches(
         store.clone(),
         account_id,
@@ -165,15 +179,17 @@ pub(crate) async fn fetch_missing(
         for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
             let large = large_messages(session, chunk).await?;
             for &(uid, size) in &large {
-                let permit = std::sync::Arc::clone(&large_gate)
-                    .acquire_owned()
+                // The whole budget, taken before the fetch: what went ahead
+                // is stored first, and nothing follows until this is.
+                let permit = std::sync::Arc::clone(&budget)
+                    .acquire_many_owned(IN_FLIGHT_KIB)
                     .await
-                    .map_err(|_| Error::Protocol("the gate of large messages closed".into()))?;
+                    .map_err(|_| Error::Protocol("the fetch's budget closed".into()))?;
                 let Some(message) = fetch_in_pieces(session, uid, size, condstore).await? else {
                     tracing::warn!(uid, "server sent no body; will retry next pass");
                     continue;
                 };
-                if tx.send(Batch { messages: vec![message], _large: Some(permit) }).await.is_err() {
+                if tx.send(Batch { messages: vec![message], _bytes: permit }).await.is_err() {
                     return Ok(());
                 }
             }
@@ -197,13 +213,13 @@ pub(crate) async fn fetch_missing(
                 bytes += raw.len();
                 batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
                 if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
-                    if tx.send(Batch::small(std::mem::take(&mut batch))).await.is_err() {
+                    if tx.send(Batch::budgeted(std::mem::take(&mut batch), &budget).await?).await.is_err() {
                         return Ok(());
                     }
                     bytes = 0;
                 }
             }
-            if !batch.is_empty() && tx.send(Batch::small(batch)).await.is_err() {
+            if !batch.is_empty() && tx.send(Batch::budgeted(batch, &budget).await?).await.is_err() {
                 return Ok(());
             }
         }
@@ -280,9 +296,9 @@ async fn write_batches(
                 open.insert((store.begin_batches().await?, due))
             }
         };
-        let Batch { messages, _large: permit } = parsed;
+        let Batch { messages, _bytes: permit } = parsed;
         store_and_link(writer, account_id, folder_id, &admit(messages)).await?;
-        // A large message is stored: the next may be fetched.
+        // Stored: its bytes leave the budget.
         drop(permit);
         if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES || store.write_wanted())
             && let Some((writer, _)) = open.take()
@@ -317,8 +333,8 @@ impl ParserThreads {
             std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
                 crate::yield_cpu_to_other_threads();
                 // Ends when the last sender is dropped.
-                while let Ok((Batch { messages, _large: permit }, done)) = queue.recv() {
-                    let _ = done.send(Batch { messages: messages.into_iter().map(prepare).collect(), _large: permit });
+                while let Ok((Batch { messages, _bytes: permit }, done)) = queue.recv() {
+                    let _ = done.send(Batch { messages: messages.into_iter().map(prepare).collect(), _bytes: permit });
                 }
             })?;
         }
