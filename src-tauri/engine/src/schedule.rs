@@ -461,7 +461,10 @@ impl Engine {
             *passed = true;
             // The outbox may hold what another process queued.
             self.wake(id, Worker::Sender);
-            if report.left > 0 {
+            // More history waits: the next chunk at once, as long as a
+            // chunk brings something (a server that never hands over some
+            // messages must not keep a pass running back to back).
+            if report.left > 0 && report.new > 0 {
                 if stopped(stop) {
                     return Ok(());
                 }

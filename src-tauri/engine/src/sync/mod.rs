@@ -390,7 +390,9 @@ async fn sync_folder(
         // the history is complete, whatever the chunk.
         let progress = ingest::Span {
             before: local_count,
-            total: local_count + report.left + u32::try_from(missing.len()).unwrap_or(u32::MAX),
+            total: local_count
+                .saturating_add(report.left)
+                .saturating_add(u32::try_from(missing.len()).unwrap_or(u32::MAX)),
         };
         report.new = ingest::fetch_missing(session, pass, account_id, folder, &missing, condstore, progress).await?;
     }
