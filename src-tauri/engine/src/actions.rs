@@ -66,7 +66,12 @@ impl Engine {
     /// for the server and wakes the account's foreground worker, which
     /// replays it; returns without waiting for the server.
     pub(crate) async fn act(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
+        let started = std::time::Instant::now();
+        let kind = action.clone();
         let (queued, accounts) = self.queue(message_ids, action).await?;
+        // How long the user waited here shows in the log (the window test
+        // reads it beside what the window showed).
+        tracing::info!(action = ?kind, queued, ms = started.elapsed().as_millis(), "action applied here and queued");
         for &account_id in &accounts {
             self.wake(account_id, Worker::Foreground);
         }

@@ -43,7 +43,9 @@ impl Engine {
     /// the message itself (an address) comes back as an error, and nothing
     /// is queued then.
     pub(crate) async fn send(&self, draft: &Draft) -> Result<SendOutcome> {
+        let started = std::time::Instant::now();
         let (_, message_id) = self.queue_draft(draft).await?;
+        tracing::info!(ms = started.elapsed().as_millis(), "message put in the outbox");
         self.wake(draft.account_id, Worker::Sender);
         Ok(SendOutcome { state: SendState::Queued, message_id, problem: None })
     }
