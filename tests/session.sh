@@ -16,12 +16,14 @@ enter_test_session() {
 }
 
 # Unlocks a throwaway keyring and starts the test servers; both are
-# stopped when the calling script exits.
+# stopped when the calling script exits, and the mailboxes the session
+# made are deleted (a benchmark's are gigabytes, and each run makes new
+# users).
 start_keyring_and_servers() {
   keyring_dir=$(mktemp -d)
   eval "$(printf 'threadline-test' | XDG_DATA_HOME=$keyring_dir gnome-keyring-daemon --unlock --components=secrets --daemonize 2>/dev/null)"
   export GNOME_KEYRING_CONTROL
   export THREADLINE_TEST_RUN="$root/tests/servers/.run"
-  trap 'bash "$root/tests/servers/stop.sh" "$THREADLINE_TEST_RUN" || true; rm -rf "$keyring_dir"' EXIT
+  trap 'bash "$root/tests/servers/stop.sh" "$THREADLINE_TEST_RUN" || true; rm -rf "$keyring_dir" "$THREADLINE_TEST_RUN/mail"' EXIT
   bash "$root/tests/servers/start.sh" "$THREADLINE_TEST_RUN" >/dev/null
 }

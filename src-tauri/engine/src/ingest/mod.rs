@@ -56,7 +56,7 @@ const PARSERS: usize = 2;
 /// whatever the messages' count or size. Messages of about 4 KiB fill
 /// batches of about a megabyte, which this never holds back; a large
 /// message takes all of it, so it is alone on its way.
-const IN_FLIGHT_KIB: u32 = 6 * 1024;
+const IN_FLIGHT_KIB: u32 = 8 * 1024;
 
 /// The in-flight budget of one folder's fetch (see [`IN_FLIGHT_KIB`]).
 type Budget = std::sync::Arc<tokio::sync::Semaphore>;
@@ -172,13 +172,45 @@ pub(crate) async fn fetch_missing(
         rx,
         events.clone(),
     ));
-    let query =
-        if condstore { "(UID FLAGS INTERNALDATE MODSEQ BODY.PEEK[])" } else { "(UID FLAGS INTERNALDATE BODY.PEEK[])" };
+    // Every message's first piece, and its size: one smaller than a piece
+    // comes whole; a larger one is fetched again, in pieces, after its
+    // chunk (its first piece is let go at once).
+    let modseq = if condstore { " MODSEQ" } else { "" };
+    let query = format!("(UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[]<0.{PIECE}>)");
 
     let fetched = async {
         for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
-            let large = large_messages(session, chunk).await?;
-            for &(uid, size) in &large {
+            let wanted: HashSet<u32> = chunk.iter().copied().collect();
+            let mut large = Vec::new();
+            let mut fetching = command::uid_fetch(session, &plan::uid_set(chunk), &query).await?;
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            while let Some(item) = fetching.next().await? {
+                let Some(uid) = item.uid.filter(|u| wanted.contains(u)) else {
+                    continue;
+                };
+                let Fetched { flags, modseq, internal_date, body, size, .. } = item;
+                let Some(raw) = body else {
+                    tracing::warn!(uid, "server sent no body; will retry next pass");
+                    continue;
+                };
+                if size.is_some_and(|size| size > PIECE) || raw.len() >= PIECE as usize {
+                    large.push((uid, size.unwrap_or(PIECE)));
+                    continue;
+                }
+                bytes += raw.len();
+                batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
+                if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
+                    if tx.send(Batch::budgeted(std::mem::take(&mut batch), &budget).await?).await.is_err() {
+                        return Ok(());
+                    }
+                    bytes = 0;
+                }
+            }
+            if !batch.is_empty() && tx.send(Batch::budgeted(batch, &budget).await?).await.is_err() {
+                return Ok(());
+            }
+            for (uid, size) in large {
                 // The whole budget, taken before the fetch: what went ahead
                 // is stored first, and nothing follows until this is.
                 let permit = std::sync::Arc::clone(&budget)
@@ -192,35 +224,6 @@ pub(crate) async fn fetch_missing(
                 if tx.send(Batch { messages: vec![message], _bytes: permit }).await.is_err() {
                     return Ok(());
                 }
-            }
-            let small: Vec<u32> = chunk.iter().copied().filter(|u| !large.iter().any(|(l, _)| l == u)).collect();
-            if small.is_empty() {
-                continue;
-            }
-            let wanted: HashSet<u32> = small.iter().copied().collect();
-            let mut fetching = command::uid_fetch(session, &plan::uid_set(&small), query).await?;
-            let mut batch = Vec::new();
-            let mut bytes = 0;
-            while let Some(item) = fetching.next().await? {
-                let Some(uid) = item.uid.filter(|u| wanted.contains(u)) else {
-                    continue;
-                };
-                let Fetched { flags, modseq, internal_date, body, .. } = item;
-                let Some(raw) = body else {
-                    tracing::warn!(uid, "server sent no body; will retry next pass");
-                    continue;
-                };
-                bytes += raw.len();
-                batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
-                if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
-                    if tx.send(Batch::budgeted(std::mem::take(&mut batch), &budget).await?).await.is_err() {
-                        return Ok(());
-                    }
-                    bytes = 0;
-                }
-            }
-            if !batch.is_empty() && tx.send(Batch::budgeted(batch, &budget).await?).await.is_err() {
-                return Ok(());
             }
         }
         Ok::<(), Error>(())
@@ -384,20 +387,6 @@ impl Progress {
         let _ = self.events.send(EngineEvent::MessagesChanged { account });
         Ok(())
     }
-}
-
-/// The messages of `uids` larger than a piece, with their sizes (RFC822.SIZE).
-async fn large_messages(session: &mut Session, uids: &[u32]) -> Result<Vec<(u32, u32)>> {
-    let mut large = Vec::new();
-    let mut fetching = command::uid_fetch(session, &plan::uid_set(uids), "(UID RFC822.SIZE)").await?;
-    while let Some(item) = fetching.next().await? {
-        if let (Some(uid), Some(size)) = (item.uid, item.size)
-            && size > PIECE
-        {
-            large.push((uid, size));
-        }
-    }
-    Ok(large)
 }
 
 /// One large message, fetched a piece at a time into a buffer of its size;

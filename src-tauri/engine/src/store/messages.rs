@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::source::{Packed, PackedSource};
-use super::{Store, now, statement_chunks};
+use super::{STATEMENT_BYTES, Store, now, statement_chunks, statement_chunks_by_bytes};
 use crate::error::Result;
 use crate::ids::{AccountId, MessageId};
 use crate::mime::{AddressRole, AttachmentMeta, ParsedMessage};
@@ -417,7 +417,7 @@ async fn insert_messages(
             PackedSource::Pieces(_) => None,
         })
         .collect();
-    for chunk in statement_chunks(&whole, 3) {
+    for chunk in statement_chunks_by_bytes(&whole, 3, STATEMENT_BYTES, |(_, packed)| packed.bytes.len()) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO message_sources (message_id, codec, raw) ");
         q.push_values(chunk, |mut row, (id, packed)| {
             row.push_bind(*id).push_bind(packed.codec).push_bind(&packed.bytes[..]);

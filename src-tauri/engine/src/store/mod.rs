@@ -234,10 +234,38 @@ pub(crate) const STATEMENT_ROWS: usize = 256;
 /// large programs: a 100,000-message sync grew by 17 MiB that way. With
 /// these lengths a statement has at most nine shapes.
 pub(crate) fn statement_chunks<T>(rows: &[T], columns: usize) -> impl Iterator<Item = &[T]> {
+    statement_chunks_by_bytes(rows, columns, usize::MAX, |_| 0)
+}
+
+/// Blob bytes one multi-row statement carries at most (one row at least):
+/// each statement's blobs are copied twice on their way in (sqlx sends
+/// owned arguments to its connection thread, SQLite binds a private copy),
+/// so a statement of a whole batch's sources held them three times over.
+pub(crate) const STATEMENT_BYTES: usize = 512 * 1024;
+
+/// [`statement_chunks`], where a slice also holds at most `max_bytes` of
+/// `size` (or a single row that is larger).
+pub(crate) fn statement_chunks_by_bytes<T>(
+    rows: &[T],
+    columns: usize,
+    max_bytes: usize,
+    size: impl Fn(&T) -> usize,
+) -> impl Iterator<Item = &[T]> {
     let most = 1_usize << STATEMENT_ROWS.min(32_766 / columns.max(1)).max(1).ilog2();
     let mut rest = rows;
     std::iter::from_fn(move || {
-        let take = most.min(1_usize << rest.len().checked_ilog2()?);
+        let mut bytes = 0_usize;
+        let fit = rest
+            .iter()
+            .take(most)
+            .take_while(|row| {
+                bytes = bytes.saturating_add(size(row));
+                bytes <= max_bytes
+            })
+            .count()
+            .max(1)
+            .min(rest.len());
+        let take = 1_usize << fit.checked_ilog2()?;
         let (head, tail) = rest.split_at(take);
         rest = tail;
         Some(head)

@@ -450,6 +450,24 @@ fn multi_row_statements_come_in_few_shapes_and_cover_every_row_once() {
     assert!(statement_chunks(&wide, 200).all(|c| c.len() * 200 <= 32_766));
 }
 
+#[test]
+fn blob_statements_stay_under_their_bytes_and_cover_every_row_once() {
+    // Sizes from 1 byte to twice the bound, in a varied order.
+    let sizes: Vec<usize> = (0..3_000_usize).map(|i| (i * 7_919) % (2 * STATEMENT_BYTES) + 1).collect();
+    let mut seen = 0;
+    for chunk in statement_chunks_by_bytes(&sizes, 3, STATEMENT_BYTES, |s| *s) {
+        assert!(chunk.len().is_power_of_two() && chunk.len() <= STATEMENT_ROWS);
+        let bytes: usize = chunk.iter().sum();
+        assert!(chunk.len() == 1 || bytes <= STATEMENT_BYTES, "{} rows of {bytes} bytes", chunk.len());
+        assert_eq!(chunk, &sizes[seen..seen + chunk.len()]);
+        seen += chunk.len();
+    }
+    assert_eq!(seen, sizes.len());
+    // Small rows still fill whole statements.
+    let small = vec![4_096_usize; 1_000];
+    assert_eq!(statement_chunks_by_bytes(&small, 3, STATEMENT_BYTES, |s| *s).next().map(<[_]>::len), Some(128));
+}
+
 #[tokio::test]
 async fn flags_of_a_whole_folder_are_compared_in_chunks() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
