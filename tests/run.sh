@@ -22,6 +22,9 @@ start_keyring_and_servers
 echo "== UI type check"
 (cd ui && npx --no-install svelte-check --tsconfig ./tsconfig.json --output machine | tail -n 1)
 
+echo "== message catalogs: the same keys in every language, none empty, ICU MessageFormat, each language's plurals"
+(cd ui && node scripts/check-catalogs.mjs)
+
 echo "== format: cargo fmt --check (.rustfmt.toml)"
 cargo fmt --all --check
 

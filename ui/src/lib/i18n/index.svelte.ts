@@ -1,0 +1,61 @@
+// The window's words. One catalog per language (ui/messages/<lang>.json,
+// the same keys in each), every value in ICU MessageFormat, formatted by
+// FormatJS's intl-messageformat: plurals follow each language's CLDR
+// categories (Intl.PluralRules), numbers and dates its conventions. The
+// language is the user's choice or the system's, and a change shows at
+// once: `t` reads it from a rune, so whatever renders a message renders
+// again.
+import { IntlMessageFormat } from "intl-messageformat";
+import en from "../../../messages/en.json";
+import ja from "../../../messages/ja.json";
+import et from "../../../messages/et.json";
+import ko from "../../../messages/ko.json";
+import cs from "../../../messages/cs.json";
+import sv from "../../../messages/sv.json";
+
+/** The languages the window speaks, in the order Preferences lists them. */
+export const LANGUAGES = ["en", "ja", "et", "ko", "cs", "sv"] as const;
+export type Language = (typeof LANGUAGES)[number];
+/** A message of the catalogs (English has every key; the suite checks the others). */
+export type MessageKey = keyof typeof en;
+export type MessageValues = Record<string, string | number | Date>;
+
+const CATALOGS: Record<Language, Partial<Record<MessageKey, string>>> = { en, ja, et, ko, cs, sv };
+
+/** The first of the system's languages (as the webview reports the OS
+ *  locale) that the window speaks; English when none is. */
+export function systemLanguage(preferred: readonly string[] = navigator.languages): Language {
+  for (const tag of preferred) {
+    const base = tag.toLowerCase().split(/[-_]/)[0];
+    const known = LANGUAGES.find((l) => l === base);
+    if (known) return known;
+  }
+  return "en";
+}
+
+class Words {
+  /** "system" follows the OS locale. */
+  choice = $state<Language | "system">("system");
+
+  /** The language the window shows now. */
+  get language(): Language {
+    return this.choice === "system" ? systemLanguage() : this.choice;
+  }
+}
+
+/** The window's language, shared by every view. */
+export const words = new Words();
+
+const formats = new Map<string, IntlMessageFormat>();
+
+/** A message in the window's language (`lang` for another one, as tests
+ *  do), with its parameters filled in. */
+export function t(key: MessageKey, values?: MessageValues, lang: Language = words.language): string {
+  const id = `${lang}:${key}`;
+  let format = formats.get(id);
+  if (!format) {
+    format = new IntlMessageFormat(CATALOGS[lang][key] ?? en[key], lang);
+    formats.set(id, format);
+  }
+  return String(format.format(values));
+}
