@@ -433,6 +433,20 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     .await;
     save_screenshot(&client, "09c-special-folders.png").await;
 
+    // The language changes at once: Japanese, then the system's again.
+    let inbox_label = |want: &'static str| {
+        let client = client.clone();
+        async move {
+            let tab = client.find(Locator::Css("#view-inbox")).await.ok()?;
+            (text_of(&tab).await == want).then_some(())
+        }
+    };
+    css(&client, "#language", long).await.select_by_value("ja").await.expect("Japanese");
+    eventually(&client, "the top bar in Japanese", Duration::from_secs(10), || inbox_label("受信トレイ")).await;
+    save_screenshot(&client, "09d-preferences-ja.png").await;
+    css(&client, "#language", long).await.select_by_value("system").await.expect("the system's language");
+    eventually(&client, "the top bar in English again", Duration::from_secs(10), || inbox_label("Inbox")).await;
+
     // Reading-pane actions go to the server: flag the welcome message.
     back_to_inbox(&client).await;
     let welcome = wait_for_row(&client, "the welcome conversation", "Welcome to Threadline", long).await;
@@ -748,13 +762,12 @@ fn app_running() -> bool {
 
 /// Leaves Troubleshooting or Preferences.
 async fn back_to_inbox(client: &Client) {
-    client
-        .find(Locator::XPath("//button[text()='Back to the inbox']"))
-        .await
-        .expect("back button")
-        .click()
-        .await
-        .expect("back to the inbox");
+    let Ok(button) = client.find(Locator::XPath("//button[text()='Back to the inbox']")).await else {
+        let page = client.find(Locator::Css("body")).await.expect("body").html(false).await.unwrap_or_default();
+        save_screenshot(client, "failure.png").await;
+        panic!("no button back to the inbox; the page:\n{page}");
+    };
+    button.click().await.expect("back to the inbox");
 }
 
 /// Waits until the notice under the top bar says `text` (an earlier

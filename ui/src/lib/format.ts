@@ -1,26 +1,42 @@
-// Dates, sizes and names in the user's locale.
+// Dates, sizes and names in the window's language.
 import type { AddressView } from "./bindings.gen";
+import { type Language, words } from "./i18n/index.svelte";
 
-const sameDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const sameYear = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
-const older = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
-const full = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
-const count = new Intl.NumberFormat();
+// Formatters of the window's language, made once per language.
+function formatsOf(lang: Language) {
+  return {
+    sameDay: new Intl.DateTimeFormat(lang, { hour: "numeric", minute: "2-digit" }),
+    sameYear: new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }),
+    older: new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric" }),
+    full: new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" }),
+    count: new Intl.NumberFormat(lang),
+  };
+}
+const made = new Map<Language, ReturnType<typeof formatsOf>>();
+function formats(lang: Language = words.language) {
+  let f = made.get(lang);
+  if (!f) {
+    f = formatsOf(lang);
+    made.set(lang, f);
+  }
+  return f;
+}
 
 /** Short date for lists: time today, day this year, full date before. */
 export function listDate(unixSeconds: number, now = new Date()): string {
   const d = new Date(unixSeconds * 1000);
+  const { sameDay, sameYear, older } = formats();
   if (d.toDateString() === now.toDateString()) return sameDay.format(d);
   if (d.getFullYear() === now.getFullYear()) return sameYear.format(d);
   return older.format(d);
 }
 
 export function fullDate(unixSeconds: number): string {
-  return full.format(new Date(unixSeconds * 1000));
+  return formats().full.format(new Date(unixSeconds * 1000));
 }
 
 export function number(n: number): string {
-  return count.format(n);
+  return formats().count.format(n);
 }
 
 export function size(bytes: number): string {

@@ -33,18 +33,48 @@ export function systemLanguage(preferred: readonly string[] = navigator.language
   return "en";
 }
 
+/** Each language by its own name, as a language menu lists it. */
+export const LANGUAGE_NAMES: Record<Language, string> = {
+  en: "English",
+  ja: "日本語",
+  et: "Eesti",
+  ko: "한국어",
+  cs: "Čeština",
+  sv: "Svenska",
+};
+
+/** Where the window keeps the user's choice (the webview's storage, in
+ *  the app's data folder): it is the window's alone. */
+const STORED = "threadline.language";
+
+function storedChoice(): Language | "system" {
+  const stored = globalThis.localStorage?.getItem(STORED);
+  return LANGUAGES.find((l) => l === stored) ?? "system";
+}
+
 class Words {
   /** "system" follows the OS locale. */
-  choice = $state<Language | "system">("system");
+  choice = $state<Language | "system">(storedChoice());
 
   /** The language the window shows now. */
   get language(): Language {
     return this.choice === "system" ? systemLanguage() : this.choice;
   }
+
+  /** Changes the language at once and remembers it. The page's `lang`
+   *  follows, so that fonts draw Japanese and Korean with their own
+   *  glyphs. */
+  choose(choice: Language | "system") {
+    this.choice = choice;
+    if (choice === "system") globalThis.localStorage?.removeItem(STORED);
+    else globalThis.localStorage?.setItem(STORED, choice);
+    if (globalThis.document) document.documentElement.lang = this.language;
+  }
 }
 
 /** The window's language, shared by every view. */
 export const words = new Words();
+if (globalThis.document) document.documentElement.lang = words.language;
 
 const formats = new Map<string, IntlMessageFormat>();
 
