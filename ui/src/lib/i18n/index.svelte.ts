@@ -43,8 +43,9 @@ export const LANGUAGE_NAMES: Record<Language, string> = {
   sv: "Svenska",
 };
 
-/** Where the window keeps the user's choice (the webview's storage, in
- *  the app's data folder): it is the window's alone. */
+/** Where the window keeps the user's choice: the webview's own storage
+ *  (the app's webview data folder, not the engine's data dir), as the
+ *  choice is the window's alone. */
 const STORED = "threadline.language";
 
 function storedChoice(): Language | "system" {
