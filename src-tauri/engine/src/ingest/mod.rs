@@ -72,13 +72,18 @@ impl Batch<FetchedMessage> {
     /// Waits for the batch's share of the budget (at most all of it).
     async fn budgeted(messages: Vec<FetchedMessage>, budget: &Budget) -> Result<Batch<FetchedMessage>> {
         let bytes: usize = messages.iter().map(|m| m.raw.len()).sum();
-        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).clamp(1, IN_FLIGHT_KIB);
-        let permit = std::sync::Arc::clone(budget)
-            .acquire_many_owned(kib)
-            .await
-            .map_err(|_| Error::Protocol("the fetch's budget closed".into()))?;
-        Ok(Batch { messages, _bytes: permit })
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
+        Ok(Batch { messages, _bytes: take_budget(budget, kib).await? })
     }
+}
+
+/// `kib` of the budget (at least 1, at most all of it), once stored
+/// batches have given that much back.
+async fn take_budget(budget: &Budget, kib: u32) -> Result<tokio::sync::OwnedSemaphorePermit> {
+    std::sync::Arc::clone(budget)
+        .acquire_many_owned(kib.clamp(1, IN_FLIGHT_KIB))
+        .await
+        .map_err(|_| Error::Protocol("the fetch's budget closed".into()))
 }
 
 /// A message as the server handed it over.
@@ -213,10 +218,7 @@ pub(crate) async fn fetch_missing(
             for (uid, size) in large {
                 // The whole budget, taken before the fetch: what went ahead
                 // is stored first, and nothing follows until this is.
-                let permit = std::sync::Arc::clone(&budget)
-                    .acquire_many_owned(IN_FLIGHT_KIB)
-                    .await
-                    .map_err(|_| Error::Protocol("the fetch's budget closed".into()))?;
+                let permit = take_budget(&budget, IN_FLIGHT_KIB).await?;
                 let Some(message) = fetch_in_pieces(session, uid, size, condstore).await? else {
                     tracing::warn!(uid, "server sent no body; will retry next pass");
                     continue;

@@ -69,19 +69,24 @@ class Words {
     this.choice = choice;
     if (choice === "system") globalThis.localStorage?.removeItem(STORED);
     else globalThis.localStorage?.setItem(STORED, choice);
+    this.markPage();
+  }
+
+  /** The page's `lang` is the window's language. */
+  markPage() {
     if (globalThis.document) document.documentElement.lang = this.language;
   }
 }
 
 /** The window's language, shared by every view. */
 export const words = new Words();
-if (globalThis.document) document.documentElement.lang = words.language;
+words.markPage();
 
 const formats = new Map<string, IntlMessageFormat>();
 
-/** A message in the window's language (`lang` for another one, as tests
- *  do), with its parameters filled in. */
-export function t(key: MessageKey, values?: MessageValues, lang: Language = words.language): string {
+/** A message in the window's language, with its parameters filled in. */
+export function t(key: MessageKey, values?: MessageValues): string {
+  const lang = words.language;
   const id = `${lang}:${key}`;
   let format = formats.get(id);
   if (!format) {
