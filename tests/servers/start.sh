@@ -23,9 +23,15 @@ if [ -f "$run/env" ] && grep -q '^TL_IMAP4D_PORT=' "$run/env" && alive "$run/dov
 fi
 "$here/stop.sh" "$run" >/dev/null 2>&1 || true
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-IMAPS_PORT=$(free_port); IMAP_PORT=$(free_port); SMTP_PORT=$(free_port)
-SUBMISSION_PORT=$(free_port); SMTPS_PORT=$(free_port); IMAP4D_PORT=$(free_port)
+# Six distinct free ports: every socket stays bound until all are picked
+# (picked one by one, the kernel may hand out the same port twice).
+pick_ports() {
+  read -r IMAPS_PORT IMAP_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP4D_PORT < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(6)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+}
 
 # Mail must be owned by an unprivileged user.
 id tlmail >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin tlmail
@@ -52,6 +58,10 @@ chown tlmail:tlmail "$run/mail"
 touch "$run/users"
 chmod 0644 "$run/users"
 
+# Writes the configurations for the picked ports and starts the daemons;
+# fails if one does not start or answer.
+launch() {
+: > "$run/start.log"
 dh_line=""
 [ -f /usr/share/dovecot/dh.pem ] && dh_line="ssl_dh = </usr/share/dovecot/dh.pem"
 cat > "$run/dovecot.conf" <<CONF
@@ -136,7 +146,7 @@ namespace inbox {
   }
 }
 CONF
-dovecot -c "$run/dovecot.conf" </dev/null >/dev/null 2>&1 9>&-
+dovecot -c "$run/dovecot.conf" </dev/null >"$run/start.log" 2>&1 9>&- || return 1
 
 # GNU Mailutils imap4d over implicit TLS, as different from Dovecot as an
 # IMAP server gets: IMAP4rev1 with IDLE and NAMESPACE only (no MOVE, no
@@ -180,7 +190,7 @@ server 127.0.0.1:$IMAP4D_PORT {
   }
 }
 CONF
-imap4d --config-file="$run/imap4d.conf" </dev/null >>"$run/imap4d.log" 2>&1 9>&-
+imap4d --config-file="$run/imap4d.conf" </dev/null >>"$run/imap4d.log" 2>&1 9>&- || return 1
 
 # Postfix from its own config and queue directories.
 pf="$run/postfix"; q="$run/postfix-queue"
@@ -258,18 +268,40 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 CONF
 postfix -c "$pf" check >/dev/null 2>&1 || true
-postfix -c "$pf" start </dev/null >/dev/null 2>&1 9>&-
+postfix -c "$pf" start </dev/null >>"$run/start.log" 2>&1 9>&- || return 1
 
-# Wait until both answer.
-for _ in $(seq 1 100); do
-  if python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" <<'PY' 2>/dev/null
-import socket, sys
+# Wait until all answer.
+python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" <<'PY' >>"$run/start.log" 2>&1
+import socket, sys, time
+deadline = time.monotonic() + 15
 for p in sys.argv[1:]:
-    socket.create_connection(("127.0.0.1", int(p)), timeout=0.2).close()
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", int(p)), timeout=0.2).close()
+            break
+        except OSError as e:
+            if time.monotonic() > deadline:
+                sys.exit(f"nothing answers on port {p}: {e}")
+            time.sleep(0.1)
 PY
-  then break; fi
-  sleep 0.1
+}
+
+# A daemon can fail to start when another process took one of its ports
+# between the pick and the bind: then everything is stopped and started
+# again on other ports. Each failure is told on stderr with the logs.
+started=""
+for attempt in 1 2 3; do
+  pick_ports
+  if launch; then started=yes; break; fi
+  {
+    echo "start.sh: attempt $attempt failed (ports $IMAPS_PORT $IMAP_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $IMAP4D_PORT):"
+    for log in start.log dovecot.log imap4d.log postfix.log; do
+      [ -s "$run/$log" ] && { echo "--- $log"; tail -n 20 "$run/$log"; }
+    done
+  } >&2
+  "$here/stop.sh" "$run" >/dev/null 2>&1 || true
 done
+[ -n "$started" ] || { echo "start.sh: the servers did not start in $run" >&2; exit 1; }
 
 cat > "$run/env" <<ENV
 TL_RUN=$run
