@@ -22,8 +22,14 @@ start_keyring_and_servers
 echo "== UI type check"
 (cd ui && npx --no-install svelte-check --tsconfig ./tsconfig.json --output machine | tail -n 1)
 
-echo "== message catalogs: the same keys in every language, none empty, ICU MessageFormat, each language's plurals"
+echo "== message catalogs: the same keys in every language, none empty, ICU MessageFormat, the same arguments, each language's plurals"
 (cd ui && node scripts/check-catalogs.mjs)
+
+echo "== components: no words outside the message catalogs"
+(cd ui && node scripts/check-literals.mjs)
+
+echo "== UI unit tests (Vitest): plurals, dates and money in each language"
+(cd ui && npx --no-install vitest run)
 
 echo "== format: cargo fmt --check (.rustfmt.toml)"
 cargo fmt --all --check

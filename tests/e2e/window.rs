@@ -129,6 +129,9 @@ fn start_desktop(data_dir: &Path) -> Desktop {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display)
             .env("THREADLINE_DATA_DIR", data_dir)
+            // The webview's own storage (the language choice) per test, as
+            // on a fresh machine, kept across the app's restarts within it.
+            .env("XDG_DATA_HOME", data_dir.join("webview"))
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -649,7 +652,7 @@ async fn on_a_server_that_names_no_trash_the_user_picks_one_in_preferences() {
     // Troubleshooting shows the folder's role.
     css(&client, "#open-troubleshooting", long).await.click().await.expect("open troubleshooting");
     let row = css(&client, "#troubleshooting-view tr[data-folder='Rubbish']", long).await;
-    assert!(text_of(&row).await.contains("trash"), "{}", text_of(&row).await);
+    assert!(text_of(&row).await.contains("Trash"), "{}", text_of(&row).await);
     save_screenshot(&client, "20-troubleshooting-roles.png").await;
     let _ = client.close().await;
 }
@@ -762,7 +765,7 @@ fn app_running() -> bool {
 
 /// Leaves Troubleshooting or Preferences.
 async fn back_to_inbox(client: &Client) {
-    let Ok(button) = client.find(Locator::XPath("//button[text()='Back to the inbox']")).await else {
+    let Ok(button) = client.find(Locator::Css("#back-to-inbox")).await else {
         let page = client.find(Locator::Css("body")).await.expect("body").html(false).await.unwrap_or_default();
         save_screenshot(client, "failure.png").await;
         panic!("no button back to the inbox; the page:\n{page}");
@@ -1086,5 +1089,157 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
     css(&client, "#form-save", long).await.click().await.expect("save project");
     wait_for(&client, "#record-title", "Rollout").await;
     wait_for(&client, ".record-fields", "Training dates").await;
+    client.close().await.expect("close session");
+}
+
+/// A catalog of the window's words (ui/messages/<lang>.json).
+fn catalog(lang: &str) -> std::collections::HashMap<String, String> {
+    let path = repo_root().join(format!("ui/messages/{lang}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("catalog")).expect("catalog JSON")
+}
+
+/// A message of a catalog with its plain `{name}` arguments filled in.
+fn words(catalog: &std::collections::HashMap<String, String>, key: &str, args: &[(&str, &str)]) -> String {
+    let mut text = catalog.get(key).unwrap_or_else(|| panic!("no {key} in the catalog")).clone();
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+/// Waits until `selector` shows exactly `want`.
+async fn wait_for_text(client: &Client, selector: &str, want: &str) {
+    eventually(client, &format!("{selector} to say {want:?}"), Duration::from_secs(30), || {
+        let client = client.clone();
+        let (selector, want) = (selector.to_owned(), want.to_owned());
+        async move {
+            let element = client.find(Locator::Css(&selector)).await.ok()?;
+            (text_of(&element).await.trim() == want).then_some(())
+        }
+    })
+    .await;
+}
+
+/// Chooses the window's language in Preferences, as a person does, and
+/// waits for the top bar to speak it.
+async fn choose_language(client: &Client, lang: &str) {
+    css(client, "#open-preferences", Duration::from_secs(10)).await.click().await.expect("open preferences");
+    css(client, "#language", Duration::from_secs(10)).await.select_by_value(lang).await.expect("choose the language");
+    let inbox = if lang == "system" { catalog("en") } else { catalog(lang) };
+    wait_for_text(client, "#view-inbox", &inbox["views_inbox"]).await;
+}
+
+/// What the window says where a message chooses by a record's kind (the
+/// test reads plain messages from the catalogs; these few it names).
+struct KindWords {
+    lang: &'static str,
+    persons_tab: &'static str,
+    deals_tab: &'static str,
+    open_status: &'static str,
+    conversations: &'static str,
+}
+
+const KIND_WORDS: [KindWords; 2] = [
+    KindWords {
+        lang: "ja", persons_tab: "人物", deals_tab: "取引", open_status: "進行中", conversations: "会話 (1)"
+    },
+    KindWords {
+        lang: "cs",
+        persons_tab: "Osoby",
+        deals_tab: "Obchody",
+        open_status: "Otevřený",
+        conversations: "Konverzace (1)",
+    },
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let data_dir = tempfile::tempdir().expect("data dir");
+    seed::seed_mail(
+        data_dir.path(),
+        &[
+            crm_mail("lic-i18n@acme.example", "Bob Stone <bob@acme.example>", "Licence renewal", 5),
+            crm_mail("pilot-i18n@globex.example", "Carol Diaz <carol@globex.example>", "Globex pilot", 3),
+            crm_mail("price-i18n@acme.example", "Bob Stone <bob@acme.example>", "Pricing question", 1),
+        ],
+    )
+    .await;
+    let desktop = start_desktop(data_dir.path());
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(30);
+    wait_for_row(&client, "the seeded inbox", "Pricing question", Duration::from_secs(60)).await;
+
+    for lang in ["en", "ja", "et", "ko", "cs", "sv"] {
+        let c = catalog(lang);
+        choose_language(&client, lang).await;
+        wait_for_text(&client, "#back-to-inbox", &c["back_to_inbox"]).await;
+        save_screenshot(&client, &format!("21-{lang}-preferences.png")).await;
+        back_to_inbox(&client).await;
+        wait_for_text(&client, "#compose", &c["compose_new"]).await;
+        wait_for_text(&client, ".reading-pane.empty p", &c["reading_empty"]).await;
+        save_screenshot(&client, &format!("21-{lang}-inbox.png")).await;
+        wait_for_row(&client, "the conversation to read", "Pricing question", long).await.click().await.expect("open");
+        wait_for_text(&client, ".message.open .reply", &c["action_reply"]).await;
+        wait_for_text(&client, "#archive-conversation", &c["action_archive"]).await;
+        save_screenshot(&client, &format!("21-{lang}-reading-pane.png")).await;
+
+        let Some(kind) = KIND_WORDS.iter().find(|k| k.lang == lang) else { continue };
+        // The inbox steps once more in this language: flag, archive, the
+        // archive view, back to the inbox, the empty trash.
+        let (subject, sender, address) = if lang == "ja" {
+            ("Licence renewal", "Bob Stone", "bob@acme.example")
+        } else {
+            ("Globex pilot", "Carol Diaz", "carol@globex.example")
+        };
+        wait_for_row(&client, "the conversation to work on", subject, long).await.click().await.expect("open");
+        wait_for_text(&client, ".message.open .flag", &c["action_flag"]).await;
+        css(&client, ".message.open .flag", long).await.click().await.expect("flag");
+        wait_for_text(&client, ".message.open .unflag", &c["action_unflag"]).await;
+        css(&client, "#archive-conversation", long).await.click().await.expect("archive");
+        wait_for_text(&client, "#notice", &c["done_archived"]).await;
+        wait_for_no_row(&client, "the archived conversation to leave the inbox", subject, long).await;
+        css(&client, "#view-archive", long).await.click().await.expect("archive view");
+        wait_for_row(&client, "the conversation in the archive", subject, long).await.click().await.expect("open");
+        wait_for_text(&client, "#restore-conversation", &c["action_restore"]).await;
+        css(&client, "#restore-conversation", long).await.click().await.expect("move to the inbox");
+        wait_for_text(&client, "#notice", &c["done_restored"]).await;
+        css(&client, "#view-trash", long).await.click().await.expect("trash view");
+        wait_for_text(&client, ".thread-list .empty", &c["list_empty_trash"]).await;
+        css(&client, "#view-inbox", long).await.click().await.expect("inbox view");
+
+        // The CRM steps: the sender becomes a person (the link says why, in
+        // this language), a deal is made from the email, the deal's page.
+        wait_for_row(&client, "the conversation back in the inbox", subject, long).await.click().await.expect("open");
+        wait_for_text(&client, "#add-sender-person", &c["link_add_sender"]).await;
+        css(&client, "#add-sender-person", long).await.click().await.expect("add the sender");
+        wait_for_text(&client, "#new-person-save", &c["link_add_person"]).await;
+        css(&client, "#new-person-save", long).await.click().await.expect("save the person");
+        let chip = css(&client, ".link-chip[data-kind='person']", long).await;
+        let why = words(&c, "reason_address", &[("address", address), ("owner", sender)]);
+        assert_eq!(chip.attr("title").await.expect("title").as_deref(), Some(why.as_str()));
+        wait_for_text(&client, "#create-deal", &c["link_new_deal"]).await;
+        css(&client, "#create-deal", long).await.click().await.expect("new deal");
+        css(&client, "#new-deal-save", long).await.click().await.expect("save the deal");
+        wait_for(&client, ".link-chip[data-kind='deal']", subject).await;
+        save_screenshot(&client, &format!("22-{lang}-linked.png")).await;
+        wait_for_text(&client, "#view-deals", &c["views_deals"]).await;
+        css(&client, "#view-deals", long).await.click().await.expect("deals");
+        wait_for_text(&client, "#crm-deal", kind.deals_tab).await;
+        wait_for_text(&client, "#crm-person", kind.persons_tab).await;
+        let row = wait_for(&client, ".crm-row", subject).await;
+        assert!(text_of(&row).await.contains(kind.open_status), "{}", text_of(&row).await);
+        row.click().await.expect("open the deal");
+        wait_for_text(&client, "#record-edit", &c["record_edit"]).await;
+        wait_for_text(&client, ".crm-detail h3", kind.conversations).await;
+        save_screenshot(&client, &format!("22-{lang}-deal-page.png")).await;
+        css(&client, "#view-inbox", long).await.click().await.expect("inbox view");
+    }
+
+    // The choice is remembered: the reopened window speaks Swedish at once.
+    client.close().await.expect("close session");
+    let client = open_app(desktop.port).await;
+    wait_for_text(&client, "#view-inbox", &catalog("sv")["views_inbox"]).await;
+    choose_language(&client, "system").await;
     client.close().await.expect("close session");
 }

@@ -1,113 +1,113 @@
 // Why something failed, in words. The engine sends a code with parameters
-// (Problem); this is the one place the window words them, so the languages
-// work has one place to take the sentences from.
-import type { Problem, RecordKind } from "./bindings.gen";
-
-const NOUNS: Record<RecordKind, string> = {
-  person: "person",
-  org: "organization",
-  deal: "deal",
-  lead: "lead",
-  project: "project",
-};
+// (Problem); this is the one place the window words them, in the window's
+// language (the catalogs' `problem_*` messages). Details the engine passes
+// on from a server or a library (a server's reply, a TLS reason) stay as
+// they came.
+import type { Problem } from "./bindings.gen";
+import { t } from "./i18n/index.svelte";
 
 /** A failure as a sentence a person can act on. */
 export function problemText(p: Problem): string {
   switch (p.code) {
     case "login_rejected":
-      return "The server rejected the user name or password. Check them and try again.";
+      return t("problem_login_rejected");
     case "cannot_connect":
-      return `Cannot connect to ${p.host}:${p.port}. Check the server name and port, and that you are online.`;
+      return t("problem_cannot_connect", { host: p.host, port: String(p.port) });
     case "certificate_untrusted":
-      return `The certificate of ${p.host} is not trusted (${p.reason}). If this is your own server, choose its certificate under "Trust this certificate".`;
+      return t("problem_certificate_untrusted", { host: p.host, reason: p.reason });
     case "secure_connection_failed":
-      return `A secure connection to ${p.host} could not be set up (${p.reason}). Check the security setting (SSL/TLS or STARTTLS) and the port.`;
+      return t("problem_secure_connection_failed", { host: p.host, reason: p.reason });
     case "no_answer":
-      return `The server did not answer in time (${p.what}).`;
+      return t("problem_no_answer", { what: p.what });
     case "server_refused":
-      if (!p.command) return `The mail server refused: ${p.text}`;
-      return p.text ? `The mail server refused ${p.command}: ${p.text}` : `The mail server refused ${p.command}.`;
+      if (!p.command) return t("problem_server_refused", { text: p.text });
+      return p.text
+        ? t("problem_server_refused_command_text", { command: p.command, text: p.text })
+        : t("problem_server_refused_command", { command: p.command });
     case "server_confused":
-      return `The server answered something unexpected: ${p.detail}`;
+      return t("problem_server_confused", { detail: p.detail });
     case "smtp_refused":
-      return `The mail server refused the message: ${p.reason}`;
+      return t("problem_smtp_refused", { reason: p.reason });
     case "smtp_later":
-      return `The mail server could not take the message now (${p.reason}).`;
+      return t("problem_smtp_later", { reason: p.reason });
     case "not_an_email_address":
       return p.field
-        ? `"${p.text}" in ${p.field} is not a valid email address.`
-        : `"${p.text}" is not an email address (expected name@example.com).`;
+        ? t("problem_not_an_email_address_in", { text: p.text, field: p.field })
+        : t("problem_not_an_email_address", { text: p.text });
     case "bad_server_name":
-      return p.server ? `The ${p.server} server name "${p.name}" is not valid.` : `The server name "${p.name}" is not valid.`;
+      return p.server
+        ? t("problem_bad_server_name_of", { server: p.server, name: p.name })
+        : t("problem_bad_server_name", { name: p.name });
     case "port_out_of_range":
-      return `The ${p.server} port must be between 1 and 65535.`;
+      return t("problem_port_out_of_range", { server: p.server });
     case "empty_password":
-      return "The password is empty.";
+      return t("problem_empty_password");
     case "account_exists":
-      return `An account for ${p.email} already exists.`;
+      return t("problem_account_exists", { email: p.email });
     case "poll_interval_out_of_range":
-      return "Check for new mail at least once a day and at most every second.";
+      return t("problem_poll_interval_out_of_range");
     case "certificate_file_invalid":
-      return "The trusted certificate is not a valid PEM certificate (it should start with -----BEGIN CERTIFICATE-----).";
+      return t("problem_certificate_file_invalid");
     case "tls_setup_failed":
-      return `TLS setup failed: ${p.detail}`;
+      return t("problem_tls_setup_failed", { detail: p.detail });
     case "folder_name_unsendable":
-      return `The folder name "${p.name}" cannot be sent to the server.`;
+      return t("problem_folder_name_unsendable", { name: p.name });
     case "not_a_folder_role":
-      return `"${p.role}" is not a folder role that can be chosen.`;
+      return t("problem_not_a_folder_role", { role: p.role });
     case "no_archive_folder":
-      return "This account has no archive folder.";
+      return t("problem_no_archive_folder");
     case "no_trash_folder":
-      return "This account has no trash folder.";
+      return t("problem_no_trash_folder");
     case "no_recipient":
-      return "Add at least one recipient.";
+      return t("problem_no_recipient");
     case "no_valid_recipient":
-      return `The message has no valid recipient: ${p.detail}`;
+      return t("problem_no_valid_recipient", { detail: p.detail });
     case "message_not_built":
-      return `The message could not be built: ${p.detail}`;
+      return t("problem_message_not_built", { detail: p.detail });
     case "name_missing":
-      return `A ${NOUNS[p.kind]} needs a name.`;
+      return t("problem_name_missing", { kind: p.kind });
     case "not_a_date":
-      return `"${p.text}" is not a date like 2027-03-31.`;
+      return t("problem_not_a_date", { text: p.text });
     case "address_taken":
-      return `${p.address} is already an address of ${p.owner_name}.`;
+      return t("problem_address_taken", { address: p.address, owner: p.owner_name });
     case "not_a_record_form":
-      return "Persons and organizations have their own forms.";
+      return t("problem_not_a_record_form");
     case "not_a_choice":
-      return `A conversation's choice is a deal, lead or project, not a ${NOUNS[p.kind]}.`;
+      return t("problem_not_a_choice", { kind: p.kind });
     case "not_a_column_mapping":
-      return `"${p.text}" is not column=field.`;
+      return t("problem_not_a_column_mapping", { text: p.text });
     case "not_an_import_field":
-      return `"${p.text}" is not a field.`;
+      return t("problem_not_an_import_field", { text: p.text });
     case "no_such_column":
-      return `The file has no column "${p.column}" (it has: ${p.columns.join(", ")}).`;
+      return t("problem_no_such_column", { column: p.column, columns: p.columns.join(", ") });
     case "not_csv":
-      return `This is not a CSV file with a header row: ${p.detail}`;
+      return t("problem_not_csv", { detail: p.detail });
     case "no_address_column":
-      return "No column holds email addresses or organizations: map one to email or org.";
+      return t("problem_no_address_column");
     case "no_vcard":
-      return "No vCard (BEGIN:VCARD … END:VCARD) in this file.";
+      return t("problem_no_vcard");
     case "account_not_found":
-      return "This account no longer exists.";
+      return t("problem_account_not_found");
     case "message_not_found":
-      return "This email no longer exists.";
+      return t("problem_message_not_found");
     case "folder_not_found":
-      return p.name ? `The folder ${p.name} was not found.` : "The folder was not found.";
+      return p.name ? t("problem_folder_not_found_named", { name: p.name }) : t("problem_folder_not_found");
     case "record_not_found":
-      return `This ${NOUNS[p.kind]} no longer exists.`;
+      return t("problem_record_not_found", { kind: p.kind });
     case "address_not_of_person":
-      return `${p.address} is not an address of this person.`;
+      return t("problem_address_not_of_person", { address: p.address });
     case "message_unparsable":
-      return "The message could not be parsed; its raw source is kept.";
+      return t("problem_message_unparsable");
     case "folder_gone":
-      return "The folder no longer exists.";
+      return t("problem_folder_gone");
     case "folder_renumbered":
-      return "The server renumbered the folder, so the message could not be found again.";
+      return t("problem_folder_renumbered");
     case "keychain_unavailable":
-      return `The system keychain could not be used (${p.detail}). Passwords are kept only there.`;
+      return t("problem_keychain_unavailable", { detail: p.detail });
+    // Words from before problems were codes, or the CLI's own (English).
     case "worded":
       return p.text;
     case "internal":
-      return `Something went wrong: ${p.detail}`;
+      return t("problem_internal", { detail: p.detail });
   }
 }

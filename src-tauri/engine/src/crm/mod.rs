@@ -74,19 +74,35 @@ pub struct Money {
 }
 
 impl Money {
-    /// Reads "1500", "1500.5" or "1,500.50" with a currency code. Two
-    /// decimals at most: a third would be lost.
+    /// Reads an amount as people type it in any of the window's languages,
+    /// with a currency code: "1500", "1,500.50", "1 500,50", "1500,5". A
+    /// comma or point followed by one or two digits at the end is the
+    /// decimal mark; commas between groups of three digits, spaces, `_` and
+    /// `'` group. A point before three digits ("1.234") could be either, so
+    /// it is refused rather than guessed, as is a third decimal.
     pub fn parse(value: &str, currency: &str) -> Option<Money> {
-        let value: String = value.trim().chars().filter(|c| *c != ',' && *c != '_' && *c != ' ').collect();
-        let (whole, fraction) = value.split_once('.').unwrap_or((value.as_str(), ""));
-        if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 2 {
+        let value: String = value.chars().filter(|c| !c.is_whitespace() && *c != '_' && *c != '\'').collect();
+        let (negative, value) = match value.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, value.as_str()),
+        };
+        let (whole, fraction) = match value.rfind([',', '.']) {
+            Some(at) if (1..=2).contains(&(value.len() - at - 1)) => (&value[..at], &value[at + 1..]),
+            _ => (value, ""),
+        };
+        if (whole.is_empty() && fraction.is_empty())
+            || whole.contains('.')
+            || !fraction.chars().all(|c| c.is_ascii_digit())
+        {
             return None;
         }
-        let negative = whole.starts_with('-');
-        let digits = whole.trim_start_matches('-');
-        if !digits.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        let groups: Vec<&str> = whole.split(',').collect();
+        let grouped =
+            groups.len() == 1 || ((1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3));
+        if !grouped || !groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit())) {
             return None;
         }
+        let digits = groups.concat();
         let whole: i64 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
         let cents: i64 = format!("{fraction:0<2}").parse().ok()?;
         let minor = whole.checked_mul(100)?.checked_add(cents)?;
@@ -310,7 +326,20 @@ mod tests {
         assert_eq!(m("0.07"), Some(7));
         assert_eq!(m("-3"), Some(-300));
         assert_eq!(m("1.234"), None);
+        assert_eq!(m("1.2345"), None);
         assert_eq!(m("ten"), None);
+        assert_eq!(m("12,000"), Some(1_200_000));
+        assert_eq!(m("1,234,567.89"), Some(123_456_789));
+        assert_eq!(m("1,23,456"), None);
+        assert_eq!(m("12,34,56"), None);
+        // As Czech, Estonian and Swedish write it (the spaces may be no-break).
+        assert_eq!(m("1500,50"), Some(150_050));
+        assert_eq!(m("1 500,5"), Some(150_050));
+        assert_eq!(m("1\u{a0}234\u{202f}567,89"), Some(123_456_789));
+        assert_eq!(m(",5"), Some(50));
+        assert_eq!(m("-1 500,25"), Some(-150_025));
+        assert_eq!(m("1,5.00"), None);
+        assert_eq!(m("--3"), None);
         assert_eq!(m(""), None);
         assert_eq!(Money::parse("1500.5", "eur").map(|m| m.display()), Some("1500.50 EUR".into()));
     }

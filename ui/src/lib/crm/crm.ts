@@ -1,66 +1,67 @@
-// Words the CRM screens share.
-import type { CrmRecord, LinkReason, RecordKind, SkipReason, Source } from "../bindings.gen";
+// Words and figures the CRM screens share, in the window's language.
+import type { LinkReason, Money, RecordKind, SkipReason, Source } from "../bindings.gen";
+import { t, words } from "../i18n/index.svelte";
+import { dayDate } from "../format";
 
-export const KIND_LABELS: { [K in RecordKind]: string } = {
-  person: "Person",
-  org: "Organization",
-  deal: "Deal",
-  lead: "Lead",
-  project: "Project",
-};
-
-/** "12500.50" for an amount in minor units. */
+/** An amount in minor units as the user types it back: "12500.50" in
+ *  English, "12500,50" in Czech (no grouping; the engine reads both). */
 export function amount(minor: number): string {
-  const sign = minor < 0 ? "-" : "";
-  const abs = Math.abs(minor);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  return new Intl.NumberFormat(words.language, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })
+    .format(minor / 100);
 }
 
-/** "12500.50 EUR" for a stored value. */
-export function money(r: Pick<CrmRecord, "value">): string {
-  return r.value ? `${amount(r.value.minor)} ${r.value.currency}`.trim() : "";
+/** A stored value as the window's language writes money: "12,500.50 €"
+ *  in English is "12 500,50 €" in Estonian. A currency Intl does not know
+ *  is written after the number. */
+export function money(r: { value?: Money | null }): string {
+  return r.value ? moneyText(r.value) : "";
+}
+
+/** An amount of money in the window's language (see `money`). */
+export function moneyText(value: Money): string {
+  const n = value.minor / 100;
+  try {
+    return new Intl.NumberFormat(words.language, { style: "currency", currency: value.currency }).format(n);
+  } catch {
+    const figure = new Intl.NumberFormat(words.language, { minimumFractionDigits: 2 }).format(n);
+    return `${figure} ${value.currency}`.trim();
+  }
 }
 
 /** Why an email is linked to a record, in words (the engine gives a code
- * and its parameters). */
+ *  and its parameters). */
 export function linkReason(r: LinkReason): string {
-  const owner = (o: string | null) => o ?? "a person";
+  const owner = (o: string | null) => o ?? t("reason_a_person");
   switch (r.code) {
     case "address":
-      return `linked automatically: ${r.address} is an address of ${owner(r.owner)}`;
-    case "only_one": {
-      const what = r.kind === "deal" ? "open deal" : KIND_LABELS[r.kind].toLowerCase();
-      return `linked automatically: the only ${what} of ${owner(r.owner)} (${r.address})`;
-    }
+      return t("reason_address", { address: r.address, owner: owner(r.owner) });
+    case "only_one":
+      return t("reason_only_one", { kind: r.kind, owner: owner(r.owner), address: r.address });
     case "choice":
-      return `linked by you for this conversation on ${r.day}`;
+      return t("reason_choice", { day: dayDate(r.day) });
     case "user":
-      return `linked by you on ${r.day}`;
+      return t("reason_user", { day: dayDate(r.day) });
   }
 }
 
 /** Where an imported row came from: "line 4", "card 2". */
 export function sourceText(s: Source): string {
-  switch (s.in) {
-    case "line":
-      return `line ${s.number}`;
-    case "card":
-      return `card ${s.number}`;
-    case "unknown":
-      return "a row";
-  }
+  return t("import_source", { in: s.in, number: s.in === "unknown" ? 0 : s.number });
 }
 
 /** Why an imported row made no person, in words (the engine gives a code). */
 export function skipReasonText(r: SkipReason): string {
   switch (r.code) {
     case "not_an_address":
-      return `not an email address: ${r.texts.join(", ")}`;
+      return t("skip_not_an_address", { texts: r.texts.join(", ") });
     case "unreadable":
-      return "empty, or could not be read";
+      return t("skip_unreadable");
     case "no_address":
-      return `${r.name} has no email address`;
+      return t("skip_no_address", { name: r.name });
     case "address_taken":
-      return `${r.address} is already an address of ${r.owner_name}; merged the rest into ${r.merged_into}`;
+      return t("skip_address_taken", { address: r.address, owner: r.owner_name, merged: r.merged_into });
   }
 }
+
+/** The kinds of records, in the order the CRM lists them. */
+export const RECORD_KINDS: RecordKind[] = ["person", "org", "deal", "lead", "project"];

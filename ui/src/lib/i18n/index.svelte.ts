@@ -24,7 +24,7 @@ const CATALOGS: Record<Language, Partial<Record<MessageKey, string>>> = { en, ja
 
 /** The first of the system's languages (as the webview reports the OS
  *  locale) that the window speaks; English when none is. */
-export function systemLanguage(preferred: readonly string[] = navigator.languages): Language {
+export function systemLanguage(preferred: readonly string[] = globalThis.navigator?.languages ?? []): Language {
   for (const tag of preferred) {
     const base = tag.toLowerCase().split(/[-_]/)[0];
     const known = LANGUAGES.find((l) => l === base);
