@@ -1120,6 +1120,13 @@ async fn wait_for_text(client: &Client, selector: &str, want: &str) {
     .await;
 }
 
+/// The direction text is laid out in, in the first element `selector` finds.
+async fn direction(client: &Client, selector: &str) -> String {
+    let script = "return getComputedStyle(document.querySelector(arguments[0])).direction";
+    let value = client.execute(script, vec![serde_json::json!(selector)]).await.expect("computed direction");
+    value.as_str().unwrap_or_default().to_owned()
+}
+
 /// Chooses the window's language in Preferences, as a person does, and
 /// waits for the top bar to speak it.
 async fn choose_language(client: &Client, lang: &str) {
@@ -1162,6 +1169,7 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
             crm_mail("lic-i18n@acme.example", "Bob Stone <bob@acme.example>", "Licence renewal", 5),
             crm_mail("pilot-i18n@globex.example", "Carol Diaz <carol@globex.example>", "Globex pilot", 3),
             crm_mail("price-i18n@acme.example", "Bob Stone <bob@acme.example>", "Pricing question", 1),
+            crm_mail("hebrew-i18n@shalom.example", "Dana Levi <dana@shalom.example>", "הצעת מחיר לשנה הבאה", 2),
         ],
     )
     .await;
@@ -1170,19 +1178,31 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
     let long = Duration::from_secs(30);
     wait_for_row(&client, "the seeded inbox", "Pricing question", Duration::from_secs(60)).await;
 
+    // Right-to-left mail is shown right to left, whatever the window's
+    // language: in the list, the conversation's title and the body.
+    let hebrew = wait_for_row(&client, "the Hebrew conversation", "הצעת מחיר", long).await;
+    let id = hebrew.attr("data-thread-id").await.expect("attr").expect("a thread id");
+    assert_eq!(direction(&client, &format!(".thread-row[data-thread-id='{id}'] .subject")).await, "rtl");
+    hebrew.click().await.expect("open");
+    css(&client, "#message-text", long).await;
+    assert_eq!(direction(&client, ".conversation-subject").await, "rtl");
+    assert_eq!(direction(&client, ".message.open .from").await, "ltr", "a Latin name stays left to right");
+    save_screenshot(&client, "30-rtl-subject.png").await;
+
     for lang in ["en", "ja", "et", "ko", "cs", "sv"] {
         let c = catalog(lang);
         choose_language(&client, lang).await;
         wait_for_text(&client, "#back-to-inbox", &c["back_to_inbox"]).await;
-        save_screenshot(&client, &format!("21-{lang}-preferences.png")).await;
+        save_screenshot(&client, &format!("30-{lang}-preferences.png")).await;
         back_to_inbox(&client).await;
+        css(&client, "#view-inbox", long).await.click().await.expect("the inbox, nothing open");
         wait_for_text(&client, "#compose", &c["compose_new"]).await;
         wait_for_text(&client, ".reading-pane.empty p", &c["reading_empty"]).await;
-        save_screenshot(&client, &format!("21-{lang}-inbox.png")).await;
+        save_screenshot(&client, &format!("30-{lang}-inbox.png")).await;
         wait_for_row(&client, "the conversation to read", "Pricing question", long).await.click().await.expect("open");
         wait_for_text(&client, ".message.open .reply", &c["action_reply"]).await;
         wait_for_text(&client, "#archive-conversation", &c["action_archive"]).await;
-        save_screenshot(&client, &format!("21-{lang}-reading-pane.png")).await;
+        save_screenshot(&client, &format!("30-{lang}-reading-pane.png")).await;
 
         let Some(kind) = KIND_WORDS.iter().find(|k| k.lang == lang) else { continue };
         // The inbox steps once more in this language: flag, archive, the
@@ -1222,7 +1242,7 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
         css(&client, "#create-deal", long).await.click().await.expect("new deal");
         css(&client, "#new-deal-save", long).await.click().await.expect("save the deal");
         wait_for(&client, ".link-chip[data-kind='deal']", subject).await;
-        save_screenshot(&client, &format!("22-{lang}-linked.png")).await;
+        save_screenshot(&client, &format!("31-{lang}-linked.png")).await;
         wait_for_text(&client, "#view-deals", &c["views_deals"]).await;
         css(&client, "#view-deals", long).await.click().await.expect("deals");
         wait_for_text(&client, "#crm-deal", kind.deals_tab).await;
@@ -1232,12 +1252,17 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
         row.click().await.expect("open the deal");
         wait_for_text(&client, "#record-edit", &c["record_edit"]).await;
         wait_for_text(&client, ".crm-detail h3", kind.conversations).await;
-        save_screenshot(&client, &format!("22-{lang}-deal-page.png")).await;
+        save_screenshot(&client, &format!("31-{lang}-deal-page.png")).await;
         css(&client, "#view-inbox", long).await.click().await.expect("inbox view");
     }
 
     // The choice is remembered: the reopened window speaks Swedish at once.
     client.close().await.expect("close session");
+    let closed = Instant::now();
+    while app_running() {
+        assert!(closed.elapsed() < Duration::from_secs(20), "the app did not end with its session");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let client = open_app(desktop.port).await;
     wait_for_text(&client, "#view-inbox", &catalog("sv")["views_inbox"]).await;
     choose_language(&client, "system").await;

@@ -52,8 +52,10 @@ fn raw_message(n: u32) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A new store in `data_dir` with the seeded account and its Inbox:
-/// (store, account id, inbox folder id).
+/// A new store in `data_dir` with the seeded account, its Inbox, Archive
+/// and Trash (so that the window can archive and delete there; the
+/// account's server is never reachable): (store, account id, inbox
+/// folder id).
 pub async fn seeded_account(data_dir: &Path) -> (Store, threadline_engine::ids::AccountId, i64) {
     let store = Store::open(data_dir).await.expect("open store");
     let account = store
@@ -71,15 +73,20 @@ pub async fn seeded_account(data_dir: &Path) -> (Store, threadline_engine::ids::
     let inbox = store
         .replace_folders(
             account,
-            &[RemoteFolder {
-                name: "INBOX".into(),
-                display_name: "Inbox".into(),
-                delimiter: Some("/".into()),
-                role: Some("inbox"),
-            }],
+            &[("INBOX", "Inbox", "inbox"), ("Archive", "Archive", "archive"), ("Trash", "Trash", "trash")].map(
+                |(name, display_name, role)| RemoteFolder {
+                    name: name.into(),
+                    display_name: display_name.into(),
+                    delimiter: Some("/".into()),
+                    role: Some(role),
+                },
+            ),
         )
         .await
-        .expect("folders")[0]
+        .expect("folders")
+        .into_iter()
+        .find(|f| f.role.as_deref() == Some("inbox"))
+        .expect("the inbox")
         .id;
     (store, account, inbox)
 }

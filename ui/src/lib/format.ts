@@ -1,9 +1,9 @@
 // Dates, sizes and names in the window's language.
 import type { AddressView } from "./bindings.gen";
-import { type Language, words } from "./i18n/index.svelte";
+import { words } from "./i18n/index.svelte";
 
-// Formatters of the window's language, made once per language.
-function formatsOf(lang: Language) {
+// Formatters of the window's locale, made once per locale.
+function formatsOf(lang: string) {
   return {
     sameDay: new Intl.DateTimeFormat(lang, { hour: "numeric", minute: "2-digit" }),
     sameYear: new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }),
@@ -16,9 +16,9 @@ function formatsOf(lang: Language) {
     megabytes: new Intl.NumberFormat(lang, { style: "unit", unit: "megabyte", unitDisplay: "short", maximumFractionDigits: 1 }),
   };
 }
-const made = new Map<Language, ReturnType<typeof formatsOf>>();
-/** The formatters of a language (the window's, unless another is given). */
-function formats(lang: Language = words.language) {
+const made = new Map<string, ReturnType<typeof formatsOf>>();
+/** The formatters of the window's locale. */
+function formats(lang: string = words.locale) {
   let f = made.get(lang);
   if (!f) {
     f = formatsOf(lang);

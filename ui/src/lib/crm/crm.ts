@@ -6,7 +6,7 @@ import { dayDate } from "../format";
 /** An amount in minor units as the user types it back: "12500.50" in
  *  English, "12500,50" in Czech (no grouping; the engine reads both). */
 export function amount(minor: number): string {
-  return new Intl.NumberFormat(words.language, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })
+  return new Intl.NumberFormat(words.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })
     .format(minor / 100);
 }
 
@@ -21,9 +21,9 @@ export function money(r: { value?: Money | null }): string {
 export function moneyText(value: Money): string {
   const n = value.minor / 100;
   try {
-    return new Intl.NumberFormat(words.language, { style: "currency", currency: value.currency }).format(n);
+    return new Intl.NumberFormat(words.locale, { style: "currency", currency: value.currency }).format(n);
   } catch {
-    const figure = new Intl.NumberFormat(words.language, { minimumFractionDigits: 2 }).format(n);
+    const figure = new Intl.NumberFormat(words.locale, { minimumFractionDigits: 2 }).format(n);
     return `${figure} ${value.currency}`.trim();
   }
 }

@@ -2,7 +2,7 @@
 // language's rules, dates and money by its conventions, and every message
 // of every catalog formats.
 import { afterEach, describe, expect, it } from "vitest";
-import { LANGUAGES, type Language, type MessageKey, systemLanguage, t, words } from "./index.svelte";
+import { LANGUAGES, type Language, type MessageKey, localeFor, systemLanguage, t, words } from "./index.svelte";
 import { fullDay, listDate, size } from "../format";
 import { moneyText } from "../crm/crm";
 import { problemText } from "../problems";
@@ -133,5 +133,11 @@ describe("the language", () => {
     expect(systemLanguage(["cs-CZ", "en-US"])).toBe("cs");
     expect(systemLanguage(["pt-BR", "ko_KR"])).toBe("ko");
     expect(systemLanguage(["pt-BR"])).toBe("en");
+  });
+  it("dates and numbers follow the system's region when it speaks the language", () => {
+    expect(localeFor("en", ["en-GB", "cs-CZ"])).toBe("en-GB");
+    expect(localeFor("cs", ["en-GB", "cs_CZ"])).toBe("cs-CZ");
+    expect(localeFor("sv", ["en-GB"])).toBe("sv");
+    expect(new Intl.DateTimeFormat(localeFor("en", ["en-GB"]), { dateStyle: "medium" }).format(new Date(2026, 11, 5))).toBe("5 Dec 2026");
   });
 });

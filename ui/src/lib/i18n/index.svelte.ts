@@ -33,6 +33,20 @@ export function systemLanguage(preferred: readonly string[] = globalThis.navigat
   return "en";
 }
 
+/** The first of the system's locales that is of `lang` ("en-GB" for
+ *  English on a British system), or `lang` itself. */
+export function localeFor(lang: Language, preferred: readonly string[] = globalThis.navigator?.languages ?? []): string {
+  for (const tag of preferred) {
+    if (tag.toLowerCase().split(/[-_]/)[0] !== lang) continue;
+    try {
+      return Intl.getCanonicalLocales(tag.replace("_", "-"))[0];
+    } catch {
+      break;
+    }
+  }
+  return lang;
+}
+
 /** Each language by its own name, as a language menu lists it. */
 export const LANGUAGE_NAMES: Record<Language, string> = {
   en: "English",
@@ -62,6 +76,13 @@ class Words {
     return this.choice === "system" ? systemLanguage() : this.choice;
   }
 
+  /** The locale dates, numbers and money follow: the system's own tag
+   *  when it is of the window's language (a British English system
+   *  writes 05/12/2026, an American one 12/5/2026), else the language. */
+  get locale(): string {
+    return localeFor(this.language);
+  }
+
   /** Changes the language at once and remembers it. The page's `lang`
    *  follows, so that fonts draw Japanese and Korean with their own
    *  glyphs. */
@@ -87,10 +108,11 @@ const formats = new Map<string, IntlMessageFormat>();
 /** A message in the window's language, with its parameters filled in. */
 export function t(key: MessageKey, values?: MessageValues): string {
   const lang = words.language;
-  const id = `${lang}:${key}`;
+  const locale = words.locale;
+  const id = `${locale}:${key}`;
   let format = formats.get(id);
   if (!format) {
-    format = new IntlMessageFormat(CATALOGS[lang][key] ?? en[key], lang);
+    format = new IntlMessageFormat(CATALOGS[lang][key] ?? en[key], locale);
     formats.set(id, format);
   }
   return String(format.format(values));
