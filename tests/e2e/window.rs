@@ -238,7 +238,7 @@ async fn wait_up_to_date(client: &Client, what: &str, timeout: Duration) {
     eventually(client, what, timeout, || {
         let client = client.clone();
         async move {
-            let status = client.find(Locator::Css("#sync-status")).await.ok()?.text().await.ok()?;
+            let status = text_of(&client.find(Locator::Css("#sync-status")).await.ok()?).await;
             status.contains("Up to date").then_some(())
         }
     })
