@@ -22,7 +22,11 @@ pub enum Error {
     AuthFailed(String),
     #[error("the SMTP server did not take the message: {reason}")]
     Smtp { permanent: bool, reason: String },
-    #[error("the server did not answer in time ({0})")]
+    /// A connection was not set up in time.
+    #[error("connecting to {host}:{port} took too long")]
+    ConnectTimeout { host: String, port: u16 },
+    /// The server did not answer a command (its protocol name) in time.
+    #[error("the server did not answer {0} in time")]
     Timeout(String),
     #[error("IMAP error: {0}")]
     Imap(#[from] async_imap::error::Error),
@@ -105,7 +109,9 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::AuthFailed(_) => ErrorKind::Auth,
-            Error::Connect { .. } | Error::Timeout(_) | Error::Tls { .. } => ErrorKind::Offline,
+            Error::Connect { .. } | Error::ConnectTimeout { .. } | Error::Timeout(_) | Error::Tls { .. } => {
+                ErrorKind::Offline
+            }
             Error::Imap(async_imap::error::Error::Io(_) | async_imap::error::Error::ConnectionLost) => {
                 ErrorKind::Offline
             }
@@ -144,7 +150,8 @@ impl Error {
             }
             Error::Smtp { permanent: true, reason } => Problem::SmtpRefused { reason: reason.clone() },
             Error::Smtp { permanent: false, reason } => Problem::SmtpLater { reason: reason.clone() },
-            Error::Timeout(what) => Problem::NoAnswer { what: what.clone() },
+            Error::ConnectTimeout { host, port } => Problem::ConnectTimedOut { host: host.clone(), port: *port },
+            Error::Timeout(command) => Problem::NoAnswer { command: command.clone() },
             Error::Refused { command, text, .. } => {
                 Problem::ServerRefused { command: command.clone(), text: text.clone() }
             }

@@ -35,9 +35,15 @@ pub enum Problem {
         host: String,
         reason: String,
     },
-    /// The server did not answer in time.
+    /// Setting up the connection took too long.
+    ConnectTimedOut {
+        host: String,
+        port: u16,
+    },
+    /// The server did not answer a command (its protocol name, e.g.
+    /// `UID FETCH`, the same in every language) in time.
     NoAnswer {
-        what: String,
+        command: String,
     },
     /// The IMAP server answered a command with NO or BAD (`command` empty
     /// when the library did not say which).
@@ -199,7 +205,10 @@ impl Problem {
             SecureConnectionFailed { host, reason } => format!(
                 "A secure connection to {host} could not be set up ({reason}). Check the security setting (SSL/TLS or STARTTLS) and the port."
             ),
-            NoAnswer { what } => format!("The server did not answer in time ({what})."),
+            ConnectTimedOut { host, port } => format!(
+                "Connecting to {host}:{port} took too long. Check the server name and port, and that you are online."
+            ),
+            NoAnswer { command } => format!("The server did not answer {command} in time."),
             ServerRefused { command, text } if command.is_empty() => format!("The mail server refused: {text}"),
             ServerRefused { command, text } if text.is_empty() => format!("The mail server refused {command}."),
             ServerRefused { command, text } => format!("The mail server refused {command}: {text}"),
@@ -267,7 +276,17 @@ impl Problem {
     /// Reads a problem the store kept; words from before problems were
     /// codes come back as [`Problem::Worded`].
     pub fn from_stored(text: &str) -> Problem {
-        serde_json::from_str(text).unwrap_or_else(|_| Problem::Worded { text: text.to_owned() })
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return Problem::Worded { text: text.to_owned() };
+        };
+        // A timeout kept before it named its command said `what`.
+        if value["code"] == "no_answer"
+            && let Some(fields) = value.as_object_mut()
+            && let Some(what) = fields.remove("what")
+        {
+            fields.insert("command".into(), what);
+        }
+        serde_json::from_value(value).unwrap_or_else(|_| Problem::Worded { text: text.to_owned() })
     }
 
     /// The form the store keeps.
@@ -320,5 +339,13 @@ mod tests {
             Problem::Worded { text: "The mail server refused UID COPY: gone".into() }
         );
         assert_eq!(p.english(), "The mail server refused UID COPY: no such mailbox");
+    }
+
+    #[test]
+    fn a_timeout_kept_before_it_named_its_command_still_reads() {
+        assert_eq!(
+            Problem::from_stored(r#"{"code":"no_answer","what":"UID FETCH"}"#),
+            Problem::NoAnswer { command: "UID FETCH".into() }
+        );
     }
 }

@@ -581,6 +581,6 @@ async fn idle(
         }
     };
     let session =
-        tokio::time::timeout(DONE_TIMEOUT, handle.done()).await.map_err(|_| Error::Timeout("ending IDLE".into()))??;
+        tokio::time::timeout(DONE_TIMEOUT, handle.done()).await.map_err(|_| Error::Timeout("DONE".into()))??;
     Ok((Connection { session, condstore, idle: can_idle, can_move, uidplus, namespaces }, wake))
 }

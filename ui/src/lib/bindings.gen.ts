@@ -603,8 +603,13 @@ export type Problem =
 { code: "certificate_untrusted"; host: string; reason: string } | 
 /**  TLS could not be set up (often the wrong security setting or port). */
 { code: "secure_connection_failed"; host: string; reason: string } | 
-/**  The server did not answer in time. */
-{ code: "no_answer"; what: string } | 
+/**  Setting up the connection took too long. */
+{ code: "connect_timed_out"; host: string; port: number } | 
+/**
+ *  The server did not answer a command (its protocol name, e.g.
+ *  `UID FETCH`, the same in every language) in time.
+ */
+{ code: "no_answer"; command: string } | 
 /**
  *  The IMAP server answered a command with NO or BAD (`command` empty
  *  when the library did not say which).

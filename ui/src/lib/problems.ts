@@ -17,8 +17,10 @@ export function problemText(p: Problem): string {
       return t("problem_certificate_untrusted", { host: p.host, reason: p.reason });
     case "secure_connection_failed":
       return t("problem_secure_connection_failed", { host: p.host, reason: p.reason });
+    case "connect_timed_out":
+      return t("problem_connect_timed_out", { host: p.host, port: String(p.port) });
     case "no_answer":
-      return t("problem_no_answer", { what: p.what });
+      return t("problem_no_answer", { command: p.command });
     case "server_refused":
       if (!p.command) return t("problem_server_refused", { text: p.text });
       return p.text

@@ -246,7 +246,7 @@ impl Fetching<'_> {
             return Ok(None);
         };
         loop {
-            let step = next_response(self.session, "waiting for FETCH data", |response| match response {
+            let step = next_response(self.session, "FETCH", |response| match response {
                 Response::Fetch(_, attributes) => Some(Ok(Some(Fetched::from_attributes(attributes)))),
                 other => verdict(other, tag, &self.command).map(|done| done.map(|()| None)),
             })

@@ -37,7 +37,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn connect(server: &Endpoint, auth: &Auth, secret: &str) -> Result<Session> {
     tokio::time::timeout(CONNECT_TIMEOUT, connect_inner(server, auth, secret))
         .await
-        .map_err(|_| Error::Timeout(format!("connecting to {}:{}", server.host, server.port)))?
+        .map_err(|_| Error::ConnectTimeout { host: server.host.clone(), port: server.port })?
 }
 
 async fn connect_inner(server: &Endpoint, auth: &Auth, secret: &str) -> Result<Session> {

@@ -84,7 +84,7 @@ fn connect_error(host: &str, port: u16, security: Security, e: lettre::transport
         return Error::Tls { host: host.to_owned(), reason: e.to_string() };
     }
     if e.is_timeout() {
-        return Error::Timeout(format!("connecting to {host}:{port}"));
+        return Error::ConnectTimeout { host: host.to_owned(), port };
     }
     match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
         Some(io) => {
