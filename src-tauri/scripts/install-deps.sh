@@ -7,7 +7,7 @@ what=${1:-all}
 
 build_pkgs=(build-essential pkg-config file curl libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
-test_pkgs=(dovecot-imapd dovecot-lmtpd mailutils-imap4d postfix openssl xvfb webkit2gtk-driver
+test_pkgs=(dovecot-imapd dovecot-lmtpd mailutils-imap4d postfix nsd openssl xvfb webkit2gtk-driver
   gnome-keyring dbus dbus-x11 libsecret-tools imagemagick isync time procps util-linux
   fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji)
 
@@ -28,7 +28,7 @@ done
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 echo "Installing Debian packages: ${missing[*]}" >&2
-# Never let package scripts start system daemons (dovecot, postfix) on
+# Never let package scripts start system daemons (dovecot, postfix, nsd) on
 # 0.0.0.0: the tests run their own instances on loopback.
 had_policy=0
 [ -e /usr/sbin/policy-rc.d ] && had_policy=1

@@ -4,7 +4,9 @@
 # server: no MOVE, UIDPLUS or SPECIAL-USE, folders under "INBOX.") and Postfix (SMTP for incoming mail, plus submission with
 # STARTTLS and SMTPS with implicit TLS, both requiring a login checked by
 # Dovecot), delivering into Dovecot over LMTP with sub-addressing. Mail for
-# other domains is discarded: nothing ever leaves loopback. No systemd; everything lives in one run directory.
+# other domains is discarded: nothing ever leaves loopback. NSD serves the
+# zone auth.test (SPF records and a DKIM key made for the run) to tests that
+# check mail authentication. No systemd; everything lives in one run directory.
 # Idempotent: if the servers already run, it only prints the env file.
 # Usage: start.sh [RUN_DIR]   (prints the path of the env file)
 set -euo pipefail
@@ -17,18 +19,18 @@ flock 9
 
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # (An env file from an older version of this script lacks the SMTPS port.)
-if [ -f "$run/env" ] && grep -q '^TL_IMAP4D_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" \
-  && alive "$run/postfix-queue/pid/master.pid" && alive "$run/imap4d.pid"; then
+if [ -f "$run/env" ] && grep -q '^TL_DNS_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" \
+  && alive "$run/postfix-queue/pid/master.pid" && alive "$run/imap4d.pid" && alive "$run/nsd.pid"; then
   echo "$run/env"; exit 0
 fi
 "$here/stop.sh" "$run" >/dev/null 2>&1 || true
 
-# Six distinct free ports: every socket stays bound until all are picked
+# Seven distinct free ports: every socket stays bound until all are picked
 # (picked one by one, the kernel may hand out the same port twice).
 pick_ports() {
-  read -r IMAPS_PORT IMAP_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP4D_PORT < <(python3 -c '
+  read -r IMAPS_PORT IMAP_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP4D_PORT DNS_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(6)]
+socks = [socket.socket() for _ in range(7)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 }
@@ -52,6 +54,8 @@ if [ ! -f "$run/ca.crt" ]; then
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "basicConstraints=CA:FALSE" \
     -keyout "$run/selfsigned.key" -out "$run/selfsigned.crt" 2>/dev/null
 fi
+# The DKIM key the tests sign with; its public half is in the zone below.
+[ -f "$run/dkim.key" ] || openssl genrsa -out "$run/dkim.key" 2048 2>/dev/null
 
 mkdir -p "$run/mail" "$run/dovecot-base" "$run/dovecot-state"
 chown tlmail:tlmail "$run/mail"
@@ -192,6 +196,48 @@ server 127.0.0.1:$IMAP4D_PORT {
 CONF
 imap4d --config-file="$run/imap4d.conf" </dev/null >>"$run/imap4d.log" 2>&1 9>&- || return 1
 
+# NSD, authoritative for auth.test on loopback:
+#   signed.auth.test   SPF passes for 127.0.0.1; DKIM key at tl._domainkey
+#   spoofed.auth.test  SPF fails for 127.0.0.1 (-all); the same DKIM key
+#   soft.auth.test     SPF soft-fails (~all)
+#   plain.auth.test    no SPF record and no DKIM key
+mkdir -p "$run/dns"
+dkim_txt=$(printf 'v=DKIM1; k=rsa; p=%s' "$(openssl rsa -in "$run/dkim.key" -pubout -outform DER 2>/dev/null | base64 -w0)" \
+  | fold -w 200 | sed 's/.*/"&"/' | tr '\n' ' ')
+cat > "$run/dns/auth.test.zone" <<ZONE
+\$ORIGIN auth.test.
+\$TTL 300
+@ IN SOA ns.auth.test. hostmaster.auth.test. 1 3600 600 86400 300
+@ IN NS ns.auth.test.
+ns IN A 127.0.0.1
+signed IN TXT "v=spf1 ip4:127.0.0.1 -all"
+tl._domainkey.signed IN TXT ( $dkim_txt )
+spoofed IN TXT "v=spf1 ip4:192.0.2.10 -all"
+tl._domainkey.spoofed IN TXT ( $dkim_txt )
+soft IN TXT "v=spf1 ~all"
+plain IN A 127.0.0.1
+ZONE
+cat > "$run/nsd.conf" <<CONF
+server:
+  ip-address: 127.0.0.1
+  port: $DNS_PORT
+  username: ""
+  chroot: ""
+  zonesdir: "$run/dns"
+  pidfile: "$run/nsd.pid"
+  xfrdfile: "$run/dns/xfrd.state"
+  zonelistfile: "$run/dns/zone.list"
+  logfile: "$run/nsd.log"
+  do-ip6: no
+  verbosity: 1
+remote-control:
+  control-enable: no
+zone:
+  name: "auth.test"
+  zonefile: "auth.test.zone"
+CONF
+nsd -c "$run/nsd.conf" </dev/null >>"$run/start.log" 2>&1 9>&- || return 1
+
 # Postfix from its own config and queue directories.
 pf="$run/postfix"; q="$run/postfix-queue"
 mkdir -p "$pf" "$q"
@@ -271,7 +317,7 @@ postfix -c "$pf" check >/dev/null 2>&1 || true
 postfix -c "$pf" start </dev/null >>"$run/start.log" 2>&1 9>&- || return 1
 
 # Wait until all answer.
-python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" <<'PY' >>"$run/start.log" 2>&1
+python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$DNS_PORT" <<'PY' >>"$run/start.log" 2>&1
 import socket, sys, time
 deadline = time.monotonic() + 15
 for p in sys.argv[1:]:
@@ -294,8 +340,8 @@ for attempt in 1 2 3; do
   pick_ports
   if launch; then started=yes; break; fi
   {
-    echo "start.sh: attempt $attempt failed (ports $IMAPS_PORT $IMAP_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $IMAP4D_PORT):"
-    for log in start.log dovecot.log imap4d.log postfix.log; do
+    echo "start.sh: attempt $attempt failed (ports $IMAPS_PORT $IMAP_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $IMAP4D_PORT $DNS_PORT):"
+    for log in start.log dovecot.log imap4d.log postfix.log nsd.log; do
       [ -s "$run/$log" ] && { echo "--- $log"; tail -n 20 "$run/$log"; }
     done
   } >&2
@@ -311,6 +357,10 @@ TL_SMTP_PORT=$SMTP_PORT
 TL_SUBMISSION_PORT=$SUBMISSION_PORT
 TL_SMTPS_PORT=$SMTPS_PORT
 TL_IMAP4D_PORT=$IMAP4D_PORT
+TL_DNS_PORT=$DNS_PORT
+TL_DNS_ZONE=auth.test
+TL_DKIM_KEY=$run/dkim.key
+TL_DKIM_SELECTOR=tl
 TL_IMAP4D_DOMAINS=$run/imap4d-domains
 TL_IMAP4D_HOME=$run/imap4d-home
 TL_CA_FILE=$run/ca.crt

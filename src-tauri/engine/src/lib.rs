@@ -30,6 +30,7 @@ pub mod store;
 #[allow(dead_code, unused_imports)] // what only tests and benchmarks reach
 mod store;
 pub mod sync;
+pub mod verify;
 
 use crate::ids::AccountId;
 use crate::problem::Problem;

@@ -42,6 +42,14 @@ pub struct MailServers {
     pub imap4d_port: u16,
     /// Its users, a passwd-style file per domain.
     pub imap4d_domains: PathBuf,
+    /// NSD on loopback, authoritative for `dns_zone` (see start.sh for
+    /// its names: signed, spoofed, soft and plain).
+    pub dns_port: u16,
+    pub dns_zone: String,
+    /// The run's DKIM private key (PKCS #8 PEM), published under
+    /// `dkim_selector` for signed and spoofed.
+    pub dkim_key: PathBuf,
+    pub dkim_selector: String,
 }
 
 /// A mailbox on the test server.
@@ -135,6 +143,10 @@ fn start_servers(run_dir: Option<&Path>) -> MailServers {
         domain: get("TL_MAIL_DOMAIN"),
         imap4d_port: port("TL_IMAP4D_PORT"),
         imap4d_domains: PathBuf::from(get("TL_IMAP4D_DOMAINS")),
+        dns_port: port("TL_DNS_PORT"),
+        dns_zone: get("TL_DNS_ZONE"),
+        dkim_key: PathBuf::from(get("TL_DKIM_KEY")),
+        dkim_selector: get("TL_DKIM_SELECTOR"),
     }
 }
 
@@ -166,6 +178,29 @@ impl MailServers {
             assert!(std::time::Instant::now() < up, "Dovecot does not listen again");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
+    }
+
+    /// The loopback DNS server, as `THREADLINE_DNS_SERVER` names one.
+    pub fn dns_server(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.dns_port))
+    }
+
+    /// `raw` with a DKIM-Signature of `domain` (a name of the test zone
+    /// whose key is published) over From, To, Subject, Date and
+    /// Message-ID, as a sending server would add it.
+    pub fn dkim_sign(&self, raw: &[u8], domain: &str) -> Vec<u8> {
+        use mail_auth::common::crypto::{RsaKey, Sha256};
+        use mail_auth::common::headers::HeaderWriter;
+        use rustls_pki_types::{PrivateKeyDer, pem::PemObject};
+        let der = PrivateKeyDer::from_pem_file(&self.dkim_key).expect("the run's DKIM key");
+        let key = RsaKey::<Sha256>::from_key_der(der).expect("an RSA key");
+        let signature = mail_auth::dkim::DkimSigner::from_key(key)
+            .domain(domain)
+            .selector(self.dkim_selector.as_str())
+            .headers(["From", "To", "Subject", "Date", "Message-ID"])
+            .sign(raw)
+            .expect("DKIM signature");
+        [signature.to_header().into_bytes(), raw.to_vec()].concat()
     }
 
     /// Stops a private instance.

@@ -1,0 +1,205 @@
+//! Whether a mail is from whom it says: the DKIM (RFC 6376) and SPF
+//! (RFC 7208) verdicts that decide if a captured Smart BCC copy may be
+//! ingested, through mail-auth. Every DNS question goes through one
+//! resolver, which keeps answers for their TTL: the system's, or the server
+//! `THREADLINE_DNS_SERVER=HOST:PORT` names (tests answer from loopback).
+
+use std::net::{IpAddr, SocketAddr};
+
+use mail_auth::hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, SpfResult, spf::verify::SpfParameters};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The environment variable that points the resolver at one DNS server.
+pub const DNS_SERVER_VAR: &str = "THREADLINE_DNS_SERVER";
+
+/// What DKIM says of a message, over all its signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Dkim {
+    /// A signature verified.
+    Pass,
+    /// It is signed, and no signature verified: whatever the verifier calls
+    /// it (a wrong body hash is "neutral" to some), a signature that does not
+    /// verify is a failure.
+    Fail,
+    /// Not signed: not authenticated, which is not a failure.
+    None,
+    /// The key could not be fetched now (DNS): ask again later.
+    TempError,
+}
+
+/// What SPF says of the envelope sender and the client that handed the
+/// message to the receiving server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Spf {
+    Pass,
+    /// The domain says this client may not send its mail (`-all`).
+    Fail,
+    /// The domain says it probably may not (`~all`).
+    SoftFail,
+    /// The domain makes no statement about this client.
+    Neutral,
+    /// The domain publishes no SPF record.
+    None,
+    /// The domain's record is broken.
+    PermError,
+    /// The record could not be fetched now (DNS): ask again later.
+    TempError,
+}
+
+/// Both verdicts of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Verdict {
+    pub dkim: Dkim,
+    pub spf: Spf,
+}
+
+impl Verdict {
+    /// Both failed: the copy is forged or altered, and is not ingested.
+    pub fn rejected(&self) -> bool {
+        self.dkim == Dkim::Fail && self.spf == Spf::Fail
+    }
+
+    /// A DNS answer is missing: the verdict is not final, the copy waits and
+    /// is checked again (never rejected for it).
+    pub fn temporary(&self) -> bool {
+        self.dkim == Dkim::TempError || self.spf == Spf::TempError
+    }
+}
+
+/// How the message reached the receiving server, as that server recorded
+/// it: the SPF check is about this hop, not about what the headers claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope<'a> {
+    /// The address of the client that handed the message over.
+    pub client_ip: IpAddr,
+    /// The name that client gave in HELO/EHLO.
+    pub helo: &'a str,
+    /// The envelope sender (Return-Path); empty for a bounce.
+    pub mail_from: &'a str,
+}
+
+/// The engine's one way to check mail authentication, with its resolver
+/// and that resolver's cache; cheap to clone.
+#[derive(Clone)]
+pub struct Verifier {
+    authenticator: MessageAuthenticator,
+}
+
+impl Verifier {
+    /// The DNS server named by `THREADLINE_DNS_SERVER` when set, else the
+    /// system's resolver configuration.
+    pub fn from_env() -> Result<Verifier> {
+        match std::env::var(DNS_SERVER_VAR) {
+            Ok(server) => {
+                let address: SocketAddr = server.parse().map_err(|_| {
+                    Error::worded(format!("{DNS_SERVER_VAR} must be IP:PORT (a DNS server), not {server}"))
+                })?;
+                Verifier::with_server(address)
+            }
+            Err(_) => MessageAuthenticator::new_system_conf()
+                .map(|authenticator| Verifier { authenticator })
+                .map_err(|e| Error::Protocol(format!("the system's DNS configuration: {e}"))),
+        }
+    }
+
+    /// Asks one DNS server, over UDP and then TCP, at its own port. It is
+    /// near (the tests' server on loopback): an answer that takes two
+    /// seconds is not coming.
+    pub fn with_server(server: SocketAddr) -> Result<Verifier> {
+        let mut name_server = NameServerConfig::udp_and_tcp(server.ip());
+        for connection in &mut name_server.connections {
+            connection.port = server.port();
+        }
+        let config = ResolverConfig::from_name_servers(vec![name_server]);
+        let mut options = ResolverOpts::default();
+        options.timeout = std::time::Duration::from_secs(2);
+        options.attempts = 1;
+        MessageAuthenticator::new(config, options)
+            .map(|authenticator| Verifier { authenticator })
+            .map_err(|e| Error::Protocol(format!("DNS resolver for {server}: {e}")))
+    }
+
+    /// DKIM for the message as received, and SPF for how it arrived.
+    pub async fn verify(&self, raw: &[u8], envelope: &Envelope<'_>) -> Verdict {
+        let dkim = match AuthenticatedMessage::parse(raw) {
+            Some(message) => {
+                dkim_of(self.authenticator.verify_dkim(&message).await.iter().map(|output| output.result().clone()))
+            }
+            // Not even headers: nothing verifies.
+            None => Dkim::Fail,
+        };
+        // The name this side would give in a Received-SPF header; not sent.
+        let host = "threadline.invalid";
+        let params = if envelope.mail_from.is_empty() {
+            // A bounce: SPF checks the name the client gave (RFC 7208 2.3).
+            SpfParameters::verify_ehlo(envelope.client_ip, envelope.helo, host)
+        } else {
+            SpfParameters::verify_mail_from(envelope.client_ip, envelope.helo, host, envelope.mail_from)
+        };
+        let spf = self.authenticator.verify_spf(params).await;
+        Verdict { dkim, spf: spf_of(spf.result()) }
+    }
+}
+
+/// One verdict for all of a message's signatures: any that verifies is a
+/// pass; else a DNS failure leaves it open; else any signature is a failure.
+fn dkim_of(results: impl Iterator<Item = DkimResult>) -> Dkim {
+    let mut verdict = Dkim::None;
+    for result in results {
+        match result {
+            DkimResult::Pass => return Dkim::Pass,
+            DkimResult::TempError(_) => verdict = Dkim::TempError,
+            DkimResult::None => {}
+            DkimResult::Neutral(_) | DkimResult::Fail(_) | DkimResult::PermError(_) => {
+                if verdict == Dkim::None {
+                    verdict = Dkim::Fail;
+                }
+            }
+        }
+    }
+    verdict
+}
+
+fn spf_of(result: SpfResult) -> Spf {
+    match result {
+        SpfResult::Pass => Spf::Pass,
+        SpfResult::Fail => Spf::Fail,
+        SpfResult::SoftFail => Spf::SoftFail,
+        SpfResult::Neutral => Spf::Neutral,
+        SpfResult::None => Spf::None,
+        SpfResult::PermError => Spf::PermError,
+        SpfResult::TempError => Spf::TempError,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_that_does_not_verify_fails_whatever_its_name() {
+        let neutral = || DkimResult::Neutral(mail_auth::Error::Base64);
+        assert_eq!(dkim_of([].into_iter()), Dkim::None);
+        assert_eq!(dkim_of([neutral()].into_iter()), Dkim::Fail);
+        assert_eq!(dkim_of([neutral(), DkimResult::Pass].into_iter()), Dkim::Pass);
+        let dns = || DkimResult::TempError(mail_auth::Error::Dns(mail_auth::DnsError::Resolver("timed out".into())));
+        assert_eq!(dkim_of([dns(), neutral()].into_iter()), Dkim::TempError);
+        assert_eq!(dkim_of([neutral(), dns()].into_iter()), Dkim::TempError);
+    }
+
+    #[test]
+    fn only_two_failures_reject_and_a_dns_failure_waits() {
+        let v = |dkim, spf| Verdict { dkim, spf };
+        assert!(v(Dkim::Fail, Spf::Fail).rejected());
+        assert!(!v(Dkim::Fail, Spf::SoftFail).rejected());
+        assert!(!v(Dkim::None, Spf::None).rejected(), "not authenticated is not forged");
+        assert!(!v(Dkim::Fail, Spf::Pass).rejected());
+        assert!(v(Dkim::TempError, Spf::Fail).temporary());
+        assert!(!v(Dkim::Pass, Spf::None).temporary());
+    }
+}

@@ -1,0 +1,79 @@
+//! DKIM and SPF verdicts, with every DNS answer from the real NSD the test
+//! servers start on loopback (zone auth.test: a DKIM key made for the run,
+//! SPF records that pass, fail and soft-fail for 127.0.0.1).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
+use std::net::IpAddr;
+
+use threadline_engine::verify::{Dkim, Envelope, Spf, Verdict, Verifier};
+use threadline_testkit::servers;
+
+fn mail(domain: &str) -> Vec<u8> {
+    format!(
+        "From: Ann Lee <ann@{domain}>\r\nTo: seller@example.test\r\nSubject: Renewal offer\r\n\
+         Date: Mon, 30 Nov 2026 09:00:00 +0000\r\nMessage-ID: <offer@{domain}>\r\n\r\nThe offer stands until Friday.\r\n"
+    )
+    .into_bytes()
+}
+
+fn from_loopback(mail_from: &str) -> Envelope<'_> {
+    let client_ip: IpAddr = "127.0.0.1".parse().unwrap();
+    Envelope { client_ip, helo: "client.auth.test", mail_from }
+}
+
+#[tokio::test]
+async fn verdicts_for_signed_forged_altered_and_unsigned_mail() {
+    let s = servers();
+    let verifier = Verifier::with_server(s.dns_server()).expect("resolver");
+    let verdict = |raw: Vec<u8>, mail_from: &'static str| {
+        let verifier = verifier.clone();
+        async move { verifier.verify(&raw, &from_loopback(mail_from)).await }
+    };
+
+    // Signed by its domain, sent from an address its SPF allows.
+    let signed = s.dkim_sign(&mail("signed.auth.test"), "signed.auth.test");
+    let ok = verdict(signed.clone(), "ann@signed.auth.test").await;
+    assert_eq!(ok, Verdict { dkim: Dkim::Pass, spf: Spf::Pass });
+
+    // The body altered on the way: the signature no longer verifies
+    // (mail-auth calls a wrong body hash "neutral"; it is a failure here).
+    let altered = String::from_utf8(signed.clone()).unwrap().replace("Friday", "Monday").into_bytes();
+    assert_eq!(verdict(altered, "ann@signed.auth.test").await.dkim, Dkim::Fail);
+    // A header the signature covers altered.
+    let retitled = String::from_utf8(signed).unwrap().replace("Renewal offer", "Invoice").into_bytes();
+    assert_eq!(verdict(retitled, "ann@signed.auth.test").await.dkim, Dkim::Fail);
+
+    // Forged: altered, and from a client its domain's SPF refuses.
+    let spoofed = s.dkim_sign(&mail("spoofed.auth.test"), "spoofed.auth.test");
+    let forged = String::from_utf8(spoofed.clone()).unwrap().replace("Friday", "today").into_bytes();
+    let both = verdict(forged, "ann@spoofed.auth.test").await;
+    assert_eq!(both, Verdict { dkim: Dkim::Fail, spf: Spf::Fail });
+    assert!(both.rejected() && !both.temporary());
+    // A valid signature keeps mail whose SPF fails (forwarded mail does).
+    let forwarded = verdict(spoofed, "ann@spoofed.auth.test").await;
+    assert_eq!(forwarded, Verdict { dkim: Dkim::Pass, spf: Spf::Fail });
+    assert!(!forwarded.rejected());
+
+    // Neither signed nor covered by SPF: not authenticated, not forged.
+    let plain = verdict(mail("plain.auth.test"), "ann@plain.auth.test").await;
+    assert_eq!(plain, Verdict { dkim: Dkim::None, spf: Spf::None });
+    assert!(!plain.rejected());
+    assert_eq!(verdict(mail("soft.auth.test"), "ann@soft.auth.test").await.spf, Spf::SoftFail);
+
+    // A signature whose key is not published verifies nothing.
+    let unpublished = s.dkim_sign(&mail("plain.auth.test"), "plain.auth.test");
+    assert_eq!(verdict(unpublished, "ann@plain.auth.test").await.dkim, Dkim::Fail);
+}
+
+#[tokio::test]
+async fn no_dns_answer_is_a_verdict_to_take_again_later() {
+    let s = servers();
+    // A port nothing listens on: every question goes unanswered.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let verifier = Verifier::with_server(closed).expect("resolver");
+    let signed = s.dkim_sign(&mail("signed.auth.test"), "signed.auth.test");
+    let verdict = verifier.verify(&signed, &from_loopback("ann@signed.auth.test")).await;
+    assert_eq!(verdict, Verdict { dkim: Dkim::TempError, spf: Spf::TempError });
+    assert!(verdict.temporary() && !verdict.rejected());
+}
