@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use mail_auth::hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, SpfResult, spf::verify::SpfParameters};
+use mail_parser::{HeaderName, HeaderValue, Host, Protocol};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -73,14 +74,53 @@ impl Verdict {
 
 /// How the message reached the receiving server, as that server recorded
 /// it: the SPF check is about this hop, not about what the headers claim.
-#[derive(Debug, Clone, Copy)]
-pub struct Envelope<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
     /// The address of the client that handed the message over.
     pub client_ip: IpAddr,
     /// The name that client gave in HELO/EHLO.
-    pub helo: &'a str,
+    pub helo: String,
     /// The envelope sender (Return-Path); empty for a bounce.
-    pub mail_from: &'a str,
+    pub mail_from: String,
+}
+
+impl Envelope {
+    /// The hop a receiving server recorded when it took the message over
+    /// SMTP, read from the topmost `Received` header of an SMTP kind (the
+    /// ones above it are its own deliveries: LMTP, local), and the
+    /// envelope sender from `Return-Path`, which the final delivery writes.
+    /// None when no such hop was recorded.
+    pub fn received(raw: &[u8]) -> Option<Envelope> {
+        let message = mail_parser::MessageParser::new().parse_headers(raw)?;
+        let hop = message
+            .headers()
+            .iter()
+            .filter(|h| h.name == HeaderName::Received)
+            .filter_map(|h| h.value.as_received())
+            .find(|r| r.with.as_ref().is_some_and(over_smtp))?;
+        let helo = match hop.helo.as_ref().or(hop.from.as_ref())? {
+            Host::Name(name) => name.to_string(),
+            Host::IpAddr(ip) => format!("[{ip}]"),
+        };
+        let mail_from = message
+            .headers()
+            .iter()
+            .find(|h| h.name == HeaderName::ReturnPath)
+            .and_then(|h| match &h.value {
+                HeaderValue::Text(text) => Some(text.to_string()),
+                HeaderValue::TextList(list) => list.first().map(|t| t.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Some(Envelope { client_ip: hop.from_ip?, helo, mail_from: mail_from.trim_matches(['<', '>', ' ']).to_owned() })
+    }
+}
+
+/// Whether a `Received` header's protocol is SMTP taking mail in (not a
+/// delivery inside the receiving system).
+fn over_smtp(protocol: &Protocol) -> bool {
+    use Protocol::*;
+    matches!(protocol, SMTP | ESMTP | ESMTPA | ESMTPS | ESMTPSA | UTF8SMTP | UTF8SMTPA | UTF8SMTPS | UTF8SMTPSA)
 }
 
 /// The engine's one way to check mail authentication, with its resolver
@@ -125,7 +165,7 @@ impl Verifier {
     }
 
     /// DKIM for the message as received, and SPF for how it arrived.
-    pub async fn verify(&self, raw: &[u8], envelope: &Envelope<'_>) -> Verdict {
+    pub async fn verify(&self, raw: &[u8], envelope: &Envelope) -> Verdict {
         let dkim = match AuthenticatedMessage::parse(raw) {
             Some(message) => {
                 dkim_of(self.authenticator.verify_dkim(&message).await.iter().map(|output| output.result().clone()))
@@ -137,9 +177,9 @@ impl Verifier {
         let host = "threadline.invalid";
         let params = if envelope.mail_from.is_empty() {
             // A bounce: SPF checks the name the client gave (RFC 7208 2.3).
-            SpfParameters::verify_ehlo(envelope.client_ip, envelope.helo, host)
+            SpfParameters::verify_ehlo(envelope.client_ip, &envelope.helo, host)
         } else {
-            SpfParameters::verify_mail_from(envelope.client_ip, envelope.helo, host, envelope.mail_from)
+            SpfParameters::verify_mail_from(envelope.client_ip, &envelope.helo, host, &envelope.mail_from)
         };
         let spf = self.authenticator.verify_spf(params).await;
         Verdict { dkim, spf: spf_of(spf.result()) }

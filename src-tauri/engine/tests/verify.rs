@@ -17,9 +17,9 @@ fn mail(domain: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn from_loopback(mail_from: &str) -> Envelope<'_> {
+fn from_loopback(mail_from: &str) -> Envelope {
     let client_ip: IpAddr = "127.0.0.1".parse().unwrap();
-    Envelope { client_ip, helo: "client.auth.test", mail_from }
+    Envelope { client_ip, helo: "client.auth.test".into(), mail_from: mail_from.into() }
 }
 
 #[tokio::test]
@@ -76,4 +76,36 @@ async fn no_dns_answer_is_a_verdict_to_take_again_later() {
     let verdict = verifier.verify(&signed, &from_loopback("ann@signed.auth.test")).await;
     assert_eq!(verdict, Verdict { dkim: Dkim::TempError, spf: Spf::TempError });
     assert!(verdict.temporary() && !verdict.rejected());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hop_postfix_recorded_is_what_spf_checks() {
+    let s = servers();
+    let user = s.new_user("verify");
+    let verifier = Verifier::with_server(s.dns_server()).expect("resolver");
+    // Through the real Postfix (SMTP from 127.0.0.1) into Dovecot (LMTP):
+    // Dovecot's Received header is on top, Postfix's below it.
+    let signed = s.dkim_sign(&mail("signed.auth.test"), "signed.auth.test");
+    s.send_smtp("ann@signed.auth.test", &user.email, &signed);
+    let spoofed = mail("spoofed.auth.test");
+    s.send_smtp("ann@spoofed.auth.test", &user.email, &spoofed);
+    s.wait_for_count(&user, "INBOX", 2).await;
+    let received = s.sources(&user, "INBOX").await;
+    let find =
+        |domain: &str| received.iter().find(|raw| String::from_utf8_lossy(raw).contains(domain)).unwrap().clone();
+
+    let signed = find("@signed.auth.test");
+    let envelope = Envelope::received(&signed).expect("the SMTP hop");
+    assert_eq!(envelope.client_ip, "127.0.0.1".parse::<IpAddr>().unwrap());
+    assert_eq!(envelope.mail_from, "ann@signed.auth.test");
+    assert_eq!(envelope.helo, "test.example", "the EHLO name testkit's SMTP client gives");
+    assert_eq!(verifier.verify(&signed, &envelope).await, Verdict { dkim: Dkim::Pass, spf: Spf::Pass });
+
+    let spoofed = find("@spoofed.auth.test");
+    let envelope = Envelope::received(&spoofed).expect("the SMTP hop");
+    assert_eq!(envelope.mail_from, "ann@spoofed.auth.test");
+    assert_eq!(verifier.verify(&spoofed, &envelope).await, Verdict { dkim: Dkim::None, spf: Spf::Fail });
+
+    // Mail that never crossed SMTP (as a client saves it) has no such hop.
+    assert_eq!(Envelope::received(&mail("plain.auth.test")), None);
 }
