@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod address;
+pub mod bcc;
 pub mod crm;
 pub mod error;
 pub mod ids;
