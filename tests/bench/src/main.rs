@@ -17,11 +17,13 @@
 //! skips the 100,000-message mailbox; `--linking 0` the linking benchmark
 //! (see `linking.rs`); `--sync 0` everything but linking; `--memory 0` the
 //! memory benchmark (peak RSS of our initial sync on mailboxes where some
-//! messages carry attachments, default 20,000 and 100,000 messages).
+//! messages carry attachments, default 20,000 and 100,000 messages);
+//! `--verify 0` the mail-authentication benchmark (see `verify.rs`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark fails by panicking
 
 mod linking;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -63,6 +65,9 @@ struct Options {
     /// Mailbox sizes of the memory benchmark (messages with attachments;
     /// empty skips it).
     memory: Vec<u32>,
+    /// Verifications measured by the mail-authentication benchmark (0
+    /// skips it).
+    verify: u32,
     /// Times our initial sync and the plain fetch are run; the median
     /// counts. A single run of about two seconds on two cores moved by
     /// a fifth from run to run here.
@@ -78,6 +83,7 @@ fn options() -> Options {
         linking: 100_000,
         sync: 1,
         memory: vec![20_000, 100_000],
+        verify: 200,
         runs: 3,
     };
     let mut args = std::env::args().skip(1);
@@ -90,6 +96,7 @@ fn options() -> Options {
             "--pad" => o.pad = value.parse().expect("--pad BYTES"),
             "--linking" => o.linking = value.parse().expect("--linking N"),
             "--sync" => o.sync = value.parse().expect("--sync 0|1"),
+            "--verify" => o.verify = value.parse().expect("--verify N"),
             "--runs" => o.runs = value.parse::<usize>().expect("--runs N").max(1),
             "--memory" => {
                 o.memory = value.split(',').map(|n| n.parse().expect("--memory N,N")).filter(|n| *n > 0).collect();
@@ -422,6 +429,11 @@ fn human(d: Duration) -> String {
     }
 }
 
+/// A short CPU time, to a hundredth of a millisecond.
+fn human_ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
 /// Initial sync, no-change resync and (for the small mailbox) a resync
 /// after 100 new messages and 500 flag changes, ours beside mbsync.
 async fn bench_mailbox(o: &Options, s: &MailServers, n: u32, with_changes: bool) -> Vec<Row> {
@@ -695,6 +707,17 @@ async fn main() {
             percentile(&latency, 0.95),
             latency.last().copied().unwrap_or(f64::NAN),
         );
+    }
+    if o.verify > 0 {
+        let f = verify::bench(servers(), o.verify);
+        println!();
+        println!("| mail authentication, CPU per message ({} KB, {} runs) | time |", f.bytes / 1024, f.runs);
+        println!("| --- | ---: |");
+        println!(
+            "| verify a captured copy: DKIM and SPF, DNS from the cache (target under 5 ms) | {} |",
+            human_ms(f.verify)
+        );
+        println!("| reference: parse the same message with mail-parser | {} |", human_ms(f.parse));
     }
     if let Some(f) = linking {
         println!();
