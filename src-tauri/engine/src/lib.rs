@@ -164,6 +164,12 @@ impl Engine {
         crm::Crm { store: &self.store, events: &self.events }
     }
 
+    /// Smart BCC: the addresses that capture copies of mail sent from any
+    /// client.
+    pub fn bcc(&self) -> bcc::Bcc<'_> {
+        bcc::Bcc { store: &self.store }
+    }
+
     /// Events sent after each committed change.
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
         self.events.subscribe()

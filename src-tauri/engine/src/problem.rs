@@ -174,6 +174,8 @@ pub enum Problem {
     /// The server renumbered the folder (UIDVALIDITY), so a queued
     /// action's message could not be found again.
     FolderRenumbered,
+    /// Smart BCC has no mailbox to receive its copies yet.
+    BccNotSetUp,
     /// The system keychain could not be used.
     KeychainUnavailable {
         detail: String,
@@ -265,6 +267,7 @@ impl Problem {
             MessageUnparsable => "The message could not be parsed; its raw source is kept.".into(),
             FolderGone => "The folder no longer exists.".into(),
             FolderRenumbered => "The server renumbered the folder, so the message could not be found again.".into(),
+            BccNotSetUp => "Smart BCC is not set up: choose the account whose mailbox receives the copies.".into(),
             KeychainUnavailable { detail } => {
                 format!("The system keychain could not be used ({detail}). Passwords are kept only there.")
             }

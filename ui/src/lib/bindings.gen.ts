@@ -652,6 +652,8 @@ export type Problem =
  *  action's message could not be found again.
  */
 { code: "folder_renumbered" } | 
+/**  Smart BCC has no mailbox to receive its copies yet. */
+{ code: "bcc_not_set_up" } | 
 /**  The system keychain could not be used. */
 { code: "keychain_unavailable"; detail: string } | 
 /**

@@ -104,6 +104,8 @@ export function problemText(p: Problem): string {
       return t("problem_folder_gone");
     case "folder_renumbered":
       return t("problem_folder_renumbered");
+    case "bcc_not_set_up":
+      return t("problem_bcc_not_set_up");
     case "keychain_unavailable":
       return t("problem_keychain_unavailable", { detail: p.detail });
     // Words from before problems were codes, or the CLI's own (English).

@@ -3,10 +3,38 @@
 //! The address is a sub-address of a mailbox Threadline syncs,
 //! `local+tl-<token>@domain`, so capturing needs no server of our own.
 
+mod service;
+
 use mail_parser::{HeaderName, HeaderValue, MessageParser};
 use subtle::ConstantTimeEq;
 
+use crate::crm::RecordKind;
 use crate::error::{Error, Result};
+use crate::ids::RecordId;
+
+pub use service::{Bcc, BccAddress};
+
+/// Whose Smart BCC address a token makes: the user's own, or a deal's,
+/// lead's or project's (a copy sent there is linked to that record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    User,
+    Deal(RecordId),
+    Lead(RecordId),
+    Project(RecordId),
+}
+
+impl Target {
+    /// The record's kind and id (None for the user).
+    pub fn record(self) -> Option<(RecordKind, RecordId)> {
+        match self {
+            Target::User => None,
+            Target::Deal(id) => Some((RecordKind::Deal, id)),
+            Target::Lead(id) => Some((RecordKind::Lead, id)),
+            Target::Project(id) => Some((RecordKind::Project, id)),
+        }
+    }
+}
 
 /// What marks a sub-address as a Smart BCC address.
 pub const TAG: &str = "tl-";

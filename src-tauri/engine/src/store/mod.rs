@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod bcc;
 mod crm;
 mod folders;
 mod messages;
