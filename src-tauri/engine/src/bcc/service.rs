@@ -10,7 +10,7 @@ use crate::problem::Problem;
 use crate::store::Store;
 
 /// A Smart BCC address and the mailbox whose copies it captures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BccAddress {
     pub address: String,
     pub account: AccountId,

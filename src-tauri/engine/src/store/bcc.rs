@@ -66,10 +66,7 @@ impl Store {
         if let Some(token) = current.as_deref().and_then(Token::parse) {
             return Ok(token);
         }
-        sqlx::query("UPDATE bcc_tokens SET retired_at = ? WHERE retired_at IS NULL")
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        retire(&mut tx, "retired_at IS NULL").await?;
         let token = insert(&mut tx, account, Target::User).await?;
         tx.commit().await?;
         Ok(token)
@@ -79,15 +76,8 @@ impl Store {
     /// on the same mailbox.
     pub async fn bcc_renew(&self) -> Result<Token> {
         let mut tx = self.begin_write().await?;
-        let account: Option<AccountId> =
-            sqlx::query_scalar("SELECT account_id FROM bcc_tokens WHERE target = 'user' AND retired_at IS NULL")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let account = account.ok_or(Error::Invalid(Problem::BccNotSetUp))?;
-        sqlx::query("UPDATE bcc_tokens SET retired_at = ? WHERE target = 'user' AND retired_at IS NULL")
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        let account = user_mailbox(&mut tx).await?;
+        retire(&mut tx, "target = 'user' AND retired_at IS NULL").await?;
         let token = insert(&mut tx, account, Target::User).await?;
         tx.commit().await?;
         Ok(token)
@@ -98,11 +88,7 @@ impl Store {
     pub async fn bcc_record(&self, target: Target) -> Result<(AccountId, Token)> {
         let (name, id) = target_parts(target);
         let mut tx = self.begin_write().await?;
-        let account: Option<AccountId> =
-            sqlx::query_scalar("SELECT account_id FROM bcc_tokens WHERE target = 'user' AND retired_at IS NULL")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let account = account.ok_or(Error::Invalid(Problem::BccNotSetUp))?;
+        let account = user_mailbox(&mut tx).await?;
         if let Some((kind, record)) = target.record() {
             let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {} WHERE id = ?", table_of(kind)))
                 .bind(record)
@@ -149,6 +135,22 @@ impl Store {
     }
 }
 
+/// The mailbox the user's live address is on.
+async fn user_mailbox(tx: &mut sqlx::SqliteConnection) -> Result<AccountId> {
+    let account: Option<AccountId> =
+        sqlx::query_scalar("SELECT account_id FROM bcc_tokens WHERE target = 'user' AND retired_at IS NULL")
+            .fetch_optional(&mut *tx)
+            .await?;
+    account.ok_or(Error::Invalid(Problem::BccNotSetUp))
+}
+
+/// Retires the live tokens `which` (an SQL condition written here) selects.
+async fn retire(tx: &mut sqlx::SqliteConnection, which: &'static str) -> Result<()> {
+    sqlx::query(&format!("UPDATE bcc_tokens SET retired_at = ? WHERE {which}")).bind(now()).execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// A new live token for `target` on `account`'s mailbox.
 async fn insert(tx: &mut sqlx::SqliteConnection, account: AccountId, target: Target) -> Result<Token> {
     let token = Token::generate()?;
     let (name, id) = target_parts(target);
