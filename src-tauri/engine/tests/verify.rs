@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use threadline_engine::verify::{Dkim, Envelope, Spf, Verdict, Verifier};
-use threadline_testkit::servers;
+use threadline_testkit::{private_servers, repo_root, servers};
 
 fn mail(domain: &str) -> Vec<u8> {
     format!(
@@ -108,4 +108,21 @@ async fn the_hop_postfix_recorded_is_what_spf_checks() {
 
     // Mail that never crossed SMTP (as a client saves it) has no such hop.
     assert_eq!(Envelope::received(&mail("plain.auth.test")), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_kept_for_their_ttl_when_the_dns_server_is_gone() {
+    // A DNS server of its own, to stop while the shared one serves others.
+    let s = private_servers(&repo_root().join("tests/servers/.run-dns-cache"));
+    let verifier = Verifier::with_server(s.dns_server()).expect("resolver");
+    let signed = s.dkim_sign(&mail("signed.auth.test"), "signed.auth.test");
+    let envelope = from_loopback("ann@signed.auth.test");
+    let pass = Verdict { dkim: Dkim::Pass, spf: Spf::Pass };
+    assert_eq!(verifier.verify(&signed, &envelope).await, pass);
+    s.stop();
+    // The zone's TTL is 300 s: the same questions are answered from the
+    // cache, and a name never asked is not.
+    assert_eq!(verifier.verify(&signed, &envelope).await, pass);
+    let unasked = verifier.verify(&mail("soft.auth.test"), &from_loopback("ann@soft.auth.test")).await;
+    assert_eq!(unasked.spf, Spf::TempError);
 }
