@@ -10,13 +10,7 @@ use serde_json::Value;
 use threadline_testkit::servers;
 
 mod common;
-use common::{add_account, cli};
-
-fn json(data_dir: &Path, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    common::ok_json(cli(data_dir, &all))
-}
+use common::{add_account, cli, json};
 
 /// The problem code of a run that failed as it should.
 fn refused(data_dir: &Path, args: &[&str]) -> String {

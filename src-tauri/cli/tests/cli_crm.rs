@@ -6,18 +6,10 @@
 
 use std::path::Path;
 
-use serde_json::Value;
 use threadline_testkit::servers;
 
 mod common;
-use common::{add_account, cli};
-
-/// Runs the CLI with `--json` and returns what it printed.
-fn json(data_dir: &Path, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    common::ok_json(cli(data_dir, &all))
-}
+use common::{add_account, cli, json};
 
 fn id(data_dir: &Path, args: &[&str]) -> i64 {
     json(data_dir, args)["id"].as_i64().expect("an id")

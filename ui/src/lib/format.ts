@@ -18,13 +18,29 @@ function formatsOf(lang: string) {
 }
 const made = new Map<string, ReturnType<typeof formatsOf>>();
 /** The formatters of the window's locale. */
-function formats(lang: string = words.locale) {
+function formats() {
+  const lang = words.locale;
   let f = made.get(lang);
   if (!f) {
     f = formatsOf(lang);
     made.set(lang, f);
   }
   return f;
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A number format of the window's locale with these options, made once
+ *  (lists format a figure on every row). Throws as Intl does for options
+ *  it rejects, such as an unknown currency code. */
+export function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const id = `${words.locale}:${JSON.stringify(options)}`;
+  let format = numberFormats.get(id);
+  if (!format) {
+    format = new Intl.NumberFormat(words.locale, options);
+    numberFormats.set(id, format);
+  }
+  return format;
 }
 
 /** Short date for lists: time today, "yesterday", day this year, full

@@ -55,6 +55,13 @@ pub fn ok_json(out: Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON output")
 }
 
+/// Runs the CLI with `--json` and returns what it printed.
+pub fn json(data_dir: &Path, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    ok_json(cli(data_dir, &all))
+}
+
 /// Adds the test user's account; returns its id.
 pub fn add_account(data_dir: &Path, user: &TestUser) -> i64 {
     add_account_via(data_dir, user, servers().imaps_port)

@@ -82,11 +82,16 @@ impl std::fmt::Debug for Token {
     }
 }
 
+/// A mailbox's local part without any sub-address, and its domain: a
+/// mailbox that is itself a sub-address keeps its base.
+fn mailbox(email: &str) -> Option<(&str, &str)> {
+    let (local, domain) = email.rsplit_once('@')?;
+    Some((local.split_once('+').map_or(local, |(base, _)| base), domain))
+}
+
 /// The Smart BCC address of `token` on the mailbox `email`.
 pub fn address(email: &str, token: &Token) -> Option<String> {
-    let (local, domain) = email.rsplit_once('@')?;
-    // A mailbox that is itself a sub-address keeps its base.
-    let base = local.split_once('+').map_or(local, |(base, _)| base);
+    let (base, domain) = mailbox(email)?;
     Some(format!("{base}+{TAG}{}@{domain}", token.as_str()))
 }
 
@@ -97,9 +102,8 @@ pub fn address(email: &str, token: &Token) -> Option<String> {
 /// follow, for mail forwarded to the address. The text is not checked
 /// against any known token here (see [`find`]).
 pub fn token_in(raw: &[u8], email: &str) -> Option<String> {
-    let (local, domain) = email.rsplit_once('@')?;
-    let base = local.split_once('+').map_or(local, |(base, _)| base).to_ascii_lowercase();
-    let prefix = format!("{base}+{TAG}");
+    let (base, domain) = mailbox(email)?;
+    let prefix = format!("{}+{TAG}", base.to_ascii_lowercase());
     delivery_addresses(raw).into_iter().find_map(|address| {
         let (at_local, at_domain) = address.rsplit_once('@')?;
         if !at_domain.eq_ignore_ascii_case(domain) {

@@ -41,8 +41,7 @@ impl Bcc<'_> {
     /// "Make a new address": the old one is retired (copies still sent to
     /// it are not captured as the user's).
     pub async fn renew(&self) -> Result<BccAddress> {
-        let token = self.store.bcc_renew().await?;
-        let (account, _) = self.store.bcc_user().await?.ok_or(Error::Invalid(Problem::BccNotSetUp))?;
+        let (account, token) = self.store.bcc_renew().await?;
         self.address_of(account, &token).await
     }
 

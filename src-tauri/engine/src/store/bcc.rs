@@ -8,11 +8,10 @@ use crate::error::{Error, Result};
 use crate::ids::{AccountId, RecordId};
 use crate::problem::Problem;
 
-/// A token as stored, live or retired.
+/// A token of a mailbox as stored, live or retired.
 #[derive(Debug, Clone)]
 pub struct StoredToken {
     pub token: Token,
-    pub account_id: AccountId,
     pub target: Target,
     pub retired: bool,
 }
@@ -73,14 +72,14 @@ impl Store {
     }
 
     /// "Make a new address": the user's token is retired and a new one made
-    /// on the same mailbox.
-    pub async fn bcc_renew(&self) -> Result<Token> {
+    /// on the same mailbox (which is returned with it).
+    pub async fn bcc_renew(&self) -> Result<(AccountId, Token)> {
         let mut tx = self.begin_write().await?;
         let account = user_mailbox(&mut tx).await?;
         retire(&mut tx, "target = 'user' AND retired_at IS NULL").await?;
         let token = insert(&mut tx, account, Target::User).await?;
         tx.commit().await?;
-        Ok(token)
+        Ok((account, token))
     }
 
     /// The live token of a deal, lead or project (made the first time it is
@@ -126,7 +125,6 @@ impl Store {
             .filter_map(|(token, target, id, retired)| {
                 Some(StoredToken {
                     token: Token::parse(&token)?,
-                    account_id: account,
                     target: target_of(&target, id)?,
                     retired: retired.is_some(),
                 })
@@ -182,7 +180,8 @@ mod tests {
         let first = store.bcc_setup(account).await.unwrap();
         assert_eq!(store.bcc_setup(account).await.unwrap(), first, "set up again: the same address");
         assert_eq!(store.bcc_user().await.unwrap(), Some((account, first.clone())));
-        let second = store.bcc_renew().await.unwrap();
+        let (on, second) = store.bcc_renew().await.unwrap();
+        assert_eq!(on, account);
         assert_ne!(second, first);
 
         assert!(matches!(

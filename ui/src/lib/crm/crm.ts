@@ -1,13 +1,12 @@
 // Words and figures the CRM screens share, in the window's language.
 import type { LinkReason, Money, RecordKind, SkipReason, Source } from "../bindings.gen";
-import { t, words } from "../i18n/index.svelte";
-import { dayDate } from "../format";
+import { t } from "../i18n/index.svelte";
+import { dayDate, numberFormat } from "../format";
 
 /** An amount in minor units as the user types it back: "12500.50" in
  *  English, "12500,50" in Czech (no grouping; the engine reads both). */
 export function amount(minor: number): string {
-  return new Intl.NumberFormat(words.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })
-    .format(minor / 100);
+  return numberFormat({ minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false }).format(minor / 100);
 }
 
 /** A stored value as the window's language writes money: "12,500.50 €"
@@ -21,9 +20,9 @@ export function money(r: { value?: Money | null }): string {
 export function moneyText(value: Money): string {
   const n = value.minor / 100;
   try {
-    return new Intl.NumberFormat(words.locale, { style: "currency", currency: value.currency }).format(n);
+    return numberFormat({ style: "currency", currency: value.currency }).format(n);
   } catch {
-    const figure = new Intl.NumberFormat(words.locale, { minimumFractionDigits: 2 }).format(n);
+    const figure = numberFormat({ minimumFractionDigits: 2 }).format(n);
     return `${figure} ${value.currency}`.trim();
   }
 }

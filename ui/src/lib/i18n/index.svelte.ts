@@ -22,12 +22,14 @@ export type MessageValues = Record<string, string | number | Date>;
 
 const CATALOGS: Record<Language, Partial<Record<MessageKey, string>>> = { en, ja, et, ko, cs, sv };
 
+/** "en" for "en-GB" or "en_GB". */
+const baseOf = (tag: string) => tag.toLowerCase().split(/[-_]/)[0];
+
 /** The first of the system's languages (as the webview reports the OS
  *  locale) that the window speaks; English when none is. */
 export function systemLanguage(preferred: readonly string[] = globalThis.navigator?.languages ?? []): Language {
   for (const tag of preferred) {
-    const base = tag.toLowerCase().split(/[-_]/)[0];
-    const known = LANGUAGES.find((l) => l === base);
+    const known = LANGUAGES.find((l) => l === baseOf(tag));
     if (known) return known;
   }
   return "en";
@@ -37,7 +39,7 @@ export function systemLanguage(preferred: readonly string[] = globalThis.navigat
  *  English on a British system), or `lang` itself. */
 export function localeFor(lang: Language, preferred: readonly string[] = globalThis.navigator?.languages ?? []): string {
   for (const tag of preferred) {
-    if (tag.toLowerCase().split(/[-_]/)[0] !== lang) continue;
+    if (baseOf(tag) !== lang) continue;
     try {
       return Intl.getCanonicalLocales(tag.replace("_", "-"))[0];
     } catch {
@@ -71,17 +73,14 @@ class Words {
   /** "system" follows the OS locale. */
   choice = $state<Language | "system">(storedChoice());
 
-  /** The language the window shows now. */
-  get language(): Language {
-    return this.choice === "system" ? systemLanguage() : this.choice;
-  }
+  /** The language the window shows now (worked out once per choice:
+   *  every message and every list row asks for it). */
+  readonly language: Language = $derived(this.choice === "system" ? systemLanguage() : this.choice);
 
   /** The locale dates, numbers and money follow: the system's own tag
    *  when it is of the window's language (a British English system
    *  writes 05/12/2026, an American one 12/5/2026), else the language. */
-  get locale(): string {
-    return localeFor(this.language);
-  }
+  readonly locale: string = $derived(localeFor(this.language));
 
   /** Changes the language at once and remembers it. The page's `lang`
    *  follows, so that fonts draw Japanese and Korean with their own
