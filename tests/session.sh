@@ -26,4 +26,7 @@ start_keyring_and_servers() {
   export THREADLINE_TEST_RUN="$root/tests/servers/.run"
   trap 'bash "$root/tests/servers/stop.sh" "$THREADLINE_TEST_RUN" || true; rm -rf "$keyring_dir" "$THREADLINE_TEST_RUN/mail"' EXIT
   bash "$root/tests/servers/start.sh" "$THREADLINE_TEST_RUN" >/dev/null
+  # Every engine the tests start asks the loopback DNS server (SPF, DKIM).
+  THREADLINE_DNS_SERVER="127.0.0.1:$(sed -n 's/^TL_DNS_PORT=//p' "$THREADLINE_TEST_RUN/env")"
+  export THREADLINE_DNS_SERVER
 }

@@ -201,7 +201,18 @@ imap4d --config-file="$run/imap4d.conf" </dev/null >>"$run/imap4d.log" 2>&1 9>&-
 #   spoofed.auth.test  SPF fails for 127.0.0.1 (-all); the same DKIM key
 #   soft.auth.test     SPF soft-fails (~all)
 #   plain.auth.test    no SPF record and no DKIM key
+# and for example.test, the test mailboxes' domain, which publishes no SPF
+# record (mail sent from a test account is "not authenticated", as from a
+# domain that publishes none).
 mkdir -p "$run/dns"
+cat > "$run/dns/example.test.zone" <<ZONE
+\$ORIGIN example.test.
+\$TTL 300
+@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300
+@ IN NS ns.example.test.
+@ IN A 127.0.0.1
+ns IN A 127.0.0.1
+ZONE
 dkim_txt=$(printf 'v=DKIM1; k=rsa; p=%s' "$(openssl rsa -in "$run/dkim.key" -pubout -outform DER 2>/dev/null | base64 -w0)" \
   | fold -w 200 | sed 's/.*/"&"/' | tr '\n' ' ')
 cat > "$run/dns/auth.test.zone" <<ZONE
@@ -235,6 +246,9 @@ remote-control:
 zone:
   name: "auth.test"
   zonefile: "auth.test.zone"
+zone:
+  name: "example.test"
+  zonefile: "example.test.zone"
 CONF
 nsd -c "$run/nsd.conf" </dev/null >>"$run/start.log" 2>&1 9>&- || return 1
 

@@ -10,7 +10,7 @@ use threadline_engine::Error;
 use threadline_engine::crm::Crm;
 use threadline_engine::crm::import::{self, ImportReport};
 use threadline_engine::crm::{DealStatus, LinkMode, Money, OrgInput, PersonInput, Record, RecordInput, RecordKind};
-use threadline_engine::model::name_of;
+use threadline_engine::model::{Visibility, name_of};
 
 use crate::print;
 
@@ -202,7 +202,8 @@ pub enum ImportCommand {
 
 #[derive(Subcommand)]
 pub enum SettingsCommand {
-    /// Set a preference: link-deals automatic|manual.
+    /// Set a preference: link-deals automatic|manual, sharing-default
+    /// private|shared, bcc-create-persons on|off.
     Set { key: String, value: String },
     /// Show the preferences.
     Show,
@@ -246,7 +247,7 @@ fn parse_status(s: &str) -> Result<DealStatus, String> {
 
 /// The emails a `--message-id` names: a Message-ID header (it has an @)
 /// or an id here.
-async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Result<Vec<MessageId>, Error> {
+pub(crate) async fn messages(engine: &threadline_engine::Engine, message_id: &str) -> Result<Vec<MessageId>, Error> {
     let ids = if message_id.contains('@') {
         engine.crm().messages_by_header_id(message_id).await?
     } else {
@@ -387,21 +388,54 @@ pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, js
                 print_report(json, &crm.import_vcard(&text).await?);
             }
         },
-        CrmCommand::Settings { command } => match command {
-            SettingsCommand::Set { key, value } => match key.as_str() {
-                "link-deals" => {
-                    let mode: LinkMode = crate::named(&value, "automatic or manual")
-                        .map_err(|e| Error::worded(format!("link-deals: {e}.")))?;
-                    crm.set_link_mode(mode).await?;
-                    print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", name_of(&mode)));
-                }
-                other => return Err(Error::worded(format!("Unknown setting {other} (known: link-deals)."))),
-            },
-            SettingsCommand::Show => {
-                let mode = crm.link_mode().await?;
-                print(json, &json!({ "link-deals": mode }), || format!("link-deals {}", name_of(&mode)));
+        CrmCommand::Settings { command } => {
+            match command {
+                SettingsCommand::Set { key, value } => match key.as_str() {
+                    "link-deals" => {
+                        let mode: LinkMode = crate::named(&value, "automatic or manual")
+                            .map_err(|e| Error::worded(format!("link-deals: {e}.")))?;
+                        crm.set_link_mode(mode).await?;
+                    }
+                    "sharing-default" => {
+                        let visibility: Visibility = crate::named(&value, "private or shared")
+                            .map_err(|e| Error::worded(format!("sharing-default: {e}.")))?;
+                        engine.mail().set_sharing_default(visibility).await?;
+                    }
+                    "bcc-create-persons" => {
+                        let on = match value.as_str() {
+                            "on" => true,
+                            "off" => false,
+                            other => {
+                                return Err(Error::worded(format!(
+                                    "bcc-create-persons: expected on or off, not {other}."
+                                )));
+                            }
+                        };
+                        engine.bcc().set_create_persons(on).await?;
+                    }
+                    other => {
+                        return Err(Error::worded(format!(
+                            "Unknown setting {other} (known: link-deals, sharing-default, bcc-create-persons)."
+                        )));
+                    }
+                },
+                SettingsCommand::Show => {}
             }
-        },
+            let mode = crm.link_mode().await?;
+            let sharing = engine.mail().sharing_default().await?;
+            let persons = if engine.bcc().create_persons().await? { "on" } else { "off" };
+            print(
+                json,
+                &json!({ "link-deals": mode, "sharing-default": sharing, "bcc-create-persons": persons }),
+                || {
+                    format!(
+                        "link-deals {}\nsharing-default {}\nbcc-create-persons {persons}",
+                        name_of(&mode),
+                        name_of(&sharing)
+                    )
+                },
+            );
+        }
         CrmCommand::Link(args) => {
             let (kind, target) = args.target()?;
             let ids = messages(engine, &args.message_id).await?;

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod bcc;
 mod crm;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::time::Duration;
 
-use threadline_engine::bcc::Target;
-use threadline_engine::ids::{AccountId, MessageId, RecordId};
+use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
     Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView, name_of,
 };
@@ -98,34 +98,8 @@ enum Command {
     },
     #[command(flatten)]
     Crm(crm::CrmCommand),
-    /// Smart BCC: the addresses that capture copies of mail sent from any
-    /// mail client.
-    Bcc {
-        #[command(subcommand)]
-        command: BccCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum BccCommand {
-    /// The user's Smart BCC address and the account that receives copies.
-    Show,
-    /// Choose the account whose mailbox receives the copies.
-    Setup {
-        #[arg(long)]
-        account: AccountId,
-    },
-    /// Make a new address; the old one is retired.
-    Renew,
-    /// The Smart BCC address of one deal, lead or project.
-    Address {
-        #[arg(long, conflicts_with_all = ["lead", "project"], required_unless_present_any = ["lead", "project"])]
-        deal: Option<RecordId>,
-        #[arg(long, conflicts_with = "project")]
-        lead: Option<RecordId>,
-        #[arg(long)]
-        project: Option<RecordId>,
-    },
+    #[command(flatten)]
+    Policy(bcc::PolicyCommand),
 }
 
 #[derive(Subcommand)]
@@ -528,26 +502,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             print_messages(json, &rows);
         }
         Command::Crm(command) => crm::execute(engine, command, json).await?,
-        Command::Bcc { command } => {
-            let bcc = engine.bcc();
-            let shown = match command {
-                BccCommand::Show => bcc.show().await?.ok_or(Error::Invalid(Problem::BccNotSetUp))?,
-                BccCommand::Setup { account } => bcc.setup(account).await?,
-                BccCommand::Renew => bcc.renew().await?,
-                BccCommand::Address { deal, lead, project } => {
-                    let target = match (deal, lead, project) {
-                        (Some(id), _, _) => Target::Deal(id),
-                        (_, Some(id), _) => Target::Lead(id),
-                        (_, _, Some(id)) => Target::Project(id),
-                        _ => return Err(Error::worded("Say --deal, --lead or --project.")),
-                    };
-                    let address = bcc.record_address(target).await?;
-                    print(json, &serde_json::json!({ "address": address.address }), || address.address.clone());
-                    return Ok(());
-                }
-            };
-            print(json, &shown, || shown.address.clone());
-        }
+        Command::Policy(command) => bcc::execute(engine, command, json).await?,
     }
     Ok(())
 }
@@ -673,7 +628,7 @@ async fn print_change(engine: &Engine, json: bool, event: EngineEvent) {
     }
 }
 
-fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
+pub(crate) fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
     if json {
         match serde_json::to_string(value) {
             Ok(s) => println!("{s}"),

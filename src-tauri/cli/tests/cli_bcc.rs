@@ -51,8 +51,12 @@ fn the_smart_bcc_address_receives_copies_and_is_renewed_and_per_deal() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(s.wait_for_count(&user, "INBOX", 1));
     json(d, &["sync", "--once"]);
+    // Ann is not an accepted sender: the copy is held, with its reason.
     let listed = json(d, &["list"]);
-    assert!(listed.to_string().contains("Captured copy"), "{listed}");
+    assert!(!listed.to_string().contains("Captured copy"), "{listed}");
+    let held = json(d, &["quarantine", "list"]);
+    assert_eq!(held[0]["subject"], "Captured copy", "{held}");
+    assert_eq!(held[0]["reason_code"], "unverified_sender", "{held}");
 
     let renewed = json(d, &["bcc", "renew"]);
     assert_ne!(renewed["address"], set["address"]);

@@ -43,6 +43,22 @@ pub fn domain_of(address: &str) -> &str {
     address.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
 }
 
+/// A mailbox's local part without its sub-address, and its domain:
+/// `ann+tl-x@example.com` is delivered to `ann@example.com`'s mailbox.
+pub fn mailbox(email: &str) -> Option<(&str, &str)> {
+    let (local, domain) = email.rsplit_once('@')?;
+    Some((local.split_once('+').map_or(local, |(base, _)| base), domain))
+}
+
+/// Whether two addresses are delivered to the same mailbox (sub-addresses
+/// of one mailbox are; case does not count).
+pub fn same_mailbox(a: &str, b: &str) -> bool {
+    match (mailbox(a), mailbox(b)) {
+        (Some((la, da)), Some((lb, db))) => la.eq_ignore_ascii_case(lb) && da.eq_ignore_ascii_case(db),
+        _ => false,
+    }
+}
+
 /// Domains where anyone can have an address: a person there tells nothing
 /// about their organization.
 pub fn is_free_mail(domain: &str) -> bool {

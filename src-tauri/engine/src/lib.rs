@@ -115,6 +115,9 @@ pub struct Engine {
     outbox_locks: LockTable<AccountId>,
     /// The wake switches of the running workers (see [`schedule`]).
     wakers: schedule::WakerTable,
+    /// DKIM and SPF for Smart BCC copies, with one DNS cache for all
+    /// (None: the system's DNS configuration could not be read).
+    verifier: Option<verify::Verifier>,
 }
 
 impl Engine {
@@ -131,6 +134,9 @@ impl Engine {
             action_locks: LockTable::default(),
             outbox_locks: LockTable::default(),
             wakers: schedule::WakerTable::default(),
+            verifier: verify::Verifier::from_env()
+                .inspect_err(|e| tracing::warn!(error = %e, "no DNS resolver: Smart BCC copies will wait"))
+                .ok(),
         })
     }
 
@@ -165,9 +171,18 @@ impl Engine {
     }
 
     /// Smart BCC: the addresses that capture copies of mail sent from any
-    /// client.
+    /// client, the senders accepted to use them, and the quarantine.
     pub fn bcc(&self) -> bcc::Bcc<'_> {
-        bcc::Bcc { store: &self.store }
+        bcc::Bcc { engine: self }
+    }
+
+    /// Tells every account's views that what they show changed (a block,
+    /// a held copy let in): not one account's sync.
+    pub(crate) async fn every_view_changed(&self) -> Result<()> {
+        for account in self.store.accounts().await? {
+            let _ = self.events.send(EngineEvent::MessagesChanged { account: account.id });
+        }
+        Ok(())
     }
 
     /// Events sent after each committed change.
@@ -198,6 +213,10 @@ impl Engine {
             }
             let report = sync::sync_all_folders(&mut conn, &self.pass(chunk), id).await?;
             conn.close().await;
+            // Copies that waited for DNS are checked again once a pass is done.
+            if let Err(e) = self.bcc().recheck().await {
+                tracing::warn!(error = %e, "Smart BCC copies could not be checked again");
+            }
             Ok(report)
         }
         .await;
@@ -220,7 +239,13 @@ impl Engine {
 
     /// What a pass works with besides its connection.
     fn pass(&self, chunk: Option<usize>) -> sync::Pass<'_> {
-        sync::Pass { store: &self.store, events: &self.events, folders: &self.folder_locks, chunk }
+        sync::Pass {
+            store: &self.store,
+            events: &self.events,
+            folders: &self.folder_locks,
+            chunk,
+            verifier: self.verifier.as_ref(),
+        }
     }
 
     /// The account's password from the keychain; a missing one is an

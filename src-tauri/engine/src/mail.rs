@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{MessageId, ThreadId};
-use crate::model::{Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView};
+use crate::model::{Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView, Visibility};
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
 
@@ -70,6 +70,55 @@ impl Mail<'_> {
     /// run no scheduler, like the CLI's one-shot commands).
     pub async fn act_now(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
         self.engine.act_now(message_ids, action).await
+    }
+
+    /// Blocks an address or `@domain` (F-BLOCK): the emails it concerns
+    /// leave every view at once; nothing on the server changes. Returns how
+    /// many emails it hid.
+    pub async fn block(&self, address_or_domain: &str) -> Result<u64> {
+        let hidden = self.engine.store.block(address_or_domain).await?;
+        self.engine.every_view_changed().await?;
+        Ok(hidden)
+    }
+
+    /// Removes a block: its emails come back, linked. Returns how many.
+    pub async fn unblock(&self, address_or_domain: &str) -> Result<u64> {
+        let shown = self.engine.store.unblock(address_or_domain).await?;
+        self.engine.every_view_changed().await?;
+        Ok(shown)
+    }
+
+    /// The blocked addresses and domains.
+    pub async fn blocked(&self) -> Result<Vec<String>> {
+        self.engine.store.blocked().await
+    }
+
+    /// The visibility mail gets as it arrives (F-SHARE).
+    pub async fn sharing_default(&self) -> Result<Visibility> {
+        self.engine.store.sharing_default().await
+    }
+
+    /// Sets it for mail that arrives from now on.
+    pub async fn set_sharing_default(&self, visibility: Visibility) -> Result<()> {
+        self.engine.store.set_sharing_default(visibility).await
+    }
+
+    /// Sets the visibility of these emails.
+    pub async fn set_visibility(&self, ids: &[MessageId], visibility: Visibility) -> Result<()> {
+        self.engine.store.set_visibility(ids, visibility).await?;
+        self.engine.every_view_changed().await
+    }
+
+    /// Sets the visibility of a whole conversation.
+    pub async fn set_thread_visibility(&self, thread: ThreadId, visibility: Visibility) -> Result<()> {
+        self.engine.store.set_thread_visibility(thread, visibility).await?;
+        self.engine.every_view_changed().await
+    }
+
+    /// The emails colleagues may see (shared and linked to a person or a
+    /// deal): what a team store will serve.
+    pub async fn visible_to_team(&self) -> Result<Vec<MessageId>> {
+        self.engine.store.visible_to_team().await
     }
 
     /// Puts the draft in the outbox and returns; the sender hands it over.

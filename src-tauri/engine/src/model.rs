@@ -163,6 +163,42 @@ pub struct MessageSummary {
     pub flags: Vec<String>,
     pub snippet: String,
     pub has_attachments: bool,
+    pub visibility: Visibility,
+    /// Set for a Smart BCC copy: where it was sent, and its verdicts.
+    pub capture: Option<CaptureView>,
+}
+
+/// Who may see an email once a team shares a store (F-SHARE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum Visibility {
+    /// Only its owner, on this machine.
+    Private,
+    /// Colleagues who can see a person or deal it is linked to, while it is.
+    Shared,
+}
+
+/// Whose Smart BCC address took a captured copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum CaptureTarget {
+    User,
+    Deal,
+    Lead,
+    Project,
+}
+
+/// A Smart BCC copy as a message shows it: the address it was sent to
+/// and what DKIM and SPF said (None: not checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+pub struct CaptureView {
+    /// None for a copy to an address that is no longer live.
+    pub target: Option<CaptureTarget>,
+    pub target_id: Option<RecordId>,
+    pub dkim: Option<crate::verify::Dkim>,
+    pub spf: Option<crate::verify::Spf>,
 }
 
 /// A conversation row in the inbox.
@@ -179,6 +215,10 @@ pub struct ThreadSummary {
     pub participants: String,
     pub snippet: String,
     pub has_attachments: bool,
+    /// Shared when every message shown in it is shared.
+    pub visibility: Visibility,
+    /// Its newest Smart BCC copy, if it has one.
+    pub capture: Option<CaptureView>,
 }
 
 /// A window onto the inbox, for a virtualized list.

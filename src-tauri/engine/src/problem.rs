@@ -176,6 +176,27 @@ pub enum Problem {
     FolderRenumbered,
     /// Smart BCC has no mailbox to receive its copies yet.
     BccNotSetUp,
+    /// The address is not on the accepted senders' list.
+    SenderNotListed {
+        address: String,
+    },
+    /// The confirmation code is not the one mailed to the address (or it
+    /// was used already).
+    SenderCodeWrong {
+        address: String,
+    },
+    /// The confirmation code is older than a day: add the sender again.
+    SenderCodeExpired {
+        address: String,
+    },
+    /// No held Smart BCC copy has this id.
+    NotQuarantined {
+        id: crate::ids::MessageId,
+    },
+    /// The address or domain is not blocked.
+    NotBlocked {
+        pattern: String,
+    },
     /// The system keychain could not be used.
     KeychainUnavailable {
         detail: String,
@@ -268,6 +289,13 @@ impl Problem {
             FolderGone => "The folder no longer exists.".into(),
             FolderRenumbered => "The server renumbered the folder, so the message could not be found again.".into(),
             BccNotSetUp => "Smart BCC is not set up: choose the account whose mailbox receives the copies.".into(),
+            SenderNotListed { address } => format!("{address} is not an accepted sender: add it first."),
+            SenderCodeWrong { address } => format!("That is not the code sent to {address}."),
+            SenderCodeExpired { address } => {
+                format!("The code sent to {address} expired after 24 hours: add the sender again for a new one.")
+            }
+            NotQuarantined { id } => format!("Message {id} is not in the quarantine."),
+            NotBlocked { pattern } => format!("{pattern} is not blocked."),
             KeychainUnavailable { detail } => {
                 format!("The system keychain could not be used ({detail}). Passwords are kept only there.")
             }

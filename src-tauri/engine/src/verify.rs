@@ -16,9 +16,11 @@ use crate::error::{Error, Result};
 /// The environment variable that points the resolver at one DNS server.
 pub const DNS_SERVER_VAR: &str = "THREADLINE_DNS_SERVER";
 
-/// What DKIM says of a message, over all its signatures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
+/// What DKIM says of a message, over all its signatures. Named as in
+/// Authentication-Results (RFC 8601): pass, fail, none, temperror.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(rename_all = "lowercase")]
 pub enum Dkim {
     /// A signature verified.
     Pass,
@@ -34,8 +36,9 @@ pub enum Dkim {
 
 /// What SPF says of the envelope sender and the client that handed the
 /// message to the receiving server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(rename_all = "lowercase")]
 pub enum Spf {
     Pass,
     /// The domain says this client may not send its mail (`-all`).
@@ -130,6 +133,12 @@ pub struct Verifier {
     authenticator: MessageAuthenticator,
 }
 
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Verifier")
+    }
+}
+
 impl Verifier {
     /// The DNS server named by `THREADLINE_DNS_SERVER` when set, else the
     /// system's resolver configuration.
@@ -164,15 +173,19 @@ impl Verifier {
             .map_err(|e| Error::Protocol(format!("DNS resolver for {server}: {e}")))
     }
 
+    /// Both verdicts of a message as delivered: SPF for the hop its
+    /// receiving server recorded ([`Envelope::received`]); a message with
+    /// no such hop (put into the mailbox, not mailed) has no SPF verdict.
+    pub async fn verify_received(&self, raw: &[u8]) -> Verdict {
+        match Envelope::received(raw) {
+            Some(envelope) => self.verify(raw, &envelope).await,
+            None => Verdict { dkim: self.dkim(raw).await, spf: Spf::None },
+        }
+    }
+
     /// DKIM for the message as received, and SPF for how it arrived.
     pub async fn verify(&self, raw: &[u8], envelope: &Envelope) -> Verdict {
-        let dkim = match AuthenticatedMessage::parse(raw) {
-            Some(message) => {
-                dkim_of(self.authenticator.verify_dkim(&message).await.iter().map(|output| output.result().clone()))
-            }
-            // Not even headers: nothing verifies.
-            None => Dkim::Fail,
-        };
+        let dkim = self.dkim(raw).await;
         // The name this side would give in a Received-SPF header; not sent.
         let host = "threadline.invalid";
         let params = if envelope.mail_from.is_empty() {
@@ -183,6 +196,17 @@ impl Verifier {
         };
         let spf = self.authenticator.verify_spf(params).await;
         Verdict { dkim, spf: spf_of(spf.result()) }
+    }
+
+    /// DKIM over all of the message's signatures.
+    async fn dkim(&self, raw: &[u8]) -> Dkim {
+        match AuthenticatedMessage::parse(raw) {
+            Some(message) => {
+                dkim_of(self.authenticator.verify_dkim(&message).await.iter().map(|output| output.result().clone()))
+            }
+            // Not even headers: nothing verifies.
+            None => Dkim::Fail,
+        }
     }
 }
 

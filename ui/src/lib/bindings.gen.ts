@@ -210,6 +210,21 @@ export type AttachmentView = {
 	is_inline: boolean,
 };
 
+/**  Whose Smart BCC address took a captured copy. */
+export type CaptureTarget = "user" | "deal" | "lead" | "project";
+
+/**
+ *  A Smart BCC copy as a message shows it: the address it was sent to
+ *  and what DKIM and SPF said (None: not checked).
+ */
+export type CaptureView = {
+	/**  None for a copy to an address that is no longer live. */
+	target: CaptureTarget | null,
+	target_id: RecordId | null,
+	dkim: Dkim | null,
+	spf: Spf | null,
+};
+
 /**  One record offered in a pending choice. */
 export type ChoiceCandidate = {
 	id: RecordId,
@@ -249,6 +264,24 @@ export type CsvColumns = {
 
 /**  Where a deal stands. Only open deals get new automatic links. */
 export type DealStatus = "open" | "won" | "lost";
+
+/**
+ *  What DKIM says of a message, over all its signatures. Named as in
+ *  Authentication-Results (RFC 8601): pass, fail, none, temperror.
+ */
+export type Dkim = 
+/**  A signature verified. */
+"pass" | 
+/**
+ *  It is signed, and no signature verified: whatever the verifier calls
+ *  it (a wrong body hash is "neutral" to some), a signature that does not
+ *  verify is a failure.
+ */
+"fail" | 
+/**  Not signed: not authenticated, which is not a failure. */
+"none" | 
+/**  The key could not be fetched now (DNS): ask again later. */
+"temperror";
 
 /**
  *  What the plain composer sends. Address fields take one or more
@@ -406,7 +439,12 @@ export type LinkReason =
  */
 { code: "choice"; day: string } | 
 /**  The user linked it by hand, on `day` (YYYY-MM-DD). */
-{ code: "user"; day: string };
+{ code: "user"; day: string } | 
+/**
+ *  A Smart BCC copy sent to the record's own address, captured on
+ *  `day` (YYYY-MM-DD).
+ */
+{ code: "capture"; day: string };
 
 /**
  *  What the reading pane's buttons ask for (moves to a named folder are
@@ -457,6 +495,9 @@ export type MessageSummary = {
 	flags: string[],
 	snippet: string,
 	has_attachments: boolean,
+	visibility: Visibility,
+	/**  Set for a Smart BCC copy: where it was sent, and its verdicts. */
+	capture: CaptureView | null,
 };
 
 /**  A message opened in the reading pane. */
@@ -654,6 +695,19 @@ export type Problem =
 { code: "folder_renumbered" } | 
 /**  Smart BCC has no mailbox to receive its copies yet. */
 { code: "bcc_not_set_up" } | 
+/**  The address is not on the accepted senders' list. */
+{ code: "sender_not_listed"; address: string } | 
+/**
+ *  The confirmation code is not the one mailed to the address (or it
+ *  was used already).
+ */
+{ code: "sender_code_wrong"; address: string } | 
+/**  The confirmation code is older than a day: add the sender again. */
+{ code: "sender_code_expired"; address: string } | 
+/**  No held Smart BCC copy has this id. */
+{ code: "not_quarantined"; id: MessageId } | 
+/**  The address or domain is not blocked. */
+{ code: "not_blocked"; pattern: string } | 
 /**  The system keychain could not be used. */
 { code: "keychain_unavailable"; detail: string } | 
 /**
@@ -747,6 +801,24 @@ export type Source =
 { in: "card"; number: number } | { in: "unknown" };
 
 /**
+ *  What SPF says of the envelope sender and the client that handed the
+ *  message to the receiving server.
+ */
+export type Spf = "pass" | 
+/**  The domain says this client may not send its mail (`-all`). */
+"fail" | 
+/**  The domain says it probably may not (`~all`). */
+"softfail" | 
+/**  The domain makes no statement about this client. */
+"neutral" | 
+/**  The domain publishes no SPF record. */
+"none" | 
+/**  The domain's record is broken. */
+"permerror" | 
+/**  The record could not be fetched now (DNS): ask again later. */
+"temperror";
+
+/**
  *  Where an account's sync stands, as the UI shows it. Stored by its
  *  snake_case name.
  */
@@ -775,6 +847,10 @@ export type ThreadSummary = {
 	participants: string,
 	snippet: string,
 	has_attachments: boolean,
+	/**  Shared when every message shown in it is shared. */
+	visibility: Visibility,
+	/**  Its newest Smart BCC copy, if it has one. */
+	capture: CaptureView | null,
 };
 
 /**  Which conversations a list shows. */
@@ -795,6 +871,13 @@ export type UserError = {
 	problem: Problem,
 	message: string,
 };
+
+/**  Who may see an email once a team shares a store (F-SHARE). */
+export type Visibility = 
+/**  Only its owner, on this machine. */
+"private" | 
+/**  Colleagues who can see a person or deal it is linked to, while it is. */
+"shared";
 
 /* Tauri Specta runtime */
 type EventEmit<T> = [T] extends [null] ? () => Promise<void> : (payload: T) => Promise<void>;

@@ -106,6 +106,16 @@ export function problemText(p: Problem): string {
       return t("problem_folder_renumbered");
     case "bcc_not_set_up":
       return t("problem_bcc_not_set_up");
+    case "sender_not_listed":
+      return t("problem_sender_not_listed", { address: p.address });
+    case "sender_code_wrong":
+      return t("problem_sender_code_wrong", { address: p.address });
+    case "sender_code_expired":
+      return t("problem_sender_code_expired", { address: p.address });
+    case "not_quarantined":
+      return t("problem_not_quarantined");
+    case "not_blocked":
+      return t("problem_not_blocked", { pattern: p.pattern });
     case "keychain_unavailable":
       return t("problem_keychain_unavailable", { detail: p.detail });
     // Words from before problems were codes, or the CLI's own (English).

@@ -3,16 +3,18 @@
 //! The address is a sub-address of a mailbox Threadline syncs,
 //! `local+tl-<token>@domain`, so capturing needs no server of our own.
 
+pub mod capture;
 mod service;
 
 use mail_parser::{HeaderName, HeaderValue, MessageParser};
 use subtle::ConstantTimeEq;
 
+use crate::address::mailbox;
 use crate::crm::RecordKind;
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
 
-pub use service::{Bcc, BccAddress};
+pub use service::{Bcc, BccAddress, Confirmation, VERIFY_LINK, parse_verify_link, verify_link};
 
 /// Whose Smart BCC address a token makes: the user's own, or a deal's,
 /// lead's or project's (a copy sent there is linked to that record).
@@ -80,13 +82,6 @@ impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(…)")
     }
-}
-
-/// A mailbox's local part without any sub-address, and its domain: a
-/// mailbox that is itself a sub-address keeps its base.
-fn mailbox(email: &str) -> Option<(&str, &str)> {
-    let (local, domain) = email.rsplit_once('@')?;
-    Some((local.split_once('+').map_or(local, |(base, _)| base), domain))
 }
 
 /// The Smart BCC address of `token` on the mailbox `email`.

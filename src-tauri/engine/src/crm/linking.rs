@@ -46,17 +46,38 @@ pub async fn link_messages(conn: &mut SqliteConnection, message_ids: &[MessageId
     // Most of the time (a first sync, a CRM not filled yet) a rule has
     // nothing to link with: one look says so, instead of three statements
     // per stored batch.
-    let (addresses, choices, records): (bool, bool, bool) = sqlx::query_as(
+    let (addresses, choices, records, forwards): (bool, bool, bool, bool) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM person_addresses), EXISTS (SELECT 1 FROM thread_choices),
                 EXISTS (SELECT 1 FROM deals WHERE status = 'open') OR EXISTS (SELECT 1 FROM leads)
-                    OR EXISTS (SELECT 1 FROM projects)",
+                    OR EXISTS (SELECT 1 FROM projects),
+                EXISTS (SELECT 1 FROM capture_originals)",
     )
     .fetch_one(&mut *conn)
     .await?;
     let only_one = records && mode(conn).await? == LinkMode::Automatic;
     for chunk in message_ids.chunks(CHUNK) {
         let ids = json_ids(chunk);
-        if addresses {
+        if addresses && forwards {
+            // A forwarded Smart BCC copy is linked by the forwarded
+            // message's sender and recipients, not by its own (the user's).
+            sqlx::query(
+                "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, address, created_at)
+                 SELECT ma.message_id, 'person', pa.person_id, 'address', MIN(pa.address), ?2
+                   FROM (SELECT message_id, address FROM message_addresses a
+                          WHERE a.message_id IN (SELECT value FROM json_each(?1))
+                            AND a.role IN ('from', 'to', 'cc')
+                            AND NOT EXISTS (SELECT 1 FROM capture_originals o WHERE o.message_id = a.message_id)
+                         UNION ALL
+                         SELECT message_id, address FROM capture_originals
+                          WHERE message_id IN (SELECT value FROM json_each(?1))) ma
+                   JOIN person_addresses pa ON pa.address = ma.address
+                  GROUP BY ma.message_id, pa.person_id",
+            )
+            .bind(&ids)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        } else if addresses {
             sqlx::query(
                 "INSERT OR IGNORE INTO message_links (message_id, kind, target_id, rule, address, created_at)
                  SELECT ma.message_id, 'person', pa.person_id, 'address', MIN(pa.address), ?2
@@ -131,8 +152,10 @@ const CANDIDATES: &str = "
 pub async fn messages_with_addresses(conn: &mut SqliteConnection, addresses: &[String]) -> Result<Vec<MessageId>> {
     let list = serde_json::to_string(addresses).unwrap_or_else(|_| "[]".into());
     let ids = sqlx::query_scalar(
-        "SELECT DISTINCT message_id FROM message_addresses
-          WHERE address IN (SELECT value FROM json_each(?)) AND role IN ('from', 'to', 'cc')",
+        "SELECT message_id FROM message_addresses
+          WHERE address IN (SELECT value FROM json_each(?1)) AND role IN ('from', 'to', 'cc')
+         UNION
+         SELECT message_id FROM capture_originals WHERE address IN (SELECT value FROM json_each(?1))",
     )
     .bind(list)
     .fetch_all(&mut *conn)
@@ -288,6 +311,8 @@ enum Rule {
     Choice,
     /// The user linked (or unlinked) it by hand.
     User,
+    /// The email is a Smart BCC copy sent to the record's own address.
+    Capture,
 }
 
 #[derive(sqlx::FromRow)]
@@ -331,13 +356,14 @@ pub async fn links_of(conn: &mut SqliteConnection, message_id: MessageId) -> Res
             Rule::OnlyOne => LinkReason::OnlyOne { kind, address, owner },
             Rule::Choice => LinkReason::Choice { day },
             Rule::User => LinkReason::User { day },
+            Rule::Capture => LinkReason::Capture { day },
         };
         links.push(MessageLink {
             kind,
             id,
             title: title.unwrap_or_default(),
             reason,
-            by_user: matches!(rule, Rule::Choice | Rule::User),
+            by_user: matches!(rule, Rule::Choice | Rule::User | Rule::Capture),
         });
     }
 

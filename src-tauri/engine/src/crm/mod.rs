@@ -247,6 +247,9 @@ pub enum LinkReason {
     Choice { day: String },
     /// The user linked it by hand, on `day` (YYYY-MM-DD).
     User { day: String },
+    /// A Smart BCC copy sent to the record's own address, captured on
+    /// `day` (YYYY-MM-DD).
+    Capture { day: String },
 }
 
 impl LinkReason {
@@ -266,6 +269,7 @@ impl LinkReason {
             }
             LinkReason::Choice { day } => format!("linked by you for this conversation on {day}"),
             LinkReason::User { day } => format!("linked by you on {day}"),
+            LinkReason::Capture { day } => format!("sent to its Smart BCC address (captured on {day})"),
         }
     }
 }

@@ -5,8 +5,10 @@
 //!    streamed into batches bounded by messages and bytes;
 //! 2. parse: on two threads of their own, each message parsed and its
 //!    source packed ([`prepare`]);
-//! 3. verify and 4. policy ([`admit`]): which messages are kept, and how
-//!    they are marked;
+//! 3. verify and 4. policy, on the same threads ([`prepare_with`]): a
+//!    Smart BCC copy is checked (DKIM, SPF, its sender) and either ingested
+//!    or held back with its reason; the writer then marks what is hidden
+//!    (held, or blocked) and who may see it;
 //! 5. store and 6. link ([`store_and_link`]): written, then linked to
 //!    persons, organizations and deals by the CRM's rules, in the same
 //!    transaction, so a stored message is never left unlinked, also
@@ -22,6 +24,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 
+use crate::bcc::capture::Rules;
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
 use crate::imap::Session;
@@ -100,18 +103,22 @@ pub struct FetchedMessage {
 /// The parse stage: a fetched message parsed and its source packed, ready
 /// to store. CPU work, run on the parser threads.
 pub fn prepare(fetched: FetchedMessage) -> PreparedMessage {
+    prepare_with(fetched, None)
+}
+
+/// The parse stage with the verify and policy stages of a mailbox that
+/// receives Smart BCC copies: a copy is recognised and checked here, while
+/// its source is at hand (see [`crate::bcc::capture`]), and every message
+/// gets the body hash that tells it from its copy.
+pub fn prepare_with(fetched: FetchedMessage, rules: Option<&Rules>) -> PreparedMessage {
     let FetchedMessage { uid, flags, modseq, internal_date, raw } = fetched;
     // Parsed first: packing takes the source (see `source::pack`).
     let parsed = crate::mime::parse(&raw);
-    PreparedMessage { parsed, source: store::source::pack(raw), uid, flags, modseq, internal_date }
-}
-
-/// The verify and policy stages: which parsed messages are kept, and how
-/// they are marked. No rule exists yet, so every message is kept as it
-/// is; Smart BCC (F-BCC) checks here that mail captured through its
-/// address is authentic (DKIM, SPF), and blocked senders are left out here.
-fn admit(batch: Vec<PreparedMessage>) -> Vec<PreparedMessage> {
-    batch
+    let (capture, body_hash) = match rules {
+        Some(rules) => (rules.check(&raw, &parsed).map(Box::new), Some(crate::bcc::capture::body_hash(&raw))),
+        None => (None, None),
+    };
+    PreparedMessage { parsed, source: store::source::pack(raw), uid, flags, modseq, internal_date, capture, body_hash }
 }
 
 /// The store and link stages, in the writer's open transaction: the
@@ -168,15 +175,17 @@ pub(crate) async fn fetch_missing(
     let (store, events) = (pass.store, pass.events);
     let (tx, rx) = mpsc::channel::<Batch<FetchedMessage>>(2);
     let budget: Budget = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT_KIB as usize));
-    let writer = tokio::spawn(write_batches(
-        store.clone(),
-        account_id,
-        folder.id,
-        folder.display_name.clone(),
-        span,
-        rx,
-        events.clone(),
-    ));
+    let rules = store.capture_inputs(account_id).await?.map(|inputs| {
+        std::sync::Arc::new(Rules::new(
+            inputs,
+            folder.role.as_deref(),
+            pass.verifier.cloned(),
+            tokio::runtime::Handle::current(),
+        ))
+    });
+    let progress =
+        Progress { account_id, folder_name: folder.display_name.clone(), span, done: 0, events: events.clone() };
+    let writer = tokio::spawn(write_batches(rules, store.clone(), folder.id, progress, rx));
     // Every message's first piece, and its size: one smaller than a piece
     // comes whole; a larger one is fetched again, in pieces, after its
     // chunk (its first piece is let go at once).
@@ -242,19 +251,18 @@ pub(crate) async fn fetch_missing(
 /// Parses and stores batches as they arrive, and tells the UI what each
 /// commit made visible.
 async fn write_batches(
+    rules: Option<std::sync::Arc<Rules>>,
     store: Store,
-    account_id: AccountId,
     folder_id: i64,
-    folder_name: String,
-    span: Span,
+    mut progress: Progress,
     mut rx: mpsc::Receiver<Batch<FetchedMessage>>,
-    events: broadcast::Sender<EngineEvent>,
 ) -> Result<u32> {
+    let account_id = progress.account_id;
     // Parsing runs ahead of storing, `PARSERS` batches at once (handed on
     // in order): the store's single writer then never waits for the
     // parser, which costs about as much as the writer.
     let (parsed_tx, mut parsed_rx) = mpsc::channel::<Batch<PreparedMessage>>(1);
-    let parsers = ParserThreads::start()?;
+    let parsers = ParserThreads::start(rules)?;
     let parser = tokio::spawn(async move {
         let mut parsed =
             futures::stream::poll_fn(|cx| rx.poll_recv(cx)).map(|batch| parsers.parse(batch)).buffered(PARSERS);
@@ -266,7 +274,6 @@ async fn write_batches(
         }
         Ok::<(), Error>(())
     });
-    let mut progress = Progress { account_id, folder_name, span, done: 0, events };
     // Batches go into one transaction until it is due (see `COMMIT_EVERY`);
     // the first one commits at once, so the newest mail shows at once.
     let mut open: Option<(BatchWriter<'_>, tokio::time::Instant)> = None;
@@ -302,7 +309,7 @@ async fn write_batches(
             }
         };
         let Batch { messages, _bytes: permit } = parsed;
-        store_and_link(writer, account_id, folder_id, &admit(messages)).await?;
+        store_and_link(writer, account_id, folder_id, &messages).await?;
         // Stored: its bytes leave the budget.
         drop(permit);
         if (tokio::time::Instant::now() >= *due || writer.stored() >= COMMIT_MESSAGES || store.write_wanted())
@@ -331,15 +338,17 @@ struct ParserThreads {
 }
 
 impl ParserThreads {
-    fn start() -> Result<ParserThreads> {
+    fn start(rules: Option<std::sync::Arc<Rules>>) -> Result<ParserThreads> {
         let (jobs, queue) = flume::unbounded::<ParseJob>();
         for _ in 0..PARSERS {
             let queue = queue.clone();
+            let rules = rules.clone();
             std::thread::Builder::new().name("threadline-parser".into()).spawn(move || {
                 crate::yield_cpu_to_other_threads();
                 // Ends when the last sender is dropped.
                 while let Ok((Batch { messages, _bytes: permit }, done)) = queue.recv() {
-                    let _ = done.send(Batch { messages: messages.into_iter().map(prepare).collect(), _bytes: permit });
+                    let messages = messages.into_iter().map(|m| prepare_with(m, rules.as_deref())).collect();
+                    let _ = done.send(Batch { messages, _bytes: permit });
                 }
             })?;
         }

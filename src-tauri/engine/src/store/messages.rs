@@ -11,8 +11,11 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+use super::block::{BLOCKED, BlockList};
+use super::capture::{self, held_bit};
 use super::source::{Packed, PackedSource};
 use super::{STATEMENT_BYTES, Store, now, statement_chunks, statement_chunks_by_bytes};
+use crate::bcc::capture::Captured;
 use crate::error::Result;
 use crate::ids::{AccountId, MessageId};
 use crate::mime::{AddressRole, AttachmentMeta, ParsedMessage};
@@ -28,6 +31,11 @@ pub struct PreparedMessage {
     pub internal_date: Option<i64>,
     pub parsed: ParsedMessage,
     pub source: PackedSource,
+    /// What the capture stage made of a Smart BCC copy (None: not one).
+    pub capture: Option<Box<Captured>>,
+    /// SHA-256 of the body, on a mailbox that receives Smart BCC copies:
+    /// what tells a message from its captured copy (see `store::capture`).
+    pub body_hash: Option<[u8; 32]>,
 }
 
 /// What storing a batch did.
@@ -245,6 +253,9 @@ impl BatchWriter<'_> {
         }
         let tx = &mut self.tx;
         let mut ids = known_messages(tx, account_id, batch).await?;
+        if batch.iter().any(|m| m.capture.is_some() || m.body_hash.is_some()) {
+            capture::same_emails(tx, account_id, batch, &mut ids).await?;
+        }
         let next_message: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetch_one(&mut **tx).await?;
         let mut fresh: Vec<(i64, usize)> = Vec::new();
@@ -264,7 +275,8 @@ impl BatchWriter<'_> {
             .await?;
         if !fresh.is_empty() {
             let threads = assign_threads(tx, account_id, batch, &fresh).await?;
-            insert_messages(tx, account_id, batch, &fresh, &threads, folder_box).await?;
+            let marks = Marks::load(tx).await?;
+            insert_messages(tx, account_id, batch, &fresh, &threads, folder_box, &marks).await?;
             self.touched.extend(threads.values().copied());
         }
 
@@ -312,6 +324,7 @@ impl BatchWriter<'_> {
             q.push(")");
             q.build().execute(&mut **tx).await?;
         }
+        capture::record_copies(tx, batch, &ids).await?;
         self.done.locations += written;
         let new_ids: Vec<MessageId> = fresh.iter().map(|(id, _)| MessageId(*id)).collect();
         self.done.added.extend(&new_ids);
@@ -366,6 +379,32 @@ async fn known_messages(
     Ok(known)
 }
 
+/// How new messages are marked as they are stored: hidden when held or
+/// blocked, and visible to the team by the sharing default.
+struct Marks {
+    blocks: BlockList,
+    visibility: String,
+}
+
+impl Marks {
+    async fn load(tx: &mut Transaction<'_, Sqlite>) -> Result<Marks> {
+        let visibility: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'sharing_default'")
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(Marks { blocks: BlockList::load(tx).await?, visibility: visibility.unwrap_or_else(|| "private".into()) })
+    }
+
+    fn hidden(&self, m: &PreparedMessage) -> i64 {
+        let shown = m
+            .parsed
+            .addresses
+            .iter()
+            .filter(|(role, _)| matches!(role, AddressRole::From | AddressRole::To | AddressRole::Cc));
+        let blocked = !self.blocks.is_empty() && self.blocks.blocks(shown.map(|(_, a)| a.address.as_str()));
+        held_bit(m.capture.as_deref()) | if blocked { BLOCKED } else { 0 }
+    }
+}
+
 /// Inserts the new messages (`fresh`: id and index into `batch`) with their
 /// sources, addresses, attachments and search entries, in `folder_box`:
 /// the box of the folder whose locations of them are stored next.
@@ -376,16 +415,17 @@ async fn insert_messages(
     fresh: &[(i64, usize)],
     threads: &HashMap<i64, i64>,
     folder_box: i64,
+    marks: &Marks,
 ) -> Result<()> {
     let stored_at = now();
     let rows: Vec<(i64, &PreparedMessage, &ParsedMessage)> =
         fresh.iter().filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed))).collect();
 
-    for chunk in statement_chunks(&rows, 17) {
+    for chunk in statement_chunks(&rows, 19) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO messages (id, account_id, thread_id, content_hash, message_id,
                  in_reply_to, refs, date, subject, from_name, from_addr, snippet,
-                 has_attachments, size, parse_problem, stored_at, server_box) ",
+                 has_attachments, size, parse_problem, stored_at, server_box, hidden, visibility) ",
         );
         q.push_values(chunk, |mut row, (id, m, parsed)| {
             let from = parsed.addresses_of(AddressRole::From).next();
@@ -405,7 +445,9 @@ async fn insert_messages(
                 .push_bind(i64::try_from(parsed.size).unwrap_or(i64::MAX))
                 .push_bind(&parsed.problem)
                 .push_bind(stored_at)
-                .push_bind(folder_box);
+                .push_bind(folder_box)
+                .push_bind(marks.hidden(m))
+                .push_bind(&marks.visibility);
         });
         q.build().execute(&mut **tx).await?;
     }

@@ -6,12 +6,15 @@
 pub mod accounts;
 pub mod actions;
 pub mod bcc;
+pub mod block;
+pub mod capture;
 mod crm;
 mod folders;
 mod messages;
 pub mod outbox;
 pub mod queries;
 mod search;
+mod sharing;
 pub mod source;
 
 use std::path::Path;
@@ -280,5 +283,7 @@ pub(crate) fn now() -> i64 {
 
 #[cfg(test)]
 mod crm_tests;
+#[cfg(test)]
+mod policy_tests;
 #[cfg(test)]
 mod tests;

@@ -7,9 +7,13 @@ use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, MessageId, ThreadId};
-use crate::model::{AddressView, AttachmentView, MessageSummary, ThreadPage, ThreadSummary, ThreadView};
+use crate::ids::{AccountId, MessageId, RecordId, ThreadId};
+use crate::model::{
+    AddressView, AttachmentView, CaptureTarget, CaptureView, MessageSummary, ThreadPage, ThreadSummary, ThreadView,
+    Visibility,
+};
 use crate::problem::Problem;
+use crate::verify::{Dkim, Spf};
 
 /// Which messages `list_messages` returns.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +37,12 @@ struct LocationRow {
     flags: String,
     snippet: String,
     has_attachments: bool,
+    visibility: Visibility,
+    captured: bool,
+    capture_target: Option<CaptureTarget>,
+    capture_target_id: Option<RecordId>,
+    dkim: Option<Dkim>,
+    spf: Option<Spf>,
 }
 
 impl LocationRow {
@@ -63,6 +73,13 @@ impl LocationRow {
             flags: self.flags.split_whitespace().map(str::to_owned).collect(),
             snippet: self.snippet,
             has_attachments: self.has_attachments,
+            visibility: self.visibility,
+            capture: self.captured.then_some(CaptureView {
+                target: self.capture_target,
+                target_id: self.capture_target_id,
+                dkim: self.dkim,
+                spf: self.spf,
+            }),
         }
     }
 }
@@ -78,6 +95,7 @@ struct ThreadRow {
     has_attachments: bool,
     snippet: String,
     participants: String,
+    visibility: Visibility,
 }
 
 /// Joins each message to one folder location (its first), so that a
@@ -88,15 +106,26 @@ const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
     JOIN folders f ON f.id = mf.folder_id";
 
 /// A message's (`m`) box as the app shows it (migration 0008): the user's
-/// choice where it differs from the server, else the server's.
-pub(super) const BOX: &str = "COALESCE(m.user_box, m.server_box, 3)";
+/// choice where it differs from the server, else the server's; 4 when it
+/// is hidden (held or blocked, migration 0022), which no view shows.
+pub(super) const BOX: &str = "(CASE WHEN m.hidden != 0 THEN 4 ELSE COALESCE(m.user_box, m.server_box, 3) END)";
+
+/// The capture of a message (`m`), if it is a Smart BCC copy.
+const CAPTURE_JOIN: &str = "LEFT JOIN captures c ON c.message_id = m.id";
+
+/// The columns of a message's visibility and capture (with `CAPTURE_JOIN`).
+const CAPTURE_COLUMNS: &str = "m.visibility, c.message_id IS NOT NULL AS captured,
+    c.target AS capture_target, c.target_id AS capture_target_id, c.dkim, c.spf";
 
 /// Messages with their first folder location, if they have one: a
 /// message on its way between folders is still shown, without a folder.
 const MAYBE_LOCATED: &str = "m.id, m.account_id, COALESCE(f.display_name, '') AS folder,
     COALESCE(mf.uid, 0) AS uid, m.message_id, m.thread_id, m.date, m.subject,
-    COALESCE(mf.flags, '') AS flags, m.snippet, m.has_attachments
+    COALESCE(mf.flags, '') AS flags, m.snippet, m.has_attachments, m.visibility,
+    c.message_id IS NOT NULL AS captured, c.target AS capture_target, c.target_id AS capture_target_id,
+    c.dkim, c.spf
     FROM messages m
+    LEFT JOIN captures c ON c.message_id = m.id
     LEFT JOIN message_folders mf ON mf.message_id = m.id
          AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
                              ORDER BY folder_id LIMIT 1)
@@ -109,10 +138,11 @@ impl Store {
     /// Messages newest first, one row per folder location.
     pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<MessageSummary>> {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT ");
-        q.push(LOCATION_COLUMNS).push(
+        q.push(LOCATION_COLUMNS).push(", ").push(CAPTURE_COLUMNS).push(
             " FROM message_folders mf JOIN messages m ON m.id = mf.message_id
-              JOIN folders f ON f.id = mf.folder_id WHERE 1 = 1",
+              JOIN folders f ON f.id = mf.folder_id ",
         );
+        q.push(CAPTURE_JOIN).push(" WHERE m.hidden = 0");
         if let Some(account) = filter.account {
             q.push(" AND m.account_id = ").push_bind(account);
         }
@@ -142,7 +172,7 @@ impl Store {
             return Ok(Vec::new());
         };
         let sql = format!(
-            "SELECT {LOCATION_COLUMNS} FROM messages m {FIRST_LOCATION}
+            "SELECT {LOCATION_COLUMNS}, {CAPTURE_COLUMNS} FROM messages m {FIRST_LOCATION} {CAPTURE_JOIN}
              WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
                AND {BOX} < 2
              ORDER BY m.date DESC, m.id DESC LIMIT ?"
@@ -160,7 +190,7 @@ impl Store {
     pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
         let sql = format!(
             "SELECT {MAYBE_LOCATED} WHERE m.thread_id = ?1
-                AND {BOX} <= MAX(1, (SELECT box FROM threads WHERE id = ?1))
+                AND {BOX} <= MIN(3, MAX(1, (SELECT box FROM threads WHERE id = ?1)))
               ORDER BY m.date, m.id"
         );
         let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(thread_id).fetch_all(self.pool()).await?;
@@ -236,7 +266,7 @@ impl Store {
     /// participants leave out deleted messages unless the whole
     /// conversation is deleted.
     pub(crate) async fn thread_summaries(&self, ids: &[i64]) -> Result<Vec<ThreadSummary>> {
-        let shown = format!("m.thread_id = t.id AND {BOX} <= MAX(1, t.box)");
+        let shown = format!("m.thread_id = t.id AND {BOX} <= MIN(3, MAX(1, t.box))");
         let sql = format!(
             "SELECT t.id, t.account_id, t.subject, t.last_date,
                 (SELECT COUNT(*) FROM messages m WHERE {shown}) AS message_count,
@@ -249,12 +279,29 @@ impl Store {
                           ORDER BY m.date DESC, m.id DESC LIMIT 1), '') AS snippet,
                 (SELECT COALESCE(group_concat(who, ', '), '') FROM (
                     SELECT DISTINCT CASE WHEN from_name != '' THEN from_name ELSE from_addr END AS who
-                    FROM messages m WHERE {shown} ORDER BY date LIMIT 4)) AS participants
+                    FROM messages m WHERE {shown} ORDER BY date LIMIT 4)) AS participants,
+                CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE {shown} AND m.visibility = 'private')
+                     THEN 'private' ELSE 'shared' END AS visibility
              FROM threads t WHERE t.id IN (SELECT value FROM json_each(?))
              ORDER BY t.last_date DESC, t.id DESC"
         );
         let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<ThreadRow> = sqlx::query_as(&sql).bind(ids).fetch_all(self.pool()).await?;
+        let rows: Vec<ThreadRow> = sqlx::query_as(&sql).bind(&ids).fetch_all(self.pool()).await?;
+        let mut captures: HashMap<ThreadId, CaptureView> = HashMap::new();
+        let captured: Vec<(ThreadId, CaptureView)> = sqlx::query_as(&format!(
+            "SELECT m.thread_id, c.target, c.target_id, c.dkim, c.spf
+               FROM captures c JOIN messages m ON m.id = c.message_id JOIN threads t ON t.id = m.thread_id
+              WHERE m.thread_id IN (SELECT value FROM json_each(?)) AND {shown}
+              ORDER BY m.date, m.id"
+        ))
+        .bind(&ids)
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .map(|(thread, target, target_id, dkim, spf)| (thread, CaptureView { target, target_id, dkim, spf }))
+        .collect();
+        // The newest copy of each conversation wins.
+        captures.extend(captured);
         Ok(rows
             .into_iter()
             .map(|r| ThreadSummary {
@@ -267,6 +314,8 @@ impl Store {
                 participants: r.participants,
                 snippet: r.snippet,
                 has_attachments: r.has_attachments,
+                visibility: r.visibility,
+                capture: captures.get(&r.id).copied(),
             })
             .collect())
     }

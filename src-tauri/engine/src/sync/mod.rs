@@ -77,6 +77,9 @@ pub struct Pass<'a> {
     /// scheduler's workers fetch history in such chunks, so that a large
     /// first sync does not hold a folder, or the other folders, for long.
     pub(crate) chunk: Option<usize>,
+    /// Checks the Smart BCC copies a pass fetches (None: the system's DNS
+    /// configuration could not be read).
+    pub(crate) verifier: Option<&'a crate::verify::Verifier>,
 }
 
 /// Syncs every folder of one account once, on a connection of its own.

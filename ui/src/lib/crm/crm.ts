@@ -40,6 +40,8 @@ export function linkReason(r: LinkReason): string {
       return t("reason_choice", { day: dayDate(r.day) });
     case "user":
       return t("reason_user", { day: dayDate(r.day) });
+    case "capture":
+      return t("reason_capture", { day: dayDate(r.day) });
   }
 }
 
