@@ -6,7 +6,7 @@
 use serde::Serialize;
 use threadline_engine::model::EngineEvent;
 
-use crate::commands::{accounts, crm, inbox, mail};
+use crate::commands::{accounts, crm, inbox, mail, policy};
 
 /// Every command and event, with the settings the TypeScript is made with.
 pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -58,6 +58,25 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             crm::csv_preview,
             crm::import_csv,
             crm::import_vcard,
+            policy::bcc_address,
+            policy::bcc_setup,
+            policy::bcc_renew,
+            policy::bcc_record_address,
+            policy::bcc_senders,
+            policy::bcc_add_sender,
+            policy::bcc_verify_sender,
+            policy::bcc_remove_sender,
+            policy::bcc_create_persons,
+            policy::set_bcc_create_persons,
+            policy::quarantine,
+            policy::accept_held,
+            policy::discard_held,
+            policy::blocked,
+            policy::block,
+            policy::unblock,
+            policy::sharing_default,
+            policy::set_sharing_default,
+            policy::set_thread_visibility,
         ])
         .events(tauri_specta::collect_events![EngineNotice])
         // A command's error (a UserError) rejects its promise, as with a

@@ -1268,3 +1268,153 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
     choose_language(&client, "system").await;
     client.close().await.expect("close session");
 }
+
+/// Clicks an element after scrolling it to the middle of its scrolling
+/// pane (at an edge, the status bar may cover it).
+async fn click_centered(client: &Client, selector: &str) {
+    let element = css(client, selector, Duration::from_secs(30)).await;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&element).expect("element")],
+        )
+        .await
+        .expect("scroll into view");
+    element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
+}
+
+/// A mail as a client writes it, for the Smart BCC test.
+fn client_mail(from: &str, to: &str, id: &str, subject: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n\
+         Message-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAbout {subject}.\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_window() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = servers();
+    let user = s.new_user("winbcc");
+    let colleague = s.new_user("wincol");
+    s.append(
+        &user,
+        "INBOX",
+        &[client_mail("Bob Stone <bob@customer.example>", &user.email, "hello@t", "Hello from Bob")],
+    )
+    .await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let desktop = start_desktop(data_dir.path());
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(60);
+    add_account_in_the_form(&client, &user, None).await;
+    wait_for_row(&client, "the synced inbox", "Hello from Bob", Duration::from_secs(90)).await;
+
+    // Preferences > Smart BCC: choose the mailbox, copy the address.
+    click_centered(&client, "#open-preferences").await;
+    click_centered(&client, "#bcc-setup").await;
+    let address = text_of(&css(&client, "#bcc-address", long).await).await;
+    let (local, domain) = user.email.split_once('@').expect("an address");
+    assert!(address.starts_with(&format!("{local}+tl-")) && address.ends_with(&format!("@{domain}")), "{address}");
+    click_centered(&client, "#bcc-address-copy").await;
+    wait_for(&client, "#bcc-address-copy", "Copied").await;
+
+    // An accepted sender: the confirmation email goes out, its code is
+    // typed in, and the sender shows as confirmed.
+    css(&client, "#bcc-sender-new", long).await.send_keys(&colleague.email).await.expect("sender");
+    click_centered(&client, "#bcc-sender-add").await;
+    wait_for(&client, "#bcc-notice", "confirmation email").await;
+    s.wait_for_count(&colleague, "INBOX", 1).await;
+    let raw = s.sources(&colleague, "INBOX").await.remove(0);
+    let text = String::from_utf8_lossy(&raw).replace("=\r\n", "");
+    let code: String = text
+        .split("code: ")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .expect("the code in the confirmation email");
+    assert_eq!(code.len(), 8, "{text}");
+    css(&client, ".sender .sender-code", long).await.send_keys(&code).await.expect("code");
+    click_centered(&client, ".sender .sender-verify").await;
+    wait_for(&client, ".sender .badge", "Confirmed").await;
+
+    // Block a domain, and share new mail by default.
+    css(&client, "#block-new", long).await.send_keys("@spam.example").await.expect("domain");
+    click_centered(&client, "#block-add").await;
+    wait_for(&client, ".blocked", "@spam.example").await;
+    click_centered(&client, "#sharing-shared").await;
+    let section = css(&client, "#smart-bcc", long).await;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&section).expect("element")],
+        )
+        .await
+        .expect("scroll");
+    save_screenshot(&client, "40-smart-bcc-preferences.png").await;
+
+    // Copies arrive: the colleague's is captured; a forged one and one
+    // from a stranger are held; blocked mail never shows.
+    let copy = client_mail(&colleague.email, "Bob Stone <bob@customer.example>", "captured@t", "Proposal for Bob");
+    s.send_smtp("bounce@plain.auth.test", &address, &copy);
+    let forged = String::from_utf8(
+        s.dkim_sign(&client_mail(&user.email, "bob@customer.example", "forged@t", "Invoice"), "spoofed.auth.test"),
+    )
+    .expect("text")
+    .replace("About Invoice", "Pay now");
+    s.send_smtp("bounce@spoofed.auth.test", &address, forged.as_bytes());
+    let stranger = client_mail("Eve <eve@stranger.example>", "bob@customer.example", "eve@t", "Stranger's note");
+    s.send_smtp("bounce@plain.auth.test", &address, &stranger);
+    s.send_smtp(
+        "x@spam.example",
+        &user.email,
+        &client_mail("Spammer <x@spam.example>", &user.email, "spam@t", "Cheap watches"),
+    );
+    s.wait_for_count(&user, "INBOX", 5).await;
+
+    back_to_inbox(&client).await;
+    click_centered(&client, "#sync-now").await;
+    let captured = wait_for_row(&client, "the captured copy", "Proposal for Bob", long).await;
+    assert!(text_of(&captured).await.contains("BCC"), "marked as captured");
+    captured.click().await.expect("open the copy");
+    let verdict = wait_for(&client, "#capture-verdict", "Smart BCC").await;
+    assert!(text_of(&verdict).await.contains("DKIM: not signed"), "{}", text_of(&verdict).await);
+    wait_for(&client, "#add-sender-person", "Add Bob Stone as person").await;
+    wait_for(&client, "#conversation-visibility", "Shared within your company").await;
+    click_centered(&client, "#toggle-visibility").await;
+    wait_for(&client, "#conversation-visibility", "Private").await;
+    save_screenshot(&client, "41-captured-copy.png").await;
+    assert!(row_containing(&client, "Cheap watches").await.is_none(), "blocked mail is not shown");
+
+    // The quarantine lists the held copies with their reasons in words.
+    let quarantine = wait_for(&client, "#open-quarantine", "Quarantine (2)").await;
+    quarantine.click().await.expect("open the quarantine");
+    let forged_entry = wait_for(&client, ".held[data-reason='auth_failed']", "Invoice").await;
+    assert!(text_of(&forged_entry).await.contains("DKIM and SPF both failed"));
+    assert!(text_of(&forged_entry).await.contains("DKIM: failed"));
+    let eve = wait_for(&client, ".held[data-reason='unverified_sender']", "Stranger's note").await;
+    assert!(text_of(&eve).await.contains("neither yours nor a confirmed accepted sender"));
+    save_screenshot(&client, "42-quarantine.png").await;
+    eve.find(Locator::Css(".held-accept")).await.expect("accept").click().await.expect("accept");
+    wait_for(&client, "#quarantine-notice", "brought in").await;
+    eventually(&client, "the accepted copy to leave the quarantine", long, || {
+        let client = client.clone();
+        async move { (count(&client, ".held").await == 1).then_some(()) }
+    })
+    .await;
+    back_to_inbox(&client).await;
+    wait_for_row(&client, "the accepted copy in the inbox", "Stranger's note", long).await;
+
+    // A deal's page shows its own Smart BCC address, to copy.
+    click_centered(&client, "#view-deals").await;
+    click_centered(&client, "#crm-new").await;
+    css(&client, "#form-name", long).await.send_keys("Renewal").await.expect("title");
+    click_centered(&client, "#form-save").await;
+    wait_for(&client, "#record-title", "Renewal").await;
+    let deal_address = text_of(&css(&client, "#record-bcc-address", long).await).await;
+    assert!(deal_address.starts_with(&format!("{local}+tl-")) && deal_address != address, "{deal_address}");
+    click_centered(&client, "#record-bcc-address-copy").await;
+    wait_for(&client, "#record-bcc-address-copy", "Copied").await;
+    save_screenshot(&client, "43-deal-smart-bcc.png").await;
+    client.close().await.expect("close session");
+}

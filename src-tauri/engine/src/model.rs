@@ -192,13 +192,18 @@ pub enum CaptureTarget {
 
 /// A Smart BCC copy as a message shows it: the address it was sent to
 /// and what DKIM and SPF said (None: not checked).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct CaptureView {
     /// None for a copy to an address that is no longer live.
     pub target: Option<CaptureTarget>,
     pub target_id: Option<RecordId>,
     pub dkim: Option<crate::verify::Dkim>,
     pub spf: Option<crate::verify::Spf>,
+    /// The customer a person would be made from ("Add as person"): the
+    /// forwarded original's sender or recipient, else the first address
+    /// on the copy that is not the user's. Only where a message is shown
+    /// whole (a conversation's messages), not in lists.
+    pub customer: Option<AddressView>,
 }
 
 /// A conversation row in the inbox.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod crm;
 pub mod inbox;
 pub mod mail;
+pub mod policy;
 
 use std::sync::Arc;
 

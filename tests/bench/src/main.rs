@@ -18,10 +18,12 @@
 //! (see `linking.rs`); `--sync 0` everything but linking; `--memory 0` the
 //! memory benchmark (peak RSS of our initial sync on mailboxes where some
 //! messages carry attachments, default 20,000 and 100,000 messages);
-//! `--verify 0` the mail-authentication benchmark (see `verify.rs`).
+//! `--verify 0` the mail-authentication benchmark (see `verify.rs`);
+//! `--capture 0` the Smart BCC capture benchmark (see `capture.rs`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark fails by panicking
 
+mod capture;
 mod linking;
 mod verify;
 
@@ -68,6 +70,9 @@ struct Options {
     /// Verifications measured by the mail-authentication benchmark (0
     /// skips it).
     verify: u32,
+    /// Captured copies synced by the capture benchmark, beside as many
+    /// ordinary messages (0 skips it).
+    capture: u32,
     /// Times our initial sync and the plain fetch are run; the median
     /// counts. A single run of about two seconds on two cores moved by
     /// a fifth from run to run here.
@@ -84,6 +89,7 @@ fn options() -> Options {
         sync: 1,
         memory: vec![20_000, 100_000],
         verify: 200,
+        capture: 1000,
         runs: 3,
     };
     let mut args = std::env::args().skip(1);
@@ -97,6 +103,7 @@ fn options() -> Options {
             "--linking" => o.linking = value.parse().expect("--linking N"),
             "--sync" => o.sync = value.parse().expect("--sync 0|1"),
             "--verify" => o.verify = value.parse().expect("--verify N"),
+            "--capture" => o.capture = value.parse().expect("--capture N"),
             "--runs" => o.runs = value.parse::<usize>().expect("--runs N").max(1),
             "--memory" => {
                 o.memory = value.split(',').map(|n| n.parse().expect("--memory N,N")).filter(|n| *n > 0).collect();
@@ -718,6 +725,16 @@ async fn main() {
             human_ms(f.verify)
         );
         println!("| reference: parse the same message with mail-parser | {} |", human_ms(f.parse));
+    }
+    if o.capture > 0 {
+        let f = capture::bench(&o, servers(), o.capture).await;
+        let extra = (f.captured.secs() / f.ordinary.secs() - 1.0) * 100.0;
+        println!();
+        println!("| initial sync (`sync --once`, median of {}) | time |", o.runs);
+        println!("| --- | ---: |");
+        println!("| {} captured Smart BCC copies, each checked (DKIM, SPF) | {} |", f.messages, human(f.captured.wall));
+        println!("| reference: {} ordinary messages of the same size | {} |", f.messages, human(f.ordinary.wall));
+        println!("| captured copies add (target at most 20%) | {extra:.1}% ({} listed) |", f.listed);
     }
     if let Some(f) = linking {
         println!();

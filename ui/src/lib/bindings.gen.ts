@@ -135,6 +135,47 @@ export const commands = {
 	importCsv: (text: string, mapping: ([string, Field])[]) => __TAURI_INVOKE<ImportReport>("import_csv", { text, mapping }),
 	/**  Imports a vCard file. */
 	importVcard: (text: string) => __TAURI_INVOKE<ImportReport>("import_vcard", { text }),
+	/**  The user's Smart BCC address; null until a mailbox was chosen. */
+	bccAddress: () => __TAURI_INVOKE<BccAddress | null>("bcc_address"),
+	/**  Makes this account's mailbox receive the copies. */
+	bccSetup: (account: AccountId) => __TAURI_INVOKE<BccAddress>("bcc_setup", { account }),
+	/**  "Make a new address": the old one is retired. */
+	bccRenew: () => __TAURI_INVOKE<BccAddress>("bcc_renew"),
+	/**  The Smart BCC address of a deal, lead or project. */
+	bccRecordAddress: (kind: RecordKind, id: RecordId) => __TAURI_INVOKE<BccAddress>("bcc_record_address", { kind, id }),
+	/**  The accepted senders besides the accounts' own addresses. */
+	bccSenders: () => __TAURI_INVOKE<AcceptedSender[]>("bcc_senders"),
+	/**
+	 *  Adds a sender; the confirmation email, in the window's words, goes out
+	 *  from the outbox.
+	 */
+	bccAddSender: (address: string, wording: Confirmation) => __TAURI_INVOKE<SendOutcome>("bcc_add_sender", { address, wording }),
+	/**  Confirms a sender with the code from its email. */
+	bccVerifySender: (address: string, code: string) => __TAURI_INVOKE<null>("bcc_verify_sender", { address, code }),
+	/**  Removes an accepted sender. */
+	bccRemoveSender: (address: string) => __TAURI_INVOKE<null>("bcc_remove_sender", { address }),
+	/**  Whether copies make persons of their unknown customers. */
+	bccCreatePersons: () => __TAURI_INVOKE<boolean>("bcc_create_persons"),
+	/**  Sets "Create persons from Smart BCC copies automatically". */
+	setBccCreatePersons: (on: boolean) => __TAURI_INVOKE<null>("set_bcc_create_persons", { on }),
+	/**  The copies held back, with their reasons. */
+	quarantine: () => __TAURI_INVOKE<HeldCopy[]>("quarantine"),
+	/**  Lets a held copy in. */
+	acceptHeld: (id: MessageId) => __TAURI_INVOKE<null>("accept_held", { id }),
+	/**  Discards a held copy (the mail account keeps it). */
+	discardHeld: (id: MessageId) => __TAURI_INVOKE<null>("discard_held", { id }),
+	/**  The blocked addresses and domains. */
+	blocked: () => __TAURI_INVOKE<string[]>("blocked"),
+	/**  Blocks an address or `@domain`; returns how many emails it hid. */
+	block: (address: string) => __TAURI_INVOKE<number>("block", { address }),
+	/**  Removes a block; returns how many emails came back. */
+	unblock: (address: string) => __TAURI_INVOKE<number>("unblock", { address }),
+	/**  The visibility new mail gets. */
+	sharingDefault: () => __TAURI_INVOKE<Visibility>("sharing_default"),
+	/**  Sets the visibility for mail that arrives from now on. */
+	setSharingDefault: (visibility: Visibility) => __TAURI_INVOKE<null>("set_sharing_default", { visibility }),
+	/**  Shares a conversation within the company, or makes it private. */
+	setThreadVisibility: (thread: ThreadId, visibility: Visibility) => __TAURI_INVOKE<null>("set_thread_visibility", { thread, visibility }),
 };
 
 /** Events */
@@ -143,6 +184,12 @@ export const events = {
 };
 
 /* Types */
+/**  An accepted sender. */
+export type AcceptedSender = {
+	address: string,
+	verified: boolean,
+};
+
 /**  A mail account. */
 export type AccountId = number;
 
@@ -210,6 +257,12 @@ export type AttachmentView = {
 	is_inline: boolean,
 };
 
+/**  A Smart BCC address and the mailbox whose copies it captures. */
+export type BccAddress = {
+	address: string,
+	account: AccountId,
+};
+
 /**  Whose Smart BCC address took a captured copy. */
 export type CaptureTarget = "user" | "deal" | "lead" | "project";
 
@@ -223,12 +276,29 @@ export type CaptureView = {
 	target_id: RecordId | null,
 	dkim: Dkim | null,
 	spf: Spf | null,
+	/**
+	 *  The customer a person would be made from ("Add as person"): the
+	 *  forwarded original's sender or recipient, else the first address
+	 *  on the copy that is not the user's. Only where a message is shown
+	 *  whole (a conversation's messages), not in lists.
+	 */
+	customer: AddressView | null,
 };
 
 /**  One record offered in a pending choice. */
 export type ChoiceCandidate = {
 	id: RecordId,
 	title: string,
+};
+
+/**
+ *  The confirmation email to a new accepted sender, in the user's words:
+ *  `{code}` and `{link}` in the body are replaced by the code and by the
+ *  `threadline://verify-sender` link that enters it.
+ */
+export type Confirmation = {
+	subject: string,
+	body: string,
 };
 
 /**
@@ -386,6 +456,33 @@ export type FolderStatus = {
 	last_sync_at: number | null,
 	last_error: Problem | null,
 };
+
+/**  A held copy as the quarantine lists it. */
+export type HeldCopy = {
+	id: MessageId,
+	message_id: string | null,
+	from: string,
+	subject: string,
+	/**  Unix seconds. */
+	date: number,
+	reason: HoldReason,
+	dkim: Dkim | null,
+	spf: Spf | null,
+};
+
+/**  Why a copy was not ingested, as the quarantine lists it. */
+export type HoldReason = 
+/**
+ *  Its From is neither one of the accounts' addresses nor a confirmed
+ *  accepted sender.
+ */
+"unverified_sender" | 
+/**  Both DKIM and SPF failed: forged or altered on the way. */
+"auth_failed" | 
+/**  Its token is no live Smart BCC address (retired, or never made). */
+"unknown_address" | 
+/**  Over [`MAX_BYTES`]. */
+"too_large";
 
 /**  What an import did. */
 export type ImportReport = {

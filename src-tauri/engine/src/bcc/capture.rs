@@ -68,6 +68,27 @@ pub enum CaptureState {
     Discarded,
 }
 
+/// A held copy as the quarantine lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type, sqlx::FromRow)]
+pub struct HeldCopy {
+    pub id: crate::ids::MessageId,
+    pub message_id: Option<String>,
+    pub from: String,
+    pub subject: String,
+    /// Unix seconds.
+    pub date: i64,
+    pub reason: HoldReason,
+    pub dkim: Option<Dkim>,
+    pub spf: Option<Spf>,
+}
+
+/// An accepted sender.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct AcceptedSender {
+    pub address: String,
+    pub verified: bool,
+}
+
 /// What the capture stage made of one copy, stored beside the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Captured {

@@ -4,14 +4,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::capture::{CaptureState, Rules};
+use super::capture::{AcceptedSender, CaptureState, HeldCopy, Rules};
 use super::{Target, Token, address};
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId};
 use crate::model::{Draft, SendOutcome};
 use crate::problem::Problem;
-use crate::store::capture::{AcceptedSender, HeldCopy};
 
 /// A Smart BCC address and the mailbox whose copies it captures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use super::{PreparedMessage, Store, now};
 use crate::address::normalize;
-use crate::bcc::capture::{CaptureState, Captured, HoldReason, body_hash};
+use crate::bcc::capture::{AcceptedSender, CaptureState, Captured, HeldCopy, HoldReason, body_hash};
 use crate::bcc::{Target, Token};
 use crate::crm::linking;
 use crate::error::{Error, Result};
@@ -39,20 +39,6 @@ pub struct CaptureInputs {
     pub senders: Vec<String>,
 }
 
-/// A held copy as the quarantine lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type, sqlx::FromRow)]
-pub struct HeldCopy {
-    pub id: MessageId,
-    pub message_id: Option<String>,
-    pub from: String,
-    pub subject: String,
-    /// Unix seconds.
-    pub date: i64,
-    pub reason: HoldReason,
-    pub dkim: Option<Dkim>,
-    pub spf: Option<Spf>,
-}
-
 /// A copy to check again, with its source.
 #[derive(Debug, Clone)]
 pub struct CopyToCheck {
@@ -71,13 +57,6 @@ struct HeldRow {
     dkim: Option<Dkim>,
     spf: Option<Spf>,
     sender: String,
-}
-
-/// An accepted sender.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
-pub struct AcceptedSender {
-    pub address: String,
-    pub verified: bool,
 }
 
 pub(crate) fn target_parts(target: Option<Target>) -> (Option<&'static str>, Option<i64>) {

@@ -79,6 +79,7 @@ impl LocationRow {
                 target_id: self.capture_target_id,
                 dkim: self.dkim,
                 spf: self.spf,
+                customer: None,
             }),
         }
     }
@@ -194,7 +195,41 @@ impl Store {
               ORDER BY m.date, m.id"
         );
         let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(thread_id).fetch_all(self.pool()).await?;
-        self.summaries(rows).await
+        let mut messages = self.summaries(rows).await?;
+        self.name_customers(&mut messages).await?;
+        Ok(messages)
+    }
+
+    /// Fills in the customer of each captured copy (see
+    /// [`CaptureView::customer`]).
+    async fn name_customers(&self, messages: &mut [MessageSummary]) -> Result<()> {
+        let captured: Vec<i64> = messages.iter().filter(|m| m.capture.is_some()).map(|m| m.id.0).collect();
+        if captured.is_empty() {
+            return Ok(());
+        }
+        let own: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts").fetch_all(self.pool()).await?;
+        let own = |a: &AddressView| own.iter().any(|o| crate::address::same_mailbox(o, &a.address));
+        let originals: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT message_id, name, address FROM capture_originals
+              WHERE message_id IN (SELECT value FROM json_each(?))
+              ORDER BY message_id, CASE role WHEN 'from' THEN 0 WHEN 'to' THEN 1 ELSE 2 END, position",
+        )
+        .bind(serde_json::to_string(&captured).unwrap_or_default())
+        .fetch_all(self.pool())
+        .await?;
+        for m in messages.iter_mut() {
+            let original = originals
+                .iter()
+                .filter(|(id, _, _)| *id == m.id.0)
+                .map(|(_, name, address)| AddressView { name: name.clone(), address: address.clone() })
+                .find(|a| !own(a));
+            let on_copy = || m.to.iter().chain(&m.cc).chain(&m.from).find(|a| !own(a)).cloned();
+            let customer = original.or_else(on_copy);
+            if let Some(capture) = m.capture.as_mut() {
+                capture.customer = customer;
+            }
+        }
+        Ok(())
     }
 
     /// One message's summary (first location), for the reading pane.
@@ -298,7 +333,9 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         .into_iter()
-        .map(|(thread, target, target_id, dkim, spf)| (thread, CaptureView { target, target_id, dkim, spf }))
+        .map(|(thread, target, target_id, dkim, spf)| {
+            (thread, CaptureView { target, target_id, dkim, spf, customer: None })
+        })
         .collect();
         // The newest copy of each conversation wins.
         captures.extend(captured);
@@ -315,7 +352,7 @@ impl Store {
                 snippet: r.snippet,
                 has_attachments: r.has_attachments,
                 visibility: r.visibility,
-                capture: captures.get(&r.id).copied(),
+                capture: captures.get(&r.id).cloned(),
             })
             .collect())
     }

@@ -4,7 +4,12 @@
 import type { Draft } from "../bindings.gen";
 
 export type Page = { page: "mail" } | { page: "crm" };
-export type Route = Page | { page: "compose"; draft: Draft } | { page: "preferences" } | { page: "troubleshooting" };
+export type Route =
+  | Page
+  | { page: "compose"; draft: Draft }
+  | { page: "preferences" }
+  | { page: "troubleshooting" }
+  | { page: "quarantine" };
 
 class Router {
   current = $state<Route>({ page: "mail" });
