@@ -115,6 +115,7 @@ async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
 /// this is dropped.
 struct Desktop {
     port: u16,
+    display: String,
     _driver: Process,
     _xvfb: Process,
 }
@@ -139,7 +140,7 @@ fn start_desktop(data_dir: &Path) -> Desktop {
             .expect("start tauri-driver (cargo install tauri-driver --locked)"),
     );
     wait_for_port(port, "tauri-driver");
-    Desktop { port, _driver: driver, _xvfb: xvfb }
+    Desktop { port, display, _driver: driver, _xvfb: xvfb }
 }
 
 /// Starts the app through tauri-driver and returns the WebDriver session.
@@ -1283,6 +1284,16 @@ async fn click_centered(client: &Client, selector: &str) {
     element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
 }
 
+/// The text of the first email in a test user's inbox (a confirmation
+/// Threadline sent), once it arrived.
+async fn confirmation_text(user: &TestUser) -> String {
+    let s = servers();
+    s.wait_for_count(user, "INBOX", 1).await;
+    let raw = s.sources(user, "INBOX").await.remove(0);
+    let parsed = mail_parser::MessageParser::new().parse(&raw).expect("the confirmation parses");
+    parsed.body_text(0).expect("a text body").into_owned()
+}
+
 /// A mail as a client writes it, for the Smart BCC test.
 fn client_mail(from: &str, to: &str, id: &str, subject: &str) -> Vec<u8> {
     format!(
@@ -1325,9 +1336,7 @@ async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_wind
     css(&client, "#bcc-sender-new", long).await.send_keys(&colleague.email).await.expect("sender");
     click_centered(&client, "#bcc-sender-add").await;
     wait_for(&client, "#bcc-notice", "confirmation email").await;
-    s.wait_for_count(&colleague, "INBOX", 1).await;
-    let raw = s.sources(&colleague, "INBOX").await.remove(0);
-    let text = String::from_utf8_lossy(&raw).replace("=\r\n", "");
+    let text = confirmation_text(&colleague).await;
     let code: String = text
         .split("code: ")
         .nth(1)
@@ -1337,6 +1346,28 @@ async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_wind
     css(&client, ".sender .sender-code", long).await.send_keys(&code).await.expect("code");
     click_centered(&client, ".sender .sender-verify").await;
     wait_for(&client, ".sender .badge", "Confirmed").await;
+
+    // Another sender confirms by the link in its email: the system starts
+    // Threadline with the link, and the running window takes it over.
+    let partner = s.new_user("winlink");
+    css(&client, "#bcc-sender-new", long).await.send_keys(&partner.email).await.expect("sender");
+    click_centered(&client, "#bcc-sender-add").await;
+    let text = confirmation_text(&partner).await;
+    let link: String = text
+        .split_whitespace()
+        .find(|w| w.starts_with("threadline://verify-sender?"))
+        .expect("the link in the confirmation email")
+        .to_owned();
+    let second_launch = Command::new(APP)
+        .arg(&link)
+        .env("DISPLAY", &desktop.display)
+        .env("THREADLINE_DATA_DIR", data_dir.path())
+        .env("XDG_DATA_HOME", data_dir.path().join("webview"))
+        .status()
+        .expect("launch with the link");
+    assert!(second_launch.success(), "the second launch hands the link over and ends");
+    wait_for(&client, "#notice", "is confirmed").await;
+    wait_for(&client, &format!(".sender[data-address='{}'] .badge", partner.email), "Confirmed").await;
 
     // Block a domain, and share new mail by default.
     css(&client, "#block-new", long).await.send_keys("@spam.example").await.expect("domain");

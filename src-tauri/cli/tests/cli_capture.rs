@@ -206,6 +206,7 @@ fn an_accepted_sender_is_confirmed_by_the_code_mailed_to_it() {
         colleague.email.replace('@', "%40").replace('+', "%2B")
     );
     assert!(confirmation.contains(&link), "the link in the mail: {link}");
+    assert_eq!(refused(d, &["bcc", "open-link", "https://example.com/?code=1"]), "not_a_verify_link");
     assert_eq!(json(d, &["bcc", "open-link", &link])["verified"], true);
     assert_eq!(json(d, &["bcc", "senders", "list"])[0]["verified"], true);
     assert_eq!(refused(d, &["bcc", "senders", "verify", &colleague.email, &code]), "sender_code_wrong", "used once");
@@ -380,4 +381,34 @@ fn a_copy_waits_while_dns_does_not_answer_and_is_captured_once_it_does() {
     let captured = listed(d, "dns@t");
     assert_eq!(captured.len(), 1, "checked again on the next pass");
     assert_eq!(captured[0]["capture"]["dkim"], "pass");
+}
+
+#[test]
+fn copies_make_persons_of_unknown_customers_when_the_preference_is_on() {
+    let s = servers();
+    let t = Setup::new("cappers");
+    let d = t.d();
+    let me = t.user.email.clone();
+    let before = mail(&me, "Carol New <carol@newco.example>", "before@t", "Before", "Hi.");
+    deliver(s, &t.user, "bounce@plain.auth.test", &t.address, &before, 1);
+    sync(d);
+    assert_eq!(json(d, &["person", "list"]).as_array().unwrap().len(), 0, "off by default");
+    assert_eq!(json(d, &["settings", "show"])["bcc-create-persons"], "off");
+
+    json(d, &["settings", "set", "bcc-create-persons", "on"]);
+    json(d, &["org", "add", "--name", "Newco", "--domain", "newco.example"]);
+    let after = mail(&me, "Carol New <carol@newco.example>, Dan <dan@gmail.com>", "after@t", "After", "Hi again.");
+    deliver(s, &t.user, "bounce@plain.auth.test", &t.address, &after, 2);
+    sync(d);
+    let persons = json(d, &["person", "list"]);
+    let names: Vec<&str> = persons.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Carol New", "Dan"], "{persons}");
+    let carol = persons.as_array().unwrap().iter().find(|p| p["name"] == "Carol New").unwrap();
+    assert_eq!(carol["org_name"], "Newco", "in the organization of her domain: {carol}");
+    assert!(json(d, &["links", "--message-id", "after@t"]).to_string().contains("Carol New"));
+    assert!(
+        json(d, &["links", "--message-id", "before@t"]).to_string().contains("Carol New"),
+        "her earlier mail is linked to her too"
+    );
+    assert!(!names.iter().any(|n| n.contains(&me)), "the user is no person");
 }

@@ -327,6 +327,10 @@ pub enum EngineEvent {
     LinksChanged { messages: Vec<MessageId> },
     /// The account's sync state changed.
     AccountState { account: AccountId, state: SyncState, problem: Option<crate::problem::Problem> },
+    /// A sender was confirmed from the link in its confirmation email.
+    SenderConfirmed { address: String },
+    /// A link the app was opened with could not be used (why, as a code).
+    LinkRefused { reason: crate::problem::Problem },
 }
 
 /// What the plain composer sends. Address fields take one or more

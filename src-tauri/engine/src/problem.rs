@@ -189,6 +189,10 @@ pub enum Problem {
     SenderCodeExpired {
         address: String,
     },
+    /// Not a `threadline://verify-sender` link with an address and a code.
+    NotAVerifyLink {
+        link: String,
+    },
     /// No held Smart BCC copy has this id.
     NotQuarantined {
         id: crate::ids::MessageId,
@@ -294,6 +298,7 @@ impl Problem {
             SenderCodeExpired { address } => {
                 format!("The code sent to {address} expired after 24 hours: add the sender again for a new one.")
             }
+            NotAVerifyLink { link } => format!("\"{link}\" is not a sender confirmation link."),
             NotQuarantined { id } => format!("Message {id} is not in the quarantine."),
             NotBlocked { pattern } => format!("{pattern} is not blocked."),
             KeychainUnavailable { detail } => {

@@ -416,7 +416,11 @@ message_id: string; subject: string } |
  */
 { type: "links_changed"; messages: MessageId[] } | 
 /**  The account's sync state changed. */
-{ type: "account_state"; account: AccountId; state: SyncState; problem: Problem | null };
+{ type: "account_state"; account: AccountId; state: SyncState; problem: Problem | null } | 
+/**  A sender was confirmed from the link in its confirmation email. */
+{ type: "sender_confirmed"; address: string } | 
+/**  A link the app was opened with could not be used (why, as a code). */
+{ type: "link_refused"; reason: Problem };
 
 /**
  *  The engine's event as the window receives it: one Tauri event,
@@ -801,6 +805,8 @@ export type Problem =
 { code: "sender_code_wrong"; address: string } | 
 /**  The confirmation code is older than a day: add the sender again. */
 { code: "sender_code_expired"; address: string } | 
+/**  Not a `threadline://verify-sender` link with an address and a code. */
+{ code: "not_a_verify_link"; link: string } | 
 /**  No held Smart BCC copy has this id. */
 { code: "not_quarantined"; id: MessageId } | 
 /**  The address or domain is not blocked. */

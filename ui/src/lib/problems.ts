@@ -112,6 +112,8 @@ export function problemText(p: Problem): string {
       return t("problem_sender_code_wrong", { address: p.address });
     case "sender_code_expired":
       return t("problem_sender_code_expired", { address: p.address });
+    case "not_a_verify_link":
+      return t("problem_not_a_verify_link", { link: p.link });
     case "not_quarantined":
       return t("problem_not_quarantined");
     case "not_blocked":

@@ -9,7 +9,7 @@ use super::{Target, Token, address};
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId};
-use crate::model::{Draft, SendOutcome};
+use crate::model::{Draft, EngineEvent, SendOutcome};
 use crate::problem::Problem;
 
 /// A Smart BCC address and the mailbox whose copies it captures.
@@ -177,12 +177,22 @@ impl Bcc<'_> {
         self.recheck().await
     }
 
-    /// Confirms a sender from its `threadline://verify-sender` link.
+    /// Confirms a sender from its `threadline://verify-sender` link, and
+    /// says so (or why not) to the window as an event.
     pub async fn open_verify_link(&self, link: &str) -> Result<String> {
-        let (address, code) = parse_verify_link(link)
-            .ok_or_else(|| Error::Invalid(Problem::NotAnEmailAddress { text: link.to_owned(), field: None }))?;
-        self.verify_sender(&address, &code).await?;
-        Ok(address)
+        let opened = async {
+            let (address, code) = parse_verify_link(link)
+                .ok_or_else(|| Error::Invalid(Problem::NotAVerifyLink { link: link.to_owned() }))?;
+            self.verify_sender(&address, &code).await?;
+            Ok::<String, Error>(address)
+        }
+        .await;
+        let event = match &opened {
+            Ok(address) => EngineEvent::SenderConfirmed { address: address.clone() },
+            Err(e) => EngineEvent::LinkRefused { reason: e.problem() },
+        };
+        let _ = self.engine.events.send(event);
+        opened
     }
 
     /// Removes an accepted sender.

@@ -235,16 +235,23 @@ async fn ingested(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Resu
     let create: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'bcc_create_persons'")
         .fetch_optional(&mut *tx)
         .await?;
+    let mut to_link = ids.to_vec();
     if create.as_deref() == Some("on") {
-        create_persons(tx, ids, at).await?;
+        // A new person's earlier mail is linked to them too, as when the
+        // user adds one.
+        let created = create_persons(tx, ids, at).await?;
+        to_link.extend(linking::messages_with_addresses(tx, &created).await?);
+        to_link.sort_unstable();
+        to_link.dedup();
     }
-    linking::link_messages(tx, ids, at).await
+    linking::link_messages(tx, &to_link, at).await
 }
 
 /// A person for each customer address of these copies that belongs to
 /// nobody: named as the mail names them (else by the address), in the
-/// organization that has the address's domain, if one does.
-async fn create_persons(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Result<()> {
+/// organization that has the address's domain, if one does. Returns the
+/// addresses that got a person.
+async fn create_persons(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Result<Vec<String>> {
     let list = serde_json::to_string(ids).unwrap_or_default();
     let own: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts").fetch_all(&mut *tx).await?;
     let found: Vec<(String, String)> = sqlx::query_as(
@@ -260,6 +267,7 @@ async fn create_persons(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -
     .bind(&list)
     .fetch_all(&mut *tx)
     .await?;
+    let mut created = Vec::new();
     for (address, name) in found {
         if address.is_empty() || own.iter().any(|o| crate::address::same_mailbox(o, &address)) {
             continue;
@@ -286,8 +294,9 @@ async fn create_persons(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -
             .bind(person)
             .execute(&mut *tx)
             .await?;
+        created.push(address);
     }
-    Ok(())
+    Ok(created)
 }
 
 impl Store {
