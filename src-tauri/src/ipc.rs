@@ -69,6 +69,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             policy::bcc_create_persons,
             policy::set_bcc_create_persons,
             policy::quarantine,
+            policy::waiting_copies,
             policy::accept_held,
             policy::discard_held,
             policy::blocked,

@@ -101,6 +101,13 @@ pub async fn quarantine(engine: EngineState<'_>) -> CommandResult<Vec<HeldCopy>>
     Ok(engine.bcc().quarantine().await?)
 }
 
+/// How many copies wait for DNS to answer.
+#[tauri::command]
+#[specta::specta]
+pub async fn waiting_copies(engine: EngineState<'_>) -> CommandResult<u32> {
+    Ok(engine.bcc().waiting().await?)
+}
+
 /// Lets a held copy in.
 #[tauri::command]
 #[specta::specta]

@@ -160,6 +160,8 @@ export const commands = {
 	setBccCreatePersons: (on: boolean) => __TAURI_INVOKE<null>("set_bcc_create_persons", { on }),
 	/**  The copies held back, with their reasons. */
 	quarantine: () => __TAURI_INVOKE<HeldCopy[]>("quarantine"),
+	/**  How many copies wait for DNS to answer. */
+	waitingCopies: () => __TAURI_INVOKE<number>("waiting_copies"),
 	/**  Lets a held copy in. */
 	acceptHeld: (id: MessageId) => __TAURI_INVOKE<null>("accept_held", { id }),
 	/**  Discards a held copy (the mail account keeps it). */

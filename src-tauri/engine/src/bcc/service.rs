@@ -207,6 +207,11 @@ impl Bcc<'_> {
         self.engine.store.quarantine().await
     }
 
+    /// How many copies wait for DNS to answer before they are checked.
+    pub async fn waiting(&self) -> Result<u32> {
+        self.engine.store.waiting_copies().await
+    }
+
     /// Ingests a held copy as if nothing held it.
     pub async fn accept(&self, id: MessageId) -> Result<()> {
         self.engine.store.accept_held(id).await?;

@@ -332,6 +332,14 @@ impl Store {
         .await?)
     }
 
+    /// How many copies wait for DNS to answer (checked again after each
+    /// pass): not held for a reason, not in yet either.
+    pub async fn waiting_copies(&self) -> Result<u32> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM captures WHERE state = 'waiting'").fetch_one(self.pool()).await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     /// The user accepts a held copy: it is ingested and linked, and joins
     /// the same email if the Sent folder has it.
     pub async fn accept_held(&self, id: MessageId) -> Result<()> {

@@ -185,7 +185,15 @@ async fn a_held_copy_is_hidden_until_accepted_and_then_joins_its_sent_copy() {
         Some(HoldReason::UnknownAddress),
         None,
     );
-    ok(crate::ingest::store_batch(&store, account, inbox, &[held, unknown])).await;
+    let waiting = copy(
+        3,
+        &DELIVERED.replace("offer@", "later@").replace("The offer", "Later"),
+        CaptureState::Waiting,
+        None,
+        Some(Target::User),
+    );
+    ok(crate::ingest::store_batch(&store, account, inbox, &[held, unknown, waiting])).await;
+    assert_eq!(ok(store.waiting_copies()).await, 1, "waits for DNS: neither shown nor quarantined");
     assert_eq!(ok(store.messages_by_header_id("offer@example.com")).await.len(), 2, "held apart");
     let listed = ok(store.list_messages(&ListFilter { limit: 10, ..ListFilter::default() })).await;
     assert_eq!(listed.len(), 1, "only the Sent copy shows");
