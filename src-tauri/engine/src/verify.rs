@@ -94,7 +94,12 @@ impl Envelope {
     /// envelope sender from `Return-Path`, which the final delivery writes.
     /// None when no such hop was recorded.
     pub fn received(raw: &[u8]) -> Option<Envelope> {
-        let message = mail_parser::MessageParser::new().parse_headers(raw)?;
+        Envelope::received_in(&mail_parser::MessageParser::new().parse_headers(raw)?)
+    }
+
+    /// [`Envelope::received`] for a message whose headers are parsed
+    /// already.
+    pub fn received_in(message: &mail_parser::Message<'_>) -> Option<Envelope> {
         let hop = message
             .headers()
             .iter()
@@ -177,7 +182,13 @@ impl Verifier {
     /// receiving server recorded ([`Envelope::received`]); a message with
     /// no such hop (put into the mailbox, not mailed) has no SPF verdict.
     pub async fn verify_received(&self, raw: &[u8]) -> Verdict {
-        match Envelope::received(raw) {
+        self.verify_delivered(raw, Envelope::received(raw)).await
+    }
+
+    /// [`Verifier::verify_received`] with the envelope read already (None:
+    /// no SMTP hop was recorded).
+    pub async fn verify_delivered(&self, raw: &[u8], envelope: Option<Envelope>) -> Verdict {
+        match envelope {
             Some(envelope) => self.verify(raw, &envelope).await,
             None => Verdict { dkim: self.dkim(raw).await, spf: Spf::None },
         }

@@ -14,10 +14,10 @@ use mail_parser::{Address, MessageParser, PartType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Target, Token, find, token_in};
+use super::{Target, Token, find, token_in_headers};
 use crate::address::{normalize, same_mailbox};
 use crate::mime::{AddressRole, ParsedAddress, ParsedMessage};
-use crate::verify::{Dkim, Spf, Verdict, Verifier};
+use crate::verify::{Dkim, Envelope, Spf, Verdict, Verifier};
 
 /// Copies larger than this are not ingested (quarantined as too large).
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -187,18 +187,21 @@ impl Rules {
     /// The capture a fetched message is, if it was sent to a Smart BCC
     /// address of the mailbox. Runs on a parser thread: it waits for DNS
     /// (answered from the resolver's cache after the first copy of a
-    /// sender) through the runtime.
-    pub fn check(&self, raw: &[u8], parsed: &ParsedMessage) -> Option<Captured> {
+    /// sender) through the runtime. `body_hash` is the message's
+    /// [`body_hash`], made once for every message of the mailbox.
+    pub fn check(&self, raw: &[u8], parsed: &ParsedMessage, body_hash: [u8; 32]) -> Option<Captured> {
         if !self.copies_here {
             return None;
         }
-        let text = token_in(raw, &self.mailbox)?;
+        // The headers are read once, for the address and the SMTP hop.
+        let headers = MessageParser::new().parse_headers(raw)?;
+        let text = token_in_headers(&headers, &self.mailbox)?;
         let target = find(&text, &self.tokens).and_then(|(_, target)| *target);
         let sender = parsed.addresses_of(AddressRole::From).next().map(|a| a.address.clone()).unwrap_or_default();
         let verdict = if target.is_none() || raw.len() > MAX_BYTES {
             None
         } else if let Some(verifier) = self.verifier.as_ref().filter(|_| !self.dns_down.load(Ordering::Relaxed)) {
-            let verdict = self.runtime.block_on(verifier.verify_received(raw));
+            let verdict = self.runtime.block_on(verifier.verify_delivered(raw, Envelope::received_in(&headers)));
             if verdict.temporary() {
                 self.dns_down.store(true, Ordering::Relaxed);
             }
@@ -208,7 +211,7 @@ impl Rules {
         };
         let (state, reason) = decide(target, raw.len(), verdict, self.accepts(&sender));
         let originals = if self.forwards(parsed) { originals(raw) } else { Vec::new() };
-        Some(Captured { state, reason, target, verdict, sender, body_hash: body_hash(raw), originals })
+        Some(Captured { state, reason, target, verdict, sender, body_hash, originals })
     }
 
     /// A copy the user forwarded: addressed to nobody but the user's own

@@ -97,9 +97,14 @@ pub fn address(email: &str, token: &Token) -> Option<String> {
 /// follow, for mail forwarded to the address. The text is not checked
 /// against any known token here (see [`find`]).
 pub fn token_in(raw: &[u8], email: &str) -> Option<String> {
+    token_in_headers(&MessageParser::new().parse_headers(raw)?, email)
+}
+
+/// [`token_in`] for a message whose headers are parsed already.
+pub fn token_in_headers(message: &mail_parser::Message<'_>, email: &str) -> Option<String> {
     let (base, domain) = mailbox(email)?;
     let prefix = format!("{}+{TAG}", base.to_ascii_lowercase());
-    delivery_addresses(raw).into_iter().find_map(|address| {
+    delivery_addresses(message).into_iter().find_map(|address| {
         let (at_local, at_domain) = address.rsplit_once('@')?;
         if !at_domain.eq_ignore_ascii_case(domain) {
             return None;
@@ -123,10 +128,7 @@ pub fn find<'a, T>(candidate: &str, known: &'a [(Token, T)]) -> Option<&'a (Toke
 
 /// Every address a message was delivered or addressed to, those the
 /// receiving server recorded first.
-fn delivery_addresses(raw: &[u8]) -> Vec<String> {
-    let Some(message) = MessageParser::new().parse_headers(raw) else {
-        return Vec::new();
-    };
+fn delivery_addresses(message: &mail_parser::Message<'_>) -> Vec<String> {
     let mut delivered = Vec::new();
     let mut addressed = Vec::new();
     for header in message.headers() {

@@ -115,7 +115,10 @@ pub fn prepare_with(fetched: FetchedMessage, rules: Option<&Rules>) -> PreparedM
     // Parsed first: packing takes the source (see `source::pack`).
     let parsed = crate::mime::parse(&raw);
     let (capture, body_hash) = match rules {
-        Some(rules) => (rules.check(&raw, &parsed).map(Box::new), Some(crate::bcc::capture::body_hash(&raw))),
+        Some(rules) => {
+            let body_hash = crate::bcc::capture::body_hash(&raw);
+            (rules.check(&raw, &parsed, body_hash).map(Box::new), Some(body_hash))
+        }
         None => (None, None),
     };
     PreparedMessage { parsed, source: store::source::pack(raw), uid, flags, modseq, internal_date, capture, body_hash }

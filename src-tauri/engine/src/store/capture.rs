@@ -19,6 +19,7 @@ use crate::bcc::{Target, Token};
 use crate::crm::linking;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId, RecordId};
+use crate::mime::ParsedAddress;
 use crate::problem::Problem;
 use crate::verify::{Dkim, Spf, Verdict};
 
@@ -98,32 +99,41 @@ pub(super) async fn same_emails(
     batch: &[PreparedMessage],
     ids: &mut HashMap<[u8; 32], i64>,
 ) -> Result<()> {
-    // A captured copy whose message is stored already.
-    for m in batch {
-        let (Some(capture), Some(message_id)) = (&m.capture, &m.parsed.message_id) else { continue };
-        if capture.state != CaptureState::Captured || ids.contains_key(&m.parsed.content_hash) {
-            continue;
-        }
-        let candidates: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT m.id, c.body_hash FROM thread_refs r JOIN messages m ON m.thread_id = r.thread_id
+    // A captured copy whose message is stored already: the stored messages
+    // with the copies' Message-IDs, in one look (most have none).
+    let copies: Vec<(&str, &Captured, [u8; 32])> = batch
+        .iter()
+        .filter(|m| !ids.contains_key(&m.parsed.content_hash))
+        .filter_map(|m| {
+            let capture = m.capture.as_deref().filter(|c| c.state == CaptureState::Captured)?;
+            Some((m.parsed.message_id.as_deref()?, capture, m.parsed.content_hash))
+        })
+        .collect();
+    if !copies.is_empty() {
+        let list = serde_json::to_string(&copies.iter().map(|c| c.0).collect::<Vec<_>>()).unwrap_or_default();
+        let candidates: Vec<(String, i64, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT r.msgid, m.id, c.body_hash FROM thread_refs r JOIN messages m ON m.thread_id = r.thread_id
                     LEFT JOIN captures c ON c.message_id = m.id
-              WHERE r.account_id = ?1 AND r.msgid = ?2 AND m.message_id = ?2 AND m.hidden & 1 = 0",
+              WHERE r.account_id = ?1 AND r.msgid IN (SELECT value FROM json_each(?2))
+                AND m.message_id = r.msgid AND m.hidden & 1 = 0",
         )
         .bind(account_id)
-        .bind(message_id)
+        .bind(list)
         .fetch_all(&mut *tx)
         .await?;
-        for (id, stored_hash) in candidates {
-            let hash = match stored_hash {
-                Some(hash) => hash,
-                None => match super::source::load(tx, id).await? {
-                    Some(raw) => body_hash(&raw).to_vec(),
-                    None => continue,
-                },
-            };
-            if hash == capture.body_hash {
-                ids.insert(m.parsed.content_hash, id);
-                break;
+        for (message_id, capture, content_hash) in copies {
+            for (_, id, stored_hash) in candidates.iter().filter(|c| c.0 == message_id) {
+                let hash = match stored_hash {
+                    Some(hash) => hash.clone(),
+                    None => match super::source::load(tx, *id).await? {
+                        Some(raw) => body_hash(&raw).to_vec(),
+                        None => continue,
+                    },
+                };
+                if hash == capture.body_hash {
+                    ids.insert(content_hash, *id);
+                    break;
+                }
             }
         }
     }
@@ -168,48 +178,54 @@ pub(super) async fn record_copies(
         return Ok(());
     }
     let at = now();
-    let mut captured = Vec::new();
-    for (id, c) in &copies {
-        let (target, target_id) = target_parts(c.target);
-        let inserted = sqlx::query(
+    // One statement per chunk: a sync may bring a thousand copies.
+    let mut inserted: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for chunk in super::statement_chunks(&copies, 11) {
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
             "INSERT INTO captures (message_id, state, reason, target, target_id, dkim, spf, sender, body_hash,
-                                   captured_at, checked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(c.state)
-        .bind(c.reason)
-        .bind(target)
-        .bind(target_id)
-        .bind(c.verdict.map(|v| v.dkim))
-        .bind(c.verdict.map(|v| v.spf))
-        .bind(&c.sender)
-        .bind(&c.body_hash[..])
-        .bind(at)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            continue;
-        }
-        for (position, (role, address)) in c.originals.iter().enumerate() {
-            sqlx::query(
-                "INSERT OR IGNORE INTO capture_originals (message_id, role, position, name, address)
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(role.as_str())
-            .bind(i64::try_from(position).unwrap_or(0))
-            .bind(&address.name)
-            .bind(&address.address)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if c.state == CaptureState::Captured {
-            captured.push(MessageId(*id));
-        }
+                                   captured_at, checked_at) ",
+        );
+        q.push_values(chunk, |mut row, (id, c)| {
+            let (target, target_id) = target_parts(c.target);
+            row.push_bind(*id)
+                .push_bind(c.state)
+                .push_bind(c.reason)
+                .push_bind(target)
+                .push_bind(target_id)
+                .push_bind(c.verdict.map(|v| v.dkim))
+                .push_bind(c.verdict.map(|v| v.spf))
+                .push_bind(&c.sender)
+                .push_bind(&c.body_hash[..])
+                .push_bind(at)
+                .push_bind(at);
+        });
+        q.push(" ON CONFLICT (message_id) DO NOTHING RETURNING message_id");
+        inserted.extend(q.build_query_scalar::<i64>().fetch_all(&mut *tx).await?);
     }
+    let new: Vec<&(i64, &Captured)> = copies.iter().filter(|(id, _)| inserted.contains(id)).collect();
+    let originals: Vec<(i64, i64, &str, &ParsedAddress)> = new
+        .iter()
+        .flat_map(|(id, c)| {
+            c.originals.iter().enumerate().map(move |(position, (role, address))| {
+                (*id, i64::try_from(position).unwrap_or(0), role.as_str(), address)
+            })
+        })
+        .collect();
+    for chunk in super::statement_chunks(&originals, 5) {
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "INSERT OR IGNORE INTO capture_originals (message_id, role, position, name, address) ",
+        );
+        q.push_values(chunk, |mut row, (id, position, role, address)| {
+            row.push_bind(*id)
+                .push_bind(*role)
+                .push_bind(*position)
+                .push_bind(&address.name)
+                .push_bind(&address.address);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    let captured: Vec<MessageId> =
+        new.iter().filter(|(_, c)| c.state == CaptureState::Captured).map(|(id, _)| MessageId(*id)).collect();
     ingested(tx, &captured, at).await
 }
 
