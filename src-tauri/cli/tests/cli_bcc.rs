@@ -4,23 +4,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
-use std::path::Path;
-
-use serde_json::Value;
 use threadline_testkit::servers;
 
 mod common;
-use common::{add_account, cli, json};
-
-/// The problem code of a run that failed as it should.
-fn refused(data_dir: &Path, args: &[&str]) -> String {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = cli(data_dir, &all);
-    assert!(!out.status.success(), "{args:?} should fail");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON error");
-    v["error"]["problem"]["code"].as_str().expect("a problem code").to_owned()
-}
+use common::{add_account, json, refused};
 
 #[test]
 fn the_smart_bcc_address_receives_copies_and_is_renewed_and_per_deal() {

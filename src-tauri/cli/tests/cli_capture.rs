@@ -14,17 +14,7 @@ use serde_json::Value;
 use threadline_testkit::{MailServers, TestUser, servers};
 
 mod common;
-use common::{CLI, add_account, cli, json, ok_json};
-
-/// The problem code of a run that failed as it should.
-fn refused(data_dir: &Path, args: &[&str]) -> String {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = cli(data_dir, &all);
-    assert!(!out.status.success(), "{args:?} should fail");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON error");
-    v["error"]["problem"]["code"].as_str().expect("a problem code").to_owned()
-}
+use common::{CLI, add_account, json, ok_json, refused};
 
 /// A mail as a client writes it.
 fn mail(from: &str, to: &str, id: &str, subject: &str, body: &str) -> Vec<u8> {
@@ -209,7 +199,7 @@ fn an_accepted_sender_is_confirmed_by_the_code_mailed_to_it() {
     assert_eq!(refused(d, &["bcc", "open-link", "https://example.com/?code=1"]), "not_a_verify_link");
     assert_eq!(json(d, &["bcc", "open-link", &link])["verified"], true);
     assert_eq!(json(d, &["bcc", "senders", "list"])[0]["verified"], true);
-    assert_eq!(refused(d, &["bcc", "senders", "verify", &colleague.email, &code]), "sender_code_wrong", "used once");
+    assert_eq!(refused(d, &["bcc", "senders", "verify", &colleague.email, &code]), "sender_code_used_up", "used once");
 
     // The copy held for the sender is let in, and later ones are captured.
     assert!(held_reason(d, "colleague1@t").is_none());

@@ -185,6 +185,11 @@ pub enum Problem {
     SenderCodeWrong {
         address: String,
     },
+    /// Too many wrong codes were typed: the code no longer works (or it
+    /// was used already); add the sender again for a new one.
+    SenderCodeUsedUp {
+        address: String,
+    },
     /// The confirmation code is older than a day: add the sender again.
     SenderCodeExpired {
         address: String,
@@ -295,6 +300,9 @@ impl Problem {
             BccNotSetUp => "Smart BCC is not set up: choose the account whose mailbox receives the copies.".into(),
             SenderNotListed { address } => format!("{address} is not an accepted sender: add it first."),
             SenderCodeWrong { address } => format!("That is not the code sent to {address}."),
+            SenderCodeUsedUp { address } => {
+                format!("The code sent to {address} no longer works: add the sender again for a new one.")
+            }
             SenderCodeExpired { address } => {
                 format!("The code sent to {address} expired after 24 hours: add the sender again for a new one.")
             }

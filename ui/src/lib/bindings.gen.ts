@@ -805,6 +805,11 @@ export type Problem =
  *  was used already).
  */
 { code: "sender_code_wrong"; address: string } | 
+/**
+ *  Too many wrong codes were typed: the code no longer works (or it
+ *  was used already); add the sender again for a new one.
+ */
+{ code: "sender_code_used_up"; address: string } | 
 /**  The confirmation code is older than a day: add the sender again. */
 { code: "sender_code_expired"; address: string } | 
 /**  Not a `threadline://verify-sender` link with an address and a code. */

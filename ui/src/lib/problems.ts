@@ -110,6 +110,8 @@ export function problemText(p: Problem): string {
       return t("problem_sender_not_listed", { address: p.address });
     case "sender_code_wrong":
       return t("problem_sender_code_wrong", { address: p.address });
+    case "sender_code_used_up":
+      return t("problem_sender_code_used_up", { address: p.address });
     case "sender_code_expired":
       return t("problem_sender_code_expired", { address: p.address });
     case "not_a_verify_link":

@@ -90,3 +90,13 @@ pub fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64
     );
     String::from_utf8_lossy(&out.stdout).trim().parse().expect("account add prints the id")
 }
+
+/// The problem code of a run that failed as it should.
+pub fn refused(data_dir: &Path, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = cli(data_dir, &all);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    v["error"]["problem"]["code"].as_str().expect("a problem code").to_owned()
+}

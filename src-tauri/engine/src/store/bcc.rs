@@ -16,7 +16,7 @@ pub struct StoredToken {
     pub retired: bool,
 }
 
-fn target_parts(target: Target) -> (&'static str, Option<i64>) {
+pub(super) fn target_parts(target: Target) -> (&'static str, Option<i64>) {
     match target {
         Target::User => ("user", None),
         Target::Deal(id) => ("deal", Some(id.0)),
@@ -25,7 +25,7 @@ fn target_parts(target: Target) -> (&'static str, Option<i64>) {
     }
 }
 
-fn target_of(name: &str, id: Option<i64>) -> Option<Target> {
+pub(super) fn target_of(name: &str, id: Option<i64>) -> Option<Target> {
     let id = || id.map(RecordId);
     match name {
         "user" => Some(Target::User),

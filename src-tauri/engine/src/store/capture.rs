@@ -18,7 +18,7 @@ use crate::bcc::capture::{AcceptedSender, CaptureState, Captured, HeldCopy, Hold
 use crate::bcc::{Target, Token};
 use crate::crm::linking;
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, MessageId, RecordId};
+use crate::ids::{AccountId, MessageId};
 use crate::mime::ParsedAddress;
 use crate::problem::Problem;
 use crate::verify::{Dkim, Spf, Verdict};
@@ -28,6 +28,9 @@ pub(crate) const HELD: i64 = 1;
 
 /// How long a sender's confirmation code holds (seconds).
 const CODE_LIFETIME: i64 = 24 * 60 * 60;
+
+/// Wrong codes that end a sender's code (migration 0023).
+const CODE_TRIES: i64 = 5;
 
 /// What the capture stage needs to know of a receiving mailbox (see
 /// [`crate::bcc::capture::Rules`]).
@@ -60,25 +63,9 @@ struct HeldRow {
     sender: String,
 }
 
-pub(crate) fn target_parts(target: Option<Target>) -> (Option<&'static str>, Option<i64>) {
-    match target {
-        None => (None, None),
-        Some(Target::User) => (Some("user"), None),
-        Some(Target::Deal(id)) => (Some("deal"), Some(id.0)),
-        Some(Target::Lead(id)) => (Some("lead"), Some(id.0)),
-        Some(Target::Project(id)) => (Some("project"), Some(id.0)),
-    }
-}
-
-pub(crate) fn target_of(name: Option<&str>, id: Option<i64>) -> Option<Target> {
-    let id = || id.map(RecordId);
-    match name? {
-        "user" => Some(Target::User),
-        "deal" => id().map(Target::Deal),
-        "lead" => id().map(Target::Lead),
-        "project" => id().map(Target::Project),
-        _ => None,
-    }
+/// A copy's target as stored (None for an unknown or retired address).
+fn stored_target(target: Option<Target>) -> (Option<&'static str>, Option<i64>) {
+    target.map(super::bcc::target_parts).map_or((None, None), |(name, id)| (Some(name), id))
 }
 
 /// The hidden bit a message is stored with, for its capture.
@@ -186,7 +173,7 @@ pub(super) async fn record_copies(
                                    captured_at, checked_at) ",
         );
         q.push_values(chunk, |mut row, (id, c)| {
-            let (target, target_id) = target_parts(c.target);
+            let (target, target_id) = stored_target(c.target);
             row.push_bind(*id)
                 .push_bind(c.state)
                 .push_bind(c.reason)
@@ -405,7 +392,7 @@ impl Store {
             let Some(raw) = super::source::load(&mut conn, row.message_id.0).await? else { continue };
             copies.push(CopyToCheck {
                 id: row.message_id,
-                target: target_of(row.target.as_deref(), row.target_id),
+                target: row.target.as_deref().and_then(|name| super::bcc::target_of(name, row.target_id)),
                 verdict: row.dkim.zip(row.spf).map(|(dkim, spf)| Verdict { dkim, spf }),
                 sender: row.sender,
                 raw,
@@ -454,7 +441,7 @@ impl Store {
         let code = new_code()?;
         sqlx::query(
             "INSERT INTO bcc_senders (address, code_hash, code_expires_at, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (address) DO UPDATE SET code_hash = ?2, code_expires_at = ?3",
+             ON CONFLICT (address) DO UPDATE SET code_hash = ?2, code_expires_at = ?3, failed_tries = 0",
         )
         .bind(&address)
         .bind(&code_hash(&code)[..])
@@ -477,16 +464,34 @@ impl Store {
         let Some((hash, expires)) = row else {
             return Err(Error::NotFound(Problem::SenderNotListed { address }));
         };
+        let Some(hash) = hash else {
+            return Err(Error::Invalid(Problem::SenderCodeUsedUp { address }));
+        };
         let given = code_hash(code.trim());
-        let right = hash.is_some_and(|hash| bool::from(hash.as_slice().ct_eq(&given[..])));
-        if !right {
-            return Err(Error::Invalid(Problem::SenderCodeWrong { address }));
+        if !bool::from(hash.as_slice().ct_eq(&given[..])) {
+            // The wrong try counts, and the last allowed one ends the code.
+            let tries: i64 = sqlx::query_scalar(
+                "UPDATE bcc_senders SET failed_tries = failed_tries + 1,
+                        code_hash = CASE WHEN failed_tries + 1 >= ? THEN NULL ELSE code_hash END
+                  WHERE address = ? RETURNING failed_tries",
+            )
+            .bind(CODE_TRIES)
+            .bind(&address)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Err(Error::Invalid(if tries >= CODE_TRIES {
+                Problem::SenderCodeUsedUp { address }
+            } else {
+                Problem::SenderCodeWrong { address }
+            }));
         }
         if expires.is_none_or(|expires| expires < now()) {
             return Err(Error::Invalid(Problem::SenderCodeExpired { address }));
         }
         sqlx::query(
-            "UPDATE bcc_senders SET verified_at = ?, code_hash = NULL, code_expires_at = NULL WHERE address = ?",
+            "UPDATE bcc_senders SET verified_at = ?, code_hash = NULL, code_expires_at = NULL, failed_tries = 0
+              WHERE address = ?",
         )
         .bind(now())
         .bind(&address)

@@ -226,6 +226,23 @@ async fn a_sender_is_accepted_with_its_code_once_and_not_after_a_day() {
     assert!(ok(store.senders()).await.iter().any(|s| s.address == "carol@acme.example" && s.verified));
     assert!(store.verify_sender("carol@acme.example", &code).await.is_err(), "a code works once");
 
+    // Guessing ends the code: after five wrong ones, not even the right one.
+    let code = ok(store.add_sender("fay@acme.example")).await;
+    for _ in 0..4 {
+        assert!(matches!(
+            store.verify_sender("fay@acme.example", "00000000x").await,
+            Err(crate::Error::Invalid(crate::problem::Problem::SenderCodeWrong { .. }))
+        ));
+    }
+    assert!(matches!(
+        store.verify_sender("fay@acme.example", "00000000x").await,
+        Err(crate::Error::Invalid(crate::problem::Problem::SenderCodeUsedUp { .. }))
+    ));
+    assert!(store.verify_sender("fay@acme.example", &code).await.is_err());
+    let code = ok(store.add_sender("fay@acme.example")).await;
+    ok(store.verify_sender("fay@acme.example", &code)).await;
+    ok(store.remove_sender("fay@acme.example")).await;
+
     let code = ok(store.add_sender("dan@acme.example")).await;
     sqlx::query("UPDATE bcc_senders SET code_expires_at = 1").execute(store.pool()).await.ok();
     assert!(matches!(
