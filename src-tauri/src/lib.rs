@@ -4,6 +4,7 @@
 
 mod commands;
 pub mod ipc;
+mod links;
 
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ pub fn run() {
                 let _ = window.unminimize();
                 let _ = window.set_focus();
             }
-            open_links(app, &args);
+            links::open(app, &args);
         }))
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
@@ -45,7 +46,8 @@ pub fn run() {
             }
             app.manage(scheduler);
             app.manage(engine);
-            open_links(app.handle(), &std::env::args().collect::<Vec<_>>());
+            links::open(app.handle(), &std::env::args().collect::<Vec<_>>());
+            std::thread::spawn(links::register_scheme);
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -62,24 +64,6 @@ pub fn run() {
             close_store(app);
         }
     });
-}
-
-/// Opens the Threadline links the app was started with, or that a second
-/// launch handed over: a sender's confirmation link
-/// (`threadline://verify-sender`) confirms the sender; the window hears how
-/// it went as an engine event.
-fn open_links(app: &tauri::AppHandle, args: &[String]) {
-    let Some(engine) = app.try_state::<Arc<Engine>>() else {
-        return;
-    };
-    for link in args.iter().filter(|a| a.starts_with(threadline_engine::bcc::VERIFY_LINK)) {
-        let (engine, link) = (Arc::clone(&engine), link.clone());
-        tauri::async_runtime::spawn(async move {
-            if let Err(e) = engine.bcc().open_verify_link(&link).await {
-                tracing::warn!(error = %e, "a confirmation link could not be used");
-            }
-        });
-    }
 }
 
 /// Quits the app the normal way (closing the store) when the system asks

@@ -133,6 +133,8 @@ fn start_desktop(data_dir: &Path) -> Desktop {
             // The webview's own storage (the language choice) per test, as
             // on a fresh machine, kept across the app's restarts within it.
             .env("XDG_DATA_HOME", data_dir.join("webview"))
+            // Where the app records itself as the handler of its links.
+            .env("XDG_CONFIG_HOME", data_dir.join("config"))
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -1347,8 +1349,9 @@ async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_wind
     click_centered(&client, ".sender .sender-verify").await;
     wait_for(&client, ".sender .badge", "Confirmed").await;
 
-    // Another sender confirms by the link in its email: the system starts
-    // Threadline with the link, and the running window takes it over.
+    // Another sender confirms by the link in its email, opened as a mail
+    // client opens links (xdg-open): the system starts Threadline with it,
+    // and the running window takes it over.
     let partner = s.new_user("winlink");
     css(&client, "#bcc-sender-new", long).await.send_keys(&partner.email).await.expect("sender");
     click_centered(&client, "#bcc-sender-add").await;
@@ -1358,14 +1361,26 @@ async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_wind
         .find(|w| w.starts_with("threadline://verify-sender?"))
         .expect("the link in the confirmation email")
         .to_owned();
-    let second_launch = Command::new(APP)
+    let handler = Command::new("xdg-mime")
+        .args(["query", "default", "x-scheme-handler/threadline"])
+        .env("XDG_DATA_HOME", data_dir.path().join("webview"))
+        .env("XDG_CONFIG_HOME", data_dir.path().join("config"))
+        .output()
+        .expect("xdg-mime (xdg-utils)");
+    assert_eq!(
+        String::from_utf8_lossy(&handler.stdout).trim(),
+        "app.threadline.links.desktop",
+        "the app claimed its links"
+    );
+    let opened = Command::new("xdg-open")
         .arg(&link)
         .env("DISPLAY", &desktop.display)
         .env("THREADLINE_DATA_DIR", data_dir.path())
         .env("XDG_DATA_HOME", data_dir.path().join("webview"))
+        .env("XDG_CONFIG_HOME", data_dir.path().join("config"))
         .status()
-        .expect("launch with the link");
-    assert!(second_launch.success(), "the second launch hands the link over and ends");
+        .expect("xdg-open (xdg-utils)");
+    assert!(opened.success(), "xdg-open started Threadline with the link");
     wait_for(&client, "#notice", "is confirmed").await;
     wait_for(&client, &format!(".sender[data-address='{}'] .badge", partner.email), "Confirmed").await;
 
