@@ -32,7 +32,8 @@ pub fn open(app: &tauri::AppHandle, args: &[String]) {
 /// Linux: a desktop entry in the user's applications folder (its Exec
 /// unquoted: Debian 12's xdg-utils ignores a quoted one) made the default
 /// for `x-scheme-handler/threadline` with xdg-mime. The scheme is the app's
-/// own, so claiming it asks nobody. Elsewhere the installer declares it.
+/// own, so claiming it asks nobody. Done once per place the app runs
+/// from. Elsewhere the installer declares it.
 pub fn register_scheme() {
     #[cfg(target_os = "linux")]
     if let Err(e) = register_on_linux() {
@@ -57,9 +58,11 @@ fn register_on_linux() -> std::io::Result<()> {
          MimeType=x-scheme-handler/{SCHEME};\n"
     );
     let path = apps.join(name);
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(entry.as_str()) {
-        std::fs::write(&path, entry)?;
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(entry.as_str()) {
+        // Registered at an earlier start, from this same place.
+        return Ok(());
     }
+    std::fs::write(&path, entry)?;
     let status = std::process::Command::new("xdg-mime")
         .args(["default", name, &format!("x-scheme-handler/{SCHEME}")])
         .status()?;

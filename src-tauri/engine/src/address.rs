@@ -59,6 +59,12 @@ pub fn same_mailbox(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether a normalized address is one of `own` (the user's addresses),
+/// sub-addresses included.
+pub fn is_own(own: &[String], address: &str) -> bool {
+    own.iter().any(|o| same_mailbox(o, address))
+}
+
 /// Domains where anyone can have an address: a person there tells nothing
 /// about their organization.
 pub fn is_free_mail(domain: &str) -> bool {

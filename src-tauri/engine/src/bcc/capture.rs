@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Target, Token, find, token_in_headers};
-use crate::address::{normalize, same_mailbox};
+use crate::address::{is_own, normalize};
 use crate::mime::{AddressRole, ParsedAddress, ParsedMessage};
 use crate::verify::{Dkim, Envelope, Spf, Verdict, Verifier};
 
@@ -174,16 +174,6 @@ impl Rules {
         Rules { mailbox, tokens, own, senders, verifier, runtime, copies_here, dns_down: AtomicBool::new(false) }
     }
 
-    /// Whether a normalized address is one of the user's own (any account's,
-    /// sub-addresses included).
-    pub fn is_own(&self, address: &str) -> bool {
-        self.own.iter().any(|own| same_mailbox(own, address))
-    }
-
-    fn accepts(&self, sender: &str) -> bool {
-        self.is_own(sender) || self.senders.iter().any(|s| s == sender)
-    }
-
     /// The capture a fetched message is, if it was sent to a Smart BCC
     /// address of the mailbox. Runs on a parser thread: it waits for DNS
     /// (answered from the resolver's cache after the first copy of a
@@ -209,7 +199,7 @@ impl Rules {
         } else {
             Some(Verdict { dkim: Dkim::TempError, spf: Spf::TempError })
         };
-        let (state, reason) = decide(target, raw.len(), verdict, self.accepts(&sender));
+        let (state, reason) = decide(target, raw.len(), verdict, accepts(&self.own, &self.senders, &sender));
         let originals = if self.forwards(parsed) { originals(raw) } else { Vec::new() };
         Some(Captured { state, reason, target, verdict, sender, body_hash, originals })
     }
@@ -222,26 +212,32 @@ impl Rules {
             .addresses
             .iter()
             .filter(|(role, _)| matches!(role, AddressRole::To | AddressRole::Cc))
-            .all(|(_, a)| self.is_own(&a.address))
+            .all(|(_, a)| is_own(&self.own, &a.address))
     }
+}
 
-    /// Checks a copy again (one that waited for DNS, or whose sender was
-    /// confirmed since): its verdict anew, unless it has one that is final.
-    pub async fn recheck(
-        verifier: &Verifier,
-        raw: &[u8],
-        target: Option<Target>,
-        verdict: Option<Verdict>,
-        accepted: bool,
-    ) -> (CaptureState, Option<HoldReason>, Option<Verdict>) {
-        let verdict = match verdict {
-            Some(v) if !v.temporary() => Some(v),
-            _ if target.is_none() || raw.len() > MAX_BYTES => None,
-            _ => Some(verifier.verify_received(raw).await),
-        };
-        let (state, reason) = decide(target, raw.len(), verdict, accepted);
-        (state, reason, verdict)
-    }
+/// Whether a copy's sender (normalized) may use the Smart BCC addresses:
+/// one of the user's own addresses, or a confirmed accepted sender.
+pub fn accepts(own: &[String], senders: &[String], sender: &str) -> bool {
+    is_own(own, sender) || senders.iter().any(|s| s == sender)
+}
+
+/// Checks a copy again (one that waited for DNS, or whose sender was
+/// confirmed since): its verdict anew, unless it has one that is final.
+pub async fn recheck(
+    verifier: &Verifier,
+    raw: &[u8],
+    target: Option<Target>,
+    verdict: Option<Verdict>,
+    accepted: bool,
+) -> (CaptureState, Option<HoldReason>, Option<Verdict>) {
+    let verdict = match verdict {
+        Some(v) if !v.temporary() => Some(v),
+        _ if target.is_none() || raw.len() > MAX_BYTES => None,
+        _ => Some(verifier.verify_received(raw).await),
+    };
+    let (state, reason) = decide(target, raw.len(), verdict, accepted);
+    (state, reason, verdict)
 }
 
 /// SHA-256 of a message's body (what follows the header's blank line),

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::capture::{AcceptedSender, CaptureState, HeldCopy, Rules};
+use super::capture::{AcceptedSender, CaptureState, HeldCopy, accepts, recheck};
 use super::{Target, Token, address};
 use crate::Engine;
 use crate::error::{Error, Result};
@@ -232,16 +232,11 @@ impl Bcc<'_> {
             return Ok(());
         }
         let Some(verifier) = self.engine.verifier.as_ref() else { return Ok(()) };
-        let senders: Vec<String> =
-            self.engine.store.senders().await?.into_iter().filter(|s| s.verified).map(|s| s.address).collect();
-        let own: Vec<String> =
-            self.engine.store.accounts().await?.iter().map(|a| crate::address::normalize(&a.email)).collect();
+        let (own, senders) = self.engine.store.accepted_senders().await?;
         let mut settled = false;
         for copy in copies {
-            let accepted =
-                own.iter().any(|o| crate::address::same_mailbox(o, &copy.sender)) || senders.contains(&copy.sender);
-            let (state, reason, verdict) =
-                Rules::recheck(verifier, &copy.raw, copy.target, copy.verdict, accepted).await;
+            let accepted = accepts(&own, &senders, &copy.sender);
+            let (state, reason, verdict) = recheck(verifier, &copy.raw, copy.target, copy.verdict, accepted).await;
             if state == CaptureState::Waiting && copy.verdict == verdict {
                 continue;
             }

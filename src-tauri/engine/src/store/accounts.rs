@@ -252,3 +252,10 @@ pub fn history_start(days: u32) -> i64 {
     let today = super::now().div_euclid(86_400);
     (today - i64::from(days)) * 86_400
 }
+
+/// Every account's address, normalized: the user's own (see
+/// [`crate::address::is_own`]).
+pub(crate) async fn own_addresses(conn: &mut sqlx::SqliteConnection) -> Result<Vec<String>> {
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts").fetch_all(&mut *conn).await?;
+    Ok(emails.iter().map(|e| crate::address::normalize(e)).collect())
+}

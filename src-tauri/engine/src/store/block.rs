@@ -7,8 +7,9 @@
 
 use sqlx::SqliteConnection;
 
+use super::accounts::own_addresses;
 use super::{Store, now};
-use crate::address::{normalize, normalize_domain, same_mailbox};
+use crate::address::{is_own, normalize, normalize_domain};
 use crate::error::{Error, Result};
 use crate::problem::Problem;
 
@@ -31,12 +32,7 @@ impl BlockList {
         if patterns.is_empty() {
             return Ok(BlockList::default());
         }
-        let own: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts").fetch_all(&mut *conn).await?;
-        Ok(BlockList { patterns, own: own.iter().map(|e| normalize(e)).collect() })
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        Ok(BlockList { patterns, own: own_addresses(conn).await? })
     }
 
     fn blocks_address(&self, address: &str) -> bool {
@@ -49,7 +45,7 @@ impl BlockList {
         if self.patterns.is_empty() {
             return false;
         }
-        let mut others = addresses.into_iter().filter(|a| !self.own.iter().any(|own| same_mailbox(own, a))).peekable();
+        let mut others = addresses.into_iter().filter(|a| !is_own(&self.own, a)).peekable();
         others.peek().is_some() && others.all(|a| self.blocks_address(a))
     }
 }
@@ -155,19 +151,26 @@ async fn decide_again(conn: &mut SqliteConnection, pattern: &str) -> Result<u64>
             .await?
         }
     };
-    let mut changes: Vec<(i64, i64)> = Vec::new();
+    // The messages whose bit changes, each way, then one statement each.
+    let (mut hide, mut show) = (Vec::new(), Vec::new());
     for message in rows.chunk_by(|a, b| a.0 == b.0) {
         let Some(&(id, hidden, _)) = message.first() else { continue };
         let blocked = list.blocks(message.iter().map(|(_, _, a)| a.as_str()));
-        let now_hidden = if blocked { hidden | BLOCKED } else { hidden & !BLOCKED };
-        if now_hidden != hidden {
-            changes.push((id, now_hidden));
+        match (blocked, hidden & BLOCKED != 0) {
+            (true, false) => hide.push(id),
+            (false, true) => show.push(id),
+            _ => {}
         }
     }
-    for (id, hidden) in &changes {
-        sqlx::query("UPDATE messages SET hidden = ? WHERE id = ?").bind(hidden).bind(id).execute(&mut *conn).await?;
+    for (ids, change) in [(&hide, "hidden | 2"), (&show, "hidden & ~2")] {
+        if !ids.is_empty() {
+            sqlx::query(&format!("UPDATE messages SET hidden = {change} WHERE id IN (SELECT value FROM json_each(?))"))
+                .bind(serde_json::to_string(ids).unwrap_or_default())
+                .execute(&mut *conn)
+                .await?;
+        }
     }
-    Ok(changes.len() as u64)
+    Ok((hide.len() + show.len()) as u64)
 }
 
 #[cfg(test)]

@@ -86,42 +86,19 @@ pub(super) async fn same_emails(
     batch: &[PreparedMessage],
     ids: &mut HashMap<[u8; 32], i64>,
 ) -> Result<()> {
-    // A captured copy whose message is stored already: the stored messages
-    // with the copies' Message-IDs, in one look (most have none).
-    let copies: Vec<(&str, &Captured, [u8; 32])> = batch
+    // A captured copy whose message is stored already.
+    let copies: Vec<(&str, [u8; 32], [u8; 32])> = batch
         .iter()
         .filter(|m| !ids.contains_key(&m.parsed.content_hash))
         .filter_map(|m| {
             let capture = m.capture.as_deref().filter(|c| c.state == CaptureState::Captured)?;
-            Some((m.parsed.message_id.as_deref()?, capture, m.parsed.content_hash))
+            Some((m.parsed.message_id.as_deref()?, capture.body_hash, m.parsed.content_hash))
         })
         .collect();
-    if !copies.is_empty() {
-        let list = serde_json::to_string(&copies.iter().map(|c| c.0).collect::<Vec<_>>()).unwrap_or_default();
-        let candidates: Vec<(String, i64, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT r.msgid, m.id, c.body_hash FROM thread_refs r JOIN messages m ON m.thread_id = r.thread_id
-                    LEFT JOIN captures c ON c.message_id = m.id
-              WHERE r.account_id = ?1 AND r.msgid IN (SELECT value FROM json_each(?2))
-                AND m.message_id = r.msgid AND m.hidden & 1 = 0",
-        )
-        .bind(account_id)
-        .bind(list)
-        .fetch_all(&mut *tx)
-        .await?;
-        for (message_id, capture, content_hash) in copies {
-            for (_, id, stored_hash) in candidates.iter().filter(|c| c.0 == message_id) {
-                let hash = match stored_hash {
-                    Some(hash) => hash.clone(),
-                    None => match super::source::load(tx, *id).await? {
-                        Some(raw) => body_hash(&raw).to_vec(),
-                        None => continue,
-                    },
-                };
-                if hash == capture.body_hash {
-                    ids.insert(content_hash, *id);
-                    break;
-                }
-            }
+    let found = twins(tx, account_id, &copies.iter().map(|(mid, hash, _)| (*mid, *hash)).collect::<Vec<_>>()).await?;
+    for ((_, _, content_hash), twin) in copies.iter().zip(found) {
+        if let Some(id) = twin {
+            ids.insert(*content_hash, id);
         }
     }
     // A message whose captured copy is stored already.
@@ -151,13 +128,14 @@ pub(super) async fn same_emails(
 }
 
 /// Records the batch's copies (`ids`: content hash to message id, after
-/// storing): their capture, the original sender and recipients of a
+/// storing; ids from `first_new` on are new in it): their capture, the original sender and recipients of a
 /// forward, the link to the record whose address took the copy, and
 /// persons for unknown customers when the preference says so.
 pub(super) async fn record_copies(
     tx: &mut SqliteConnection,
     batch: &[PreparedMessage],
     ids: &HashMap<[u8; 32], i64>,
+    first_new: i64,
 ) -> Result<()> {
     let copies: Vec<(i64, &Captured)> =
         batch.iter().filter_map(|m| Some((*ids.get(&m.parsed.content_hash)?, m.capture.as_deref()?))).collect();
@@ -213,13 +191,15 @@ pub(super) async fn record_copies(
     }
     let captured: Vec<MessageId> =
         new.iter().filter(|(_, c)| c.state == CaptureState::Captured).map(|(id, _)| MessageId(*id)).collect();
-    ingested(tx, &captured, at).await
+    ingested(tx, &captured, at, Some(first_new)).await
 }
 
 /// What follows a copy being ingested: the link to the record whose
 /// address took it, and persons for its unknown customers when the
-/// preference says so (the usual rules then link them).
-async fn ingested(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Result<()> {
+/// preference says so; then the usual rules link them, except messages
+/// from `linked_from` on (new in the batch being stored: its link stage
+/// comes next).
+async fn ingested(tx: &mut SqliteConnection, ids: &[MessageId], at: i64, linked_from: Option<i64>) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -235,11 +215,8 @@ async fn ingested(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Resu
     .bind(at)
     .execute(&mut *tx)
     .await?;
-    let create: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'bcc_create_persons'")
-        .fetch_optional(&mut *tx)
-        .await?;
     let mut to_link = ids.to_vec();
-    if create.as_deref() == Some("on") {
+    if create_persons_on(tx).await? {
         // A new person's earlier mail is linked to them too, as when the
         // user adds one.
         let created = create_persons(tx, ids, at).await?;
@@ -247,7 +224,17 @@ async fn ingested(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Resu
         to_link.sort_unstable();
         to_link.dedup();
     }
+    to_link.retain(|id| linked_from.is_none_or(|first| id.0 < first));
     linking::link_messages(tx, &to_link, at).await
+}
+
+/// "Create persons from Smart BCC copies automatically" (off unless the
+/// user turned it on).
+async fn create_persons_on(conn: &mut SqliteConnection) -> Result<bool> {
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'bcc_create_persons'")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(value.as_deref() == Some("on"))
 }
 
 /// A person for each customer address of these copies that belongs to
@@ -256,7 +243,7 @@ async fn ingested(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Resu
 /// addresses that got a person.
 async fn create_persons(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -> Result<Vec<String>> {
     let list = serde_json::to_string(ids).unwrap_or_default();
-    let own: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts").fetch_all(&mut *tx).await?;
+    let own = super::accounts::own_addresses(tx).await?;
     let found: Vec<(String, String)> = sqlx::query_as(
         "SELECT address, MAX(name) FROM (
             SELECT o.address, o.name FROM capture_originals o WHERE o.message_id IN (SELECT value FROM json_each(?1))
@@ -272,7 +259,7 @@ async fn create_persons(tx: &mut SqliteConnection, ids: &[MessageId], at: i64) -
     .await?;
     let mut created = Vec::new();
     for (address, name) in found {
-        if address.is_empty() || own.iter().any(|o| crate::address::same_mailbox(o, &address)) {
+        if address.is_empty() || crate::address::is_own(&own, &address) {
             continue;
         }
         let domain = crate::address::domain_of(&address).to_owned();
@@ -311,16 +298,24 @@ impl Store {
             return Ok(None);
         }
         let mailbox = self.account(account).await?.email;
-        let own: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts").fetch_all(self.pool()).await?;
-        let senders: Vec<String> = sqlx::query_scalar("SELECT address FROM bcc_senders WHERE verified_at IS NOT NULL")
-            .fetch_all(self.pool())
-            .await?;
+        let (own, senders) = self.accepted_senders().await?;
         Ok(Some(CaptureInputs {
             mailbox,
             tokens: tokens.into_iter().map(|t| (t.token, (!t.retired).then_some(t.target))).collect(),
-            own: own.iter().map(|e| normalize(e)).collect(),
+            own,
             senders,
         }))
+    }
+
+    /// Who may use the Smart BCC addresses: the user's own addresses, and
+    /// the confirmed accepted senders (all normalized).
+    pub async fn accepted_senders(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let mut conn = self.pool().acquire().await?;
+        let own = super::accounts::own_addresses(&mut conn).await?;
+        let senders: Vec<String> = sqlx::query_scalar("SELECT address FROM bcc_senders WHERE verified_at IS NOT NULL")
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok((own, senders))
     }
 
     /// The copies held back, newest first.
@@ -415,13 +410,9 @@ impl Store {
         Ok(())
     }
 
-    /// "Create persons from Smart BCC copies automatically" (off unless
-    /// the user turned it on).
+    /// "Create persons from Smart BCC copies automatically".
     pub async fn bcc_create_persons(&self) -> Result<bool> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'bcc_create_persons'")
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(value.as_deref() == Some("on"))
+        create_persons_on(&mut *self.pool().acquire().await?).await
     }
 
     pub async fn set_bcc_create_persons(&self, on: bool) -> Result<()> {
@@ -550,7 +541,7 @@ async fn settle(
     }
     let id = join_same_email(tx, id).await?;
     sqlx::query("UPDATE messages SET hidden = hidden & ~1 WHERE id = ?").bind(id).execute(&mut *tx).await?;
-    ingested(tx, &[id], now()).await
+    ingested(tx, &[id], now(), None).await
 }
 
 /// Joins an ingested copy with the same email stored from another folder
@@ -565,20 +556,9 @@ async fn join_same_email(tx: &mut SqliteConnection, id: MessageId) -> Result<Mes
     .fetch_optional(&mut *tx)
     .await?;
     let Some((account, Some(message_id), hash)) = row else { return Ok(id) };
-    let candidates: Vec<i64> = sqlx::query_scalar(
-        "SELECT m.id FROM thread_refs r JOIN messages m ON m.thread_id = r.thread_id
-          WHERE r.account_id = ?1 AND r.msgid = ?2 AND m.message_id = ?2 AND m.hidden & 1 = 0 AND m.id != ?3",
-    )
-    .bind(account)
-    .bind(&message_id)
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    for other in candidates {
-        let Some(raw) = super::source::load(tx, other).await? else { continue };
-        if body_hash(&raw)[..] != hash[..] {
-            continue;
-        }
+    let hash = <[u8; 32]>::try_from(hash.as_slice()).unwrap_or_default();
+    // The copy itself is still held (hidden), so it is not its own twin.
+    if let Some(Some(other)) = twins(tx, AccountId(account), &[(&message_id, hash)]).await?.pop() {
         sqlx::query("UPDATE message_folders SET message_id = ? WHERE message_id = ?")
             .bind(other)
             .bind(id)
@@ -602,6 +582,47 @@ async fn join_same_email(tx: &mut SqliteConnection, id: MessageId) -> Result<Mes
         return Ok(MessageId(other));
     }
     Ok(id)
+}
+
+/// For each (Message-ID, body hash), the account's stored and shown email
+/// that is the same (its twin from another folder), in one look: most
+/// have none. A twin's body hash is its capture's, else taken from its
+/// source.
+async fn twins(
+    tx: &mut SqliteConnection,
+    account_id: AccountId,
+    wanted: &[(&str, [u8; 32])],
+) -> Result<Vec<Option<i64>>> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(&wanted.iter().map(|w| w.0).collect::<Vec<_>>()).unwrap_or_default();
+    let candidates: Vec<(String, i64, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT r.msgid, m.id, c.body_hash FROM thread_refs r JOIN messages m ON m.thread_id = r.thread_id
+                LEFT JOIN captures c ON c.message_id = m.id
+          WHERE r.account_id = ?1 AND r.msgid IN (SELECT value FROM json_each(?2))
+            AND m.message_id = r.msgid AND m.hidden & 1 = 0",
+    )
+    .bind(account_id)
+    .bind(list)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut found = Vec::with_capacity(wanted.len());
+    for (message_id, hash) in wanted {
+        let mut twin = None;
+        for (_, id, stored) in candidates.iter().filter(|c| c.0 == *message_id) {
+            let same = match stored {
+                Some(stored) => stored[..] == hash[..],
+                None => super::source::load(tx, *id).await?.is_some_and(|raw| body_hash(&raw) == *hash),
+            };
+            if same {
+                twin = Some(*id);
+                break;
+            }
+        }
+        found.push(twin);
+    }
+    Ok(found)
 }
 
 /// A sender's address, normalized, or why it is not one.

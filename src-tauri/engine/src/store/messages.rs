@@ -324,7 +324,7 @@ impl BatchWriter<'_> {
             q.push(")");
             q.build().execute(&mut **tx).await?;
         }
-        capture::record_copies(tx, batch, &ids).await?;
+        capture::record_copies(tx, batch, &ids, next_message).await?;
         self.done.locations += written;
         let new_ids: Vec<MessageId> = fresh.iter().map(|(id, _)| MessageId(*id)).collect();
         self.done.added.extend(&new_ids);
@@ -400,7 +400,7 @@ impl Marks {
             .addresses
             .iter()
             .filter(|(role, _)| matches!(role, AddressRole::From | AddressRole::To | AddressRole::Cc));
-        let blocked = !self.blocks.is_empty() && self.blocks.blocks(shown.map(|(_, a)| a.address.as_str()));
+        let blocked = self.blocks.blocks(shown.map(|(_, a)| a.address.as_str()));
         held_bit(m.capture.as_deref()) | if blocked { BLOCKED } else { 0 }
     }
 }

@@ -120,17 +120,18 @@ const CAPTURE_COLUMNS: &str = "m.visibility, c.message_id IS NOT NULL AS capture
 
 /// Messages with their first folder location, if they have one: a
 /// message on its way between folders is still shown, without a folder.
-const MAYBE_LOCATED: &str = "m.id, m.account_id, COALESCE(f.display_name, '') AS folder,
-    COALESCE(mf.uid, 0) AS uid, m.message_id, m.thread_id, m.date, m.subject,
-    COALESCE(mf.flags, '') AS flags, m.snippet, m.has_attachments, m.visibility,
-    c.message_id IS NOT NULL AS captured, c.target AS capture_target, c.target_id AS capture_target_id,
-    c.dkim, c.spf
-    FROM messages m
-    LEFT JOIN captures c ON c.message_id = m.id
-    LEFT JOIN message_folders mf ON mf.message_id = m.id
-         AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
-                             ORDER BY folder_id LIMIT 1)
-    LEFT JOIN folders f ON f.id = mf.folder_id";
+fn maybe_located() -> String {
+    format!(
+        "m.id, m.account_id, COALESCE(f.display_name, '') AS folder,
+         COALESCE(mf.uid, 0) AS uid, m.message_id, m.thread_id, m.date, m.subject,
+         COALESCE(mf.flags, '') AS flags, m.snippet, m.has_attachments, {CAPTURE_COLUMNS}
+         FROM messages m {CAPTURE_JOIN}
+         LEFT JOIN message_folders mf ON mf.message_id = m.id
+              AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
+                                  ORDER BY folder_id LIMIT 1)
+         LEFT JOIN folders f ON f.id = mf.folder_id"
+    )
+}
 
 const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
     m.thread_id, m.date, m.subject, mf.flags, m.snippet, m.has_attachments";
@@ -190,9 +191,10 @@ impl Store {
     /// listed without a folder.
     pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
         let sql = format!(
-            "SELECT {MAYBE_LOCATED} WHERE m.thread_id = ?1
+            "SELECT {} WHERE m.thread_id = ?1
                 AND {BOX} <= MIN(3, MAX(1, (SELECT box FROM threads WHERE id = ?1)))
-              ORDER BY m.date, m.id"
+              ORDER BY m.date, m.id",
+            maybe_located()
         );
         let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(thread_id).fetch_all(self.pool()).await?;
         let mut messages = self.summaries(rows).await?;
@@ -207,8 +209,8 @@ impl Store {
         if captured.is_empty() {
             return Ok(());
         }
-        let own: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts").fetch_all(self.pool()).await?;
-        let own = |a: &AddressView| own.iter().any(|o| crate::address::same_mailbox(o, &a.address));
+        let own = super::accounts::own_addresses(&mut *self.pool().acquire().await?).await?;
+        let own = |a: &AddressView| crate::address::is_own(&own, &a.address);
         let originals: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT message_id, name, address FROM capture_originals
               WHERE message_id IN (SELECT value FROM json_each(?))
@@ -234,7 +236,7 @@ impl Store {
 
     /// One message's summary (first location), for the reading pane.
     pub async fn message_summary(&self, id: MessageId) -> Result<MessageSummary> {
-        let sql = format!("SELECT {MAYBE_LOCATED} WHERE m.id = ?");
+        let sql = format!("SELECT {} WHERE m.id = ?", maybe_located());
         let rows: Vec<LocationRow> = sqlx::query_as(&sql).bind(id).fetch_all(self.pool()).await?;
         self.summaries(rows).await?.pop().ok_or_else(|| Error::NotFound(Problem::MessageNotFound { id: Some(id) }))
     }
