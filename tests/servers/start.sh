@@ -6,7 +6,8 @@
 # Dovecot), delivering into Dovecot over LMTP with sub-addressing. Mail for
 # other domains is discarded: nothing ever leaves loopback. NSD serves the
 # zone auth.test (SPF records and a DKIM key made for the run) to tests that
-# check mail authentication. No systemd; everything lives in one run directory.
+# check mail authentication, and discover.test with a web server for the
+# autoconfig files of its domains (account autoconfiguration). No systemd; everything lives in one run directory.
 # Idempotent: if the servers already run, it only prints the env file.
 # Usage: start.sh [RUN_DIR]   (prints the path of the env file)
 set -euo pipefail
@@ -19,18 +20,19 @@ flock 9
 
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # (An env file from an older version of this script lacks the SMTPS port.)
-if [ -f "$run/env" ] && grep -q '^TL_DNS_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" \
-  && alive "$run/postfix-queue/pid/master.pid" && alive "$run/imap4d.pid" && alive "$run/nsd.pid"; then
+if [ -f "$run/env" ] && grep -q '^TL_HTTP_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" \
+  && alive "$run/postfix-queue/pid/master.pid" && alive "$run/imap4d.pid" && alive "$run/nsd.pid" \
+  && alive "$run/web.pid"; then
   echo "$run/env"; exit 0
 fi
 "$here/stop.sh" "$run" >/dev/null 2>&1 || true
 
-# Seven distinct free ports: every socket stays bound until all are picked
+# Eight distinct free ports: every socket stays bound until all are picked
 # (picked one by one, the kernel may hand out the same port twice).
 pick_ports() {
-  read -r IMAPS_PORT IMAP_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP4D_PORT DNS_PORT < <(python3 -c '
+  read -r IMAPS_PORT IMAP_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP4D_PORT DNS_PORT HTTP_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(7)]
+socks = [socket.socket() for _ in range(8)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 }
@@ -39,14 +41,15 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))')
 id tlmail >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin tlmail
 MAIL_UID=$(id -u tlmail); MAIL_GID=$(id -g tlmail)
 
-# A throwaway CA and a server certificate for localhost/127.0.0.1.
-if [ ! -f "$run/ca.crt" ]; then
+# A throwaway CA and a server certificate for localhost/127.0.0.1 and the
+# servers a guess finds for guess.discover.test.
+if [ ! -f "$run/ca.crt" ] || ! grep -q 'guess.discover.test' "$run/server.ext" 2>/dev/null; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Threadline Test CA" \
     -keyout "$run/ca.key" -out "$run/ca.crt" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
     -keyout "$run/server.key" -out "$run/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$run/server.ext"
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:*.guess.discover.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$run/server.ext"
   openssl x509 -req -in "$run/server.csr" -CA "$run/ca.crt" -CAkey "$run/ca.key" -CAcreateserial \
     -days 3650 -extfile "$run/server.ext" -out "$run/server.crt" 2>/dev/null
   # A self-signed certificate too, for "trust this certificate" tests.
@@ -228,6 +231,78 @@ tl._domainkey.spoofed IN TXT ( $dkim_txt )
 soft IN TXT "v=spf1 ~all"
 plain IN A 127.0.0.1
 ZONE
+# discover.test: one domain per way "Add account" finds settings.
+#   hosted   MX at Google's servers (a hosted domain: the Gmail preset)
+#   ac       an autoconfig host (and SRV records it wins over)
+#   wk       a file at the domain's .well-known path
+#   srv      RFC 6186 SRV records (and hosts a guess would find)
+#   guess    imap. and smtp. hosts whose certificate names them
+#   wrongcert imap. and smtp. hosts whose certificate does not
+#   dot      SRV records saying "not offered"
+cat > "$run/dns/discover.test.zone" <<ZONE
+\$ORIGIN discover.test.
+\$TTL 300
+@ IN SOA ns.discover.test. hostmaster.discover.test. 1 3600 600 86400 300
+@ IN NS ns.discover.test.
+ns IN A 127.0.0.1
+hosted IN MX 10 aspmx.l.google.com.
+hosted IN MX 20 alt1.aspmx.l.google.com.
+autoconfig.ac IN A 127.0.0.1
+_imaps._tcp.ac IN SRV 0 1 993 imap.elsewhere.invalid.
+_submissions._tcp.ac IN SRV 0 1 465 smtp.elsewhere.invalid.
+wk IN A 127.0.0.1
+_imaps._tcp.srv IN SRV 20 1 1 backup.invalid.
+_imaps._tcp.srv IN SRV 10 1 $IMAPS_PORT localhost.
+_submissions._tcp.srv IN SRV 0 1 $SMTPS_PORT localhost.
+imap.srv IN A 127.0.0.1
+smtp.srv IN A 127.0.0.1
+imap.guess IN A 127.0.0.1
+smtp.guess IN A 127.0.0.1
+imap.wrongcert IN A 127.0.0.1
+smtp.wrongcert IN A 127.0.0.1
+_imaps._tcp.dot IN SRV 0 0 0 .
+_imap._tcp.dot IN SRV 0 0 0 .
+ZONE
+# Their web server: an autoconfig file for ac (the test users' Dovecot
+# login, STARTTLS submission) and one for wk (SMTPS, OAuth and password).
+rm -rf "$run/web"
+mkdir -p "$run/web/autoconfig.ac.discover.test/mail" "$run/web/wk.discover.test/.well-known/autoconfig/mail"
+cat > "$run/web/autoconfig.ac.discover.test/mail/config-v1.1.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="ac.discover.test">
+    <domain>ac.discover.test</domain>
+    <displayName>Autoconfig host test</displayName>
+    <incomingServer type="imap">
+      <hostname>localhost</hostname><port>$IMAPS_PORT</port><socketType>SSL</socketType>
+      <username>%EMAILLOCALPART%@example.test</username><authentication>password-cleartext</authentication>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>localhost</hostname><port>$SUBMISSION_PORT</port><socketType>STARTTLS</socketType>
+      <username>%EMAILLOCALPART%@example.test</username><authentication>password-cleartext</authentication>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+XML
+cat > "$run/web/wk.discover.test/.well-known/autoconfig/mail/config-v1.1.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="wk.discover.test">
+    <domain>wk.discover.test</domain>
+    <incomingServer type="imap">
+      <hostname>localhost</hostname><port>$IMAPS_PORT</port><socketType>SSL</socketType>
+      <username>%EMAILADDRESS%</username>
+      <authentication>OAuth2</authentication><authentication>password-cleartext</authentication>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>localhost</hostname><port>$SMTPS_PORT</port><socketType>SSL</socketType>
+      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+XML
+setsid python3 "$here/autoconfig.py" "$HTTP_PORT" "$run/web" "$run/web.pid" </dev/null >>"$run/web.log" 2>&1 9>&- &
+
 cat > "$run/nsd.conf" <<CONF
 server:
   ip-address: 127.0.0.1
@@ -249,6 +324,9 @@ zone:
 zone:
   name: "example.test"
   zonefile: "example.test.zone"
+zone:
+  name: "discover.test"
+  zonefile: "discover.test.zone"
 CONF
 nsd -c "$run/nsd.conf" </dev/null >>"$run/start.log" 2>&1 9>&- || return 1
 
@@ -331,7 +409,7 @@ postfix -c "$pf" check >/dev/null 2>&1 || true
 postfix -c "$pf" start </dev/null >>"$run/start.log" 2>&1 9>&- || return 1
 
 # Wait until all answer.
-python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$DNS_PORT" <<'PY' >>"$run/start.log" 2>&1
+python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$DNS_PORT" "$HTTP_PORT" <<'PY' >>"$run/start.log" 2>&1
 import socket, sys, time
 deadline = time.monotonic() + 15
 for p in sys.argv[1:]:
@@ -354,8 +432,8 @@ for attempt in 1 2 3; do
   pick_ports
   if launch; then started=yes; break; fi
   {
-    echo "start.sh: attempt $attempt failed (ports $IMAPS_PORT $IMAP_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $IMAP4D_PORT $DNS_PORT):"
-    for log in start.log dovecot.log imap4d.log postfix.log nsd.log; do
+    echo "start.sh: attempt $attempt failed (ports $IMAPS_PORT $IMAP_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $IMAP4D_PORT $DNS_PORT $HTTP_PORT):"
+    for log in start.log dovecot.log imap4d.log postfix.log nsd.log web.log; do
       [ -s "$run/$log" ] && { echo "--- $log"; tail -n 20 "$run/$log"; }
     done
   } >&2
@@ -372,6 +450,7 @@ TL_SUBMISSION_PORT=$SUBMISSION_PORT
 TL_SMTPS_PORT=$SMTPS_PORT
 TL_IMAP4D_PORT=$IMAP4D_PORT
 TL_DNS_PORT=$DNS_PORT
+TL_HTTP_PORT=$HTTP_PORT
 TL_DNS_ZONE=auth.test
 TL_DKIM_KEY=$run/dkim.key
 TL_DKIM_SELECTOR=tl

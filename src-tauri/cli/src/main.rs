@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 mod bcc;
 mod crm;
+mod setup;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -100,6 +101,8 @@ enum Command {
     Crm(crm::CrmCommand),
     #[command(flatten)]
     Policy(bcc::PolicyCommand),
+    #[command(flatten)]
+    Setup(setup::SetupCommand),
 }
 
 #[derive(Subcommand)]
@@ -159,15 +162,16 @@ struct AddAccount {
     email: String,
     #[arg(long, default_value = "")]
     name: String,
-    /// IMAP server as HOST:PORT.
-    #[arg(long)]
-    imap: String,
+    /// IMAP server as HOST:PORT (without --imap and --smtp, the settings
+    /// are found as `autoconfig` finds them).
+    #[arg(long, requires = "smtp")]
+    imap: Option<String>,
     /// How far back to sync: 1m, 3m, 1y, all, or a number of days.
     #[arg(long, value_parser = parse_history, default_value = "all")]
     history: History,
     /// SMTP server as HOST:PORT.
-    #[arg(long)]
-    smtp: String,
+    #[arg(long, requires = "imap")]
+    smtp: Option<String>,
     /// tls (implicit TLS) or starttls; applies to IMAP, and to SMTP unless
     /// --smtp-security says otherwise.
     #[arg(long, value_parser = parse_security, default_value = "tls")]
@@ -334,34 +338,44 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
     match command {
         Command::Account { command } => match command {
             AccountCommand::Add(a) => {
-                let (imap_host, imap_port) = parse_host_port(&a.imap, "imap")?;
-                let (smtp_host, smtp_port) = parse_host_port(&a.smtp, "smtp")?;
                 let password = std::env::var(&a.password_env)
                     .map_err(|_| Error::worded(format!("The environment variable {} is not set.", a.password_env)))?;
-                let trusted_certs = match &a.ca_file {
-                    Some(path) => Some(std::fs::read_to_string(path)?),
-                    None => None,
+                let trusted_certs = setup::read_ca_file(a.ca_file.as_ref())?;
+                let mut account = NewAccount {
+                    email: a.email,
+                    display_name: a.name,
+                    imap_host: String::new(),
+                    imap_port: 0,
+                    imap_security: a.security,
+                    smtp_host: String::new(),
+                    smtp_port: 0,
+                    smtp_security: a.smtp_security.unwrap_or(a.security),
+                    username: a.user,
+                    password,
+                    trusted_certs,
+                    history_days: a.history.0,
                 };
-                let id = engine
-                    .accounts()
-                    .add(
-                        NewAccount {
-                            email: a.email,
-                            display_name: a.name,
-                            imap_host,
-                            imap_port,
-                            imap_security: a.security,
-                            smtp_host,
-                            smtp_port,
-                            smtp_security: a.smtp_security.unwrap_or(a.security),
-                            username: a.user,
-                            password,
-                            trusted_certs,
-                            history_days: a.history.0,
-                        },
-                        !a.no_verify,
-                    )
-                    .await?;
+                match (&a.imap, &a.smtp) {
+                    (Some(imap), Some(smtp)) => {
+                        (account.imap_host, account.imap_port) = parse_host_port(imap, "imap")?;
+                        (account.smtp_host, account.smtp_port) = parse_host_port(smtp, "smtp")?;
+                    }
+                    _ => {
+                        let found =
+                            engine.accounts().discover(&account.email, account.trusted_certs.as_deref()).await?;
+                        eprintln!("Settings found ({}): {}", name_of(&found.source), found.imap.host);
+                        account.imap_host = found.imap.host;
+                        account.imap_port = found.imap.port;
+                        account.imap_security = found.imap.security;
+                        account.smtp_host = found.smtp.host;
+                        account.smtp_port = found.smtp.port;
+                        account.smtp_security = found.smtp.security;
+                        if account.username.is_empty() {
+                            account.username = found.username;
+                        }
+                    }
+                }
+                let id = engine.accounts().add(account, !a.no_verify).await?;
                 print(json, &serde_json::json!({ "id": id }), || id.to_string());
             }
             AccountCommand::List => {
@@ -503,6 +517,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
         }
         Command::Crm(command) => crm::execute(engine, command, json).await?,
         Command::Policy(command) => bcc::execute(engine, command, json).await?,
+        Command::Setup(command) => setup::execute(engine, command, json).await?,
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod logging;
 pub mod mail;
 pub mod mime;
 pub mod model;
+pub mod net;
 pub mod problem;
 mod schedule;
 pub mod secrets;

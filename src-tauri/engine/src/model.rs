@@ -104,6 +104,91 @@ pub struct AccountSummary {
     pub poll_seconds: u32,
 }
 
+/// A way of signing in to an account's servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum SignIn {
+    /// A password (or an app password) kept in the keychain.
+    Password,
+    /// OAuth 2 in the system browser; tokens kept in the keychain.
+    Oauth,
+}
+
+/// What a provider wants done on its website before the first sign-in; the
+/// account form words each step in the user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SetupStep {
+    /// Switch IMAP access on in the provider's mail settings.
+    EnableImap,
+    /// Make an app password there and type that instead of the usual one.
+    AppPassword,
+}
+
+/// One server's settings as found or typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ServerView {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+}
+
+/// A provider preset as listed by `providers` and offered by the account
+/// form. Hosts may hold `{domain}`: the domain of the address.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ProviderView {
+    pub id: String,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub imap: ServerView,
+    pub smtp: ServerView,
+    /// Preferred first.
+    pub auth: Vec<SignIn>,
+    /// Only an app password is taken (the account's own password is not).
+    pub app_password: bool,
+    pub setup: Vec<SetupStep>,
+    /// The provider's page with those steps.
+    pub help: Option<String>,
+    /// Where the settings come from: the provider's help page, or
+    /// Thunderbird's ISPDB entry.
+    pub source: String,
+}
+
+/// Where found settings came from, in the order they are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum SettingsSource {
+    /// The address's domain is a preset's own.
+    Preset,
+    /// The domain's MX points at a preset's servers (hosted domains).
+    Mx,
+    /// The domain publishes a Thunderbird autoconfig file.
+    Autoconfig,
+    /// The domain publishes RFC 6186 SRV records.
+    Srv,
+    /// imap.<domain> and smtp.<domain> answered with TLS when tried.
+    Guess,
+}
+
+/// Settings found for an address by `autoconfig`: what the account form
+/// fills in, and says where it came from.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct FoundSettings {
+    pub source: SettingsSource,
+    /// The preset's id (preset and mx sources).
+    pub provider: Option<String>,
+    pub imap: ServerView,
+    pub smtp: ServerView,
+    /// Preferred first.
+    pub auth: Vec<SignIn>,
+    /// The login name the servers expect.
+    pub username: String,
+    pub setup: Vec<SetupStep>,
+    pub help: Option<String>,
+    /// The file or record the settings were read from, when there is one.
+    pub from: Option<String>,
+}
+
 /// One folder as the troubleshooting view shows it.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct FolderStatus {

@@ -84,6 +84,11 @@ pub enum Problem {
     AccountExists {
         email: String,
     },
+    /// Nothing told this domain's mail servers (no preset, MX, autoconfig
+    /// file or SRV record, and the guessed servers did not answer).
+    NoSettingsFound {
+        domain: String,
+    },
     PollIntervalOutOfRange,
     /// The trusted certificate the user chose is not PEM.
     CertificateFileInvalid,
@@ -258,6 +263,9 @@ impl Problem {
             PortOutOfRange { server } => format!("The {server} port must be between 1 and 65535."),
             EmptyPassword => "The password is empty.".into(),
             AccountExists { email } => format!("An account for {email} already exists."),
+            NoSettingsFound { domain } => format!(
+                "No mail server settings were found for {domain}. Enter them by hand (your provider's help pages list them)."
+            ),
             PollIntervalOutOfRange => "Check for new mail at least once a day and at most every second.".into(),
             CertificateFileInvalid => "The trusted certificate is not a valid PEM certificate (it should start with -----BEGIN CERTIFICATE-----).".into(),
             TlsSetupFailed { detail } => format!("TLS setup failed: {detail}"),

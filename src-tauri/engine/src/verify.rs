@@ -6,15 +6,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use mail_auth::hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, SpfResult, spf::verify::SpfParameters};
 use mail_parser::{HeaderName, HeaderValue, Host, Protocol};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-
-/// The environment variable that points the resolver at one DNS server.
-pub const DNS_SERVER_VAR: &str = "THREADLINE_DNS_SERVER";
+use crate::error::Result;
 
 /// What DKIM says of a message, over all its signatures. Named as in
 /// Authentication-Results (RFC 8601): pass, fail, none, temperror.
@@ -148,34 +144,12 @@ impl Verifier {
     /// The DNS server named by `THREADLINE_DNS_SERVER` when set, else the
     /// system's resolver configuration.
     pub fn from_env() -> Result<Verifier> {
-        match std::env::var(DNS_SERVER_VAR) {
-            Ok(server) => {
-                let address: SocketAddr = server.parse().map_err(|_| {
-                    Error::worded(format!("{DNS_SERVER_VAR} must be IP:PORT (a DNS server), not {server}"))
-                })?;
-                Verifier::with_server(address)
-            }
-            Err(_) => MessageAuthenticator::new_system_conf()
-                .map(|authenticator| Verifier { authenticator })
-                .map_err(|e| Error::Protocol(format!("the system's DNS configuration: {e}"))),
-        }
+        Ok(Verifier { authenticator: MessageAuthenticator(crate::net::resolver_from_env()?) })
     }
 
-    /// Asks one DNS server, over UDP and then TCP, at its own port. It is
-    /// near (the tests' server on loopback): an answer that takes two
-    /// seconds is not coming.
+    /// Asks one DNS server (see [`crate::net::resolver_for`]).
     pub fn with_server(server: SocketAddr) -> Result<Verifier> {
-        let mut name_server = NameServerConfig::udp_and_tcp(server.ip());
-        for connection in &mut name_server.connections {
-            connection.port = server.port();
-        }
-        let config = ResolverConfig::from_name_servers(vec![name_server]);
-        let mut options = ResolverOpts::default();
-        options.timeout = std::time::Duration::from_secs(2);
-        options.attempts = 1;
-        MessageAuthenticator::new(config, options)
-            .map(|authenticator| Verifier { authenticator })
-            .map_err(|e| Error::Protocol(format!("DNS resolver for {server}: {e}")))
+        Ok(Verifier { authenticator: MessageAuthenticator(crate::net::resolver_for(server)?) })
     }
 
     /// Both verdicts of a message as delivered: SPF for the hop its

@@ -50,6 +50,8 @@ pub struct MailServers {
     /// `dkim_selector` for signed and spoofed.
     pub dkim_key: PathBuf,
     pub dkim_selector: String,
+    /// The web server of discover.test's domains (autoconfig files).
+    pub http_port: u16,
 }
 
 /// A mailbox on the test server.
@@ -147,6 +149,7 @@ fn start_servers(run_dir: Option<&Path>) -> MailServers {
         dns_zone: get("TL_DNS_ZONE"),
         dkim_key: PathBuf::from(get("TL_DKIM_KEY")),
         dkim_selector: get("TL_DKIM_SELECTOR"),
+        http_port: port("TL_HTTP_PORT"),
     }
 }
 

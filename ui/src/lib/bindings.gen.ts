@@ -773,7 +773,12 @@ export type Problem =
  */
 { code: "bad_server_name"; server: string; name: string } | 
 /**  A port of 0 (`server`: IMAP or SMTP). */
-{ code: "port_out_of_range"; server: string } | { code: "empty_password" } | { code: "account_exists"; email: string } | { code: "poll_interval_out_of_range" } | 
+{ code: "port_out_of_range"; server: string } | { code: "empty_password" } | { code: "account_exists"; email: string } | 
+/**
+ *  Nothing told this domain's mail servers (no preset, MX, autoconfig
+ *  file or SRV record, and the guessed servers did not answer).
+ */
+{ code: "no_settings_found"; domain: string } | { code: "poll_interval_out_of_range" } | 
 /**  The trusted certificate the user chose is not PEM. */
 { code: "certificate_file_invalid" } | 
 /**  The TLS library refused our own settings. */

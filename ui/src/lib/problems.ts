@@ -46,6 +46,8 @@ export function problemText(p: Problem): string {
       return t("problem_empty_password");
     case "account_exists":
       return t("problem_account_exists", { email: p.email });
+    case "no_settings_found":
+      return t("problem_no_settings_found", { domain: p.domain });
     case "poll_interval_out_of_range":
       return t("problem_poll_interval_out_of_range");
     case "certificate_file_invalid":

@@ -1,6 +1,8 @@
 //! Adding accounts: what the user typed is checked and resolved here, before
 //! anything is stored (config in two stages: raw input, then resolved).
 
+pub mod discover;
+pub mod providers;
 mod service;
 
 pub use service::Accounts;

@@ -4,7 +4,9 @@
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
-use crate::model::{self, AccountStatus, AccountSummary, EngineEvent, Mirror, NewAccount, SyncState};
+use crate::model::{
+    self, AccountStatus, AccountSummary, EngineEvent, FoundSettings, Mirror, NewAccount, ProviderView, SyncState,
+};
 use crate::problem::Problem;
 use crate::{imap, store, sync};
 
@@ -37,6 +39,20 @@ impl Accounts<'_> {
         }
         tracing::info!(account = %id, "account added");
         Ok(id)
+    }
+
+    /// Every provider preset, the generic one last.
+    pub fn providers(&self) -> Vec<ProviderView> {
+        super::providers::PROVIDERS.iter().map(|p| p.view()).collect()
+    }
+
+    /// Finds the server settings of `email`'s account by itself (see
+    /// [`super::discover`]); `trusted_certs` (PEM) as for a new account.
+    pub async fn discover(&self, email: &str, trusted_certs: Option<&str>) -> Result<FoundSettings> {
+        let net = crate::net::Net::from_env()?;
+        let found = super::discover::discover(&net, email, trusted_certs).await?;
+        tracing::info!(source = model::name_of(&found.source), provider = ?found.provider, "settings found");
+        Ok(found)
     }
 
     /// Takes a new password after the server rejected the old one: checks
