@@ -7,7 +7,9 @@
 # other domains is discarded: nothing ever leaves loopback. NSD serves the
 # zone auth.test (SPF records and a DKIM key made for the run) to tests that
 # check mail authentication, and discover.test with a web server for the
-# autoconfig files of its domains (account autoconfiguration). No systemd; everything lives in one run directory.
+# autoconfig files of its domains (account autoconfiguration), and an OpenID
+# provider (oidc-provider, from npm) whose access tokens Dovecot accepts for
+# IMAP and, through its SASL service, Postfix for submission (OAuth sign-in). No systemd; everything lives in one run directory.
 # Idempotent: if the servers already run, it only prints the env file.
 # Usage: start.sh [RUN_DIR]   (prints the path of the env file)
 set -euo pipefail
@@ -22,20 +24,29 @@ alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # (An env file from an older version of this script lacks the SMTPS port.)
 if [ -f "$run/env" ] && grep -q '^TL_HTTP_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" \
   && alive "$run/postfix-queue/pid/master.pid" && alive "$run/imap4d.pid" && alive "$run/nsd.pid" \
-  && alive "$run/web.pid"; then
+  && alive "$run/web.pid" && alive "$run/oidc.pid" && grep -q '^TL_OIDC_PORT=' "$run/env"; then
   echo "$run/env"; exit 0
 fi
 "$here/stop.sh" "$run" >/dev/null 2>&1 || true
 
-# Eight distinct free ports: every socket stays bound until all are picked
+# Nine distinct free ports: every socket stays bound until all are picked
 # (picked one by one, the kernel may hand out the same port twice).
 pick_ports() {
-  read -r IMAPS_PORT IMAP_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP4D_PORT DNS_PORT HTTP_PORT < <(python3 -c '
+  read -r IMAPS_PORT IMAP_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP4D_PORT DNS_PORT HTTP_PORT OIDC_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(8)]
+socks = [socket.socket() for _ in range(9)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 }
+
+# The OpenID provider's npm packages, exactly as locked (again only when the
+# lock file changed).
+oidc="$here/oidc"
+want=$(sha256sum "$oidc/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$oidc/node_modules/.threadline-lock-sha256" 2>/dev/null)" != "$want" ]; then
+  (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  echo "$want" > "$oidc/node_modules/.threadline-lock-sha256"
+fi
 
 # Mail must be owned by an unprivileged user.
 id tlmail >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin tlmail
@@ -71,6 +82,18 @@ launch() {
 : > "$run/start.log"
 dh_line=""
 [ -f /usr/share/dovecot/dh.pem ] && dh_line="ssl_dh = </usr/share/dovecot/dh.pem"
+cat > "$run/dovecot-oauth2.conf.ext" <<CONF
+introspection_mode = post
+introspection_url = http://dovecot:dovecot-introspects@127.0.0.1:$OIDC_PORT/token/introspection
+force_introspection = yes
+username_attribute = sub
+active_attribute = active
+active_value = true
+CONF
+# Access tokens live two minutes, so that every test connection renews one
+# (and the rotated refresh token must be kept each time).
+TL_OIDC_ACCESS_TTL=120 setsid node "$here/oidc/server.mjs" "$OIDC_PORT" "$run/users" "$run/oidc.pid" \
+  </dev/null >>"$run/oidc.log" 2>&1 9>&- &
 cat > "$run/dovecot.conf" <<CONF
 base_dir = $run/dovecot-base
 state_dir = $run/dovecot-state
@@ -83,7 +106,7 @@ ssl_key = <$run/server.key
 $dh_line
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 mail_location = maildir:$run/mail/%u
 mail_uid = $MAIL_UID
 mail_gid = $MAIL_GID
@@ -95,7 +118,14 @@ recipient_delimiter = +
 lmtp_save_to_detail_mailbox = no
 passdb {
   driver = passwd-file
+  mechanisms = plain login none
   args = scheme=PLAIN username_format=%u $run/users
+}
+# OAuth: the token is asked about at the OpenID provider (RFC 7662).
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $run/dovecot-oauth2.conf.ext
 }
 userdb {
   driver = static
@@ -409,7 +439,7 @@ postfix -c "$pf" check >/dev/null 2>&1 || true
 postfix -c "$pf" start </dev/null >>"$run/start.log" 2>&1 9>&- || return 1
 
 # Wait until all answer.
-python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$DNS_PORT" "$HTTP_PORT" <<'PY' >>"$run/start.log" 2>&1
+python3 - "$IMAPS_PORT" "$IMAP4D_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$DNS_PORT" "$HTTP_PORT" "$OIDC_PORT" <<'PY' >>"$run/start.log" 2>&1
 import socket, sys, time
 deadline = time.monotonic() + 15
 for p in sys.argv[1:]:
@@ -432,8 +462,8 @@ for attempt in 1 2 3; do
   pick_ports
   if launch; then started=yes; break; fi
   {
-    echo "start.sh: attempt $attempt failed (ports $IMAPS_PORT $IMAP_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $IMAP4D_PORT $DNS_PORT $HTTP_PORT):"
-    for log in start.log dovecot.log imap4d.log postfix.log nsd.log web.log; do
+    echo "start.sh: attempt $attempt failed (ports $IMAPS_PORT $IMAP_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $IMAP4D_PORT $DNS_PORT $HTTP_PORT $OIDC_PORT):"
+    for log in start.log dovecot.log imap4d.log postfix.log nsd.log web.log oidc.log; do
       [ -s "$run/$log" ] && { echo "--- $log"; tail -n 20 "$run/$log"; }
     done
   } >&2
@@ -451,6 +481,8 @@ TL_SMTPS_PORT=$SMTPS_PORT
 TL_IMAP4D_PORT=$IMAP4D_PORT
 TL_DNS_PORT=$DNS_PORT
 TL_HTTP_PORT=$HTTP_PORT
+TL_OIDC_PORT=$OIDC_PORT
+TL_BROWSER=$here/browser.py
 TL_DNS_ZONE=auth.test
 TL_DKIM_KEY=$run/dkim.key
 TL_DKIM_SELECTOR=tl

@@ -8,7 +8,7 @@ run=${1:-${THREADLINE_TEST_RUN:-$here/.run}}
 if [ -f "$run/postfix/main.cf" ]; then
   postfix -c "$run/postfix" stop >/dev/null 2>&1 || true
 fi
-for pidfile in "$run/dovecot-base/master.pid" "$run/postfix-queue/pid/master.pid" "$run/imap4d.pid" "$run/nsd.pid" "$run/web.pid"; do
+for pidfile in "$run/dovecot-base/master.pid" "$run/postfix-queue/pid/master.pid" "$run/imap4d.pid" "$run/nsd.pid" "$run/web.pid" "$run/oidc.pid"; do
   [ -s "$pidfile" ] || continue
   pid=$(cat "$pidfile")
   kill "$pid" 2>/dev/null || continue

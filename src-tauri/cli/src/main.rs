@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
-    Draft, EngineEvent, MessageSummary, Mirror, NewAccount, Security, SyncState, ThreadView, name_of,
+    Draft, EngineEvent, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn, SyncState, ThreadView,
+    name_of,
 };
 use threadline_engine::problem::Problem;
 use threadline_engine::secrets::OsKeychain;
@@ -108,7 +109,7 @@ enum Command {
 #[derive(Subcommand)]
 enum AccountCommand {
     /// Add an IMAP/SMTP account; prints its id.
-    Add(AddAccount),
+    Add(Box<AddAccount>),
     /// List accounts.
     List,
     /// Remove an account, its local mail and its keychain entry.
@@ -146,6 +147,14 @@ enum AccountCommand {
     /// How often to check for new mail when the server cannot push it
     /// (and to go over every folder when it can), in seconds.
     Poll { id: AccountId, seconds: u32 },
+    /// Sign an OAuth account in again in the browser (after its sign-in
+    /// ended); sync resumes where it stopped.
+    Signin {
+        id: AccountId,
+        /// Seconds to wait for the browser sign-in.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// Give an account a new password (after the server rejected the old
     /// one); it is checked with the server first.
     Password {
@@ -184,8 +193,32 @@ struct AddAccount {
     user: String,
     /// Name of the environment variable that holds the password (never the
     /// password itself: command lines are visible to other processes).
+    #[arg(long, required_unless_present = "oauth")]
+    password_env: Option<String>,
+    /// Sign in with OAuth 2 in the system browser ($BROWSER when set),
+    /// through the preset's server (Google, Microsoft) or the one given
+    /// with --auth-url, --token-url, --client-id and --scope.
+    #[arg(long, conflicts_with = "password_env")]
+    oauth: bool,
+    /// The provider preset (see `providers`); found from the address when
+    /// not given.
     #[arg(long)]
-    password_env: String,
+    provider: Option<String>,
+    /// OAuth authorization endpoint of any OAuth server.
+    #[arg(long, requires_all = ["oauth", "token_url", "client_id"])]
+    auth_url: Option<String>,
+    /// OAuth token endpoint.
+    #[arg(long, requires = "auth_url")]
+    token_url: Option<String>,
+    /// The app's client id at that server.
+    #[arg(long, requires = "auth_url")]
+    client_id: Option<String>,
+    /// A scope to ask for (repeat for several).
+    #[arg(long = "scope", requires = "auth_url")]
+    scopes: Vec<String>,
+    /// Seconds to wait for the browser sign-in.
+    #[arg(long, default_value_t = 300, requires = "oauth")]
+    timeout: u64,
     /// PEM file with a certificate (or CA) to trust for this server.
     #[arg(long)]
     ca_file: Option<PathBuf>,
@@ -338,8 +371,11 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
     match command {
         Command::Account { command } => match command {
             AccountCommand::Add(a) => {
-                let password = std::env::var(&a.password_env)
-                    .map_err(|_| Error::worded(format!("The environment variable {} is not set.", a.password_env)))?;
+                let password = match &a.password_env {
+                    Some(var) => std::env::var(var)
+                        .map_err(|_| Error::worded(format!("The environment variable {var} is not set.")))?,
+                    None => String::new(),
+                };
                 let trusted_certs = setup::read_ca_file(a.ca_file.as_ref())?;
                 let mut account = NewAccount {
                     email: a.email,
@@ -354,11 +390,20 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                     password,
                     trusted_certs,
                     history_days: a.history.0,
+                    sign_in: if a.oauth { SignIn::Oauth } else { SignIn::Password },
+                    provider: a.provider,
+                    oauth: None,
                 };
+                if let (Some(auth_url), Some(token_url), Some(client_id)) = (a.auth_url, a.token_url, a.client_id) {
+                    account.oauth = Some(OAuthServer { auth_url, token_url, client_id, scopes: a.scopes });
+                }
                 match (&a.imap, &a.smtp) {
                     (Some(imap), Some(smtp)) => {
                         (account.imap_host, account.imap_port) = parse_host_port(imap, "imap")?;
                         (account.smtp_host, account.smtp_port) = parse_host_port(smtp, "smtp")?;
+                        if let Some(id) = account.provider.clone() {
+                            setup::apply_preset_login(&mut account, &id)?;
+                        }
                     }
                     _ => {
                         let found =
@@ -373,7 +418,14 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                         if account.username.is_empty() {
                             account.username = found.username;
                         }
+                        account.provider = account.provider.or(found.provider);
                     }
+                }
+                if a.oauth {
+                    let browser = setup::browser(Duration::from_secs(a.timeout));
+                    let id = engine.accounts().add_signed_in(account, &browser).await?;
+                    print(json, &serde_json::json!({ "id": id }), || id.to_string());
+                    return Ok(());
                 }
                 let id = engine.accounts().add(account, !a.no_verify).await?;
                 print(json, &serde_json::json!({ "id": id }), || id.to_string());
@@ -435,6 +487,12 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 engine.accounts().set_poll_interval(id, seconds).await?;
                 print(json, &serde_json::json!({ "account": id, "poll_seconds": seconds }), || {
                     format!("checking every {seconds} s without push")
+                });
+            }
+            AccountCommand::Signin { id, timeout } => {
+                engine.accounts().sign_in_again(id, &setup::browser(Duration::from_secs(timeout))).await?;
+                print(json, &serde_json::json!({ "id": id, "signed_in": true }), || {
+                    format!("Account {id} signed in again.")
                 });
             }
             AccountCommand::Password { id, password_env } => {

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use threadline_engine::model::{FoundSettings, ServerView, name_of};
+use std::time::Duration;
+
+use threadline_engine::accounts::{Browser, providers};
+use threadline_engine::model::{FoundSettings, NewAccount, ServerView, name_of};
 use threadline_engine::{Engine, Error};
 
 use crate::print;
@@ -42,6 +45,32 @@ pub async fn execute(engine: &Engine, command: SetupCommand, json: bool) -> Resu
             let found = engine.accounts().discover(&email, trusted.as_deref()).await?;
             print(json, &found, || describe(&found));
         }
+    }
+    Ok(())
+}
+
+/// The system browser for OAuth sign-in (webbrowser honours $BROWSER),
+/// with the end pages in English as the CLI speaks it.
+pub fn browser(timeout: Duration) -> Browser<'static> {
+    Browser {
+        open: &|url: &str| {
+            eprintln!("Continue in your browser: {url}");
+            webbrowser::open(url).map_err(|e| Error::worded(format!("The browser could not be opened: {e}")))
+        },
+        timeout,
+        pages: (
+            "Signed in to Threadline. You can close this tab.".into(),
+            "The sign-in did not finish. Close this tab and try again in Threadline.".into(),
+        ),
+    }
+}
+
+/// A preset's login name form for typed-in servers (`--provider` with
+/// `--imap`): iCloud and QQ log in with the local part.
+pub fn apply_preset_login(account: &mut NewAccount, id: &str) -> Result<(), Error> {
+    let preset = providers::by_id(id).ok_or_else(|| Error::worded(format!("There is no provider preset \"{id}\".")))?;
+    if account.username.is_empty() {
+        account.username = preset.username(&account.email);
     }
     Ok(())
 }

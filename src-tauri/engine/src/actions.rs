@@ -135,7 +135,7 @@ impl Engine {
             return Ok(0);
         }
         let account = self.store.account(account_id).await?;
-        let password = self.password(&account).await?;
+        let password = self.secret(&account).await?;
         let mut conn = Connection::open(&account, &password).await?;
         let done = self.replay_on(&mut conn, account_id).await;
         conn.close().await;

@@ -119,6 +119,13 @@ pub struct Engine {
     /// DKIM and SPF for Smart BCC copies, with one DNS cache for all
     /// (None: the system's DNS configuration could not be read).
     verifier: Option<verify::Verifier>,
+    /// One renewal of an account's OAuth tokens at a time: a rotated
+    /// refresh token used twice would end the sign-in.
+    token_locks: LockTable<AccountId>,
+    /// The OAuth clients this build and installation have.
+    registrations: accounts::oauth::Registrations,
+    /// Cancels the OAuth sign-in waiting for the browser, if one is.
+    sign_in_cancel: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl Engine {
@@ -138,6 +145,9 @@ impl Engine {
             verifier: verify::Verifier::from_env()
                 .inspect_err(|e| tracing::warn!(error = %e, "no DNS resolver: Smart BCC copies will wait"))
                 .ok(),
+            token_locks: LockTable::default(),
+            registrations: accounts::oauth::Registrations::load(data_dir)?,
+            sign_in_cancel: std::sync::Mutex::new(None),
         })
     }
 
@@ -205,7 +215,7 @@ impl Engine {
     async fn pass_over_account(&self, id: AccountId, replay_first: bool, chunk: Option<usize>) -> Result<SyncReport> {
         let _guard = self.pass_locks.lock(id).await;
         let account = self.store.account(id).await?;
-        let password = self.password(&account).await;
+        let password = self.secret(&account).await;
         self.set_state(id, SyncState::Syncing, None).await?;
         let result = async {
             let mut conn = Connection::open(&account, &password?).await?;
@@ -228,7 +238,7 @@ impl Engine {
     /// account.
     async fn open_connection(&self, id: AccountId) -> Result<Connection> {
         let account = self.store.account(id).await?;
-        let opened = match self.password(&account).await {
+        let opened = match self.secret(&account).await {
             Ok(password) => Connection::open(&account, &password).await,
             Err(e) => Err(e),
         };
@@ -249,13 +259,32 @@ impl Engine {
         }
     }
 
-    /// The account's password from the keychain; a missing one is an
-    /// authentication problem the user must solve.
-    async fn password(&self, account: &store::AccountRow) -> Result<String> {
+    /// What the account's connections sign in with: its password, or a
+    /// current OAuth access token (renewed first when it is near its end;
+    /// a rotated refresh token is kept before the new access token is
+    /// used). A missing secret or a refused renewal is an authentication
+    /// problem the user must solve ("Sign in again").
+    async fn secret(&self, account: &store::AccountRow) -> Result<String> {
         let key = account.secret_key(self.store.id());
-        self.with_secrets(move |s| s.get(&key))
-            .await?
-            .ok_or_else(|| Error::AuthFailed("no password in the keychain".into()))
+        let missing = || Error::AuthFailed("nothing for this account in the keychain".into());
+        let Some(server) = account.oauth_server().filter(|_| account.sign_in == model::SignIn::Oauth) else {
+            let read = key.clone();
+            return self.with_secrets(move |s| s.get(&read)).await?.ok_or_else(missing);
+        };
+        let _renewing = self.token_locks.lock(account.id).await;
+        let read = key.clone();
+        let stored = self.with_secrets(move |s| s.get(&read)).await?.ok_or_else(missing)?;
+        let tokens = accounts::oauth::Tokens::from_secret(&stored)?;
+        if !tokens.stale(store::now()) {
+            return Ok(tokens.access_token);
+        }
+        let refresh = tokens.refresh_token.ok_or_else(|| Error::AuthFailed("the sign-in has ended".into()))?;
+        let secret = self.registrations.secret_of(&server.client_id);
+        let renewed = accounts::oauth::refresh(&server, secret, &refresh).await?;
+        tracing::info!(account = %account.id, rotated = renewed.refresh_token.as_deref() != Some(refresh.as_str()), "access token renewed");
+        let kept = renewed.to_secret();
+        self.with_secrets(move |s| s.set(&key, &kept)).await?;
+        Ok(renewed.access_token)
     }
 
     /// Records how a pass ended on the account and hands the result back.

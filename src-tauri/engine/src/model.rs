@@ -39,6 +39,15 @@ pub struct NewAccount {
     /// How far back to sync, in days (null: everything).
     #[serde(default)]
     pub history_days: Option<u32>,
+    /// Password (the default) or OAuth.
+    #[serde(default)]
+    pub sign_in: SignIn,
+    /// The preset the settings came from, whose quirks the account keeps.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// For OAuth without a preset: the server and client to sign in with.
+    #[serde(default)]
+    pub oauth: Option<OAuthServer>,
 }
 
 /// Where an account's sync stands, as the UI shows it. Stored by its
@@ -102,16 +111,33 @@ pub struct AccountSummary {
     /// Seconds between checks for new mail when the server cannot push
     /// it, and between passes over every folder when it can.
     pub poll_seconds: u32,
+    /// How it signs in: "Sign in again" opens the browser for OAuth, and
+    /// asks for a password otherwise.
+    pub sign_in: SignIn,
+    /// The preset its settings came from.
+    pub provider: Option<String>,
 }
 
-/// A way of signing in to an account's servers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+/// A way of signing in to an account's servers. Stored by its name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, sqlx::Type)]
 #[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum SignIn {
+    #[default]
     /// A password (or an app password) kept in the keychain.
     Password,
     /// OAuth 2 in the system browser; tokens kept in the keychain.
     Oauth,
+}
+
+/// An OAuth 2 authorization server and the app's client there: a preset's
+/// (Google, Microsoft) or one typed in (any OpenID provider).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct OAuthServer {
+    pub auth_url: String,
+    pub token_url: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
 }
 
 /// What a provider wants done on its website before the first sign-in; the

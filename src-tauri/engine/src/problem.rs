@@ -89,6 +89,24 @@ pub enum Problem {
     NoSettingsFound {
         domain: String,
     },
+    /// This build and installation have no OAuth client for the provider
+    /// (`provider`: the preset's id; empty for a typed-in server).
+    OauthNotConfigured {
+        provider: String,
+    },
+    /// An OAuth server address that is not HTTPS (or HTTP on loopback).
+    BadOauthServer {
+        url: String,
+    },
+    /// The user cancelled the sign-in in the window.
+    SignInCancelled,
+    /// Nothing came back from the browser in time.
+    SignInTimedOut,
+    /// The provider said no (the user denied access, or the request was
+    /// not accepted), with its reason.
+    SignInRefused {
+        reason: String,
+    },
     PollIntervalOutOfRange,
     /// The trusted certificate the user chose is not PEM.
     CertificateFileInvalid,
@@ -263,6 +281,16 @@ impl Problem {
             PortOutOfRange { server } => format!("The {server} port must be between 1 and 65535."),
             EmptyPassword => "The password is empty.".into(),
             AccountExists { email } => format!("An account for {email} already exists."),
+            OauthNotConfigured { provider } if provider.is_empty() => {
+                "This OAuth server needs a client id.".into()
+            }
+            OauthNotConfigured { provider } => format!(
+                "This copy of Threadline has no OAuth client for {provider}: sign in with an app password, or name a client in oauth-clients.json."
+            ),
+            BadOauthServer { url } => format!("The sign-in address {url} is not a secure (https) address."),
+            SignInCancelled => "Sign-in cancelled.".into(),
+            SignInTimedOut => "The sign-in was not finished in the browser in time. Try again.".into(),
+            SignInRefused { reason } => format!("The provider did not allow the sign-in: {reason}"),
             NoSettingsFound { domain } => format!(
                 "No mail server settings were found for {domain}. Enter them by hand (your provider's help pages list them)."
             ),

@@ -52,6 +52,11 @@ pub struct MailServers {
     pub dkim_selector: String,
     /// The web server of discover.test's domains (autoconfig files).
     pub http_port: u16,
+    /// The OpenID provider (oidc-provider): its issuer is
+    /// http://127.0.0.1:oidc_port, its app client "threadline".
+    pub oidc_port: u16,
+    /// The script that plays the system browser for OAuth ($BROWSER).
+    pub browser: PathBuf,
 }
 
 /// A mailbox on the test server.
@@ -150,6 +155,8 @@ fn start_servers(run_dir: Option<&Path>) -> MailServers {
         dkim_key: PathBuf::from(get("TL_DKIM_KEY")),
         dkim_selector: get("TL_DKIM_SELECTOR"),
         http_port: port("TL_HTTP_PORT"),
+        oidc_port: port("TL_OIDC_PORT"),
+        browser: PathBuf::from(get("TL_BROWSER")),
     }
 }
 
@@ -348,6 +355,9 @@ impl MailServers {
             password: user.password.clone(),
             trusted_certs: Some(self.ca_pem.clone()),
             history_days: None,
+            sign_in: threadline_engine::model::SignIn::Password,
+            provider: None,
+            oauth: None,
         }
     }
 

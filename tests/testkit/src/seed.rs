@@ -67,6 +67,8 @@ pub async fn seeded_account(data_dir: &Path) -> (Store, threadline_engine::ids::
             auth: Auth::Password { username: "seller@seed.example".into() },
             password: String::new(),
             history_days: None,
+            provider: None,
+            oauth: None,
         })
         .await
         .expect("insert account");

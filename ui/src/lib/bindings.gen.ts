@@ -233,6 +233,13 @@ export type AccountSummary = {
 	 *  it, and between passes over every folder when it can.
 	 */
 	poll_seconds: number,
+	/**
+	 *  How it signs in: "Sign in again" opens the browser for OAuth, and
+	 *  asks for a password otherwise.
+	 */
+	sign_in: SignIn,
+	/**  The preset its settings came from. */
+	provider: string | null,
 };
 
 /**  Where a user's action stands. */
@@ -657,6 +664,23 @@ export type NewAccount = {
 	trusted_certs: string | null,
 	/**  How far back to sync, in days (null: everything). */
 	history_days?: number | null,
+	/**  Password (the default) or OAuth. */
+	sign_in?: SignIn,
+	/**  The preset the settings came from, whose quirks the account keeps. */
+	provider?: string | null,
+	/**  For OAuth without a preset: the server and client to sign in with. */
+	oauth?: OAuthServer | null,
+};
+
+/**
+ *  An OAuth 2 authorization server and the app's client there: a preset's
+ *  (Google, Microsoft) or one typed in (any OpenID provider).
+ */
+export type OAuthServer = {
+	auth_url: string,
+	token_url: string,
+	client_id: string,
+	scopes: string[],
 };
 
 /**  What an organization is made of when created or edited. */
@@ -778,7 +802,23 @@ export type Problem =
  *  Nothing told this domain's mail servers (no preset, MX, autoconfig
  *  file or SRV record, and the guessed servers did not answer).
  */
-{ code: "no_settings_found"; domain: string } | { code: "poll_interval_out_of_range" } | 
+{ code: "no_settings_found"; domain: string } | 
+/**
+ *  This build and installation have no OAuth client for the provider
+ *  (`provider`: the preset's id; empty for a typed-in server).
+ */
+{ code: "oauth_not_configured"; provider: string } | 
+/**  An OAuth server address that is not HTTPS (or HTTP on loopback). */
+{ code: "bad_oauth_server"; url: string } | 
+/**  The user cancelled the sign-in in the window. */
+{ code: "sign_in_cancelled" } | 
+/**  Nothing came back from the browser in time. */
+{ code: "sign_in_timed_out" } | 
+/**
+ *  The provider said no (the user denied access, or the request was
+ *  not accepted), with its reason.
+ */
+{ code: "sign_in_refused"; reason: string } | { code: "poll_interval_out_of_range" } | 
 /**  The trusted certificate the user chose is not PEM. */
 { code: "certificate_file_invalid" } | 
 /**  The TLS library refused our own settings. */
@@ -884,6 +924,13 @@ export type SendState =
  *  the outbox and goes out with the next sync pass.
  */
 "queued";
+
+/**  A way of signing in to an account's servers. Stored by its name. */
+export type SignIn = 
+/**  A password (or an app password) kept in the keychain. */
+"password" | 
+/**  OAuth 2 in the system browser; tokens kept in the keychain. */
+"oauth";
 
 /**  Why an imported row made no person, as a code the front end words. */
 export type SkipReason = 

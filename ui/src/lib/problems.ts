@@ -48,6 +48,18 @@ export function problemText(p: Problem): string {
       return t("problem_account_exists", { email: p.email });
     case "no_settings_found":
       return t("problem_no_settings_found", { domain: p.domain });
+    case "oauth_not_configured":
+      return p.provider
+        ? t("problem_oauth_not_configured", { provider: p.provider })
+        : t("problem_oauth_server_needs_client");
+    case "bad_oauth_server":
+      return t("problem_bad_oauth_server", { url: p.url });
+    case "sign_in_cancelled":
+      return t("problem_sign_in_cancelled");
+    case "sign_in_timed_out":
+      return t("problem_sign_in_timed_out");
+    case "sign_in_refused":
+      return t("problem_sign_in_refused", { reason: p.reason });
     case "poll_interval_out_of_range":
       return t("problem_poll_interval_out_of_range");
     case "certificate_file_invalid":

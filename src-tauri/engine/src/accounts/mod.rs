@@ -2,14 +2,15 @@
 //! anything is stored (config in two stages: raw input, then resolved).
 
 pub mod discover;
+pub mod oauth;
 pub mod providers;
 mod service;
 
-pub use service::Accounts;
+pub use service::{Accounts, Browser};
 
 use crate::error::{Error, Result};
 use crate::imap::tls;
-use crate::model::{NewAccount, Security};
+use crate::model::{NewAccount, OAuthServer, Security, SignIn};
 use crate::problem::Problem;
 
 /// Where a server is and how to reach it safely: the one description IMAP
@@ -25,20 +26,22 @@ pub struct Endpoint {
 }
 
 /// How the app signs in to an account's servers. The secret itself (a
-/// password; a token once OAuth sign-in lands as a variant of its own)
-/// lives in the keychain, never here.
+/// password, or OAuth tokens) lives in the keychain, never here; what is
+/// handed to a connection is the password or a current access token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     /// LOGIN (IMAP) and AUTH PLAIN/LOGIN (SMTP) with this user name and the
     /// keychain's password.
     Password { username: String },
+    /// OAUTHBEARER where offered, else XOAUTH2, with an access token.
+    OAuth { username: String },
 }
 
 impl Auth {
     /// The user name the servers know the account by.
     pub fn username(&self) -> &str {
         match self {
-            Auth::Password { username } => username,
+            Auth::Password { username } | Auth::OAuth { username } => username,
         }
     }
 }
@@ -51,9 +54,14 @@ pub struct ResolvedAccount {
     pub imap: Endpoint,
     pub smtp: Endpoint,
     pub auth: Auth,
+    /// Empty for OAuth (its tokens are stored by the sign-in).
     pub password: String,
     /// How far back to sync, in days (None: everything).
     pub history_days: Option<u32>,
+    /// The preset the settings came from.
+    pub provider: Option<String>,
+    /// For OAuth: where its tokens are renewed.
+    pub oauth: Option<OAuthServer>,
 }
 
 /// Checks the form and fills in defaults; errors say which field is wrong.
@@ -72,8 +80,21 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
             return Err(Error::Invalid(Problem::PortOutOfRange { server: what.to_owned() }));
         }
     }
-    if input.password.is_empty() {
+    if input.sign_in == SignIn::Password && input.password.is_empty() {
         return Err(Error::Invalid(Problem::EmptyPassword));
+    }
+    let oauth = match input.sign_in {
+        SignIn::Password => None,
+        SignIn::Oauth => {
+            let server = input.oauth.ok_or(Error::Invalid(Problem::OauthNotConfigured { provider: String::new() }))?;
+            oauth::check_server(&server)?;
+            Some(server)
+        }
+    };
+    if let Some(id) = &input.provider
+        && providers::by_id(id).is_none()
+    {
+        return Err(Error::Invalid(Problem::Worded { text: format!("There is no provider preset \"{id}\".") }));
     }
     let trusted_certs = match input.trusted_certs {
         Some(pem) if !pem.trim().is_empty() => {
@@ -97,9 +118,14 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
             trusted_certs: trusted_certs.clone(),
         },
         smtp: Endpoint { host: smtp_host, port: input.smtp_port, security: input.smtp_security, trusted_certs },
-        auth: Auth::Password { username },
+        auth: match input.sign_in {
+            SignIn::Password => Auth::Password { username },
+            SignIn::Oauth => Auth::OAuth { username },
+        },
         password: input.password,
         history_days: input.history_days,
+        provider: input.provider,
+        oauth,
     })
 }
 
@@ -131,6 +157,9 @@ mod tests {
             password: "secret".into(),
             trusted_certs: None,
             history_days: None,
+            sign_in: SignIn::Password,
+            provider: None,
+            oauth: None,
         }
     }
 

@@ -5,10 +5,20 @@ use crate::Engine;
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
 use crate::model::{
-    self, AccountStatus, AccountSummary, EngineEvent, FoundSettings, Mirror, NewAccount, ProviderView, SyncState,
+    self, AccountStatus, AccountSummary, EngineEvent, FoundSettings, Mirror, NewAccount, OAuthServer, ProviderView,
+    SignIn, SyncState,
 };
 use crate::problem::Problem;
 use crate::{imap, store, sync};
+
+/// How a front end takes part in an OAuth sign-in: it opens the consent
+/// page (the system browser), says how long to wait, and words the page the
+/// browser shows at the end (success, failure) in the user's language.
+pub struct Browser<'a> {
+    pub open: &'a (dyn Fn(&str) -> Result<()> + Send + Sync),
+    pub timeout: std::time::Duration,
+    pub pages: (String, String),
+}
 
 /// The engine's accounts (see [`Engine::accounts`]).
 pub struct Accounts<'a> {
@@ -39,6 +49,100 @@ impl Accounts<'_> {
         }
         tracing::info!(account = %id, "account added");
         Ok(id)
+    }
+
+    /// Adds an account that signs in with OAuth: the provider's consent
+    /// page in the browser first (the preset's authority, or the server in
+    /// `input.oauth`), then the IMAP login checked with the new access
+    /// token, then the account stored and its tokens put in the keychain.
+    pub async fn add_signed_in(&self, mut input: NewAccount, browser: &Browser<'_>) -> Result<AccountId> {
+        input.sign_in = SignIn::Oauth;
+        let secret = self.fill_oauth_server(&mut input)?;
+        let a = super::resolve(input)?;
+        let server = a.oauth.clone().ok_or(Error::Invalid(Problem::OauthNotConfigured { provider: String::new() }))?;
+        let tokens = self.sign_in(&server, secret, &a.email, browser).await?;
+        let mut session = imap::connect(&a.imap, &a.auth, &tokens.access_token).await?;
+        let _ = session.logout().await;
+        tracing::info!("login with the access token checked");
+        let id = self.engine.store.insert_account(&a).await?;
+        if a.history_days.is_some() {
+            self.engine.store.set_history(id, a.history_days).await?;
+        }
+        let key = store::accounts::secret_key(self.engine.store.id(), id);
+        let kept = tokens.to_secret();
+        if let Err(e) = self.engine.with_secrets(move |s| s.set(&key, &kept)).await {
+            self.engine.store.delete_account(id).await?;
+            return Err(e);
+        }
+        tracing::info!(account = %id, "account added with OAuth");
+        Ok(id)
+    }
+
+    /// "Sign in again" for an OAuth account whose sign-in ended (revoked,
+    /// expired, password changed): the browser again, the new tokens kept,
+    /// and sync resumes where it stopped.
+    pub async fn sign_in_again(&self, id: AccountId, browser: &Browser<'_>) -> Result<()> {
+        let account = self.engine.store.account(id).await?;
+        let server = account.oauth_server().ok_or(Error::Invalid(Problem::OauthNotConfigured {
+            provider: account.provider.clone().unwrap_or_default(),
+        }))?;
+        let secret = self.engine.registrations.secret_of(&server.client_id);
+        let tokens = self.sign_in(&server, secret, &account.email, browser).await?;
+        let mut session = imap::connect(&account.imap(), &account.auth(), &tokens.access_token).await?;
+        let _ = session.logout().await;
+        let key = account.secret_key(self.engine.store.id());
+        let kept = tokens.to_secret();
+        self.engine.with_secrets(move |s| s.set(&key, &kept)).await?;
+        tracing::info!(account = %id, "signed in again");
+        self.engine.set_state(id, SyncState::Ok, None).await?;
+        self.engine.request_pass(id);
+        Ok(())
+    }
+
+    /// Stops the sign-in waiting for the browser (the window's Cancel).
+    pub fn cancel_sign_in(&self) {
+        let pending = self.engine.sign_in_cancel.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(cancel) = pending {
+            let _ = cancel.send(());
+        }
+    }
+
+    /// The preset's OAuth server and client when none was given; the
+    /// client secret registered for the client, if any.
+    fn fill_oauth_server(&self, input: &mut NewAccount) -> Result<Option<String>> {
+        if input.oauth.is_none() {
+            let id = input.provider.clone().unwrap_or_default();
+            let authority = super::providers::by_id(&id)
+                .and_then(|p| p.oauth)
+                .ok_or_else(|| Error::Invalid(Problem::OauthNotConfigured { provider: id.clone() }))?;
+            let (server, secret) = self.engine.registrations.server(authority, &id)?;
+            input.oauth = Some(server);
+            return Ok(secret);
+        }
+        Ok(input.oauth.as_ref().and_then(|s| self.engine.registrations.secret_of(&s.client_id)))
+    }
+
+    async fn sign_in(
+        &self,
+        server: &OAuthServer,
+        client_secret: Option<String>,
+        email: &str,
+        browser: &Browser<'_>,
+    ) -> Result<super::oauth::Tokens> {
+        let (cancel, cancelled) = tokio::sync::oneshot::channel();
+        *self.engine.sign_in_cancel.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cancel);
+        let result = super::oauth::sign_in(super::oauth::SignInRequest {
+            server,
+            client_secret,
+            login_hint: email,
+            open: browser.open,
+            cancel: cancelled,
+            timeout: browser.timeout,
+            pages: browser.pages.clone(),
+        })
+        .await;
+        self.engine.sign_in_cancel.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        result
     }
 
     /// Every provider preset, the generic one last.

@@ -7,6 +7,7 @@
 pub mod command;
 pub mod tls;
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::BufReader;
@@ -78,13 +79,95 @@ async fn connect_inner(server: &Endpoint, auth: &Auth, secret: &str) -> Result<S
     if server.security == Security::Tls {
         read_greeting(&mut client, &server.host).await?;
     }
-    let Auth::Password { username } = auth;
-    match client.login(username, secret).await {
+    let result = match auth {
+        Auth::Password { username } => client.login(username, secret).await,
+        Auth::OAuth { username } => {
+            let bearer = offers(&mut client, "AUTH=OAUTHBEARER").await?;
+            let refusal = Arc::new(Mutex::new(None));
+            let token = Bearer::new(username, secret, server, bearer, Arc::clone(&refusal));
+            let mechanism = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
+            let result = client.authenticate(mechanism, token).await;
+            if let (Err((async_imap::error::Error::No(msg), _)), Some(reason)) =
+                (&result, refusal.lock().unwrap_or_else(PoisonError::into_inner).take())
+            {
+                return Err(Error::AuthFailed(format!("{msg} ({reason})")));
+            }
+            result
+        }
+    };
+    match result {
         Ok(session) => Ok(session),
         Err((async_imap::error::Error::No(msg), _)) | Err((async_imap::error::Error::Bad(msg), _)) => {
             Err(Error::AuthFailed(msg))
         }
         Err((e, _)) => Err(e.into()),
+    }
+}
+
+/// Whether the server lists a capability before login (asked with
+/// CAPABILITY: greetings do not always carry them).
+async fn offers<T>(client: &mut async_imap::Client<T>, wanted: &str) -> Result<bool>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    use async_imap::imap_proto::{Capability, Response};
+    let (sender, receiver) = async_channel::unbounded();
+    client.run_command_and_check_ok("CAPABILITY", Some(sender)).await?;
+    let mut found = false;
+    while let Ok(unsolicited) = receiver.try_recv() {
+        if let async_imap::types::UnsolicitedResponse::Other(response) = unsolicited
+            && let Response::Capabilities(list) = response.parsed()
+        {
+            found |= list.iter().any(|c| match c {
+                Capability::Atom(a) => a.eq_ignore_ascii_case(wanted),
+                Capability::Auth(m) => format!("AUTH={m}").eq_ignore_ascii_case(wanted),
+                _ => false,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The SASL exchange of an OAuth bearer token: XOAUTH2 (Google's, also
+/// Microsoft's) or OAUTHBEARER (RFC 7628). A refused token gets a JSON
+/// challenge that must be answered (empty for XOAUTH2, 0x01 for
+/// OAUTHBEARER) before the server says NO; its text is kept as the reason.
+struct Bearer {
+    initial: Vec<u8>,
+    oauthbearer: bool,
+    answered: bool,
+    refusal: Arc<Mutex<Option<String>>>,
+}
+
+impl Bearer {
+    fn new(
+        username: &str,
+        token: &str,
+        server: &Endpoint,
+        oauthbearer: bool,
+        refusal: Arc<Mutex<Option<String>>>,
+    ) -> Self {
+        let initial = if oauthbearer {
+            let authzid = username.replace('=', "=3D").replace(',', "=2C");
+            format!("n,a={authzid},\x01host={}\x01port={}\x01auth=Bearer {token}\x01\x01", server.host, server.port)
+        } else {
+            format!("user={username}\x01auth=Bearer {token}\x01\x01")
+        };
+        Bearer { initial: initial.into_bytes(), oauthbearer, answered: false, refusal }
+    }
+}
+
+impl async_imap::Authenticator for Bearer {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, challenge: &[u8]) -> Vec<u8> {
+        if !self.answered {
+            self.answered = true;
+            return std::mem::take(&mut self.initial);
+        }
+        *self.refusal.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(String::from_utf8_lossy(challenge).into_owned());
+        if self.oauthbearer { vec![1] } else { Vec::new() }
     }
 }
 

@@ -125,7 +125,7 @@ impl Engine {
     /// Hands over the rows this process claimed and saves their Sent copies.
     async fn deliver_claimed(&self, account_id: AccountId, claimed: Vec<OutboxRow>) -> Result<()> {
         let account = self.store.account(account_id).await?;
-        let password = self.password(&account).await?;
+        let password = self.secret(&account).await?;
         let (smtp, auth) = (account.smtp(), account.auth());
         let mut to_save = Vec::new();
         let mut stopped = None;

@@ -68,14 +68,55 @@ pub(crate) async fn hand_over(
     let chain = conn.certificate_chain().map_err(|e| Error::Tls { host: host.to_owned(), reason: e.to_string() })?;
     tls::verify_chain(server.trusted_certs.as_deref(), host, &chain)?;
 
-    let Auth::Password { username } = auth;
-    let credentials = Credentials::new(username.clone(), secret.to_owned());
-    conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
-        .await
-        .map_err(|e| if e.is_permanent() { Error::AuthFailed(e.to_string()) } else { smtp_error(e) })?;
+    match auth {
+        Auth::Password { username } => {
+            let credentials = Credentials::new(username.clone(), secret.to_owned());
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials).await.map_err(auth_error)?;
+        }
+        Auth::OAuth { username } => bearer(&mut conn, server, username, secret).await?,
+    }
     conn.send(&envelope, wire).await.map_err(smtp_error)?;
     let _ = conn.quit().await;
     Ok(())
+}
+
+/// Signs in with an OAuth access token: OAUTHBEARER (RFC 7628) when the
+/// server lists it, else XOAUTH2. A refused token is answered with a 334
+/// challenge holding a JSON reason (Gmail's says which scope or status);
+/// it is read, answered as the mechanism asks, and kept in the error.
+async fn bearer(conn: &mut AsyncSmtpConnection, server: &Endpoint, username: &str, token: &str) -> Result<()> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    // lettre keeps only the mechanisms it implements: ask again to see the rest.
+    let hello = conn.command("EHLO [127.0.0.1]\r\n").await.map_err(smtp_error)?;
+    let oauthbearer = hello.message().any(|line| {
+        let mut words = line.split_whitespace();
+        words.next().is_some_and(|w| w.eq_ignore_ascii_case("AUTH"))
+            && words.any(|m| m.eq_ignore_ascii_case("OAUTHBEARER"))
+    });
+    let (mechanism, initial, answer) = if oauthbearer {
+        let authzid = username.replace('=', "=3D").replace(',', "=2C");
+        let initial =
+            format!("n,a={authzid},\x01host={}\x01port={}\x01auth=Bearer {token}\x01\x01", server.host, server.port);
+        ("OAUTHBEARER", initial, b64.encode([1_u8]))
+    } else {
+        ("XOAUTH2", format!("user={username}\x01auth=Bearer {token}\x01\x01"), String::new())
+    };
+    let reply = conn.command(format!("AUTH {mechanism} {}\r\n", b64.encode(initial))).await.map_err(auth_error)?;
+    if !reply.has_code(334) {
+        return Ok(());
+    }
+    let reason = reply.message().next().and_then(|m| b64.decode(m.trim()).ok()).unwrap_or_default();
+    let reason = String::from_utf8_lossy(&reason).into_owned();
+    match conn.command(format!("{answer}\r\n")).await {
+        Ok(_) => Err(Error::AuthFailed(format!("the server did not accept the token ({reason})"))),
+        Err(e) => Err(Error::AuthFailed(format!("{e} ({reason})"))),
+    }
+}
+
+/// A refused login (5xx) needs the user; anything else is for later.
+fn auth_error(e: lettre::transport::smtp::Error) -> Error {
+    if e.is_permanent() { Error::AuthFailed(e.to_string()) } else { smtp_error(e) }
 }
 
 /// A failure before the server said hello: unreachable, or TLS trouble.

@@ -6,7 +6,7 @@ use super::{Store, now};
 use crate::accounts::{Auth, Endpoint, ResolvedAccount};
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
-use crate::model::{AccountSummary, Mirror, Security, SyncState};
+use crate::model::{AccountSummary, Mirror, OAuthServer, Security, SignIn, SyncState};
 use crate::problem::Problem;
 
 /// An account as stored, with its resolved server settings.
@@ -34,6 +34,13 @@ pub struct AccountRow {
     pub mirror: Mirror,
     /// Seconds between checks without push, and between full passes.
     pub poll_seconds: i64,
+    pub sign_in: SignIn,
+    /// The preset the settings came from.
+    pub provider: Option<String>,
+    pub oauth_auth_url: Option<String>,
+    pub oauth_token_url: Option<String>,
+    pub oauth_client_id: Option<String>,
+    pub oauth_scopes: Option<String>,
 }
 
 impl AccountRow {
@@ -59,10 +66,24 @@ impl AccountRow {
 
     /// How the account signs in.
     pub fn auth(&self) -> Auth {
-        Auth::Password { username: self.username.clone() }
+        let username = self.username.clone();
+        match self.sign_in {
+            SignIn::Password => Auth::Password { username },
+            SignIn::Oauth => Auth::OAuth { username },
+        }
     }
 
-    /// The keychain key of this account's IMAP password.
+    /// Where an OAuth account renews its tokens.
+    pub fn oauth_server(&self) -> Option<OAuthServer> {
+        Some(OAuthServer {
+            auth_url: self.oauth_auth_url.clone()?,
+            token_url: self.oauth_token_url.clone()?,
+            client_id: self.oauth_client_id.clone()?,
+            scopes: self.oauth_scopes.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+        })
+    }
+
+    /// The keychain key of this account's password or OAuth tokens.
     pub fn secret_key(&self, store_id: &str) -> String {
         secret_key(store_id, self.id)
     }
@@ -80,6 +101,8 @@ impl AccountRow {
             history_days: self.history_days.and_then(|d| u32::try_from(d).ok()),
             mirror: self.mirror,
             poll_seconds: self.poll_interval().as_secs().try_into().unwrap_or(u32::MAX),
+            sign_in: self.sign_in,
+            provider: self.provider.clone(),
         }
     }
 
@@ -175,8 +198,9 @@ impl Store {
     pub async fn insert_account(&self, a: &ResolvedAccount) -> Result<AccountId> {
         let result = sqlx::query(
             "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security,
-                 smtp_host, smtp_port, smtp_security, username, trusted_certs, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 smtp_host, smtp_port, smtp_security, username, trusted_certs, created_at,
+                 sign_in, provider, oauth_auth_url, oauth_token_url, oauth_client_id, oauth_scopes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&a.email)
         .bind(&a.display_name)
@@ -191,6 +215,12 @@ impl Store {
         // has one field).
         .bind(&a.imap.trusted_certs)
         .bind(now())
+        .bind(if a.oauth.is_some() { SignIn::Oauth } else { SignIn::Password })
+        .bind(&a.provider)
+        .bind(a.oauth.as_ref().map(|o| &o.auth_url))
+        .bind(a.oauth.as_ref().map(|o| &o.token_url))
+        .bind(a.oauth.as_ref().map(|o| &o.client_id))
+        .bind(a.oauth.as_ref().map(|o| o.scopes.join(" ")))
         .fetch_one(&mut *self.write_conn().await?)
         .await;
         match result {

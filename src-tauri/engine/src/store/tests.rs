@@ -19,6 +19,8 @@ pub(super) async fn store_with_folders() -> (tempfile::TempDir, Store, AccountId
             auth: Auth::Password { username: "alice".into() },
             password: String::new(),
             history_days: None,
+            provider: None,
+            oauth: None,
         })
         .await
         .unwrap_or_else(|e| panic!("insert account: {e}"));
