@@ -14,6 +14,13 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         .commands(tauri_specta::collect_commands![
             accounts::list_accounts,
             accounts::add_account,
+            accounts::find_settings,
+            accounts::add_account_oauth,
+            accounts::sign_in_again,
+            accounts::cancel_sign_in,
+            accounts::update_account,
+            accounts::remove_account,
+            accounts::open_in_browser,
             accounts::sync_now,
             accounts::update_password,
             accounts::account_statuses,

@@ -121,6 +121,12 @@ struct Desktop {
 }
 
 fn start_desktop(data_dir: &Path) -> Desktop {
+    start_desktop_with(data_dir, &[])
+}
+
+/// [`start_desktop`] with more environment for the app (it inherits
+/// tauri-driver's).
+fn start_desktop_with(data_dir: &Path, env: &[(&str, String)]) -> Desktop {
     *DATA_DIR.lock().expect("data dir lock") = Some(data_dir.to_owned());
     let (xvfb, display) = start_xvfb();
     let port = free_port();
@@ -136,6 +142,7 @@ fn start_desktop(data_dir: &Path) -> Desktop {
             // Where the app records itself as the handler of its links.
             .env("XDG_CONFIG_HOME", data_dir.join("config"))
             .env("RUST_LOG", "info")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -577,6 +584,9 @@ async fn add_account_in_the_form(client: &Client, user: &TestUser, screenshot: O
     let long = Duration::from_secs(60);
     css(client, "#email", long).await.send_keys(&user.email).await.expect("email");
     css(client, "#display-name", long).await.send_keys("Window Test").await.expect("name");
+    // Test servers are on loopback, not where the address's domain says:
+    // their settings are typed by hand.
+    css(client, "#manual-settings", long).await.click().await.expect("enter settings by hand");
     let fill = |sel: &'static str, value: String| {
         let client = client.clone();
         async move {
@@ -1462,5 +1472,80 @@ async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_wind
     click_centered(&client, "#record-bcc-address-copy").await;
     wait_for(&client, "#record-bcc-address-copy", "Copied").await;
     save_screenshot(&client, "43-deal-smart-bcc.png").await;
+    client.close().await.expect("close session");
+}
+
+/// "Add account" as a new user does it with a provider that signs in in the
+/// browser: the address only; the settings found (here the autoconfig file
+/// of ac.discover.test, served on loopback, whose IMAP host this
+/// installation's oauth-clients.json gives the test OpenID provider); "Sign
+/// in" opens the provider's page in the system browser ($BROWSER: the test
+/// script that signs in there and allows access); the synced inbox. Then
+/// Preferences: sign in again, and remove the account after confirming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_sign_in_through_the_providers_page_shows_the_synced_inbox() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = servers();
+    let user = s.new_user("winoauth");
+    s.append(
+        &user,
+        "INBOX",
+        &[client_mail("Ann Lee <ann@customer.example>", &user.email, "oauth@t", "Signed in with OAuth")],
+    )
+    .await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let issuer = format!("http://127.0.0.1:{}", s.oidc_port);
+    let clients = serde_json::json!({ "test-oidc": {
+        "client_id": "threadline", "auth_url": format!("{issuer}/auth"), "token_url": format!("{issuer}/token"),
+        "scopes": ["openid", "offline_access"], "hosts": ["localhost"] } });
+    std::fs::write(data_dir.path().join("oauth-clients.json"), clients.to_string()).expect("oauth-clients.json");
+    let env = [
+        ("BROWSER", s.browser.to_string_lossy().into_owned()),
+        ("TL_BROWSER_LOGIN", user.email.clone()),
+        ("TL_BROWSER_PASSWORD", user.password.clone()),
+        ("TL_BROWSER_LOG", data_dir.path().join("browser.log").to_string_lossy().into_owned()),
+        ("THREADLINE_PORT_MAP", format!("80={}", s.http_port)),
+    ];
+    let desktop = start_desktop_with(data_dir.path(), &env);
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(60);
+
+    let local = user.email.split('@').next().expect("local part");
+    css(&client, "#email", long).await.send_keys(&format!("{local}@ac.discover.test")).await.expect("email");
+    click_centered(&client, "#find-settings").await;
+    let found = wait_for(&client, "#found-source", "published by your mail domain").await;
+    assert!(text_of(&found).await.contains("http://autoconfig.ac.discover.test"), "{}", text_of(&found).await);
+    css(&client, "#found-settings[data-source='autoconfig']", long).await;
+    // The test CA, as for any self-hosted server.
+    click_centered(&client, "details summary").await;
+    css(&client, "#cert-pem", long).await.send_keys(&s.ca_pem).await.expect("certificate");
+    save_screenshot(&client, "50-oauth-settings-found.png").await;
+    click_centered(&client, "#oauth-sign-in").await;
+    wait_for_row(
+        &client,
+        "the inbox synced after the browser sign-in",
+        "Signed in with OAuth",
+        Duration::from_secs(90),
+    )
+    .await;
+    save_screenshot(&client, "51-oauth-inbox.png").await;
+    let log = std::fs::read_to_string(data_dir.path().join("browser.log")).unwrap_or_default();
+    assert!(log.contains("/interaction/") && log.contains("code="), "the provider's pages were gone through: {log}");
+
+    // Preferences: sign in again in the browser, then remove the account.
+    click_centered(&client, "#open-preferences").await;
+    click_centered(&client, ".account-editor summary").await;
+    save_screenshot(&client, "52-account-settings.png").await;
+    click_centered(&client, ".account-sign-in").await;
+    wait_for(&client, ".account-note", "Signed in").await;
+    click_centered(&client, ".remove-account").await;
+    wait_for(&client, ".confirm-remove", "Nothing changes on the mail server").await;
+    save_screenshot(&client, "53-remove-account.png").await;
+    click_centered(&client, ".confirm-remove-account").await;
+    eventually(&client, "the removed account to leave Preferences", long, || {
+        let client = client.clone();
+        async move { (count(&client, ".sync-choice").await == 0).then_some(()) }
+    })
+    .await;
     client.close().await.expect("close session");
 }

@@ -294,7 +294,7 @@ _imaps._tcp.dot IN SRV 0 0 0 .
 _imap._tcp.dot IN SRV 0 0 0 .
 ZONE
 # Their web server: an autoconfig file for ac (the test users' Dovecot
-# login, STARTTLS submission) and one for wk (SMTPS, OAuth and password).
+# login, OAuth or password, STARTTLS submission) and one for wk (SMTPS, OAuth and password).
 rm -rf "$run/web"
 mkdir -p "$run/web/autoconfig.ac.discover.test/mail" "$run/web/wk.discover.test/.well-known/autoconfig/mail"
 cat > "$run/web/autoconfig.ac.discover.test/mail/config-v1.1.xml" <<XML
@@ -305,7 +305,8 @@ cat > "$run/web/autoconfig.ac.discover.test/mail/config-v1.1.xml" <<XML
     <displayName>Autoconfig host test</displayName>
     <incomingServer type="imap">
       <hostname>localhost</hostname><port>$IMAPS_PORT</port><socketType>SSL</socketType>
-      <username>%EMAILLOCALPART%@example.test</username><authentication>password-cleartext</authentication>
+      <username>%EMAILLOCALPART%@example.test</username>
+      <authentication>OAuth2</authentication><authentication>password-cleartext</authentication>
     </incomingServer>
     <outgoingServer type="smtp">
       <hostname>localhost</hostname><port>$SUBMISSION_PORT</port><socketType>STARTTLS</socketType>

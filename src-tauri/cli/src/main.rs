@@ -371,6 +371,10 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
     match command {
         Command::Account { command } => match command {
             AccountCommand::Add(a) => {
+                let typed = match (&a.imap, &a.smtp) {
+                    (Some(imap), Some(smtp)) => Some((parse_host_port(imap, "imap")?, parse_host_port(smtp, "smtp")?)),
+                    _ => None,
+                };
                 let password = match &a.password_env {
                     Some(var) => std::env::var(var)
                         .map_err(|_| Error::worded(format!("The environment variable {var} is not set.")))?,
@@ -397,15 +401,14 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 if let (Some(auth_url), Some(token_url), Some(client_id)) = (a.auth_url, a.token_url, a.client_id) {
                     account.oauth = Some(OAuthServer { auth_url, token_url, client_id, scopes: a.scopes });
                 }
-                match (&a.imap, &a.smtp) {
-                    (Some(imap), Some(smtp)) => {
-                        (account.imap_host, account.imap_port) = parse_host_port(imap, "imap")?;
-                        (account.smtp_host, account.smtp_port) = parse_host_port(smtp, "smtp")?;
+                match typed {
+                    Some((imap, smtp)) => {
+                        ((account.imap_host, account.imap_port), (account.smtp_host, account.smtp_port)) = (imap, smtp);
                         if let Some(id) = account.provider.clone() {
                             setup::apply_preset_login(&mut account, &id)?;
                         }
                     }
-                    _ => {
+                    None => {
                         let found =
                             engine.accounts().discover(&account.email, account.trusted_certs.as_deref()).await?;
                         eprintln!("Settings found ({}): {}", name_of(&found.source), found.imap.host);

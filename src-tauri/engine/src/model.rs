@@ -116,6 +116,19 @@ pub struct AccountSummary {
     pub sign_in: SignIn,
     /// The preset its settings came from.
     pub provider: Option<String>,
+    pub imap: ServerView,
+    pub smtp: ServerView,
+    /// The login name.
+    pub username: String,
+}
+
+/// What Preferences > Email sync lets the user change of an account.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+pub struct AccountSettings {
+    pub display_name: String,
+    pub imap: ServerView,
+    pub smtp: ServerView,
+    pub username: String,
 }
 
 /// A way of signing in to an account's servers. Stored by its name.
@@ -213,6 +226,8 @@ pub struct FoundSettings {
     pub help: Option<String>,
     /// The file or record the settings were read from, when there is one.
     pub from: Option<String>,
+    /// The preset's name, as the form shows it.
+    pub provider_name: Option<String>,
 }
 
 /// One folder as the troubleshooting view shows it.

@@ -242,6 +242,14 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Stops one account's workers (before the account is removed); they
+    /// end IDLE and log out on their own.
+    pub fn stop_account(&self, id: AccountId) {
+        if let Some(stop) = self.running.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
+            let _ = stop.send(true);
+        }
+    }
+
     /// "Sync now": a full pass over every running account, at once.
     pub fn sync_now(&self) {
         let running: Vec<AccountId> =

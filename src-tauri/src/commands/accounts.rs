@@ -1,7 +1,10 @@
 //! Account commands: list, add (with a login check), sync now.
 
+use threadline_engine::accounts::Browser;
+use threadline_engine::accounts::oauth::SIGN_IN_TIMEOUT;
 use threadline_engine::ids::AccountId;
-use threadline_engine::model::{AccountStatus, AccountSummary, Mirror, NewAccount};
+use threadline_engine::model::{AccountSettings, AccountStatus, AccountSummary, FoundSettings, Mirror, NewAccount};
+use threadline_engine::{Error, problem::Problem};
 
 use super::{CommandResult, EngineState, SchedulerState};
 
@@ -24,6 +27,111 @@ pub async fn add_account(
     let id = engine.accounts().add(account, true).await?;
     scheduler.ensure_running().await?;
     Ok(engine.accounts().get(id).await?)
+}
+
+/// The words of the page the browser shows when an OAuth sign-in ends,
+/// in the window's language.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct SignInPages {
+    pub done: String,
+    pub failed: String,
+}
+
+/// The system browser (the webbrowser crate: $BROWSER when set, else the
+/// desktop's default), with the UI's end pages.
+fn browser(pages: SignInPages) -> Browser<'static> {
+    Browser {
+        open: &|url: &str| {
+            webbrowser::open(url)
+                .map_err(|e| Error::Invalid(Problem::Worded { text: format!("The browser could not be opened: {e}") }))
+        },
+        timeout: SIGN_IN_TIMEOUT,
+        pages: (pages.done, pages.failed),
+    }
+}
+
+/// Opens a provider's help page (the steps before the first sign-in) in
+/// the system browser; only web addresses are opened.
+#[tauri::command]
+#[specta::specta]
+pub fn open_in_browser(url: String) -> CommandResult<()> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(Error::Invalid(Problem::Worded { text: format!("Not a web address: {url}") }).into());
+    }
+    webbrowser::open(&url)
+        .map_err(|e| Error::Invalid(Problem::Worded { text: format!("The browser could not be opened: {e}") }).into())
+}
+
+/// "Add account" step one: the address's server settings, found by the
+/// engine (presets, MX, autoconfig, SRV, a tried guess).
+#[tauri::command]
+#[specta::specta]
+pub async fn find_settings(engine: EngineState<'_>, email: String) -> CommandResult<FoundSettings> {
+    Ok(engine.accounts().discover(&email, None).await?)
+}
+
+/// Adds an account that signs in with OAuth: waits while the user signs
+/// in in the browser (until done, cancelled or timed out), then starts
+/// syncing it.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_account_oauth(
+    engine: EngineState<'_>,
+    scheduler: SchedulerState<'_>,
+    account: NewAccount,
+    pages: SignInPages,
+) -> CommandResult<AccountSummary> {
+    let id = engine.accounts().add_signed_in(account, &browser(pages)).await?;
+    scheduler.ensure_running().await?;
+    Ok(engine.accounts().get(id).await?)
+}
+
+/// "Sign in again" for an OAuth account: the browser again, then sync
+/// resumes where it stopped.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in_again(
+    engine: EngineState<'_>,
+    scheduler: SchedulerState<'_>,
+    account: AccountId,
+    pages: SignInPages,
+) -> CommandResult<AccountSummary> {
+    engine.accounts().sign_in_again(account, &browser(pages)).await?;
+    scheduler.ensure_running().await?;
+    Ok(engine.accounts().get(account).await?)
+}
+
+/// The window's Cancel while the browser sign-in runs.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_sign_in(engine: EngineState<'_>) {
+    engine.accounts().cancel_sign_in();
+}
+
+/// Changes an account's name and server settings (new servers are tried
+/// first).
+#[tauri::command]
+#[specta::specta]
+pub async fn update_account(
+    engine: EngineState<'_>,
+    account: AccountId,
+    settings: AccountSettings,
+) -> CommandResult<AccountSummary> {
+    Ok(engine.accounts().update_settings(account, settings).await?)
+}
+
+/// Removes an account after the user confirmed: its workers stop, its
+/// local mail and keychain entries go; the server is not touched.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_account(
+    engine: EngineState<'_>,
+    scheduler: SchedulerState<'_>,
+    account: AccountId,
+) -> CommandResult<()> {
+    // Its workers end on their own; one mid-pass finds the account gone.
+    scheduler.stop_account(account);
+    Ok(engine.accounts().remove(account).await?)
 }
 
 /// Asks for a sync pass over every account now (and restarts the workers

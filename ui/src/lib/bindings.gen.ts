@@ -15,6 +15,39 @@ export const commands = {
 	 */
 	addAccount: (account: NewAccount) => __TAURI_INVOKE<AccountSummary>("add_account", { account }),
 	/**
+	 *  "Add account" step one: the address's server settings, found by the
+	 *  engine (presets, MX, autoconfig, SRV, a tried guess).
+	 */
+	findSettings: (email: string) => __TAURI_INVOKE<FoundSettings>("find_settings", { email }),
+	/**
+	 *  Adds an account that signs in with OAuth: waits while the user signs
+	 *  in in the browser (until done, cancelled or timed out), then starts
+	 *  syncing it.
+	 */
+	addAccountOauth: (account: NewAccount, pages: SignInPages) => __TAURI_INVOKE<AccountSummary>("add_account_oauth", { account, pages }),
+	/**
+	 *  "Sign in again" for an OAuth account: the browser again, then sync
+	 *  resumes where it stopped.
+	 */
+	signInAgain: (account: AccountId, pages: SignInPages) => __TAURI_INVOKE<AccountSummary>("sign_in_again", { account, pages }),
+	/**  The window's Cancel while the browser sign-in runs. */
+	cancelSignIn: () => __TAURI_INVOKE<void>("cancel_sign_in"),
+	/**
+	 *  Changes an account's name and server settings (new servers are tried
+	 *  first).
+	 */
+	updateAccount: (account: AccountId, settings: AccountSettings) => __TAURI_INVOKE<AccountSummary>("update_account", { account, settings }),
+	/**
+	 *  Removes an account after the user confirmed: its workers stop, its
+	 *  local mail and keychain entries go; the server is not touched.
+	 */
+	removeAccount: (account: AccountId) => __TAURI_INVOKE<null>("remove_account", { account }),
+	/**
+	 *  Opens a provider's help page (the steps before the first sign-in) in
+	 *  the system browser; only web addresses are opened.
+	 */
+	openInBrowser: (url: string) => __TAURI_INVOKE<null>("open_in_browser", { url }),
+	/**
 	 *  Asks for a sync pass over every account now (and restarts the workers
 	 *  of any account whose workers ended).
 	 */
@@ -195,6 +228,14 @@ export type AcceptedSender = {
 /**  A mail account. */
 export type AccountId = number;
 
+/**  What Preferences > Email sync lets the user change of an account. */
+export type AccountSettings = {
+	display_name: string,
+	imap: ServerView,
+	smtp: ServerView,
+	username: string,
+};
+
 /**  An account's health: what the troubleshooting view shows. */
 export type AccountStatus = {
 	account: AccountSummary,
@@ -240,6 +281,10 @@ export type AccountSummary = {
 	sign_in: SignIn,
 	/**  The preset its settings came from. */
 	provider: string | null,
+	imap: ServerView,
+	smtp: ServerView,
+	/**  The login name. */
+	username: string,
 };
 
 /**  Where a user's action stands. */
@@ -468,6 +513,28 @@ export type FolderStatus = {
 	server_messages: number | null,
 	last_sync_at: number | null,
 	last_error: Problem | null,
+};
+
+/**
+ *  Settings found for an address by `autoconfig`: what the account form
+ *  fills in, and says where it came from.
+ */
+export type FoundSettings = {
+	source: SettingsSource,
+	/**  The preset's id (preset and mx sources). */
+	provider: string | null,
+	imap: ServerView,
+	smtp: ServerView,
+	/**  Preferred first. */
+	auth: SignIn[],
+	/**  The login name the servers expect. */
+	username: string,
+	setup: SetupStep[],
+	help: string | null,
+	/**  The file or record the settings were read from, when there is one. */
+	from: string | null,
+	/**  The preset's name, as the form shows it. */
+	provider_name: string | null,
 };
 
 /**  A held copy as the quarantine lists it. */
@@ -925,12 +992,51 @@ export type SendState =
  */
 "queued";
 
+/**  One server's settings as found or typed. */
+export type ServerView = {
+	host: string,
+	port: number,
+	security: Security,
+};
+
+/**  Where found settings came from, in the order they are looked for. */
+export type SettingsSource = 
+/**  The address's domain is a preset's own. */
+"preset" | 
+/**  The domain's MX points at a preset's servers (hosted domains). */
+"mx" | 
+/**  The domain publishes a Thunderbird autoconfig file. */
+"autoconfig" | 
+/**  The domain publishes RFC 6186 SRV records. */
+"srv" | 
+/**  imap.<domain> and smtp.<domain> answered with TLS when tried. */
+"guess";
+
+/**
+ *  What a provider wants done on its website before the first sign-in; the
+ *  account form words each step in the user's language.
+ */
+export type SetupStep = 
+/**  Switch IMAP access on in the provider's mail settings. */
+"enable_imap" | 
+/**  Make an app password there and type that instead of the usual one. */
+"app_password";
+
 /**  A way of signing in to an account's servers. Stored by its name. */
 export type SignIn = 
 /**  A password (or an app password) kept in the keychain. */
 "password" | 
 /**  OAuth 2 in the system browser; tokens kept in the keychain. */
 "oauth";
+
+/**
+ *  The words of the page the browser shows when an OAuth sign-in ends,
+ *  in the window's language.
+ */
+export type SignInPages = {
+	done: string,
+	failed: string,
+};
 
 /**  Why an imported row made no person, as a code the front end words. */
 export type SkipReason = 

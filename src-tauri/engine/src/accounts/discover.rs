@@ -69,6 +69,7 @@ fn from_preset(p: &Provider, source: SettingsSource, email: &str, domain: &str, 
         setup: p.setup.to_vec(),
         help: p.help.map(str::to_owned),
         from,
+        provider_name: Some(p.name.to_owned()),
     }
 }
 
@@ -83,6 +84,7 @@ fn plain(source: SettingsSource, imap: ServerView, smtp: ServerView, email: &str
         setup: Vec::new(),
         help: None,
         from: Some(from),
+        provider_name: None,
     }
 }
 

@@ -129,7 +129,8 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
     })
 }
 
-fn clean_host(raw: &str, server: &str) -> Result<String> {
+/// A server name as typed, trimmed and lower-cased, or why it is not one.
+pub(crate) fn clean_host(raw: &str, server: &str) -> Result<String> {
     let host = raw.trim().trim_end_matches('.').to_lowercase();
     let ok = !host.is_empty() && host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     if ok {

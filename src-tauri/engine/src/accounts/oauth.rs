@@ -62,23 +62,36 @@ impl Tokens {
     }
 }
 
-/// The app's registered client at an authority: the id, and for Google's
-/// "desktop app" clients the secret that such clients are given (not a
-/// secret in a desktop app, but sent as Google asks).
+/// The app's registered client at an authorization server: the id, and
+/// for Google's "desktop app" clients the secret such clients are given
+/// (not a secret in a desktop app, but sent as Google asks). A file entry
+/// may also name the server itself: a Microsoft tenant's own endpoints, or
+/// an organisation's OpenID provider for the mail hosts in `hosts`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ClientRegistration {
     pub client_id: String,
     #[serde(default)]
     pub client_secret: Option<String>,
+    #[serde(default)]
+    pub auth_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// IMAP host names whose accounts sign in here (servers not named by
+    /// a preset).
+    #[serde(default)]
+    pub hosts: Vec<String>,
 }
 
 /// The client registrations this build and this installation know: from
 /// build-time configuration (THREADLINE_GOOGLE_CLIENT_ID and _SECRET,
-/// THREADLINE_MICROSOFT_CLIENT_ID), replaced by `oauth-clients.json` in the
-/// data directory when it names them (`{"google": {"client_id": …}}`).
+/// THREADLINE_MICROSOFT_CLIENT_ID), replaced by the entries of
+/// `oauth-clients.json` in the data directory ("google", "microsoft", or
+/// any other name for a server of one's own).
 #[derive(Debug, Clone, Default)]
 pub struct Registrations {
-    by_authority: HashMap<&'static str, ClientRegistration>,
+    by_name: HashMap<String, ClientRegistration>,
 }
 
 /// The file in the data directory that overrides the built-in client ids.
@@ -87,32 +100,28 @@ pub const CLIENTS_FILE: &str = "oauth-clients.json";
 impl Registrations {
     /// The build's registrations, then the data directory's file over them.
     pub fn load(data_dir: &Path) -> Result<Registrations> {
-        let mut by_authority = HashMap::new();
+        let mut by_name = HashMap::new();
         let built = [
             ("google", option_env!("THREADLINE_GOOGLE_CLIENT_ID"), option_env!("THREADLINE_GOOGLE_CLIENT_SECRET")),
             ("microsoft", option_env!("THREADLINE_MICROSOFT_CLIENT_ID"), None),
         ];
         for (name, id, secret) in built {
             if let Some(id) = id.filter(|id| !id.is_empty()) {
-                by_authority.insert(
-                    name,
-                    ClientRegistration { client_id: id.to_owned(), client_secret: secret.map(str::to_owned) },
-                );
+                let registration = ClientRegistration {
+                    client_id: id.to_owned(),
+                    client_secret: secret.map(str::to_owned),
+                    ..ClientRegistration::default()
+                };
+                by_name.insert(name.to_owned(), registration);
             }
         }
         let path = data_dir.join(CLIENTS_FILE);
         if let Ok(text) = std::fs::read_to_string(&path) {
             let file: HashMap<String, ClientRegistration> = serde_json::from_str(&text)
                 .map_err(|e| Error::worded(format!("{} is not valid: {e}", path.display())))?;
-            for (name, registration) in file {
-                match name.as_str() {
-                    "google" => by_authority.insert("google", registration),
-                    "microsoft" => by_authority.insert("microsoft", registration),
-                    _ => None,
-                };
-            }
+            by_name.extend(file);
         }
-        Ok(Registrations { by_authority })
+        Ok(Registrations { by_name })
     }
 
     /// The authorization server and client for a preset's authority.
@@ -137,22 +146,44 @@ impl Registrations {
                 ],
             ),
         };
-        let registration = self
-            .by_authority
+        let r = self
+            .by_name
             .get(name)
             .ok_or_else(|| Error::Invalid(Problem::OauthNotConfigured { provider: provider.to_owned() }))?;
         let server = OAuthServer {
-            auth_url: auth_url.to_owned(),
-            token_url: token_url.to_owned(),
-            client_id: registration.client_id.clone(),
-            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            auth_url: r.auth_url.clone().unwrap_or_else(|| auth_url.to_owned()),
+            token_url: r.token_url.clone().unwrap_or_else(|| token_url.to_owned()),
+            client_id: r.client_id.clone(),
+            scopes: r.scopes.clone().unwrap_or_else(|| scopes.iter().map(|s| (*s).to_owned()).collect()),
         };
-        Ok((server, registration.client_secret.clone()))
+        Ok((server, r.client_secret.clone()))
+    }
+
+    /// The server an installation names for accounts on this IMAP host.
+    pub fn for_host(&self, imap_host: &str) -> Option<(OAuthServer, Option<String>)> {
+        self.by_name.values().find(|r| r.hosts.iter().any(|h| h.eq_ignore_ascii_case(imap_host))).and_then(|r| {
+            let server = OAuthServer {
+                auth_url: r.auth_url.clone()?,
+                token_url: r.token_url.clone()?,
+                client_id: r.client_id.clone(),
+                scopes: r.scopes.clone().unwrap_or_default(),
+            };
+            Some((server, r.client_secret.clone()))
+        })
+    }
+
+    /// Whether an account with these settings can sign in with OAuth here.
+    pub fn can_sign_in(&self, provider: Option<&str>, imap_host: &str) -> bool {
+        let by_preset = provider
+            .and_then(super::providers::by_id)
+            .and_then(|p| p.oauth.map(|a| (a, p.id)))
+            .is_some_and(|(authority, id)| self.server(authority, id).is_ok());
+        by_preset || self.for_host(imap_host).is_some()
     }
 
     /// The secret registered with a client id, if any.
     pub fn secret_of(&self, client_id: &str) -> Option<String> {
-        self.by_authority.values().find(|r| r.client_id == client_id).and_then(|r| r.client_secret.clone())
+        self.by_name.values().find(|r| r.client_id == client_id).and_then(|r| r.client_secret.clone())
     }
 }
 
@@ -412,5 +443,21 @@ mod tests {
         assert_eq!(secret.as_deref(), Some("g-s"));
         assert_eq!(server.scopes, vec!["https://mail.google.com/"]);
         assert_eq!(r.secret_of("g-id").as_deref(), Some("g-s"));
+        assert!(r.can_sign_in(Some("gmail"), "imap.gmail.com"));
+        assert!(!r.can_sign_in(Some("outlook"), "outlook.office365.com"), "no Microsoft client here");
+    }
+
+    #[test]
+    fn an_organisations_own_server_serves_its_hosts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = r#"{"acme": {"client_id": "mail", "auth_url": "https://id.acme.example/auth",
+            "token_url": "https://id.acme.example/token", "scopes": ["openid", "offline_access"],
+            "hosts": ["mail.acme.example"]}}"#;
+        std::fs::write(dir.path().join(CLIENTS_FILE), file).expect("write");
+        let r = Registrations::load(dir.path()).expect("load");
+        let (server, _) = r.for_host("MAIL.acme.example").expect("served");
+        assert_eq!(server.token_url, "https://id.acme.example/token");
+        assert!(r.can_sign_in(None, "mail.acme.example"));
+        assert!(!r.can_sign_in(None, "imap.other.example"));
     }
 }

@@ -5,8 +5,8 @@ use crate::Engine;
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
 use crate::model::{
-    self, AccountStatus, AccountSummary, EngineEvent, FoundSettings, Mirror, NewAccount, OAuthServer, ProviderView,
-    SignIn, SyncState,
+    self, AccountSettings, AccountStatus, AccountSummary, EngineEvent, FoundSettings, Mirror, NewAccount, OAuthServer,
+    ProviderView, SignIn, SyncState,
 };
 use crate::problem::Problem;
 use crate::{imap, store, sync};
@@ -110,16 +110,19 @@ impl Accounts<'_> {
     /// The preset's OAuth server and client when none was given; the
     /// client secret registered for the client, if any.
     fn fill_oauth_server(&self, input: &mut NewAccount) -> Result<Option<String>> {
-        if input.oauth.is_none() {
-            let id = input.provider.clone().unwrap_or_default();
-            let authority = super::providers::by_id(&id)
-                .and_then(|p| p.oauth)
-                .ok_or_else(|| Error::Invalid(Problem::OauthNotConfigured { provider: id.clone() }))?;
-            let (server, secret) = self.engine.registrations.server(authority, &id)?;
-            input.oauth = Some(server);
-            return Ok(secret);
+        let registrations = &self.engine.registrations;
+        if let Some(server) = &input.oauth {
+            return Ok(registrations.secret_of(&server.client_id));
         }
-        Ok(input.oauth.as_ref().and_then(|s| self.engine.registrations.secret_of(&s.client_id)))
+        let id = input.provider.clone().unwrap_or_default();
+        let (server, secret) = match super::providers::by_id(&id).and_then(|p| p.oauth) {
+            Some(authority) => registrations.server(authority, &id)?,
+            None => registrations
+                .for_host(input.imap_host.trim())
+                .ok_or_else(|| Error::Invalid(Problem::OauthNotConfigured { provider: id.clone() }))?,
+        };
+        input.oauth = Some(server);
+        Ok(secret)
     }
 
     async fn sign_in(
@@ -154,7 +157,11 @@ impl Accounts<'_> {
     /// [`super::discover`]); `trusted_certs` (PEM) as for a new account.
     pub async fn discover(&self, email: &str, trusted_certs: Option<&str>) -> Result<FoundSettings> {
         let net = crate::net::Net::from_env()?;
-        let found = super::discover::discover(&net, email, trusted_certs).await?;
+        let mut found = super::discover::discover(&net, email, trusted_certs).await?;
+        // OAuth is offered only where this installation has a client.
+        if !self.engine.registrations.can_sign_in(found.provider.as_deref(), &found.imap.host) {
+            found.auth.retain(|a| *a != SignIn::Oauth);
+        }
         tracing::info!(source = model::name_of(&found.source), provider = ?found.provider, "settings found");
         Ok(found)
     }
@@ -178,6 +185,45 @@ impl Accounts<'_> {
         // Workers that run for it pick up where they were.
         self.engine.request_pass(id);
         Ok(())
+    }
+
+    /// Changes an account's name and server settings (Preferences > Email
+    /// sync). Changed servers or login name are tried with the account's
+    /// sign-in before they are kept; a new name alone is not.
+    pub async fn update_settings(&self, id: AccountId, mut settings: AccountSettings) -> Result<AccountSummary> {
+        let account = self.engine.store.account(id).await?;
+        settings.display_name = settings.display_name.trim().to_owned();
+        settings.imap.host = super::clean_host(&settings.imap.host, "IMAP")?;
+        settings.smtp.host = super::clean_host(&settings.smtp.host, "SMTP")?;
+        for (port, server) in [(settings.imap.port, "IMAP"), (settings.smtp.port, "SMTP")] {
+            if port == 0 {
+                return Err(Error::Invalid(Problem::PortOutOfRange { server: server.to_owned() }));
+            }
+        }
+        settings.username = match settings.username.trim() {
+            "" => account.email.clone(),
+            name => name.to_owned(),
+        };
+        let before = account.summary();
+        let servers_changed =
+            before.imap != settings.imap || before.smtp != settings.smtp || before.username != settings.username;
+        if servers_changed {
+            let mut changed = account.clone();
+            changed.imap_host.clone_from(&settings.imap.host);
+            changed.imap_port = i64::from(settings.imap.port);
+            changed.imap_security = settings.imap.security;
+            changed.username.clone_from(&settings.username);
+            let secret = self.engine.secret(&account).await?;
+            let mut session = imap::connect(&changed.imap(), &changed.auth(), &secret).await?;
+            let _ = session.logout().await;
+        }
+        let _guard = self.engine.pass_locks.lock(id).await;
+        self.engine.store.update_settings(id, &settings).await?;
+        tracing::info!(account = %id, servers_changed, "account settings changed");
+        if servers_changed {
+            self.engine.request_pass(id);
+        }
+        self.get(id).await
     }
 
     /// Removes an account, its synced mail and its keychain entry.

@@ -6,7 +6,7 @@ use super::{Store, now};
 use crate::accounts::{Auth, Endpoint, ResolvedAccount};
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
-use crate::model::{AccountSummary, Mirror, OAuthServer, Security, SignIn, SyncState};
+use crate::model::{AccountSettings, AccountSummary, Mirror, OAuthServer, Security, ServerView, SignIn, SyncState};
 use crate::problem::Problem;
 
 /// An account as stored, with its resolved server settings.
@@ -103,6 +103,9 @@ impl AccountRow {
             poll_seconds: self.poll_interval().as_secs().try_into().unwrap_or(u32::MAX),
             sign_in: self.sign_in,
             provider: self.provider.clone(),
+            imap: ServerView { host: self.imap_host.clone(), port: self.imap().port, security: self.imap_security },
+            smtp: ServerView { host: self.smtp_host.clone(), port: self.smtp().port, security: self.smtp_security },
+            username: self.username.clone(),
         }
     }
 
@@ -191,6 +194,26 @@ impl Store {
             .bind(account_id)
             .execute(&mut *self.write_conn().await?)
             .await?;
+        account_found(&result, account_id)
+    }
+
+    /// Changes an account's name, servers and login name.
+    pub async fn update_settings(&self, account_id: AccountId, settings: &AccountSettings) -> Result<()> {
+        let result = sqlx::query(
+            "UPDATE accounts SET display_name = ?, imap_host = ?, imap_port = ?, imap_security = ?,
+                 smtp_host = ?, smtp_port = ?, smtp_security = ?, username = ? WHERE id = ?",
+        )
+        .bind(&settings.display_name)
+        .bind(&settings.imap.host)
+        .bind(i64::from(settings.imap.port))
+        .bind(settings.imap.security)
+        .bind(&settings.smtp.host)
+        .bind(i64::from(settings.smtp.port))
+        .bind(settings.smtp.security)
+        .bind(&settings.username)
+        .bind(account_id)
+        .execute(&mut *self.write_conn().await?)
+        .await?;
         account_found(&result, account_id)
     }
 
