@@ -25,6 +25,8 @@ alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 if [ -f "$run/env" ] && grep -q '^TL_HTTP_PORT=' "$run/env" && alive "$run/dovecot-base/master.pid" \
   && alive "$run/postfix-queue/pid/master.pid" && alive "$run/imap4d.pid" && alive "$run/nsd.pid" \
   && alive "$run/web.pid" && alive "$run/oidc.pid" && grep -q '^TL_OIDC_PORT=' "$run/env"; then
+  # A session that ended may have deleted the mailboxes (tests/session.sh).
+  mkdir -p "$run/mail" && chown tlmail:tlmail "$run/mail"
   echo "$run/env"; exit 0
 fi
 "$here/stop.sh" "$run" >/dev/null 2>&1 || true
@@ -107,6 +109,8 @@ $dh_line
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain login xoauth2 oauthbearer
+# What clients say of themselves (IMAP ID, RFC 2971) goes to the log.
+imap_id_log = *
 mail_location = maildir:$run/mail/%u
 mail_uid = $MAIL_UID
 mail_gid = $MAIL_GID

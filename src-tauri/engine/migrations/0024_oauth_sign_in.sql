@@ -9,3 +9,6 @@ ALTER TABLE accounts ADD COLUMN oauth_token_url TEXT;
 ALTER TABLE accounts ADD COLUMN oauth_client_id TEXT;
 -- Space-separated, as OAuth writes scopes.
 ALTER TABLE accounts ADD COLUMN oauth_scopes TEXT;
+-- Accounts made before presets were recorded: Gmail's is known by its host
+-- (it files sent mail itself, and has its own IMAP extensions).
+UPDATE accounts SET provider = 'gmail' WHERE lower(imap_host) IN ('imap.gmail.com', 'imap.googlemail.com');

@@ -290,6 +290,8 @@ pub struct MessageSummary {
     pub snippet: String,
     pub has_attachments: bool,
     pub visibility: Visibility,
+    /// Gmail labels the user gave it (X-GM-LABELS, without Gmail's own).
+    pub labels: Vec<String>,
     /// Set for a Smart BCC copy: where it was sent, and its verdicts.
     pub capture: Option<CaptureView>,
 }

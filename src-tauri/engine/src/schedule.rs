@@ -571,7 +571,7 @@ async fn idle(
     conn.session.select("INBOX").await?;
     // Responses left over from the pass say nothing new.
     while conn.session.unsolicited_responses.try_recv().is_ok() {}
-    let Connection { session, condstore, idle: can_idle, can_move, uidplus, namespaces } = conn;
+    let Connection { session, condstore, idle: can_idle, can_move, gmail, uidplus, namespaces, slot } = conn;
     let mut handle = session.idle();
     handle.init().await?;
     let wake = {
@@ -590,5 +590,5 @@ async fn idle(
     };
     let session =
         tokio::time::timeout(DONE_TIMEOUT, handle.done()).await.map_err(|_| Error::Timeout("DONE".into()))??;
-    Ok((Connection { session, condstore, idle: can_idle, can_move, uidplus, namespaces }, wake))
+    Ok((Connection { session, condstore, idle: can_idle, can_move, gmail, uidplus, namespaces, slot }, wake))
 }

@@ -51,6 +51,7 @@ fn mail(uid: u64, from: &str) -> PreparedMessage {
         modseq: 1,
         internal_date: None,
         raw: raw.into_bytes(),
+        gmail: None,
     })
 }
 

@@ -106,6 +106,7 @@ pub async fn seed_mail(data_dir: &Path, raws: &[Vec<u8>]) {
                 modseq: 1,
                 internal_date: None,
                 raw: raw.clone(),
+                gmail: None,
             })
         })
         .collect();
@@ -129,6 +130,7 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
                         modseq: 1,
                         internal_date: None,
                         raw,
+                        gmail: None,
                     })
                 })
                 .collect();

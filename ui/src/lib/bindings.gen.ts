@@ -673,6 +673,8 @@ export type MessageSummary = {
 	snippet: string,
 	has_attachments: boolean,
 	visibility: Visibility,
+	/**  Gmail labels the user gave it (X-GM-LABELS, without Gmail's own). */
+	labels: string[],
 	/**  Set for a Smart BCC copy: where it was sent, and its verdicts. */
 	capture: CaptureView | null,
 };

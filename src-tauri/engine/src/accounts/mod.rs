@@ -108,6 +108,8 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
         "" => email.clone(),
         u => u.to_owned(),
     };
+    // Settings typed by hand for a known provider's server get its quirks.
+    let provider = input.provider.or_else(|| providers::by_imap_host(&imap_host).map(|p| p.id.to_owned()));
     Ok(ResolvedAccount {
         display_name: input.display_name.trim().to_owned(),
         email,
@@ -124,7 +126,7 @@ pub fn resolve(input: NewAccount) -> Result<ResolvedAccount> {
         },
         password: input.password,
         history_days: input.history_days,
-        provider: input.provider,
+        provider,
         oauth,
     })
 }

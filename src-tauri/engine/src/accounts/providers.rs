@@ -472,6 +472,12 @@ pub fn by_domain(domain: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.domains.contains(&domain.as_str()))
 }
 
+/// The preset whose IMAP server this is (for settings typed by hand).
+pub fn by_imap_host(host: &str) -> Option<&'static Provider> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    PROVIDERS.iter().find(|p| !p.imap.host.contains('{') && p.imap.host == host)
+}
+
 /// The preset hosting a domain whose mail goes to `mx`: the one naming the
 /// longest matching suffix (AOL's MX is under Yahoo's).
 pub fn by_mx(mx: &str) -> Option<&'static Provider> {
@@ -591,6 +597,9 @@ mod tests {
         assert_eq!(by_mx("mta5.am0.yahoodns.net").map(|p| p.id), Some("yahoo"));
         assert_eq!(by_mx("mx.zoho.eu").map(|p| p.id), Some("zoho-eu"));
         assert!(by_mx("notgoogle.com").is_none());
+        assert_eq!(by_imap_host("IMAP.gmail.com.").map(|p| p.id), Some("gmail"));
+        assert_eq!(by_imap_host("imap.126.com").map(|p| p.id), Some("126"));
+        assert!(by_imap_host("imap.example.com").is_none());
     }
 
     #[test]

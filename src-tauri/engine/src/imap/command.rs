@@ -207,6 +207,10 @@ pub struct Fetched {
     pub body: Option<Vec<u8>>,
     /// RFC822.SIZE, when asked for.
     pub size: Option<u32>,
+    /// Gmail's X-GM-MSGID, X-GM-THRID and X-GM-LABELS, when asked for.
+    pub gmail_msgid: Option<u64>,
+    pub gmail_thrid: Option<u64>,
+    pub gmail_labels: Option<Vec<String>>,
 }
 
 impl Fetched {
@@ -224,6 +228,11 @@ impl Fetched {
                 AttributeValue::BodySection { section: None, data: Some(data), .. }
                 | AttributeValue::Rfc822(Some(data)) => item.body = Some(data.to_vec()),
                 AttributeValue::Rfc822Size(size) => item.size = Some(*size),
+                AttributeValue::GmailMsgId(id) => item.gmail_msgid = Some(*id),
+                AttributeValue::GmailThrId(id) => item.gmail_thrid = Some(*id),
+                AttributeValue::GmailLabels(labels) => {
+                    item.gmail_labels = Some(labels.iter().map(|l| l.to_string()).collect());
+                }
                 _ => {}
             }
         }

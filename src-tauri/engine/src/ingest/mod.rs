@@ -30,6 +30,7 @@ use crate::ids::AccountId;
 use crate::imap::Session;
 use crate::imap::command::{self, Fetched};
 use crate::model::EngineEvent;
+use crate::store::GmailMeta;
 use crate::store::{self, BatchWriter, FolderRow, PreparedMessage, Store, StoredBatch};
 use crate::sync::{Pass, plan};
 
@@ -98,6 +99,8 @@ pub struct FetchedMessage {
     /// The server's arrival time, used when the Date header is unusable.
     pub internal_date: Option<i64>,
     pub raw: Vec<u8>,
+    /// Gmail's ids and labels (X-GM-EXT-1 servers).
+    pub gmail: Option<store::GmailMeta>,
 }
 
 /// The parse stage: a fetched message parsed and its source packed, ready
@@ -111,7 +114,7 @@ pub fn prepare(fetched: FetchedMessage) -> PreparedMessage {
 /// its source is at hand (see [`crate::bcc::capture`]), and every message
 /// gets the body hash that tells it from its copy.
 pub fn prepare_with(fetched: FetchedMessage, rules: Option<&Rules>) -> PreparedMessage {
-    let FetchedMessage { uid, flags, modseq, internal_date, raw } = fetched;
+    let FetchedMessage { uid, flags, modseq, internal_date, raw, gmail } = fetched;
     // Parsed first: packing takes the source (see `source::pack`).
     let parsed = crate::mime::parse(&raw);
     let (capture, body_hash) = match rules {
@@ -121,7 +124,8 @@ pub fn prepare_with(fetched: FetchedMessage, rules: Option<&Rules>) -> PreparedM
         }
         None => (None, None),
     };
-    PreparedMessage { parsed, source: store::source::pack(raw), uid, flags, modseq, internal_date, capture, body_hash }
+    let source = store::source::pack(raw);
+    PreparedMessage { parsed, source, uid, flags, modseq, internal_date, capture, body_hash, gmail }
 }
 
 /// The store and link stages, in the writer's open transaction: the
@@ -164,6 +168,78 @@ pub(crate) struct Span {
     pub total: u32,
 }
 
+/// Gmail's FETCH items: identity across labels, conversation, labels.
+pub(crate) const GMAIL_ITEMS: &str = " X-GM-MSGID X-GM-THRID X-GM-LABELS";
+
+/// What a FETCH may ask of this server beside the message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Extras {
+    /// MODSEQ (RFC 7162 CONDSTORE).
+    pub condstore: bool,
+    /// Gmail's ids and labels (X-GM-EXT-1).
+    pub gmail: bool,
+}
+
+impl Extras {
+    /// The items to add to a FETCH's list.
+    fn items(self) -> String {
+        let modseq = if self.condstore { " MODSEQ" } else { "" };
+        let gmail = if self.gmail { GMAIL_ITEMS } else { "" };
+        format!("{modseq}{gmail}")
+    }
+}
+
+/// On Gmail, the missing UIDs whose message is stored already (under
+/// another label) get their location from a FETCH without bodies; the
+/// rest are returned to be fetched whole. Returns (placed, still missing).
+pub(crate) async fn place_known_gmail(
+    session: &mut Session,
+    store: &Store,
+    account_id: AccountId,
+    folder_id: i64,
+    missing_newest_first: &[u32],
+    condstore: bool,
+) -> Result<(u32, Vec<u32>)> {
+    let extras = Extras { condstore, gmail: true }.items();
+    let query = format!("(UID FLAGS INTERNALDATE{extras})");
+    let mut placed = 0;
+    let mut rest = Vec::new();
+    for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
+        let wanted: HashSet<u32> = chunk.iter().copied().collect();
+        let mut about = Vec::new();
+        let mut fetching = command::uid_fetch(session, &plan::uid_set(chunk), &query).await?;
+        while let Some(item) = fetching.next().await? {
+            if item.uid.is_some_and(|u| wanted.contains(&u)) {
+                about.push(item);
+            }
+        }
+        let msgids: Vec<u64> = about.iter().filter_map(|i| i.gmail_msgid).collect();
+        let known = store.gmail_messages(account_id, &msgids).await?;
+        let mut placements = Vec::new();
+        let mut answered = HashSet::new();
+        for item in about {
+            let Some(uid) = item.uid else { continue };
+            answered.insert(uid);
+            match item.gmail_msgid.and_then(|m| known.get(&m)) {
+                Some(message_id) => placements.push(store::KnownPlacement {
+                    uid,
+                    message_id: *message_id,
+                    flags: item.flags,
+                    modseq: item.modseq.unwrap_or(0),
+                    internal_date: item.internal_date,
+                    labels: item.gmail_labels.unwrap_or_default(),
+                }),
+                None => rest.push(uid),
+            }
+        }
+        // What the server did not describe is fetched whole (and is told
+        // missing there if it really is).
+        rest.extend(chunk.iter().filter(|u| !answered.contains(u)));
+        placed += store.place_known(folder_id, &placements).await?;
+    }
+    Ok((placed, rest))
+}
+
 /// Fetches the given UIDs (newest first) and stores them through the
 /// writer task. Returns how many new locations were stored.
 pub(crate) async fn fetch_missing(
@@ -172,7 +248,7 @@ pub(crate) async fn fetch_missing(
     account_id: AccountId,
     folder: &FolderRow,
     missing_newest_first: &[u32],
-    condstore: bool,
+    extras: Extras,
     span: Span,
 ) -> Result<u32> {
     let (store, events) = (pass.store, pass.events);
@@ -192,8 +268,7 @@ pub(crate) async fn fetch_missing(
     // Every message's first piece, and its size: one smaller than a piece
     // comes whole; a larger one is fetched again, in pieces, after its
     // chunk (its first piece is let go at once).
-    let modseq = if condstore { " MODSEQ" } else { "" };
-    let query = format!("(UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[]<0.{PIECE}>)");
+    let query = format!("(UID FLAGS INTERNALDATE RFC822.SIZE{} BODY.PEEK[]<0.{PIECE}>)", extras.items());
 
     let fetched = async {
         for chunk in missing_newest_first.chunks(FETCH_CHUNK) {
@@ -202,10 +277,11 @@ pub(crate) async fn fetch_missing(
             let mut fetching = command::uid_fetch(session, &plan::uid_set(chunk), &query).await?;
             let mut batch = Vec::new();
             let mut bytes = 0;
-            while let Some(item) = fetching.next().await? {
+            while let Some(mut item) = fetching.next().await? {
                 let Some(uid) = item.uid.filter(|u| wanted.contains(u)) else {
                     continue;
                 };
+                let gmail = GmailMeta::new(item.gmail_msgid, item.gmail_thrid, item.gmail_labels.take());
                 let Fetched { flags, modseq, internal_date, body, size, .. } = item;
                 let Some(raw) = body else {
                     tracing::warn!(uid, "server sent no body; will retry next pass");
@@ -216,7 +292,7 @@ pub(crate) async fn fetch_missing(
                     continue;
                 }
                 bytes += raw.len();
-                batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw });
+                batch.push(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw, gmail });
                 if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
                     if tx.send(Batch::budgeted(std::mem::take(&mut batch), &budget).await?).await.is_err() {
                         return Ok(());
@@ -231,7 +307,7 @@ pub(crate) async fn fetch_missing(
                 // The whole budget, taken before the fetch: what went ahead
                 // is stored first, and nothing follows until this is.
                 let permit = take_budget(&budget, IN_FLIGHT_KIB).await?;
-                let Some(message) = fetch_in_pieces(session, uid, size, condstore).await? else {
+                let Some(message) = fetch_in_pieces(session, uid, size, extras).await? else {
                     tracing::warn!(uid, "server sent no body; will retry next pass");
                     continue;
                 };
@@ -405,18 +481,12 @@ impl Progress {
 
 /// One large message, fetched a piece at a time into a buffer of its size;
 /// None if the server sent no body.
-async fn fetch_in_pieces(
-    session: &mut Session,
-    uid: u32,
-    size: u32,
-    condstore: bool,
-) -> Result<Option<FetchedMessage>> {
+async fn fetch_in_pieces(session: &mut Session, uid: u32, size: u32, extras: Extras) -> Result<Option<FetchedMessage>> {
     let mut raw: Vec<u8> = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     let mut about: Option<Fetched> = None;
     loop {
         let offset = raw.len();
-        let modseq = if condstore { " MODSEQ" } else { "" };
-        let query = format!("(UID FLAGS INTERNALDATE{modseq} BODY.PEEK[]<{offset}.{PIECE}>)");
+        let query = format!("(UID FLAGS INTERNALDATE{} BODY.PEEK[]<{offset}.{PIECE}>)", extras.items());
         let mut fetching = command::uid_fetch(session, &uid.to_string(), &query).await?;
         let mut piece_len = 0;
         while let Some(mut item) = fetching.next().await? {
@@ -435,11 +505,12 @@ async fn fetch_in_pieces(
             break;
         }
     }
-    let Some(Fetched { flags, modseq, internal_date, .. }) = about else {
+    let Some(Fetched { flags, modseq, internal_date, gmail_msgid, gmail_thrid, gmail_labels, .. }) = about else {
         return Ok(None);
     };
     if raw.is_empty() {
         return Ok(None);
     }
-    Ok(Some(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw }))
+    let gmail = GmailMeta::new(gmail_msgid, gmail_thrid, gmail_labels);
+    Ok(Some(FetchedMessage { uid, flags, modseq: modseq.unwrap_or(0), internal_date, raw, gmail }))
 }

@@ -181,7 +181,7 @@ impl Engine {
     /// Appends the Sent copies, then syncs the Sent folder so that they
     /// join their conversations here.
     async fn save_sent_copies(&self, account: &AccountRow, password: &str, rows: &[OutboxRow]) -> Result<()> {
-        if provider_saves_sent(&account.imap_host) {
+        if account.preset().is_some_and(|p| p.saves_sent) {
             for row in rows {
                 self.store.mark_outgoing_saved(row.id).await?;
             }
@@ -224,24 +224,4 @@ fn subject_of(wire: &[u8]) -> String {
         .parse_headers(wire)
         .and_then(|m| m.subject().map(str::to_owned))
         .unwrap_or_default()
-}
-
-/// Providers that put what their SMTP server sends into the Sent folder
-/// themselves: a second copy from us would be a duplicate.
-fn provider_saves_sent(imap_host: &str) -> bool {
-    let host = imap_host.trim_end_matches('.').to_ascii_lowercase();
-    ["gmail.com", "googlemail.com"].iter().any(|d| host == *d || host.ends_with(&format!(".{d}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::provider_saves_sent;
-
-    #[test]
-    fn gmail_saves_its_own_sent_copies() {
-        assert!(provider_saves_sent("imap.gmail.com"));
-        assert!(provider_saves_sent("IMAP.GoogleMail.com."));
-        assert!(!provider_saves_sent("imap.notgmail.com"));
-        assert!(!provider_saves_sent("127.0.0.1"));
-    }
 }

@@ -73,6 +73,11 @@ impl AccountRow {
         }
     }
 
+    /// The preset the account was made from: its quirks.
+    pub fn preset(&self) -> Option<&'static crate::accounts::providers::Provider> {
+        self.provider.as_deref().and_then(crate::accounts::providers::by_id)
+    }
+
     /// Where an OAuth account renews its tokens.
     pub fn oauth_server(&self) -> Option<OAuthServer> {
         Some(OAuthServer {

@@ -36,6 +36,46 @@ pub struct PreparedMessage {
     /// SHA-256 of the body, on a mailbox that receives Smart BCC copies:
     /// what tells a message from its captured copy (see `store::capture`).
     pub body_hash: Option<[u8; 32]>,
+    /// Gmail's ids and labels of the message (X-GM-EXT-1 servers only).
+    pub gmail: Option<GmailMeta>,
+}
+
+/// What Gmail says of a message beside its body: its identity across the
+/// folders its labels make, its conversation, and its labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GmailMeta {
+    pub msgid: u64,
+    pub labels: Vec<String>,
+    /// The conversation key its X-GM-THRID gives (see migration 0025).
+    pub thread_key: Option<String>,
+}
+
+impl GmailMeta {
+    /// From the FETCH attributes (None without X-GM-MSGID).
+    pub fn new(msgid: Option<u64>, thrid: Option<u64>, labels: Option<Vec<String>>) -> Option<GmailMeta> {
+        Some(GmailMeta {
+            msgid: msgid?,
+            labels: labels.unwrap_or_default(),
+            thread_key: thrid.map(|t| format!("x-gm-thrid:{t}")),
+        })
+    }
+
+    /// The labels as stored (a JSON array).
+    pub fn labels_json(&self) -> String {
+        serde_json::to_string(&self.labels).unwrap_or_default()
+    }
+}
+
+/// A Gmail message already stored, found in another folder (label): its
+/// location is recorded without fetching its body again.
+#[derive(Debug, Clone)]
+pub struct KnownPlacement {
+    pub uid: u32,
+    pub message_id: i64,
+    pub flags: Vec<String>,
+    pub modseq: u64,
+    pub internal_date: Option<i64>,
+    pub labels: Vec<String>,
 }
 
 /// What storing a batch did.
@@ -421,11 +461,12 @@ async fn insert_messages(
     let rows: Vec<(i64, &PreparedMessage, &ParsedMessage)> =
         fresh.iter().filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed))).collect();
 
-    for chunk in statement_chunks(&rows, 19) {
+    for chunk in statement_chunks(&rows, 21) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO messages (id, account_id, thread_id, content_hash, message_id,
                  in_reply_to, refs, date, subject, from_name, from_addr, snippet,
-                 has_attachments, size, parse_problem, stored_at, server_box, hidden, visibility) ",
+                 has_attachments, size, parse_problem, stored_at, server_box, hidden, visibility,
+                 gm_msgid, gm_labels) ",
         );
         q.push_values(chunk, |mut row, (id, m, parsed)| {
             let from = parsed.addresses_of(AddressRole::From).next();
@@ -447,7 +488,9 @@ async fn insert_messages(
                 .push_bind(stored_at)
                 .push_bind(folder_box)
                 .push_bind(marks.hidden(m))
-                .push_bind(&marks.visibility);
+                .push_bind(&marks.visibility)
+                .push_bind(m.gmail.as_ref().map(|g| i64::try_from(g.msgid).unwrap_or(i64::MAX)))
+                .push_bind(m.gmail.as_ref().map(GmailMeta::labels_json));
         });
         q.build().execute(&mut **tx).await?;
     }
@@ -554,7 +597,16 @@ async fn assign_threads(
     batch: &[PreparedMessage],
     fresh: &[(i64, usize)],
 ) -> Result<HashMap<i64, i64>> {
-    let keys_of = |index: usize| batch.get(index).map(|m| m.parsed.thread_keys()).unwrap_or_default();
+    let keys_of = |index: usize| {
+        batch
+            .get(index)
+            .map(|m| {
+                let mut keys = m.parsed.thread_keys();
+                keys.extend(m.gmail.as_ref().and_then(|g| g.thread_key.as_deref()));
+                keys
+            })
+            .unwrap_or_default()
+    };
     let mut keys: Vec<&str> = fresh.iter().flat_map(|(_, index)| keys_of(*index)).collect();
     keys.sort_unstable();
     keys.dedup();

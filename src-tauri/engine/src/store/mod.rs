@@ -10,6 +10,7 @@ pub mod block;
 pub mod capture;
 mod crm;
 mod folders;
+mod gmail;
 mod messages;
 pub mod outbox;
 pub mod queries;
@@ -29,7 +30,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 pub use accounts::AccountRow;
 pub use folders::{FolderRow, RemoteFolder};
-pub use messages::{BatchWriter, PreparedMessage, StoredBatch};
+pub use messages::{BatchWriter, GmailMeta, KnownPlacement, PreparedMessage, StoredBatch};
 
 use crate::error::Result;
 

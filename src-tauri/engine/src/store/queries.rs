@@ -43,6 +43,14 @@ struct LocationRow {
     capture_target_id: Option<RecordId>,
     dkim: Option<Dkim>,
     spf: Option<Spf>,
+    gm_labels: Option<String>,
+}
+
+/// The labels a person gave a Gmail message: Gmail's own (`\Inbox`,
+/// `\Sent`, `\Important` …) are folders or flags here already.
+fn user_labels(stored: Option<&str>) -> Vec<String> {
+    let all: Vec<String> = stored.and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    all.into_iter().filter(|l| !l.starts_with('\\')).collect()
 }
 
 impl LocationRow {
@@ -74,6 +82,7 @@ impl LocationRow {
             snippet: self.snippet,
             has_attachments: self.has_attachments,
             visibility: self.visibility,
+            labels: user_labels(self.gm_labels.as_deref()),
             capture: self.captured.then_some(CaptureView {
                 target: self.capture_target,
                 target_id: self.capture_target_id,
@@ -114,9 +123,10 @@ pub(super) const BOX: &str = "(CASE WHEN m.hidden != 0 THEN 4 ELSE COALESCE(m.us
 /// The capture of a message (`m`), if it is a Smart BCC copy.
 const CAPTURE_JOIN: &str = "LEFT JOIN captures c ON c.message_id = m.id";
 
-/// The columns of a message's visibility and capture (with `CAPTURE_JOIN`).
+/// The columns of a message's visibility, capture (with `CAPTURE_JOIN`)
+/// and Gmail labels.
 const CAPTURE_COLUMNS: &str = "m.visibility, c.message_id IS NOT NULL AS captured,
-    c.target AS capture_target, c.target_id AS capture_target_id, c.dkim, c.spf";
+    c.target AS capture_target, c.target_id AS capture_target_id, c.dkim, c.spf, m.gm_labels";
 
 /// Messages with their first folder location, if they have one: a
 /// message on its way between folders is still shown, without a folder.

@@ -68,6 +68,7 @@ pub(super) fn prepared(uid: u32, raw: String) -> PreparedMessage {
         modseq: 1,
         internal_date: Some(1_700_000_000 + i64::from(uid)),
         raw,
+        gmail: None,
     })
 }
 

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::ids::AccountId;
 use crate::imap::command::{self, Listed};
 use crate::imap::{self, Session};
-use crate::ingest;
+use crate::ingest::{self, Extras};
 use crate::locks::LockTable;
 use crate::model::{EngineEvent, SyncReport};
 use crate::store::{AccountRow, FolderRow, RemoteFolder, Store};
@@ -31,17 +31,34 @@ pub struct Connection {
     pub idle: bool,
     /// The server moves messages atomically (RFC 6851 MOVE).
     pub(crate) can_move: bool,
+    /// Gmail's extensions (X-GM-EXT-1): labels are folders, one message.
+    pub(crate) gmail: bool,
     /// The server expunges by UID (RFC 4315 UIDPLUS).
     pub(crate) uidplus: bool,
     /// The personal namespaces (RFC 2342), as (prefix, delimiter).
     pub(crate) namespaces: Vec<(String, Option<String>)>,
+    /// This connection's place among the ones the provider allows at once
+    /// (None: no limit).
+    pub(crate) slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Connection {
     /// Connects and logs in to the account's IMAP server.
     pub async fn open(account: &AccountRow, password: &str) -> Result<Connection> {
+        let preset = account.preset();
+        let slot = match preset.and_then(|p| p.max_connections) {
+            Some(limit) => Some(connection_slot(account, limit).await),
+            None => None,
+        };
         let mut session = imap::connect(&account.imap(), &account.auth(), password).await?;
         let capabilities = session.capabilities().await?;
+        // NetEase refuses SELECT from a client that has not said who it is.
+        if preset.is_some_and(|p| p.imap_id) && capabilities.has_str("ID") {
+            let version = env!("CARGO_PKG_VERSION");
+            session
+                .id([("name", Some("Threadline")), ("version", Some(version)), ("vendor", Some("Threadline"))])
+                .await?;
+        }
         // Asked now, while nothing else is in flight (see the function).
         let namespaces = if capabilities.has_str("NAMESPACE") {
             command::personal_namespaces(&mut session).await?
@@ -52,9 +69,11 @@ impl Connection {
             condstore: capabilities.has_str("CONDSTORE") || capabilities.has_str("QRESYNC"),
             idle: capabilities.has_str("IDLE"),
             can_move: capabilities.has_str("MOVE"),
+            gmail: capabilities.has_str("X-GM-EXT-1"),
             uidplus: capabilities.has_str("UIDPLUS"),
             namespaces,
             session,
+            slot,
         })
     }
 
@@ -62,6 +81,21 @@ impl Connection {
     pub async fn close(mut self) {
         let _ = self.session.logout().await;
     }
+}
+
+/// Waits for one of the connections a provider allows an account at once
+/// (Gmail: 3), counted per login across this process's engines.
+async fn connection_slot(account: &AccountRow, limit: u8) -> tokio::sync::OwnedSemaphorePermit {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+    static SLOTS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>> = LazyLock::new(Mutex::default);
+    let key = format!("{}@{}", account.username, account.imap_host);
+    let semaphore = {
+        let mut slots = SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slots.entry(key).or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(usize::from(limit)))))
+    };
+    // The semaphore is never closed.
+    semaphore.acquire_owned().await.unwrap_or_else(|_| unreachable!("connection slots are never closed"))
 }
 
 /// What a pass works with besides its connection: the store, who to tell,
@@ -253,7 +287,7 @@ async fn sync_folder(
     history: Option<u32>,
 ) -> Result<SyncReport> {
     let (store, events) = (pass.store, pass.events);
-    let condstore = conn.condstore;
+    let (condstore, gmail) = (conn.condstore, conn.gmail);
     let session = &mut conn.session;
     if condstore {
         // STATUS answers from the server's index without opening the
@@ -360,23 +394,30 @@ async fn sync_folder(
         }
     }
 
+    // Gmail's labels change like flags (and move MODSEQ on): asked with them.
+    let labels = if gmail { " X-GM-LABELS" } else { "" };
     let flag_query = match plan.flags {
         FlagCheck::Nothing => None,
-        FlagCheck::ChangedSince(m) => Some(format!("(UID FLAGS) (CHANGEDSINCE {m})")),
-        FlagCheck::All => Some("(UID FLAGS)".to_owned()),
+        FlagCheck::ChangedSince(m) => Some(format!("(UID FLAGS{labels}) (CHANGEDSINCE {m})")),
+        FlagCheck::All => Some(format!("(UID FLAGS{labels})")),
     };
     if let Some(query) = flag_query {
         let missing_set: HashSet<u32> = missing.iter().copied().collect();
         let mut changes = Vec::new();
+        let mut label_changes = Vec::new();
         // A flag the user changes from here on is newer than this answer.
         let asked_at = crate::store::now();
         let mut fetching = command::uid_fetch(session, "1:*", &query).await?;
         while let Some(item) = fetching.next().await? {
             let Some(uid) = item.uid else { continue };
             if !missing_set.contains(&uid) {
+                if let Some(list) = item.gmail_labels {
+                    label_changes.push((uid, list));
+                }
                 changes.push((uid, item.flags, item.modseq.unwrap_or(0)));
             }
         }
+        store.update_labels(folder.id, &label_changes).await?;
         let changed = store.update_flags(folder.id, &changes, asked_at).await?;
         report.changed = u32::try_from(changed.len()).unwrap_or(u32::MAX);
         if !changed.is_empty() {
@@ -388,6 +429,16 @@ async fn sync_folder(
         }
     }
 
+    if gmail && !missing.is_empty() {
+        // Already here under another label: placed, not fetched again.
+        let placed;
+        (placed, missing) =
+            ingest::place_known_gmail(session, store, account_id, folder.id, &missing, condstore).await?;
+        report.new += placed;
+        if placed > 0 {
+            let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
+        }
+    }
     if !missing.is_empty() {
         // Progress counts from what is stored, towards what will be once
         // the history is complete, whatever the chunk.
@@ -397,7 +448,9 @@ async fn sync_folder(
                 .saturating_add(report.left)
                 .saturating_add(u32::try_from(missing.len()).unwrap_or(u32::MAX)),
         };
-        report.new = ingest::fetch_missing(session, pass, account_id, folder, &missing, condstore, progress).await?;
+        report.new +=
+            ingest::fetch_missing(session, pass, account_id, folder, &missing, Extras { condstore, gmail }, progress)
+                .await?;
     }
     if report.vanished > 0 || report.changed > 0 {
         let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
