@@ -8,8 +8,15 @@ greeting and CAPABILITY (X-GM-EXT-1 and CONDSTORE, no QRESYNC), its
 label's folder under a UID of each, with the same X-GM-MSGID, X-GM-THRID
 and X-GM-LABELS everywhere.
 
-The mailbox is a JSON file, read again at every SELECT and STATUS, so a test
-changes it between passes:
+Sign-in as Google documents it for XOAUTH2 (and OAUTHBEARER): the bearer
+token is checked by asking the test OpenID provider about it (RFC 7662, as
+Dovecot does); a refused one gets the JSON challenge Gmail sends, which the
+client must answer before the NO.
+
+The mailbox is a JSON file, read again at every command that reads it, so a
+test changes it between passes ("auth": the SASL mechanisms offered,
+default XOAUTH2 and OAUTHBEARER; "introspect": the introspection URL with
+the client's credentials; "reject": refuse every token):
   {"messages": [{"msgid": 1, "thrid": 1, "labels": ["\\\\Inbox", "Customers"],
                  "flags": ["\\\\Seen"], "date": "01-Dec-2026 09:00:00 +0000",
                  "raw": "From: …", "uids": {"INBOX": 1, "[Gmail]/All Mail": 1}}],
@@ -19,11 +26,14 @@ Every UID FETCH that asks for a body is logged to LOG as "FOLDER UID MSGID".
 Usage: gmail_replay.py PORT CERT KEY MAILBOX_JSON LOG PIDFILE
 """
 import asyncio
+import base64
 import json
 import os
 import re
 import ssl
 import sys
+import urllib.parse
+import urllib.request
 
 port, cert, key, mailbox_file, log_file, pid_file = sys.argv[1:7]
 
@@ -41,6 +51,20 @@ FOLDERS = [
 ]
 CAPABILITY = ("IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN X-GM-EXT-1 UIDPLUS "
               "ENABLE MOVE CONDSTORE ESEARCH UTF8=ACCEPT LIST-EXTENDED LIST-STATUS LITERAL- SPECIAL-USE")
+
+
+def token_is_active(box, user, token):
+    """What the OpenID provider says of the token (RFC 7662)."""
+    if box.get("reject") or "introspect" not in box:
+        return False
+    url = urllib.parse.urlsplit(box["introspect"])
+    plain = url._replace(netloc=url.hostname + (f":{url.port}" if url.port else "")).geturl()
+    request = urllib.request.Request(plain, data=urllib.parse.urlencode({"token": token}).encode())
+    basic = base64.b64encode(f"{url.username}:{url.password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {basic}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.load(response)
+    return answer.get("active") is True and answer.get("sub") == user
 
 
 def load():
@@ -84,6 +108,7 @@ class Session:
     def __init__(self, reader, writer):
         self.reader, self.writer = reader, writer
         self.folder = None
+        self.authenticated = False
 
     def send(self, data):
         self.writer.write(data if isinstance(data, bytes) else data.encode())
@@ -102,7 +127,8 @@ class Session:
                 sub, _, args = args.partition(" ")
                 command = "UID " + sub.upper()
             handler = {
-                "CAPABILITY": self.capability, "LOGIN": self.login, "ID": self.id, "NAMESPACE": self.namespace,
+                "CAPABILITY": self.capability, "LOGIN": self.login, "AUTHENTICATE": self.authenticate,
+                "ID": self.id, "NAMESPACE": self.namespace,
                 "LIST": self.list, "STATUS": self.status, "SELECT": self.select, "EXAMINE": self.select,
                 "UID SEARCH": self.search, "UID FETCH": self.fetch, "NOOP": self.ok, "CHECK": self.ok,
                 "CLOSE": self.ok, "UNSELECT": self.ok, "ENABLE": self.ok, "LOGOUT": self.logout,
@@ -118,9 +144,45 @@ class Session:
         self.send(f"{tag} OK Success\r\n")
 
     async def capability(self, tag, _args):
-        self.send(f"* CAPABILITY {CAPABILITY}\r\n{tag} OK Thats all she wrote!\r\n")
+        if self.authenticated:
+            listed = CAPABILITY
+        else:
+            # Before login Gmail lists its SASL mechanisms instead.
+            mechanisms = load().get("auth", ["XOAUTH2", "OAUTHBEARER"])
+            listed = "IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN X-GM-EXT-1 XYZZY SASL-IR " + " ".join(
+                f"AUTH={m}" for m in mechanisms)
+        self.send(f"* CAPABILITY {listed}\r\n{tag} OK Thats all she wrote!\r\n")
+
+    async def authenticate(self, tag, args):
+        mechanism, _, initial = args.partition(" ")
+        mechanism = mechanism.upper()
+        box = load()
+        if mechanism not in box.get("auth", ["XOAUTH2", "OAUTHBEARER"]):
+            self.send(f"{tag} NO [ALERT] Unsupported mechanism\r\n")
+            return
+        if not initial:
+            self.send("+ \r\n")
+            await self.writer.drain()
+            initial = (await self.reader.readline()).decode().strip()
+        said = base64.b64decode(initial).decode()
+        fields = dict(p.split("=", 1) for p in said.replace("n,a=", "user=").split("\x01") if "=" in p)
+        user = fields.get("user", "").rstrip(",").replace("=2C", ",").replace("=3D", "=")
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        ok = token_is_active(box, user, token)
+        with open(log_file, "a") as log:
+            log.write(f"AUTHENTICATE {mechanism} {user} {'ok' if ok else 'refused'}\n")
+        if ok:
+            self.authenticated = True
+            self.send(f"{tag} OK {user} authenticated (Success)\r\n")
+            return
+        reason = json.dumps({"status": "401", "schemes": "Bearer", "scope": "https://mail.google.com/"}, separators=(",", ":"))
+        self.send(f"+ {base64.b64encode(reason.encode()).decode()}\r\n")
+        await self.writer.drain()
+        await self.reader.readline()
+        self.send(f"{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n")
 
     async def login(self, tag, _args):
+        self.authenticated = True
         self.send(f"{tag} OK [CAPABILITY {CAPABILITY}] user authenticated (Success)\r\n")
 
     async def id(self, tag, _args):

@@ -149,3 +149,49 @@ fn scripted_gmail_replay_labels_are_one_message_fetched_once_and_deletions_found
     assert_eq!(by_subject(&rows, "Quote for Acme")["labels"], json!(["Customers", "Won"]));
     assert_eq!(std::fs::read_to_string(&replay.log).unwrap(), log, "nothing was fetched again");
 }
+
+#[test]
+fn scripted_gmail_replay_xoauth2_signs_in_and_a_refused_token_needs_signing_in_again_with_its_reason() {
+    let s = servers();
+    let user = s.new_user("xoauth2");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let issuer = format!("http://127.0.0.1:{}", s.oidc_port);
+    // Only XOAUTH2 offered (as Microsoft's servers do); tokens checked at
+    // the test OpenID provider.
+    let mut box_ = mailbox();
+    box_["auth"] = json!(["XOAUTH2"]);
+    box_["introspect"] =
+        json!(format!("http://dovecot:dovecot-introspects@127.0.0.1:{}/token/introspection", s.oidc_port));
+    let replay = start_replay(dir.path(), &box_);
+    let added = Command::new(CLI)
+        .arg("--data-dir")
+        .arg(&d)
+        .args(["account", "add", "--email", &user.email, "--oauth", "--json", "--imap"])
+        .arg(format!("127.0.0.1:{}", replay.port))
+        .args(["--smtp", &format!("127.0.0.1:{}", s.submission_port), "--smtp-security", "starttls", "--ca-file"])
+        .arg(&s.ca_file)
+        .args(["--auth-url", &format!("{issuer}/auth"), "--token-url", &format!("{issuer}/token")])
+        .args(["--client-id", "threadline", "--scope", "openid", "--scope", "offline_access"])
+        .env("BROWSER", &s.browser)
+        .env("TL_BROWSER_LOGIN", &user.email)
+        .env("TL_BROWSER_PASSWORD", &user.password)
+        .output()
+        .unwrap();
+    ok_json(added);
+    cli_json(&d, &["sync", "--once"]);
+    assert_eq!(messages(&d).len(), 3);
+    let log = std::fs::read_to_string(&replay.log).unwrap();
+    assert!(log.contains(&format!("AUTHENTICATE XOAUTH2 {} ok", user.email)), "{log}");
+
+    // The server refuses the token: its JSON reason is answered and kept,
+    // and the account waits for "Sign in again".
+    box_["reject"] = json!(true);
+    std::fs::write(&replay.mailbox, box_.to_string()).unwrap();
+    let out = Command::new(CLI).arg("--data-dir").arg(&d).args(["sync", "--once", "--json"]).output().unwrap();
+    assert!(!out.status.success());
+    let accounts = cli_json(&d, &["account", "list"]);
+    assert_eq!(accounts[0]["sync_state"], "needs_reauth", "{accounts}");
+    let detail = accounts[0]["last_error"]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("\"status\":\"401\"") && detail.contains("Invalid credentials"), "{detail}");
+}

@@ -447,6 +447,81 @@ mod tests {
         assert!(!r.can_sign_in(Some("outlook"), "outlook.office365.com"), "no Microsoft client here");
     }
 
+    /// A sign-in whose "browser" is this test: it gets the consent URL.
+    fn request<'a>(
+        server: &'a OAuthServer,
+        open: &'a (dyn Fn(&str) -> Result<()> + Send + Sync),
+        cancel: oneshot::Receiver<()>,
+        timeout: Duration,
+    ) -> SignInRequest<'a> {
+        SignInRequest {
+            server,
+            client_secret: None,
+            login_hint: "ann@example.org",
+            open,
+            cancel,
+            timeout,
+            pages: ("done".into(), "failed".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn cancel_and_timeout_end_the_wait_for_the_browser() {
+        let server = server("http://127.0.0.1:9/auth", "http://127.0.0.1:9/token");
+        let (cancel, cancelled) = oneshot::channel();
+        let open = |_: &str| Ok(());
+        let waiting = tokio::spawn({
+            let server = server.clone();
+            async move { sign_in(request(&server, &open, cancelled, Duration::from_secs(60))).await }
+        });
+        let _ = cancel.send(());
+        let e = waiting.await.expect("task").expect_err("cancelled");
+        assert!(matches!(e, Error::Invalid(Problem::SignInCancelled)), "{e:?}");
+        let (_keep, never) = oneshot::channel::<()>();
+        let e = sign_in(request(&server, &open, never, Duration::from_millis(50))).await.expect_err("timed out");
+        assert!(matches!(e, Error::Invalid(Problem::SignInTimedOut)), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn only_the_redirect_with_this_sign_ins_state_is_taken() {
+        let server = server("http://127.0.0.1:9/auth", "http://127.0.0.1:9/token");
+        let (url_tx, url_rx) = std::sync::mpsc::channel::<String>();
+        let open = move |url: &str| {
+            let _ = url_tx.send(url.to_owned());
+            Ok(())
+        };
+        let (_keep, never) = oneshot::channel::<()>();
+        let waiting = tokio::spawn({
+            let server = server.clone();
+            async move { sign_in(request(&server, &open, never, Duration::from_secs(20))).await }
+        });
+        let consent = tokio::task::spawn_blocking(move || url_rx.recv().expect("the consent URL")).await.expect("url");
+        let consent = url::Url::parse(&consent).expect("a URL");
+        let params: HashMap<String, String> = consent.query_pairs().into_owned().collect();
+        assert_eq!(params.get("code_challenge_method").map(String::as_str), Some("S256"));
+        assert_eq!(params.get("login_hint").map(String::as_str), Some("ann@example.org"));
+        let redirect = url::Url::parse(&params["redirect_uri"]).expect("redirect");
+        assert_eq!(redirect.host_str(), Some("127.0.0.1"));
+        let get = |query: String| {
+            let port = redirect.port().expect("a port");
+            async move {
+                let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+                s.write_all(format!("GET /?{query} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.expect("write");
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer).await;
+                answer
+            }
+        };
+        // A forged redirect (another state) is turned away; the wait goes on.
+        assert!(get("code=forged&state=other".into()).await.starts_with("HTTP/1.1 404"));
+        // The provider's refusal, with this state, ends it.
+        let state = &params["state"];
+        let answer = get(format!("error=access_denied&error_description=no&state={state}")).await;
+        assert!(answer.contains("failed"), "{answer}");
+        let e = waiting.await.expect("task").expect_err("refused");
+        assert!(matches!(e, Error::Invalid(Problem::SignInRefused { ref reason }) if reason == "no"), "{e:?}");
+    }
+
     #[test]
     fn an_organisations_own_server_serves_its_hosts() {
         let dir = tempfile::tempdir().expect("tempdir");
