@@ -1505,6 +1505,7 @@ async fn oauth_sign_in_through_the_providers_page_shows_the_synced_inbox() {
         ("TL_BROWSER_PASSWORD", user.password.clone()),
         ("TL_BROWSER_LOG", data_dir.path().join("browser.log").to_string_lossy().into_owned()),
         ("THREADLINE_PORT_MAP", format!("80={}", s.http_port)),
+        ("TL_BROWSER_HOLD", data_dir.path().join("hold").to_string_lossy().into_owned()),
     ];
     let desktop = start_desktop_with(data_dir.path(), &env);
     let client = open_app(desktop.port).await;
@@ -1520,6 +1521,16 @@ async fn oauth_sign_in_through_the_providers_page_shows_the_synced_inbox() {
     click_centered(&client, "details summary").await;
     css(&client, "#cert-pem", long).await.send_keys(&s.ca_pem).await.expect("certificate");
     save_screenshot(&client, "50-oauth-settings-found.png").await;
+    // First the person walks away from the browser and cancels here.
+    let hold = data_dir.path().join("hold");
+    std::fs::write(&hold, "").expect("hold the browser");
+    click_centered(&client, "#oauth-sign-in").await;
+    wait_for(&client, "#browser-wait", "Continue in your browser").await;
+    save_screenshot(&client, "50b-oauth-continue-in-browser.png").await;
+    click_centered(&client, "#cancel-sign-in").await;
+    wait_for(&client, "#add-account-error", "Sign-in cancelled").await;
+    std::fs::remove_file(&hold).expect("let the browser go");
+    // Then signs in for real.
     click_centered(&client, "#oauth-sign-in").await;
     wait_for_row(
         &client,

@@ -4,7 +4,9 @@ consent page the app asks for, keeps cookies, follows redirects, signs in
 on the provider's login form with TL_BROWSER_LOGIN / TL_BROWSER_PASSWORD,
 allows access on its consent form, and so ends at the app's loopback
 redirect, as a person clicking through would. What it saw goes to
-TL_BROWSER_LOG (the app starts it with its output discarded).
+TL_BROWSER_LOG (the app starts it with its output discarded). While the
+file TL_BROWSER_HOLD names exists, the person has not come back to the page
+yet: nothing is clicked.
 
 Usage: browser.py URL
 """
@@ -12,6 +14,7 @@ import html.parser
 import http.cookiejar
 import os
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -30,6 +33,10 @@ class Forms(html.parser.HTMLParser):
         elif tag == "input" and self.forms and attrs.get("name"):
             self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
 
+
+hold = os.environ.get("TL_BROWSER_HOLD")
+while hold and os.path.exists(hold):
+    time.sleep(0.1)
 
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 url, data = sys.argv[1], None

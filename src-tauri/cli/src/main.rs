@@ -412,16 +412,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                         let found =
                             engine.accounts().discover(&account.email, account.trusted_certs.as_deref()).await?;
                         eprintln!("Settings found ({}): {}", name_of(&found.source), found.imap.host);
-                        account.imap_host = found.imap.host;
-                        account.imap_port = found.imap.port;
-                        account.imap_security = found.imap.security;
-                        account.smtp_host = found.smtp.host;
-                        account.smtp_port = found.smtp.port;
-                        account.smtp_security = found.smtp.security;
-                        if account.username.is_empty() {
-                            account.username = found.username;
-                        }
-                        account.provider = account.provider.or(found.provider);
+                        threadline_engine::accounts::use_found(&mut account, found);
                     }
                 }
                 if a.oauth {

@@ -100,6 +100,8 @@ pub enum Problem {
     },
     /// The user cancelled the sign-in in the window.
     SignInCancelled,
+    /// A password was given for an account that signs in in the browser.
+    SignsInInBrowser,
     /// Nothing came back from the browser in time.
     SignInTimedOut,
     /// The provider said no (the user denied access, or the request was
@@ -289,6 +291,7 @@ impl Problem {
             ),
             BadOauthServer { url } => format!("The sign-in address {url} is not a secure (https) address."),
             SignInCancelled => "Sign-in cancelled.".into(),
+            SignsInInBrowser => "This account signs in in the browser, not with a password: use Sign in again.".into(),
             SignInTimedOut => "The sign-in was not finished in the browser in time. Try again.".into(),
             SignInRefused { reason } => format!("The provider did not allow the sign-in: {reason}"),
             NoSettingsFound { domain } => format!(

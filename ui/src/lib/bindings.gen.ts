@@ -881,6 +881,8 @@ export type Problem =
 { code: "bad_oauth_server"; url: string } | 
 /**  The user cancelled the sign-in in the window. */
 { code: "sign_in_cancelled" } | 
+/**  A password was given for an account that signs in in the browser. */
+{ code: "signs_in_in_browser" } | 
 /**  Nothing came back from the browser in time. */
 { code: "sign_in_timed_out" } | 
 /**

@@ -56,6 +56,8 @@ export function problemText(p: Problem): string {
       return t("problem_bad_oauth_server", { url: p.url });
     case "sign_in_cancelled":
       return t("problem_sign_in_cancelled");
+    case "signs_in_in_browser":
+      return t("problem_signs_in_in_browser");
     case "sign_in_timed_out":
       return t("problem_sign_in_timed_out");
     case "sign_in_refused":

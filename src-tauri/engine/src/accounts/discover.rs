@@ -142,22 +142,11 @@ fn autoconfig_urls(net: &Net, email: &str, domain: &str) -> Vec<String> {
             same if same == port => String::new(),
             moved => format!(":{moved}"),
         };
-        urls.push(format!(
-            "{scheme}://autoconfig.{domain}{port}/mail/config-v1.1.xml?emailaddress={}",
-            percent_encode(email)
-        ));
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("emailaddress", email).finish();
+        urls.push(format!("{scheme}://autoconfig.{domain}{port}/mail/config-v1.1.xml?{query}"));
         urls.push(format!("{scheme}://{domain}{port}/.well-known/autoconfig/mail/config-v1.1.xml"));
     }
     urls
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn autoconfig(net: &Net, http: &reqwest::Client, email: &str, domain: &str) -> Option<FoundSettings> {

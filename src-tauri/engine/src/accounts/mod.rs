@@ -10,7 +10,7 @@ pub use service::{Accounts, Browser};
 
 use crate::error::{Error, Result};
 use crate::imap::tls;
-use crate::model::{NewAccount, OAuthServer, Security, SignIn};
+use crate::model::{FoundSettings, NewAccount, OAuthServer, Security, SignIn};
 use crate::problem::Problem;
 
 /// Where a server is and how to reach it safely: the one description IMAP
@@ -62,6 +62,19 @@ pub struct ResolvedAccount {
     pub provider: Option<String>,
     /// For OAuth: where its tokens are renewed.
     pub oauth: Option<OAuthServer>,
+}
+
+/// Fills the servers, login name (unless one was typed) and preset of an
+/// account form from settings found for its address.
+pub fn use_found(account: &mut NewAccount, found: FoundSettings) {
+    (account.imap_host, account.imap_port, account.imap_security) =
+        (found.imap.host, found.imap.port, found.imap.security);
+    (account.smtp_host, account.smtp_port, account.smtp_security) =
+        (found.smtp.host, found.smtp.port, found.smtp.security);
+    if account.username.trim().is_empty() {
+        account.username = found.username;
+    }
+    account.provider = account.provider.take().or(found.provider);
 }
 
 /// Checks the form and fills in defaults; errors say which field is wrong.

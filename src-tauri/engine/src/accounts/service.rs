@@ -30,6 +30,9 @@ impl Accounts<'_> {
     /// `verify`), then stores the account and puts the password in the
     /// keychain. Returns the new account's id.
     pub async fn add(&self, input: NewAccount, verify: bool) -> Result<AccountId> {
+        if input.sign_in == SignIn::Oauth {
+            return Err(Error::Invalid(Problem::SignsInInBrowser));
+        }
         let a = super::resolve(input)?;
         tracing::info!(email = %a.email, host = %a.imap.host, "adding account");
         if verify {
@@ -175,6 +178,10 @@ impl Accounts<'_> {
             return Err(Error::Invalid(Problem::EmptyPassword));
         }
         let account = self.engine.store.account(id).await?;
+        // A password would take the place of its tokens in the keychain.
+        if account.sign_in == SignIn::Oauth {
+            return Err(Error::Invalid(Problem::SignsInInBrowser));
+        }
         let mut session = imap::connect(&account.imap(), &account.auth(), password).await?;
         let _ = session.logout().await;
         let key = account.secret_key(self.engine.store.id());

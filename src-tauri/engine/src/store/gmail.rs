@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::messages::{FlagSet, KnownPlacement};
+use super::messages::{KnownPlacement, Location, lower_boxes, write_locations};
 use super::{Store, statement_chunks};
 use crate::error::Result;
 use crate::ids::AccountId;
@@ -43,41 +43,25 @@ impl Store {
             .bind(folder_id)
             .fetch_one(&mut *tx)
             .await?;
-        let mut written = 0;
-        for chunk in statement_chunks(placements, 8) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq, arrived) ",
-            );
-            q.push_values(chunk, |mut row, p| {
-                let flags = FlagSet::new(&p.flags);
-                row.push_bind(folder_id)
-                    .push_bind(i64::from(p.uid))
-                    .push_bind(p.message_id)
-                    .push_bind(flags.text)
-                    .push_bind(flags.seen)
-                    .push_bind(flags.flagged)
-                    .push_bind(i64::try_from(p.modseq).unwrap_or(i64::MAX))
-                    .push_bind(p.internal_date);
-            });
-            q.push(
-                " ON CONFLICT (folder_id, uid) DO UPDATE SET
-                     message_id = excluded.message_id, flags = excluded.flags,
-                     seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq",
-            );
-            written += u32::try_from(q.build().execute(&mut *tx).await?.rows_affected()).unwrap_or(0);
-        }
+        let locations: Vec<Location<'_>> = placements
+            .iter()
+            .map(|p| Location {
+                uid: p.uid,
+                message_id: p.message_id,
+                flags: &p.flags,
+                modseq: p.modseq,
+                arrived: p.internal_date,
+            })
+            .collect();
+        let written = write_locations(&mut tx, folder_id, &locations).await?;
+        let ids: Vec<i64> = placements.iter().map(|p| p.message_id).collect();
+        lower_boxes(&mut tx, folder_box, &ids).await?;
         for p in placements {
-            sqlx::query(
-                "UPDATE messages SET gm_labels = ?1,
-                     server_box = CASE WHEN COALESCE(server_box, 3) > ?2 THEN ?2 ELSE server_box END,
-                     user_box = CASE WHEN COALESCE(server_box, 3) > ?2 AND user_box = ?2 THEN NULL ELSE user_box END
-                 WHERE id = ?3",
-            )
-            .bind(serde_json::to_string(&p.labels).unwrap_or_default())
-            .bind(folder_box)
-            .bind(p.message_id)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE messages SET gm_labels = ? WHERE id = ?")
+                .bind(serde_json::to_string(&p.labels).unwrap_or_default())
+                .bind(p.message_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(written)

@@ -320,50 +320,20 @@ impl BatchWriter<'_> {
             self.touched.extend(threads.values().copied());
         }
 
-        let mut written = 0;
-        for chunk in statement_chunks(batch, 8) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq, arrived) ",
-            );
-            q.push_values(chunk, |mut row, m| {
-                let flags = FlagSet::new(&m.flags);
-                row.push_bind(folder_id)
-                    .push_bind(i64::from(m.uid))
-                    .push_bind(ids.get(&m.parsed.content_hash).copied().unwrap_or_default())
-                    .push_bind(flags.text)
-                    .push_bind(flags.seen)
-                    .push_bind(flags.flagged)
-                    .push_bind(i64::try_from(m.modseq).unwrap_or(i64::MAX))
-                    .push_bind(m.internal_date);
-            });
-            q.push(
-                " ON CONFLICT (folder_id, uid) DO UPDATE SET
-                     message_id = excluded.message_id, flags = excluded.flags,
-                     seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq,
-                     arrived = excluded.arrived",
-            );
-            let result = q.build().execute(&mut **tx).await?;
-            written += u32::try_from(result.rows_affected()).unwrap_or(0);
-        }
-        // Messages known before, found here: a location can only lower a
-        // message's box, and the server agreeing with the user's choice
-        // clears that choice. (New ones were born in this box.)
+        let locations: Vec<Location<'_>> = batch
+            .iter()
+            .map(|m| Location {
+                uid: m.uid,
+                message_id: ids.get(&m.parsed.content_hash).copied().unwrap_or_default(),
+                flags: &m.flags,
+                modseq: m.modseq,
+                arrived: m.internal_date,
+            })
+            .collect();
+        let written = write_locations(tx, folder_id, &locations).await?;
+        // Messages known before, found here (new ones were born in this box).
         let known: Vec<i64> = ids.iter().filter(|(_, id)| **id < next_message).map(|(_, id)| *id).collect();
-        for chunk in statement_chunks(&known, 1) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE messages SET server_box = ");
-            q.push_bind(folder_box)
-                .push(", user_box = CASE WHEN user_box = ")
-                .push_bind(folder_box)
-                .push(" THEN NULL ELSE user_box END WHERE COALESCE(server_box, 3) > ")
-                .push_bind(folder_box)
-                .push(" AND id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            q.push(")");
-            q.build().execute(&mut **tx).await?;
-        }
+        lower_boxes(tx, folder_box, &known).await?;
         capture::record_copies(tx, batch, &ids, next_message).await?;
         self.done.locations += written;
         let new_ids: Vec<MessageId> = fresh.iter().map(|(id, _)| MessageId(*id)).collect();
@@ -391,6 +361,72 @@ impl BatchWriter<'_> {
         self.store.checkpoint_soon();
         Ok(self.done)
     }
+}
+
+/// One folder location to write: a message at a UID, with its flags.
+pub(super) struct Location<'a> {
+    pub uid: u32,
+    pub message_id: i64,
+    pub flags: &'a [String],
+    pub modseq: u64,
+    /// INTERNALDATE, when the server said it.
+    pub arrived: Option<i64>,
+}
+
+/// Writes folder locations, new ones or the server's newer word on known
+/// ones; returns how many rows changed.
+pub(super) async fn write_locations(
+    tx: &mut sqlx::SqliteConnection,
+    folder_id: i64,
+    locations: &[Location<'_>],
+) -> Result<u32> {
+    let mut written = 0;
+    for chunk in statement_chunks(locations, 8) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO message_folders (folder_id, uid, message_id, flags, seen, flagged, modseq, arrived) ",
+        );
+        q.push_values(chunk, |mut row, l| {
+            let flags = FlagSet::new(l.flags);
+            row.push_bind(folder_id)
+                .push_bind(i64::from(l.uid))
+                .push_bind(l.message_id)
+                .push_bind(flags.text)
+                .push_bind(flags.seen)
+                .push_bind(flags.flagged)
+                .push_bind(i64::try_from(l.modseq).unwrap_or(i64::MAX))
+                .push_bind(l.arrived);
+        });
+        q.push(
+            " ON CONFLICT (folder_id, uid) DO UPDATE SET
+                 message_id = excluded.message_id, flags = excluded.flags,
+                 seen = excluded.seen, flagged = excluded.flagged, modseq = excluded.modseq,
+                 arrived = excluded.arrived",
+        );
+        written += u32::try_from(q.build().execute(&mut *tx).await?.rows_affected()).unwrap_or(0);
+    }
+    Ok(written)
+}
+
+/// Known messages found in a folder of `folder_box`: a location can only
+/// lower a message's box, and the server agreeing with the user's choice
+/// clears that choice.
+pub(super) async fn lower_boxes(tx: &mut sqlx::SqliteConnection, folder_box: i64, ids: &[i64]) -> Result<()> {
+    for chunk in statement_chunks(ids, 1) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE messages SET server_box = ");
+        q.push_bind(folder_box)
+            .push(", user_box = CASE WHEN user_box = ")
+            .push_bind(folder_box)
+            .push(" THEN NULL ELSE user_box END WHERE COALESCE(server_box, 3) > ")
+            .push_bind(folder_box)
+            .push(" AND id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// The ids of the batch's messages this account already has.
