@@ -95,6 +95,8 @@ impl Accounts<'_> {
         let _ = session.logout().await;
         let key = account.secret_key(self.engine.store.id());
         let kept = tokens.to_secret();
+        // Not beside a renewal that would write the old sign-in's tokens.
+        let _renewing = self.engine.token_locks.lock(id).await;
         self.engine.with_secrets(move |s| s.set(&key, &kept)).await?;
         tracing::info!(account = %id, "signed in again");
         self.engine.set_state(id, SyncState::Ok, None).await?;
