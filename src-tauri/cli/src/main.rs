@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
-    Draft, EngineEvent, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn, SyncState, ThreadView,
-    name_of,
+    Draft, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn, SyncState,
+    ThreadView, name_of,
 };
 use threadline_engine::problem::Problem;
 use threadline_engine::secrets::OsKeychain;
@@ -147,6 +147,9 @@ enum AccountCommand {
     /// How often to check for new mail when the server cannot push it
     /// (and to go over every folder when it can), in seconds.
     Poll { id: AccountId, seconds: u32 },
+    /// The largest message the account sends, in MB ("default": its
+    /// provider's limit, else 25 MB); a larger one is refused unsent.
+    SizeLimit { id: AccountId, megabytes: String },
     /// Sign an OAuth account in again in the browser (after its sign-in
     /// ended); sync resumes where it stopped.
     Signin {
@@ -246,6 +249,21 @@ struct SendArgs {
     /// Answer this message (its id): threads the reply with it.
     #[arg(long)]
     reply_to: Option<MessageId>,
+    /// A formatted body: an HTML file ("-": standard input). The plain-text
+    /// part is made from it.
+    #[arg(long)]
+    html: Option<String>,
+    /// A file to attach (repeat for several).
+    #[arg(long = "attach")]
+    attachments: Vec<String>,
+    /// An image the HTML shows as `cid:CID`, as CID=FILE (repeatable).
+    #[arg(long, value_parser = parse_inline)]
+    inline: Vec<InlineImage>,
+}
+
+fn parse_inline(s: &str) -> Result<InlineImage, String> {
+    let (cid, path) = s.split_once('=').ok_or_else(|| format!("--inline must be CID=FILE, not {s}"))?;
+    Ok(InlineImage { cid: cid.to_owned(), path: path.to_owned() })
 }
 
 #[derive(Args)]
@@ -354,7 +372,8 @@ async fn cli_main() -> ExitCode {
             } else {
                 eprintln!("error: {}", e.user_message());
             }
-            ExitCode::FAILURE
+            // 2: the input must change (as for a wrong command line).
+            if e.kind() == threadline_engine::ErrorKind::Invalid { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }
@@ -483,6 +502,17 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                     format!("checking every {seconds} s without push")
                 });
             }
+            AccountCommand::SizeLimit { id, megabytes } => {
+                let limit = match megabytes.as_str() {
+                    "default" => None,
+                    mb => Some(mb.parse::<u32>().map_err(|_| {
+                        Error::worded(format!("The size limit is a number of MB or \"default\", not {mb}."))
+                    })?),
+                };
+                engine.accounts().set_size_limit(id, limit).await?;
+                let account = engine.accounts().get(id).await?;
+                print(json, &account, || format!("{} bytes", account.size_limit));
+            }
             AccountCommand::Signin { id, timeout } => {
                 engine.accounts().sign_in_again(id, &setup::browser(Duration::from_secs(timeout))).await?;
                 print(json, &serde_json::json!({ "id": id, "signed_in": true }), || {
@@ -527,12 +557,16 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
         Command::Delete { ids } => act(engine, json, &ids, UserAction::Delete).await?,
         Command::Restore { ids } => act(engine, json, &ids, UserAction::Restore).await?,
         Command::Send(a) => {
-            let body = if a.body == "-" {
+            let stdin = || -> Result<String, Error> {
                 let mut text = String::new();
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
-                text
-            } else {
-                a.body
+                Ok(text)
+            };
+            let body = if a.body == "-" { stdin()? } else { a.body };
+            let html = match a.html.as_deref() {
+                Some("-") => Some(stdin()?),
+                Some(path) => Some(std::fs::read_to_string(path)?),
+                None => None,
             };
             let draft = Draft {
                 account_id: a.account,
@@ -542,6 +576,9 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 subject: a.subject,
                 body,
                 in_reply_to: a.reply_to,
+                html,
+                attachments: a.attachments,
+                inline: a.inline,
             };
             let outcome = engine.mail().send_now(&draft).await?;
             print(json, &outcome, || match &outcome.problem {

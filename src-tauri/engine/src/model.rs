@@ -116,6 +116,9 @@ pub struct AccountSummary {
     pub sign_in: SignIn,
     /// The preset its settings came from.
     pub provider: Option<String>,
+    /// The largest message it sends, in bytes as sent (its provider's
+    /// limit, or the one the user set).
+    pub size_limit: u64,
     pub imap: ServerView,
     pub smtp: ServerView,
     /// The login name.
@@ -473,6 +476,24 @@ pub struct Draft {
     pub body: String,
     /// The message this one answers: threads the reply with it.
     pub in_reply_to: Option<MessageId>,
+    /// The formatted body (HTML); the plain-text part is made from it and
+    /// `body` is then not used.
+    #[serde(default)]
+    pub html: Option<String>,
+    /// Files sent with it, by path.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    /// Images the HTML shows by `cid:` reference.
+    #[serde(default)]
+    pub inline: Vec<InlineImage>,
+}
+
+/// An image in a formatted message, referenced from its HTML as
+/// `<img src="cid:CID">`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct InlineImage {
+    pub cid: String,
+    pub path: String,
 }
 
 /// Where a sent message stands.

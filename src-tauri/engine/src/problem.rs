@@ -127,6 +127,17 @@ pub enum Problem {
 
     // The composer.
     NoRecipient,
+    /// The message is larger than the account sends (sizes in bytes as
+    /// sent, with attachments encoded).
+    MessageTooLarge {
+        size: u64,
+        limit: u64,
+    },
+    /// An attachment or inline image could not be read.
+    AttachmentUnreadable {
+        path: String,
+        reason: String,
+    },
     /// No recipient the SMTP library accepts.
     NoValidRecipient {
         detail: String,
@@ -305,6 +316,12 @@ impl Problem {
             NoArchiveFolder => "This account has no archive folder.".into(),
             NoTrashFolder => "This account has no trash folder.".into(),
             NoRecipient => "Add at least one recipient.".into(),
+            MessageTooLarge { size, limit } => format!(
+                "The message is {:.1} MB, over this account's limit of {:.1} MB: nothing was sent. Remove attachments or share a link instead.",
+                *size as f64 / 1_048_576.0,
+                *limit as f64 / 1_048_576.0
+            ),
+            AttachmentUnreadable { path, reason } => format!("The file {path} could not be read: {reason}"),
             NoValidRecipient { detail } => format!("The message has no valid recipient: {detail}"),
             MessageNotBuilt { detail } => format!("The message could not be built: {detail}"),
             NameMissing { kind } => format!("A {} needs a name.", kind.noun()),

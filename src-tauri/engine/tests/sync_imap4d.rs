@@ -237,7 +237,7 @@ async fn a_sent_message_is_saved_once_in_the_sent_folder_under_the_namespace() {
         bcc: String::new(),
         subject: "Quote for Acme".into(),
         body: "Here it is.".into(),
-        in_reply_to: None,
+        ..Draft::default()
     };
     let sent = f.engine.mail().send_now(&draft).await.expect("send");
     assert_eq!(sent.state, SendState::Sent, "{sent:?}");

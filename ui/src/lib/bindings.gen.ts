@@ -281,6 +281,11 @@ export type AccountSummary = {
 	sign_in: SignIn,
 	/**  The preset its settings came from. */
 	provider: string | null,
+	/**
+	 *  The largest message it sends, in bytes as sent (its provider's
+	 *  limit, or the one the user set).
+	 */
+	size_limit: number,
 	imap: ServerView,
 	smtp: ServerView,
 	/**  The login name. */
@@ -420,6 +425,15 @@ export type Draft = {
 	body: string,
 	/**  The message this one answers: threads the reply with it. */
 	in_reply_to: MessageId | null,
+	/**
+	 *  The formatted body (HTML); the plain-text part is made from it and
+	 *  `body` is then not used.
+	 */
+	html?: string | null,
+	/**  Files sent with it, by path. */
+	attachments?: string[],
+	/**  Images the HTML shows by `cid:` reference. */
+	inline?: InlineImage[],
 };
 
 /**
@@ -585,6 +599,15 @@ export type ImportedRow = {
 	source: Source,
 	person_id: RecordId,
 	name: string,
+};
+
+/**
+ *  An image in a formatted message, referenced from its HTML as
+ *  `<img src="cid:CID">`.
+ */
+export type InlineImage = {
+	cid: string,
+	path: string,
 };
 
 /**  Preference "Link emails to deals". */
@@ -894,6 +917,13 @@ export type Problem =
 { code: "certificate_file_invalid" } | 
 /**  The TLS library refused our own settings. */
 { code: "tls_setup_failed"; detail: string } | { code: "folder_name_unsendable"; name: string } | { code: "not_a_folder_role"; role: string } | { code: "no_archive_folder" } | { code: "no_trash_folder" } | { code: "no_recipient" } | 
+/**
+ *  The message is larger than the account sends (sizes in bytes as
+ *  sent, with attachments encoded).
+ */
+{ code: "message_too_large"; size: number; limit: number } | 
+/**  An attachment or inline image could not be read. */
+{ code: "attachment_unreadable"; path: string; reason: string } | 
 /**  No recipient the SMTP library accepts. */
 { code: "no_valid_recipient"; detail: string } | { code: "message_not_built"; detail: string } | { code: "name_missing"; kind: RecordKind } | { code: "not_a_date"; text: string } | { code: "address_taken"; address: string; owner: RecordId; owner_name: string } | 
 /**

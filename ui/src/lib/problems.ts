@@ -5,6 +5,7 @@
 // they came.
 import type { Problem } from "./bindings.gen";
 import { t } from "./i18n/index.svelte";
+import { size } from "./format";
 
 /** A failure as a sentence a person can act on. */
 export function problemText(p: Problem): string {
@@ -58,6 +59,10 @@ export function problemText(p: Problem): string {
       return t("problem_sign_in_cancelled");
     case "signs_in_in_browser":
       return t("problem_signs_in_in_browser");
+    case "message_too_large":
+      return t("problem_message_too_large", { size: size(p.size), limit: size(p.limit) });
+    case "attachment_unreadable":
+      return t("problem_attachment_unreadable", { path: p.path, reason: p.reason });
     case "sign_in_timed_out":
       return t("problem_sign_in_timed_out");
     case "sign_in_refused":

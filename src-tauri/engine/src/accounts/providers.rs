@@ -60,6 +60,8 @@ pub struct Provider {
     pub max_connections: Option<u8>,
     /// The server also files sent mail in Sent itself: no copy is appended.
     pub saves_sent: bool,
+    /// The largest message its SMTP server takes, in MB.
+    pub max_message_mb: u32,
     /// Where the settings come from.
     pub source: &'static str,
 }
@@ -89,8 +91,12 @@ const BASE: Provider = Provider {
     gmail: false,
     max_connections: None,
     saves_sent: false,
+    max_message_mb: 25,
     source: "",
 };
+
+/// The size limit of accounts without a preset, in MB.
+pub const DEFAULT_MAX_MESSAGE_MB: u32 = 25;
 
 const APP_PASSWORD: &[SetupStep] = &[SetupStep::AppPassword];
 const ENABLE_IMAP: &[SetupStep] = &[SetupStep::EnableImap];
@@ -151,6 +157,7 @@ pub const PROVIDERS: &[Provider] = &[
         password: false,
         oauth: Some(Authority::Microsoft),
         source: "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/pop3-and-imap4/pop3-and-imap4",
+        max_message_mb: 20,
         ..BASE
     },
     Provider {
@@ -161,6 +168,7 @@ pub const PROVIDERS: &[Provider] = &[
         password: false,
         oauth: Some(Authority::Microsoft),
         source: "https://learn.microsoft.com/en-us/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth",
+        max_message_mb: 20,
         ..BASE
     },
     Provider {
@@ -193,6 +201,7 @@ pub const PROVIDERS: &[Provider] = &[
         password: false,
         oauth: Some(Authority::Microsoft),
         source: "https://support.microsoft.com/en-us/office/pop-imap-and-smtp-settings-for-outlook-com-d088b986-291d-42b8-9564-9c414e2aa040",
+        max_message_mb: 20,
         ..BASE
     },
     Provider {

@@ -291,6 +291,14 @@ impl Accounts<'_> {
         Ok(())
     }
 
+    /// The largest message the account sends, in MB (None: its provider's
+    /// limit): a larger one is refused before anything is sent.
+    pub async fn set_size_limit(&self, account_id: AccountId, megabytes: Option<u32>) -> Result<()> {
+        self.engine.store.set_size_limit(account_id, megabytes.map(|mb| u64::from(mb) * 1024 * 1024)).await?;
+        tracing::info!(account = %account_id, ?megabytes, "size limit set");
+        Ok(())
+    }
+
     /// How often the account is checked for new mail when its server
     /// cannot push it (and every folder gone over when it can), in
     /// seconds; a running watch picks it up at its next wake.

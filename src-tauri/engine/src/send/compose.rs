@@ -1,12 +1,15 @@
 //! Turns the composer's draft into the RFC 5322 message that is sent, and
 //! the copy that is kept in the Sent folder (the same message plus its Bcc
-//! header, so the sender can see whom they copied in secret).
+//! header, so the sender can see whom they copied in secret). A formatted
+//! message goes out as clients expect it: multipart/alternative (a plain
+//! text part made from the HTML, then the HTML), the HTML with its inline
+//! images in multipart/related (`cid:`), and files in multipart/mixed.
 
 use std::str::FromStr;
 use std::time::SystemTime;
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MessageBuilder};
+use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart, SinglePart};
 
 use crate::error::{Error, Result};
 use crate::model::Draft;
@@ -26,6 +29,44 @@ pub(crate) struct Composed {
     pub sent_copy: Vec<u8>,
 }
 
+/// A file read for the message: an attachment, or an inline image with
+/// its Content-ID.
+#[derive(Debug, Clone)]
+pub(crate) struct FilePart {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    /// Set for an inline image.
+    pub cid: Option<String>,
+}
+
+/// Reads the draft's attachments and inline images (off the async threads:
+/// they may be large).
+pub(crate) async fn read_files(draft: &Draft) -> Result<Vec<FilePart>> {
+    let wanted: Vec<(String, Option<String>)> = draft
+        .attachments
+        .iter()
+        .map(|path| (path.clone(), None))
+        .chain(draft.inline.iter().map(|i| (i.path.clone(), Some(i.cid.clone()))))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        wanted
+            .into_iter()
+            .map(|(path, cid)| {
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    Error::Invalid(Problem::AttachmentUnreadable { path: path.clone(), reason: e.to_string() })
+                })?;
+                let file = std::path::Path::new(&path);
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let content_type = mime_guess::from_path(file).first_or_octet_stream().essence_str().to_owned();
+                Ok(FilePart { name, content_type, bytes, cid })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| Error::Protocol(format!("reading attachments: {e}")))?
+}
+
 /// What a reply refers to: the answered message's Message-ID and its
 /// References, so every client threads the answer with it.
 #[derive(Debug, Clone, Default)]
@@ -34,8 +75,8 @@ pub(crate) struct ReplyContext {
     pub parent_refs: Vec<String>,
 }
 
-/// Builds the message from `from` with the draft's fields.
-pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Result<Composed> {
+/// Builds the message from `from` with the draft's fields and files.
+pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[FilePart]) -> Result<Composed> {
     let to = recipients("To", &draft.to)?;
     let cc = recipients("Cc", &draft.cc)?;
     let bcc = recipients("Bcc", &draft.bcc)?;
@@ -48,8 +89,7 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Re
         .subject(draft.subject.trim())
         .date(SystemTime::now())
         .message_id(Some(format!("<{message_id}>")))
-        .user_agent("Threadline".into())
-        .header(ContentType::TEXT_PLAIN);
+        .user_agent("Threadline".into());
     for m in to {
         builder = builder.to(m);
     }
@@ -66,12 +106,9 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Re
             reply.parent_refs.iter().chain(std::iter::once(parent)).map(|id| format!("<{id}>")).collect();
         builder = builder.references(chain.join(" "));
     }
-    let body = normalize_line_ends(&draft.body);
-    let built = |b: MessageBuilder| {
-        b.body(body.clone()).map_err(|e| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() }))
-    };
-    let wire = built(builder.clone())?;
-    let sent_copy = built(builder.keep_bcc())?;
+    let not_built = |e: lettre::error::Error| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() });
+    let wire = body(builder.clone(), draft, files).map_err(not_built)?;
+    let sent_copy = body(builder.keep_bcc(), draft, files).map_err(not_built)?;
     let envelope = wire.envelope();
     Ok(Composed {
         message_id,
@@ -80,6 +117,53 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext) -> Re
         wire: wire.formatted(),
         sent_copy: sent_copy.formatted(),
     })
+}
+
+/// The message's body parts: plain text alone, or the formatted parts
+/// nested as mail clients read them.
+fn body(
+    builder: MessageBuilder,
+    draft: &Draft,
+    files: &[FilePart],
+) -> std::result::Result<lettre::Message, lettre::error::Error> {
+    let part = |f: &FilePart| {
+        let content_type = ContentType::parse(&f.content_type)
+            .unwrap_or(ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN));
+        match &f.cid {
+            Some(cid) => {
+                Attachment::new_inline_with_name(cid.clone(), f.name.clone()).body(f.bytes.clone(), content_type)
+            }
+            None => Attachment::new(f.name.clone()).body(f.bytes.clone(), content_type),
+        }
+    };
+    let (inline, attached): (Vec<&FilePart>, Vec<&FilePart>) = files.iter().partition(|f| f.cid.is_some());
+    let Some(html) = draft.html.as_deref() else {
+        let text = SinglePart::plain(normalize_line_ends(&draft.body));
+        if attached.is_empty() {
+            return builder.singlepart(text);
+        }
+        let mixed = attached.iter().fold(MultiPart::mixed().singlepart(text), |m, f| m.singlepart(part(f)));
+        return builder.multipart(mixed);
+    };
+    let html_part = SinglePart::html(html.to_owned());
+    let shown = if inline.is_empty() {
+        MultiPart::alternative().singlepart(SinglePart::plain(plain_text_of(html))).singlepart(html_part)
+    } else {
+        let related = inline.iter().fold(MultiPart::related().singlepart(html_part), |r, f| r.singlepart(part(f)));
+        MultiPart::alternative().singlepart(SinglePart::plain(plain_text_of(html))).multipart(related)
+    };
+    if attached.is_empty() {
+        return builder.multipart(shown);
+    }
+    let mixed = attached.iter().fold(MultiPart::mixed().multipart(shown), |m, f| m.singlepart(part(f)));
+    builder.multipart(mixed)
+}
+
+/// The plain-text part of a formatted message: its text as a reader
+/// would see it, lines wrapped at 78 characters, links kept.
+fn plain_text_of(html: &str) -> String {
+    let text = html2text::from_read(html.as_bytes(), 78).unwrap_or_default();
+    normalize_line_ends(&text)
 }
 
 /// The sender as the account presents itself.
@@ -136,6 +220,7 @@ fn normalize_line_ends(text: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use mail_parser::MimeHeaders;
 
     fn draft(to: &str, cc: &str, bcc: &str) -> Draft {
         Draft {
@@ -145,7 +230,7 @@ mod tests {
             bcc: bcc.into(),
             subject: "Quote for Acme".into(),
             body: "Hello Bob,\nhere it is.\n".into(),
-            in_reply_to: None,
+            ..Draft::default()
         }
     }
 
@@ -156,6 +241,7 @@ mod tests {
             &from,
             &draft("\"Stone, Bob\" <bob@acme.example>; carl@acme.example", "", "boss@example.test"),
             &ReplyContext::default(),
+            &[],
         )
         .unwrap();
         assert_eq!(c.recipients, ["bob@acme.example", "carl@acme.example", "boss@example.test"]);
@@ -175,7 +261,7 @@ mod tests {
     fn a_reply_carries_the_thread() {
         let from = sender("", "ann@example.test").unwrap();
         let reply = ReplyContext { parent_id: Some("p@x".into()), parent_refs: vec!["root@x".into()] };
-        let c = compose(&from, &draft("bob@acme.example", "", ""), &reply).unwrap();
+        let c = compose(&from, &draft("bob@acme.example", "", ""), &reply, &[]).unwrap();
         let wire = String::from_utf8(c.wire).unwrap();
         assert!(wire.contains("In-Reply-To: <p@x>"), "{wire}");
         assert!(wire.contains("References: <root@x> <p@x>"), "{wire}");
@@ -184,10 +270,10 @@ mod tests {
     #[test]
     fn bad_addresses_are_named() {
         let from = sender("", "ann@example.test").unwrap();
-        let e = compose(&from, &draft("bob@acme.example, not an address", "", ""), &ReplyContext::default())
+        let e = compose(&from, &draft("bob@acme.example, not an address", "", ""), &ReplyContext::default(), &[])
             .expect_err("invalid");
         assert_eq!(e.user_message(), "\"not an address\" in To is not a valid email address.");
-        let e = compose(&from, &draft(" , ", "", ""), &ReplyContext::default()).expect_err("empty");
+        let e = compose(&from, &draft(" , ", "", ""), &ReplyContext::default(), &[]).expect_err("empty");
         assert_eq!(e.user_message(), "Add at least one recipient.");
     }
 
@@ -197,10 +283,54 @@ mod tests {
         let mut d = draft("bob@acme.example", "", "");
         d.subject = "Angebot für Müller".into();
         d.body = "Grüße".into();
-        let c = compose(&from, &d, &ReplyContext::default()).unwrap();
+        let c = compose(&from, &d, &ReplyContext::default(), &[]).unwrap();
         assert!(c.wire.is_ascii(), "{}", String::from_utf8_lossy(&c.wire));
         let parsed = mail_parser::MessageParser::default().parse(&c.wire).unwrap();
         assert_eq!(parsed.subject(), Some("Angebot für Müller"));
         assert_eq!(parsed.body_text(0).as_deref().map(str::trim_end), Some("Grüße"));
+    }
+
+    #[test]
+    fn a_formatted_message_nests_its_parts_as_clients_read_them() {
+        let from = sender("", "ann@example.test").unwrap();
+        let mut d = draft("bob@acme.example", "", "");
+        d.html = Some(
+            "<p>Hello <b>Bob</b>,</p><p><img src=\"cid:logo\"> <a href=\"https://acme.example\">site</a></p>".into(),
+        );
+        let files = [
+            FilePart {
+                name: "logo.png".into(),
+                content_type: "image/png".into(),
+                bytes: vec![137, 80, 78, 71],
+                cid: Some("logo".into()),
+            },
+            FilePart {
+                name: "quote.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.4 quote".to_vec(),
+                cid: None,
+            },
+        ];
+        let c = compose(&from, &d, &ReplyContext::default(), &files).unwrap();
+        let m = mail_parser::MessageParser::default().parse(&c.wire).unwrap();
+        let types = |part: &mail_parser::MessagePart<'_>| {
+            part.content_type().map(|t| format!("{}/{}", t.ctype(), t.subtype().unwrap_or_default()))
+        };
+        let parts: Vec<Option<String>> = m.parts.iter().map(types).collect();
+        assert_eq!(parts[0].as_deref(), Some("multipart/mixed"));
+        assert!(
+            parts.contains(&Some("multipart/alternative".into())) && parts.contains(&Some("multipart/related".into())),
+            "{parts:?}"
+        );
+        let text = m.body_text(0).unwrap();
+        assert!(
+            text.contains("Hello **Bob**") && text.contains("https://acme.example"),
+            "plain text from the HTML: {text}"
+        );
+        assert!(m.body_html(0).unwrap().contains("<b>Bob</b>"));
+        let logo = m.parts.iter().find(|p| p.content_id() == Some("logo")).expect("the inline image");
+        assert_eq!(logo.contents(), &[137, 80, 78, 71]);
+        let pdf = m.attachments().find(|a| a.attachment_name() == Some("quote.pdf")).expect("the attachment");
+        assert_eq!(pdf.contents(), b"%PDF-1.4 quote");
     }
 }

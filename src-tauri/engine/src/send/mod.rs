@@ -88,7 +88,13 @@ impl Engine {
             }
             None => ReplyContext::default(),
         };
-        let composed = compose::compose(&from, draft, &reply)?;
+        let files = compose::read_files(draft).await?;
+        let composed = compose::compose(&from, draft, &reply, &files)?;
+        // Refused before anything is queued: nothing is sent.
+        let (size, limit) = (composed.wire.len() as u64, account.size_limit());
+        if size > limit {
+            return Err(Error::Invalid(Problem::MessageTooLarge { size, limit }));
+        }
         let outbox_id = self
             .store
             .queue_outgoing(&OutgoingMessage {

@@ -41,6 +41,8 @@ pub struct AccountRow {
     pub oauth_token_url: Option<String>,
     pub oauth_client_id: Option<String>,
     pub oauth_scopes: Option<String>,
+    /// Bytes, when the user set a limit.
+    pub size_limit: Option<i64>,
 }
 
 impl AccountRow {
@@ -71,6 +73,13 @@ impl AccountRow {
             SignIn::Password => Auth::Password { username },
             SignIn::Oauth => Auth::OAuth { username },
         }
+    }
+
+    /// The largest message it sends, in bytes as sent: the user's limit,
+    /// else its provider's.
+    pub fn size_limit(&self) -> u64 {
+        let preset = self.preset().map_or(crate::accounts::providers::DEFAULT_MAX_MESSAGE_MB, |p| p.max_message_mb);
+        self.size_limit.and_then(|b| u64::try_from(b).ok()).unwrap_or(u64::from(preset) * 1024 * 1024)
     }
 
     /// The preset the account was made from: its quirks.
@@ -108,6 +117,7 @@ impl AccountRow {
             poll_seconds: self.poll_interval().as_secs().try_into().unwrap_or(u32::MAX),
             sign_in: self.sign_in,
             provider: self.provider.clone(),
+            size_limit: self.size_limit(),
             imap: ServerView { host: self.imap_host.clone(), port: self.imap().port, security: self.imap_security },
             smtp: ServerView { host: self.smtp_host.clone(), port: self.smtp().port, security: self.smtp_security },
             username: self.username.clone(),
@@ -196,6 +206,16 @@ impl Store {
         }
         let result = sqlx::query("UPDATE accounts SET poll_seconds = ? WHERE id = ?")
             .bind(i64::from(seconds))
+            .bind(account_id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
+        account_found(&result, account_id)
+    }
+
+    /// Sets the account's size limit (bytes; None: its provider's).
+    pub async fn set_size_limit(&self, account_id: AccountId, bytes: Option<u64>) -> Result<()> {
+        let result = sqlx::query("UPDATE accounts SET size_limit = ? WHERE id = ?")
+            .bind(bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX)))
             .bind(account_id)
             .execute(&mut *self.write_conn().await?)
             .await?;

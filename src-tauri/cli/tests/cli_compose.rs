@@ -1,0 +1,128 @@
+//! Formatted messages end to end through the CLI: an HTML body with an
+//! inline image and an attachment, sent through the test Postfix and read
+//! back with mail-parser from the recipient's Dovecot mailbox and the
+//! sender's Sent folder; and the account's size limit refusing a message
+//! before anything is sent.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
+use std::path::Path;
+
+use mail_parser::MimeHeaders;
+use threadline_testkit::{TestUser, servers};
+
+mod common;
+use common::{add_account, cli, ok_json};
+
+/// Bytes that look like nothing in particular (a binary file).
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn send(d: &Path, account: i64, to: &TestUser, subject: &str, extra: &[&str]) -> std::process::Output {
+    let account = account.to_string();
+    let mut args = vec!["send", "--account", &account, "--to", &to.email, "--subject", subject, "--json"];
+    args.extend_from_slice(extra);
+    cli(d, &args)
+}
+
+#[test]
+fn a_formatted_message_arrives_with_its_inline_image_and_attachment_intact() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("compose"), s.new_user("buyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller);
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+
+    let html = d.join("body.html");
+    std::fs::write(
+        &html,
+        "<p>Hello <b>Bob</b>,</p><p>our logo: <img src=\"cid:logo@acme\"></p><ul><li>one</li><li>two</li></ul>",
+    )
+    .unwrap();
+    let (logo, pdf) = (d.join("logo.png"), d.join("Quote 2026.pdf"));
+    let logo_bytes = [&[137u8, 80, 78, 71, 13, 10, 26, 10][..], &noise(4_000, 7)].concat();
+    let pdf_bytes = noise(300_000, 11);
+    std::fs::write(&logo, &logo_bytes).unwrap();
+    std::fs::write(&pdf, &pdf_bytes).unwrap();
+    let inline = format!("logo@acme={}", logo.display());
+    let out = send(
+        d,
+        account,
+        &buyer,
+        "Quote for Acme",
+        &["--html", html.to_str().unwrap(), "--inline", &inline, "--attach", pdf.to_str().unwrap()],
+    );
+    ok_json(out);
+
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    let received = rt.block_on(s.sources(&buyer, "INBOX")).remove(0);
+    rt.block_on(s.wait_for_count(&seller, "Sent", 1));
+    let kept = rt.block_on(s.sources(&seller, "Sent")).remove(0);
+    for raw in [received, kept] {
+        let m = mail_parser::MessageParser::default().parse(&raw).expect("parses");
+        let kind = |p: &mail_parser::MessagePart<'_>| {
+            p.content_type().map(|t| format!("{}/{}", t.ctype(), t.subtype().unwrap_or_default())).unwrap_or_default()
+        };
+        let kinds: Vec<String> = m.parts.iter().map(kind).collect();
+        assert_eq!(kinds[0], "multipart/mixed", "{kinds:?}");
+        assert_eq!(kinds[1], "multipart/alternative", "{kinds:?}");
+        assert_eq!(kinds[2], "text/plain", "{kinds:?}");
+        assert_eq!(kinds[3], "multipart/related", "{kinds:?}");
+        assert_eq!(kinds[4], "text/html", "{kinds:?}");
+        let text = m.body_text(0).unwrap();
+        assert!(text.contains("Hello **Bob**") || text.contains("Hello Bob"), "{text}");
+        assert!(text.contains("one") && text.contains("two"));
+        let html = m.body_html(0).unwrap();
+        assert!(html.contains("src=\"cid:logo@acme\""), "{html}");
+        let image = m.parts.iter().find(|p| p.content_id() == Some("logo@acme")).expect("the image named by cid");
+        assert_eq!(kind(image), "image/png");
+        assert_eq!(image.contents(), &logo_bytes[..], "the image arrives byte for byte");
+        let attached = m.attachments().find(|a| a.attachment_name() == Some("Quote 2026.pdf")).expect("the attachment");
+        assert_eq!(kind(attached), "application/pdf");
+        assert_eq!(attached.contents(), &pdf_bytes[..], "the attachment arrives byte for byte");
+    }
+}
+
+#[test]
+fn a_message_over_the_accounts_limit_is_refused_and_nothing_is_sent() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("limit"), s.new_user("limitbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller);
+    let accounts = ok_json(cli(d, &["account", "list", "--json"]));
+    assert_eq!(accounts[0]["size_limit"], 25 * 1024 * 1024, "25 MB without a provider's own limit");
+    ok_json(cli(d, &["account", "size-limit", &account.to_string(), "1", "--json"]));
+
+    let big = d.join("big.bin");
+    std::fs::write(&big, noise(1_500_000, 3)).unwrap();
+    let out = send(d, account, &buyer, "Too large", &["--body", "see attached", "--attach", big.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"]["problem"]["code"], "message_too_large", "{error}");
+    assert_eq!(error["error"]["problem"]["limit"], 1024 * 1024);
+    assert!(error["error"]["message"].as_str().unwrap_or_default().contains("limit of 1.0 MB"), "{error}");
+
+    // A small message after it is the only one that arrives.
+    ok_json(send(d, account, &buyer, "Small", &["--body", "just text"]));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(rt.block_on(s.count(&buyer, "INBOX")), 1, "the refused message was never sent");
+    let missing = d.join("gone.pdf");
+    let out = send(d, account, &buyer, "Missing file", &["--attach", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"]["problem"]["code"], "attachment_unreadable", "{error}");
+}
