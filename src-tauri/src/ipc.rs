@@ -35,6 +35,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             inbox::message_view,
             inbox::search,
             mail::send_message,
+            mail::answer_draft,
             mail::act,
             crm::persons,
             crm::person_prefill,

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
-    Draft, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn, SyncState,
-    ThreadView, name_of,
+    Answer, Draft, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn,
+    SyncState, ThreadView, name_of,
 };
 use threadline_engine::problem::Problem;
 use threadline_engine::secrets::OsKeychain;
@@ -241,14 +241,23 @@ struct SendArgs {
     cc: String,
     #[arg(long, default_value = "")]
     bcc: String,
-    #[arg(long, default_value = "")]
-    subject: String,
+    /// The subject (with --reply-to or --forward: the original's, with one
+    /// "Re:" or "Fwd:").
+    #[arg(long)]
+    subject: Option<String>,
     /// The text body ("-" reads it from standard input).
     #[arg(long, default_value = "")]
     body: String,
-    /// Answer this message (its id): threads the reply with it.
-    #[arg(long)]
+    /// Answer this message (its id): to its sender, threaded with it, the
+    /// original quoted below the body.
+    #[arg(long, conflicts_with = "forward")]
     reply_to: Option<MessageId>,
+    /// With --reply-to: to everyone it went to, but this user's addresses.
+    #[arg(long, requires = "reply_to")]
+    reply_all: bool,
+    /// Forward this message (its id) with its files, below the body.
+    #[arg(long)]
+    forward: Option<MessageId>,
     /// A formatted body: an HTML file ("-": standard input). The plain-text
     /// part is made from it.
     #[arg(long)]
@@ -568,18 +577,62 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 Some(path) => Some(std::fs::read_to_string(path)?),
                 None => None,
             };
-            let draft = Draft {
-                account_id: a.account,
-                to: a.to,
-                cc: a.cc,
-                bcc: a.bcc,
-                subject: a.subject,
-                body,
-                in_reply_to: a.reply_to,
-                html,
-                attachments: a.attachments,
-                inline: a.inline,
+            let answering = match (a.reply_to, a.forward) {
+                (Some(id), _) => Some((id, if a.reply_all { Answer::ReplyAll } else { Answer::Reply })),
+                (None, Some(id)) => Some((id, Answer::Forward)),
+                (None, None) => None,
             };
+            let mut draft = match answering {
+                Some((id, answer)) => {
+                    let original = engine.mail().message_summary(id).await?;
+                    let date = chrono::DateTime::from_timestamp(original.date, 0)
+                        .map(|d| d.format("%a, %-d %b %Y %H:%M UTC").to_string())
+                        .unwrap_or_default();
+                    let names = |list: &[threadline_engine::model::AddressView]| {
+                        list.iter()
+                            .map(|p| {
+                                if p.name.is_empty() {
+                                    p.address.clone()
+                                } else {
+                                    format!("{} <{}>", p.name, p.address)
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let header = match answer {
+                        Answer::Forward => format!(
+                            "---------- Forwarded message ---------\nFrom: {}\nDate: {date}\nSubject: {}\nTo: {}",
+                            names(&original.from),
+                            original.subject,
+                            names(&original.to)
+                        ),
+                        _ => format!("On {date}, {} wrote:", names(&original.from)),
+                    };
+                    engine.mail().answer_draft(id, answer, &header).await?
+                }
+                None => Draft { account_id: a.account, ..Draft::default() },
+            };
+            draft.account_id = a.account;
+            if !a.to.is_empty() {
+                draft.to = a.to;
+            }
+            if !a.cc.is_empty() {
+                draft.cc = a.cc;
+            }
+            draft.bcc = a.bcc;
+            if let Some(subject) = a.subject {
+                draft.subject = subject;
+            }
+            // What the user wrote goes above the quoted original.
+            draft.body = format!("{body}{}", draft.body);
+            draft.html = match (html, draft.html.take()) {
+                (Some(mine), Some(quoted)) => Some(format!("{mine}{quoted}")),
+                (Some(mine), None) => Some(mine),
+                (None, _) => None,
+            };
+            draft.attachments = a.attachments;
+            draft.inline = a.inline;
             let outcome = engine.mail().send_now(&draft).await?;
             print(json, &outcome, || match &outcome.problem {
                 None => format!("sent <{}>", outcome.message_id),

@@ -126,3 +126,86 @@ fn a_message_over_the_accounts_limit_is_refused_and_nothing_is_sent() {
     let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(error["error"]["problem"]["code"], "attachment_unreadable", "{error}");
 }
+
+#[test]
+fn reply_all_and_forward_carry_the_conversation_the_quote_and_the_files() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer, colleague) = (s.new_user("answer"), s.new_user("asker"), s.new_user("cc"));
+    let terms = noise(50_000, 5);
+    let encoded = {
+        use std::fmt::Write;
+        let b64 = base64_lines(&terms);
+        let mut raw = String::new();
+        let _ = write!(
+            raw,
+            "From: Bob Buyer <{}>\r\nTo: {}\r\nCc: {}, {}\r\nSubject: RE: Quote\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\n\
+             Message-ID: <orig-{}@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLine one\r\nLine two\r\n\
+             --b\r\nContent-Type: application/pdf; name=terms.pdf\r\nContent-Disposition: attachment; filename=terms.pdf\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n",
+            buyer.email,
+            seller.email,
+            colleague.email,
+            seller.email,
+            std::process::id()
+        );
+        raw
+    };
+    s.send_smtp(&buyer.email, &seller.email, encoded.as_bytes());
+    rt.block_on(s.wait_for_count(&seller, "INBOX", 1));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller).to_string();
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let listed = ok_json(cli(d, &["list", "--json"]));
+    let original = listed[0]["id"].as_i64().unwrap().to_string();
+    let thread = listed[0]["thread_id"].clone();
+
+    // Reply all: to the sender and the other recipient, never the user.
+    ok_json(cli(
+        d,
+        &["send", "--account", &account, "--reply-to", &original, "--reply-all", "--body", "Thanks, agreed.", "--json"],
+    ));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    rt.block_on(s.wait_for_count(&colleague, "INBOX", 1));
+    let reply = rt.block_on(s.sources(&buyer, "INBOX")).remove(0);
+    let m = mail_parser::MessageParser::default().parse(&reply).unwrap();
+    assert_eq!(m.subject(), Some("Re: Quote"), "one Re: whatever the original had");
+    assert!(m.in_reply_to().as_text().is_some_and(|id| id.starts_with("orig-")), "threaded with the original");
+    let cc: Vec<&str> = m.cc().map(|l| l.iter().filter_map(|a| a.address()).collect()).unwrap_or_default();
+    assert_eq!(cc, [colleague.email.as_str()], "the user's own address is left out");
+    let text = m.body_text(0).unwrap();
+    assert!(text.starts_with("Thanks, agreed.") && text.contains("> Line one") && text.contains("wrote:"), "{text}");
+
+    // Forward: "Fwd:" once, the original set out below, its file along.
+    ok_json(cli(
+        d,
+        &["send", "--account", &account, "--forward", &original, "--to", &colleague.email, "--body", "FYI", "--json"],
+    ));
+    rt.block_on(s.wait_for_count(&colleague, "INBOX", 2));
+    let forwarded = rt
+        .block_on(s.sources(&colleague, "INBOX"))
+        .into_iter()
+        .map(|raw| mail_parser::MessageParser::default().parse(&raw).unwrap().into_owned())
+        .find(|m| m.subject().is_some_and(|s| s.starts_with("Fwd:")))
+        .expect("the forward");
+    assert_eq!(forwarded.subject(), Some("Fwd: RE: Quote"));
+    let text = forwarded.body_text(0).unwrap();
+    assert!(text.starts_with("FYI") && text.contains("Forwarded message") && text.contains("Line two"), "{text}");
+    let file = forwarded.attachments().find(|a| a.attachment_name() == Some("terms.pdf")).expect("the original's file");
+    assert_eq!(file.contents(), &terms[..], "byte for byte");
+
+    // The reply joins the original's conversation here.
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let rows = ok_json(cli(d, &["list", "--folder", "Sent", "--json"]));
+    let sent_reply = rows.as_array().unwrap().iter().find(|r| r["subject"] == "Re: Quote").expect("the reply in Sent");
+    assert_eq!(sent_reply["thread_id"], thread);
+}
+
+/// Base64 in 76-character lines, as MIME writes it.
+fn base64_lines(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    encoded.as_bytes().chunks(76).map(|l| String::from_utf8_lossy(l).into_owned()).collect::<Vec<_>>().join("\r\n")
+}

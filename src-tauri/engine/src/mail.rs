@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{MessageId, ThreadId};
-use crate::model::{Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView, Visibility};
+use crate::model::{Answer, Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView, Visibility};
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
 
@@ -124,6 +124,13 @@ impl Mail<'_> {
     /// Puts the draft in the outbox and returns; the sender hands it over.
     pub async fn send(&self, draft: &Draft) -> Result<SendOutcome> {
         self.engine.send(draft).await
+    }
+
+    /// The draft that answers (Reply, Reply all) or forwards a message,
+    /// as the composer opens it; `header` is the line or block above the
+    /// original, in the user's language.
+    pub async fn answer_draft(&self, message: MessageId, answer: Answer, header: &str) -> Result<Draft> {
+        self.engine.answer_draft(message, answer, header).await
     }
 
     /// `send`, then the handing over before returning (the CLI).

@@ -486,6 +486,18 @@ pub struct Draft {
     /// Images the HTML shows by `cid:` reference.
     #[serde(default)]
     pub inline: Vec<InlineImage>,
+    /// The message this one forwards: its files go along.
+    #[serde(default)]
+    pub forward_of: Option<MessageId>,
+}
+
+/// What the composer does with a message it opens from another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Reply,
+    ReplyAll,
+    Forward,
 }
 
 /// An image in a formatted message, referenced from its HTML as

@@ -4,7 +4,7 @@
 
 use threadline_engine::ActionOutcome;
 use threadline_engine::ids::MessageId;
-use threadline_engine::model::{Draft, MessageAction, SendOutcome};
+use threadline_engine::model::{Answer, Draft, MessageAction, SendOutcome};
 
 use super::{CommandResult, EngineState};
 
@@ -14,6 +14,20 @@ use super::{CommandResult, EngineState};
 #[specta::specta]
 pub async fn send_message(engine: EngineState<'_>, draft: Draft) -> CommandResult<SendOutcome> {
     Ok(engine.mail().send(&draft).await?)
+}
+
+/// The composer's draft for Reply, Reply all or Forward of a message:
+/// recipients, one "Re:"/"Fwd:", the original quoted (or set out below
+/// `header`, worded in the window's language), its files along a forward.
+#[tauri::command]
+#[specta::specta]
+pub async fn answer_draft(
+    engine: EngineState<'_>,
+    message: MessageId,
+    answer: Answer,
+    header: String,
+) -> CommandResult<Draft> {
+    Ok(engine.mail().answer_draft(message, answer, &header).await?)
 }
 
 /// Applies an action to messages here at once and returns; the engine's

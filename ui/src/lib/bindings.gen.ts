@@ -103,6 +103,12 @@ export const commands = {
 	 */
 	sendMessage: (draft: Draft) => __TAURI_INVOKE<SendOutcome>("send_message", { draft }),
 	/**
+	 *  The composer's draft for Reply, Reply all or Forward of a message:
+	 *  recipients, one "Re:"/"Fwd:", the original quoted (or set out below
+	 *  `header`, worded in the window's language), its files along a forward.
+	 */
+	answerDraft: (message: MessageId, answer: Answer, header: string) => __TAURI_INVOKE<Draft>("answer_draft", { message, answer, header }),
+	/**
 	 *  Applies an action to messages here at once and returns; the engine's
 	 *  foreground worker does it on the server as soon as it can be reached.
 	 */
@@ -308,6 +314,9 @@ export type AddressView = {
 	address: string,
 };
 
+/**  What the composer does with a message it opens from another. */
+export type Answer = "reply" | "reply_all" | "forward";
+
 /**  An attachment as listed under a message. */
 export type AttachmentView = {
 	filename: string,
@@ -434,6 +443,8 @@ export type Draft = {
 	attachments?: string[],
 	/**  Images the HTML shows by `cid:` reference. */
 	inline?: InlineImage[],
+	/**  The message this one forwards: its files go along. */
+	forward_of?: MessageId | null,
 };
 
 /**

@@ -10,6 +10,7 @@
 //! waits in the outbox and goes out when the server can be reached, across
 //! restarts.
 
+mod answer;
 mod compose;
 mod smtp;
 
@@ -88,7 +89,10 @@ impl Engine {
             }
             None => ReplyContext::default(),
         };
-        let files = compose::read_files(draft).await?;
+        let mut files = compose::read_files(draft).await?;
+        if let Some(original) = draft.forward_of {
+            files.extend(self.forwarded_files(original).await?);
+        }
         let composed = compose::compose(&from, draft, &reply, &files)?;
         // Refused before anything is queued: nothing is sent.
         let (size, limit) = (composed.wire.len() as u64, account.size_limit());
