@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod bcc;
+mod compose;
 mod crm;
 mod setup;
 
@@ -16,8 +17,8 @@ use std::time::Duration;
 
 use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
-    Answer, Draft, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn,
-    SyncState, ThreadView, name_of,
+    Answer, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn, SyncState,
+    ThreadView, name_of,
 };
 use threadline_engine::problem::Problem;
 use threadline_engine::secrets::OsKeychain;
@@ -104,6 +105,8 @@ enum Command {
     Policy(bcc::PolicyCommand),
     #[command(flatten)]
     Setup(setup::SetupCommand),
+    #[command(flatten)]
+    Compose(compose::ComposeCommand),
 }
 
 #[derive(Subcommand)]
@@ -268,6 +271,9 @@ struct SendArgs {
     /// An image the HTML shows as `cid:CID`, as CID=FILE (repeatable).
     #[arg(long, value_parser = parse_inline)]
     inline: Vec<InlineImage>,
+    /// "none" leaves the account's signature out of this message.
+    #[arg(long, value_parser = ["none", "default"], default_value = "default")]
+    signature: String,
 }
 
 fn parse_inline(s: &str) -> Result<InlineImage, String> {
@@ -577,6 +583,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 Some(path) => Some(std::fs::read_to_string(path)?),
                 None => None,
             };
+            let signed = a.signature != "none";
             let answering = match (a.reply_to, a.forward) {
                 (Some(id), _) => Some((id, if a.reply_all { Answer::ReplyAll } else { Answer::Reply })),
                 (None, Some(id)) => Some((id, Answer::Forward)),
@@ -609,9 +616,9 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                         ),
                         _ => format!("On {date}, {} wrote:", names(&original.from)),
                     };
-                    engine.mail().answer_draft(id, answer, &header).await?
+                    engine.mail().answer_draft(id, answer, &header, signed).await?
                 }
-                None => Draft { account_id: a.account, ..Draft::default() },
+                None => engine.mail().new_draft(a.account, signed).await?,
             };
             draft.account_id = a.account;
             if !a.to.is_empty() {
@@ -660,6 +667,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
         Command::Crm(command) => crm::execute(engine, command, json).await?,
         Command::Policy(command) => bcc::execute(engine, command, json).await?,
         Command::Setup(command) => setup::execute(engine, command, json).await?,
+        Command::Compose(command) => compose::execute(engine, command, json).await?,
     }
     Ok(())
 }

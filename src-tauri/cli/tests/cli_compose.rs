@@ -209,3 +209,117 @@ fn base64_lines(bytes: &[u8]) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
     encoded.as_bytes().chunks(76).map(|l| String::from_utf8_lossy(l).into_owned()).collect::<Vec<_>>().join("\r\n")
 }
+
+#[test]
+fn the_accounts_signature_goes_in_new_messages_and_above_the_quote_unless_left_out() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("signs"), s.new_user("signsbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller).to_string();
+    let signature = d.join("signature.html");
+    std::fs::write(&signature, "<p>Best regards,<br><b>Ann Seller</b><br>Acme Sales</p>").unwrap();
+    ok_json(cli(d, &["signature", "set", "--account", &account, "--html", signature.to_str().unwrap(), "--json"]));
+    let html = d.join("note.html");
+    std::fs::write(&html, "<p>Our <i>new</i> prices.</p>").unwrap();
+
+    ok_json(cli(
+        d,
+        &["send", "--account", &account, "--to", &buyer.email, "--subject", "Plain", "--body", "Hello Bob", "--json"],
+    ));
+    ok_json(cli(
+        d,
+        &[
+            "send",
+            "--account",
+            &account,
+            "--to",
+            &buyer.email,
+            "--subject",
+            "Formatted",
+            "--html",
+            html.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    ok_json(cli(
+        d,
+        &[
+            "send",
+            "--account",
+            &account,
+            "--to",
+            &buyer.email,
+            "--subject",
+            "Unsigned",
+            "--body",
+            "No signature",
+            "--signature",
+            "none",
+            "--json",
+        ],
+    ));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 3));
+    let received: Vec<mail_parser::Message<'static>> = rt
+        .block_on(s.sources(&buyer, "INBOX"))
+        .into_iter()
+        .map(|raw| mail_parser::MessageParser::default().parse(&raw).unwrap().into_owned())
+        .collect();
+    let by =
+        |subject: &str| received.iter().find(|m| m.subject() == Some(subject)).unwrap_or_else(|| panic!("{subject}"));
+    let text = by("Plain").body_text(0).unwrap().into_owned();
+    let (hello, sig) = (
+        text.find("Hello Bob").expect("body"),
+        text.find("-- \n").or_else(|| text.find("-- \r\n")).expect("signature line"),
+    );
+    assert!(hello < sig && text.contains("Ann Seller"), "{text}");
+    let formatted = by("Formatted").body_html(0).unwrap().into_owned();
+    assert!(
+        formatted.contains("<i>new</i>")
+            && formatted.contains("class=\"signature\"")
+            && formatted.contains("<b>Ann Seller</b>"),
+        "{formatted}"
+    );
+    assert!(!by("Unsigned").body_text(0).unwrap().contains("Ann Seller"));
+
+    // A reply: the signature sits between the answer and the quote.
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    s.send_smtp(
+        &buyer.email,
+        &seller.email,
+        b"From: bob@example.test\r\nSubject: Question\r\nMessage-ID: <q-sign@example.test>\r\n\r\nWhich plan?\r\n",
+    );
+    rt.block_on(s.wait_for_count(&seller, "INBOX", 1));
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let inbox = ok_json(cli(d, &["list", "--folder", "INBOX", "--json"]));
+    let question = inbox[0]["id"].as_i64().unwrap().to_string();
+    ok_json(cli(
+        d,
+        &[
+            "send",
+            "--account",
+            &account,
+            "--reply-to",
+            &question,
+            "--to",
+            &buyer.email,
+            "--body",
+            "The big one.",
+            "--json",
+        ],
+    ));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 4));
+    let reply = rt
+        .block_on(s.sources(&buyer, "INBOX"))
+        .into_iter()
+        .map(|raw| mail_parser::MessageParser::default().parse(&raw).unwrap().into_owned())
+        .find(|m| m.subject() == Some("Re: Question"))
+        .expect("the reply");
+    let text = reply.body_text(0).unwrap().into_owned();
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} in {text}"));
+    assert!(
+        at("The big one.") < at("Ann Seller") && at("Ann Seller") < at("wrote:") && at("wrote:") < at("> Which plan?"),
+        "{text}"
+    );
+}

@@ -4,7 +4,7 @@
 //! scheduler's workers).
 
 use crate::error::{Error, Result};
-use crate::ids::{MessageId, ThreadId};
+use crate::ids::{AccountId, MessageId, ThreadId};
 use crate::model::{Answer, Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView, Visibility};
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
@@ -128,9 +128,21 @@ impl Mail<'_> {
 
     /// The draft that answers (Reply, Reply all) or forwards a message,
     /// as the composer opens it; `header` is the line or block above the
-    /// original, in the user's language.
-    pub async fn answer_draft(&self, message: MessageId, answer: Answer, header: &str) -> Result<Draft> {
-        self.engine.answer_draft(message, answer, header).await
+    /// original, in the user's language; the account's signature above it
+    /// when `signature`.
+    pub async fn answer_draft(
+        &self,
+        message: MessageId,
+        answer: Answer,
+        header: &str,
+        signature: bool,
+    ) -> Result<Draft> {
+        self.engine.answer_draft(message, answer, header, signature).await
+    }
+
+    /// A new message's draft, with the account's signature when `signature`.
+    pub async fn new_draft(&self, account: AccountId, signature: bool) -> Result<Draft> {
+        self.engine.new_draft(account, signature).await
     }
 
     /// `send`, then the handing over before returning (the CLI).

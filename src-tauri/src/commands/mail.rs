@@ -26,8 +26,9 @@ pub async fn answer_draft(
     message: MessageId,
     answer: Answer,
     header: String,
+    signature: bool,
 ) -> CommandResult<Draft> {
-    Ok(engine.mail().answer_draft(message, answer, &header).await?)
+    Ok(engine.mail().answer_draft(message, answer, &header, signature).await?)
 }
 
 /// Applies an action to messages here at once and returns; the engine's

@@ -107,7 +107,7 @@ export const commands = {
 	 *  recipients, one "Re:"/"Fwd:", the original quoted (or set out below
 	 *  `header`, worded in the window's language), its files along a forward.
 	 */
-	answerDraft: (message: MessageId, answer: Answer, header: string) => __TAURI_INVOKE<Draft>("answer_draft", { message, answer, header }),
+	answerDraft: (message: MessageId, answer: Answer, header: string, signature: boolean) => __TAURI_INVOKE<Draft>("answer_draft", { message, answer, header, signature }),
 	/**
 	 *  Applies an action to messages here at once and returns; the engine's
 	 *  foreground worker does it on the server as soon as it can be reached.

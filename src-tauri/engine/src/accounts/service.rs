@@ -291,6 +291,18 @@ impl Accounts<'_> {
         Ok(())
     }
 
+    /// The account's signature (HTML), used in new messages and above the
+    /// quote in replies; None removes it.
+    pub async fn set_signature(&self, account_id: AccountId, html: Option<&str>) -> Result<()> {
+        self.engine.store.account(account_id).await?;
+        self.engine.store.set_signature(account_id, html.map(str::trim).filter(|h| !h.is_empty())).await
+    }
+
+    /// The account's signature, if it has one.
+    pub async fn signature(&self, account_id: AccountId) -> Result<Option<String>> {
+        self.engine.store.signature(account_id).await
+    }
+
     /// The largest message the account sends, in MB (None: its provider's
     /// limit): a larger one is refused before anything is sent.
     pub async fn set_size_limit(&self, account_id: AccountId, megabytes: Option<u32>) -> Result<()> {

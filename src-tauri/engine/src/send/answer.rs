@@ -10,7 +10,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use super::compose::FilePart;
 use crate::Engine;
 use crate::error::Result;
-use crate::ids::MessageId;
+use crate::ids::{AccountId, MessageId};
 use crate::model::{AddressView, Answer, Draft};
 
 /// The subject with one prefix: "Re: Re: x" and "RE: x" stay "Re: x".
@@ -49,8 +49,15 @@ impl Engine {
     /// The draft that answers or forwards `message`. `header` is the line
     /// (reply: "On …, … wrote:") or block (forward: the original's From,
     /// Date, Subject and To) above the original, in the user's language.
-    pub(crate) async fn answer_draft(&self, message: MessageId, answer: Answer, header: &str) -> Result<Draft> {
+    pub(crate) async fn answer_draft(
+        &self,
+        message: MessageId,
+        answer: Answer,
+        header: &str,
+        signature: bool,
+    ) -> Result<Draft> {
         let original = self.store.message_summary(message).await?;
+        let signed = self.signature_parts(original.account, signature).await?;
         let raw = self.store.message_source(message).await?;
         let parsed = MessageParser::default().parse(&raw);
         let text = parsed.as_ref().and_then(|m| m.body_text(0)).map(|t| t.into_owned()).unwrap_or_default();
@@ -106,21 +113,47 @@ impl Engine {
         };
         let shown_html = html.unwrap_or_else(|| format!("<pre>{}</pre>", escape(&text)));
         let header_html = escape(header).replace('\n', "<br>");
+        let (sig_text, sig_html) = signed.unwrap_or_default();
         let quoted_html = match answer {
-            Answer::Forward => format!("<p><br></p><div>{header_html}</div><br>{shown_html}"),
-            _ => format!("<p><br></p><div>{header_html}</div><blockquote type=\"cite\">{shown_html}</blockquote>"),
+            Answer::Forward => format!("<p><br></p>{sig_html}<div>{header_html}</div><br>{shown_html}"),
+            _ => format!(
+                "<p><br></p>{sig_html}<div>{header_html}</div><blockquote type=\"cite\">{shown_html}</blockquote>"
+            ),
         };
         Ok(Draft {
             account_id: original.account,
             to: joined(&to),
             cc: joined(&cc),
             subject: prefixed_subject(&original.subject, answer),
-            body: format!("\n\n{header}\n{quoted_text}\n"),
+            body: format!("\n\n{sig_text}{header}\n{quoted_text}\n"),
             in_reply_to: (answer != Answer::Forward).then_some(message),
             html: Some(quoted_html),
             forward_of: (answer == Answer::Forward).then_some(message),
             ..Draft::default()
         })
+    }
+
+    /// A new message's draft from an account: empty, with the account's
+    /// signature unless left out.
+    pub(crate) async fn new_draft(&self, account: AccountId, signature: bool) -> Result<Draft> {
+        self.store.account(account).await?;
+        let (body, html) = match self.signature_parts(account, signature).await? {
+            Some((text, html)) => (format!("\n\n{text}"), Some(format!("<p><br></p>{html}"))),
+            None => (String::new(), None),
+        };
+        Ok(Draft { account_id: account, body, html, ..Draft::default() })
+    }
+
+    /// The account's signature as the text part shows it (after the "-- "
+    /// line that tells mail programs a signature starts) and as HTML.
+    async fn signature_parts(&self, account: AccountId, wanted: bool) -> Result<Option<(String, String)>> {
+        if !wanted {
+            return Ok(None);
+        }
+        Ok(self.store.signature(account).await?.map(|html| {
+            let text = super::compose::plain_text_of(&html).replace("\r\n", "\n");
+            (format!("-- \n{}\n\n", text.trim_end()), format!("<div class=\"signature\">-- <br>{html}</div><br>"))
+        }))
     }
 
     /// The files of a forwarded message, to go along with the forward:

@@ -161,7 +161,7 @@ fn body(
 
 /// The plain-text part of a formatted message: its text as a reader
 /// would see it, lines wrapped at 78 characters, links kept.
-fn plain_text_of(html: &str) -> String {
+pub(crate) fn plain_text_of(html: &str) -> String {
     let text = html2text::from_read(html.as_bytes(), 78).unwrap_or_default();
     normalize_line_ends(&text)
 }

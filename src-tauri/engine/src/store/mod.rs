@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod queries;
 mod search;
 mod sharing;
+mod signatures;
 pub mod source;
 
 use std::path::Path;
