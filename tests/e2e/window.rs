@@ -509,6 +509,23 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     .await;
     save_screenshot(&client, "11-reply-in-conversation.png").await;
 
+    // A new message: addresses are offered as they are typed (Bob wrote
+    // before), and a piece that is not an address is named on leaving.
+    css(&client, "#compose", long).await.click().await.expect("new email");
+    css(&client, "#compose-to", long).await.send_keys("bob").await.expect("type");
+    css(&client, ".suggestion[data-address='bob@acme.example']", long).await;
+    save_screenshot(&client, "11b-address-suggestions.png").await;
+    css(&client, ".suggestion[data-address='bob@acme.example']", long).await.click().await.expect("choose Bob");
+    let to = css(&client, "#compose-to", long).await;
+    assert_eq!(to.prop("value").await.ok().flatten().as_deref(), Some("\"Bob Stone\" <bob@acme.example>, "));
+    css(&client, "#compose-cc", long).await.send_keys("bob at acme").await.expect("cc");
+    css(&client, "#compose-subject", long).await.click().await.expect("leave cc");
+    css(&client, "#compose-cc[aria-invalid='true']", long).await;
+    let note = text_of(&css(&client, "#compose-cc-invalid", long).await).await;
+    assert!(note.contains("bob at acme"), "{note}");
+    save_screenshot(&client, "11b-address-marked.png").await;
+    css(&client, ".composer .actions button[type='button']", long).await.click().await.expect("discard");
+
     // Archive with "do nothing in the mail account": the conversation
     // leaves the inbox here only, shows in the archive view, and comes back
     // with "Move to Inbox".

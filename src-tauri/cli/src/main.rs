@@ -93,6 +93,14 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Addresses for what is typed in To, Cc or Bcc: persons and past
+    /// correspondents whose address or a word of whose name starts so,
+    /// the most used first.
+    Addresses {
+        typed: String,
+        #[arg(long, default_value_t = 8)]
+        limit: u32,
+    },
     /// Full-text search over subject, participants and body.
     Search {
         query: String,
@@ -658,6 +666,12 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                     .map(|t| format!("{}\t{}\t{}\t{}", t.id, t.message_count, t.participants, t.subject))
                     .collect::<Vec<_>>()
                     .join("\n")
+            });
+        }
+        Command::Addresses { typed, limit } => {
+            let found = engine.mail().complete_addresses(&typed, limit).await?;
+            print(json, &found, || {
+                found.iter().map(|a| format!("{}\t{}\t{}", a.uses, a.address, a.name)).collect::<Vec<_>>().join("\n")
             });
         }
         Command::Search { query, limit } => {

@@ -323,3 +323,37 @@ fn the_accounts_signature_goes_in_new_messages_and_above_the_quote_unless_left_o
         "{text}"
     );
 }
+
+#[test]
+fn addresses_are_offered_from_persons_and_correspondents_most_used_first() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let seller = s.new_user("offers");
+    for (from, n) in [("Bob Buyer <bob.buyer@acme.example>", 3), ("Bobby Tables <bobby@school.example>", 1)] {
+        for i in 0..n {
+            let raw = format!(
+                "From: {from}\r\nTo: {}\r\nSubject: note {i}\r\nMessage-ID: <{i}-{n}@offers.example>\r\n\r\nhi\r\n",
+                seller.email
+            );
+            rt.block_on(s.append(&seller, "INBOX", &[raw.into_bytes()]));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    add_account(d, &seller);
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    ok_json(cli(d, &["person", "add", "--name", "Zoë Ziegler", "--email", "zoe@partner.example", "--json"]));
+
+    let offered = ok_json(cli(d, &["addresses", "bo", "--json"]));
+    let addresses: Vec<&str> = offered.as_array().unwrap().iter().map(|a| a["address"].as_str().unwrap()).collect();
+    assert_eq!(addresses, ["bob.buyer@acme.example", "bobby@school.example"], "the most used first");
+    assert_eq!(offered[0]["name"], "Bob Buyer");
+    assert_eq!(offered[0]["uses"], 3);
+    // By a word of the name, and a person nobody wrote to yet.
+    let zoe = ok_json(cli(d, &["addresses", "zieg", "--json"]));
+    assert_eq!(zoe[0]["address"], "zoe@partner.example");
+    assert_eq!(zoe[0]["person"], true);
+    assert_eq!(ok_json(cli(d, &["addresses", "tables", "--json"]))[0]["address"], "bobby@school.example");
+    // LIKE's wildcards are taken as written.
+    assert_eq!(ok_json(cli(d, &["addresses", "b_b", "--json"])), serde_json::json!([]));
+}

@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId, ThreadId};
-use crate::model::{Answer, Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView, Visibility};
+use crate::model::{
+    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView, Visibility,
+};
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
 
@@ -138,6 +140,18 @@ impl Mail<'_> {
         signature: bool,
     ) -> Result<Draft> {
         self.engine.answer_draft(message, answer, header, signature).await
+    }
+
+    /// The addresses offered as the user types in To, Cc or Bcc: persons
+    /// and past correspondents, the most used first.
+    pub async fn complete_addresses(&self, typed: &str, limit: u32) -> Result<Vec<AddressSuggestion>> {
+        self.engine.store.complete_addresses(typed, limit).await
+    }
+
+    /// The addresses of a To, Cc or Bcc field that are not valid, as typed
+    /// (a pasted list is split at commas and semicolons).
+    pub fn invalid_addresses(&self, field: &str) -> Vec<String> {
+        crate::send::invalid_addresses(field)
     }
 
     /// A new message's draft, with the account's signature when `signature`.

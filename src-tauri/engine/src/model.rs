@@ -491,6 +491,17 @@ pub struct Draft {
     pub forward_of: Option<MessageId>,
 }
 
+/// An address offered as the user types in To, Cc or Bcc.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, sqlx::FromRow)]
+pub struct AddressSuggestion {
+    pub name: String,
+    pub address: String,
+    /// How many stored emails it is on: the most used come first.
+    pub uses: i64,
+    /// It is a person's in the CRM.
+    pub person: bool,
+}
+
 /// What the composer does with a message it opens from another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]

@@ -3,8 +3,8 @@
 //! server.
 
 use threadline_engine::ActionOutcome;
-use threadline_engine::ids::MessageId;
-use threadline_engine::model::{Answer, Draft, MessageAction, SendOutcome};
+use threadline_engine::ids::{AccountId, MessageId};
+use threadline_engine::model::{AddressSuggestion, Answer, Draft, MessageAction, SendOutcome};
 
 use super::{CommandResult, EngineState};
 
@@ -29,6 +29,29 @@ pub async fn answer_draft(
     signature: bool,
 ) -> CommandResult<Draft> {
     Ok(engine.mail().answer_draft(message, answer, &header, signature).await?)
+}
+
+/// A new message's draft from an account, with its signature when
+/// `signature`.
+#[tauri::command]
+#[specta::specta]
+pub async fn new_draft(engine: EngineState<'_>, account: AccountId, signature: bool) -> CommandResult<Draft> {
+    Ok(engine.mail().new_draft(account, signature).await?)
+}
+
+/// Addresses for what the user is typing in To, Cc or Bcc (persons and
+/// past correspondents, the most used first).
+#[tauri::command]
+#[specta::specta]
+pub async fn complete_addresses(engine: EngineState<'_>, typed: String) -> CommandResult<Vec<AddressSuggestion>> {
+    Ok(engine.mail().complete_addresses(&typed, 8).await?)
+}
+
+/// The pieces of a To, Cc or Bcc field that are not addresses.
+#[tauri::command]
+#[specta::specta]
+pub fn invalid_addresses(engine: EngineState<'_>, field: String) -> Vec<String> {
+    engine.mail().invalid_addresses(&field)
 }
 
 /// Applies an action to messages here at once and returns; the engine's

@@ -109,6 +109,18 @@ export const commands = {
 	 */
 	answerDraft: (message: MessageId, answer: Answer, header: string, signature: boolean) => __TAURI_INVOKE<Draft>("answer_draft", { message, answer, header, signature }),
 	/**
+	 *  A new message's draft from an account, with its signature when
+	 *  `signature`.
+	 */
+	newDraft: (account: AccountId, signature: boolean) => __TAURI_INVOKE<Draft>("new_draft", { account, signature }),
+	/**
+	 *  Addresses for what the user is typing in To, Cc or Bcc (persons and
+	 *  past correspondents, the most used first).
+	 */
+	completeAddresses: (typed: string) => __TAURI_INVOKE<AddressSuggestion[]>("complete_addresses", { typed }),
+	/**  The pieces of a To, Cc or Bcc field that are not addresses. */
+	invalidAddresses: (field: string) => __TAURI_INVOKE<string[]>("invalid_addresses", { field }),
+	/**
 	 *  Applies an action to messages here at once and returns; the engine's
 	 *  foreground worker does it on the server as soon as it can be reached.
 	 */
@@ -306,6 +318,16 @@ export type ActionOutcome = {
 	pending: number,
 	/**  Of the account's actions, how many the server refused. */
 	failed: number,
+};
+
+/**  An address offered as the user types in To, Cc or Bcc. */
+export type AddressSuggestion = {
+	name: string,
+	address: string,
+	/**  How many stored emails it is on: the most used come first. */
+	uses: number,
+	/**  It is a person's in the CRM. */
+	person: boolean,
 };
 
 /**  A name and an address, as shown. */

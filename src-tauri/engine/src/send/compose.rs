@@ -188,6 +188,11 @@ fn recipients(field: &str, text: &str) -> Result<Vec<Mailbox>> {
         .collect()
 }
 
+/// The pieces of an address field that are not addresses.
+pub(crate) fn invalid_addresses(text: &str) -> Vec<String> {
+    split_addresses(text).into_iter().filter(|piece| Mailbox::from_str(piece).is_err()).collect()
+}
+
 /// Splits an address field at commas and semicolons that are not inside
 /// quotes or angle brackets; empty pieces are dropped.
 fn split_addresses(text: &str) -> Vec<String> {

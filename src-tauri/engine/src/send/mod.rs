@@ -12,6 +12,8 @@
 
 mod answer;
 mod compose;
+
+pub(crate) use compose::invalid_addresses;
 mod smtp;
 
 use std::time::Duration;

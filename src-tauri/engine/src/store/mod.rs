@@ -8,6 +8,7 @@ pub mod actions;
 pub mod bcc;
 pub mod block;
 pub mod capture;
+mod completion;
 mod crm;
 mod folders;
 mod gmail;
