@@ -1,10 +1,11 @@
-//! CLI commands of what the composer inserts: each account's signature
-//! (F-COMPOSE).
+//! CLI commands of the composer's own things: each account's signature,
+//! and drafts (F-COMPOSE).
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
 use threadline_engine::ids::AccountId;
+use threadline_engine::model::Draft;
 use threadline_engine::{Engine, Error};
 
 use crate::print;
@@ -17,6 +18,39 @@ pub enum ComposeCommand {
         #[command(subcommand)]
         command: SignatureCommand,
     },
+    /// Drafts: saved here at once and in the account's Drafts folder, the
+    /// new version replacing the previous one there.
+    Draft {
+        #[command(subcommand)]
+        command: DraftCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DraftCommand {
+    /// Saves a draft (a new one without --id); prints its id.
+    Save {
+        #[arg(long)]
+        id: Option<i64>,
+        #[arg(long)]
+        account: AccountId,
+        #[arg(long, default_value = "")]
+        to: String,
+        #[arg(long, default_value = "")]
+        cc: String,
+        #[arg(long, default_value = "")]
+        bcc: String,
+        #[arg(long, default_value = "")]
+        subject: String,
+        #[arg(long, default_value = "")]
+        body: String,
+    },
+    /// The saved drafts, the last edited first.
+    List,
+    /// Sends a draft; it is then gone here and from the Drafts folder.
+    Send { id: i64 },
+    /// Deletes a draft, here and from the Drafts folder.
+    Delete { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -41,7 +75,10 @@ pub enum SignatureCommand {
 }
 
 pub async fn execute(engine: &Engine, command: ComposeCommand, json: bool) -> Result<(), Error> {
-    let ComposeCommand::Signature { command } = command;
+    let command = match command {
+        ComposeCommand::Signature { command } => command,
+        ComposeCommand::Draft { command } => return drafts(engine, command, json).await,
+    };
     match command {
         SignatureCommand::Set { account, html } => {
             let html = std::fs::read_to_string(html)?;
@@ -55,6 +92,35 @@ pub async fn execute(engine: &Engine, command: ComposeCommand, json: bool) -> Re
         SignatureCommand::Clear { account } => {
             engine.accounts().set_signature(account, None).await?;
             print(json, &serde_json::json!({ "account": account, "html": null }), || "Signature removed.".into());
+        }
+    }
+    Ok(())
+}
+
+async fn drafts(engine: &Engine, command: DraftCommand, json: bool) -> Result<(), Error> {
+    match command {
+        DraftCommand::Save { id, account, to, cc, bcc, subject, body } => {
+            let draft = Draft { account_id: account, to, cc, bcc, subject, body, ..Draft::default() };
+            let id = engine.mail().save_draft(id, &draft).await?;
+            print(json, &serde_json::json!({ "id": id }), || id.to_string());
+        }
+        DraftCommand::List => {
+            let drafts = engine.mail().drafts().await?;
+            print(json, &drafts, || {
+                drafts
+                    .iter()
+                    .map(|d| format!("{}\t{}\t{}", d.id, d.draft.to, d.draft.subject))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        DraftCommand::Send { id } => {
+            let outcome = engine.mail().send_draft(id).await?;
+            print(json, &outcome, || format!("sent <{}>", outcome.message_id));
+        }
+        DraftCommand::Delete { id } => {
+            engine.mail().delete_draft(id).await?;
+            print(json, &serde_json::json!({ "id": id, "deleted": true }), || format!("Draft {id} deleted."));
         }
     }
     Ok(())

@@ -357,3 +357,55 @@ fn addresses_are_offered_from_persons_and_correspondents_most_used_first() {
     // LIKE's wildcards are taken as written.
     assert_eq!(ok_json(cli(d, &["addresses", "b_b", "--json"])), serde_json::json!([]));
 }
+
+#[test]
+fn a_draft_is_kept_here_and_once_in_the_drafts_folder_then_sent_and_gone() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("drafts"), s.new_user("draftsbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller).to_string();
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+
+    // Nobody to send it to yet: a draft still.
+    let saved = ok_json(cli(
+        d,
+        &["draft", "save", "--account", &account, "--subject", "Quote v1", "--body", "first", "--json"],
+    ));
+    let id = saved["id"].as_i64().unwrap().to_string();
+    rt.block_on(s.wait_for_count(&seller, "Drafts", 1));
+    // A new version replaces the old one on the server.
+    ok_json(cli(
+        d,
+        &[
+            "draft",
+            "save",
+            "--id",
+            &id,
+            "--account",
+            &account,
+            "--to",
+            &buyer.email,
+            "--subject",
+            "Quote v2",
+            "--body",
+            "second",
+            "--json",
+        ],
+    ));
+    let on_server = rt.block_on(s.sources(&seller, "Drafts"));
+    assert_eq!(on_server.len(), 1, "one version in the Drafts folder");
+    let kept = mail_parser::MessageParser::default().parse(&on_server[0]).unwrap();
+    assert_eq!(kept.subject(), Some("Quote v2"));
+    let listed = ok_json(cli(d, &["draft", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["draft"]["subject"], "Quote v2");
+
+    ok_json(cli(d, &["draft", "send", &id, "--json"]));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    assert_eq!(rt.block_on(s.count(&seller, "Drafts")), 0, "sent: gone from the Drafts folder");
+    assert_eq!(ok_json(cli(d, &["draft", "list", "--json"])), serde_json::json!([]));
+    let gone = cli(d, &["draft", "send", &id, "--json"]);
+    assert_eq!(gone.status.code(), Some(1), "a sent draft is not found again");
+}

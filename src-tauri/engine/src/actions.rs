@@ -360,7 +360,7 @@ async fn in_folder_already(
 /// and, unlike EXPUNGE, answers with no untagged EXPUNGE lines (GNU imap4d
 /// writes those as `* 1 EXPUNGED`, which no parser takes); the folder is
 /// then selected again. The message must then be gone.
-async fn expunge(conn: &mut Connection, folder: &str, uid: &str) -> Result<()> {
+pub(crate) async fn expunge(conn: &mut Connection, folder: &str, uid: &str) -> Result<()> {
     if conn.uidplus {
         command::run(&mut conn.session, &format!("UID EXPUNGE {uid}")).await?;
     } else {

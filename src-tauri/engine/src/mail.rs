@@ -6,7 +6,8 @@
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId, ThreadId};
 use crate::model::{
-    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, SendOutcome, ThreadPage, ThreadView, Visibility,
+    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, SavedDraft, SendOutcome, ThreadPage, ThreadView,
+    Visibility,
 };
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
@@ -157,6 +158,27 @@ impl Mail<'_> {
     /// A new message's draft, with the account's signature when `signature`.
     pub async fn new_draft(&self, account: AccountId, signature: bool) -> Result<Draft> {
         self.engine.new_draft(account, signature).await
+    }
+
+    /// Saves the composer's draft here at once (a new one without `id`),
+    /// then in the account's Drafts folder in place of its last version.
+    pub async fn save_draft(&self, id: Option<i64>, draft: &Draft) -> Result<i64> {
+        self.engine.save_draft(id, draft).await
+    }
+
+    /// Every saved draft, the last edited first.
+    pub async fn drafts(&self) -> Result<Vec<SavedDraft>> {
+        self.engine.drafts().await
+    }
+
+    /// Sends a saved draft and then forgets it, here and on the server.
+    pub async fn send_draft(&self, id: i64) -> Result<SendOutcome> {
+        self.engine.send_draft(id).await
+    }
+
+    /// Forgets a draft, here and in the Drafts folder.
+    pub async fn delete_draft(&self, id: i64) -> Result<()> {
+        self.engine.delete_draft(id).await
     }
 
     /// `send`, then the handing over before returning (the CLI).

@@ -502,6 +502,15 @@ pub struct AddressSuggestion {
     pub person: bool,
 }
 
+/// A draft kept as the composer saved it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SavedDraft {
+    pub id: i64,
+    pub draft: Draft,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
 /// What the composer does with a message it opens from another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]

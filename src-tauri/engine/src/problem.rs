@@ -133,6 +133,10 @@ pub enum Problem {
         size: u64,
         limit: u64,
     },
+    /// No draft has this id (sent or deleted meanwhile).
+    DraftNotFound {
+        id: i64,
+    },
     /// An attachment or inline image could not be read.
     AttachmentUnreadable {
         path: String,
@@ -321,6 +325,7 @@ impl Problem {
                 *size as f64 / 1_048_576.0,
                 *limit as f64 / 1_048_576.0
             ),
+            DraftNotFound { id } => format!("There is no draft {id} (it was sent or deleted)."),
             AttachmentUnreadable { path, reason } => format!("The file {path} could not be read: {reason}"),
             NoValidRecipient { detail } => format!("The message has no valid recipient: {detail}"),
             MessageNotBuilt { detail } => format!("The message could not be built: {detail}"),

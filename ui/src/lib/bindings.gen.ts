@@ -955,6 +955,8 @@ export type Problem =
  *  sent, with attachments encoded).
  */
 { code: "message_too_large"; size: number; limit: number } | 
+/**  No draft has this id (sent or deleted meanwhile). */
+{ code: "draft_not_found"; id: number } | 
 /**  An attachment or inline image could not be read. */
 { code: "attachment_unreadable"; path: string; reason: string } | 
 /**  No recipient the SMTP library accepts. */

@@ -61,6 +61,8 @@ export function problemText(p: Problem): string {
       return t("problem_signs_in_in_browser");
     case "message_too_large":
       return t("problem_message_too_large", { size: size(p.size), limit: size(p.limit) });
+    case "draft_not_found":
+      return t("problem_draft_not_found");
     case "attachment_unreadable":
       return t("problem_attachment_unreadable", { path: p.path, reason: p.reason });
     case "sign_in_timed_out":

@@ -77,12 +77,22 @@ pub(crate) struct ReplyContext {
 
 /// Builds the message from `from` with the draft's fields and files.
 pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[FilePart]) -> Result<Composed> {
+    if [&draft.to, &draft.cc, &draft.bcc].iter().all(|f| split_addresses(f).is_empty()) {
+        return Err(Error::Invalid(Problem::NoRecipient));
+    }
+    compose_any(from, draft, reply, files)
+}
+
+/// [`compose`] for a draft kept in the Drafts folder, which may have no
+/// recipient yet.
+pub(crate) fn compose_unfinished(from: &Mailbox, draft: &Draft, files: &[FilePart]) -> Result<Composed> {
+    compose_any(from, draft, &ReplyContext::default(), files)
+}
+
+fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[FilePart]) -> Result<Composed> {
     let to = recipients("To", &draft.to)?;
     let cc = recipients("Cc", &draft.cc)?;
     let bcc = recipients("Bcc", &draft.bcc)?;
-    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
-        return Err(Error::Invalid(Problem::NoRecipient));
-    }
     let message_id = format!("{}@{}", uuid::Uuid::new_v4().simple(), from.email.domain());
     let mut builder = MessageBuilder::new()
         .from(from.clone())
@@ -90,6 +100,13 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files
         .date(SystemTime::now())
         .message_id(Some(format!("<{message_id}>")))
         .user_agent("Threadline".into());
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        // A draft with nobody to send it to yet: lettre wants an envelope
+        // all the same (never used: a draft is not sent as it is).
+        let envelope = lettre::address::Envelope::new(Some(from.email.clone()), vec![from.email.clone()])
+            .map_err(|e| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() }))?;
+        builder = builder.envelope(envelope);
+    }
     for m in to {
         builder = builder.to(m);
     }

@@ -12,6 +12,7 @@
 
 mod answer;
 mod compose;
+mod drafts;
 
 pub(crate) use compose::invalid_addresses;
 mod smtp;

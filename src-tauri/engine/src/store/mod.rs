@@ -10,6 +10,7 @@ pub mod block;
 pub mod capture;
 mod completion;
 mod crm;
+mod drafts;
 mod folders;
 mod gmail;
 mod messages;
