@@ -19,12 +19,15 @@
 //! memory benchmark (peak RSS of our initial sync on mailboxes where some
 //! messages carry attachments, default 20,000 and 100,000 messages);
 //! `--verify 0` the mail-authentication benchmark (see `verify.rs`);
-//! `--capture 0` the Smart BCC capture benchmark (see `capture.rs`).
+//! `--capture 0` the Smart BCC capture benchmark (see `capture.rs`);
+//! `--send 0` the send benchmark (see `send.rs`; `--send MB` sets the
+//! attachment's size, default 20).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark fails by panicking
 
 mod capture;
 mod linking;
+mod send;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -73,6 +76,8 @@ struct Options {
     /// Captured copies synced by the capture benchmark, beside as many
     /// ordinary messages (0 skips it).
     capture: u32,
+    /// Megabytes of attachments in the send benchmark (0 skips it).
+    send: u32,
     /// Times our initial sync and the plain fetch are run; the median
     /// counts. A single run of about two seconds on two cores moved by
     /// a fifth from run to run here.
@@ -90,6 +95,7 @@ fn options() -> Options {
         memory: vec![20_000, 100_000],
         verify: 200,
         capture: 1000,
+        send: 20,
         runs: 3,
     };
     let mut args = std::env::args().skip(1);
@@ -104,6 +110,7 @@ fn options() -> Options {
             "--sync" => o.sync = value.parse().expect("--sync 0|1"),
             "--verify" => o.verify = value.parse().expect("--verify N"),
             "--capture" => o.capture = value.parse().expect("--capture N"),
+            "--send" => o.send = value.parse().expect("--send MB"),
             "--runs" => o.runs = value.parse::<usize>().expect("--runs N").max(1),
             "--memory" => {
                 o.memory = value.split(',').map(|n| n.parse().expect("--memory N,N")).filter(|n| *n > 0).collect();
@@ -735,6 +742,28 @@ async fn main() {
         println!("| {} captured Smart BCC copies, each checked (DKIM, SPF) | {} |", f.messages, human(f.captured.wall));
         println!("| reference: {} ordinary messages of the same size | {} |", f.messages, human(f.ordinary.wall));
         println!("| captured copies add (target at most 20%) | {extra:.1}% ({} listed) |", f.listed);
+    }
+    if o.send > 0 {
+        let f = send::bench(&o, servers(), o.send).await;
+        let mb = f.bytes as f64 / 1_048_576.0;
+        println!();
+        println!("| send {mb:.0} MB of attachments through Postfix (SMTPS) | time | peak RSS |");
+        println!("| --- | ---: | ---: |");
+        println!(
+            "| `threadline-cli send`, then saved to Sent and Sent synced | {} | {:.1} MiB |",
+            human(f.ours.wall),
+            f.ours.mib()
+        );
+        println!(
+            "| reference: Python's smtplib, the same file | {} | {:.1} MiB |",
+            human(f.smtplib.wall),
+            f.smtplib.mib()
+        );
+        println!(
+            "| ratio (target at most 1.5) | {:.2} | peak RSS / attachment {:.2} (target under 3) |",
+            f.ours.secs() / f.smtplib.secs(),
+            f.ours.mib() / mb
+        );
     }
     if let Some(f) = linking {
         println!();
