@@ -8,7 +8,7 @@ use threadline_engine::ids::AccountId;
 use threadline_engine::model::Draft;
 use threadline_engine::{Engine, Error};
 
-use crate::print;
+use crate::{Recipients, print};
 
 #[derive(Subcommand)]
 pub enum ComposeCommand {
@@ -34,12 +34,8 @@ pub enum DraftCommand {
         id: Option<i64>,
         #[arg(long)]
         account: AccountId,
-        #[arg(long, default_value = "")]
-        to: String,
-        #[arg(long, default_value = "")]
-        cc: String,
-        #[arg(long, default_value = "")]
-        bcc: String,
+        #[command(flatten)]
+        recipients: Recipients,
         #[arg(long, default_value = "")]
         subject: String,
         #[arg(long, default_value = "")]
@@ -99,7 +95,7 @@ pub async fn execute(engine: &Engine, command: ComposeCommand, json: bool) -> Re
 
 async fn drafts(engine: &Engine, command: DraftCommand, json: bool) -> Result<(), Error> {
     match command {
-        DraftCommand::Save { id, account, to, cc, bcc, subject, body } => {
+        DraftCommand::Save { id, account, recipients: Recipients { to, cc, bcc }, subject, body } => {
             let draft = Draft { account_id: account, to, cc, bcc, subject, body, ..Draft::default() };
             let id = engine.mail().save_draft(id, &draft).await?;
             print(json, &serde_json::json!({ "id": id }), || id.to_string());

@@ -241,17 +241,24 @@ struct AddAccount {
     no_verify: bool,
 }
 
+/// To, Cc and Bcc as typed: each a comma-separated list of addresses.
+#[derive(Args)]
+pub struct Recipients {
+    #[arg(long, default_value = "")]
+    pub to: String,
+    #[arg(long, default_value = "")]
+    pub cc: String,
+    #[arg(long, default_value = "")]
+    pub bcc: String,
+}
+
 #[derive(Args)]
 struct SendArgs {
     /// The sending account's id.
     #[arg(long)]
     account: AccountId,
-    #[arg(long, default_value = "")]
-    to: String,
-    #[arg(long, default_value = "")]
-    cc: String,
-    #[arg(long, default_value = "")]
-    bcc: String,
+    #[command(flatten)]
+    recipients: Recipients,
     /// The subject (with --reply-to or --forward: the original's, with one
     /// "Re:" or "Fwd:").
     #[arg(long)]
@@ -629,13 +636,14 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 None => engine.mail().new_draft(a.account, signed).await?,
             };
             draft.account_id = a.account;
-            if !a.to.is_empty() {
-                draft.to = a.to;
+            let Recipients { to, cc, bcc } = a.recipients;
+            if !to.is_empty() {
+                draft.to = to;
             }
-            if !a.cc.is_empty() {
-                draft.cc = a.cc;
+            if !cc.is_empty() {
+                draft.cc = cc;
             }
-            draft.bcc = a.bcc;
+            draft.bcc = bcc;
             if let Some(subject) = a.subject {
                 draft.subject = subject;
             }

@@ -9,23 +9,11 @@
 use std::path::Path;
 
 use mail_parser::MimeHeaders;
+use threadline_testkit::corpus::noise;
 use threadline_testkit::{TestUser, servers};
 
 mod common;
 use common::{add_account, cli, ok_json};
-
-/// Bytes that look like nothing in particular (a binary file).
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
 
 fn send(d: &Path, account: i64, to: &TestUser, subject: &str, extra: &[&str]) -> std::process::Output {
     let account = account.to_string();

@@ -55,6 +55,7 @@ pub fn resolver_for(server: SocketAddr) -> Result<TokioResolver> {
 /// The resolver and port map together: what looking for servers needs.
 #[derive(Clone)]
 pub struct Net {
+    /// MX, SRV and address lookups, with their answers cached for their TTL.
     pub resolver: TokioResolver,
     ports: HashMap<u16, u16>,
 }
@@ -76,8 +77,9 @@ impl Net {
         Ok(Net { resolver: resolver_from_env()?, ports })
     }
 
-    /// A resolver with a port map in [`PORT_MAP_VAR`]'s form (tests).
-    pub fn with_ports(resolver: TokioResolver, map: &str) -> Net {
+    /// A resolver with a port map in [`PORT_MAP_VAR`]'s form.
+    #[cfg(test)]
+    pub(crate) fn with_ports(resolver: TokioResolver, map: &str) -> Net {
         Net { resolver, ports: parse_port_map(map).unwrap_or_default() }
     }
 

@@ -6,6 +6,7 @@
 
 use std::process::Command;
 
+use threadline_testkit::corpus::noise;
 use threadline_testkit::{MailServers, TestUser};
 
 use crate::{Measured, Options, measure};
@@ -15,19 +16,6 @@ pub struct SendFigures {
     pub bytes: u64,
     pub ours: Measured,
     pub smtplib: Measured,
-}
-
-/// Bytes that compress like none (an attachment that is already packed).
-fn noise(len: usize) -> Vec<u8> {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 const SMTPLIB: &str = r#"
@@ -69,7 +57,7 @@ pub async fn bench(o: &Options, s: &MailServers, megabytes: u32) -> SendFigures 
     measure(Command::new(&o.cli).arg("--data-dir").arg(&data).args(["account", "size-limit", "1", &limit]), "limit");
     let file = dir.join("files.bin");
     let bytes = u64::from(megabytes) * 1024 * 1024;
-    std::fs::write(&file, noise(usize::try_from(bytes).expect("size"))).expect("attachment");
+    std::fs::write(&file, noise(usize::try_from(bytes).expect("size"), 0x9e37_79b9_7f4a_7c15)).expect("attachment");
 
     let ours = measure(
         Command::new(&o.cli)

@@ -214,6 +214,20 @@ fn hostile_one(i: usize, marker: &str) -> Vec<u8> {
     }
 }
 
+/// Bytes that look like nothing in particular and compress like none (a
+/// packed attachment), the same for the same seed (not 0).
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -124,15 +124,20 @@ fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[Fil
         builder = builder.references(chain.join(" "));
     }
     let not_built = |e: lettre::error::Error| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() });
-    let wire = body(builder.clone(), draft, files).map_err(not_built)?;
-    let sent_copy = body(builder.keep_bcc(), draft, files).map_err(not_built)?;
-    let envelope = wire.envelope();
+    let has_bcc = !split_addresses(&draft.bcc).is_empty();
+    let message = body(builder.clone(), draft, files).map_err(not_built)?;
+    let wire = message.formatted();
+    // The Sent copy differs only by its Bcc header: built again only then
+    // (a message with large files costs a whole second encoding).
+    let sent_copy =
+        if has_bcc { body(builder.keep_bcc(), draft, files).map_err(not_built)?.formatted() } else { wire.clone() };
+    let envelope = message.envelope();
     Ok(Composed {
         message_id,
         envelope_from: envelope.from().map(ToString::to_string).unwrap_or_default(),
         recipients: envelope.to().iter().map(ToString::to_string).collect(),
-        wire: wire.formatted(),
-        sent_copy: sent_copy.formatted(),
+        wire,
+        sent_copy,
     })
 }
 
