@@ -6,7 +6,7 @@
 use serde::Serialize;
 use threadline_engine::model::EngineEvent;
 
-use crate::commands::{accounts, crm, inbox, mail, policy};
+use crate::commands::{accounts, compose, crm, inbox, mail, policy};
 
 /// Every command and event, with the settings the TypeScript is made with.
 pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -40,6 +40,19 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             mail::complete_addresses,
             mail::invalid_addresses,
             mail::act,
+            compose::save_draft,
+            compose::drafts,
+            compose::delete_draft,
+            compose::templates,
+            compose::save_template,
+            compose::delete_template,
+            compose::render_draft,
+            compose::smart_fields,
+            compose::cancel_send,
+            compose::scheduled_messages,
+            compose::signature,
+            compose::set_signature,
+            compose::stage_file,
             crm::persons,
             crm::person_prefill,
             crm::parse_money,

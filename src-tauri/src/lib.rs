@@ -37,10 +37,13 @@ pub fn run() {
             quit_on_terminate(app.handle().clone());
             let scheduler = Arc::new(Scheduler::new(Arc::clone(&engine), WatchOptions::default(), None));
             {
-                let scheduler = Arc::clone(&scheduler);
+                let (scheduler, engine) = (Arc::clone(&scheduler), Arc::clone(&engine));
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = scheduler.ensure_running().await {
                         tracing::warn!(error = %e, "cannot start syncing the accounts");
+                    }
+                    if let Err(e) = engine.clean_staged_files().await {
+                        tracing::info!(error = %e, "staged files not cleaned");
                     }
                 });
             }

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
-    Answer, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SignIn, SyncState,
-    ThreadView, name_of,
+    Answer, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SendState, SignIn,
+    SyncState, ThreadView, name_of,
 };
 use threadline_engine::problem::Problem;
 use threadline_engine::secrets::OsKeychain;
@@ -289,6 +289,32 @@ struct SendArgs {
     /// "none" leaves the account's signature out of this message.
     #[arg(long, value_parser = ["none", "default"], default_value = "default")]
     signature: String,
+    /// A template's body (and, for a new message without --subject, its
+    /// subject), above the quote or the forwarded message.
+    #[arg(long)]
+    template: Option<i64>,
+    /// The deal smart fields are filled from (default: the conversation's,
+    /// else the recipient's only open deal).
+    #[arg(long)]
+    deal: Option<threadline_engine::ids::RecordId>,
+    /// The language smart fields are written in (en, ja, et-EE …).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Send with the smart fields that have no value left empty (without
+    /// it, such a message is refused and nothing is sent).
+    #[arg(long)]
+    allow_empty_fields: bool,
+    /// Send later: at this time (RFC 3339, such as 2027-01-15T09:00:00+02:00).
+    /// The message waits in the outbox and goes out with the first sync
+    /// at or after that time.
+    #[arg(long, value_parser = parse_time)]
+    at: Option<i64>,
+}
+
+fn parse_time(s: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.timestamp())
+        .map_err(|e| format!("{s} is not an RFC 3339 time such as 2027-01-15T09:00:00+02:00: {e}"))
 }
 
 fn parse_inline(s: &str) -> Result<InlineImage, String> {
@@ -644,10 +670,22 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 draft.cc = cc;
             }
             draft.bcc = bcc;
-            if let Some(subject) = a.subject {
-                draft.subject = subject;
+            let template = match a.template {
+                Some(id) => Some(engine.mail().template(id).await?),
+                None => None,
+            };
+            match (a.subject, &template) {
+                (Some(subject), _) => draft.subject = subject,
+                (None, Some(t)) if answering.is_none() => draft.subject = t.subject.clone(),
+                _ => {}
             }
-            // What the user wrote goes above the quoted original.
+            // What the user wrote goes above the quoted original; a
+            // template's body makes the message formatted.
+            let html = match (html, template) {
+                (Some(mine), Some(t)) => Some(format!("{mine}{}", t.html)),
+                (None, Some(t)) => Some(format!("{}{}", engine.mail().text_as_html(&body), t.html)),
+                (mine, None) => mine,
+            };
             draft.body = format!("{body}{}", draft.body);
             draft.html = match (html, draft.html.take()) {
                 (Some(mine), Some(quoted)) => Some(format!("{mine}{quoted}")),
@@ -656,10 +694,15 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             };
             draft.attachments = a.attachments;
             draft.inline = a.inline;
+            draft.deal_id = a.deal;
+            draft.locale = a.lang;
+            draft.send_at = a.at;
+            draft.empty_fields_ok = a.allow_empty_fields;
             let outcome = engine.mail().send_now(&draft).await?;
-            print(json, &outcome, || match &outcome.problem {
-                None => format!("sent <{}>", outcome.message_id),
-                Some(why) => format!("queued <{}>: {why}", outcome.message_id),
+            print(json, &outcome, || match (&outcome.problem, outcome.state) {
+                (_, SendState::Scheduled) => format!("scheduled <{}>", outcome.message_id),
+                (None, _) => format!("sent <{}>", outcome.message_id),
+                (Some(why), _) => format!("queued <{}>: {why}", outcome.message_id),
             });
         }
         Command::List { folder, account, limit } => {

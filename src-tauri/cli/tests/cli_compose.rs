@@ -397,3 +397,242 @@ fn a_draft_is_kept_here_and_once_in_the_drafts_folder_then_sent_and_gone() {
     let gone = cli(d, &["draft", "send", &id, "--json"]);
     assert_eq!(gone.status.code(), Some(1), "a sent draft is not found again");
 }
+
+fn id(d: &Path, args: &[&str]) -> String {
+    common::json(d, args)["id"].as_i64().expect("an id").to_string()
+}
+
+#[test]
+fn templates_fill_their_smart_fields_from_the_crm_in_each_language() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("templ"), s.new_user("templbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = common::add_account_named(d, &seller, s.imaps_port, "Ann Seller");
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let org = id(d, &["org", "add", "--name", "Acme & Sons"]);
+    let bob = id(d, &["person", "add", "--name", "Bob Stone", "--email", &buyer.email, "--org", &org]);
+    let deal = id(
+        d,
+        &[
+            "deal",
+            "add",
+            "--title",
+            "Licences",
+            "--person",
+            &bob,
+            "--value",
+            "12500.50",
+            "--currency",
+            "EUR",
+            "--close",
+            "2026-12-31",
+        ],
+    );
+    let body = d.join("template.html");
+    std::fs::write(
+        &body,
+        "<p>Dear {{person.first_name}},</p><p>{{ deal.title }} for {{org.name}}: {{deal.value}}, \
+         by {{deal.close_date}}.</p><p>{{user.name}}</p>",
+    )
+    .unwrap();
+    let template = ok_json(cli(
+        d,
+        &[
+            "template",
+            "add",
+            "--name",
+            "Quote",
+            "--subject",
+            "{{deal.title}} for {{person.name}}",
+            "--body",
+            body.to_str().unwrap(),
+            "--html",
+            "--json",
+        ],
+    ));
+    let t = template["id"].as_i64().unwrap().to_string();
+    assert_eq!(ok_json(cli(d, &["template", "list", "--json"]))[0]["name"], "Quote");
+
+    let expected = [
+        ("en", "€12,500.50", "December 31, 2026"),
+        ("ja", "€12,500.50", "2026年12月31日"),
+        ("et", "12\u{a0}500,50\u{a0}€", "31 detsember 2026"),
+        ("ko", "€12,500.50", "2026년 12월 31일"),
+        ("cs", "12\u{a0}500,50\u{a0}€", "31. prosince 2026"),
+        ("sv", "12\u{a0}500,50\u{a0}€", "31 december 2026"),
+    ];
+    for (lang, value, day) in expected {
+        let r = ok_json(cli(d, &["render", "--template", &t, "--to", &buyer.email, "--lang", lang, "--json"]));
+        assert_eq!(r["subject"], "Licences for Bob Stone", "{lang}");
+        let html = r["html"].as_str().unwrap();
+        assert!(
+            html.contains(&format!("Licences for Acme &amp; Sons: {value}, by {day}."))
+                && html.contains("Dear Bob,")
+                && html.contains("<p>Ann Seller</p>"),
+            "{lang}: {html}"
+        );
+        assert!(r["text"].as_str().unwrap().contains(day), "{lang}: {r}");
+        assert_eq!(r["missing"], serde_json::json!([]), "{lang}");
+    }
+    // The deal named explicitly wins over the person's only open one.
+    let other = id(d, &["deal", "add", "--title", "Training", "--value", "900", "--currency", "JPY"]);
+    let r = ok_json(cli(
+        d,
+        &["render", "--template", &t, "--to", &buyer.email, "--deal", &other, "--lang", "ja", "--json"],
+    ));
+    assert!(r["html"].as_str().unwrap().contains("Training for Acme &amp; Sons: ￥900,"), "{r}");
+    assert_eq!(r["missing"], serde_json::json!(["deal.close_date"]));
+
+    // Sent with the template: filled, formatted, nothing raw.
+    let account_s = account.to_string();
+    ok_json(cli(
+        d,
+        &[
+            "send",
+            "--account",
+            &account_s,
+            "--to",
+            &buyer.email,
+            "--template",
+            &t,
+            "--deal",
+            &deal,
+            "--lang",
+            "sv",
+            "--json",
+        ],
+    ));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    let raw = rt.block_on(s.sources(&buyer, "INBOX")).remove(0);
+    let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(m.subject(), Some("Licences for Bob Stone"));
+    let html = m.body_html(0).unwrap();
+    assert!(html.contains("12\u{a0}500,50\u{a0}€, by 31 december 2026."), "{html}");
+    assert!(!html.contains("{{") && !m.body_text(0).unwrap().contains("{{"), "{html}");
+    ok_json(cli(d, &["template", "delete", &t, "--json"]));
+    assert_eq!(ok_json(cli(d, &["template", "list", "--json"])), serde_json::json!([]));
+}
+
+#[test]
+fn a_message_never_leaves_with_a_raw_or_unagreed_empty_smart_field() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("fields"), s.new_user("fieldsbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller);
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let html = d.join("body.html");
+    std::fs::write(&html, "<p>Hi {{person.first_name}}, about {{deal.title}}</p>").unwrap();
+    let to = format!("Carol Weber <{}>", buyer.email);
+    let account_s = account.to_string();
+    let base = [
+        "send",
+        "--account",
+        &account_s,
+        "--to",
+        &to,
+        "--subject",
+        "Hello",
+        "--html",
+        html.to_str().unwrap(),
+        "--json",
+    ];
+
+    // No deal for this recipient: refused, naming the empty field.
+    let out = cli(d, &base);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"]["problem"]["code"], "empty_fields", "{error}");
+    assert_eq!(error["error"]["problem"]["fields"], serde_json::json!(["deal.title"]));
+    // A name that is not a field: refused even when empty fields are agreed.
+    std::fs::write(&html, "<p>Hi {{person.frist_name}}</p>").unwrap();
+    let out = cli(d, &[&base[..], &["--allow-empty-fields"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"]["problem"]["code"], "unknown_field", "{error}");
+    assert_eq!(error["error"]["problem"]["name"], "person.frist_name");
+
+    // Agreed: sent with the field empty, the name taken as typed.
+    std::fs::write(&html, "<p>Hi {{person.first_name}}, about {{deal.title}}</p>").unwrap();
+    ok_json(cli(d, &[&base[..], &["--allow-empty-fields"]].concat()));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(rt.block_on(s.count(&buyer, "INBOX")), 1, "only the agreed message was sent");
+    let raw = rt.block_on(s.sources(&buyer, "INBOX")).remove(0);
+    let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert!(m.body_html(0).unwrap().contains("Hi Carol, about </p>"), "{:?}", m.body_html(0));
+}
+
+#[test]
+fn right_to_left_paragraphs_go_out_with_their_direction() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("rtl"), s.new_user("rtlbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller);
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let html = d.join("body.html");
+    // Hebrew, Persian, Urdu and Arabic paragraphs, one English, one that
+    // starts with a number then Hebrew.
+    std::fs::write(
+        &html,
+        "<p>שלום Bob, מה שלומך?</p><p>سلام، پیشنهاد ما پیوست است.</p><p>آپ کا شکریہ</p>\
+         <p>مرحبا</p><p>Thanks, Ann</p><p>2026 שנה טובה</p>",
+    )
+    .unwrap();
+    ok_json(send(d, account, &buyer, "שלום", &["--html", html.to_str().unwrap()]));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    let raw = rt.block_on(s.sources(&buyer, "INBOX")).remove(0);
+    let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let html = m.body_html(0).unwrap();
+    for rtl in ["שלום Bob", "سلام، پیشنهاد", "آپ کا شکریہ", "مرحبا", "2026 שנה טובה"]
+    {
+        assert!(html.contains(&format!("<p dir=\"rtl\">{rtl}")), "{rtl}: {html}");
+    }
+    assert!(html.contains("<p dir=\"ltr\">Thanks, Ann</p>"), "{html}");
+    assert_eq!(m.subject(), Some("שלום"));
+}
+
+#[test]
+fn a_message_sent_later_waits_in_the_outbox_until_its_time_and_can_be_cancelled() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("later"), s.new_user("laterbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller);
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let at = chrono::DateTime::from_timestamp(i64::try_from(now).unwrap() + 4, 0).unwrap().to_rfc3339();
+    let later = ok_json(send(d, account, &buyer, "Later", &["--body", "on time", "--at", &at]));
+    assert_eq!(later["state"], "scheduled", "{later}");
+    let cancelled = ok_json(send(d, account, &buyer, "Never", &["--body", "changed my mind", "--at", &at]));
+    let waiting = ok_json(cli(d, &["outbox", "list", "--json"]));
+    assert_eq!(waiting.as_array().unwrap().len(), 2, "{waiting}");
+    assert_eq!(waiting[0]["subject"], "Later");
+    let draft = ok_json(cli(d, &["outbox", "cancel", cancelled["message_id"].as_str().unwrap(), "--json"]));
+    assert_eq!(draft["body"], "changed my mind", "the cancelled message comes back as it was written");
+    let out = cli(d, &["outbox", "cancel", cancelled["message_id"].as_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(2), "cancelled once");
+
+    // Before its time a sync sends nothing; at or after it, the message goes.
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    assert_eq!(rt.block_on(s.count(&buyer, "INBOX")), 0, "not before its time");
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let raw = rt.block_on(s.sources(&buyer, "INBOX"));
+    assert_eq!(raw.len(), 1, "the cancelled one never went");
+    let m = mail_parser::MessageParser::default().parse(&raw[0]).unwrap();
+    assert_eq!(m.subject(), Some("Later"));
+    assert_eq!(ok_json(cli(d, &["outbox", "list", "--json"])), serde_json::json!([]));
+    let out = cli(d, &["outbox", "cancel", later["message_id"].as_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(2), "too late to cancel a sent message");
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"]["problem"]["code"], "already_sent", "{error}");
+}

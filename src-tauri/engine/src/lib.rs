@@ -126,6 +126,9 @@ pub struct Engine {
     registrations: accounts::oauth::Registrations,
     /// Cancels the OAuth sign-in waiting for the browser, if one is.
     sign_in_cancel: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// Where files the window hands over (dropped, pasted, picked) are
+    /// kept until the message that carries them is sent.
+    staging_dir: PathBuf,
 }
 
 impl Engine {
@@ -148,6 +151,7 @@ impl Engine {
             token_locks: LockTable::default(),
             registrations: accounts::oauth::Registrations::load(data_dir)?,
             sign_in_cancel: std::sync::Mutex::new(None),
+            staging_dir: data_dir.join("staged"),
         })
     }
 

@@ -4,10 +4,10 @@
 //! scheduler's workers).
 
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, MessageId, ThreadId};
+use crate::ids::{AccountId, MessageId, RecordId, ThreadId};
 use crate::model::{
-    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, SavedDraft, SendOutcome, ThreadPage, ThreadView,
-    Visibility,
+    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, Rendered, SavedDraft, ScheduledMessage, SendOutcome,
+    Template, TemplateInput, ThreadPage, ThreadView, Visibility,
 };
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
@@ -185,4 +185,69 @@ impl Mail<'_> {
     pub async fn send_now(&self, draft: &Draft) -> Result<SendOutcome> {
         self.engine.send_now(draft).await
     }
+
+    /// Takes a message still waiting for its time (Send later, Undo) out
+    /// of the outbox; its draft comes back to be edited.
+    pub async fn cancel_send(&self, message_id: &str) -> Result<Draft> {
+        self.engine.cancel_send(message_id).await
+    }
+
+    /// Messages waiting for their time, the soonest first.
+    pub async fn scheduled(&self) -> Result<Vec<ScheduledMessage>> {
+        self.engine.scheduled().await
+    }
+
+    /// The draft as it would go out: smart fields filled for its first
+    /// recipient and deal, in its language; the fields without a value
+    /// listed (the composer's preview).
+    pub async fn render(&self, draft: &Draft) -> Result<Rendered> {
+        self.engine.render(draft).await
+    }
+
+    /// A template filled for a recipient (`render` on the CLI).
+    pub async fn render_template(
+        &self,
+        template: i64,
+        account: AccountId,
+        to: &str,
+        deal: Option<RecordId>,
+        locale: Option<&str>,
+    ) -> Result<Rendered> {
+        self.engine.render_template(template, account, to, deal, locale).await
+    }
+
+    /// Text as the HTML paragraphs of a formatted body (a template written
+    /// as plain text).
+    pub fn text_as_html(&self, text: &str) -> String {
+        crate::send::text_to_html(text)
+    }
+
+    /// Keeps a file the window handed over (pasted, dropped, picked) so
+    /// that a draft can name it by path.
+    pub async fn stage_file(&self, name: &str, bytes: Vec<u8>) -> Result<crate::model::StagedFile> {
+        self.engine.stage_file(name, bytes).await
+    }
+
+    /// One template.
+    pub async fn template(&self, id: i64) -> Result<Template> {
+        self.engine.store.template(id).await
+    }
+
+    /// Every template, by name.
+    pub async fn templates(&self) -> Result<Vec<Template>> {
+        self.engine.templates().await
+    }
+
+    /// Creates (without `id`) or changes a template.
+    pub async fn save_template(&self, id: Option<i64>, input: &TemplateInput) -> Result<Template> {
+        self.engine.save_template(id, input).await
+    }
+
+    /// Deletes a template.
+    pub async fn delete_template(&self, id: i64) -> Result<()> {
+        self.engine.delete_template(id).await
+    }
 }
+
+/// The smart fields the composer offers, in menu order.
+pub const SMART_FIELDS: &[&str] = crate::send::fields::FIELDS;

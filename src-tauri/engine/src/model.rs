@@ -489,6 +489,73 @@ pub struct Draft {
     /// The message this one forwards: its files go along.
     #[serde(default)]
     pub forward_of: Option<MessageId>,
+    /// The deal smart fields are filled from (none: the conversation's
+    /// deal, else the recipient's only open deal).
+    #[serde(default)]
+    pub deal_id: Option<RecordId>,
+    /// The language smart fields are written in (a BCP 47 tag such as
+    /// "en-GB"; none: English).
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Send later: not before this (Unix seconds). Undo is a send a few
+    /// seconds later.
+    #[serde(default)]
+    pub send_at: Option<i64>,
+    /// The user saw which smart fields are empty and sends all the same.
+    #[serde(default)]
+    pub empty_fields_ok: bool,
+}
+
+/// A file the window handed over to be sent, as the composer lists it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct StagedFile {
+    pub path: String,
+    pub name: String,
+    pub size: u64,
+}
+
+/// A template as Preferences > Templates keeps it: the body is HTML with
+/// smart fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, sqlx::FromRow)]
+pub struct Template {
+    pub id: i64,
+    pub name: String,
+    pub subject: String,
+    pub html: String,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// What a template is made of when created or edited.
+#[derive(Debug, Clone, Default, Deserialize, specta::Type)]
+pub struct TemplateInput {
+    pub name: String,
+    pub subject: String,
+    pub html: String,
+}
+
+/// A subject and body with their smart fields filled: the composer's
+/// preview, and what `render` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    /// The plain-text part made from the HTML.
+    pub text: String,
+    /// Fields with no value (filled with nothing): sending asks first.
+    pub missing: Vec<String>,
+}
+
+/// A message waiting in the outbox for its time (Send later, or the
+/// seconds of Undo).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ScheduledMessage {
+    pub account_id: AccountId,
+    pub message_id: String,
+    /// Unix seconds.
+    pub send_at: i64,
+    pub subject: String,
+    pub to: String,
 }
 
 /// An address offered as the user types in To, Cc or Bcc.
@@ -537,6 +604,8 @@ pub enum SendState {
     /// The server could not be reached (or said "try later"): it waits in
     /// the outbox and goes out with the next sync pass.
     Queued,
+    /// It waits for the time it was given (Send later, Undo).
+    Scheduled,
 }
 
 /// The answer to Send.

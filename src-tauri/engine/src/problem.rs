@@ -137,6 +137,24 @@ pub enum Problem {
     DraftNotFound {
         id: i64,
     },
+    /// No template has this id.
+    TemplateNotFound {
+        id: i64,
+    },
+    /// A template needs a name to be listed by.
+    TemplateNameMissing,
+    /// `{{name}}` in the message is not a smart field: it would go out
+    /// raw.
+    UnknownField {
+        name: String,
+    },
+    /// Smart fields with no value for this recipient: sent only once the
+    /// user agreed.
+    EmptyFields {
+        fields: Vec<String>,
+    },
+    /// Undo came too late: the message is already with the server.
+    AlreadySent,
     /// An attachment or inline image could not be read.
     AttachmentUnreadable {
         path: String,
@@ -326,6 +344,16 @@ impl Problem {
                 *limit as f64 / 1_048_576.0
             ),
             DraftNotFound { id } => format!("There is no draft {id} (it was sent or deleted)."),
+            TemplateNotFound { id } => format!("There is no template {id}."),
+            TemplateNameMissing => "A template needs a name.".to_owned(),
+            UnknownField { name } => {
+                format!("{{{{{name}}}}} is not a smart field: correct it or remove it before sending.")
+            }
+            EmptyFields { fields } => format!(
+                "These smart fields have no value for this recipient: {}. Fill them in, or send with them empty.",
+                fields.join(", ")
+            ),
+            AlreadySent => "Too late to undo: the message is already sent.".to_owned(),
             AttachmentUnreadable { path, reason } => format!("The file {path} could not be read: {reason}"),
             NoValidRecipient { detail } => format!("The message has no valid recipient: {detail}"),
             MessageNotBuilt { detail } => format!("The message could not be built: {detail}"),

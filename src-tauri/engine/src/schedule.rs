@@ -522,7 +522,14 @@ impl Engine {
             let pause = match self.deliver_outbox(id).await {
                 Ok(()) => {
                     retry = RETRY_FIRST;
-                    self.interval(id, options).await.unwrap_or(RETRY_MAX)
+                    let interval = self.interval(id, options).await.unwrap_or(RETRY_MAX);
+                    // A message sent later (or still in its Undo seconds)
+                    // goes out at its time.
+                    match self.store.next_scheduled(id).await {
+                        Ok(Some(at)) => interval
+                            .min(Duration::from_secs(u64::try_from(at - crate::store::now()).unwrap_or(0).max(1))),
+                        _ => interval,
+                    }
                 }
                 Err(e) => {
                     let e = if e.class() == Class::Auth { self.record_failure(id, e).await } else { e };

@@ -2,6 +2,7 @@
 //! its errors into [`UserError`]s (a kind plus a sentence in plain words).
 
 pub mod accounts;
+pub mod compose;
 pub mod crm;
 pub mod inbox;
 pub mod mail;

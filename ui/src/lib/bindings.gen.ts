@@ -125,6 +125,46 @@ export const commands = {
 	 *  foreground worker does it on the server as soon as it can be reached.
 	 */
 	act: (ids: MessageId[], action: MessageAction) => __TAURI_INVOKE<ActionOutcome>("act", { ids, action }),
+	/**
+	 *  Saves the draft here at once (a new one without `id`) and in the
+	 *  account's Drafts folder; returns its id.
+	 */
+	saveDraft: (id: number | null, draft: Draft) => __TAURI_INVOKE<number>("save_draft", { id, draft }),
+	/**  The saved drafts, the last edited first (the Drafts view). */
+	drafts: () => __TAURI_INVOKE<SavedDraft[]>("drafts"),
+	/**  Forgets a draft, here and in the Drafts folder (sent, or discarded). */
+	deleteDraft: (id: number) => __TAURI_INVOKE<null>("delete_draft", { id }),
+	/**  Every template, by name. */
+	templates: () => __TAURI_INVOKE<Template[]>("templates"),
+	/**  Creates (without `id`) or changes a template. */
+	saveTemplate: (id: number | null, input: TemplateInput) => __TAURI_INVOKE<Template>("save_template", { id, input }),
+	/**  Deletes a template. */
+	deleteTemplate: (id: number) => __TAURI_INVOKE<null>("delete_template", { id }),
+	/**
+	 *  The composer's message as it would go out: smart fields filled,
+	 *  and those without a value named (the preview, and the question
+	 *  before sending).
+	 */
+	renderDraft: (draft: Draft) => __TAURI_INVOKE<Rendered>("render_draft", { draft }),
+	/**  The smart fields, in the order the composer's menu lists them. */
+	smartFields: () => __TAURI_INVOKE<string[]>("smart_fields"),
+	/**
+	 *  Undo, or cancelling a message sent later: takes it out of the outbox
+	 *  before its time and gives its draft back to the composer.
+	 */
+	cancelSend: (messageId: string) => __TAURI_INVOKE<Draft>("cancel_send", { messageId }),
+	/**  Messages waiting for their time, the soonest first. */
+	scheduledMessages: () => __TAURI_INVOKE<ScheduledMessage[]>("scheduled_messages"),
+	/**  The account's signature (HTML), if it has one. */
+	signature: (account: AccountId) => __TAURI_INVOKE<string | null>("signature", { account }),
+	/**  Sets (or with none, removes) the account's signature. */
+	setSignature: (account: AccountId, html: string | null) => __TAURI_INVOKE<null>("set_signature", { account, html }),
+	/**
+	 *  Keeps a file the window has the bytes of (an image pasted or dropped
+	 *  into the text, a file dropped or picked), base64 as IPC carries it, and
+	 *  returns the path a draft names it by.
+	 */
+	stageFile: (name: string, base64: string) => __TAURI_INVOKE<StagedFile>("stage_file", { name, base64 }),
 	/**  Persons matching a search (all when empty), by name. */
 	persons: (search: string) => __TAURI_INVOKE<Person[]>("persons", { search }),
 	/**  A person about to be made from an email's sender, pre-filled. */
@@ -467,6 +507,23 @@ export type Draft = {
 	inline?: InlineImage[],
 	/**  The message this one forwards: its files go along. */
 	forward_of?: MessageId | null,
+	/**
+	 *  The deal smart fields are filled from (none: the conversation's
+	 *  deal, else the recipient's only open deal).
+	 */
+	deal_id?: RecordId | null,
+	/**
+	 *  The language smart fields are written in (a BCP 47 tag such as
+	 *  "en-GB"; none: English).
+	 */
+	locale?: string | null,
+	/**
+	 *  Send later: not before this (Unix seconds). Undo is a send a few
+	 *  seconds later.
+	 */
+	send_at?: number | null,
+	/**  The user saw which smart fields are empty and sends all the same. */
+	empty_fields_ok?: boolean,
 };
 
 /**
@@ -957,6 +1014,22 @@ export type Problem =
 { code: "message_too_large"; size: number; limit: number } | 
 /**  No draft has this id (sent or deleted meanwhile). */
 { code: "draft_not_found"; id: number } | 
+/**  No template has this id. */
+{ code: "template_not_found"; id: number } | 
+/**  A template needs a name to be listed by. */
+{ code: "template_name_missing" } | 
+/**
+ *  `{{name}}` in the message is not a smart field: it would go out
+ *  raw.
+ */
+{ code: "unknown_field"; name: string } | 
+/**
+ *  Smart fields with no value for this recipient: sent only once the
+ *  user agreed.
+ */
+{ code: "empty_fields"; fields: string[] } | 
+/**  Undo came too late: the message is already with the server. */
+{ code: "already_sent" } | 
 /**  An attachment or inline image could not be read. */
 { code: "attachment_unreadable"; path: string; reason: string } | 
 /**  No recipient the SMTP library accepts. */
@@ -1033,6 +1106,40 @@ export type RecordInput = {
 export type RecordKind = "person" | "org" | "deal" | "lead" | "project";
 
 /**
+ *  A subject and body with their smart fields filled: the composer's
+ *  preview, and what `render` prints.
+ */
+export type Rendered = {
+	subject: string,
+	html: string,
+	/**  The plain-text part made from the HTML. */
+	text: string,
+	/**  Fields with no value (filled with nothing): sending asks first. */
+	missing: string[],
+};
+
+/**  A draft kept as the composer saved it. */
+export type SavedDraft = {
+	id: number,
+	draft: Draft,
+	/**  Unix seconds. */
+	updated_at: number,
+};
+
+/**
+ *  A message waiting in the outbox for its time (Send later, or the
+ *  seconds of Undo).
+ */
+export type ScheduledMessage = {
+	account_id: AccountId,
+	message_id: string,
+	/**  Unix seconds. */
+	send_at: number,
+	subject: string,
+	to: string,
+};
+
+/**
  *  How a connection is secured. Stored by its snake_case name, as serde
  *  writes it.
  */
@@ -1059,7 +1166,9 @@ export type SendState =
  *  The server could not be reached (or said "try later"): it waits in
  *  the outbox and goes out with the next sync pass.
  */
-"queued";
+"queued" | 
+/**  It waits for the time it was given (Send later, Undo). */
+"scheduled";
 
 /**  One server's settings as found or typed. */
 export type ServerView = {
@@ -1155,11 +1264,38 @@ export type Spf = "pass" |
 /**  The record could not be fetched now (DNS): ask again later. */
 "temperror";
 
+/**  A file the window handed over to be sent, as the composer lists it. */
+export type StagedFile = {
+	path: string,
+	name: string,
+	size: number,
+};
+
 /**
  *  Where an account's sync stands, as the UI shows it. Stored by its
  *  snake_case name.
  */
 export type SyncState = "new" | "syncing" | "ok" | "error" | "needs_reauth";
+
+/**
+ *  A template as Preferences > Templates keeps it: the body is HTML with
+ *  smart fields.
+ */
+export type Template = {
+	id: number,
+	name: string,
+	subject: string,
+	html: string,
+	/**  Unix seconds. */
+	updated_at: number,
+};
+
+/**  What a template is made of when created or edited. */
+export type TemplateInput = {
+	name: string,
+	subject: string,
+	html: string,
+};
 
 /**  A conversation. */
 export type ThreadId = number;

@@ -14,6 +14,7 @@ function formatsOf(lang: string) {
     bytes: new Intl.NumberFormat(lang, { style: "unit", unit: "byte", unitDisplay: "short" }),
     kilobytes: new Intl.NumberFormat(lang, { style: "unit", unit: "kilobyte", unitDisplay: "short", maximumFractionDigits: 0 }),
     megabytes: new Intl.NumberFormat(lang, { style: "unit", unit: "megabyte", unitDisplay: "short", maximumFractionDigits: 1 }),
+    and: new Intl.ListFormat(lang, { type: "conjunction" }),
   };
 }
 const made = new Map<string, ReturnType<typeof formatsOf>>();
@@ -93,4 +94,9 @@ export function dayDate(text: string): Date {
 /** A calendar day ("2027-03-31") as the language writes a date. */
 export function fullDay(text: string): string {
   return formats().older.format(dayDate(text));
+}
+
+/** Items joined as the window's language lists them ("a, b and c"). */
+export function list(items: string[]): string {
+  return formats().and.format(items);
 }

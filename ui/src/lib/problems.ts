@@ -5,7 +5,8 @@
 // they came.
 import type { Problem } from "./bindings.gen";
 import { t } from "./i18n/index.svelte";
-import { size } from "./format";
+import { list, size } from "./format";
+import { fieldLabel } from "./compose/fields";
 
 /** A failure as a sentence a person can act on. */
 export function problemText(p: Problem): string {
@@ -63,6 +64,16 @@ export function problemText(p: Problem): string {
       return t("problem_message_too_large", { size: size(p.size), limit: size(p.limit) });
     case "draft_not_found":
       return t("problem_draft_not_found");
+    case "template_not_found":
+      return t("problem_template_not_found");
+    case "template_name_missing":
+      return t("problem_template_name_missing");
+    case "unknown_field":
+      return t("problem_unknown_field", { field: `{{${p.name}}}` });
+    case "empty_fields":
+      return t("problem_empty_fields", { fields: list(p.fields.map(fieldLabel)) });
+    case "already_sent":
+      return t("problem_already_sent");
     case "attachment_unreadable":
       return t("problem_attachment_unreadable", { path: p.path, reason: p.reason });
     case "sign_in_timed_out":

@@ -69,11 +69,16 @@ pub fn add_account(data_dir: &Path, user: &TestUser) -> i64 {
 
 /// Adds the account with its IMAP server reached through `imaps_port`.
 pub fn add_account_via(data_dir: &Path, user: &TestUser, imaps_port: u16) -> i64 {
+    add_account_named(data_dir, user, imaps_port, "")
+}
+
+/// Adds the account under a display name (the sender's name).
+pub fn add_account_named(data_dir: &Path, user: &TestUser, imaps_port: u16, name: &str) -> i64 {
     let s = servers();
     let out = Command::new(CLI)
         .arg("--data-dir")
         .arg(data_dir)
-        .args(["account", "add", "--email", &user.email])
+        .args(["account", "add", "--email", &user.email, "--name", name])
         .args(["--imap", &format!("127.0.0.1:{imaps_port}")])
         .args(["--smtp", &format!("127.0.0.1:{}", s.submission_port)])
         .args(["--security", "tls", "--smtp-security", "starttls"])

@@ -210,6 +210,15 @@ fn recipients(field: &str, text: &str) -> Result<Vec<Mailbox>> {
         .collect()
 }
 
+/// The first address of a field, with its display name (empty if none):
+/// whom smart fields speak to.
+pub(crate) fn first_recipient(text: &str) -> Option<(String, String)> {
+    split_addresses(text)
+        .iter()
+        .find_map(|piece| Mailbox::from_str(piece).ok())
+        .map(|m| (m.name.unwrap_or_default(), m.email.to_string()))
+}
+
 /// The pieces of an address field that are not addresses.
 pub(crate) fn invalid_addresses(text: &str) -> Vec<String> {
     split_addresses(text).into_iter().filter(|piece| Mailbox::from_str(piece).is_err()).collect()

@@ -12,9 +12,14 @@
 
 mod answer;
 mod compose;
+mod direction;
 mod drafts;
+pub(crate) mod fields;
+mod staging;
+mod templates;
 
 pub(crate) use compose::invalid_addresses;
+pub(crate) use templates::text_to_html;
 mod smtp;
 
 use std::time::Duration;
@@ -22,7 +27,7 @@ use std::time::Duration;
 use crate::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::AccountId;
-use crate::model::{Draft, EngineEvent, SendOutcome, SendState};
+use crate::model::{Draft, EngineEvent, ScheduledMessage, SendOutcome, SendState};
 use crate::problem::Problem;
 use crate::schedule::Worker;
 use crate::store::AccountRow;
@@ -50,8 +55,33 @@ impl Engine {
         let started = std::time::Instant::now();
         let (_, message_id) = self.queue_draft(draft).await?;
         tracing::info!(ms = started.elapsed().as_millis(), "message put in the outbox");
+        // A scheduled message makes the sender reckon its next wake-up.
         self.wake(draft.account_id, Worker::Sender);
-        Ok(SendOutcome { state: SendState::Queued, message_id, problem: None })
+        let state = if is_later(draft) { SendState::Scheduled } else { SendState::Queued };
+        Ok(SendOutcome { state, message_id, problem: None })
+    }
+
+    /// Takes a message that waits for its time (Send later, Undo) out of
+    /// the outbox and gives back its draft, to be edited again.
+    pub(crate) async fn cancel_send(&self, message_id: &str) -> Result<Draft> {
+        let draft = self.store.cancel_outgoing(message_id).await?.ok_or(Error::Invalid(Problem::AlreadySent))?;
+        let draft = draft
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .ok_or_else(|| Error::Protocol("the cancelled message kept no draft".into()))?;
+        tracing::info!(message = message_id, "scheduled message cancelled");
+        Ok(draft)
+    }
+
+    /// Messages waiting for their time, the soonest first.
+    pub(crate) async fn scheduled(&self) -> Result<Vec<ScheduledMessage>> {
+        let rows = self.store.scheduled().await?;
+        Ok(rows
+            .into_iter()
+            .map(|(account_id, message_id, send_at, draft)| {
+                let draft: Draft = draft.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+                ScheduledMessage { account_id, message_id, send_at, subject: draft.subject, to: draft.to }
+            })
+            .collect())
     }
 
     /// `send`, then the hand-over before returning: for a front end that
@@ -61,6 +91,9 @@ impl Engine {
     /// be reached leaves it queued.
     pub(crate) async fn send_now(&self, draft: &Draft) -> Result<SendOutcome> {
         let (outbox_id, message_id) = self.queue_draft(draft).await?;
+        if is_later(draft) {
+            return Ok(SendOutcome { state: SendState::Scheduled, message_id, problem: None });
+        }
         let delivered = self.deliver_outbox(draft.account_id).await;
         let (state, last_error) = self.store.outgoing_state(outbox_id).await?;
         match (state.as_str(), delivered) {
@@ -80,9 +113,16 @@ impl Engine {
         }
     }
 
-    /// Builds the draft into a message and queues it; returns its outbox
-    /// id and Message-ID.
-    async fn queue_draft(&self, draft: &Draft) -> Result<(i64, String)> {
+    /// Fills the draft's smart fields, builds it into a message and queues
+    /// it; returns its outbox id and Message-ID. A field that is not one,
+    /// or one without a value the user did not agree to send empty, stops
+    /// it here.
+    async fn queue_draft(&self, original: &Draft) -> Result<(i64, String)> {
+        let filled = self.fill_fields(original).await?;
+        if !filled.missing.is_empty() && !original.empty_fields_ok {
+            return Err(Error::Invalid(Problem::EmptyFields { fields: filled.missing }));
+        }
+        let draft = &Draft { subject: filled.subject, body: filled.body, html: filled.html, ..original.clone() };
         let account = self.store.account(draft.account_id).await?;
         let from = compose::sender(&account.display_name, &account.email)?;
         let reply = match draft.in_reply_to {
@@ -111,6 +151,8 @@ impl Engine {
                 recipients: composed.recipients,
                 wire: composed.wire,
                 sent_copy: composed.sent_copy,
+                send_at: original.send_at,
+                draft: Some(serde_json::to_string(original).map_err(|e| Error::Protocol(format!("draft: {e}")))?),
             })
             .await?;
         tracing::info!(account = %account.id, outbox = outbox_id, "message queued for sending");
@@ -229,6 +271,11 @@ impl Engine {
         conn.close().await;
         Ok(())
     }
+}
+
+/// Whether the draft is to wait for a later time.
+fn is_later(draft: &Draft) -> bool {
+    draft.send_at.is_some_and(|at| at > crate::store::now())
 }
 
 /// The subject of an outgoing message, for the window's notices.

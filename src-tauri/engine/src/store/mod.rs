@@ -20,6 +20,7 @@ mod search;
 mod sharing;
 mod signatures;
 pub mod source;
+mod templates;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -17,6 +17,10 @@ pub struct OutgoingMessage {
     pub recipients: Vec<String>,
     pub wire: Vec<u8>,
     pub sent_copy: Vec<u8>,
+    /// Send later: not before this (Unix seconds).
+    pub send_at: Option<i64>,
+    /// The composer's draft (JSON), given back if the send is cancelled.
+    pub draft: Option<String>,
 }
 
 /// An outbox row still waiting for something: the SMTP hand-over
@@ -45,8 +49,9 @@ impl Store {
         let recipients =
             serde_json::to_string(&m.recipients).map_err(|e| crate::Error::Protocol(format!("recipients: {e}")))?;
         let id = sqlx::query_scalar(
-            "INSERT INTO outbox (account_id, message_id, envelope_from, recipients, wire, sent_copy, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO outbox
+                    (account_id, message_id, envelope_from, recipients, wire, sent_copy, created_at, send_at, draft)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(m.account_id)
         .bind(&m.message_id)
@@ -55,25 +60,29 @@ impl Store {
         .bind(&m.wire)
         .bind(&m.sent_copy)
         .bind(now())
+        .bind(m.send_at)
+        .bind(&m.draft)
         .fetch_one(&mut *self.write_conn().await?)
         .await?;
         Ok(id)
     }
 
     /// Claims, for this process and `lease` seconds, the account's outbox
-    /// rows that still need the server and no other process holds (one
-    /// statement, so two processes never claim the same row); oldest first.
+    /// rows that still need the server, are due and no other process holds
+    /// (one statement, so two processes never claim the same row, and a
+    /// cancelled send is never claimed after it was cancelled); oldest
+    /// first.
     pub async fn claim_waiting(&self, account_id: AccountId, lease: i64) -> Result<Vec<OutboxRow>> {
         let at = now();
         let mut rows: Vec<OutboxRow> = sqlx::query_as(
-            "UPDATE outbox SET claimed_until = ?
-             WHERE account_id = ? AND (state = 'queued' OR (state = 'sent' AND saved = 0))
-               AND COALESCE(claimed_until, 0) < ?
+            "UPDATE outbox SET claimed_until = ?3
+             WHERE account_id = ?1 AND (state = 'queued' OR (state = 'sent' AND saved = 0))
+               AND COALESCE(claimed_until, 0) < ?2 AND (state = 'sent' OR COALESCE(send_at, 0) <= ?2)
              RETURNING id, message_id, envelope_from, recipients, wire, sent_copy, state",
         )
-        .bind(at + lease)
         .bind(account_id)
         .bind(at)
+        .bind(at + lease)
         .fetch_all(&mut *self.write_conn().await?)
         .await?;
         rows.sort_by_key(|r| r.id);
@@ -140,6 +149,41 @@ impl Store {
             .execute(&mut *self.write_conn().await?)
             .await?;
         Ok(())
+    }
+
+    /// When the account's next scheduled message is due (Unix seconds).
+    pub async fn next_scheduled(&self, account_id: AccountId) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(send_at) FROM outbox WHERE account_id = ? AND state = 'queued' AND send_at IS NOT NULL",
+        )
+        .bind(account_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Messages that wait for their time (Send later, or the seconds of
+    /// Undo), the soonest first: (account, Message-ID, send at, draft JSON).
+    pub async fn scheduled(&self) -> Result<Vec<(AccountId, String, i64, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT account_id, message_id, send_at, draft FROM outbox
+              WHERE state = 'queued' AND send_at IS NOT NULL ORDER BY send_at, id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Takes a message that has not gone out yet back out of the outbox
+    /// and gives its draft (JSON), or None when it is already being handed
+    /// over or was sent. One statement: the sender cannot claim it halfway.
+    pub async fn cancel_outgoing(&self, message_id: &str) -> Result<Option<Option<String>>> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM outbox WHERE message_id = ? AND state = 'queued' AND COALESCE(claimed_until, 0) < ?
+             RETURNING draft",
+        )
+        .bind(message_id.trim_start_matches('<').trim_end_matches('>'))
+        .bind(now())
+        .fetch_optional(&mut *self.write_conn().await?)
+        .await?)
     }
 
     /// How many messages wait to be sent, and how many could not be sent.

@@ -1,0 +1,72 @@
+//! Files the window hands over to be sent: an image pasted or dropped
+//! into the text, a file dropped on the composer or picked. The webview
+//! has their bytes, not a path, so they are written under the data dir,
+//! and the draft names them by that path like any other file. A staged
+//! file stays while a draft may still name it; those of drafts long gone
+//! are removed when the app starts.
+
+use std::time::{Duration, SystemTime};
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::model::StagedFile;
+use crate::problem::Problem;
+
+/// How long a staged file is kept when no draft names it.
+const KEEP_UNUSED: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl Engine {
+    /// Keeps a file's bytes under its own name in a folder of its own
+    /// (two files may share a name) and returns its path.
+    pub(crate) async fn stage_file(&self, name: &str, bytes: Vec<u8>) -> Result<StagedFile> {
+        // Only the last part of the name: never a path out of the folder.
+        let name = std::path::Path::new(name)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.trim().is_empty() && n != "." && n != "..")
+            .unwrap_or_else(|| "file".to_owned());
+        let folder = self.staging_dir.join(uuid::Uuid::new_v4().simple().to_string());
+        let path = folder.join(&name);
+        let size = bytes.len() as u64;
+        let written = path.clone();
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&folder)?;
+            std::fs::write(&written, bytes)
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("staging a file: {e}")))?
+        .map_err(|e| {
+            Error::Invalid(Problem::AttachmentUnreadable { path: path.display().to_string(), reason: e.to_string() })
+        })?;
+        Ok(StagedFile { path: path.display().to_string(), name, size })
+    }
+
+    /// Removes staged files no draft names that are older than a week
+    /// (a message that was sent carries its own copy in the outbox).
+    pub async fn clean_staged_files(&self) -> Result<()> {
+        let drafts = self.store.drafts().await?;
+        let named: Vec<String> = drafts
+            .iter()
+            .flat_map(|d| d.draft.attachments.iter().cloned().chain(d.draft.inline.iter().map(|i| i.path.clone())))
+            .collect();
+        let dir = self.staging_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let Ok(folders) = std::fs::read_dir(&dir) else { return };
+            for folder in folders.flatten() {
+                let path = folder.path();
+                let old = folder
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| SystemTime::now().duration_since(t).ok())
+                    .is_some_and(|age| age > KEEP_UNUSED);
+                let in_use = named.iter().any(|n| std::path::Path::new(n).starts_with(&path));
+                if old && !in_use {
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+            }
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("cleaning staged files: {e}")))
+    }
+}
