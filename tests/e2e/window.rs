@@ -1577,3 +1577,156 @@ async fn oauth_sign_in_through_the_providers_page_shows_the_synced_inbox() {
     .await;
     client.close().await.expect("close session");
 }
+
+/// A conversation of a hundred messages, each answering the one before
+/// and quoting it whole, from Bob to `to`.
+fn long_conversation(to: &str) -> Vec<Vec<u8>> {
+    let mut quoted = String::new();
+    (1..=100)
+        .map(|n| {
+            let refs: Vec<String> = (1..n).map(|k| format!("<deal-{k}@acme.example>")).collect();
+            let body = format!("<p>Point {n} of the offer: delivery, licences and training.</p><blockquote>{quoted}</blockquote>");
+            quoted = body.clone();
+            let subject = if n == 1 { "Offer for Acme".to_owned() } else { "Re: Offer for Acme".to_owned() };
+            let threading = match refs.last() {
+                Some(parent) => format!("In-Reply-To: {parent}\r\nReferences: {}\r\n", refs.join(" ")),
+                None => String::new(),
+            };
+            format!(
+                "From: Bob Stone <bob@acme.example>\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Tue, 10 Nov 2026 {:02}:{:02}:00 +0000\r\n\
+                 Message-ID: <deal-{n}@acme.example>\r\n{threading}Content-Type: text/html; charset=utf-8\r\n\r\n{body}\r\n",
+                8 + n / 60,
+                n % 60
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_formatted_reply_with_an_image_a_file_a_template_and_a_signature_in_the_real_window() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = servers();
+    let user = s.new_user("writer");
+    s.append(&user, "INBOX", &long_conversation(&user.email)).await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let desktop = start_desktop(data_dir.path());
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(60);
+    add_account_in_the_form(&client, &user, None).await;
+    wait_for_row(&client, "the conversation", "Offer for Acme", Duration::from_secs(90)).await;
+    wait_up_to_date(&client, "sync to finish", Duration::from_secs(90)).await;
+
+    // Preferences: a template with smart fields, and the account's signature.
+    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    css(&client, "#template-new", long).await.click().await.expect("new template");
+    css(&client, "#template-name", long).await.send_keys("Offer follow-up").await.expect("name");
+    css(&client, "#template-subject", long).await.send_keys("Offer for {{org.name}}").await.expect("subject");
+    let body = css(&client, "#templates-settings .ProseMirror", long).await;
+    body.send_keys("Dear {{person.first_name}}, here is the signed order.").await.expect("template body");
+    css(&client, "#template-save", long).await.click().await.expect("save template");
+    wait_for(&client, "#templates-list", "Offer follow-up").await;
+    let signature = css(&client, "#signature-settings .ProseMirror", long).await;
+    signature.send_keys("Ann Seller, Acme Sales").await.expect("signature");
+    css(&client, "#signature-settings .save-signature", long).await.click().await.expect("save signature");
+    wait_for(&client, "#signature-settings", "Signature saved.").await;
+    save_screenshot(&client, "30-templates-and-signature.png").await;
+    back_to_inbox(&client).await;
+
+    // Reply to the hundredth message, which quotes all ninety-nine before
+    // it: the composer is ready to type in at once.
+    row_containing(&client, "Offer for Acme").await.expect("row").click().await.expect("open");
+    css(&client, ".message.open .reply", long).await;
+    let opened = time_in_page(&client, ".message.open .reply", "document.querySelector('#compose-body')").await;
+    eprintln!("composer opened with a 100-message quote in {opened:.0} ms (target 150 ms)");
+    let body = css(&client, "#compose-body", long).await;
+    body.send_keys("Thanks Bob! ").await.expect("type");
+    css(&client, "#fmt-bold", long).await.click().await.expect("bold");
+    body.send_keys("Signed today.").await.expect("type bold");
+    css(&client, "#fmt-bold", long).await.click().await.expect("bold off");
+    body.send_keys("\n").await.expect("new paragraph");
+    let template = css(&client, "#compose-template option[value]:not([value=''])", long).await;
+    template.click().await.expect("insert the template");
+    // An image pasted into the text (a paste event carrying a PNG file, as
+    // the clipboard gives it).
+    client
+        .execute(
+            r##"const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), c => c.charCodeAt(0));
+const data = new DataTransfer();
+data.items.add(new File([png], "logo.png", { type: "image/png" }));
+document.querySelector("#compose-body").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));"##,
+            vec![],
+        )
+        .await
+        .expect("paste an image");
+    css(&client, "#compose-body img[src^='data:image/png']", long).await;
+    // A file from the picker.
+    let order = data_dir.path().join("Signed order.pdf");
+    let order_bytes = corpus::noise(200_000, 5);
+    std::fs::write(&order, &order_bytes).expect("file");
+    css(&client, "#compose-attach-input", long).await.send_keys(order.to_str().expect("path")).await.expect("attach");
+    wait_for(&client, "#compose-files", "Signed order.pdf").await;
+    wait_for(&client, "#compose-saved", "Draft saved").await;
+    save_screenshot(&client, "31-formatted-reply.png").await;
+    css(&client, "#compose-send", long).await.click().await.expect("send");
+    css(&client, "#undo-send", long).await;
+    wait_for_notice(&client, "Message sent.").await;
+
+    // What went out: formatted, the fields filled, the image inline, the
+    // file intact, the signature above the quote, threaded.
+    s.wait_for_count(&user, "Sent", 1).await;
+    let raw = s.sources(&user, "Sent").await.remove(0);
+    let m = mail_parser::MessageParser::default().parse(&raw).expect("parses");
+    use mail_parser::MimeHeaders;
+    let html = m.body_html(0).expect("html").into_owned();
+    assert!(html.contains("<strong>Signed today.</strong>"), "{html}");
+    assert!(html.contains("Dear Bob, here is the signed order."), "the template's field filled: {html}");
+    let (sig, quote) =
+        (html.find("Ann Seller, Acme Sales").expect("signature"), html.find("Point 100 of the offer").expect("quote"));
+    assert!(sig < quote, "the signature sits above the quote");
+    let cid = html.split("src=\"cid:").nth(1).and_then(|r| r.split('"').next()).expect("the image by cid").to_owned();
+    let image = m.parts.iter().find(|p| p.content_id() == Some(cid.as_str())).expect("the inline part");
+    assert!(image.contents().starts_with(b"\x89PNG"), "the pasted PNG");
+    let file = m.attachments().find(|a| a.attachment_name() == Some("Signed order.pdf")).expect("the attachment");
+    assert_eq!(file.contents(), &order_bytes[..], "the file byte for byte");
+    assert_eq!(m.in_reply_to().as_text(), Some("deal-100@acme.example"));
+    let text = m.body_text(0).expect("text part").into_owned();
+    assert!(text.contains("Thanks Bob!") && text.contains("Signed today."), "the plain part: {text}");
+    eventually(&client, "the reply in its conversation", long, || {
+        let client = client.clone();
+        async move {
+            row_containing(&client, "Offer for Acme").await?.click().await.ok()?;
+            let pane = client.find(Locator::Css(".reading-pane")).await.ok()?;
+            // The formatted reply shows in its sandboxed frame; its file
+            // is listed in the pane.
+            text_of(&pane).await.contains("Signed order.pdf").then_some(())
+        }
+    })
+    .await;
+    save_screenshot(&client, "32-reply-in-conversation.png").await;
+
+    // Undo: the message comes back to the composer and never leaves.
+    css(&client, "#compose", long).await.click().await.expect("new email");
+    css(&client, "#compose-to", long).await.send_keys("bob@acme.example").await.expect("to");
+    css(&client, "#compose-subject", long).await.send_keys("Oops").await.expect("subject");
+    css(&client, "#compose-body", long).await.send_keys("Not this one.").await.expect("body");
+    css(&client, "#compose-send", long).await.click().await.expect("send");
+    css(&client, "#undo-send", long).await.click().await.expect("undo");
+    let subject = css(&client, "#compose-subject", long).await;
+    assert_eq!(subject.prop("value").await.ok().flatten().as_deref(), Some("Oops"));
+    wait_for(&client, "#compose-body", "Not this one.").await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(s.count(&user, "Sent").await, 1, "the undone message was never sent");
+
+    // A draft survives the app being killed: saved within seconds, listed
+    // under Drafts when the app is back.
+    css(&client, "#compose-subject", long).await.send_keys(" (kept)").await.expect("edit");
+    wait_for(&client, "#compose-saved", "Draft saved").await;
+    let _ = Command::new("pkill").args(["-KILL", "-f", &app_pattern()]).status();
+    let _ = client.close().await;
+    let client = open_app(desktop.port).await;
+    css(&client, "#open-drafts", long).await.click().await.expect("drafts");
+    wait_for(&client, "#drafts-list", "Oops (kept)").await;
+    save_screenshot(&client, "33-drafts-after-kill.png").await;
+    let _ = client.close().await;
+}

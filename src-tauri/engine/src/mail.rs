@@ -228,6 +228,21 @@ impl Mail<'_> {
         self.engine.stage_file(name, bytes).await
     }
 
+    /// Names and sizes of files dropped on the composer, by path.
+    pub async fn describe_files(&self, paths: Vec<String>) -> Result<Vec<crate::model::StagedFile>> {
+        self.engine.describe_files(paths).await
+    }
+
+    /// An image file as a `data:` URL, for an image dropped into the text.
+    pub async fn image_data_url(&self, path: String) -> Result<String> {
+        self.engine.image_data_url(path).await
+    }
+
+    /// The account's signature as a formatted message carries it.
+    pub async fn signature_block(&self, account: AccountId) -> Result<Option<String>> {
+        self.engine.signature_block(account).await
+    }
+
     /// One template.
     pub async fn template(&self, id: i64) -> Result<Template> {
         self.engine.store.template(id).await

@@ -91,6 +91,14 @@ pub async fn signature(engine: EngineState<'_>, account: AccountId) -> CommandRe
     Ok(engine.accounts().signature(account).await?)
 }
 
+/// The account's signature as the composer puts it between the text and
+/// the quote.
+#[tauri::command]
+#[specta::specta]
+pub async fn signature_block(engine: EngineState<'_>, account: AccountId) -> CommandResult<Option<String>> {
+    Ok(engine.mail().signature_block(account).await?)
+}
+
 /// Sets (or with none, removes) the account's signature.
 #[tauri::command]
 #[specta::specta]
@@ -108,4 +116,20 @@ pub async fn stage_file(engine: EngineState<'_>, name: String, base64: String) -
         UserError::from(Error::Invalid(Problem::AttachmentUnreadable { path: name.clone(), reason: e.to_string() }))
     })?;
     Ok(engine.mail().stage_file(&name, bytes).await?)
+}
+
+/// Names and sizes of files dropped on the composer (the system gives
+/// their paths); they are attached where they are.
+#[tauri::command]
+#[specta::specta]
+pub async fn describe_files(engine: EngineState<'_>, paths: Vec<String>) -> CommandResult<Vec<StagedFile>> {
+    Ok(engine.mail().describe_files(paths).await?)
+}
+
+/// An image dropped into the text, as a `data:` URL the editor shows (the
+/// engine sends it as an inline part).
+#[tauri::command]
+#[specta::specta]
+pub async fn image_data_url(engine: EngineState<'_>, path: String) -> CommandResult<String> {
+    Ok(engine.mail().image_data_url(path).await?)
 }

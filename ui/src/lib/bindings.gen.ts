@@ -157,6 +157,11 @@ export const commands = {
 	scheduledMessages: () => __TAURI_INVOKE<ScheduledMessage[]>("scheduled_messages"),
 	/**  The account's signature (HTML), if it has one. */
 	signature: (account: AccountId) => __TAURI_INVOKE<string | null>("signature", { account }),
+	/**
+	 *  The account's signature as the composer puts it between the text and
+	 *  the quote.
+	 */
+	signatureBlock: (account: AccountId) => __TAURI_INVOKE<string | null>("signature_block", { account }),
 	/**  Sets (or with none, removes) the account's signature. */
 	setSignature: (account: AccountId, html: string | null) => __TAURI_INVOKE<null>("set_signature", { account, html }),
 	/**
@@ -165,6 +170,16 @@ export const commands = {
 	 *  returns the path a draft names it by.
 	 */
 	stageFile: (name: string, base64: string) => __TAURI_INVOKE<StagedFile>("stage_file", { name, base64 }),
+	/**
+	 *  Names and sizes of files dropped on the composer (the system gives
+	 *  their paths); they are attached where they are.
+	 */
+	describeFiles: (paths: string[]) => __TAURI_INVOKE<StagedFile[]>("describe_files", { paths }),
+	/**
+	 *  An image dropped into the text, as a `data:` URL the editor shows (the
+	 *  engine sends it as an inline part).
+	 */
+	imageDataUrl: (path: string) => __TAURI_INVOKE<string>("image_data_url", { path }),
 	/**  Persons matching a search (all when empty), by name. */
 	persons: (search: string) => __TAURI_INVOKE<Person[]>("persons", { search }),
 	/**  A person about to be made from an email's sender, pre-filled. */

@@ -146,6 +146,12 @@ impl Engine {
 
     /// The account's signature as the text part shows it (after the "-- "
     /// line that tells mail programs a signature starts) and as HTML.
+    /// The account's signature as it is set in a formatted message (the
+    /// composer adds it between what the user wrote and the quote).
+    pub(crate) async fn signature_block(&self, account: AccountId) -> Result<Option<String>> {
+        Ok(self.signature_parts(account, true).await?.map(|(_, html)| html))
+    }
+
     async fn signature_parts(&self, account: AccountId, wanted: bool) -> Result<Option<(String, String)>> {
         if !wanted {
             return Ok(None);

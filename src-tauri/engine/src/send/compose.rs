@@ -184,7 +184,12 @@ fn body(
 /// The plain-text part of a formatted message: its text as a reader
 /// would see it, lines wrapped at 78 characters, links kept.
 pub(crate) fn plain_text_of(html: &str) -> String {
-    let text = html2text::from_read(html.as_bytes(), 78).unwrap_or_default();
+    // A quote nested deeper than the width (a long conversation quoted
+    // whole) goes past it rather than losing the whole text.
+    let text = html2text::config::plain()
+        .allow_width_overflow()
+        .string_from_read(html.as_bytes(), 78)
+        .unwrap_or_else(|_| html2text::from_read(html.as_bytes(), 10_000).unwrap_or_default());
     normalize_line_ends(&text)
 }
 
@@ -324,6 +329,16 @@ mod tests {
         let parsed = mail_parser::MessageParser::default().parse(&c.wire).unwrap();
         assert_eq!(parsed.subject(), Some("Angebot für Müller"));
         assert_eq!(parsed.body_text(0).as_deref().map(str::trim_end), Some("Grüße"));
+    }
+
+    #[test]
+    fn a_deeply_nested_quote_keeps_the_plain_text() {
+        let mut html = "<p>the original</p>".to_owned();
+        for n in 0..100 {
+            html = format!("<p>answer {n}</p><blockquote>{html}</blockquote>");
+        }
+        let text = plain_text_of(&format!("<p>Thanks Bob!</p>{html}"));
+        assert!(text.contains("Thanks Bob!") && text.contains("answer 10"), "{text}");
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub(crate) fn mark_directions(html: &str) -> String {
     let whole = html.get(..html.len().min(512)).is_some_and(|start| start.to_ascii_lowercase().contains("<html"));
     let doc = if whole { Document::from(html) } else { Document::fragment(html) };
     for node in doc.select(BLOCKS).nodes() {
-        if node.has_attr("dir") {
+        // `auto` (the composer's, as typed) is made explicit; a direction
+        // the author set stays.
+        if node.attr("dir").is_some_and(|d| !d.eq_ignore_ascii_case("auto")) {
             continue;
         }
         match get_base_direction_full(node.text().as_ref()) {
@@ -58,6 +60,7 @@ mod tests {
         assert_eq!(mark_directions(html), html);
         let html = "<p dir=\"ltr\">עברית</p>";
         assert_eq!(mark_directions(html), html);
+        assert_eq!(mark_directions("<p dir=\"auto\">עברית</p>"), "<p dir=\"rtl\">עברית</p>");
         let whole = "<html><head><title>x</title></head><body><p>עברית</p></body></html>";
         assert_eq!(
             mark_directions(whole),

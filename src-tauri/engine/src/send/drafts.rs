@@ -60,7 +60,8 @@ impl Engine {
             return Ok(());
         };
         let from = compose::sender(&account.display_name, &account.email)?;
-        let files = compose::read_files(draft).await?;
+        let mut files = compose::read_files(draft).await?;
+        let draft = &super::with_inline_images(draft, &from, &mut files);
         let composed = compose::compose_unfinished(&from, draft, &files)?;
         let mut raw = format!("{DRAFT_HEADER}: {}\r\n", self.draft_key(id)).into_bytes();
         raw.extend_from_slice(&composed.sent_copy);

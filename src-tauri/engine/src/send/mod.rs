@@ -15,6 +15,7 @@ mod compose;
 mod direction;
 mod drafts;
 pub(crate) mod fields;
+mod images;
 mod staging;
 mod templates;
 
@@ -136,6 +137,7 @@ impl Engine {
         if let Some(original) = draft.forward_of {
             files.extend(self.forwarded_files(original).await?);
         }
+        let draft = &with_inline_images(draft, &from, &mut files);
         let composed = compose::compose(&from, draft, &reply, &files)?;
         // Refused before anything is queued: nothing is sent.
         let (size, limit) = (composed.wire.len() as u64, account.size_limit());
@@ -271,6 +273,14 @@ impl Engine {
         conn.close().await;
         Ok(())
     }
+}
+
+/// The draft with its pasted images (`data:` URLs) made inline parts.
+fn with_inline_images(draft: &Draft, from: &lettre::message::Mailbox, files: &mut Vec<compose::FilePart>) -> Draft {
+    let Some(html) = &draft.html else { return draft.clone() };
+    let (html, images) = images::extract_data_images(html, from.email.domain());
+    files.extend(images);
+    Draft { html: Some(html), ..draft.clone() }
 }
 
 /// Whether the draft is to wait for a later time.

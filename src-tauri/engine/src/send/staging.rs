@@ -7,6 +7,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use base64::Engine as _;
+
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::model::StagedFile;
@@ -39,6 +41,44 @@ impl Engine {
             Error::Invalid(Problem::AttachmentUnreadable { path: path.display().to_string(), reason: e.to_string() })
         })?;
         Ok(StagedFile { path: path.display().to_string(), name, size })
+    }
+
+    /// Names and sizes of files dropped on the composer (the system gives
+    /// their paths): attached where they are, without a copy.
+    pub(crate) async fn describe_files(&self, paths: Vec<String>) -> Result<Vec<StagedFile>> {
+        tokio::task::spawn_blocking(move || {
+            paths
+                .into_iter()
+                .map(|path| {
+                    let meta = std::fs::metadata(&path).map_err(|e| {
+                        Error::Invalid(Problem::AttachmentUnreadable { path: path.clone(), reason: e.to_string() })
+                    })?;
+                    if !meta.is_file() {
+                        return Err(Error::Invalid(Problem::AttachmentUnreadable {
+                            path: path.clone(),
+                            reason: "not a file".into(),
+                        }));
+                    }
+                    let name = std::path::Path::new(&path)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    Ok(StagedFile { path, name, size: meta.len() })
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("reading dropped files: {e}")))?
+    }
+
+    /// An image dropped into the text, as the `data:` URL the composer
+    /// shows and keeps it by (sent as an inline part).
+    pub(crate) async fn image_data_url(&self, path: String) -> Result<String> {
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| Error::Invalid(Problem::AttachmentUnreadable { path: path.clone(), reason: e.to_string() }))?;
+        let kind = mime_guess::from_path(&path).first_or_octet_stream();
+        Ok(format!("data:{};base64,{}", kind.essence_str(), base64::engine::general_purpose::STANDARD.encode(bytes)))
     }
 
     /// Removes staged files no draft names that are older than a week

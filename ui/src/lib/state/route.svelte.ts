@@ -6,7 +6,8 @@ import type { Draft } from "../bindings.gen";
 export type Page = { page: "mail" } | { page: "crm" };
 export type Route =
   | Page
-  | { page: "compose"; draft: Draft }
+  | { page: "compose"; draft: Draft; draftId?: number | null; fresh?: boolean }
+  | { page: "drafts" }
   | { page: "preferences" }
   | { page: "troubleshooting" }
   | { page: "quarantine" };
