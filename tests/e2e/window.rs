@@ -497,13 +497,18 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     s.wait_for_count(&colleague, "INBOX", 1).await;
     let delivered = String::from_utf8_lossy(&s.sources(&colleague, "INBOX").await[0]).into_owned();
     assert!(delivered.contains("In-Reply-To: <welcome-e2e@acme.example>"), "{delivered}");
+    let reply = mail_parser::MessageParser::default().parse(delivered.as_bytes()).expect("the reply parses");
+    let text = reply.body_text(0).expect("a text part").into_owned();
+    assert!(text.contains("Thanks Bob, the quote follows."), "{text}");
+    // The formatted reply shows in its sandboxed frame: the conversation
+    // lists it with its Cc.
     eventually(&client, "the reply in its conversation", long, || {
-        let client = client.clone();
+        let (client, cc) = (client.clone(), colleague.email.clone());
         async move {
             let row = row_containing(&client, "Welcome to Threadline").await?;
             row.click().await.ok()?;
             let pane = client.find(Locator::Css(".reading-pane")).await.ok()?;
-            text_of(&pane).await.contains("Thanks Bob, the quote follows.").then_some(())
+            text_of(&pane).await.contains(&cc).then_some(())
         }
     })
     .await;
@@ -1635,7 +1640,7 @@ async fn a_formatted_reply_with_an_image_a_file_a_template_and_a_signature_in_th
 
     // Reply to the hundredth message, which quotes all ninety-nine before
     // it: the composer is ready to type in at once.
-    row_containing(&client, "Offer for Acme").await.expect("row").click().await.expect("open");
+    wait_for_row(&client, "the conversation", "Offer for Acme", long).await.click().await.expect("open");
     css(&client, ".message.open .reply", long).await;
     let opened = time_in_page(&client, ".message.open .reply", "document.querySelector('#compose-body')").await;
     eprintln!("composer opened with a 100-message quote in {opened:.0} ms (target 150 ms)");
@@ -1728,5 +1733,48 @@ document.querySelector("#compose-body").dispatchEvent(new ClipboardEvent("paste"
     css(&client, "#open-drafts", long).await.click().await.expect("drafts");
     wait_for(&client, "#drafts-list", "Oops (kept)").await;
     save_screenshot(&client, "33-drafts-after-kill.png").await;
+
+    // Written in Hebrew and sent later: the paragraph runs right to left
+    // as it is typed, the message waits in the outbox (listed under
+    // Drafts) and goes at its time, with its direction.
+    css(&client, "#compose", long).await.click().await.expect("new email");
+    css(&client, "#compose-to", long).await.send_keys("bob@acme.example").await.expect("to");
+    css(&client, "#compose-subject", long).await.send_keys("שלום").await.expect("subject");
+    css(&client, "#compose-body", long).await.send_keys("שלום Bob, ההצעה מצורפת").await.expect("type Hebrew");
+    let rtl = client
+        .execute("return document.querySelector('#compose-body p').matches(':dir(rtl)')", vec![])
+        .await
+        .expect("direction");
+    assert_eq!(rtl, serde_json::json!(true), "the Hebrew paragraph runs right to left as typed");
+    css(&client, "#compose-later", long).await.click().await.expect("send later");
+    client
+        .execute(
+            "const d = new Date(Date.now() + 4000); const p = (n) => String(n).padStart(2, '0');
+             const at = document.querySelector('#compose-later-at');
+             at.value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+             at.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .expect("choose the time");
+    save_screenshot(&client, "34-send-later-rtl.png").await;
+    css(&client, "#compose-schedule", long).await.click().await.expect("schedule");
+    wait_for(&client, "#notice", "Scheduled for").await;
+    css(&client, "#open-drafts", long).await.click().await.expect("drafts");
+    wait_for(&client, "#scheduled-list", "שלום").await;
+    save_screenshot(&client, "35-scheduled.png").await;
+    eventually(&client, "the message sent at its time", long, || {
+        let (s, user) = (s.clone(), user.clone());
+        async move { (s.count(&user, "Sent").await == 2).then_some(()) }
+    })
+    .await;
+    let sent = s.sources(&user, "Sent").await;
+    let later = sent
+        .iter()
+        .filter_map(|raw| mail_parser::MessageParser::default().parse(raw))
+        .find(|m| m.subject() == Some("שלום"))
+        .expect("the Hebrew message in Sent");
+    let html = later.body_html(0).expect("html").into_owned();
+    assert!(html.contains("<p dir=\"rtl\">שלום Bob, ההצעה מצורפת</p>"), "sent with its direction: {html}");
     let _ = client.close().await;
 }

@@ -25,8 +25,10 @@ pub(crate) struct Composed {
     pub recipients: Vec<String>,
     /// Sent over SMTP: no Bcc header.
     pub wire: Vec<u8>,
-    /// Appended to the Sent folder: with the Bcc header.
-    pub sent_copy: Vec<u8>,
+    /// Appended to the Sent folder, with the Bcc header; None when there is
+    /// no Bcc and the copy is the wire message itself (a second copy of a
+    /// message with large files would double what is held and stored).
+    pub sent_copy: Option<Vec<u8>>,
 }
 
 /// A file read for the message: an attachment, or an inline image with
@@ -130,7 +132,7 @@ fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[Fil
     // The Sent copy differs only by its Bcc header: built again only then
     // (a message with large files costs a whole second encoding).
     let sent_copy =
-        if has_bcc { body(builder.keep_bcc(), draft, files).map_err(not_built)?.formatted() } else { wire.clone() };
+        if has_bcc { Some(body(builder.keep_bcc(), draft, files).map_err(not_built)?.formatted()) } else { None };
     let envelope = message.envelope();
     Ok(Composed {
         message_id,
@@ -288,7 +290,7 @@ mod tests {
         assert_eq!(c.recipients, ["bob@acme.example", "carl@acme.example", "boss@example.test"]);
         assert_eq!(c.envelope_from, "ann@example.test");
         let wire = String::from_utf8(c.wire).unwrap();
-        let copy = String::from_utf8(c.sent_copy).unwrap();
+        let copy = String::from_utf8(c.sent_copy.unwrap()).unwrap();
         assert!(!wire.contains("boss@example.test"), "{wire}");
         assert!(copy.contains("Bcc: boss@example.test"), "{copy}");
         assert!(wire.contains(&format!("Message-ID: <{}>", c.message_id)));

@@ -64,7 +64,7 @@ impl Engine {
         let draft = &super::with_inline_images(draft, &from, &mut files);
         let composed = compose::compose_unfinished(&from, draft, &files)?;
         let mut raw = format!("{DRAFT_HEADER}: {}\r\n", self.draft_key(id)).into_bytes();
-        raw.extend_from_slice(&composed.sent_copy);
+        raw.extend_from_slice(composed.sent_copy.as_deref().unwrap_or(&composed.wire));
         let secret = self.secret(&account).await?;
         let mut conn = Connection::open(&account, &secret).await?;
         conn.session.append(&folder.name, Some("(\\Draft \\Seen)"), None, &raw).await?;

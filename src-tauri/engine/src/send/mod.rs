@@ -261,7 +261,7 @@ impl Engine {
         for row in rows {
             // Saved before it is recorded: a process killed in between
             // saves it twice (same Message-ID; rare), never zero times.
-            conn.session.append(&sent.name, Some("(\\Seen)"), None, &row.sent_copy).await?;
+            conn.session.append(&sent.name, Some("(\\Seen)"), None, row.saved_copy()).await?;
             self.store.mark_outgoing_saved(row.id).await?;
         }
         // Under the Sent folder's lock, so no pass runs over it beside this

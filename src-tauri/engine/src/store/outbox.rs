@@ -16,7 +16,8 @@ pub struct OutgoingMessage {
     pub envelope_from: String,
     pub recipients: Vec<String>,
     pub wire: Vec<u8>,
-    pub sent_copy: Vec<u8>,
+    /// None: the Sent copy is the wire message (stored as an empty blob).
+    pub sent_copy: Option<Vec<u8>>,
     /// Send later: not before this (Unix seconds).
     pub send_at: Option<i64>,
     /// The composer's draft (JSON), given back if the send is cancelled.
@@ -37,6 +38,11 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
+    /// What is saved in the Sent folder.
+    pub fn saved_copy(&self) -> &[u8] {
+        if self.sent_copy.is_empty() { &self.wire } else { &self.sent_copy }
+    }
+
     /// The envelope recipients.
     pub fn recipient_list(&self) -> Vec<String> {
         serde_json::from_str(&self.recipients).unwrap_or_default()
@@ -58,7 +64,7 @@ impl Store {
         .bind(&m.envelope_from)
         .bind(recipients)
         .bind(&m.wire)
-        .bind(&m.sent_copy)
+        .bind(m.sent_copy.as_deref().unwrap_or_default())
         .bind(now())
         .bind(m.send_at)
         .bind(&m.draft)
