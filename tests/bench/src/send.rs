@@ -14,6 +14,8 @@ use crate::{Measured, Options, measure};
 pub struct SendFigures {
     /// The attachment's size.
     pub bytes: u64,
+    /// The message's size as it arrived (the file encoded, with headers).
+    pub message_bytes: u64,
     pub ours: Measured,
     pub smtplib: Measured,
 }
@@ -69,6 +71,7 @@ pub async fn bench(o: &Options, s: &MailServers, megabytes: u32) -> SendFigures 
         "send",
     );
     s.wait_for_count(&recipient, "INBOX", 1).await;
+    let message_bytes = s.sources(&recipient, "INBOX").await.first().map_or(0, |m| m.len() as u64);
     let smtplib = measure(
         Command::new("python3")
             .args(["-c", SMTPLIB, &s.smtps_port.to_string()])
@@ -79,5 +82,5 @@ pub async fn bench(o: &Options, s: &MailServers, megabytes: u32) -> SendFigures 
     );
     s.wait_for_count(&recipient, "INBOX", 2).await;
     let _ = std::fs::remove_dir_all(&dir);
-    SendFigures { bytes, ours, smtplib }
+    SendFigures { bytes, message_bytes, ours, smtplib }
 }

@@ -78,7 +78,7 @@ pub(crate) struct ReplyContext {
 }
 
 /// Builds the message from `from` with the draft's fields and files.
-pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[FilePart]) -> Result<Composed> {
+pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: Vec<FilePart>) -> Result<Composed> {
     if [&draft.to, &draft.cc, &draft.bcc].iter().all(|f| split_addresses(f).is_empty()) {
         return Err(Error::Invalid(Problem::NoRecipient));
     }
@@ -87,11 +87,13 @@ pub(crate) fn compose(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files
 
 /// [`compose`] for a draft kept in the Drafts folder, which may have no
 /// recipient yet.
-pub(crate) fn compose_unfinished(from: &Mailbox, draft: &Draft, files: &[FilePart]) -> Result<Composed> {
+pub(crate) fn compose_unfinished(from: &Mailbox, draft: &Draft, files: Vec<FilePart>) -> Result<Composed> {
     compose_any(from, draft, &ReplyContext::default(), files)
 }
 
-fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[FilePart]) -> Result<Composed> {
+/// The files are taken, not copied: a message with 20 MB of them holds
+/// each once, then only encoded.
+fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: Vec<FilePart>) -> Result<Composed> {
     let to = recipients("To", &draft.to)?;
     let cc = recipients("Cc", &draft.cc)?;
     let bcc = recipients("Bcc", &draft.bcc)?;
@@ -127,12 +129,15 @@ fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[Fil
     }
     let not_built = |e: lettre::error::Error| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() });
     let has_bcc = !split_addresses(&draft.bcc).is_empty();
-    let message = body(builder.clone(), draft, files).map_err(not_built)?;
-    let wire = message.formatted();
-    // The Sent copy differs only by its Bcc header: built again only then
+    // The Sent copy differs only by its Bcc header: built apart only then
     // (a message with large files costs a whole second encoding).
-    let sent_copy =
-        if has_bcc { Some(body(builder.keep_bcc(), draft, files).map_err(not_built)?.formatted()) } else { None };
+    let sent_copy = if has_bcc {
+        Some(body(builder.clone().keep_bcc(), draft, files.clone()).map_err(not_built)?.formatted())
+    } else {
+        None
+    };
+    let message = body(builder, draft, files).map_err(not_built)?;
+    let wire = message.formatted();
     let envelope = message.envelope();
     Ok(Composed {
         message_id,
@@ -148,38 +153,36 @@ fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: &[Fil
 fn body(
     builder: MessageBuilder,
     draft: &Draft,
-    files: &[FilePart],
+    files: Vec<FilePart>,
 ) -> std::result::Result<lettre::Message, lettre::error::Error> {
-    let part = |f: &FilePart| {
+    let part = |f: FilePart| {
         let content_type = ContentType::parse(&f.content_type)
             .unwrap_or(ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN));
-        match &f.cid {
-            Some(cid) => {
-                Attachment::new_inline_with_name(cid.clone(), f.name.clone()).body(f.bytes.clone(), content_type)
-            }
-            None => Attachment::new(f.name.clone()).body(f.bytes.clone(), content_type),
+        match f.cid {
+            Some(cid) => Attachment::new_inline_with_name(cid, f.name).body(f.bytes, content_type),
+            None => Attachment::new(f.name).body(f.bytes, content_type),
         }
     };
-    let (inline, attached): (Vec<&FilePart>, Vec<&FilePart>) = files.iter().partition(|f| f.cid.is_some());
+    let (inline, attached): (Vec<FilePart>, Vec<FilePart>) = files.into_iter().partition(|f| f.cid.is_some());
     let Some(html) = draft.html.as_deref() else {
         let text = SinglePart::plain(normalize_line_ends(&draft.body));
         if attached.is_empty() {
             return builder.singlepart(text);
         }
-        let mixed = attached.iter().fold(MultiPart::mixed().singlepart(text), |m, f| m.singlepart(part(f)));
+        let mixed = attached.into_iter().fold(MultiPart::mixed().singlepart(text), |m, f| m.singlepart(part(f)));
         return builder.multipart(mixed);
     };
     let html_part = SinglePart::html(html.to_owned());
     let shown = if inline.is_empty() {
         MultiPart::alternative().singlepart(SinglePart::plain(plain_text_of(html))).singlepart(html_part)
     } else {
-        let related = inline.iter().fold(MultiPart::related().singlepart(html_part), |r, f| r.singlepart(part(f)));
+        let related = inline.into_iter().fold(MultiPart::related().singlepart(html_part), |r, f| r.singlepart(part(f)));
         MultiPart::alternative().singlepart(SinglePart::plain(plain_text_of(html))).multipart(related)
     };
     if attached.is_empty() {
         return builder.multipart(shown);
     }
-    let mixed = attached.iter().fold(MultiPart::mixed().multipart(shown), |m, f| m.singlepart(part(f)));
+    let mixed = attached.into_iter().fold(MultiPart::mixed().multipart(shown), |m, f| m.singlepart(part(f)));
     builder.multipart(mixed)
 }
 
@@ -284,7 +287,7 @@ mod tests {
             &from,
             &draft("\"Stone, Bob\" <bob@acme.example>; carl@acme.example", "", "boss@example.test"),
             &ReplyContext::default(),
-            &[],
+            Vec::new(),
         )
         .unwrap();
         assert_eq!(c.recipients, ["bob@acme.example", "carl@acme.example", "boss@example.test"]);
@@ -304,7 +307,7 @@ mod tests {
     fn a_reply_carries_the_thread() {
         let from = sender("", "ann@example.test").unwrap();
         let reply = ReplyContext { parent_id: Some("p@x".into()), parent_refs: vec!["root@x".into()] };
-        let c = compose(&from, &draft("bob@acme.example", "", ""), &reply, &[]).unwrap();
+        let c = compose(&from, &draft("bob@acme.example", "", ""), &reply, Vec::new()).unwrap();
         let wire = String::from_utf8(c.wire).unwrap();
         assert!(wire.contains("In-Reply-To: <p@x>"), "{wire}");
         assert!(wire.contains("References: <root@x> <p@x>"), "{wire}");
@@ -313,10 +316,11 @@ mod tests {
     #[test]
     fn bad_addresses_are_named() {
         let from = sender("", "ann@example.test").unwrap();
-        let e = compose(&from, &draft("bob@acme.example, not an address", "", ""), &ReplyContext::default(), &[])
-            .expect_err("invalid");
+        let e =
+            compose(&from, &draft("bob@acme.example, not an address", "", ""), &ReplyContext::default(), Vec::new())
+                .expect_err("invalid");
         assert_eq!(e.user_message(), "\"not an address\" in To is not a valid email address.");
-        let e = compose(&from, &draft(" , ", "", ""), &ReplyContext::default(), &[]).expect_err("empty");
+        let e = compose(&from, &draft(" , ", "", ""), &ReplyContext::default(), Vec::new()).expect_err("empty");
         assert_eq!(e.user_message(), "Add at least one recipient.");
     }
 
@@ -326,7 +330,7 @@ mod tests {
         let mut d = draft("bob@acme.example", "", "");
         d.subject = "Angebot für Müller".into();
         d.body = "Grüße".into();
-        let c = compose(&from, &d, &ReplyContext::default(), &[]).unwrap();
+        let c = compose(&from, &d, &ReplyContext::default(), Vec::new()).unwrap();
         assert!(c.wire.is_ascii(), "{}", String::from_utf8_lossy(&c.wire));
         let parsed = mail_parser::MessageParser::default().parse(&c.wire).unwrap();
         assert_eq!(parsed.subject(), Some("Angebot für Müller"));
@@ -364,7 +368,7 @@ mod tests {
                 cid: None,
             },
         ];
-        let c = compose(&from, &d, &ReplyContext::default(), &files).unwrap();
+        let c = compose(&from, &d, &ReplyContext::default(), files.to_vec()).unwrap();
         let m = mail_parser::MessageParser::default().parse(&c.wire).unwrap();
         let types = |part: &mail_parser::MessagePart<'_>| {
             part.content_type().map(|t| format!("{}/{}", t.ctype(), t.subtype().unwrap_or_default()))

@@ -32,7 +32,7 @@ use crate::model::{Draft, EngineEvent, ScheduledMessage, SendOutcome, SendState}
 use crate::problem::Problem;
 use crate::schedule::Worker;
 use crate::store::AccountRow;
-use crate::store::outbox::{OutboxRow, OutgoingMessage};
+use crate::store::outbox::{OutboxRow, OutgoingMessage, OutgoingPart};
 use crate::sync::{self, Connection};
 use compose::ReplyContext;
 
@@ -138,7 +138,7 @@ impl Engine {
             files.extend(self.forwarded_files(original).await?);
         }
         let draft = &with_inline_images(draft, &from, &mut files);
-        let composed = compose::compose(&from, draft, &reply, &files)?;
+        let composed = compose::compose(&from, draft, &reply, files)?;
         // Refused before anything is queued: nothing is sent.
         let (size, limit) = (composed.wire.len() as u64, account.size_limit());
         if size > limit {
@@ -194,11 +194,17 @@ impl Engine {
             if stopped.is_some() {
                 continue;
             }
-            match smtp::hand_over(&smtp, &auth, &password, &row.envelope_from, &row.recipient_list(), &row.wire).await {
+            // One message's bytes at a time, let go once handed over.
+            let wire = self.store.outgoing_bytes(row.id, OutgoingPart::Wire).await?;
+            let subject = subject_of(&wire);
+            let handed =
+                smtp::hand_over(&smtp, &auth, &password, &row.envelope_from, &row.recipient_list(), &wire).await;
+            drop(wire);
+            match handed {
                 Ok(()) => {
                     self.store.mark_outgoing_sent(row.id).await?;
                     tracing::info!(account = %account_id, outbox = row.id, "message sent");
-                    let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
+                    let message_id = row.message_id.clone();
                     let _ = self.events.send(EngineEvent::MessageSent { account: account_id, message_id, subject });
                     to_save.push(row);
                 }
@@ -206,7 +212,7 @@ impl Engine {
                     tracing::warn!(account = %account_id, outbox = row.id, error = %e, "message refused");
                     let reason = e.problem();
                     self.store.note_outgoing_problem(row.id, &reason, true).await?;
-                    let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
+                    let message_id = row.message_id.clone();
                     let _ =
                         self.events.send(EngineEvent::SendFailed { account: account_id, message_id, subject, reason });
                 }
@@ -214,7 +220,7 @@ impl Engine {
                     tracing::info!(account = %account_id, outbox = row.id, error = %e, "message waits");
                     let reason = e.problem();
                     self.store.note_outgoing_problem(row.id, &reason, false).await?;
-                    let (message_id, subject) = (row.message_id.clone(), subject_of(&row.wire));
+                    let message_id = row.message_id.clone();
                     let _ =
                         self.events.send(EngineEvent::SendDelayed { account: account_id, message_id, subject, reason });
                     stopped = Some(e);
@@ -261,7 +267,9 @@ impl Engine {
         for row in rows {
             // Saved before it is recorded: a process killed in between
             // saves it twice (same Message-ID; rare), never zero times.
-            conn.session.append(&sent.name, Some("(\\Seen)"), None, row.saved_copy()).await?;
+            let copy = self.store.outgoing_bytes(row.id, OutgoingPart::SentCopy).await?;
+            conn.session.append(&sent.name, Some("(\\Seen)"), None, &copy).await?;
+            drop(copy);
             self.store.mark_outgoing_saved(row.id).await?;
         }
         // Under the Sent folder's lock, so no pass runs over it beside this

@@ -25,24 +25,28 @@ pub struct OutgoingMessage {
 }
 
 /// An outbox row still waiting for something: the SMTP hand-over
-/// (`state` queued) or the Sent copy (`state` sent, `saved` false).
+/// (`state` queued) or the Sent copy (`state` sent, `saved` false). Its
+/// bytes are read when they are needed ([`Store::outgoing_bytes`]), one
+/// message at a time.
 #[derive(Debug, Clone, FromRow)]
 pub struct OutboxRow {
     pub id: i64,
     pub message_id: String,
     pub envelope_from: String,
     pub recipients: String,
-    pub wire: Vec<u8>,
-    pub sent_copy: Vec<u8>,
     pub state: String,
 }
 
-impl OutboxRow {
-    /// What is saved in the Sent folder.
-    pub fn saved_copy(&self) -> &[u8] {
-        if self.sent_copy.is_empty() { &self.wire } else { &self.sent_copy }
-    }
+/// Which bytes of an outbox message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutgoingPart {
+    /// As it goes to the SMTP server.
+    Wire,
+    /// As it is saved in the Sent folder.
+    SentCopy,
+}
 
+impl OutboxRow {
     /// The envelope recipients.
     pub fn recipient_list(&self) -> Vec<String> {
         serde_json::from_str(&self.recipients).unwrap_or_default()
@@ -51,26 +55,82 @@ impl OutboxRow {
 
 impl Store {
     /// Queues a message; it is sent by `Engine::deliver_outbox`.
+    /// The message's bytes go in pieces, in the same transaction as its
+    /// row.
     pub async fn queue_outgoing(&self, m: &OutgoingMessage) -> Result<i64> {
         let recipients =
             serde_json::to_string(&m.recipients).map_err(|e| crate::Error::Protocol(format!("recipients: {e}")))?;
-        let id = sqlx::query_scalar(
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO outbox
                     (account_id, message_id, envelope_from, recipients, wire, sent_copy, created_at, send_at, draft)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, X'', X'', ?, ?, ?) RETURNING id",
         )
         .bind(m.account_id)
         .bind(&m.message_id)
         .bind(&m.envelope_from)
         .bind(recipients)
-        .bind(&m.wire)
-        .bind(m.sent_copy.as_deref().unwrap_or_default())
         .bind(now())
         .bind(m.send_at)
         .bind(&m.draft)
-        .fetch_one(&mut *self.write_conn().await?)
+        .fetch_one(&mut *tx)
         .await?;
+        let parts = [("wire", Some(&m.wire)), ("copy", m.sent_copy.as_ref())];
+        for (part, bytes) in parts.into_iter().filter_map(|(p, b)| b.map(|b| (p, b))) {
+            for (seq, piece) in bytes.chunks(super::source::PIECE).enumerate() {
+                sqlx::query("INSERT INTO outbox_pieces (outbox_id, part, seq, bytes) VALUES (?, ?, ?, ?)")
+                    .bind(id)
+                    .bind(part)
+                    .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+                    .bind(piece)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
         Ok(id)
+    }
+
+    /// An outbox message's bytes: the wire message, or the Sent copy (the
+    /// wire message when it has no copy of its own). Read piece by piece;
+    /// rows queued before the pieces keep theirs in the row.
+    pub async fn outgoing_bytes(&self, id: i64, part: OutgoingPart) -> Result<Vec<u8>> {
+        let wanted = match part {
+            OutgoingPart::Wire => "wire",
+            OutgoingPart::SentCopy => {
+                let own: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM outbox_pieces WHERE outbox_id = ? AND part = 'copy')
+                         OR (SELECT length(sent_copy) > 0 FROM outbox WHERE id = ?)",
+                )
+                .bind(id)
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+                if own { "copy" } else { "wire" }
+            }
+        };
+        let pieces: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM outbox_pieces WHERE outbox_id = ? AND part = ? ORDER BY seq")
+                .bind(id)
+                .bind(wanted)
+                .fetch_all(self.pool())
+                .await?;
+        if pieces.is_empty() {
+            let column = if wanted == "copy" { "sent_copy" } else { "wire" };
+            return Ok(sqlx::query_scalar(&format!("SELECT {column} FROM outbox WHERE id = ?"))
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?);
+        }
+        let mut bytes = Vec::with_capacity(pieces.len() * super::source::PIECE);
+        for piece in pieces {
+            let chunk: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
+                .bind(piece)
+                .fetch_one(self.pool())
+                .await?;
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// Claims, for this process and `lease` seconds, the account's outbox
@@ -84,7 +144,7 @@ impl Store {
             "UPDATE outbox SET claimed_until = ?3
              WHERE account_id = ?1 AND (state = 'queued' OR (state = 'sent' AND saved = 0))
                AND COALESCE(claimed_until, 0) < ?2 AND (state = 'sent' OR COALESCE(send_at, 0) <= ?2)
-             RETURNING id, message_id, envelope_from, recipients, wire, sent_copy, state",
+             RETURNING id, message_id, envelope_from, recipients, state",
         )
         .bind(account_id)
         .bind(at)
@@ -123,11 +183,15 @@ impl Store {
     }
 
     /// The Sent copy is stored (or the provider keeps one itself).
+    /// Its bytes go: the message is kept in the Sent folder from now on.
     pub async fn mark_outgoing_saved(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET saved = 1 WHERE id = ?")
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE outbox SET saved = 1, wire = X'', sent_copy = X'' WHERE id = ?")
             .bind(id)
-            .execute(&mut *self.write_conn().await?)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM outbox_pieces WHERE outbox_id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 

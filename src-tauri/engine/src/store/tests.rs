@@ -487,3 +487,50 @@ async fn flags_of_a_whole_folder_are_compared_in_chunks() {
     let page = ok(store.thread_page(ThreadView::Inbox, 0, 300)).await;
     assert_eq!(page.threads.iter().filter(|t| t.unread_count == 0).count(), 100);
 }
+
+#[tokio::test]
+async fn an_outgoing_message_is_kept_in_pieces_until_its_sent_copy_is_saved() {
+    use crate::store::outbox::{OutgoingMessage, OutgoingPart};
+    let (_dir, store, account, _, _) = store_with_folders().await;
+    // Two and a half pieces, and a Sent copy of its own (a Bcc) for the second.
+    let wire: Vec<u8> = (0..2_500_000u32).map(|i| (i % 251) as u8).collect();
+    let message = |id: &str, copy: Option<Vec<u8>>| OutgoingMessage {
+        account_id: account,
+        message_id: id.into(),
+        envelope_from: "alice@example.com".into(),
+        recipients: vec!["bob@example.com".into()],
+        wire: wire.clone(),
+        sent_copy: copy,
+        send_at: None,
+        draft: None,
+    };
+    let plain = store.queue_outgoing(&message("a@x", None)).await.unwrap_or_else(|e| panic!("{e}"));
+    let bcc = store
+        .queue_outgoing(&message("b@x", Some(b"Bcc: boss@x\r\n".to_vec())))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bytes = |id, part| {
+        let store = store.clone();
+        async move { store.outgoing_bytes(id, part).await.unwrap_or_else(|e| panic!("{e}")) }
+    };
+    assert_eq!(bytes(plain, OutgoingPart::Wire).await, wire, "read back whole, in order");
+    assert_eq!(bytes(plain, OutgoingPart::SentCopy).await, wire, "no copy of its own: the wire message");
+    assert_eq!(bytes(bcc, OutgoingPart::SentCopy).await, b"Bcc: boss@x\r\n");
+    let pieces = |id: i64| {
+        let store = store.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox_pieces WHERE outbox_id = ?")
+                .bind(id)
+                .fetch_one(store.pool())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    assert_eq!(pieces(plain).await, 3);
+    ok(store.mark_outgoing_sent(plain)).await;
+    ok(store.mark_outgoing_saved(plain)).await;
+    assert_eq!(pieces(plain).await, 0, "saved in Sent: the outbox lets go of the bytes");
+    // Cancelled before its time: the row and its pieces go together.
+    assert!(store.cancel_outgoing("b@x").await.unwrap_or_else(|e| panic!("{e}")).is_some());
+    assert_eq!(pieces(bcc).await, 0);
+}
