@@ -1631,6 +1631,23 @@ async fn a_formatted_reply_with_an_image_a_file_a_template_and_a_signature_in_th
     body.send_keys("Dear {{person.first_name}}, here is the signed order.").await.expect("template body");
     css(&client, "#template-save", long).await.click().await.expect("save template");
     wait_for(&client, "#templates-list", "Offer follow-up").await;
+    // A second one, renamed, then deleted.
+    css(&client, "#template-new", long).await.click().await.expect("new template");
+    css(&client, "#template-name", long).await.send_keys("Scratch").await.expect("name");
+    css(&client, "#template-save", long).await.click().await.expect("save template");
+    wait_for(&client, "#templates-list button", "Scratch").await.click().await.expect("edit Scratch");
+    css(&client, "#template-name", long).await.send_keys(" pad").await.expect("rename");
+    click_centered(&client, "#template-save").await;
+    wait_for(&client, "#templates-list", "Scratch pad").await;
+    click_centered(&client, "#templates-list li:last-child .delete").await;
+    eventually(&client, "the deleted template gone", long, || {
+        let client = client.clone();
+        async move {
+            let list = client.find(Locator::Css("#templates-list")).await.ok()?;
+            (!text_of(&list).await.contains("Scratch")).then_some(())
+        }
+    })
+    .await;
     let signature = css(&client, "#signature-settings .ProseMirror", long).await;
     signature.send_keys("Ann Seller, Acme Sales").await.expect("signature");
     css(&client, "#signature-settings .save-signature", long).await.click().await.expect("save signature");
@@ -1652,6 +1669,12 @@ async fn a_formatted_reply_with_an_image_a_file_a_template_and_a_signature_in_th
     body.send_keys("\n").await.expect("new paragraph");
     let template = css(&client, "#compose-template option[value]:not([value=''])", long).await;
     template.click().await.expect("insert the template");
+    // The preview shows the fields filled for this recipient.
+    css(&client, "#compose-preview-open", long).await.click().await.expect("preview");
+    let frame = css(&client, "#compose-preview iframe", long).await;
+    let previewed = frame.attr("srcdoc").await.ok().flatten().unwrap_or_default();
+    assert!(previewed.contains("Dear Bob, here is the signed order."), "{previewed}");
+    css(&client, "#compose-preview .preview-head button", long).await.click().await.expect("close the preview");
     // An image pasted into the text (a paste event carrying a PNG file, as
     // the clipboard gives it).
     client
@@ -1714,8 +1737,14 @@ document.querySelector("#compose-body").dispatchEvent(new ClipboardEvent("paste"
     css(&client, "#compose", long).await.click().await.expect("new email");
     css(&client, "#compose-to", long).await.send_keys("bob@acme.example").await.expect("to");
     css(&client, "#compose-subject", long).await.send_keys("Oops").await.expect("subject");
-    css(&client, "#compose-body", long).await.send_keys("Not this one.").await.expect("body");
+    css(&client, "#compose-body", long).await.send_keys("Not this one. ").await.expect("body");
+    // A smart field with no value here (Bob has no deal): Send asks first.
+    css(&client, "#compose-field option[value='deal.title']", long).await.click().await.expect("insert a field");
     css(&client, "#compose-send", long).await.click().await.expect("send");
+    let asked = css(&client, "#compose-ask-empty", long).await;
+    assert!(text_of(&asked).await.contains("Deal title"), "the empty field named in words");
+    save_screenshot(&client, "32b-empty-field-asked.png").await;
+    css(&client, "#compose-send-anyway", long).await.click().await.expect("send anyway");
     css(&client, "#undo-send", long).await.click().await.expect("undo");
     let subject = css(&client, "#compose-subject", long).await;
     assert_eq!(subject.prop("value").await.ok().flatten().as_deref(), Some("Oops"));
@@ -1733,6 +1762,17 @@ document.querySelector("#compose-body").dispatchEvent(new ClipboardEvent("paste"
     css(&client, "#open-drafts", long).await.click().await.expect("drafts");
     wait_for(&client, "#drafts-list", "Oops (kept)").await;
     save_screenshot(&client, "33-drafts-after-kill.png").await;
+    // Reopened from Drafts and sent: it goes, and the draft is gone.
+    wait_for(&client, "#drafts-list .open", "Oops (kept)").await.click().await.expect("reopen");
+    let subject = css(&client, "#compose-subject", long).await;
+    assert_eq!(subject.prop("value").await.ok().flatten().as_deref(), Some("Oops (kept)"));
+    css(&client, "#compose-send", long).await.click().await.expect("send");
+    css(&client, "#compose-send-anyway", long).await.click().await.expect("send anyway");
+    wait_for_notice(&client, "Message sent.").await;
+    s.wait_for_count(&user, "Sent", 2).await;
+    css(&client, "#open-drafts", long).await.click().await.expect("drafts");
+    css(&client, "#drafts-list", long).await;
+    assert!(!text_of(&css(&client, ".drafts", long).await).await.contains("Oops"), "the sent draft is gone");
 
     // Written in Hebrew and sent later: the paragraph runs right to left
     // as it is typed, the message waits in the outbox (listed under
@@ -1765,7 +1805,7 @@ document.querySelector("#compose-body").dispatchEvent(new ClipboardEvent("paste"
     save_screenshot(&client, "35-scheduled.png").await;
     eventually(&client, "the message sent at its time", long, || {
         let (s, user) = (s.clone(), user.clone());
-        async move { (s.count(&user, "Sent").await == 2).then_some(()) }
+        async move { (s.count(&user, "Sent").await == 3).then_some(()) }
     })
     .await;
     let sent = s.sources(&user, "Sent").await;
