@@ -636,3 +636,35 @@ fn a_message_sent_later_waits_in_the_outbox_until_its_time_and_can_be_cancelled(
     let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(error["error"]["problem"]["code"], "already_sent", "{error}");
 }
+
+#[test]
+fn a_message_of_several_stored_pieces_arrives_whole_with_its_dot_lines() {
+    use std::io::Write;
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("pieces"), s.new_user("piecesbuyer"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller).to_string();
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    // 2.5 MB of text whose every line starts with a dot: the outbox keeps
+    // it in three pieces, and SMTP's dot-stuffing must hold across them.
+    let body: String = (0..50_000).map(|n| format!(".line {n:06} of the long note ......................\n")).collect();
+    let mut child = std::process::Command::new(common::CLI)
+        .arg("--data-dir")
+        .arg(d)
+        .args(["send", "--account", &account, "--to", &buyer.email, "--subject", "Long note", "--body", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    ok_json(out);
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    let raw = rt.block_on(s.sources(&buyer, "INBOX")).remove(0);
+    let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let text = m.body_text(0).unwrap().replace("\r\n", "\n");
+    assert_eq!(text.trim_end(), body.trim_end(), "every line arrives as written");
+    rt.block_on(s.wait_for_count(&seller, "Sent", 1));
+}

@@ -196,7 +196,7 @@ impl Engine {
             }
             // One message's bytes at a time, let go once handed over.
             let wire = self.store.outgoing_bytes(row.id, OutgoingPart::Wire).await?;
-            let subject = subject_of(&wire);
+            let subject = wire.first().map(|head| subject_of(head)).unwrap_or_default();
             let handed =
                 smtp::hand_over(&smtp, &auth, &password, &row.envelope_from, &row.recipient_list(), &wire).await;
             drop(wire);
@@ -267,7 +267,7 @@ impl Engine {
         for row in rows {
             // Saved before it is recorded: a process killed in between
             // saves it twice (same Message-ID; rare), never zero times.
-            let copy = self.store.outgoing_bytes(row.id, OutgoingPart::SentCopy).await?;
+            let copy = self.store.outgoing_bytes(row.id, OutgoingPart::SentCopy).await?.concat();
             conn.session.append(&sent.name, Some("(\\Seen)"), None, &copy).await?;
             drop(copy);
             self.store.mark_outgoing_saved(row.id).await?;

@@ -27,7 +27,7 @@ pub(crate) async fn hand_over(
     secret: &str,
     from: &str,
     recipients: &[String],
-    wire: &[u8],
+    wire: &[Vec<u8>],
 ) -> Result<()> {
     let (host, port) = (server.host.as_str(), server.port);
     let invalid_address = |a: &str| Error::Invalid(Problem::NotAnEmailAddress { text: a.to_owned(), field: None });
@@ -75,7 +75,7 @@ pub(crate) async fn hand_over(
         }
         Auth::OAuth { username } => bearer(&mut conn, server, username, secret).await?,
     }
-    conn.send(&envelope, wire).await.map_err(smtp_error)?;
+    transfer(&mut conn, &envelope, wire).await.map_err(smtp_error)?;
     let _ = conn.quit().await;
     Ok(())
 }
@@ -115,6 +115,42 @@ async fn bearer(conn: &mut AsyncSmtpConnection, server: &Endpoint, username: &st
 }
 
 /// A refused login (5xx) needs the user; anything else is for later.
+/// MAIL, RCPT, DATA and the message, as the library's `send` does, but
+/// with the message in its stored pieces: each is escaped and written on
+/// its own, so no second whole copy of a message with large files is
+/// made on the way out.
+async fn transfer(
+    conn: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    pieces: &[Vec<u8>],
+) -> std::result::Result<(), lettre::transport::smtp::Error> {
+    use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+    use lettre::transport::smtp::extension::{MailBodyParameter, MailParameter};
+    let mut options = Vec::new();
+    let addresses = envelope.from().into_iter().chain(envelope.to());
+    if addresses.map(ToString::to_string).any(|a| !a.is_ascii()) {
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !pieces.iter().all(|p| p.is_ascii()) {
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    let steps = async {
+        conn.command(Mail::new(envelope.from().cloned(), options)).await?;
+        for to in envelope.to() {
+            conn.command(Rcpt::new(to.clone(), Vec::new())).await?;
+        }
+        conn.command(Data).await?;
+        conn.message_iter(pieces.iter()).await
+    };
+    match steps.await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            conn.abort().await;
+            Err(e)
+        }
+    }
+}
+
 fn auth_error(e: lettre::transport::smtp::Error) -> Error {
     if e.is_permanent() { Error::AuthFailed(e.to_string()) } else { smtp_error(e) }
 }

@@ -91,10 +91,10 @@ impl Store {
         Ok(id)
     }
 
-    /// An outbox message's bytes: the wire message, or the Sent copy (the
-    /// wire message when it has no copy of its own). Read piece by piece;
-    /// rows queued before the pieces keep theirs in the row.
-    pub async fn outgoing_bytes(&self, id: i64, part: OutgoingPart) -> Result<Vec<u8>> {
+    /// An outbox message's bytes in their pieces: the wire message, or the
+    /// Sent copy (the wire message when it has no copy of its own). Rows
+    /// queued before the pieces keep theirs in the row: one piece.
+    pub async fn outgoing_bytes(&self, id: i64, part: OutgoingPart) -> Result<Vec<Vec<u8>>> {
         let wanted = match part {
             OutgoingPart::Wire => "wire",
             OutgoingPart::SentCopy => {
@@ -117,18 +117,21 @@ impl Store {
                 .await?;
         if pieces.is_empty() {
             let column = if wanted == "copy" { "sent_copy" } else { "wire" };
-            return Ok(sqlx::query_scalar(&format!("SELECT {column} FROM outbox WHERE id = ?"))
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?);
+            return Ok(vec![
+                sqlx::query_scalar(&format!("SELECT {column} FROM outbox WHERE id = ?"))
+                    .bind(id)
+                    .fetch_one(self.pool())
+                    .await?,
+            ]);
         }
-        let mut bytes = Vec::with_capacity(pieces.len() * super::source::PIECE);
+        let mut bytes = Vec::with_capacity(pieces.len());
         for piece in pieces {
-            let chunk: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
-                .bind(piece)
-                .fetch_one(self.pool())
-                .await?;
-            bytes.extend_from_slice(&chunk);
+            bytes.push(
+                sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
+                    .bind(piece)
+                    .fetch_one(self.pool())
+                    .await?,
+            );
         }
         Ok(bytes)
     }

@@ -511,7 +511,7 @@ async fn an_outgoing_message_is_kept_in_pieces_until_its_sent_copy_is_saved() {
         .unwrap_or_else(|e| panic!("{e}"));
     let bytes = |id, part| {
         let store = store.clone();
-        async move { store.outgoing_bytes(id, part).await.unwrap_or_else(|e| panic!("{e}")) }
+        async move { store.outgoing_bytes(id, part).await.unwrap_or_else(|e| panic!("{e}")).concat() }
     };
     assert_eq!(bytes(plain, OutgoingPart::Wire).await, wire, "read back whole, in order");
     assert_eq!(bytes(plain, OutgoingPart::SentCopy).await, wire, "no copy of its own: the wire message");
