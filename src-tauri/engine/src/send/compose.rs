@@ -8,8 +8,12 @@
 use std::str::FromStr;
 use std::time::SystemTime;
 
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart, SinglePart};
+use lettre::message::Mailbox;
+use mail_builder::MessageBuilder as MimeMessage;
+use mail_builder::headers::address::Address;
+use mail_builder::headers::content_type::ContentType;
+use mail_builder::headers::text::Text;
+use mail_builder::mime::MimePart;
 
 use crate::error::{Error, Result};
 use crate::model::Draft;
@@ -91,99 +95,101 @@ pub(crate) fn compose_unfinished(from: &Mailbox, draft: &Draft, files: Vec<FileP
     compose_any(from, draft, &ReplyContext::default(), files)
 }
 
-/// The files are taken, not copied: a message with 20 MB of them holds
-/// each once, then only encoded.
+/// The message is written by mail-builder straight into a buffer of its
+/// final size, encoding each file as it goes: a message with 20 MB of
+/// files holds the files and the message, never a second encoded copy of
+/// the files (as a builder that encodes first and then writes does).
 fn compose_any(from: &Mailbox, draft: &Draft, reply: &ReplyContext, files: Vec<FilePart>) -> Result<Composed> {
     let to = recipients("To", &draft.to)?;
     let cc = recipients("Cc", &draft.cc)?;
     let bcc = recipients("Bcc", &draft.bcc)?;
     let message_id = format!("{}@{}", uuid::Uuid::new_v4().simple(), from.email.domain());
-    let mut builder = MessageBuilder::new()
-        .from(from.clone())
-        .subject(draft.subject.trim())
-        .date(SystemTime::now())
-        .message_id(Some(format!("<{message_id}>")))
-        .user_agent("Threadline".into());
-    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
-        // A draft with nobody to send it to yet: lettre wants an envelope
-        // all the same (never used: a draft is not sent as it is).
-        let envelope = lettre::address::Envelope::new(Some(from.email.clone()), vec![from.email.clone()])
-            .map_err(|e| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() }))?;
-        builder = builder.envelope(envelope);
-    }
-    for m in to {
-        builder = builder.to(m);
-    }
-    for m in cc {
-        builder = builder.cc(m);
-    }
-    for m in bcc {
-        builder = builder.bcc(m);
-    }
-    if let Some(parent) = &reply.parent_id {
-        builder = builder.in_reply_to(format!("<{parent}>"));
-        // RFC 5322 3.6.4: the parent's references, then the parent.
-        let chain: Vec<String> =
-            reply.parent_refs.iter().chain(std::iter::once(parent)).map(|id| format!("<{id}>")).collect();
-        builder = builder.references(chain.join(" "));
-    }
-    let not_built = |e: lettre::error::Error| Error::Invalid(Problem::MessageNotBuilt { detail: e.to_string() });
-    let has_bcc = !split_addresses(&draft.bcc).is_empty();
-    // The Sent copy differs only by its Bcc header: built apart only then
-    // (a message with large files costs a whole second encoding).
-    let sent_copy = if has_bcc {
-        Some(body(builder.clone().keep_bcc(), draft, files.clone()).map_err(not_built)?.formatted())
-    } else {
-        None
-    };
-    let message = body(builder, draft, files).map_err(not_built)?;
-    let wire = message.formatted();
-    let envelope = message.envelope();
+    let date = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let headers = Headers { from, to: &to, cc: &cc, message_id: &message_id, date, reply };
+    let wire = write(&headers, None, draft, &files);
+    // The Sent copy differs only by its Bcc header: written apart only then.
+    let sent_copy = (!bcc.is_empty()).then(|| write(&headers, Some(&bcc), draft, &files));
     Ok(Composed {
         message_id,
-        envelope_from: envelope.from().map(ToString::to_string).unwrap_or_default(),
-        recipients: envelope.to().iter().map(ToString::to_string).collect(),
+        envelope_from: from.email.to_string(),
+        recipients: to.iter().chain(&cc).chain(&bcc).map(|m| m.email.to_string()).collect(),
         wire,
         sent_copy,
     })
 }
 
+/// The headers both versions of a message share.
+struct Headers<'a> {
+    from: &'a Mailbox,
+    to: &'a [Mailbox],
+    cc: &'a [Mailbox],
+    message_id: &'a str,
+    date: u64,
+    reply: &'a ReplyContext,
+}
+
+/// One version of the message: with `bcc` for the Sent copy.
+fn write(h: &Headers<'_>, bcc: Option<&[Mailbox]>, draft: &Draft, files: &[FilePart]) -> Vec<u8> {
+    let address = |m: &Mailbox| Address::new_address(m.name.clone(), m.email.to_string());
+    let list = |ms: &[Mailbox]| Address::new_list(ms.iter().map(address).collect());
+    let mut b = MimeMessage::new()
+        .from(address(h.from))
+        .subject(draft.subject.trim())
+        .date(h.date)
+        .message_id(h.message_id)
+        .header("User-Agent", Text::new("Threadline"));
+    if !h.to.is_empty() {
+        b = b.to(list(h.to));
+    }
+    if !h.cc.is_empty() {
+        b = b.cc(list(h.cc));
+    }
+    if let Some(bcc) = bcc {
+        b = b.bcc(list(bcc));
+    }
+    if let Some(parent) = &h.reply.parent_id {
+        b = b.in_reply_to(parent.as_str());
+        // RFC 5322 3.6.4: the parent's references, then the parent.
+        let chain: Vec<&str> = h.reply.parent_refs.iter().map(String::as_str).chain([parent.as_str()]).collect();
+        b = b.references(chain);
+    }
+    let mut out = Vec::new();
+    b.body(body(draft, files)).serialize(&mut out);
+    out
+}
+
 /// The message's body parts: plain text alone, or the formatted parts
-/// nested as mail clients read them.
-fn body(
-    builder: MessageBuilder,
-    draft: &Draft,
-    files: Vec<FilePart>,
-) -> std::result::Result<lettre::Message, lettre::error::Error> {
-    let part = |f: FilePart| {
-        let content_type = ContentType::parse(&f.content_type)
-            .unwrap_or(ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN));
-        match f.cid {
-            Some(cid) => Attachment::new_inline_with_name(cid, f.name).body(f.bytes, content_type),
-            None => Attachment::new(f.name).body(f.bytes, content_type),
+/// nested as mail clients read them (mixed > alternative > related).
+/// The files are borrowed, and encoded as they are written.
+fn body<'a>(draft: &'a Draft, files: &'a [FilePart]) -> MimePart<'a> {
+    let part = |f: &'a FilePart| {
+        let content_type =
+            if f.content_type.contains('/') { f.content_type.as_str() } else { "application/octet-stream" };
+        let p = MimePart::new(content_type, f.bytes.as_slice());
+        match &f.cid {
+            Some(cid) => p
+                .cid(cid.as_str())
+                .header("Content-Disposition", ContentType::new("inline").attribute("filename", f.name.as_str())),
+            None => p.attachment(f.name.as_str()),
         }
     };
-    let (inline, attached): (Vec<FilePart>, Vec<FilePart>) = files.into_iter().partition(|f| f.cid.is_some());
-    let Some(html) = draft.html.as_deref() else {
-        let text = SinglePart::plain(normalize_line_ends(&draft.body));
-        if attached.is_empty() {
-            return builder.singlepart(text);
+    let (inline, attached): (Vec<&FilePart>, Vec<&FilePart>) = files.iter().partition(|f| f.cid.is_some());
+    let shown = match draft.html.as_deref() {
+        None => MimePart::new("text/plain", normalize_line_ends(&draft.body)),
+        Some(html) => {
+            let html_part = MimePart::new("text/html", normalize_line_ends(html));
+            let formatted = if inline.is_empty() {
+                html_part
+            } else {
+                MimePart::new("multipart/related", [vec![html_part], inline.into_iter().map(part).collect()].concat())
+            };
+            MimePart::new("multipart/alternative", vec![MimePart::new("text/plain", plain_text_of(html)), formatted])
         }
-        let mixed = attached.into_iter().fold(MultiPart::mixed().singlepart(text), |m, f| m.singlepart(part(f)));
-        return builder.multipart(mixed);
-    };
-    let html_part = SinglePart::html(html.to_owned());
-    let shown = if inline.is_empty() {
-        MultiPart::alternative().singlepart(SinglePart::plain(plain_text_of(html))).singlepart(html_part)
-    } else {
-        let related = inline.into_iter().fold(MultiPart::related().singlepart(html_part), |r, f| r.singlepart(part(f)));
-        MultiPart::alternative().singlepart(SinglePart::plain(plain_text_of(html))).multipart(related)
     };
     if attached.is_empty() {
-        return builder.multipart(shown);
+        return shown;
     }
-    let mixed = attached.into_iter().fold(MultiPart::mixed().multipart(shown), |m, f| m.singlepart(part(f)));
-    builder.multipart(mixed)
+    MimePart::new("multipart/mixed", [vec![shown], attached.into_iter().map(part).collect()].concat())
 }
 
 /// The plain-text part of a formatted message: its text as a reader
@@ -295,7 +301,7 @@ mod tests {
         let wire = String::from_utf8(c.wire).unwrap();
         let copy = String::from_utf8(c.sent_copy.unwrap()).unwrap();
         assert!(!wire.contains("boss@example.test"), "{wire}");
-        assert!(copy.contains("Bcc: boss@example.test"), "{copy}");
+        assert!(copy.contains("Bcc: <boss@example.test>"), "{copy}");
         assert!(wire.contains(&format!("Message-ID: <{}>", c.message_id)));
         assert!(wire.contains("\r\nHello Bob,\r\nhere it is.\r\n"), "{wire}");
         // The same Date and Message-ID in both.

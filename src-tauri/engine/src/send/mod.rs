@@ -267,7 +267,7 @@ impl Engine {
         for row in rows {
             // Saved before it is recorded: a process killed in between
             // saves it twice (same Message-ID; rare), never zero times.
-            let copy = self.store.outgoing_bytes(row.id, OutgoingPart::SentCopy).await?.concat();
+            let copy = self.store.outgoing_joined(row.id, OutgoingPart::SentCopy).await?;
             conn.session.append(&sent.name, Some("(\\Seen)"), None, &copy).await?;
             drop(copy);
             self.store.mark_outgoing_saved(row.id).await?;

@@ -91,10 +91,47 @@ impl Store {
         Ok(id)
     }
 
+    /// An outbox message's bytes in one buffer (an IMAP APPEND wants
+    /// them so), filled a piece at a time.
+    pub async fn outgoing_joined(&self, id: i64, part: OutgoingPart) -> Result<Vec<u8>> {
+        let (wanted, pieces) = self.piece_ids(id, part).await?;
+        if pieces.is_empty() {
+            return self.outgoing_blob(id, wanted).await;
+        }
+        let mut bytes = Vec::with_capacity(pieces.len() * super::source::PIECE);
+        for piece in pieces {
+            let chunk: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
+                .bind(piece)
+                .fetch_one(self.pool())
+                .await?;
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
     /// An outbox message's bytes in their pieces: the wire message, or the
     /// Sent copy (the wire message when it has no copy of its own). Rows
     /// queued before the pieces keep theirs in the row: one piece.
     pub async fn outgoing_bytes(&self, id: i64, part: OutgoingPart) -> Result<Vec<Vec<u8>>> {
+        let (wanted, pieces) = self.piece_ids(id, part).await?;
+        if pieces.is_empty() {
+            return Ok(vec![self.outgoing_blob(id, wanted).await?]);
+        }
+        let mut bytes = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            bytes.push(
+                sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
+                    .bind(piece)
+                    .fetch_one(self.pool())
+                    .await?,
+            );
+        }
+        Ok(bytes)
+    }
+
+    /// Which part holds the bytes asked for (the Sent copy is the wire
+    /// message unless it has its own), and its pieces in order.
+    async fn piece_ids(&self, id: i64, part: OutgoingPart) -> Result<(&'static str, Vec<i64>)> {
         let wanted = match part {
             OutgoingPart::Wire => "wire",
             OutgoingPart::SentCopy => {
@@ -109,31 +146,21 @@ impl Store {
                 if own { "copy" } else { "wire" }
             }
         };
-        let pieces: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM outbox_pieces WHERE outbox_id = ? AND part = ? ORDER BY seq")
-                .bind(id)
-                .bind(wanted)
-                .fetch_all(self.pool())
-                .await?;
-        if pieces.is_empty() {
-            let column = if wanted == "copy" { "sent_copy" } else { "wire" };
-            return Ok(vec![
-                sqlx::query_scalar(&format!("SELECT {column} FROM outbox WHERE id = ?"))
-                    .bind(id)
-                    .fetch_one(self.pool())
-                    .await?,
-            ]);
-        }
-        let mut bytes = Vec::with_capacity(pieces.len());
-        for piece in pieces {
-            bytes.push(
-                sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
-                    .bind(piece)
-                    .fetch_one(self.pool())
-                    .await?,
-            );
-        }
-        Ok(bytes)
+        let pieces = sqlx::query_scalar("SELECT id FROM outbox_pieces WHERE outbox_id = ? AND part = ? ORDER BY seq")
+            .bind(id)
+            .bind(wanted)
+            .fetch_all(self.pool())
+            .await?;
+        Ok((wanted, pieces))
+    }
+
+    /// The whole blob of a row queued before the pieces.
+    async fn outgoing_blob(&self, id: i64, wanted: &str) -> Result<Vec<u8>> {
+        let column = if wanted == "copy" { "sent_copy" } else { "wire" };
+        Ok(sqlx::query_scalar(&format!("SELECT {column} FROM outbox WHERE id = ?"))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?)
     }
 
     /// Claims, for this process and `lease` seconds, the account's outbox

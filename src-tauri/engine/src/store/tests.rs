@@ -516,6 +516,7 @@ async fn an_outgoing_message_is_kept_in_pieces_until_its_sent_copy_is_saved() {
     assert_eq!(bytes(plain, OutgoingPart::Wire).await, wire, "read back whole, in order");
     assert_eq!(bytes(plain, OutgoingPart::SentCopy).await, wire, "no copy of its own: the wire message");
     assert_eq!(bytes(bcc, OutgoingPart::SentCopy).await, b"Bcc: boss@x\r\n");
+    assert_eq!(ok(store.outgoing_joined(plain, OutgoingPart::SentCopy)).await, wire, "joined a piece at a time");
     let pieces = |id: i64| {
         let store = store.clone();
         async move {
