@@ -15,6 +15,27 @@ use threadline_testkit::{TestUser, servers};
 mod common;
 use common::{add_account, cli, ok_json};
 
+/// Two fresh users on the test servers, a data dir with the seller's
+/// account, synced once.
+struct Setup {
+    s: &'static threadline_testkit::MailServers,
+    rt: tokio::runtime::Runtime,
+    seller: TestUser,
+    buyer: TestUser,
+    dir: tempfile::TempDir,
+    account: i64,
+}
+
+fn setup(seller: &str, buyer: &str) -> Setup {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user(seller), s.new_user(buyer));
+    let dir = tempfile::tempdir().unwrap();
+    let account = add_account(dir.path(), &seller);
+    ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    Setup { s, rt, seller, buyer, dir, account }
+}
+
 fn send(d: &Path, account: i64, to: &TestUser, subject: &str, extra: &[&str]) -> std::process::Output {
     let account = account.to_string();
     let mut args = vec!["send", "--account", &account, "--to", &to.email, "--subject", subject, "--json"];
@@ -24,13 +45,8 @@ fn send(d: &Path, account: i64, to: &TestUser, subject: &str, extra: &[&str]) ->
 
 #[test]
 fn a_formatted_message_arrives_with_its_inline_image_and_attachment_intact() {
-    let s = servers();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (seller, buyer) = (s.new_user("compose"), s.new_user("buyer"));
-    let dir = tempfile::tempdir().unwrap();
+    let Setup { s, rt, seller, buyer, dir, account } = setup("compose", "buyer");
     let d = dir.path();
-    let account = add_account(d, &seller);
-    ok_json(cli(d, &["sync", "--once", "--json"]));
 
     let html = d.join("body.html");
     std::fs::write(
@@ -517,13 +533,8 @@ fn templates_fill_their_smart_fields_from_the_crm_in_each_language() {
 
 #[test]
 fn a_message_never_leaves_with_a_raw_or_unagreed_empty_smart_field() {
-    let s = servers();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (seller, buyer) = (s.new_user("fields"), s.new_user("fieldsbuyer"));
-    let dir = tempfile::tempdir().unwrap();
+    let Setup { s, rt, buyer, dir, account, .. } = setup("fields", "fieldsbuyer");
     let d = dir.path();
-    let account = add_account(d, &seller);
-    ok_json(cli(d, &["sync", "--once", "--json"]));
     let html = d.join("body.html");
     std::fs::write(&html, "<p>Hi {{person.first_name}}, about {{deal.title}}</p>").unwrap();
     let to = format!("Carol Weber <{}>", buyer.email);
@@ -568,13 +579,8 @@ fn a_message_never_leaves_with_a_raw_or_unagreed_empty_smart_field() {
 
 #[test]
 fn right_to_left_paragraphs_go_out_with_their_direction() {
-    let s = servers();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (seller, buyer) = (s.new_user("rtl"), s.new_user("rtlbuyer"));
-    let dir = tempfile::tempdir().unwrap();
+    let Setup { s, rt, buyer, dir, account, .. } = setup("rtl", "rtlbuyer");
     let d = dir.path();
-    let account = add_account(d, &seller);
-    ok_json(cli(d, &["sync", "--once", "--json"]));
     let html = d.join("body.html");
     // Hebrew, Persian, Urdu and Arabic paragraphs, one English, one that
     // starts with a number then Hebrew.
@@ -599,13 +605,8 @@ fn right_to_left_paragraphs_go_out_with_their_direction() {
 
 #[test]
 fn a_message_sent_later_waits_in_the_outbox_until_its_time_and_can_be_cancelled() {
-    let s = servers();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (seller, buyer) = (s.new_user("later"), s.new_user("laterbuyer"));
-    let dir = tempfile::tempdir().unwrap();
+    let Setup { s, rt, buyer, dir, account, .. } = setup("later", "laterbuyer");
     let d = dir.path();
-    let account = add_account(d, &seller);
-    ok_json(cli(d, &["sync", "--once", "--json"]));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let at = chrono::DateTime::from_timestamp(i64::try_from(now).unwrap() + 4, 0).unwrap().to_rfc3339();
     let later = ok_json(send(d, account, &buyer, "Later", &["--body", "on time", "--at", &at]));
@@ -640,13 +641,8 @@ fn a_message_sent_later_waits_in_the_outbox_until_its_time_and_can_be_cancelled(
 #[test]
 fn a_message_of_several_stored_pieces_arrives_whole_with_its_dot_lines() {
     use std::io::Write;
-    let s = servers();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (seller, buyer) = (s.new_user("pieces"), s.new_user("piecesbuyer"));
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let account = add_account(d, &seller).to_string();
-    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let Setup { s, rt, seller, buyer, dir, account } = setup("pieces", "piecesbuyer");
+    let (d, account) = (dir.path(), account.to_string());
     // 2.5 MB of text whose every line starts with a dot: the outbox keeps
     // it in three pieces, and SMTP's dot-stuffing must hold across them.
     let body: String = (0..50_000).map(|n| format!(".line {n:06} of the long note ......................\n")).collect();

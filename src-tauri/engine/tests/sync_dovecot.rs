@@ -419,7 +419,7 @@ async fn a_reply_is_sent_over_starttls_saved_in_sent_and_joins_its_conversation(
     // One copy in Sent on the server, with the Bcc line for the sender.
     let saved = s.sources(&f.user, "Sent").await;
     assert_eq!(saved.len(), 1);
-    assert!(text(&saved[0]).contains(&format!("Bcc: {}", carol.email)));
+    assert!(text(&saved[0]).contains(&format!("Bcc: <{}>", carol.email)), "{}", text(&saved[0]));
 
     // Here: in the Sent folder and in the question's conversation, once.
     let thread = f.engine.mail().thread_messages(asked.thread_id).await.expect("thread");

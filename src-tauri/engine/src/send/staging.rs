@@ -110,3 +110,32 @@ impl Engine {
         .map_err(|e| Error::Protocol(format!("cleaning staged files: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use crate::Engine;
+    use crate::secrets::MemorySecrets;
+
+    #[tokio::test]
+    async fn files_handed_over_are_kept_dropped_ones_described_and_images_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(dir.path(), Arc::new(MemorySecrets::default())).await.unwrap();
+        // A name with a path in it stays in its own folder.
+        let staged = engine.stage_file("../../etc/Quote 2026.pdf", b"%PDF".to_vec()).await.unwrap();
+        assert_eq!((staged.name.as_str(), staged.size), ("Quote 2026.pdf", 4));
+        assert!(staged.path.starts_with(&dir.path().join("staged").display().to_string()), "{}", staged.path);
+        assert_eq!(std::fs::read(&staged.path).unwrap(), b"%PDF");
+        let dropped = dir.path().join("logo.png");
+        std::fs::write(&dropped, [0x89, b'P', b'N', b'G']).unwrap();
+        let path = dropped.display().to_string();
+        let described = engine.describe_files(vec![path.clone()]).await.unwrap();
+        assert_eq!((described[0].name.as_str(), described[0].size), ("logo.png", 4));
+        assert_eq!(engine.image_data_url(path).await.unwrap(), "data:image/png;base64,iVBORw==");
+        let missing = dir.path().join("gone.pdf").display().to_string();
+        assert!(engine.describe_files(vec![missing]).await.is_err(), "a file that is not there is named");
+        assert!(engine.describe_files(vec![dir.path().display().to_string()]).await.is_err(), "a folder is no file");
+    }
+}
