@@ -22,6 +22,7 @@ pub mod model;
 pub mod net;
 pub mod problem;
 mod schedule;
+pub mod search;
 pub mod secrets;
 mod send;
 /// The local store. Front ends reach it only through [`Engine`]; tests and

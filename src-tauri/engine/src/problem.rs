@@ -155,6 +155,12 @@ pub enum Problem {
     },
     /// Undo came too late: the message is already with the server.
     AlreadySent,
+
+    // Search.
+    /// `before:` or `after:` with something that is not a YYYY-MM-DD date.
+    BadSearchDate {
+        text: String,
+    },
     /// An attachment or inline image could not be read.
     AttachmentUnreadable {
         path: String,
@@ -354,6 +360,9 @@ impl Problem {
                 fields.join(", ")
             ),
             AlreadySent => "Too late to undo: the message is already sent.".to_owned(),
+            BadSearchDate { text } => {
+                format!("\"{text}\" is not a date like 2027-03-31 (before: and after: take YYYY-MM-DD).")
+            }
             AttachmentUnreadable { path, reason } => format!("The file {path} could not be read: {reason}"),
             NoValidRecipient { detail } => format!("The message has no valid recipient: {detail}"),
             MessageNotBuilt { detail } => format!("The message could not be built: {detail}"),

@@ -1045,6 +1045,8 @@ export type Problem =
 { code: "empty_fields"; fields: string[] } | 
 /**  Undo came too late: the message is already with the server. */
 { code: "already_sent" } | 
+/**  `before:` or `after:` with something that is not a YYYY-MM-DD date. */
+{ code: "bad_search_date"; text: string } | 
 /**  An attachment or inline image could not be read. */
 { code: "attachment_unreadable"; path: string; reason: string } | 
 /**  No recipient the SMTP library accepts. */

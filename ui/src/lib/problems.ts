@@ -74,6 +74,8 @@ export function problemText(p: Problem): string {
       return t("problem_empty_fields", { fields: list(p.fields.map(fieldLabel)) });
     case "already_sent":
       return t("problem_already_sent");
+    case "bad_search_date":
+      return t("problem_bad_search_date", { text: p.text });
     case "attachment_unreadable":
       return t("problem_attachment_unreadable", { path: p.path, reason: p.reason });
     case "sign_in_timed_out":
