@@ -387,7 +387,7 @@ async fn wait_for_code(listener: &TcpListener, state: &str, pages: &(String, Str
         };
         let body = format!(
             "<!doctype html><meta charset=utf-8><title>Threadline</title><p style=\"font:16px sans-serif;margin:3em\">{}</p>",
-            escape(page)
+            crate::mime::html::escape_text(page)
         );
         let answer = format!(
             "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -399,10 +399,6 @@ async fn wait_for_code(listener: &TcpListener, state: &str, pages: &(String, Str
             return outcome;
         }
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]

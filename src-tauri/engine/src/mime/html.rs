@@ -28,6 +28,11 @@ pub struct RenderedBody {
 }
 
 /// Renders a raw message for display. `allow_remote` keeps remote images.
+/// Text made safe to put in HTML (as element text or a quoted attribute).
+pub(crate) fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 pub fn render(raw: &[u8], allow_remote: bool) -> RenderedBody {
     let Some(msg) = MessageParser::default().parse(raw) else {
         return RenderedBody { text: String::from_utf8_lossy(raw).into_owned(), ..RenderedBody::default() };

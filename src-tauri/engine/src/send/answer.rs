@@ -41,10 +41,6 @@ fn joined(list: &[AddressView]) -> String {
         .join(", ")
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 impl Engine {
     /// The draft that answers or forwards `message`. `header` is the line
     /// (reply: "On …, … wrote:") or block (forward: the original's From,
@@ -111,8 +107,8 @@ impl Engine {
                 .collect::<Vec<_>>()
                 .join("\n"),
         };
-        let shown_html = html.unwrap_or_else(|| format!("<pre>{}</pre>", escape(&text)));
-        let header_html = escape(header).replace('\n', "<br>");
+        let shown_html = html.unwrap_or_else(|| format!("<pre>{}</pre>", crate::mime::html::escape_text(&text)));
+        let header_html = crate::mime::html::escape_text(header).replace('\n', "<br>");
         let (sig_text, sig_html) = signed.unwrap_or_default();
         let quoted_html = match answer {
             Answer::Forward => format!("<p><br></p>{sig_html}<div>{header_html}</div><br>{shown_html}"),

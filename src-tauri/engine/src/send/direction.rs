@@ -20,10 +20,7 @@ pub(crate) fn mark_directions(html: &str) -> String {
     if !html.chars().any(|c| matches!(bidi_class(c), BidiClass::R | BidiClass::AL)) {
         return html.to_owned();
     }
-    // The composer gives a fragment; a whole document (a pasted template)
-    // keeps its head.
-    let whole = html.get(..html.len().min(512)).is_some_and(|start| start.to_ascii_lowercase().contains("<html"));
-    let doc = if whole { Document::from(html) } else { Document::fragment(html) };
+    let (doc, whole) = parse(html);
     for node in doc.select(BLOCKS).nodes() {
         // `auto` (the composer's, as typed) is made explicit; a direction
         // the author set stays.
@@ -36,6 +33,19 @@ pub(crate) fn mark_directions(html: &str) -> String {
             Direction::Mixed => {}
         }
     }
+    serialize(&doc, whole)
+}
+
+/// Parses outgoing HTML: the composer gives a fragment; a whole document
+/// (a template pasted as one) keeps its head. Says which it was.
+pub(super) fn parse(html: &str) -> (Document, bool) {
+    let start: String = html.trim_start().chars().take(9).collect::<String>().to_ascii_lowercase();
+    let whole = start.starts_with("<!doctype") || start.starts_with("<html");
+    (if whole { Document::from(html) } else { Document::fragment(html) }, whole)
+}
+
+/// The HTML again, as a fragment or a whole document as it came.
+pub(super) fn serialize(doc: &Document, whole: bool) -> String {
     if whole { doc.html().to_string() } else { doc.html_root().inner_html().to_string() }
 }
 

@@ -61,8 +61,9 @@ impl Engine {
         };
         let from = compose::sender(&account.display_name, &account.email)?;
         let mut files = compose::read_files(draft).await?;
-        let draft = &super::with_inline_images(draft, &from, &mut files);
-        let composed = compose::compose_unfinished(&from, draft, files)?;
+        let mut draft = draft.clone();
+        files.extend(super::inline_images(&mut draft, &from));
+        let composed = compose::compose_unfinished(&from, &draft, files)?;
         let mut raw = format!("{DRAFT_HEADER}: {}\r\n", self.draft_key(id)).into_bytes();
         raw.extend_from_slice(composed.sent_copy.as_deref().unwrap_or(&composed.wire));
         let secret = self.secret(&account).await?;

@@ -76,7 +76,7 @@ pub(crate) fn fill(text: &str, values: &Values, html: bool) -> Filled {
             continue;
         };
         match (FIELDS.iter().find(|f| **f == name), values.get(name)) {
-            (Some(_), Some(value)) if html => out.text.push_str(&escape(value)),
+            (Some(_), Some(value)) if html => out.text.push_str(&crate::mime::html::escape_text(value)),
             (Some(_), Some(value)) => out.text.push_str(value),
             (Some(field), None) => push_once(&mut out.missing, field),
             (None, _) => {
@@ -106,10 +106,6 @@ fn push_once(list: &mut Vec<String>, name: &str) {
     if !list.iter().any(|n| n == name) {
         list.push(name.to_owned());
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The locale values are written in: a BCP 47 tag ("en-GB", "ja"); one

@@ -4,7 +4,6 @@
 //! the message, referenced by `cid:`.
 
 use base64::Engine as _;
-use dom_query::Document;
 
 use super::compose::FilePart;
 
@@ -15,7 +14,7 @@ pub(crate) fn extract_data_images(html: &str, domain: &str) -> (String, Vec<File
     if !html.contains("data:image/") {
         return (html.to_owned(), Vec::new());
     }
-    let doc = Document::fragment(html);
+    let (doc, whole) = super::direction::parse(html);
     let mut parts = Vec::new();
     for img in doc.select("img[src^='data:image/']").nodes() {
         let Some(src) = img.attr("src") else { continue };
@@ -26,7 +25,7 @@ pub(crate) fn extract_data_images(html: &str, domain: &str) -> (String, Vec<File
         img.set_attr("src", &format!("cid:{cid}"));
         parts.push(FilePart { name: format!("image{n}.{extension}"), content_type, bytes, cid: Some(cid) });
     }
-    (doc.html_root().inner_html().to_string(), parts)
+    (super::direction::serialize(&doc, whole), parts)
 }
 
 /// The type and bytes of a `data:` URL in base64.

@@ -1,4 +1,5 @@
-//! Sending: the plain composer's draft becomes a message, waits in the
+//! Sending: the composer's draft (smart fields filled, directions marked,
+//! pasted images made inline parts) becomes a message, waits in the
 //! durable outbox (migration 0007), goes to the account's SMTP server, and
 //! a copy is saved in the account's Sent folder (unless the provider saves
 //! one itself, as Gmail does), from where it is synced into its
@@ -16,12 +17,12 @@ mod direction;
 mod drafts;
 pub(crate) mod fields;
 mod images;
+mod smtp;
 mod staging;
 mod templates;
 
 pub(crate) use compose::invalid_addresses;
 pub(crate) use templates::text_to_html;
-mod smtp;
 
 use std::time::Duration;
 
@@ -123,7 +124,7 @@ impl Engine {
         if !filled.missing.is_empty() && !original.empty_fields_ok {
             return Err(Error::Invalid(Problem::EmptyFields { fields: filled.missing }));
         }
-        let draft = &Draft { subject: filled.subject, body: filled.body, html: filled.html, ..original.clone() };
+        let mut draft = Draft { subject: filled.subject, body: filled.body, html: filled.html, ..original.clone() };
         let account = self.store.account(draft.account_id).await?;
         let from = compose::sender(&account.display_name, &account.email)?;
         let reply = match draft.in_reply_to {
@@ -133,12 +134,12 @@ impl Engine {
             }
             None => ReplyContext::default(),
         };
-        let mut files = compose::read_files(draft).await?;
+        let mut files = compose::read_files(&draft).await?;
         if let Some(original) = draft.forward_of {
             files.extend(self.forwarded_files(original).await?);
         }
-        let draft = &with_inline_images(draft, &from, &mut files);
-        let composed = compose::compose(&from, draft, &reply, files)?;
+        files.extend(inline_images(&mut draft, &from));
+        let composed = compose::compose(&from, &draft, &reply, files)?;
         // Refused before anything is queued: nothing is sent.
         let (size, limit) = (composed.wire.len() as u64, account.size_limit());
         if size > limit {
@@ -283,12 +284,13 @@ impl Engine {
     }
 }
 
-/// The draft with its pasted images (`data:` URLs) made inline parts.
-fn with_inline_images(draft: &Draft, from: &lettre::message::Mailbox, files: &mut Vec<compose::FilePart>) -> Draft {
-    let Some(html) = &draft.html else { return draft.clone() };
+/// Takes the pasted images (`data:` URLs) out of the draft's HTML, which
+/// then refers to them by `cid:`, and gives them as inline parts.
+fn inline_images(draft: &mut Draft, from: &lettre::message::Mailbox) -> Vec<compose::FilePart> {
+    let Some(html) = &draft.html else { return Vec::new() };
     let (html, images) = images::extract_data_images(html, from.email.domain());
-    files.extend(images);
-    Draft { html: Some(html), ..draft.clone() }
+    draft.html = Some(html);
+    images
 }
 
 /// Whether the draft is to wait for a later time.

@@ -84,31 +84,43 @@ impl Engine {
     /// Removes staged files no draft names that are older than a week
     /// (a message that was sent carries its own copy in the outbox).
     pub async fn clean_staged_files(&self) -> Result<()> {
+        let dir = self.staging_dir.clone();
+        let old = tokio::task::spawn_blocking(move || old_folders(&dir))
+            .await
+            .map_err(|e| Error::Protocol(format!("cleaning staged files: {e}")))?;
+        if old.is_empty() {
+            return Ok(());
+        }
+        // Only then the drafts: a draft still naming a file keeps it.
         let drafts = self.store.drafts().await?;
         let named: Vec<String> = drafts
             .iter()
             .flat_map(|d| d.draft.attachments.iter().cloned().chain(d.draft.inline.iter().map(|i| i.path.clone())))
             .collect();
-        let dir = self.staging_dir.clone();
-        tokio::task::spawn_blocking(move || {
-            let Ok(folders) = std::fs::read_dir(&dir) else { return };
-            for folder in folders.flatten() {
-                let path = folder.path();
-                let old = folder
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| SystemTime::now().duration_since(t).ok())
-                    .is_some_and(|age| age > KEEP_UNUSED);
-                let in_use = named.iter().any(|n| std::path::Path::new(n).starts_with(&path));
-                if old && !in_use {
-                    let _ = std::fs::remove_dir_all(&path);
-                }
+        for folder in old {
+            if !named.iter().any(|n| std::path::Path::new(n).starts_with(&folder)) {
+                let _ = tokio::fs::remove_dir_all(&folder).await;
             }
-        })
-        .await
-        .map_err(|e| Error::Protocol(format!("cleaning staged files: {e}")))
+        }
+        Ok(())
     }
+}
+
+/// The staged folders older than [`KEEP_UNUSED`].
+fn old_folders(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(folders) = std::fs::read_dir(dir) else { return Vec::new() };
+    folders
+        .flatten()
+        .filter(|folder| {
+            folder
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age > KEEP_UNUSED)
+        })
+        .map(|folder| folder.path())
+        .collect()
 }
 
 #[cfg(test)]

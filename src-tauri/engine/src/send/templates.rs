@@ -195,10 +195,9 @@ pub(super) struct FilledDraft {
 /// Plain text as HTML paragraphs (a template written as text, a preview
 /// of a plain message).
 pub(crate) fn text_to_html(text: &str) -> String {
-    let escape = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     text.replace("\r\n", "\n")
         .split("\n\n")
         .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>", escape(p.trim_matches('\n')).replace('\n', "<br>")))
+        .map(|p| format!("<p>{}</p>", crate::mime::html::escape_text(p.trim_matches('\n')).replace('\n', "<br>")))
         .collect()
 }

@@ -94,18 +94,8 @@ impl Store {
     /// An outbox message's bytes in one buffer (an IMAP APPEND wants
     /// them so), filled a piece at a time.
     pub async fn outgoing_joined(&self, id: i64, part: OutgoingPart) -> Result<Vec<u8>> {
-        let (wanted, pieces) = self.piece_ids(id, part).await?;
-        if pieces.is_empty() {
-            return self.outgoing_blob(id, wanted).await;
-        }
-        let mut bytes = Vec::with_capacity(pieces.len() * super::source::PIECE);
-        for piece in pieces {
-            let chunk: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
-                .bind(piece)
-                .fetch_one(self.pool())
-                .await?;
-            bytes.extend_from_slice(&chunk);
-        }
+        let mut bytes = Vec::new();
+        self.read_pieces(id, part, |piece| bytes.extend_from_slice(&piece)).await?;
         Ok(bytes)
     }
 
@@ -113,20 +103,34 @@ impl Store {
     /// Sent copy (the wire message when it has no copy of its own). Rows
     /// queued before the pieces keep theirs in the row: one piece.
     pub async fn outgoing_bytes(&self, id: i64, part: OutgoingPart) -> Result<Vec<Vec<u8>>> {
+        let mut pieces = Vec::new();
+        self.read_pieces(id, part, |piece| pieces.push(piece)).await?;
+        Ok(pieces)
+    }
+
+    /// Hands the message's pieces to `take` in order, one read at a time.
+    async fn read_pieces(&self, id: i64, part: OutgoingPart, mut take: impl FnMut(Vec<u8>)) -> Result<()> {
         let (wanted, pieces) = self.piece_ids(id, part).await?;
         if pieces.is_empty() {
-            return Ok(vec![self.outgoing_blob(id, wanted).await?]);
+            // A row queued before the pieces: its whole blob.
+            let column = if wanted == "copy" { "sent_copy" } else { "wire" };
+            take(
+                sqlx::query_scalar(&format!("SELECT {column} FROM outbox WHERE id = ?"))
+                    .bind(id)
+                    .fetch_one(self.pool())
+                    .await?,
+            );
+            return Ok(());
         }
-        let mut bytes = Vec::with_capacity(pieces.len());
         for piece in pieces {
-            bytes.push(
+            take(
                 sqlx::query_scalar("SELECT bytes FROM outbox_pieces WHERE id = ?")
                     .bind(piece)
                     .fetch_one(self.pool())
                     .await?,
             );
         }
-        Ok(bytes)
+        Ok(())
     }
 
     /// Which part holds the bytes asked for (the Sent copy is the wire
@@ -152,15 +156,6 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         Ok((wanted, pieces))
-    }
-
-    /// The whole blob of a row queued before the pieces.
-    async fn outgoing_blob(&self, id: i64, wanted: &str) -> Result<Vec<u8>> {
-        let column = if wanted == "copy" { "sent_copy" } else { "wire" };
-        Ok(sqlx::query_scalar(&format!("SELECT {column} FROM outbox WHERE id = ?"))
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?)
     }
 
     /// Claims, for this process and `lease` seconds, the account's outbox
@@ -200,10 +195,11 @@ impl Store {
         Ok(sqlx::query_as("SELECT state, last_error FROM outbox WHERE id = ?").bind(id).fetch_one(self.pool()).await?)
     }
 
-    /// The SMTP server took the message.
+    /// The SMTP server took the message; its draft, kept for Undo, goes.
     pub async fn mark_outgoing_sent(&self, id: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, draft = NULL
+             WHERE id = ?",
         )
         .bind(now())
         .bind(id)
