@@ -9,10 +9,12 @@
 
 pub mod html;
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 use mail_parser::{Address, HeaderName, HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
+
+use crate::search::segment;
 
 /// Longest plain text kept for search and previews of one message.
 const MAX_INDEXED_TEXT: usize = 256 * 1024;
@@ -85,9 +87,12 @@ pub struct ParsedMessage {
     pub date: Option<i64>,
     pub subject: String,
     pub addresses: Vec<(AddressRole, ParsedAddress)>,
-    /// The body's distinct words, for the search index: it keeps no word
-    /// positions, so a repeated word adds nothing but work for the writer.
-    pub search_words: String,
+    /// The body's text as the search index takes it (see
+    /// [`crate::search::segment::for_index`]).
+    pub search_text: String,
+    /// The words of subject and body written with diacritics, once each,
+    /// for the index of exact forms.
+    pub exact_words: String,
     pub snippet: String,
     pub attachments: Vec<AttachmentMeta>,
     pub size: usize,
@@ -178,7 +183,8 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
             date: None,
             subject: String::new(),
             addresses: Vec::new(),
-            search_words: String::new(),
+            search_text: String::new(),
+            exact_words: String::new(),
             snippet: String::new(),
             attachments: Vec::new(),
             size: raw.len(),
@@ -210,7 +216,12 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
     let mut text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     truncate_chars(&mut text, MAX_INDEXED_TEXT);
     let snippet = make_snippet(&text);
-    let search_words = distinct_words(&text);
+    let subject = msg.subject().map(str::trim).unwrap_or_default().to_owned();
+    let exact_words = segment::diacritic_words([subject.as_str(), text.as_str()]);
+    let search_text = match segment::for_index(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(split) => split,
+    };
 
     let attachments = msg
         .attachments()
@@ -241,9 +252,10 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
         in_reply_to: header_ids(msg.in_reply_to()).into_iter().next_back(),
         references: header_ids(msg.references()),
         date: msg.date().map(|d| d.to_timestamp()),
-        subject: msg.subject().map(str::trim).unwrap_or_default().to_owned(),
+        subject,
         addresses,
-        search_words,
+        search_text,
+        exact_words,
         snippet,
         attachments,
         size: raw.len(),
@@ -268,55 +280,6 @@ fn truncate_chars(s: &mut String, max_bytes: usize) {
         }
         s.truncate(cut);
     }
-}
-
-/// Bytes that split words for [`distinct_words`]: ASCII white space and
-/// punctuation, looked up rather than worked out for every byte.
-#[allow(clippy::indexing_slicing, reason = "byte < 128 in a table of 256, at compile time")]
-static WORD_SEPARATORS: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 128 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_whitespace() || b == 0x0b || b.is_ascii_punctuation();
-        byte += 1;
-    }
-    table
-};
-
-/// Each word of `text` once, in order of first use. Words are split at
-/// ASCII white space and punctuation, which always separate tokens for the
-/// search tokenizer, so the index gets exactly the tokens the whole text
-/// would give it. A word may still hold a separator only the tokenizer
-/// knows (a no-break space): the tokenizer splits it there, and the word
-/// is only less likely to be recognised as a repeat. Splitting bytes
-/// instead of characters made this a quarter faster; it is most of the
-/// parser's own work.
-fn distinct_words(text: &str) -> String {
-    // Sized for a message's vocabulary up front: growing it step by step
-    // took 1.7% of an initial sync's CPU time.
-    let mut seen: HashSet<&str, foldhash::fast::RandomState> =
-        HashSet::with_capacity_and_hasher((text.len() / 16).min(4096), Default::default());
-    let mut out = String::with_capacity(text.len() / 4);
-    let mut start = 0;
-    // Cutting at ASCII bytes always lands on a character boundary.
-    let ends = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| WORD_SEPARATORS.get(usize::from(*b)).copied().unwrap_or(false))
-        .map(|(at, _)| at)
-        .chain(std::iter::once(text.len()));
-    for end in ends {
-        let word = text.get(start..end).unwrap_or_default();
-        start = end + 1;
-        if !word.is_empty() && seen.insert(word) {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(word);
-        }
-    }
-    out
 }
 
 /// One line of preview text: whitespace folded, quoted lines skipped.

@@ -2,3 +2,4 @@
 //! terms that the store's search answers.
 
 pub mod query;
+pub mod segment;

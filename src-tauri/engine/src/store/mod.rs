@@ -11,6 +11,7 @@ pub mod capture;
 mod completion;
 mod crm;
 mod drafts;
+mod find;
 mod folders;
 mod gmail;
 mod messages;
@@ -288,6 +289,8 @@ pub(crate) fn now() -> i64 {
 
 #[cfg(test)]
 mod crm_tests;
+#[cfg(test)]
+mod find_tests;
 #[cfg(test)]
 mod policy_tests;
 #[cfg(test)]

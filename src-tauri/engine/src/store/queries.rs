@@ -25,7 +25,7 @@ pub struct ListFilter {
 }
 
 #[derive(FromRow)]
-struct LocationRow {
+pub(super) struct LocationRow {
     id: MessageId,
     account_id: AccountId,
     folder: String,
@@ -110,7 +110,7 @@ struct ThreadRow {
 
 /// Joins each message to one folder location (its first), so that a
 /// message held in several folders is listed once.
-const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
+pub(super) const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
     AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
                         ORDER BY folder_id LIMIT 1)
     JOIN folders f ON f.id = mf.folder_id";
@@ -121,11 +121,11 @@ const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
 pub(super) const BOX: &str = "(CASE WHEN m.hidden != 0 THEN 4 ELSE COALESCE(m.user_box, m.server_box, 3) END)";
 
 /// The capture of a message (`m`), if it is a Smart BCC copy.
-const CAPTURE_JOIN: &str = "LEFT JOIN captures c ON c.message_id = m.id";
+pub(super) const CAPTURE_JOIN: &str = "LEFT JOIN captures c ON c.message_id = m.id";
 
 /// The columns of a message's visibility, capture (with `CAPTURE_JOIN`)
 /// and Gmail labels.
-const CAPTURE_COLUMNS: &str = "m.visibility, c.message_id IS NOT NULL AS captured,
+pub(super) const CAPTURE_COLUMNS: &str = "m.visibility, c.message_id IS NOT NULL AS captured,
     c.target AS capture_target, c.target_id AS capture_target_id, c.dkim, c.spf, m.gm_labels";
 
 /// Messages with their first folder location, if they have one: a
@@ -143,7 +143,7 @@ fn maybe_located() -> String {
     )
 }
 
-const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
+pub(super) const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
     m.thread_id, m.date, m.subject, mf.flags, m.snippet, m.has_attachments";
 
 impl Store {
@@ -175,23 +175,6 @@ impl Store {
     pub async fn location_count(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_folders").fetch_one(self.pool()).await?;
         Ok(u64::try_from(n).unwrap_or(0))
-    }
-
-    /// Full-text search over subject, participants and body; newest first.
-    /// Deleted mail is not found (it has left every view).
-    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
-        let Some(fts) = fts_query(query) else {
-            return Ok(Vec::new());
-        };
-        let sql = format!(
-            "SELECT {LOCATION_COLUMNS}, {CAPTURE_COLUMNS} FROM messages m {FIRST_LOCATION} {CAPTURE_JOIN}
-             WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
-               AND {BOX} < 2
-             ORDER BY m.date DESC, m.id DESC LIMIT ?"
-        );
-        let rows: Vec<LocationRow> =
-            sqlx::query_as(&sql).bind(fts).bind(i64::from(limit)).fetch_all(self.pool()).await?;
-        self.summaries(rows).await
     }
 
     /// The messages of one conversation, oldest first (one row per
@@ -370,7 +353,7 @@ impl Store {
     }
 
     /// Loads From/To/Cc for the rows and builds summaries.
-    async fn summaries(&self, rows: Vec<LocationRow>) -> Result<Vec<MessageSummary>> {
+    pub(super) async fn summaries(&self, rows: Vec<LocationRow>) -> Result<Vec<MessageSummary>> {
         let mut addresses: HashMap<i64, Vec<(String, AddressView)>> = HashMap::new();
         let mut ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
         ids.sort_unstable();
@@ -400,29 +383,5 @@ fn view_box(view: ThreadView) -> i64 {
         ThreadView::Inbox => 0,
         ThreadView::Archive => 1,
         ThreadView::Trash => 2,
-    }
-}
-
-/// Turns what a person typed into a safe FTS5 query: every word must match
-/// as a prefix. Words are split where the index's tokenizer splits them
-/// (it keeps no positions, so `bob@acme.example` asks for its three words
-/// anywhere in the message); quotes and operators are never syntax.
-fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> =
-        input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"*")).collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn fts_query_quotes_user_input() {
-        assert_eq!(fts_query("  "), None);
-        assert_eq!(fts_query(" \"-@ "), None);
-        assert_eq!(fts_query("offer q3").as_deref(), Some("\"offer\"* \"q3\"*"));
-        assert_eq!(fts_query("a\"b OR").as_deref(), Some("\"a\"* \"b\"* \"OR\"*"));
-        assert_eq!(fts_query("bob@acme.example Grüße").as_deref(), Some("\"bob\"* \"acme\"* \"example\"* \"Grüße\"*"));
     }
 }

@@ -1,9 +1,12 @@
 //! The full-text search index: what goes into it, and refilling it after a
 //! migration that had to start it empty.
 //!
-//! The index is contentless and keeps no word positions (migration 0013):
-//! it answers only which messages hold a word, which is all search asks,
-//! and costs the writer of a large sync a fraction of a full index.
+//! Two contentless indexes (migration 0031): `messages_fts`, with word
+//! positions for phrases, over subject, participants and body as
+//! [`segment::for_index`] prepares them; and `messages_exact`, the words
+//! written with diacritics, unfolded, to rank exact forms first. Only the
+//! first is needed for a message to be found, so `messages_exact` gets a
+//! row only for mail that has such words.
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -11,6 +14,7 @@ use super::source;
 use super::statement_chunks;
 use crate::error::{Error, Result};
 use crate::mime::{self, ParsedMessage};
+use crate::search::segment;
 
 /// `meta` key of an unfinished refill: the last message id indexed.
 const REFILL_AFTER: &str = "search_reindex_after";
@@ -24,9 +28,17 @@ pub(super) async fn index(conn: &mut SqliteConnection, messages: &[(i64, &Parsed
             QueryBuilder::new("INSERT INTO messages_fts (rowid, subject, participants, body) ");
         q.push_values(chunk, |mut row, (id, parsed)| {
             row.push_bind(*id)
-                .push_bind(&parsed.subject)
-                .push_bind(participants(parsed))
-                .push_bind(&parsed.search_words);
+                .push_bind(segment::for_index(&parsed.subject).into_owned())
+                .push_bind(segment::for_index(&participants(parsed)).into_owned())
+                .push_bind(&parsed.search_text);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    let exact: Vec<&(i64, &ParsedMessage)> = messages.iter().filter(|(_, p)| !p.exact_words.is_empty()).collect();
+    for chunk in statement_chunks(&exact, 2) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO messages_exact (rowid, words) ");
+        q.push_values(chunk, |mut row, (id, parsed)| {
+            row.push_bind(*id).push_bind(&parsed.exact_words);
         });
         q.build().execute(&mut *conn).await?;
     }

@@ -1,0 +1,221 @@
+//! Search answered from the store: each part of a query (see
+//! [`crate::search::query`]) becomes a condition on messages, words and
+//! phrases one match on the full-text index, newest first, with the
+//! messages that hold exactly the diacritics typed ranked above those
+//! found only by their folded forms.
+
+use chrono::{Local, NaiveDate, TimeZone};
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::Store;
+use super::queries::{BOX, CAPTURE_COLUMNS, CAPTURE_JOIN, FIRST_LOCATION, LOCATION_COLUMNS, LocationRow};
+use crate::error::Result;
+use crate::model::MessageSummary;
+use crate::search::query::{self, Flag, Part, Term};
+use crate::search::segment;
+
+impl Store {
+    /// Messages matching a search as typed, newest first (exact
+    /// diacritics first). Deleted mail is found only by `in:trash`; an
+    /// empty search finds nothing.
+    pub async fn search(&self, typed: &str, limit: u32) -> Result<Vec<MessageSummary>> {
+        let parts = query::parse(typed)?;
+        let Some(mut q) = statement(&parts) else {
+            return Ok(Vec::new());
+        };
+        q.push(" LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<LocationRow> = q.build_query_as().fetch_all(self.pool()).await?;
+        self.summaries(rows).await
+    }
+}
+
+/// The search's SQL; None when nothing of it can be asked (an empty or
+/// punctuation-only search).
+fn statement(parts: &[Part]) -> Option<QueryBuilder<'static, Sqlite>> {
+    let mut matched: Vec<String> = Vec::new();
+    let mut excluded: Vec<String> = Vec::new();
+    let mut exact: Vec<String> = Vec::new();
+    let mut others: Vec<&Part> = Vec::new();
+    for part in parts {
+        let (text, exact_from) = match &part.term {
+            Term::Word(w) => (segment::fts_phrase(w, true), Some(w)),
+            Term::Phrase(p) => (segment::fts_phrase(p, false), Some(p)),
+            Term::Subject(s) => (segment::fts_phrase(s, true).map(|p| format!("subject : {p}")), Some(s)),
+            term => {
+                others.push(part);
+                // Narrows to messages naming them at all; the role is
+                // checked on the addresses.
+                if let (Term::From(v) | Term::To(v) | Term::Cc(v), false) = (term, part.negated) {
+                    matched.extend(segment::fts_phrase(v, true).map(|p| format!("participants : {p}")));
+                }
+                continue;
+            }
+        };
+        let Some(text) = text else { continue };
+        if part.negated {
+            excluded.push(text);
+            continue;
+        }
+        matched.push(text);
+        exact.extend(
+            exact_from
+                .into_iter()
+                .flat_map(|v| v.split(|c: char| !c.is_alphanumeric()))
+                .filter(|w| segment::has_diacritics(w))
+                .filter_map(|w| segment::fts_phrase(w, true)),
+        );
+    }
+    if matched.is_empty() && excluded.is_empty() && others.is_empty() {
+        return None;
+    }
+
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {LOCATION_COLUMNS}, {CAPTURE_COLUMNS} FROM messages m {FIRST_LOCATION} {CAPTURE_JOIN} WHERE 1"
+    ));
+    if !matched.is_empty() {
+        q.push(" AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ")
+            .push_bind(matched.join(" AND "))
+            .push(")");
+    }
+    for text in excluded {
+        q.push(" AND m.id NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ").push_bind(text).push(")");
+    }
+    for part in &others {
+        q.push(if part.negated { " AND NOT " } else { " AND " });
+        condition(&mut q, &part.term);
+    }
+    // Deleted mail has left every view unless one was asked for; hidden
+    // mail (held or blocked) is never found.
+    let in_view = others.iter().any(|p| !p.negated && matches!(p.term, Term::In(_)));
+    q.push(if in_view { format!(" AND {BOX} < 4") } else { format!(" AND {BOX} < 2") });
+    q.push(" ORDER BY ");
+    if !exact.is_empty() {
+        q.push("m.id IN (SELECT rowid FROM messages_exact WHERE messages_exact MATCH ")
+            .push_bind(exact.join(" OR "))
+            .push(") DESC, ");
+    }
+    q.push("m.date DESC, m.id DESC");
+    Some(q)
+}
+
+/// Writes the condition of a term the full-text match does not answer
+/// (words, phrases and subjects are in it).
+fn condition(q: &mut QueryBuilder<'static, Sqlite>, term: &Term) {
+    match term {
+        Term::Word(_) | Term::Phrase(_) | Term::Subject(_) => {
+            q.push("1");
+        }
+        Term::From(v) => address(q, "'from', 'sender'", v),
+        Term::To(v) => address(q, "'to'", v),
+        Term::Cc(v) => address(q, "'cc'", v),
+        Term::HasAttachment => {
+            q.push("m.has_attachments != 0");
+        }
+        Term::Filename(v) => {
+            q.push("EXISTS (SELECT 1 FROM attachments x WHERE x.message_id = m.id AND x.filename LIKE ")
+                .push_bind(contains(v))
+                .push(" ESCAPE '\\')");
+        }
+        Term::Before(day) => {
+            q.push("m.date < ").push_bind(local_midnight(*day));
+        }
+        Term::After(day) => {
+            q.push("m.date >= ").push_bind(local_midnight(*day));
+        }
+        Term::In(v) => in_view(q, v),
+        Term::Is(flag) => {
+            q.push(match flag {
+                Flag::Unread => "EXISTS (SELECT 1 FROM message_folders x WHERE x.message_id = m.id AND x.seen = 0)",
+                Flag::Read => "NOT EXISTS (SELECT 1 FROM message_folders x WHERE x.message_id = m.id AND x.seen = 0)",
+                Flag::Flagged => {
+                    "EXISTS (SELECT 1 FROM message_folders x WHERE x.message_id = m.id AND x.flagged != 0)"
+                }
+            });
+        }
+        Term::Account(v) => {
+            q.push("m.account_id IN (SELECT id FROM accounts WHERE id = ")
+                .push_bind(v.parse::<i64>().unwrap_or(-1))
+                .push(" OR email LIKE ")
+                .push_bind(contains(v))
+                .push(" ESCAPE '\\' OR display_name LIKE ")
+                .push_bind(contains(v))
+                .push(" ESCAPE '\\')");
+        }
+        Term::Person(v) => linked(q, "person", "persons", "name", v),
+        Term::Deal(v) => linked(q, "deal", "deals", "title", v),
+        Term::Org(v) => linked(q, "org", "organizations", "name", v),
+    }
+}
+
+/// A message with an address of these roles whose name or address holds
+/// `v`.
+fn address(q: &mut QueryBuilder<'static, Sqlite>, roles: &str, v: &str) {
+    q.push(format!(
+        "EXISTS (SELECT 1 FROM message_addresses a WHERE a.message_id = m.id AND a.role IN ({roles}) AND (a.address LIKE "
+    ))
+    .push_bind(contains(v))
+    .push(" ESCAPE '\\' OR a.name LIKE ")
+    .push_bind(contains(v))
+    .push(" ESCAPE '\\'))");
+}
+
+/// A message linked to a record of `kind` (in `table`, by its id or a
+/// `name` holding `v`); an organization's mail includes its persons'.
+fn linked(q: &mut QueryBuilder<'static, Sqlite>, kind: &'static str, table: &str, name: &str, v: &str) {
+    let records = |q: &mut QueryBuilder<'static, Sqlite>| {
+        q.push(format!("SELECT id FROM {table} WHERE id = "))
+            .push_bind(v.parse::<i64>().unwrap_or(-1))
+            .push(format!(" OR {name} LIKE "))
+            .push_bind(contains(v))
+            .push(" ESCAPE '\\'");
+    };
+    q.push("m.id IN (SELECT l.message_id FROM message_links l WHERE l.linked = 1 AND ((l.kind = ")
+        .push_bind(kind)
+        .push(" AND l.target_id IN (");
+    records(q);
+    q.push("))");
+    if kind == "org" {
+        q.push(" OR (l.kind = 'person' AND l.target_id IN (SELECT id FROM persons WHERE org_id IN (");
+        records(q);
+        q.push(")))");
+    }
+    q.push("))");
+}
+
+/// `in:inbox`, `in:archive` and `in:trash` are the app's views; any other
+/// name is a folder's role (`in:sent`) or its name as the server or the
+/// app shows it.
+fn in_view(q: &mut QueryBuilder<'static, Sqlite>, v: &str) {
+    let view = match v.to_lowercase().as_str() {
+        "inbox" => Some(0),
+        "archive" => Some(1),
+        "trash" => Some(2),
+        _ => None,
+    };
+    if let Some(view) = view {
+        q.push(format!("{BOX} = {view}"));
+        return;
+    }
+    q.push(
+        "EXISTS (SELECT 1 FROM message_folders x JOIN folders g ON g.id = x.folder_id
+                  WHERE x.message_id = m.id AND (g.role = lower(",
+    )
+    .push_bind(v.to_owned())
+    .push(") OR g.name = ")
+    .push_bind(v.to_owned())
+    .push(" COLLATE NOCASE OR g.display_name = ")
+    .push_bind(v.to_owned())
+    .push(" COLLATE NOCASE))");
+}
+
+/// A LIKE pattern for text holding `v`, its wildcards taken literally.
+fn contains(v: &str) -> String {
+    let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The first second of a day where the user is.
+fn local_midnight(day: NaiveDate) -> i64 {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    Local.from_local_datetime(&midnight).earliest().map_or_else(|| midnight.and_utc().timestamp(), |t| t.timestamp())
+}
