@@ -101,7 +101,10 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         limit: u32,
     },
-    /// Full-text search over subject, participants and body.
+    /// Search as in the app's search box, newest first: words, "exact
+    /// phrases" and the operators from:, to:, cc:, subject:,
+    /// has:attachment, filename:, before:/after: (YYYY-MM-DD), in:, is:,
+    /// account:, person:, deal:, org:, each negated by a leading -.
     Search {
         query: String,
         #[arg(long, default_value_t = 50)]
@@ -726,8 +729,8 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             });
         }
         Command::Search { query, limit } => {
-            let rows = engine.mail().search(&query, limit).await?;
-            print_messages(json, &rows);
+            let found = engine.mail().search(&query, limit).await?;
+            print_messages(json, &found.messages);
         }
         Command::Crm(command) => crm::execute(engine, command, json).await?,
         Command::Policy(command) => bcc::execute(engine, command, json).await?,

@@ -6,8 +6,8 @@
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId, RecordId, ThreadId};
 use crate::model::{
-    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, Rendered, SavedDraft, ScheduledMessage, SendOutcome,
-    Template, TemplateInput, ThreadPage, ThreadView, Visibility,
+    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, Rendered, SavedDraft, ScheduledMessage,
+    SearchResults, SendOutcome, Template, TemplateInput, ThreadPage, ThreadView, Visibility,
 };
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
@@ -28,9 +28,10 @@ impl Mail<'_> {
         self.engine.store.message_summary(id).await
     }
 
-    /// Full-text search, newest first.
-    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageSummary>> {
-        self.engine.store.search(query, limit).await
+    /// A search as typed (words, "phrases" and operators), newest first.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<SearchResults> {
+        let highlight = crate::search::query::highlights(&crate::search::query::parse(query)?);
+        Ok(SearchResults { messages: self.engine.store.search(query, limit).await?, highlight })
     }
 
     /// A window of one view's conversations (inbox, archive, trash).

@@ -357,6 +357,14 @@ pub struct ThreadSummary {
     pub capture: Option<CaptureView>,
 }
 
+/// What a search shows: the messages found, newest first, and the words
+/// and phrases to mark in them (see [`crate::search::query::highlights`]).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SearchResults {
+    pub messages: Vec<MessageSummary>,
+    pub highlight: Vec<String>,
+}
+
 /// A window onto the inbox, for a virtualized list.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ThreadPage {

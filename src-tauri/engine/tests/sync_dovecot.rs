@@ -67,7 +67,7 @@ async fn initial_sync_stores_everything_and_a_second_pass_fetches_nothing() {
 
     // Every corpus message is findable by its marker, malformed ones too.
     for m in inbox.iter().step_by(7) {
-        let hits = f.engine.mail().search(&m.marker, 5).await.expect("search");
+        let hits = f.engine.mail().search(&m.marker, 5).await.expect("search").messages;
         assert_eq!(hits.len(), 1, "marker {} not found", m.marker);
     }
     // Conversations: every fifth message replies to an earlier one.

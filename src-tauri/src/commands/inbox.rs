@@ -1,7 +1,7 @@
 //! Inbox commands: conversations, their messages, one message, search.
 
 use threadline_engine::ids::{MessageId, ThreadId};
-use threadline_engine::model::{MessageSummary, MessageView, ThreadPage, ThreadView};
+use threadline_engine::model::{MessageSummary, MessageView, SearchResults, ThreadPage, ThreadView};
 
 use super::{CommandResult, EngineState};
 
@@ -32,9 +32,10 @@ pub async fn message_view(engine: EngineState<'_>, id: MessageId, allow_remote: 
     Ok(engine.mail().message_view(id, allow_remote).await?)
 }
 
-/// Full-text search, newest first.
+/// A search as typed in the search box: the messages found, newest first,
+/// and the words to mark in them.
 #[tauri::command]
 #[specta::specta]
-pub async fn search(engine: EngineState<'_>, query: String, limit: u32) -> CommandResult<Vec<MessageSummary>> {
+pub async fn search(engine: EngineState<'_>, query: String, limit: u32) -> CommandResult<SearchResults> {
     Ok(engine.mail().search(&query, limit).await?)
 }

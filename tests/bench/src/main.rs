@@ -21,12 +21,15 @@
 //! `--verify 0` the mail-authentication benchmark (see `verify.rs`);
 //! `--capture 0` the Smart BCC capture benchmark (see `capture.rs`);
 //! `--send 0` the send benchmark (see `send.rs`; `--send MB` sets the
-//! attachment's size, default 20).
+//! attachment's size, default 20); `--search N,N` the stores of the inbox
+//! benchmark (see `search.rs`; default 100,000 and 1,000,000 messages,
+//! `--search 0` skips it).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark fails by panicking
 
 mod capture;
 mod linking;
+mod search;
 mod send;
 mod verify;
 
@@ -78,6 +81,8 @@ struct Options {
     capture: u32,
     /// Megabytes of attachments in the send benchmark (0 skips it).
     send: u32,
+    /// Store sizes of the inbox benchmark (empty skips it).
+    search: Vec<u32>,
     /// Times our initial sync and the plain fetch are run; the median
     /// counts. A single run of about two seconds on two cores moved by
     /// a fifth from run to run here.
@@ -96,6 +101,7 @@ fn options() -> Options {
         verify: 200,
         capture: 1000,
         send: 20,
+        search: vec![100_000, 1_000_000],
         runs: 3,
     };
     let mut args = std::env::args().skip(1);
@@ -112,6 +118,9 @@ fn options() -> Options {
             "--capture" => o.capture = value.parse().expect("--capture N"),
             "--send" => o.send = value.parse().expect("--send MB"),
             "--runs" => o.runs = value.parse::<usize>().expect("--runs N").max(1),
+            "--search" => {
+                o.search = value.split(',').map(|n| n.parse().expect("--search N,N")).filter(|n| *n > 0).collect();
+            }
             "--memory" => {
                 o.memory = value.split(',').map(|n| n.parse().expect("--memory N,N")).filter(|n| *n > 0).collect();
             }
@@ -766,6 +775,39 @@ async fn main() {
             f.ours.mib() / message_mib,
             f.ours.mib() / mb
         );
+    }
+    let mut inbox = Vec::new();
+    for n in &o.search {
+        inbox.push(search::bench(*n).await);
+    }
+    if !inbox.is_empty() {
+        println!();
+        print!("| inbox, in process (p95) | target at 100k / 1M |");
+        for f in &inbox {
+            print!(" {} messages |", f.messages);
+        }
+        println!();
+        println!("| --- | ---: |{}", " ---: |".repeat(inbox.len()));
+        let row = |what: &str, target: &str, figure: &dyn Fn(&search::SearchFigures) -> String| {
+            print!("| {what} | {target} |");
+            for f in &inbox {
+                print!(" {} |", figure(f));
+            }
+            println!();
+        };
+        for (at, (kind, _)) in inbox.first().map(|f| f.search.clone()).unwrap_or_default().iter().enumerate() {
+            row(&format!("search: {kind}"), "50 ms / 100 ms", &|f| {
+                f.search.get(at).map(|(_, d)| human_ms(*d)).unwrap_or_default()
+            });
+        }
+        row("first page of the inbox (50 conversations)", "30 ms / 50 ms", &|f| human_ms(f.first_page));
+        row("open a 100-message conversation", "50 ms", &|f| human_ms(f.open_conversation));
+        row("reference: the newest 200 messages by date", "", &|f| human_ms(f.reference));
+        row("store size per message", "1M no larger than 100k", &|f| {
+            format!("{:.0} B", f.store_bytes as f64 / f64::from(f.messages))
+        });
+        row("search indexes per message", "", &|f| format!("{:.0} B", f.index_bytes as f64 / f64::from(f.messages)));
+        row("seeding (parse, store, index)", "", &|f| human(f.seed));
     }
     if let Some(f) = linking {
         println!();

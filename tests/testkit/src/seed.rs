@@ -33,9 +33,22 @@ fn subject(n: u32) -> String {
     format!("Seeded conversation {n:06}")
 }
 
+/// A sentence in one of the app's languages or Chinese, one per message
+/// in turn, so that search is measured on words inside CJK text and on
+/// words with diacritics.
+const SENTENCES: [&str; 7] = [
+    "The signed order form is attached.",
+    "明日の会議で見積書を確認します。",
+    "다음 주 회의에서 견적서를 검토합시다.",
+    "请查收附件中的报价单，谢谢。",
+    "Máme novou příležitost pro zákazníka.",
+    "Uus töötaja alustab esmaspäeval.",
+    "Försäljningen ökade under kvartalet.",
+];
+
 fn raw_message(n: u32) -> Vec<u8> {
-    // One minute apart, ending in late 2026.
-    let date = 1_790_000_000 - i64::from(200_000 - n) * 60;
+    // One minute apart: 200,000 of them end in September 2026.
+    let date = 1_790_000_000 + (i64::from(n) - 200_000) * 60;
     let date = crate::corpus::rfc2822_date(date);
     let thread = if n.is_multiple_of(REPLY_EVERY) { n - 1 } else { n };
     let reply = if thread != n { format!("In-Reply-To: <seed{thread}@seed.example>\r\n") } else { String::new() };
@@ -43,7 +56,8 @@ fn raw_message(n: u32) -> Vec<u8> {
         "From: Person {p} <person{p}@customer{c}.example>\r\nTo: seller@seed.example\r\n\
          Subject: {s}\r\nDate: {date}\r\nMessage-ID: <seed{n}@seed.example>\r\n{reply}\
          Content-Type: text/plain; charset=utf-8\r\n\r\n\
-         Hello, this is message {n} about offer {o} for customer {c}.\r\nBest regards\r\n",
+         Hello, this is message {n} about offer {o} for customer {c}.\r\n{line}\r\nBest regards\r\n",
+        line = SENTENCES[n as usize % SENTENCES.len()],
         p = n % 997,
         c = n % 211,
         o = n % 53,

@@ -95,8 +95,11 @@ export const commands = {
 	threadMessages: (threadId: ThreadId) => __TAURI_INVOKE<MessageSummary[]>("thread_messages", { threadId }),
 	/**  One message for the reading pane; remote content only when allowed. */
 	messageView: (id: MessageId, allowRemote: boolean) => __TAURI_INVOKE<MessageView>("message_view", { id, allowRemote }),
-	/**  Full-text search, newest first. */
-	search: (query: string, limit: number) => __TAURI_INVOKE<MessageSummary[]>("search", { query, limit }),
+	/**
+	 *  A search as typed in the search box: the messages found, newest first,
+	 *  and the words to mark in them.
+	 */
+	search: (query: string, limit: number) => __TAURI_INVOKE<SearchResults>("search", { query, limit }),
 	/**
 	 *  Puts the composer's message in the outbox and returns; the engine's
 	 *  sender hands it over and reports how that went as events.
@@ -1154,6 +1157,15 @@ export type ScheduledMessage = {
 	send_at: number,
 	subject: string,
 	to: string,
+};
+
+/**
+ *  What a search shows: the messages found, newest first, and the words
+ *  and phrases to mark in them (see [`crate::search::query::highlights`]).
+ */
+export type SearchResults = {
+	messages: MessageSummary[],
+	highlight: string[],
 };
 
 /**

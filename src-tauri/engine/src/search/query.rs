@@ -59,6 +59,21 @@ pub fn parse(input: &str) -> Result<Vec<Part>> {
     tokens(input).into_iter().map(|(negated, token)| Ok(Part { term: term(token)?, negated })).collect()
 }
 
+/// The words and phrases a search looks for in the text, to be marked
+/// where the results are shown (not what it excludes, nor operators on
+/// addresses, dates or records).
+pub fn highlights(parts: &[Part]) -> Vec<String> {
+    parts
+        .iter()
+        .filter(|p| !p.negated)
+        .filter_map(|p| match &p.term {
+            Term::Word(v) | Term::Phrase(v) | Term::Subject(v) => Some(v.clone()),
+            _ => None,
+        })
+        .filter(|v| v.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
 /// A token as typed: quoted (a phrase, or an operator's quoted value) or
 /// a run up to the next space.
 #[derive(Debug, PartialEq, Eq)]
@@ -223,5 +238,11 @@ mod tests {
             parse("before:2026-02-30").unwrap_err().user_message(),
             "\"2026-02-30\" is not a date like 2027-03-31 (before: and after: take YYYY-MM-DD)."
         );
+    }
+
+    #[test]
+    fn the_words_looked_for_are_marked_not_the_excluded_ones() {
+        let parts = parse("quote -spam \"signed order\" subject:会議 from:bob has:attachment \"--\"").unwrap();
+        assert_eq!(highlights(&parts), ["quote", "signed order", "会議"]);
     }
 }

@@ -8,11 +8,16 @@ use chrono::{Local, NaiveDate, TimeZone};
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::Store;
-use super::queries::{BOX, CAPTURE_COLUMNS, CAPTURE_JOIN, FIRST_LOCATION, LOCATION_COLUMNS, LocationRow};
+use super::queries::{BOX, LocationRow, maybe_located};
 use crate::error::Result;
 use crate::model::MessageSummary;
 use crate::search::query::{self, Flag, Part, Term};
 use crate::search::segment;
+
+/// From this many messages matching the words on, the newest are found by
+/// walking the date index and keeping those in the match (a handful of
+/// index entries per result); below it, the matches are read and sorted.
+const MANY_MATCHES: i64 = 2000;
 
 impl Store {
     /// Messages matching a search as typed, newest first (exact
@@ -20,82 +25,135 @@ impl Store {
     /// empty search finds nothing.
     pub async fn search(&self, typed: &str, limit: u32) -> Result<Vec<MessageSummary>> {
         let parts = query::parse(typed)?;
-        let Some(mut q) = statement(&parts) else {
+        let Some(search) = Search::read(&parts) else {
             return Ok(Vec::new());
         };
-        q.push(" LIMIT ").push_bind(i64::from(limit));
-        let rows: Vec<LocationRow> = q.build_query_as().fetch_all(self.pool()).await?;
+        let by_date = match (&search.matched, &search.exact) {
+            (Some(matched), None) => {
+                let many: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
+                )
+                .bind(matched)
+                .bind(MANY_MATCHES)
+                .fetch_one(self.pool())
+                .await?;
+                many >= MANY_MATCHES
+            }
+            _ => false,
+        };
+        let ids: Vec<i64> = search.ids(by_date, limit).build_query_scalar().fetch_all(self.pool()).await?;
+        let sql = format!("SELECT {} WHERE m.id IN (SELECT value FROM json_each(?))", maybe_located());
+        let mut rows: Vec<LocationRow> =
+            sqlx::query_as(&sql).bind(serde_json::to_string(&ids).unwrap_or_default()).fetch_all(self.pool()).await?;
+        let rank: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+        rows.sort_by_key(|r| rank.get(&r.id.0).copied().unwrap_or(usize::MAX));
         self.summaries(rows).await
     }
 }
 
-/// The search's SQL; None when nothing of it can be asked (an empty or
-/// punctuation-only search).
-fn statement(parts: &[Part]) -> Option<QueryBuilder<'static, Sqlite>> {
-    let mut matched: Vec<String> = Vec::new();
-    let mut excluded: Vec<String> = Vec::new();
-    let mut exact: Vec<String> = Vec::new();
-    let mut others: Vec<&Part> = Vec::new();
-    for part in parts {
-        let (text, exact_from) = match &part.term {
-            Term::Word(w) => (segment::fts_phrase(w, true), Some(w)),
-            Term::Phrase(p) => (segment::fts_phrase(p, false), Some(p)),
-            Term::Subject(s) => (segment::fts_phrase(s, true).map(|p| format!("subject : {p}")), Some(s)),
-            term => {
-                others.push(part);
-                // Narrows to messages naming them at all; the role is
-                // checked on the addresses.
-                if let (Term::From(v) | Term::To(v) | Term::Cc(v), false) = (term, part.negated) {
-                    matched.extend(segment::fts_phrase(v, true).map(|p| format!("participants : {p}")));
+/// A search read for the store: one full-text match of everything that
+/// must be in the index, one per excluded word, the exact forms to rank
+/// first, and the other operators.
+struct Search<'a> {
+    matched: Option<String>,
+    excluded: Vec<String>,
+    exact: Option<String>,
+    others: Vec<&'a Part>,
+}
+
+impl<'a> Search<'a> {
+    /// None when nothing of it can be asked (an empty or punctuation-only
+    /// search).
+    fn read(parts: &'a [Part]) -> Option<Search<'a>> {
+        let mut matched: Vec<String> = Vec::new();
+        let mut excluded: Vec<String> = Vec::new();
+        let mut exact: Vec<String> = Vec::new();
+        let mut others: Vec<&Part> = Vec::new();
+        for part in parts {
+            let (text, exact_from) = match &part.term {
+                Term::Word(w) => (segment::fts_phrase(w, true), w),
+                Term::Phrase(p) => (segment::fts_phrase(p, false), p),
+                Term::Subject(s) => (segment::fts_phrase(s, true).map(|p| format!("subject : {p}")), s),
+                term => {
+                    others.push(part);
+                    // Narrows to messages naming them at all; the role is
+                    // checked on the addresses.
+                    if let (Term::From(v) | Term::To(v) | Term::Cc(v), false) = (term, part.negated) {
+                        matched.extend(segment::fts_phrase(v, true).map(|p| format!("participants : {p}")));
+                    }
+                    continue;
                 }
+            };
+            let Some(text) = text else { continue };
+            if part.negated {
+                excluded.push(text);
                 continue;
             }
-        };
-        let Some(text) = text else { continue };
-        if part.negated {
-            excluded.push(text);
-            continue;
+            matched.push(text);
+            exact.extend(
+                exact_from
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| segment::has_diacritics(w))
+                    .filter_map(|w| segment::fts_phrase(w, true)),
+            );
         }
-        matched.push(text);
-        exact.extend(
-            exact_from
-                .into_iter()
-                .flat_map(|v| v.split(|c: char| !c.is_alphanumeric()))
-                .filter(|w| segment::has_diacritics(w))
-                .filter_map(|w| segment::fts_phrase(w, true)),
-        );
-    }
-    if matched.is_empty() && excluded.is_empty() && others.is_empty() {
-        return None;
+        if matched.is_empty() && excluded.is_empty() && others.is_empty() {
+            return None;
+        }
+        Some(Search {
+            matched: (!matched.is_empty()).then(|| matched.join(" AND ")),
+            excluded,
+            exact: (!exact.is_empty()).then(|| exact.join(" OR ")),
+            others,
+        })
     }
 
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {LOCATION_COLUMNS}, {CAPTURE_COLUMNS} FROM messages m {FIRST_LOCATION} {CAPTURE_JOIN} WHERE 1"
-    ));
-    if !matched.is_empty() {
-        q.push(" AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ")
-            .push_bind(matched.join(" AND "))
-            .push(")");
+    /// The ids of the first `limit` messages found, in order; `by_date`
+    /// walks the date index (see [`MANY_MATCHES`]).
+    fn ids(&self, by_date: bool, limit: u32) -> QueryBuilder<'static, Sqlite> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(if by_date {
+            "SELECT m.id FROM messages m INDEXED BY messages_by_date WHERE 1"
+        } else {
+            "SELECT m.id FROM messages m WHERE 1"
+        });
+        if let Some(matched) = &self.matched {
+            q.push(" AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ")
+                .push_bind(matched.clone())
+                .push(")");
+        }
+        for text in &self.excluded {
+            q.push(" AND m.id NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ")
+                .push_bind(text.clone())
+                .push(")");
+        }
+        for part in self
+            .others
+            .iter()
+            .filter(|p| on_the_row(&p.term))
+            .chain(self.others.iter().filter(|p| !on_the_row(&p.term)))
+        {
+            q.push(if part.negated { " AND NOT " } else { " AND " });
+            condition(&mut q, &part.term);
+        }
+        // Deleted mail has left every view unless one was asked for;
+        // hidden mail (held or blocked) is never found.
+        let in_view = self.others.iter().any(|p| !p.negated && matches!(p.term, Term::In(_)));
+        q.push(if in_view { format!(" AND {BOX} < 4") } else { format!(" AND {BOX} < 2") });
+        q.push(" ORDER BY ");
+        if let Some(exact) = &self.exact {
+            q.push("m.id IN (SELECT rowid FROM messages_exact WHERE messages_exact MATCH ")
+                .push_bind(exact.clone())
+                .push(") DESC, ");
+        }
+        q.push("m.date DESC, m.id DESC LIMIT ").push_bind(i64::from(limit));
+        q
     }
-    for text in excluded {
-        q.push(" AND m.id NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ").push_bind(text).push(")");
-    }
-    for part in &others {
-        q.push(if part.negated { " AND NOT " } else { " AND " });
-        condition(&mut q, &part.term);
-    }
-    // Deleted mail has left every view unless one was asked for; hidden
-    // mail (held or blocked) is never found.
-    let in_view = others.iter().any(|p| !p.negated && matches!(p.term, Term::In(_)));
-    q.push(if in_view { format!(" AND {BOX} < 4") } else { format!(" AND {BOX} < 2") });
-    q.push(" ORDER BY ");
-    if !exact.is_empty() {
-        q.push("m.id IN (SELECT rowid FROM messages_exact WHERE messages_exact MATCH ")
-            .push_bind(exact.join(" OR "))
-            .push(") DESC, ");
-    }
-    q.push("m.date DESC, m.id DESC");
-    Some(q)
+}
+
+/// Whether a term is answered by the message's own row, which is
+/// checked before the terms that look into other tables.
+fn on_the_row(term: &Term) -> bool {
+    matches!(term, Term::HasAttachment | Term::Before(_) | Term::After(_) | Term::Account(_))
 }
 
 /// Writes the condition of a term the full-text match does not answer

@@ -26,7 +26,7 @@ pub struct ListFilter {
 
 #[derive(FromRow)]
 pub(super) struct LocationRow {
-    id: MessageId,
+    pub(super) id: MessageId,
     account_id: AccountId,
     folder: String,
     uid: i64,
@@ -108,29 +108,22 @@ struct ThreadRow {
     visibility: Visibility,
 }
 
-/// Joins each message to one folder location (its first), so that a
-/// message held in several folders is listed once.
-pub(super) const FIRST_LOCATION: &str = "JOIN message_folders mf ON mf.message_id = m.id
-    AND mf.folder_id = (SELECT folder_id FROM message_folders WHERE message_id = m.id
-                        ORDER BY folder_id LIMIT 1)
-    JOIN folders f ON f.id = mf.folder_id";
-
 /// A message's (`m`) box as the app shows it (migration 0008): the user's
 /// choice where it differs from the server, else the server's; 4 when it
 /// is hidden (held or blocked, migration 0022), which no view shows.
 pub(super) const BOX: &str = "(CASE WHEN m.hidden != 0 THEN 4 ELSE COALESCE(m.user_box, m.server_box, 3) END)";
 
 /// The capture of a message (`m`), if it is a Smart BCC copy.
-pub(super) const CAPTURE_JOIN: &str = "LEFT JOIN captures c ON c.message_id = m.id";
+const CAPTURE_JOIN: &str = "LEFT JOIN captures c ON c.message_id = m.id";
 
 /// The columns of a message's visibility, capture (with `CAPTURE_JOIN`)
 /// and Gmail labels.
-pub(super) const CAPTURE_COLUMNS: &str = "m.visibility, c.message_id IS NOT NULL AS captured,
+const CAPTURE_COLUMNS: &str = "m.visibility, c.message_id IS NOT NULL AS captured,
     c.target AS capture_target, c.target_id AS capture_target_id, c.dkim, c.spf, m.gm_labels";
 
 /// Messages with their first folder location, if they have one: a
 /// message on its way between folders is still shown, without a folder.
-fn maybe_located() -> String {
+pub(super) fn maybe_located() -> String {
     format!(
         "m.id, m.account_id, COALESCE(f.display_name, '') AS folder,
          COALESCE(mf.uid, 0) AS uid, m.message_id, m.thread_id, m.date, m.subject,
@@ -143,16 +136,19 @@ fn maybe_located() -> String {
     )
 }
 
-pub(super) const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
+const LOCATION_COLUMNS: &str = "m.id, m.account_id, f.display_name AS folder, mf.uid, m.message_id,
     m.thread_id, m.date, m.subject, mf.flags, m.snippet, m.has_attachments";
 
 impl Store {
     /// Messages newest first, one row per folder location.
     pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<MessageSummary>> {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT ");
+        // Newest first down the date index: without it (and without
+        // statistics) SQLite read and sorted every location.
         q.push(LOCATION_COLUMNS).push(", ").push(CAPTURE_COLUMNS).push(
-            " FROM message_folders mf JOIN messages m ON m.id = mf.message_id
-              JOIN folders f ON f.id = mf.folder_id ",
+            " FROM messages m INDEXED BY messages_by_date
+              CROSS JOIN message_folders mf ON mf.message_id = m.id
+              CROSS JOIN folders f ON f.id = mf.folder_id ",
         );
         q.push(CAPTURE_JOIN).push(" WHERE m.hidden = 0");
         if let Some(account) = filter.account {

@@ -57,6 +57,20 @@ fn participants(parsed: &ParsedMessage) -> String {
     text
 }
 
+impl super::Store {
+    /// Bytes the search indexes take in the store file: a figure for the
+    /// benchmark that weighs what finding words in every script costs.
+    pub async fn search_index_bytes(&self) -> Result<u64> {
+        let bytes: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat
+              WHERE name LIKE 'messages\\_fts%' ESCAPE '\\' OR name LIKE 'messages\\_exact%' ESCAPE '\\'",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+}
+
 /// Finishes a refill a migration asked for, parsing the stored sources
 /// again. Each chunk commits with its progress, so a killed process
 /// resumes where it stopped and indexes nothing twice.
