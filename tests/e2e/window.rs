@@ -1818,3 +1818,196 @@ document.querySelector("#compose-body").dispatchEvent(new ClipboardEvent("paste"
     assert!(html.contains("<p dir=\"rtl\">שלום Bob, ההצעה מצורפת</p>"), "sent with its direction: {html}");
     let _ = client.close().await;
 }
+
+/// Presses keys as a person does (WebDriver key actions, which the page
+/// gets as real key events): each character down and up, with Shift held
+/// for the capitals of Shift+I and Shift+U.
+async fn press(client: &Client, keys: &str) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    const SHIFT: char = '\u{E008}';
+    let mut actions = KeyActions::new("keyboard".into());
+    for key in keys.chars() {
+        let shifted = key.is_ascii_uppercase();
+        if shifted {
+            actions = actions.then(KeyAction::Down { value: SHIFT });
+        }
+        actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        if shifted {
+            actions = actions.then(KeyAction::Up { value: SHIFT });
+        }
+    }
+    client.perform_actions(actions).await.expect("key actions");
+}
+
+fn inbox_mail(to: &str, id: &str, subject: &str, day: u32, body: &str) -> Vec<u8> {
+    format!(
+        "From: Bob Stone <bob@acme.example>\r\nTo: {to}\r\nSubject: {subject}\r\n\
+         Date: {day:02} Nov 2026 09:00:00 +0000\r\nMessage-ID: <{id}@acme.example>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// The selected conversation's subject in the reading pane.
+async fn open_subject(client: &Client) -> String {
+    match client.find(Locator::Css(".conversation-subject")).await {
+        Ok(e) => text_of(&e).await,
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = servers();
+    let user = s.new_user("keys");
+    s.append(
+        &user,
+        "INBOX",
+        &[
+            inbox_mail(&user.email, "q", "Quarterly numbers", 2, "The numbers for the quarter are attached."),
+            inbox_mail(&user.email, "m", "明日の会議について", 3, "明日の会議は十時からです。資料を準備してください。"),
+            inbox_mail(&user.email, "p", "Pricing for Acme", 4, "Our pricing for next year."),
+            inbox_mail(&user.email, "c", "Nová příležitost", 5, "Máme novou příležitost pro prodej."),
+        ],
+    )
+    .await;
+    s.append(&user, "Projects", &[inbox_mail(&user.email, "k", "Project kickoff", 6, "Kickoff on Monday.")]).await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let desktop = start_desktop(data_dir.path());
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(60);
+    add_account_in_the_form(&client, &user, None).await;
+    wait_for_row(&client, "the synced inbox", "Pricing for Acme", Duration::from_secs(90)).await;
+    wait_up_to_date(&client, "sync to finish", Duration::from_secs(90)).await;
+
+    // Search from the keyboard: "/" goes to the search box; a word inside
+    // Japanese text is found and marked in the result and the reading pane.
+    press(&client, "/").await;
+    let focused = client.active_element().await.expect("focus");
+    assert_eq!(focused.attr("id").await.ok().flatten().as_deref(), Some("search"));
+    focused.send_keys("会議\u{E007}").await.expect("search");
+    let hit = wait_for(&client, ".search-results .thread-row", "明日の会議について").await;
+    let marked = client.find(Locator::Css(".search-results .thread-row mark")).await.expect("a marked word");
+    assert_eq!(text_of(&marked).await, "会議");
+    hit.click().await.expect("open the result");
+    wait_for(&client, "#message-text mark", "会議").await;
+    save_screenshot(&client, "40-search-inside-japanese.png").await;
+    // Diacritics do not matter; a bad date says why.
+    let search = css(&client, "#search", long).await;
+    search.clear().await.expect("clear");
+    search.send_keys("prilezitost\u{E007}").await.expect("search");
+    wait_for(&client, ".search-results .thread-row", "Nová příležitost").await;
+    search.clear().await.expect("clear");
+    search.send_keys("before:2026-13-01\u{E007}").await.expect("search");
+    wait_for(&client, ".search-results [role=alert]", "2026-13-01").await;
+    css(&client, "#search-clear", long).await.click().await.expect("clear the search");
+
+    // The keyboard round: j/k move through the conversations and open them,
+    // r replies, e archives, Undo brings it back.
+    press(&client, "u").await;
+    press(&client, "j").await;
+    let first = eventually(&client, "j opens the newest", long, || {
+        let client = client.clone();
+        async move { Some(open_subject(&client).await).filter(|s| !s.is_empty()) }
+    })
+    .await;
+    assert_eq!(first, "Project kickoff", "the newest conversation of every folder comes first");
+    press(&client, "j").await;
+    eventually(&client, "one down", long, || {
+        let client = client.clone();
+        async move { (open_subject(&client).await == "Nová příležitost").then_some(()) }
+    })
+    .await;
+    press(&client, "k").await;
+    eventually(&client, "one up", long, || {
+        let client = client.clone();
+        async move { (open_subject(&client).await == "Project kickoff").then_some(()) }
+    })
+    .await;
+    press(&client, "jj").await;
+    eventually(&client, "to the pricing", long, || {
+        let client = client.clone();
+        async move { (open_subject(&client).await == "Pricing for Acme").then_some(()) }
+    })
+    .await;
+    press(&client, "r").await;
+    let to = css(&client, "#compose-to", long).await;
+    assert!(
+        text_of(&to).await.contains("bob@acme.example")
+            || to.prop("value").await.ok().flatten().unwrap_or_default().contains("bob@acme.example")
+    );
+    css(&client, "#compose-discard", long).await.click().await.expect("discard the reply");
+    wait_for_row(&client, "back in the list", "Pricing for Acme", long).await.click().await.expect("open again");
+    press(&client, "e").await;
+    wait_for_no_row(&client, "archived", "Pricing for Acme", long).await;
+    save_screenshot(&client, "41-archived-with-undo.png").await;
+    css(&client, "#undo-move", long).await.click().await.expect("undo");
+    wait_for_row(&client, "back after Undo", "Pricing for Acme", long).await;
+
+    // Views: the archive is empty again, the folder tree shows Projects
+    // with its unread message and lists its conversation.
+    css(&client, "#view-archive", long).await.click().await.expect("archive view");
+    wait_for_no_row(&client, "nothing archived", "Pricing for Acme", long).await;
+    // The one message never opened is the account's unread one; the
+    // kickoff was read by opening it.
+    let inbox = css(&client, "#sidebar button[id^='account-'][id$='-inbox']", long).await;
+    eventually(&client, "the inbox's unread count", long, || {
+        let inbox = inbox.clone();
+        async move { text_of(&inbox).await.ends_with('1').then_some(()) }
+    })
+    .await;
+    let projects = css(&client, "#sidebar button[data-folder='Projects']", long).await;
+    assert_eq!(text_of(&projects).await.trim(), "Projects", "read: no unread count");
+    projects.click().await.expect("the Projects folder");
+    wait_for_row(&client, "the folder's conversation", "Project kickoff", long).await;
+    wait_for_no_row(&client, "only the folder's", "Quarterly numbers", long).await;
+    save_screenshot(&client, "42-folder-view.png").await;
+    css(&client, "#view-inbox", long).await.click().await.expect("unified inbox");
+
+    // Several at once: two boxes ticked, archived together, and back.
+    wait_for_row(&client, "the inbox", "Quarterly numbers", long).await;
+    for subject in ["Quarterly numbers", "Pricing for Acme"] {
+        let row = wait_for_row(&client, "a row to choose", subject, long).await;
+        row.find(Locator::Css(".choose")).await.expect("its box").click().await.expect("choose");
+    }
+    wait_for(&client, "#bulk", "2").await;
+    save_screenshot(&client, "43-two-selected.png").await;
+    css(&client, "#bulk-archive", long).await.click().await.expect("archive both");
+    wait_for_no_row(&client, "both archived", "Quarterly numbers", long).await;
+    wait_for_no_row(&client, "both archived", "Pricing for Acme", long).await;
+    css(&client, "#view-archive", long).await.click().await.expect("archive view");
+    wait_for_row(&client, "in the archive", "Quarterly numbers", long).await;
+    wait_for_row(&client, "in the archive", "Pricing for Acme", long).await;
+    css(&client, "#view-inbox", long).await.click().await.expect("unified inbox");
+    css(&client, "#undo-move", long).await.click().await.expect("undo both");
+    wait_for_row(&client, "back after Undo", "Quarterly numbers", long).await;
+    wait_for_row(&client, "back after Undo", "Pricing for Acme", long).await;
+
+    // "?" lists the shortcuts.
+    press(&client, "?").await;
+    let dialog = css(&client, "#shortcuts[open]", long).await;
+    assert!(text_of(&dialog).await.contains("Shift+I"));
+    save_screenshot(&client, "44-shortcuts.png").await;
+    css(&client, "#shortcuts-close", long).await.click().await.expect("close");
+
+    // Dark mode: chosen in Preferences, kept for the whole window.
+    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    let theme = css(&client, "#theme", long).await;
+    theme.select_by_value("dark").await.expect("dark");
+    back_to_inbox(&client).await;
+    let background = client
+        .execute("return getComputedStyle(document.documentElement).backgroundColor", vec![])
+        .await
+        .expect("background");
+    assert_eq!(background.as_str(), Some("rgb(20, 23, 28)"), "dark background");
+    save_screenshot(&client, "45-dark-inbox.png").await;
+    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    css(&client, "#theme", long).await.select_by_value("light").await.expect("light");
+    back_to_inbox(&client).await;
+    let background = client
+        .execute("return getComputedStyle(document.documentElement).backgroundColor", vec![])
+        .await
+        .expect("background");
+    assert_eq!(background.as_str(), Some("rgb(246, 247, 249)"), "light background");
+}

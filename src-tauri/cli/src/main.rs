@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use threadline_engine::ids::{AccountId, MessageId};
 use threadline_engine::model::{
-    Answer, EngineEvent, InlineImage, MessageSummary, Mirror, NewAccount, OAuthServer, Security, SendState, SignIn,
-    SyncState, ThreadView, name_of,
+    Answer, EngineEvent, InlineImage, ListKind, Listing, MessageSummary, Mirror, NewAccount, OAuthServer, Security,
+    SendState, SignIn, SyncState, name_of,
 };
 use threadline_engine::problem::Problem;
 use threadline_engine::secrets::OsKeychain;
@@ -84,10 +84,16 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// Conversations of one view (inbox, archive, trash), newest first.
+    /// Conversations of one list, newest first: a view of every account
+    /// or of `--account` (inbox, archive, trash, sent, drafts, flagged), or
+    /// the folder `--folder` (its server or display name).
     Threads {
         #[arg(long, value_parser = parse_view, default_value = "inbox")]
-        view: ThreadView,
+        view: ListKind,
+        #[arg(long)]
+        account: Option<AccountId>,
+        #[arg(long)]
+        folder: Option<String>,
         #[arg(long, default_value_t = 0)]
         offset: u32,
         #[arg(long, default_value_t = 50)]
@@ -383,8 +389,8 @@ fn parse_mirror(s: &str) -> Result<Mirror, String> {
     named(s, "delete, archive or nothing")
 }
 
-fn parse_view(s: &str) -> Result<ThreadView, String> {
-    named(s, "inbox, archive or trash")
+fn parse_view(s: &str) -> Result<ListKind, String> {
+    named(s, "inbox, archive, trash, sent, drafts or flagged")
 }
 
 fn parse_security(s: &str) -> Result<Security, String> {
@@ -712,8 +718,16 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
             let rows = engine.mail().list_messages(&ListFilter { account, folder, limit }).await?;
             print_messages(json, &rows);
         }
-        Command::Threads { view, offset, limit } => {
-            let page = engine.mail().thread_page(view, offset, limit).await?;
+        Command::Threads { view, account, folder, offset, limit } => {
+            let listing = match folder {
+                Some(name) => Listing {
+                    kind: ListKind::Folder,
+                    account,
+                    folder: Some(engine.mail().folder_named(account, &name).await?),
+                },
+                None => Listing { kind: view, account, folder: None },
+            };
+            let page = engine.mail().listing_page(&listing, offset, limit).await?;
             print(json, &page, || {
                 page.threads
                     .iter()

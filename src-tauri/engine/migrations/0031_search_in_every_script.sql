@@ -7,6 +7,11 @@
 -- for the person who typed the former. Both are contentless, so they
 -- start empty and the store refills them from the raw sources when it
 -- opens, resuming from the message id recorded here.
+--
+-- A message's row in both is its date and id, (date << 24) | (id & 0xFFFFFF)
+-- (search::search_key), not its id: the index then gives its matches
+-- newest first, and a search for a word in every message stops after the
+-- first page instead of reading them all.
 DROP TRIGGER messages_fts_on_delete;
 DROP TABLE messages_fts;
 
@@ -26,8 +31,8 @@ CREATE VIRTUAL TABLE messages_exact USING fts5 (
 );
 
 CREATE TRIGGER messages_fts_on_delete AFTER DELETE ON messages BEGIN
-    DELETE FROM messages_fts WHERE rowid = old.id;
-    DELETE FROM messages_exact WHERE rowid = old.id;
+    DELETE FROM messages_fts WHERE rowid = (old.date << 24) | (old.id & 16777215);
+    DELETE FROM messages_exact WHERE rowid = (old.date << 24) | (old.id & 16777215);
 END;
 
 INSERT INTO meta (key, value) VALUES ('search_reindex_after', '0')

@@ -6,8 +6,8 @@
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId, RecordId, ThreadId};
 use crate::model::{
-    AddressSuggestion, Answer, Draft, MessageSummary, MessageView, Rendered, SavedDraft, ScheduledMessage,
-    SearchResults, SendOutcome, Template, TemplateInput, ThreadPage, ThreadView, Visibility,
+    AddressSuggestion, Answer, Draft, FolderEntry, Listing, MessageSummary, MessageView, Rendered, SavedDraft,
+    ScheduledMessage, SearchResults, SendOutcome, Template, TemplateInput, ThreadPage, ThreadView, Visibility,
 };
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
@@ -39,6 +39,23 @@ impl Mail<'_> {
         self.engine.store.thread_page(view, offset, limit.min(500)).await
     }
 
+    /// A window of any list's conversations: a view of every account or
+    /// one, Sent, Drafts, Flagged, or a folder.
+    pub async fn listing_page(&self, listing: &Listing, offset: u32, limit: u32) -> Result<ThreadPage> {
+        self.engine.store.listing_page(listing, offset, limit.min(500)).await
+    }
+
+    /// The folder of this server or display name (of one account, or the
+    /// first account that has one).
+    pub async fn folder_named(&self, account: Option<AccountId>, name: &str) -> Result<i64> {
+        self.engine.store.folder_named(account, name).await
+    }
+
+    /// Every synced folder with its unread mail, for the folder tree.
+    pub async fn folder_tree(&self) -> Result<Vec<FolderEntry>> {
+        self.engine.store.folder_tree().await
+    }
+
     /// The messages of a conversation, oldest first.
     pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
         self.engine.store.thread_messages(thread_id).await
@@ -68,6 +85,17 @@ impl Mail<'_> {
     /// foreground worker does it there as soon as it can.
     pub async fn act(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
         self.engine.act(message_ids, action).await
+    }
+
+    /// `act` on whole conversations: on the messages each shows in its
+    /// view (a deleted one stays where it is unless the whole
+    /// conversation is in the trash).
+    pub async fn act_on_threads(&self, thread_ids: &[ThreadId], action: UserAction) -> Result<ActionOutcome> {
+        let mut ids = Vec::new();
+        for thread in thread_ids {
+            ids.extend(self.engine.store.thread_messages(*thread).await?.into_iter().map(|m| m.id));
+        }
+        self.engine.act(&ids, action).await
     }
 
     /// `act`, then the server work before returning (for front ends that

@@ -92,6 +92,59 @@ pub enum ThreadView {
     Trash,
 }
 
+/// What a conversation list holds (F-INBOX views).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    /// The inbox, archive or trash as the app keeps them (see [`ThreadView`]).
+    #[default]
+    Inbox,
+    Archive,
+    Trash,
+    /// Conversations with mail in a Sent or Drafts folder.
+    Sent,
+    Drafts,
+    /// Conversations with a flagged message, not deleted.
+    Flagged,
+    /// Conversations with mail in one synced folder (`Listing::folder`).
+    Folder,
+}
+
+/// A conversation list: a kind over every account (the unified views) or
+/// one, or one folder. The list remembers where it was per listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+pub struct Listing {
+    pub kind: ListKind,
+    pub account: Option<AccountId>,
+    /// The folder of `ListKind::Folder`.
+    pub folder: Option<i64>,
+}
+
+impl Listing {
+    /// The app's box its conversations are in, when it is one of them.
+    pub fn view(&self) -> Option<ThreadView> {
+        match self.kind {
+            ListKind::Inbox => Some(ThreadView::Inbox),
+            ListKind::Archive => Some(ThreadView::Archive),
+            ListKind::Trash => Some(ThreadView::Trash),
+            _ => None,
+        }
+    }
+}
+
+/// A synced folder in the folder tree, with its unread mail.
+#[derive(Debug, Clone, Serialize, specta::Type, sqlx::FromRow)]
+pub struct FolderEntry {
+    pub id: i64,
+    pub account: AccountId,
+    /// The server's name, whose parts `delimiter` separates.
+    pub name: String,
+    pub display_name: String,
+    pub delimiter: Option<String>,
+    pub role: Option<String>,
+    pub unread: u32,
+}
+
 /// An account as listed in the UI.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct AccountSummary {

@@ -1,21 +1,28 @@
 //! Inbox commands: conversations, their messages, one message, search.
 
 use threadline_engine::ids::{MessageId, ThreadId};
-use threadline_engine::model::{MessageSummary, MessageView, SearchResults, ThreadPage, ThreadView};
+use threadline_engine::model::{FolderEntry, Listing, MessageSummary, MessageView, SearchResults, ThreadPage};
 
 use super::{CommandResult, EngineState};
 
-/// A window of one view's conversations, newest first (for the
+/// A window of one list's conversations, newest first (for the
 /// virtualized list).
 #[tauri::command]
 #[specta::specta]
-pub async fn thread_page(
+pub async fn listing_page(
     engine: EngineState<'_>,
-    view: ThreadView,
+    listing: Listing,
     offset: u32,
     limit: u32,
 ) -> CommandResult<ThreadPage> {
-    Ok(engine.mail().thread_page(view, offset, limit).await?)
+    Ok(engine.mail().listing_page(&listing, offset, limit).await?)
+}
+
+/// Every synced folder with its unread mail, for the folder tree.
+#[tauri::command]
+#[specta::specta]
+pub async fn folder_tree(engine: EngineState<'_>) -> CommandResult<Vec<FolderEntry>> {
+    Ok(engine.mail().folder_tree().await?)
 }
 
 /// The messages of one conversation, oldest first.

@@ -2,9 +2,9 @@
 //! actions (read, flag, archive, delete), which the engine queues for the
 //! server.
 
-use threadline_engine::ActionOutcome;
-use threadline_engine::ids::{AccountId, MessageId};
+use threadline_engine::ids::{AccountId, MessageId, ThreadId};
 use threadline_engine::model::{AddressSuggestion, Answer, Draft, MessageAction, SendOutcome};
+use threadline_engine::{ActionOutcome, UserAction};
 
 use super::{CommandResult, EngineState};
 
@@ -60,4 +60,27 @@ pub fn invalid_addresses(engine: EngineState<'_>, field: String) -> Vec<String> 
 #[specta::specta]
 pub async fn act(engine: EngineState<'_>, ids: Vec<MessageId>, action: MessageAction) -> CommandResult<ActionOutcome> {
     Ok(engine.mail().act(&ids, action.into()).await?)
+}
+
+/// `act` on whole conversations (a selection of several): on the messages
+/// each shows in its view.
+#[tauri::command]
+#[specta::specta]
+pub async fn act_on_threads(
+    engine: EngineState<'_>,
+    threads: Vec<ThreadId>,
+    action: MessageAction,
+) -> CommandResult<ActionOutcome> {
+    Ok(engine.mail().act_on_threads(&threads, action.into()).await?)
+}
+
+/// Moves whole conversations to a folder (its server name).
+#[tauri::command]
+#[specta::specta]
+pub async fn move_threads(
+    engine: EngineState<'_>,
+    threads: Vec<ThreadId>,
+    folder: String,
+) -> CommandResult<ActionOutcome> {
+    Ok(engine.mail().act_on_threads(&threads, UserAction::Move(folder)).await?)
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use threadline_engine::Store;
 use threadline_engine::ids::ThreadId;
-use threadline_engine::model::ThreadView;
+use threadline_engine::model::{ListKind, Listing, ThreadView};
 use threadline_engine::store::PreparedMessage;
 use threadline_testkit::seed;
 
@@ -24,6 +24,11 @@ pub struct SearchFigures {
     /// (kind of query, p95 over its queries).
     pub search: Vec<(&'static str, Duration)>,
     pub first_page: Duration,
+    /// The seeded Inbox folder as a folder view (walked newest first).
+    pub folder_page: Duration,
+    /// An account's inbox (its own index).
+    pub account_page: Duration,
+    pub folder_tree: Duration,
     pub open_conversation: Duration,
     pub reference: Duration,
     pub store_bytes: u64,
@@ -118,6 +123,17 @@ pub async fn bench(messages: u32) -> SearchFigures {
     for _ in 0..20 {
         pages.push(timed(async { store.thread_page(ThreadView::Inbox, 0, 50).await.expect("page") }).await);
     }
+    let (account, inbox) = seeded_ids(&store).await;
+    let folder = Listing { kind: ListKind::Folder, account: Some(account), folder: Some(inbox) };
+    let mut folder_pages = Vec::new();
+    let mut account_pages = Vec::new();
+    let mut trees = Vec::new();
+    for _ in 0..20 {
+        folder_pages.push(timed(async { store.listing_page(&folder, 0, 50).await.expect("folder page") }).await);
+        let own = Listing { kind: ListKind::Inbox, account: Some(account), folder: None };
+        account_pages.push(timed(async { store.listing_page(&own, 0, 50).await.expect("account page") }).await);
+        trees.push(timed(async { store.folder_tree().await.expect("tree") }).await);
+    }
     let long: ThreadId = store
         .search("\"the long one\"", 1)
         .await
@@ -165,6 +181,9 @@ pub async fn bench(messages: u32) -> SearchFigures {
         seed,
         search,
         first_page: p95(pages),
+        folder_page: p95(folder_pages),
+        account_page: p95(account_pages),
+        folder_tree: p95(trees),
         open_conversation: p95(opens),
         reference: p95(reference),
         store_bytes,
@@ -175,6 +194,12 @@ pub async fn bench(messages: u32) -> SearchFigures {
 /// The seeded store again, with its account and Inbox.
 async fn reopen(dir: &std::path::Path) -> (Store, threadline_engine::ids::AccountId, i64) {
     let store = Store::open(dir).await.expect("open");
+    let (account, inbox) = seeded_ids(&store).await;
+    (store, account, inbox)
+}
+
+/// The seeded account and its Inbox folder.
+async fn seeded_ids(store: &Store) -> (threadline_engine::ids::AccountId, i64) {
     let account = store.accounts().await.expect("accounts").first().map(|a| a.id).expect("the seeded account");
     let inbox = store
         .folders(account)
@@ -184,5 +209,5 @@ async fn reopen(dir: &std::path::Path) -> (Store, threadline_engine::ids::Accoun
         .find(|f| f.role.as_deref() == Some("inbox"))
         .map(|f| f.id)
         .expect("the inbox");
-    (store, account, inbox)
+    (account, inbox)
 }

@@ -87,10 +87,12 @@ export const commands = {
 	 */
 	setPollInterval: (account: AccountId, seconds: number) => __TAURI_INVOKE<null>("set_poll_interval", { account, seconds }),
 	/**
-	 *  A window of one view's conversations, newest first (for the
+	 *  A window of one list's conversations, newest first (for the
 	 *  virtualized list).
 	 */
-	threadPage: (view: ThreadView, offset: number, limit: number) => __TAURI_INVOKE<ThreadPage>("thread_page", { view, offset, limit }),
+	listingPage: (listing: Listing, offset: number, limit: number) => __TAURI_INVOKE<ThreadPage>("listing_page", { listing, offset, limit }),
+	/**  Every synced folder with its unread mail, for the folder tree. */
+	folderTree: () => __TAURI_INVOKE<FolderEntry[]>("folder_tree"),
 	/**  The messages of one conversation, oldest first. */
 	threadMessages: (threadId: ThreadId) => __TAURI_INVOKE<MessageSummary[]>("thread_messages", { threadId }),
 	/**  One message for the reading pane; remote content only when allowed. */
@@ -128,6 +130,13 @@ export const commands = {
 	 *  foreground worker does it on the server as soon as it can be reached.
 	 */
 	act: (ids: MessageId[], action: MessageAction) => __TAURI_INVOKE<ActionOutcome>("act", { ids, action }),
+	/**
+	 *  `act` on whole conversations (a selection of several): on the messages
+	 *  each shows in its view.
+	 */
+	actOnThreads: (threads: ThreadId[], action: MessageAction) => __TAURI_INVOKE<ActionOutcome>("act_on_threads", { threads, action }),
+	/**  Moves whole conversations to a folder (its server name). */
+	moveThreads: (threads: ThreadId[], folder: string) => __TAURI_INVOKE<ActionOutcome>("move_threads", { threads, folder }),
 	/**
 	 *  Saves the draft here at once (a new one without `id`) and in the
 	 *  account's Drafts folder; returns its id.
@@ -622,6 +631,18 @@ export type ErrorKind =
 /**  What a CSV column holds. */
 export type Field = "name" | "first_name" | "last_name" | "email" | "phone" | "org" | "domain" | "ignore";
 
+/**  A synced folder in the folder tree, with its unread mail. */
+export type FolderEntry = {
+	id: number,
+	account: AccountId,
+	/**  The server's name, whose parts `delimiter` separates. */
+	name: string,
+	display_name: string,
+	delimiter: string | null,
+	role: string | null,
+	unread: number,
+};
+
 /**  One folder as the troubleshooting view shows it. */
 export type FolderStatus = {
 	id: number,
@@ -753,6 +774,28 @@ export type LinkReason =
  *  `day` (YYYY-MM-DD).
  */
 { code: "capture"; day: string };
+
+/**  What a conversation list holds (F-INBOX views). */
+export type ListKind = 
+/**  The inbox, archive or trash as the app keeps them (see [`ThreadView`]). */
+"inbox" | "archive" | "trash" | 
+/**  Conversations with mail in a Sent or Drafts folder. */
+"sent" | "drafts" | 
+/**  Conversations with a flagged message, not deleted. */
+"flagged" | 
+/**  Conversations with mail in one synced folder (`Listing::folder`). */
+"folder";
+
+/**
+ *  A conversation list: a kind over every account (the unified views) or
+ *  one, or one folder. The list remembers where it was per listing.
+ */
+export type Listing = {
+	kind: ListKind,
+	account: AccountId | null,
+	/**  The folder of `ListKind::Folder`. */
+	folder: number | null,
+};
 
 /**
  *  What the reading pane's buttons ask for (moves to a named folder are
@@ -1354,15 +1397,6 @@ export type ThreadSummary = {
 	/**  Its newest Smart BCC copy, if it has one. */
 	capture: CaptureView | null,
 };
-
-/**  Which conversations a list shows. */
-export type ThreadView = 
-/**  Conversations with mail that is neither archived nor deleted. */
-"inbox" | 
-/**  Conversations whose mail is all archived (none deleted-only). */
-"archive" | 
-/**  Conversations whose mail is all deleted. */
-"trash";
 
 /**
  *  An error as a front end receives it: what kind it is, why (a code the

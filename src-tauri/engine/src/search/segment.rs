@@ -77,14 +77,21 @@ fn push_pairs(out: &mut String, run: &[char], with_last: bool) {
 }
 
 /// One typed word or phrase as an FTS5 phrase matching it anywhere: its
-/// tokens in order, the last one as a prefix (so `pric` finds pricing
-/// and `会` finds 会議), quotes doubled so nothing typed is syntax. None
-/// when it holds no letter or digit.
-pub fn fts_phrase(typed: &str, prefix: bool) -> Option<String> {
+/// tokens in order, quotes doubled so nothing typed is syntax. Words are
+/// whole words, as in the mail clients people know, unless typed with a
+/// trailing `*` (`pric*` finds pricing); a single CJK character is always
+/// a prefix of the pairs it starts (`会` finds 会議). A prefix is asked
+/// for only then: the index must gather every word it starts, where a
+/// whole word is read newest first and stops at a page. None when it
+/// holds no letter or digit.
+pub fn fts_phrase(typed: &str) -> Option<String> {
     if !typed.chars().any(char::is_alphanumeric) {
         return None;
     }
+    let starred = typed.trim_end().strip_suffix('*');
+    let typed = starred.unwrap_or(typed);
     let mut tokens = String::with_capacity(typed.len() * 2);
+    let mut last_run = 0;
     if may_hold_cjk(typed) {
         let mut run: Vec<char> = Vec::new();
         for c in typed.chars() {
@@ -96,11 +103,13 @@ pub fn fts_phrase(typed: &str, prefix: bool) -> Option<String> {
                 tokens.push(c);
             }
         }
+        last_run = run.len();
         push_pairs(&mut tokens, &run, false);
     } else {
         tokens.push_str(typed);
     }
-    let quoted = tokens.trim().replace('"', "\"\"");
+    let quoted = tokens.split_whitespace().collect::<Vec<_>>().join(" ").replace('"', "\"\"");
+    let prefix = starred.is_some() || (last_run == 1 && quoted.ends_with(is_cjk));
     Some(if prefix { format!("\"{quoted}\"*") } else { format!("\"{quoted}\"") })
 }
 
@@ -169,15 +178,17 @@ mod tests {
 
     #[test]
     fn typed_words_become_safe_phrases() {
-        assert_eq!(fts_phrase("  ", true), None);
-        assert_eq!(fts_phrase("\"-@", true), None);
-        assert_eq!(fts_phrase("offer", true).as_deref(), Some("\"offer\"*"));
-        assert_eq!(fts_phrase("a\"b", true).as_deref(), Some("\"a\"\"b\"*"));
-        assert_eq!(fts_phrase("signed order", false).as_deref(), Some("\"signed order\""));
-        assert_eq!(fts_phrase("会議", true).as_deref(), Some("\"会議\"*"));
-        assert_eq!(fts_phrase("明日の会議", false).as_deref(), Some("\"明日 日の の会 会議\""));
-        assert_eq!(fts_phrase("会", true).as_deref(), Some("\"会\"*"));
-        assert_eq!(fts_phrase("Q3会議", true).as_deref(), Some("\"Q3 会議\"*"));
+        assert_eq!(fts_phrase("  "), None);
+        assert_eq!(fts_phrase("\"-@"), None);
+        assert_eq!(fts_phrase("offer").as_deref(), Some("\"offer\""));
+        assert_eq!(fts_phrase("pric*").as_deref(), Some("\"pric\"*"));
+        assert_eq!(fts_phrase("a\"b").as_deref(), Some("\"a\"\"b\""));
+        assert_eq!(fts_phrase("signed order").as_deref(), Some("\"signed order\""));
+        assert_eq!(fts_phrase("会議").as_deref(), Some("\"会議\""));
+        assert_eq!(fts_phrase("明日の会議").as_deref(), Some("\"明日 日の の会 会議\""));
+        assert_eq!(fts_phrase("会").as_deref(), Some("\"会\"*"));
+        assert_eq!(fts_phrase("Q3会議").as_deref(), Some("\"Q3 会議\""));
+        assert_eq!(fts_phrase("Q3 会").as_deref(), Some("\"Q3 会\"*"));
     }
 
     #[test]

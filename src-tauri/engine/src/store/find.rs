@@ -9,15 +9,11 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::Store;
 use super::queries::{BOX, LocationRow, maybe_located};
+use super::search::{BY_SEARCH_KEY, SEARCH_KEY, search_key};
 use crate::error::Result;
 use crate::model::MessageSummary;
 use crate::search::query::{self, Flag, Part, Term};
 use crate::search::segment;
-
-/// From this many messages matching the words on, the newest are found by
-/// walking the date index and keeping those in the match (a handful of
-/// index entries per result); below it, the matches are read and sorted.
-const MANY_MATCHES: i64 = 2000;
 
 impl Store {
     /// Messages matching a search as typed, newest first (exact
@@ -28,20 +24,7 @@ impl Store {
         let Some(search) = Search::read(&parts) else {
             return Ok(Vec::new());
         };
-        let by_date = match (&search.matched, &search.exact) {
-            (Some(matched), None) => {
-                let many: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
-                )
-                .bind(matched)
-                .bind(MANY_MATCHES)
-                .fetch_one(self.pool())
-                .await?;
-                many >= MANY_MATCHES
-            }
-            _ => false,
-        };
-        let ids: Vec<i64> = search.ids(by_date, limit).build_query_scalar().fetch_all(self.pool()).await?;
+        let ids: Vec<i64> = search.ids(limit).build_query_scalar().fetch_all(self.pool()).await?;
         let sql = format!("SELECT {} WHERE m.id IN (SELECT value FROM json_each(?))", maybe_located());
         let mut rows: Vec<LocationRow> =
             sqlx::query_as(&sql).bind(serde_json::to_string(&ids).unwrap_or_default()).fetch_all(self.pool()).await?;
@@ -71,15 +54,15 @@ impl<'a> Search<'a> {
         let mut others: Vec<&Part> = Vec::new();
         for part in parts {
             let (text, exact_from) = match &part.term {
-                Term::Word(w) => (segment::fts_phrase(w, true), w),
-                Term::Phrase(p) => (segment::fts_phrase(p, false), p),
-                Term::Subject(s) => (segment::fts_phrase(s, true).map(|p| format!("subject : {p}")), s),
+                Term::Word(w) => (segment::fts_phrase(w), w),
+                Term::Phrase(p) => (segment::fts_phrase(p), p),
+                Term::Subject(s) => (segment::fts_phrase(s).map(|p| format!("subject : {p}")), s),
                 term => {
                     others.push(part);
                     // Narrows to messages naming them at all; the role is
                     // checked on the addresses.
                     if let (Term::From(v) | Term::To(v) | Term::Cc(v), false) = (term, part.negated) {
-                        matched.extend(segment::fts_phrase(v, true).map(|p| format!("participants : {p}")));
+                        matched.extend(segment::fts_phrase(v).map(|p| format!("participants : {p}")));
                     }
                     continue;
                 }
@@ -94,44 +77,59 @@ impl<'a> Search<'a> {
                 exact_from
                     .split(|c: char| !c.is_alphanumeric())
                     .filter(|w| segment::has_diacritics(w))
-                    .filter_map(|w| segment::fts_phrase(w, true)),
+                    .filter_map(segment::fts_phrase),
             );
         }
         if matched.is_empty() && excluded.is_empty() && others.is_empty() {
             return None;
         }
-        Some(Search {
-            matched: (!matched.is_empty()).then(|| matched.join(" AND ")),
-            excluded,
-            exact: (!exact.is_empty()).then(|| exact.join(" OR ")),
-            others,
-        })
+        // What is excluded is left out by the match itself, as the index
+        // walks it, when there is one.
+        let matched = (!matched.is_empty()).then(|| {
+            let mut text = format!("({})", matched.join(" AND "));
+            for not in excluded.drain(..) {
+                text = format!("({text}) NOT ({not})");
+            }
+            text
+        });
+        Some(Search { matched, excluded, exact: (!exact.is_empty()).then(|| exact.join(" OR ")), others })
     }
 
-    /// The ids of the first `limit` messages found, in order; `by_date`
-    /// walks the date index (see [`MANY_MATCHES`]).
-    fn ids(&self, by_date: bool, limit: u32) -> QueryBuilder<'static, Sqlite> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(if by_date {
-            "SELECT m.id FROM messages m INDEXED BY messages_by_date WHERE 1"
-        } else {
-            "SELECT m.id FROM messages m WHERE 1"
-        });
-        if let Some(matched) = &self.matched {
-            q.push(" AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ")
-                .push_bind(matched.clone())
-                .push(")");
-        }
+    /// The ids of the first `limit` messages found, in order. With words
+    /// to match, the index gives its matches newest first (see
+    /// [`super::search::search_key`]) and the walk stops at the limit;
+    /// without, the messages are walked newest first.
+    fn ids(&self, limit: u32) -> QueryBuilder<'static, Sqlite> {
+        let mut q: QueryBuilder<Sqlite> = match &self.matched {
+            Some(matched) => {
+                let mut q = QueryBuilder::new(format!(
+                    "SELECT m.id FROM messages_fts f {BY_SEARCH_KEY} WHERE f.messages_fts MATCH "
+                ));
+                q.push_bind(matched.clone());
+                // Dates bound the walk of the index itself (its rows are
+                // keyed by date), so it starts and ends where they say.
+                for part in self.others.iter().filter(|p| !p.negated) {
+                    match part.term {
+                        Term::Before(day) => {
+                            q.push(" AND f.rowid < ").push_bind(search_key(local_midnight(day), 0));
+                        }
+                        Term::After(day) => {
+                            q.push(" AND f.rowid >= ").push_bind(search_key(local_midnight(day), 0));
+                        }
+                        _ => {}
+                    }
+                }
+                q
+            }
+            None => QueryBuilder::new("SELECT m.id FROM messages m WHERE 1"),
+        };
         for text in &self.excluded {
-            q.push(" AND m.id NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ")
+            q.push(format!(" AND {SEARCH_KEY} NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH "))
                 .push_bind(text.clone())
                 .push(")");
         }
-        for part in self
-            .others
-            .iter()
-            .filter(|p| on_the_row(&p.term))
-            .chain(self.others.iter().filter(|p| !on_the_row(&p.term)))
-        {
+        let (on_row, elsewhere): (Vec<&&Part>, Vec<&&Part>) = self.others.iter().partition(|p| on_the_row(&p.term));
+        for part in on_row.into_iter().chain(elsewhere) {
             q.push(if part.negated { " AND NOT " } else { " AND " });
             condition(&mut q, &part.term);
         }
@@ -141,11 +139,12 @@ impl<'a> Search<'a> {
         q.push(if in_view { format!(" AND {BOX} < 4") } else { format!(" AND {BOX} < 2") });
         q.push(" ORDER BY ");
         if let Some(exact) = &self.exact {
-            q.push("m.id IN (SELECT rowid FROM messages_exact WHERE messages_exact MATCH ")
+            q.push(format!("{SEARCH_KEY} IN (SELECT rowid FROM messages_exact WHERE messages_exact MATCH "))
                 .push_bind(exact.clone())
                 .push(") DESC, ");
         }
-        q.push("m.date DESC, m.id DESC LIMIT ").push_bind(i64::from(limit));
+        q.push(if self.matched.is_some() { "f.rowid DESC" } else { "m.date DESC, m.id DESC" });
+        q.push(" LIMIT ").push_bind(i64::from(limit));
         q
     }
 }

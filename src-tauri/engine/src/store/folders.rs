@@ -41,7 +41,7 @@ pub struct FolderRow {
 
 /// How folders are listed (for table `folders` as `f`): inbox first, then
 /// by role, then by name.
-const FOLDER_ORDER: &str = "CASE f.role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
+pub(super) const FOLDER_ORDER: &str = "CASE f.role WHEN 'inbox' THEN 0 WHEN 'sent' THEN 1 WHEN 'archive' THEN 2
     WHEN 'drafts' THEN 3 WHEN 'all' THEN 4 WHEN 'flagged' THEN 5
     WHEN 'junk' THEN 7 WHEN 'trash' THEN 8 ELSE 6 END, f.name";
 

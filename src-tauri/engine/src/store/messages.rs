@@ -497,14 +497,17 @@ async fn insert_messages(
     let rows: Vec<(i64, &PreparedMessage, &ParsedMessage)> =
         fresh.iter().filter_map(|(id, index)| batch.get(*index).map(|m| (*id, m, &m.parsed))).collect();
 
-    for chunk in statement_chunks(&rows, 21) {
+    // The date is worked out once: the search index's key holds it too.
+    let dated: Vec<(i64, &PreparedMessage, &ParsedMessage, i64)> =
+        rows.iter().map(|(id, m, parsed)| (*id, *m, *parsed, usable_date(parsed.date, m.internal_date))).collect();
+    for chunk in statement_chunks(&dated, 21) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO messages (id, account_id, thread_id, content_hash, message_id,
                  in_reply_to, refs, date, subject, from_name, from_addr, snippet,
                  has_attachments, size, parse_problem, stored_at, server_box, hidden, visibility,
                  gm_msgid, gm_labels) ",
         );
-        q.push_values(chunk, |mut row, (id, m, parsed)| {
+        q.push_values(chunk, |mut row, (id, m, parsed, date)| {
             let from = parsed.addresses_of(AddressRole::From).next();
             row.push_bind(*id)
                 .push_bind(account_id)
@@ -513,7 +516,7 @@ async fn insert_messages(
                 .push_bind(&parsed.message_id)
                 .push_bind(&parsed.in_reply_to)
                 .push_bind(parsed.references.join(" "))
-                .push_bind(usable_date(parsed.date, m.internal_date))
+                .push_bind(*date)
                 .push_bind(&parsed.subject)
                 .push_bind(from.map(|a| a.name.as_str()).unwrap_or_default())
                 .push_bind(from.map(|a| a.address.as_str()).unwrap_or_default())
@@ -604,7 +607,8 @@ async fn insert_messages(
         q.build().execute(&mut **tx).await?;
     }
 
-    let searchable: Vec<(i64, &ParsedMessage)> = rows.iter().map(|(id, _, parsed)| (*id, *parsed)).collect();
+    let searchable: Vec<(i64, &ParsedMessage)> =
+        dated.iter().map(|(id, _, parsed, date)| (super::search::search_key(*date, *id), *parsed)).collect();
     super::search::index(tx, &searchable).await?;
     Ok(())
 }

@@ -22,6 +22,7 @@ mod sharing;
 mod signatures;
 pub mod source;
 mod templates;
+mod views;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -374,7 +374,7 @@ impl Store {
 }
 
 /// The `box` value of a view's conversations.
-fn view_box(view: ThreadView) -> i64 {
+pub(super) fn view_box(view: ThreadView) -> i64 {
     match view {
         ThreadView::Inbox => 0,
         ThreadView::Archive => 1,

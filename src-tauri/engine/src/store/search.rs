@@ -21,7 +21,22 @@ const REFILL_AFTER: &str = "search_reindex_after";
 /// Messages parsed and indexed per refill transaction.
 const REFILL_CHUNK: i64 = 500;
 
-/// Adds these messages (id and parsed source) to the index.
+/// A message's row in the indexes: its date, then (for messages of the
+/// same second) the low bits of its id, so that the index lists matches
+/// newest first. Unique while the store holds fewer than 2^24 messages
+/// sent in the same second; dates stay far inside the 39 bits left.
+pub(super) fn search_key(date: i64, id: i64) -> i64 {
+    (date << 24) | (id & 0xFF_FFFF)
+}
+
+/// [`search_key`] of a message `m` in SQL.
+pub(super) const SEARCH_KEY: &str = "((m.date << 24) | (m.id & 16777215))";
+
+/// Joins the matches `f` of an index to their messages `m` by date.
+pub(super) const BY_SEARCH_KEY: &str = "CROSS JOIN messages m INDEXED BY messages_by_date
+    ON m.date = (f.rowid >> 24) AND (m.id & 16777215) = (f.rowid & 16777215)";
+
+/// Adds these messages (search key and parsed source) to the index.
 pub(super) async fn index(conn: &mut SqliteConnection, messages: &[(i64, &ParsedMessage)]) -> Result<()> {
     for chunk in statement_chunks(messages, 4) {
         let mut q: QueryBuilder<Sqlite> =
@@ -71,6 +86,10 @@ impl super::Store {
     }
 }
 
+/// A message's id, date, and its source's codec and bytes when stored
+/// whole.
+type StoredSource = (i64, i64, Option<String>, Option<Vec<u8>>);
+
 /// Finishes a refill a migration asked for, parsing the stored sources
 /// again. Each chunk commits with its progress, so a killed process
 /// resumes where it stopped and indexes nothing twice.
@@ -82,15 +101,15 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
     };
     let mut indexed = 0_usize;
     loop {
-        let rows: Vec<(i64, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT m.id, s.codec, s.raw FROM messages m LEFT JOIN message_sources s ON s.message_id = m.id
+        let rows: Vec<StoredSource> = sqlx::query_as(
+            "SELECT m.id, m.date, s.codec, s.raw FROM messages m LEFT JOIN message_sources s ON s.message_id = m.id
               WHERE m.id > ? ORDER BY m.id LIMIT ?",
         )
         .bind(after)
         .bind(REFILL_CHUNK)
         .fetch_all(pool)
         .await?;
-        let Some(last) = rows.last().map(|(id, _, _)| *id) else {
+        let Some(last) = rows.last().map(|(id, _, _, _)| *id) else {
             sqlx::query("DELETE FROM meta WHERE key = ?").bind(REFILL_AFTER).execute(pool).await?;
             if indexed > 0 {
                 tracing::info!(indexed, "search index refilled");
@@ -99,18 +118,18 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
         };
         // A large message's source is in pieces (see `source`), read here.
         let mut sources = Vec::with_capacity(rows.len());
-        for (id, codec, raw) in rows {
+        for (id, date, codec, raw) in rows {
             let raw = match (codec, raw) {
                 (Some(codec), Some(raw)) => source::unpack(&codec, raw).map(Some),
                 _ => source::load(&mut *pool.acquire().await?, id).await,
             };
-            sources.push((id, raw));
+            sources.push((id, search_key(date, id), raw));
         }
         let parsed = tokio::task::spawn_blocking(move || {
             sources
                 .into_iter()
-                .filter_map(|(id, raw)| match raw {
-                    Ok(Some(raw)) => Some((id, mime::parse(&raw))),
+                .filter_map(|(id, key, raw)| match raw {
+                    Ok(Some(raw)) => Some((key, mime::parse(&raw))),
                     Ok(None) => None,
                     Err(e) => {
                         tracing::warn!(id, error = %e, "not searchable: its stored source is damaged");

@@ -301,7 +301,8 @@ async fn search_finds_body_subject_and_participants() {
     ))
     .await;
     assert_eq!(ok(store.search("renewal", 10)).await.len(), 1);
-    assert_eq!(ok(store.search("pric", 10)).await.len(), 1, "prefix match");
+    assert_eq!(ok(store.search("pric", 10)).await.len(), 0, "whole words");
+    assert_eq!(ok(store.search("pric*", 10)).await.len(), 1, "a prefix when asked for");
     assert_eq!(ok(store.search("bob@acme.example", 10)).await.len(), 2);
     assert_eq!(ok(store.search("\"unbalanced", 10)).await.len(), 0);
     assert_eq!(ok(store.search("Acme, pricing", 10)).await.len(), 1, "words anywhere, in any order");

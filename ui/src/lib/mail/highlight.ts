@@ -1,8 +1,8 @@
 // Marks the words a search looked for (the engine says which) where its
 // results are shown, matching as the engine's index does: case,
-// diacritics and the punctuation between words do not matter, a word is
-// found at the start of a word (so "pric" marks "pricing"), and Chinese,
-// Japanese and Korean text anywhere inside a run.
+// diacritics and the punctuation between words do not matter, words are
+// whole words unless typed with a trailing * ("pric*" marks "pricing"),
+// and Chinese, Japanese and Korean text is found anywhere inside a run.
 
 export type Piece = { text: string; hit: boolean };
 
@@ -38,8 +38,11 @@ function ranges(text: string, terms: string[]): [number, number][] {
     const needle = fold(term).folded.trim();
     if (!needle) continue;
     const anywhere = CJK.test(needle);
+    const prefix = term.trimEnd().endsWith("*");
     for (let from = folded.indexOf(needle); from >= 0; from = folded.indexOf(needle, from + 1)) {
+      const after = folded[from + needle.length];
       if (!anywhere && from > 0 && folded[from - 1] !== " ") continue;
+      if (!anywhere && !prefix && after !== undefined && after !== " ") continue;
       const last = at[from + needle.length - 1];
       const end = last + ((text.codePointAt(last) ?? 0) > 0xffff ? 2 : 1);
       found.push([at[from], end]);
