@@ -32,6 +32,8 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             accounts::set_poll_interval,
             inbox::listing_page,
             inbox::folder_tree,
+            inbox::set_remote_content_sender,
+            inbox::message_original,
             inbox::thread_messages,
             inbox::message_view,
             inbox::search,

@@ -447,18 +447,18 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     save_screenshot(&client, "09c-special-folders.png").await;
 
     // The language changes at once: Japanese, then the system's again.
-    let inbox_label = |want: &'static str| {
+    let mail_label = |want: &'static str| {
         let client = client.clone();
         async move {
-            let tab = client.find(Locator::Css("#view-inbox")).await.ok()?;
+            let tab = client.find(Locator::Css("#view-mail")).await.ok()?;
             (text_of(&tab).await == want).then_some(())
         }
     };
     css(&client, "#language", long).await.select_by_value("ja").await.expect("Japanese");
-    eventually(&client, "the top bar in Japanese", Duration::from_secs(10), || inbox_label("受信トレイ")).await;
+    eventually(&client, "the top bar in Japanese", Duration::from_secs(10), || mail_label("メール")).await;
     save_screenshot(&client, "09d-preferences-ja.png").await;
     css(&client, "#language", long).await.select_by_value("system").await.expect("the system's language");
-    eventually(&client, "the top bar in English again", Duration::from_secs(10), || inbox_label("Inbox")).await;
+    eventually(&client, "the top bar in English again", Duration::from_secs(10), || mail_label("Mail")).await;
 
     // Reading-pane actions go to the server: flag the welcome message.
     back_to_inbox(&client).await;
@@ -1167,8 +1167,8 @@ async fn direction(client: &Client, selector: &str) -> String {
 async fn choose_language(client: &Client, lang: &str) {
     css(client, "#open-preferences", Duration::from_secs(10)).await.click().await.expect("open preferences");
     css(client, "#language", Duration::from_secs(10)).await.select_by_value(lang).await.expect("choose the language");
-    let inbox = if lang == "system" { catalog("en") } else { catalog(lang) };
-    wait_for_text(client, "#view-inbox", &inbox["views_inbox"]).await;
+    let words = if lang == "system" { catalog("en") } else { catalog(lang) };
+    wait_for_text(client, "#view-mail", &words["views_mail"]).await;
 }
 
 /// What the window says where a message chooses by a record's kind (the
@@ -1288,6 +1288,7 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
         wait_for_text(&client, "#record-edit", &c["record_edit"]).await;
         wait_for_text(&client, ".crm-detail h3", kind.conversations).await;
         save_screenshot(&client, &format!("31-{lang}-deal-page.png")).await;
+        css(&client, "#view-mail", long).await.click().await.expect("back to mail");
         css(&client, "#view-inbox", long).await.click().await.expect("inbox view");
     }
 
@@ -1299,7 +1300,7 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let client = open_app(desktop.port).await;
-    wait_for_text(&client, "#view-inbox", &catalog("sv")["views_inbox"]).await;
+    wait_for_text(&client, "#view-mail", &catalog("sv")["views_mail"]).await;
     choose_language(&client, "system").await;
     client.close().await.expect("close session");
 }
@@ -1873,6 +1874,15 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     )
     .await;
     s.append(&user, "Projects", &[inbox_mail(&user.email, "k", "Project kickoff", 6, "Kickoff on Monday.")]).await;
+    // A newsletter with a remote image (on a closed loopback port).
+    s.append(&user, "INBOX", &[format!(
+        "From: Shop News <news@shop.example>\r\nTo: {}\r\nSubject: Weekly news\r\nDate: 01 Nov 2026 08:00:00 +0000\r\n\
+         Message-ID: <news@shop.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p>Our news.</p><img src=\"http://127.0.0.1:9/pixel.png\" alt=\"pixel\">\r\n",
+        user.email
+    )
+    .into_bytes()])
+    .await;
     let data_dir = tempfile::tempdir().expect("data dir");
     let desktop = start_desktop(data_dir.path());
     let client = open_app(desktop.port).await;
@@ -1949,12 +1959,13 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     // with its unread message and lists its conversation.
     css(&client, "#view-archive", long).await.click().await.expect("archive view");
     wait_for_no_row(&client, "nothing archived", "Pricing for Acme", long).await;
-    // The one message never opened is the account's unread one; the
-    // kickoff was read by opening it.
+    // The two messages never opened (the quarterly numbers and the
+    // newsletter) are the account's unread ones; the kickoff was read by
+    // opening it.
     let inbox = css(&client, "#sidebar button[id^='account-'][id$='-inbox']", long).await;
     eventually(&client, "the inbox's unread count", long, || {
         let inbox = inbox.clone();
-        async move { text_of(&inbox).await.ends_with('1').then_some(()) }
+        async move { text_of(&inbox).await.trim().ends_with('2').then_some(()) }
     })
     .await;
     let projects = css(&client, "#sidebar button[data-folder='Projects']", long).await;
@@ -1983,6 +1994,24 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     css(&client, "#undo-move", long).await.click().await.expect("undo both");
     wait_for_row(&client, "back after Undo", "Quarterly numbers", long).await;
     wait_for_row(&client, "back after Undo", "Pricing for Acme", long).await;
+
+    // Remote images: blocked, then loaded always for this sender (the
+    // frame's policy lets them in), then no longer; "Show original".
+    wait_for_row(&client, "the newsletter", "Weekly news", long).await.click().await.expect("open the newsletter");
+    css(&client, "#load-remote-always", long).await.click().await.expect("always from this sender");
+    let stop = css(&client, "#remote-sender-stop", long).await;
+    let frame = css(&client, ".html-body", long).await;
+    let policy = frame.attr("srcdoc").await.ok().flatten().unwrap_or_default();
+    assert!(policy.contains("img-src data: https: http:"), "{policy}");
+    save_screenshot(&client, "46-remote-always.png").await;
+    stop.click().await.expect("stop");
+    css(&client, "#load-remote", long).await;
+    css(&client, ".message.open .show-original", long).await.click().await.expect("show original");
+    let source = css(&client, "#original-source", long).await;
+    let source = text_of(&source).await;
+    assert!(source.contains("Message-ID: <news@shop.example>") && source.contains("pixel.png"), "{source}");
+    save_screenshot(&client, "47-original.png").await;
+    css(&client, "#original-close", long).await.click().await.expect("close the original");
 
     // "?" lists the shortcuts.
     press(&client, "?").await;

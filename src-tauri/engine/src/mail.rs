@@ -6,11 +6,15 @@
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId, RecordId, ThreadId};
 use crate::model::{
-    AddressSuggestion, Answer, Draft, FolderEntry, Listing, MessageSummary, MessageView, Rendered, SavedDraft,
-    ScheduledMessage, SearchResults, SendOutcome, Template, TemplateInput, ThreadPage, ThreadView, Visibility,
+    AddressSuggestion, Answer, Draft, FolderEntry, Listing, MessageSummary, MessageView, Original, Rendered,
+    SavedDraft, ScheduledMessage, SearchResults, SendOutcome, Template, TemplateInput, ThreadPage, ThreadView,
+    Visibility,
 };
 use crate::problem::Problem;
 use crate::{ActionOutcome, Engine, ListFilter, UserAction, mime};
+
+/// How much of a message "Show original" shows.
+const ORIGINAL_SHOWN: usize = 1024 * 1024;
 
 /// The engine's mail (see [`Engine::mail`]).
 pub struct Mail<'a> {
@@ -62,9 +66,14 @@ impl Mail<'_> {
     }
 
     /// A message ready for the reading pane; remote content only when the
-    /// user allowed it for this message.
+    /// user allowed it for this message or always for its sender.
     pub async fn message_view(&self, id: MessageId, allow_remote: bool) -> Result<MessageView> {
         let summary = self.engine.store.message_summary(id).await?;
+        let sender_allowed = match summary.from.first() {
+            Some(from) => self.engine.store.remote_content_sender(&from.address).await?,
+            None => false,
+        };
+        let allow_remote = allow_remote || sender_allowed;
         let raw = self.engine.store.message_source(id).await?;
         let (attachments, problem) = self.engine.store.message_extras(id).await?;
         let body = tokio::task::spawn_blocking(move || mime::html::render(&raw, allow_remote))
@@ -75,10 +84,30 @@ impl Mail<'_> {
             text: body.text,
             html: body.html,
             remote_content_blocked: body.remote_content_blocked,
+            remote_content_sender: sender_allowed,
             attachments,
             // The parser's note is for the log; the window says it in words.
             problem: problem.map(|_| Problem::MessageUnparsable),
         })
+    }
+
+    /// A message's source as the server sent it, headers first, for "Show
+    /// original": at most `ORIGINAL_SHOWN` bytes of it (a large file's
+    /// base64 is no use to read), as text.
+    pub async fn message_original(&self, id: MessageId) -> Result<Original> {
+        let raw = self.engine.store.message_source(id).await?;
+        let shown = raw.get(..ORIGINAL_SHOWN).unwrap_or(&raw);
+        Ok(Original {
+            text: String::from_utf8_lossy(shown).into_owned(),
+            bytes: u64::try_from(raw.len()).unwrap_or(u64::MAX),
+            shown_bytes: u64::try_from(shown.len()).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// Loads (or stops loading) the remote images of every message from
+    /// this sender without asking.
+    pub async fn set_remote_content_sender(&self, address: &str, allowed: bool) -> Result<()> {
+        self.engine.store.set_remote_content_sender(address, allowed).await
     }
 
     /// Applies an action here at once and queues it for the server; the

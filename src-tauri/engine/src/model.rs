@@ -443,9 +443,21 @@ pub struct MessageView {
     /// Sanitized HTML; render only in a sandboxed frame.
     pub html: Option<String>,
     pub remote_content_blocked: bool,
+    /// Its sender's remote images are loaded always (the user chose so).
+    pub remote_content_sender: bool,
     pub attachments: Vec<AttachmentView>,
     /// Why the message could not be fully parsed, if it could not.
     pub problem: Option<crate::problem::Problem>,
+}
+
+/// A message's source for "Show original" (see `Mail::message_original`).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Original {
+    /// As text, undecodable bytes replaced.
+    pub text: String,
+    /// The whole source's size, and how much of it `text` shows.
+    pub bytes: u64,
+    pub shown_bytes: u64,
 }
 
 /// What one sync pass did.

@@ -1,7 +1,9 @@
 //! Inbox commands: conversations, their messages, one message, search.
 
 use threadline_engine::ids::{MessageId, ThreadId};
-use threadline_engine::model::{FolderEntry, Listing, MessageSummary, MessageView, SearchResults, ThreadPage};
+use threadline_engine::model::{
+    FolderEntry, Listing, MessageSummary, MessageView, Original, SearchResults, ThreadPage,
+};
 
 use super::{CommandResult, EngineState};
 
@@ -45,4 +47,18 @@ pub async fn message_view(engine: EngineState<'_>, id: MessageId, allow_remote: 
 #[specta::specta]
 pub async fn search(engine: EngineState<'_>, query: String, limit: u32) -> CommandResult<SearchResults> {
     Ok(engine.mail().search(&query, limit).await?)
+}
+
+/// Loads (or stops loading) a sender's remote images without asking.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_remote_content_sender(engine: EngineState<'_>, address: String, allowed: bool) -> CommandResult<()> {
+    Ok(engine.mail().set_remote_content_sender(&address, allowed).await?)
+}
+
+/// A message's source, headers first, for "Show original".
+#[tauri::command]
+#[specta::specta]
+pub async fn message_original(engine: EngineState<'_>, id: MessageId) -> CommandResult<Original> {
+    Ok(engine.mail().message_original(id).await?)
 }

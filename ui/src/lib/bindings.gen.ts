@@ -93,6 +93,10 @@ export const commands = {
 	listingPage: (listing: Listing, offset: number, limit: number) => __TAURI_INVOKE<ThreadPage>("listing_page", { listing, offset, limit }),
 	/**  Every synced folder with its unread mail, for the folder tree. */
 	folderTree: () => __TAURI_INVOKE<FolderEntry[]>("folder_tree"),
+	/**  Loads (or stops loading) a sender's remote images without asking. */
+	setRemoteContentSender: (address: string, allowed: boolean) => __TAURI_INVOKE<null>("set_remote_content_sender", { address, allowed }),
+	/**  A message's source, headers first, for "Show original". */
+	messageOriginal: (id: MessageId) => __TAURI_INVOKE<Original>("message_original", { id }),
 	/**  The messages of one conversation, oldest first. */
 	threadMessages: (threadId: ThreadId) => __TAURI_INVOKE<MessageSummary[]>("thread_messages", { threadId }),
 	/**  One message for the reading pane; remote content only when allowed. */
@@ -860,6 +864,8 @@ export type MessageView = {
 	/**  Sanitized HTML; render only in a sandboxed frame. */
 	html: string | null,
 	remote_content_blocked: boolean,
+	/**  Its sender's remote images are loaded always (the user chose so). */
+	remote_content_sender: boolean,
 	attachments: AttachmentView[],
 	/**  Why the message could not be fully parsed, if it could not. */
 	problem: Problem | null,
@@ -943,6 +949,15 @@ export type Organization = {
 	id: RecordId,
 	name: string,
 	domains: string[],
+};
+
+/**  A message's source for "Show original" (see `Mail::message_original`). */
+export type Original = {
+	/**  As text, undecodable bytes replaced. */
+	text: string,
+	/**  The whole source's size, and how much of it `text` shows. */
+	bytes: number,
+	shown_bytes: number,
 };
 
 /**

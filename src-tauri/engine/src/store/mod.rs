@@ -17,6 +17,7 @@ mod gmail;
 mod messages;
 pub mod outbox;
 pub mod queries;
+mod remote;
 mod search;
 mod sharing;
 mod signatures;

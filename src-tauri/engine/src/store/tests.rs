@@ -536,3 +536,15 @@ async fn an_outgoing_message_is_kept_in_pieces_until_its_sent_copy_is_saved() {
     assert!(store.cancel_outgoing("b@x").await.unwrap_or_else(|e| panic!("{e}")).is_some());
     assert_eq!(pieces(bcc).await, 0);
 }
+
+#[tokio::test]
+async fn a_senders_remote_content_is_loaded_always_once_chosen_and_no_longer_when_stopped() {
+    let (_d, store, _, _, _) = store_with_folders().await;
+    assert!(!ok(store.remote_content_sender("news@shop.example")).await);
+    ok(store.set_remote_content_sender(" News@Shop.EXAMPLE ", true)).await;
+    ok(store.set_remote_content_sender("news@shop.example", true)).await;
+    assert!(ok(store.remote_content_sender("news@shop.example")).await, "by its normalized address");
+    assert!(!ok(store.remote_content_sender("other@shop.example")).await, "that sender only");
+    ok(store.set_remote_content_sender("news@shop.example", false)).await;
+    assert!(!ok(store.remote_content_sender("NEWS@shop.example")).await);
+}
