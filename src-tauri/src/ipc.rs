@@ -34,6 +34,8 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             inbox::folder_tree,
             inbox::set_remote_content_sender,
             inbox::message_original,
+            inbox::save_attachment,
+            inbox::open_attachment,
             inbox::thread_messages,
             inbox::message_view,
             inbox::search,

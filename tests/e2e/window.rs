@@ -1862,11 +1862,22 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let s = servers();
     let user = s.new_user("keys");
+    // The quarterly numbers carry a PDF whose name tries to leave the
+    // Downloads folder.
+    let numbers = format!(
+        "From: Bob Stone <bob@acme.example>\r\nTo: {}\r\nSubject: Quarterly numbers\r\n\
+         Date: 02 Nov 2026 09:00:00 +0000\r\nMessage-ID: <q@acme.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\n\
+         The numbers for the quarter are attached.\r\n--XX\r\nContent-Type: application/pdf\r\n\
+         Content-Disposition: attachment; filename=\"../numbers.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         JVBERi0xLjQK\r\n--XX--\r\n",
+        user.email
+    );
     s.append(
         &user,
         "INBOX",
         &[
-            inbox_mail(&user.email, "q", "Quarterly numbers", 2, "The numbers for the quarter are attached."),
+            numbers.into_bytes(),
             inbox_mail(&user.email, "m", "明日の会議について", 3, "明日の会議は十時からです。資料を準備してください。"),
             inbox_mail(&user.email, "p", "Pricing for Acme", 4, "Our pricing for next year."),
             inbox_mail(&user.email, "c", "Nová příležitost", 5, "Máme novou příležitost pro prodej."),
@@ -1884,7 +1895,31 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     .into_bytes()])
     .await;
     let data_dir = tempfile::tempdir().expect("data dir");
-    let desktop = start_desktop(data_dir.path());
+    // The user's folders as the desktop names them (XDG user dirs), and an
+    // app of theirs for PDF files that notes what it was asked to open.
+    let home = tempfile::tempdir().expect("home");
+    let (config, share, downloads) =
+        (home.path().join("config"), home.path().join("share"), home.path().join("Downloads"));
+    let opened = home.path().join("opened.txt");
+    std::fs::create_dir_all(share.join("applications")).expect("applications");
+    std::fs::create_dir_all(&config).expect("config");
+    std::fs::write(config.join("user-dirs.dirs"), format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()))
+        .expect("user dirs");
+    std::fs::write(config.join("mimeapps.list"), "[Default Applications]\napplication/pdf=record-open.desktop\n")
+        .expect("mimeapps");
+    std::fs::write(
+        share.join("applications/record-open.desktop"),
+        format!(
+            "[Desktop Entry]\nType=Application\nName=Record open\nMimeType=application/pdf;\n\
+             Exec=sh -c 'echo \"$1\" > {}' sh %f\n",
+            opened.display()
+        ),
+    )
+    .expect("desktop file");
+    let desktop = start_desktop_with(
+        data_dir.path(),
+        &[("XDG_CONFIG_HOME", config.display().to_string()), ("XDG_DATA_HOME", share.display().to_string())],
+    );
     let client = open_app(desktop.port).await;
     let long = Duration::from_secs(60);
     add_account_in_the_form(&client, &user, None).await;
@@ -1915,6 +1950,7 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
 
     // The keyboard round: j/k move through the conversations and open them,
     // r replies, e archives, Undo brings it back.
+    wait_for_row(&client, "the list again", "Project kickoff", long).await;
     press(&client, "u").await;
     press(&client, "j").await;
     let first = eventually(&client, "j opens the newest", long, || {
@@ -2012,6 +2048,31 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     assert!(source.contains("Message-ID: <news@shop.example>") && source.contains("pixel.png"), "{source}");
     save_screenshot(&client, "47-original.png").await;
     css(&client, "#original-close", long).await.click().await.expect("close the original");
+
+    // The PDF: listed with its kind and size, opened with the user's app
+    // for PDFs, saved in Downloads under a safe name, and asked about
+    // before a second save would replace the first.
+    wait_for_row(&client, "the numbers", "Quarterly numbers", long).await.click().await.expect("open the numbers");
+    let file = wait_for(&client, ".attachments .attachment", "numbers.pdf").await;
+    assert!(text_of(&file).await.contains("PDF"), "{}", text_of(&file).await);
+    file.find(Locator::Css(".open-attachment")).await.expect("open").click().await.expect("open the PDF");
+    let opened_path = eventually(&client, "the PDF app to be started", long, || {
+        let opened = opened.clone();
+        async move { std::fs::read_to_string(&opened).ok().filter(|t| !t.trim().is_empty()) }
+    })
+    .await;
+    assert!(opened_path.trim().ends_with("numbers.pdf"), "{opened_path}");
+    assert_eq!(std::fs::read(opened_path.trim()).expect("the opened file"), b"%PDF-1.4\n");
+    css(&client, ".attachment .save-attachment", long).await.click().await.expect("save the PDF");
+    wait_for(&client, "#attachment-saved", "numbers.pdf").await;
+    assert_eq!(std::fs::read(downloads.join("numbers.pdf")).expect("saved in Downloads"), b"%PDF-1.4\n");
+    assert!(!home.path().join("numbers.pdf").exists(), "the name did not leave Downloads");
+    css(&client, ".attachment .save-attachment", long).await.click().await.expect("save again");
+    let question = wait_for(&client, ".file-question", "numbers.pdf").await;
+    save_screenshot(&client, "48-attachment-asks.png").await;
+    question.find(Locator::Css(".keep-both")).await.expect("keep both").click().await.expect("keep both");
+    wait_for(&client, "#attachment-saved", "numbers (2).pdf").await;
+    assert!(downloads.join("numbers (2).pdf").exists());
 
     // "?" lists the shortcuts.
     press(&client, "?").await;

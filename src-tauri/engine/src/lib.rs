@@ -136,6 +136,9 @@ pub struct Engine {
     /// Where files the window hands over (dropped, pasted, picked) are
     /// kept until the message that carries them is sent.
     staging_dir: PathBuf,
+    /// Where received files are taken out to be opened with the system's
+    /// app (one folder per message and file, replaced each time).
+    opened_dir: PathBuf,
 }
 
 impl Engine {
@@ -159,6 +162,7 @@ impl Engine {
             registrations: accounts::oauth::Registrations::load(data_dir)?,
             sign_in_cancel: std::sync::Mutex::new(None),
             staging_dir: data_dir.join("staged"),
+            opened_dir: data_dir.join("opened"),
         })
     }
 

@@ -104,6 +104,40 @@ impl Mail<'_> {
         })
     }
 
+    /// A message's `position`th file (as the reading pane lists them),
+    /// decoded, with the name its sender gave it.
+    async fn attachment(&self, id: MessageId, position: u32) -> Result<(String, Vec<u8>)> {
+        let raw = self.engine.store.message_source(id).await?;
+        let position = usize::try_from(position).unwrap_or(usize::MAX);
+        tokio::task::spawn_blocking(move || mime::files::attachment(&raw, position))
+            .await
+            .map_err(|e| Error::Protocol(format!("reading a file failed: {e}")))?
+            .ok_or(Error::NotFound(Problem::AttachmentNotFound))
+    }
+
+    /// Saves a message's file in `dir` under its name made safe; a file of
+    /// that name already there is replaced or kept as `existing` says.
+    pub async fn save_attachment(
+        &self,
+        id: MessageId,
+        position: u32,
+        dir: &std::path::Path,
+        existing: mime::files::Existing,
+    ) -> Result<std::path::PathBuf> {
+        let (name, bytes) = self.attachment(id, position).await?;
+        let dir = dir.to_owned();
+        tokio::task::spawn_blocking(move || mime::files::save(&dir, &name, &bytes, existing))
+            .await
+            .map_err(|e| Error::Protocol(format!("saving a file failed: {e}")))?
+    }
+
+    /// Takes a message's file out to the data dir for the system's app to
+    /// open; returns its path.
+    pub async fn attachment_to_open(&self, id: MessageId, position: u32) -> Result<std::path::PathBuf> {
+        let dir = self.engine.opened_dir.join(format!("{}-{position}", id.0));
+        self.save_attachment(id, position, &dir, mime::files::Existing::Replace).await
+    }
+
     /// Loads (or stops loading) the remote images of every message from
     /// this sender without asking.
     pub async fn set_remote_content_sender(&self, address: &str, allowed: bool) -> Result<()> {

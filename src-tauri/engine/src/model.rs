@@ -429,6 +429,9 @@ pub struct ThreadPage {
 /// An attachment as listed under a message.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct AttachmentView {
+    /// Its place among the message's files, which opening or saving it
+    /// names.
+    pub position: u32,
     pub filename: String,
     pub content_type: String,
     pub size: u32,

@@ -233,6 +233,19 @@ pub enum Problem {
     // Here, not at the server.
     /// The stored message could not be parsed; its raw source is kept.
     MessageUnparsable,
+    /// The message has no such file.
+    AttachmentNotFound,
+    /// A file of this name is already where it would be saved; the user
+    /// chooses to replace it or keep both.
+    FileExists {
+        name: String,
+    },
+    /// The system found no app to open the file with (or would not).
+    CannotOpenFile {
+        reason: String,
+    },
+    /// The system names no folder for downloads.
+    NoDownloadsFolder,
     /// A queued action's folder is gone from the server.
     FolderGone,
     /// The server renumbered the folder (UIDVALIDITY), so a queued
@@ -393,6 +406,10 @@ impl Problem {
             RecordNotFound { kind, id } => format!("{} {id} was not found.", kind.noun()),
             AddressNotOfPerson { address, person } => format!("{address} is not an address of person {person}."),
             MessageUnparsable => "The message could not be parsed; its raw source is kept.".into(),
+            AttachmentNotFound => "The message has no such file.".into(),
+            FileExists { name } => format!("A file named {name} is already there."),
+            CannotOpenFile { reason } => format!("The file could not be opened: {reason}"),
+            NoDownloadsFolder => "The system names no folder for downloads.".into(),
             FolderGone => "The folder no longer exists.".into(),
             FolderRenumbered => "The server renumbered the folder, so the message could not be found again.".into(),
             BccNotSetUp => "Smart BCC is not set up: choose the account whose mailbox receives the copies.".into(),

@@ -5,6 +5,11 @@ use threadline_engine::model::{
     FolderEntry, Listing, MessageSummary, MessageView, Original, SearchResults, ThreadPage,
 };
 
+use tauri::Manager;
+use threadline_engine::mime::files::Existing;
+use threadline_engine::problem::Problem;
+use threadline_engine::{Error, UserError};
+
 use super::{CommandResult, EngineState};
 
 /// A window of one list's conversations, newest first (for the
@@ -61,4 +66,31 @@ pub async fn set_remote_content_sender(engine: EngineState<'_>, address: String,
 #[specta::specta]
 pub async fn message_original(engine: EngineState<'_>, id: MessageId) -> CommandResult<Original> {
     Ok(engine.mail().message_original(id).await?)
+}
+
+/// Saves a message's file in the user's Downloads folder, named as its
+/// sender named it (made safe); one of that name already there is
+/// replaced or kept as the user says, and the first try asks
+/// (`Problem::FileExists`). Returns the path written.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_attachment(
+    app: tauri::AppHandle,
+    engine: EngineState<'_>,
+    id: MessageId,
+    position: u32,
+    existing: Existing,
+) -> CommandResult<String> {
+    let dir = app.path().download_dir().map_err(|_| UserError::from(Error::Invalid(Problem::NoDownloadsFolder)))?;
+    let path = engine.mail().save_attachment(id, position, &dir, existing).await?;
+    Ok(path.display().to_string())
+}
+
+/// Opens a message's file with the system's app for its kind.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_attachment(engine: EngineState<'_>, id: MessageId, position: u32) -> CommandResult<()> {
+    let path = engine.mail().attachment_to_open(id, position).await?;
+    tauri_plugin_opener::open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| UserError::from(Error::Invalid(Problem::CannotOpenFile { reason: e.to_string() })))
 }

@@ -2,7 +2,7 @@
 // are generated from src-tauri/src/ipc.rs (bindings.gen.ts); this module adds
 // one shared subscription to the event and the wording of a failed command.
 import type { UnlistenFn } from "@tauri-apps/api/event";
-import { commands, events, type EngineEvent, type UserError } from "./bindings.gen";
+import { commands, events, type EngineEvent, type Problem, type UserError } from "./bindings.gen";
 import { problemText } from "./problems";
 
 /** Every engine command, typed as the engine declares it. */
@@ -32,4 +32,10 @@ export function errorText(e: unknown): string {
     if ("message" in e) return String(e.message);
   }
   return String(e);
+}
+
+/** The engine's problem of a failed command, for a view that answers one
+ *  of them itself (a file already there: replace it or keep both). */
+export function problemOf(e: unknown): Problem | null {
+  return e && typeof e === "object" && "problem" in e ? (e as UserError).problem : null;
 }

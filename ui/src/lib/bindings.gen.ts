@@ -97,6 +97,15 @@ export const commands = {
 	setRemoteContentSender: (address: string, allowed: boolean) => __TAURI_INVOKE<null>("set_remote_content_sender", { address, allowed }),
 	/**  A message's source, headers first, for "Show original". */
 	messageOriginal: (id: MessageId) => __TAURI_INVOKE<Original>("message_original", { id }),
+	/**
+	 *  Saves a message's file in the user's Downloads folder, named as its
+	 *  sender named it (made safe); one of that name already there is
+	 *  replaced or kept as the user says, and the first try asks
+	 *  (`Problem::FileExists`). Returns the path written.
+	 */
+	saveAttachment: (id: MessageId, position: number, existing: Existing) => __TAURI_INVOKE<string>("save_attachment", { id, position, existing }),
+	/**  Opens a message's file with the system's app for its kind. */
+	openAttachment: (id: MessageId, position: number) => __TAURI_INVOKE<null>("open_attachment", { id, position }),
 	/**  The messages of one conversation, oldest first. */
 	threadMessages: (threadId: ThreadId) => __TAURI_INVOKE<MessageSummary[]>("thread_messages", { threadId }),
 	/**  One message for the reading pane; remote content only when allowed. */
@@ -412,6 +421,11 @@ export type Answer = "reply" | "reply_all" | "forward";
 
 /**  An attachment as listed under a message. */
 export type AttachmentView = {
+	/**
+	 *  Its place among the message's files, which opening or saving it
+	 *  names.
+	 */
+	position: number,
 	filename: string,
 	content_type: string,
 	size: number,
@@ -631,6 +645,15 @@ export type ErrorKind =
 "not_found" | 
 /**  A bug or a broken local environment. */
 "internal";
+
+/**  What to do when the file is already there. */
+export type Existing = 
+/**  Do not write: the user is asked first (`Problem::FileExists`). */
+"ask" | 
+/**  Replace it (the user said so). */
+"replace" | 
+/**  Write beside it as "name (2).ext". */
+"keep_both";
 
 /**  What a CSV column holds. */
 export type Field = "name" | "first_name" | "last_name" | "email" | "phone" | "org" | "domain" | "ignore";
@@ -1121,6 +1144,17 @@ export type Problem =
 { code: "not_a_choice"; kind: RecordKind } | { code: "not_a_column_mapping"; text: string } | { code: "not_an_import_field"; text: string } | { code: "no_such_column"; column: string; columns: string[] } | { code: "not_csv"; detail: string } | { code: "no_address_column" } | { code: "no_vcard" } | { code: "account_not_found"; id: AccountId } | { code: "message_not_found"; id: MessageId | null } | { code: "folder_not_found"; name: string | null } | { code: "record_not_found"; kind: RecordKind; id: RecordId } | { code: "address_not_of_person"; address: string; person: RecordId } | 
 /**  The stored message could not be parsed; its raw source is kept. */
 { code: "message_unparsable" } | 
+/**  The message has no such file. */
+{ code: "attachment_not_found" } | 
+/**
+ *  A file of this name is already where it would be saved; the user
+ *  chooses to replace it or keep both.
+ */
+{ code: "file_exists"; name: string } | 
+/**  The system found no app to open the file with (or would not). */
+{ code: "cannot_open_file"; reason: string } | 
+/**  The system names no folder for downloads. */
+{ code: "no_downloads_folder" } | 
 /**  A queued action's folder is gone from the server. */
 { code: "folder_gone" } | 
 /**

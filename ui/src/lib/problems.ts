@@ -136,6 +136,14 @@ export function problemText(p: Problem): string {
       return t("problem_address_not_of_person", { address: p.address });
     case "message_unparsable":
       return t("problem_message_unparsable");
+    case "attachment_not_found":
+      return t("problem_attachment_not_found");
+    case "file_exists":
+      return t("problem_file_exists", { name: p.name });
+    case "cannot_open_file":
+      return t("problem_cannot_open_file", { reason: p.reason });
+    case "no_downloads_folder":
+      return t("problem_no_downloads_folder");
     case "folder_gone":
       return t("problem_folder_gone");
     case "folder_renumbered":

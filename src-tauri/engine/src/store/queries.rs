@@ -240,8 +240,8 @@ impl Store {
 
     /// Attachments of a message and why it degraded, if it did.
     pub async fn message_extras(&self, id: MessageId) -> Result<(Vec<AttachmentView>, Option<String>)> {
-        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
-            "SELECT filename, content_type, size, is_inline FROM attachments
+        let rows: Vec<(i64, String, String, i64, bool)> = sqlx::query_as(
+            "SELECT position, filename, content_type, size, is_inline FROM attachments
              WHERE message_id = ? ORDER BY position",
         )
         .bind(id)
@@ -254,7 +254,8 @@ impl Store {
             .flatten();
         let attachments = rows
             .into_iter()
-            .map(|(filename, content_type, size, is_inline)| AttachmentView {
+            .map(|(position, filename, content_type, size, is_inline)| AttachmentView {
+                position: u32::try_from(position).unwrap_or(0),
                 filename,
                 content_type,
                 size: u32::try_from(size).unwrap_or(u32::MAX),
