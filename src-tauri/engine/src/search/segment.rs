@@ -45,18 +45,25 @@ pub fn for_index(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() * 2);
+    split_runs(text, &mut out, true);
+    Cow::Owned(out)
+}
+
+/// Writes `text` into `out` with each CJK run as its pairs (see
+/// [`push_pairs`]); returns the length of the run it ends with.
+fn split_runs(text: &str, out: &mut String, with_last: bool) -> usize {
     let mut run: Vec<char> = Vec::new();
     for c in text.chars() {
         if is_cjk(c) {
             run.push(c);
         } else {
-            push_pairs(&mut out, &run, true);
+            push_pairs(out, &run, with_last);
             run.clear();
             out.push(c);
         }
     }
-    push_pairs(&mut out, &run, true);
-    Cow::Owned(out)
+    push_pairs(out, &run, with_last);
+    run.len()
 }
 
 /// Writes a CJK run's pairs (and, for the index, its last character),
@@ -91,23 +98,12 @@ pub fn fts_phrase(typed: &str) -> Option<String> {
     let starred = typed.trim_end().strip_suffix('*');
     let typed = starred.unwrap_or(typed);
     let mut tokens = String::with_capacity(typed.len() * 2);
-    let mut last_run = 0;
-    if may_hold_cjk(typed) {
-        let mut run: Vec<char> = Vec::new();
-        for c in typed.chars() {
-            if is_cjk(c) {
-                run.push(c);
-            } else {
-                push_pairs(&mut tokens, &run, false);
-                run.clear();
-                tokens.push(c);
-            }
-        }
-        last_run = run.len();
-        push_pairs(&mut tokens, &run, false);
+    let last_run = if may_hold_cjk(typed) {
+        split_runs(typed, &mut tokens, false)
     } else {
         tokens.push_str(typed);
-    }
+        0
+    };
     let quoted = tokens.split_whitespace().collect::<Vec<_>>().join(" ").replace('"', "\"\"");
     let prefix = starred.is_some() || (last_run == 1 && quoted.ends_with(is_cjk));
     Some(if prefix { format!("\"{quoted}\"*") } else { format!("\"{quoted}\"") })
