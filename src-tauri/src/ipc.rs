@@ -32,6 +32,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             accounts::set_poll_interval,
             inbox::listing_page,
             inbox::folder_tree,
+            inbox::mark_listing_read,
             inbox::set_remote_content_sender,
             inbox::message_original,
             inbox::save_attachment,

@@ -2011,6 +2011,16 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     wait_for_no_row(&client, "only the folder's", "Quarterly numbers", long).await;
     save_screenshot(&client, "42-folder-view.png").await;
     css(&client, "#view-inbox", long).await.click().await.expect("unified inbox");
+    // "Mark all as read" leaves the account nothing unread.
+    css(&client, "#mark-all-read", long).await.click().await.expect("mark all as read");
+    eventually(&client, "no unread count left", long, || {
+        let client = client.clone();
+        async move {
+            let inbox = client.find(Locator::Css("#sidebar button[id^='account-'][id$='-inbox']")).await.ok()?;
+            (text_of(&inbox).await.trim() == "Inbox").then_some(())
+        }
+    })
+    .await;
 
     // Several at once: two boxes ticked, archived together, and back.
     wait_for_row(&client, "the inbox", "Quarterly numbers", long).await;

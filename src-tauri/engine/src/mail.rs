@@ -49,6 +49,12 @@ impl Mail<'_> {
         self.engine.store.listing_page(listing, offset, limit.min(500)).await
     }
 
+    /// Marks every unread message of a list read ("Mark all as read").
+    pub async fn mark_listing_read(&self, listing: &Listing) -> Result<ActionOutcome> {
+        let ids = self.engine.store.unread_in_listing(listing).await?;
+        self.engine.act(&ids, UserAction::MarkRead).await
+    }
+
     /// The folder of this server or display name (of one account, or the
     /// first account that has one).
     pub async fn folder_named(&self, account: Option<AccountId>, name: &str) -> Result<i64> {

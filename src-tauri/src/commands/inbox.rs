@@ -8,7 +8,7 @@ use threadline_engine::model::{
 use tauri::Manager;
 use threadline_engine::mime::files::Existing;
 use threadline_engine::problem::Problem;
-use threadline_engine::{Error, UserError};
+use threadline_engine::{ActionOutcome, Error, UserError};
 
 use super::{CommandResult, EngineState};
 
@@ -23,6 +23,13 @@ pub async fn listing_page(
     limit: u32,
 ) -> CommandResult<ThreadPage> {
     Ok(engine.mail().listing_page(&listing, offset, limit).await?)
+}
+
+/// Marks every unread message of a list read.
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_listing_read(engine: EngineState<'_>, listing: Listing) -> CommandResult<ActionOutcome> {
+    Ok(engine.mail().mark_listing_read(&listing).await?)
 }
 
 /// Every synced folder with its unread mail, for the folder tree.

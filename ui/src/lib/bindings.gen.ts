@@ -93,6 +93,8 @@ export const commands = {
 	listingPage: (listing: Listing, offset: number, limit: number) => __TAURI_INVOKE<ThreadPage>("listing_page", { listing, offset, limit }),
 	/**  Every synced folder with its unread mail, for the folder tree. */
 	folderTree: () => __TAURI_INVOKE<FolderEntry[]>("folder_tree"),
+	/**  Marks every unread message of a list read. */
+	markListingRead: (listing: Listing) => __TAURI_INVOKE<ActionOutcome>("mark_listing_read", { listing }),
 	/**  Loads (or stops loading) a sender's remote images without asking. */
 	setRemoteContentSender: (address: string, allowed: boolean) => __TAURI_INVOKE<null>("set_remote_content_sender", { address, allowed }),
 	/**  A message's source, headers first, for "Show original". */

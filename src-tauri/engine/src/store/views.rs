@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use super::Store;
 use super::queries::BOX;
 use crate::error::{Error, Result};
-use crate::ids::AccountId;
+use crate::ids::{AccountId, MessageId};
 use crate::model::{FolderEntry, ListKind, Listing, ThreadPage};
 use crate::problem::Problem;
 
@@ -160,6 +160,34 @@ impl Store {
         Ok((u32::try_from(total).unwrap_or(u32::MAX), ordered.into_iter().skip(skip).collect()))
     }
 
+    /// The unread messages of a list, for "Mark all as read": read off the
+    /// index of unread locations, which holds only them.
+    pub async fn unread_in_listing(&self, listing: &Listing) -> Result<Vec<MessageId>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT DISTINCT m.id FROM message_folders mf INDEXED BY message_folders_unread
+               CROSS JOIN messages m ON m.id = mf.message_id WHERE mf.seen = 0 AND ",
+        );
+        match listing.view() {
+            Some(view) => {
+                q.push(BOX).push(" = ").push_bind(super::queries::view_box(view));
+            }
+            None if listing.kind == ListKind::Flagged => {
+                q.push(BOX).push(
+                    " < 2 AND EXISTS (SELECT 1 FROM message_folders x WHERE x.message_id = m.id AND x.flagged != 0)",
+                );
+            }
+            None => {
+                q.push("m.hidden = 0 AND mf.folder_id IN (");
+                push_ids(&mut q, &self.listed_folders(listing).await?);
+                q.push(")");
+            }
+        }
+        if let Some(account) = listing.account {
+            q.push(" AND m.account_id = ").push_bind(account);
+        }
+        Ok(q.build_query_scalar().fetch_all(self.pool()).await?)
+    }
+
     /// The folder of this server or display name, case aside.
     pub async fn folder_named(&self, account: Option<AccountId>, name: &str) -> Result<i64> {
         sqlx::query_scalar(
@@ -304,6 +332,16 @@ mod tests {
             let walked = ok(store.walked_threads(&[acme], offset, limit)).await;
             assert_eq!(gathered, walked, "window {offset}+{limit}");
         }
+
+        // "Mark all as read" takes a list's unread messages only.
+        let unread = |l: Listing| {
+            let store = store.clone();
+            async move { ok(store.unread_in_listing(&l)).await.len() }
+        };
+        assert_eq!(unread(listing(ListKind::Folder, None, Some(acme))).await, 2);
+        assert_eq!(unread(listing(ListKind::Inbox, None, None)).await, 3, "the inbox's one and Acme's two");
+        assert_eq!(unread(listing(ListKind::Sent, None, None)).await, 0);
+        assert_eq!(unread(listing(ListKind::Inbox, Some(AccountId(999)), None)).await, 0);
 
         let tree = ok(store.folder_tree()).await;
         let unread = |name: &str| tree.iter().find(|f| f.name == name).map(|f| f.unread);
