@@ -36,6 +36,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             inbox::set_remote_content_sender,
             inbox::message_original,
             inbox::save_attachment,
+            inbox::save_original,
             inbox::open_attachment,
             inbox::thread_messages,
             inbox::message_view,

@@ -2058,6 +2058,14 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     assert!(source.contains("Message-ID: <news@shop.example>") && source.contains("pixel.png"), "{source}");
     save_screenshot(&client, "47-original.png").await;
     css(&client, "#original-close", long).await.click().await.expect("close the original");
+    css(&client, ".message.open .save-eml", long).await.click().await.expect("save as .eml");
+    wait_for(&client, "#eml-saved", "Weekly news.eml").await;
+    let eml = std::fs::read_to_string(downloads.join("Weekly news.eml")).expect("the .eml in Downloads");
+    assert!(eml.contains("Message-ID: <news@shop.example>"), "{eml}");
+    css(&client, ".message.open .save-eml", long).await.click().await.expect("save again");
+    wait_for(&client, ".message.open .file-question", "Weekly news.eml").await;
+    css(&client, ".message.open .file-question .replace-file", long).await.click().await.expect("replace it");
+    wait_for(&client, "#eml-saved", "Weekly news.eml").await;
 
     // The PDF: listed with its kind and size, opened with the user's app
     // for PDFs, saved in Downloads under a safe name, and asked about

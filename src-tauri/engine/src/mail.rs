@@ -137,6 +137,25 @@ impl Mail<'_> {
             .map_err(|e| Error::Protocol(format!("saving a file failed: {e}")))?
     }
 
+    /// Saves a message's source as `<subject>.eml` in `dir` ("Save as
+    /// .eml"), a file of that name there replaced or kept as `existing`
+    /// says.
+    pub async fn save_original(
+        &self,
+        id: MessageId,
+        dir: &std::path::Path,
+        existing: mime::files::Existing,
+    ) -> Result<std::path::PathBuf> {
+        let summary = self.engine.store.message_summary(id).await?;
+        let raw = self.engine.store.message_source(id).await?;
+        let subject = if summary.subject.trim().is_empty() { "message" } else { summary.subject.trim() };
+        let name = format!("{}.eml", mime::files::safe_name(subject, "message"));
+        let dir = dir.to_owned();
+        tokio::task::spawn_blocking(move || mime::files::save(&dir, &name, &raw, existing))
+            .await
+            .map_err(|e| Error::Protocol(format!("saving a message failed: {e}")))?
+    }
+
     /// Takes a message's file out to the data dir for the system's app to
     /// open; returns its path.
     pub async fn attachment_to_open(&self, id: MessageId, position: u32) -> Result<std::path::PathBuf> {

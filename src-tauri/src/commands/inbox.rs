@@ -75,6 +75,11 @@ pub async fn message_original(engine: EngineState<'_>, id: MessageId) -> Command
     Ok(engine.mail().message_original(id).await?)
 }
 
+/// The folder the system names for the user's downloads.
+fn downloads(app: &tauri::AppHandle) -> Result<std::path::PathBuf, UserError> {
+    app.path().download_dir().map_err(|_| UserError::from(Error::Invalid(Problem::NoDownloadsFolder)))
+}
+
 /// Saves a message's file in the user's Downloads folder, named as its
 /// sender named it (made safe); one of that name already there is
 /// replaced or kept as the user says, and the first try asks
@@ -88,8 +93,21 @@ pub async fn save_attachment(
     position: u32,
     existing: Existing,
 ) -> CommandResult<String> {
-    let dir = app.path().download_dir().map_err(|_| UserError::from(Error::Invalid(Problem::NoDownloadsFolder)))?;
-    let path = engine.mail().save_attachment(id, position, &dir, existing).await?;
+    let path = engine.mail().save_attachment(id, position, &downloads(&app)?, existing).await?;
+    Ok(path.display().to_string())
+}
+
+/// Saves a message's source as `<subject>.eml` in the Downloads folder,
+/// asking before replacing a file of that name (as `save_attachment`).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_original(
+    app: tauri::AppHandle,
+    engine: EngineState<'_>,
+    id: MessageId,
+    existing: Existing,
+) -> CommandResult<String> {
+    let path = engine.mail().save_original(id, &downloads(&app)?, existing).await?;
     Ok(path.display().to_string())
 }
 

@@ -106,6 +106,11 @@ export const commands = {
 	 *  (`Problem::FileExists`). Returns the path written.
 	 */
 	saveAttachment: (id: MessageId, position: number, existing: Existing) => __TAURI_INVOKE<string>("save_attachment", { id, position, existing }),
+	/**
+	 *  Saves a message's source as `<subject>.eml` in the Downloads folder,
+	 *  asking before replacing a file of that name (as `save_attachment`).
+	 */
+	saveOriginal: (id: MessageId, existing: Existing) => __TAURI_INVOKE<string>("save_original", { id, existing }),
 	/**  Opens a message's file with the system's app for its kind. */
 	openAttachment: (id: MessageId, position: number) => __TAURI_INVOKE<null>("open_attachment", { id, position }),
 	/**  The messages of one conversation, oldest first. */
