@@ -34,8 +34,9 @@ impl Mail<'_> {
 
     /// A search as typed (words, "phrases" and operators), newest first.
     pub async fn search(&self, query: &str, limit: u32) -> Result<SearchResults> {
-        let highlight = crate::search::query::highlights(&crate::search::query::parse(query)?);
-        Ok(SearchResults { messages: self.engine.store.search(query, limit).await?, highlight })
+        let parts = crate::search::query::parse(query)?;
+        let highlight = crate::search::query::highlights(&parts);
+        Ok(SearchResults { messages: self.engine.store.find(&parts, limit).await?, highlight })
     }
 
     /// A window of one view's conversations (inbox, archive, trash).

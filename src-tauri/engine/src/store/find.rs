@@ -20,8 +20,12 @@ impl Store {
     /// diacritics first). Deleted mail is found only by `in:trash`; an
     /// empty search finds nothing.
     pub async fn search(&self, typed: &str, limit: u32) -> Result<Vec<MessageSummary>> {
-        let parts = query::parse(typed)?;
-        let Some(search) = Search::read(&parts) else {
+        self.find(&query::parse(typed)?, limit).await
+    }
+
+    /// [`Store::search`] of a search already read.
+    pub async fn find(&self, parts: &[Part], limit: u32) -> Result<Vec<MessageSummary>> {
+        let Some(search) = Search::read(parts) else {
             return Ok(Vec::new());
         };
         let ids: Vec<i64> = search.ids(limit).build_query_scalar().fetch_all(self.pool()).await?;
