@@ -45,6 +45,11 @@ pub fn run() {
                     if let Err(e) = engine.clean_staged_files().await {
                         tracing::info!(error = %e, "staged files not cleaned");
                     }
+                    // After an upgrade that had to start the search index
+                    // empty: refilled beside the user's work, with progress.
+                    if let Err(e) = engine.refill_search_index().await {
+                        tracing::warn!(error = %e, "the search index could not be refilled");
+                    }
                 });
             }
             app.manage(scheduler);

@@ -897,6 +897,18 @@ function rest(t) {
 requestAnimationFrame((t) => { last = t; requestAnimationFrame(rest); });
 "#;
 
+/// The time of day (seconds) of an RFC 3339 UTC stamp at the start of a
+/// text ("2026-12-07T01:45:28.398804Z …"), the colour codes of a log line
+/// aside; a stamp of the next day counts on from midnight.
+fn seconds_of_day(text: &str) -> f64 {
+    let at = text.find('T').expect("a time stamp");
+    let day: u32 = text[at - 2..at].parse().expect("day");
+    let time = &text[at + 1..];
+    let end = time.find('Z').expect("UTC");
+    let parts: Vec<f64> = time[..end].split(':').map(|p| p.parse().expect("a number")).collect();
+    f64::from(day) * 86_400.0 + parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i).copied().unwrap_or(f64::NAN)
@@ -916,10 +928,31 @@ async fn a_hundred_thousand_messages_scroll_in_the_real_window() {
     );
 
     let desktop = start_desktop(data_dir.path());
+    let asked = Instant::now();
     let client = open_app(desktop.port).await;
     let opened = Instant::now();
     wait_for_row(&client, "the newest seeded conversation", &seeded.newest_subject, Duration::from_secs(60)).await;
-    eprintln!("first rows shown {:?} after opening", opened.elapsed());
+    eprintln!(
+        "first rows shown {:?} after opening ({:?} after asking WebDriver for the app)",
+        opened.elapsed(),
+        asked.elapsed()
+    );
+    // Cold start: from the process's start (its first log line) to the
+    // frame that painted the first conversations (the page's mark), both
+    // on the system clock. A debug build, with WebDriver attached.
+    let painted = client
+        .execute(
+            "const m = performance.getEntriesByName('threadline:inbox-painted')[0];
+             return m ? new Date(performance.timeOrigin + m.startTime).toISOString() : null;",
+            vec![],
+        )
+        .await
+        .expect("the paint mark");
+    let painted = painted.as_str().expect("the window marked its first painted conversations").to_owned();
+    let log = app_log();
+    let started = log.lines().find(|l| l.contains("Threadline starting")).expect("the app's start in its log");
+    let cold = seconds_of_day(&painted) - seconds_of_day(started);
+    eprintln!("cold start to a painted inbox of {} conversations: {:.0} ms", seeded.conversations, cold * 1000.0);
     // The seeded account's server is unreachable and its password unknown:
     // the window says so, even though that happened before it opened.
     eventually(&client, "the account problem banner", Duration::from_secs(30), || {
@@ -1840,6 +1873,128 @@ async fn press(client: &Client, keys: &str) {
     client.perform_actions(actions).await.expect("key actions");
 }
 
+/// Drags one element onto another with the display's own pointer, as a
+/// person does: press, a few small moves to start the drag, over the
+/// target, release. (WebDriver's synthetic pointer starts a text selection
+/// in WebKitGTK, not a drag: a drag is the toolkit's, from real events.)
+async fn drag(display: &str, from: &fantoccini::elements::Element, to: &fantoccini::elements::Element) {
+    let window = wait_for_x_window(display, "Threadline", Duration::from_secs(10)).await;
+    let (wx, wy, _, _) = x_window_geometry(display, &window);
+    let center =
+        |(x, y, w, h): (f64, f64, f64, f64)| ((wx as f64 + x + w / 2.0) as i64, (wy as f64 + y + h / 2.0) as i64);
+    let (fx, fy) = center(from.rectangle().await.expect("where the dragged element is"));
+    let (tx, ty) = center(to.rectangle().await.expect("where the target is"));
+    let at = |x: i64, y: i64| [x.to_string(), y.to_string()];
+    let [a, b] = at(fx, fy);
+    let [c, d] = at(fx + 8, fy + 4);
+    let [e, f] = at(fx + 20, fy + 10);
+    let [g, h] = at((fx + tx) / 2, (fy + ty) / 2);
+    let [i, j] = at(tx, ty);
+    let [k, l] = at(tx + 3, ty + 1);
+    // Over the target, the page hears of the drag at each move: a few
+    // small ones before the release.
+    xdotool(
+        display,
+        &[
+            "mousemove",
+            &a,
+            &b,
+            "mousedown",
+            "1",
+            "sleep",
+            "0.2",
+            "mousemove",
+            &c,
+            &d,
+            "sleep",
+            "0.1",
+            "mousemove",
+            &e,
+            &f,
+            "sleep",
+            "0.2",
+            "mousemove",
+            &g,
+            &h,
+            "sleep",
+            "0.2",
+            "mousemove",
+            &i,
+            &j,
+            "sleep",
+            "0.2",
+            "mousemove",
+            &k,
+            &l,
+            "sleep",
+            "0.2",
+            "mousemove",
+            &i,
+            &j,
+            "sleep",
+            "0.3",
+            "mouseup",
+            "1",
+        ],
+    );
+}
+
+/// The id of a top-level window with this title on the display (the
+/// system's print dialog), once one shows.
+async fn wait_for_x_window(display: &str, title: &str, timeout: Duration) -> String {
+    let until = Instant::now() + timeout;
+    loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
+            .env("DISPLAY", display)
+            .output()
+            .expect("xdotool");
+        if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
+            return id.to_owned();
+        }
+        assert!(Instant::now() < until, "no window titled {title} showed on {display}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs xdotool on the display (no window manager there: the pointer
+/// gives the keyboard focus, and windows are not activated).
+fn xdotool(display: &str, args: &[&str]) {
+    let status = Command::new("xdotool").args(args).env("DISPLAY", display).status().expect("xdotool");
+    assert!(status.success(), "xdotool {args:?}");
+}
+
+/// A window's place and size on the display: x, y, width, height.
+fn x_window_geometry(display: &str, window: &str) -> (i64, i64, i64, i64) {
+    let out = Command::new("xdotool")
+        .args(["getwindowgeometry", "--shell", window])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xdotool");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{key} in {text}"))
+    };
+    (value("X"), value("Y"), value("WIDTH"), value("HEIGHT"))
+}
+
+/// A screenshot of the whole display: the app's window and any other (a
+/// dialog of the system's), which WebDriver's screenshots do not show.
+fn save_display_screenshot(display: &str, name: &str) {
+    let path = repo_root().join("tests/e2e/artifacts").join(name);
+    let status = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .env("DISPLAY", display)
+        .status()
+        .expect("import (ImageMagick)");
+    assert!(status.success(), "screenshot of {display}");
+    eprintln!("screenshot: {}", path.display());
+}
+
 fn inbox_mail(to: &str, id: &str, subject: &str, day: u32, body: &str) -> Vec<u8> {
     format!(
         "From: Bob Stone <bob@acme.example>\r\nTo: {to}\r\nSubject: {subject}\r\n\
@@ -1903,8 +2058,13 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     let opened = home.path().join("opened.txt");
     std::fs::create_dir_all(share.join("applications")).expect("applications");
     std::fs::create_dir_all(&config).expect("config");
-    std::fs::write(config.join("user-dirs.dirs"), format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()))
-        .expect("user dirs");
+    let documents = home.path().join("Documents");
+    std::fs::create_dir_all(&documents).expect("documents");
+    std::fs::write(
+        config.join("user-dirs.dirs"),
+        format!("XDG_DOWNLOAD_DIR=\"{}\"\nXDG_DOCUMENTS_DIR=\"{}\"\n", downloads.display(), documents.display()),
+    )
+    .expect("user dirs");
     std::fs::write(config.join("mimeapps.list"), "[Default Applications]\napplication/pdf=record-open.desktop\n")
         .expect("mimeapps");
     std::fs::write(
@@ -2091,6 +2251,83 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     question.find(Locator::Css(".keep-both")).await.expect("keep both").click().await.expect("keep both");
     wait_for(&client, "#attachment-saved", "numbers (2).pdf").await;
     assert!(downloads.join("numbers (2).pdf").exists());
+
+    // Print: the system's print dialog opens for the open message (a
+    // window of its own on the display, driven with the mouse from
+    // outside); printed to a file, the pages hold the message only, its
+    // HTML body in full.
+    wait_for_row(&client, "the newsletter", "Weekly news", long).await.click().await.expect("open the newsletter");
+    css(&client, ".message.open .html-body", long).await;
+    let print = css(&client, ".message.open .print", long).await;
+    // The click returns only once the dialog is closed, from outside.
+    let printing = tokio::spawn(async move { print.click().await.expect("print") });
+    let dialog = wait_for_x_window(&desktop.display, "Print", long).await;
+    let (x, y, _, _) = x_window_geometry(&desktop.display, &dialog);
+    // The first printer listed, "Print to File", then Print.
+    xdotool(&desktop.display, &["mousemove", &(x + 80).to_string(), &(y + 87).to_string(), "click", "1"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    save_display_screenshot(&desktop.display, "49-print-dialog.png");
+    let (x, y, width, height) = x_window_geometry(&desktop.display, &dialog);
+    xdotool(
+        &desktop.display,
+        &["mousemove", &(x + width - 56).to_string(), &(y + height - 30).to_string(), "click", "1"],
+    );
+    tokio::time::timeout(long, printing).await.expect("the print dialog closed").expect("print click");
+    let printed = documents.join("output.pdf");
+    let text = eventually(&client, "the printed file", long, || {
+        let printed = printed.clone();
+        async move {
+            let out = Command::new("pdftotext").arg(&printed).arg("-").output().ok()?;
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            (out.status.success() && text.contains("Our news.")).then_some(text)
+        }
+    })
+    .await;
+    assert!(text.contains("Weekly news") && text.contains("news@shop.example"), "{text}");
+    assert!(!text.contains("Mark all as read") && !text.contains("Quarterly numbers"), "only the message: {text}");
+
+    // Dragged onto a folder of the tree, a conversation moves there.
+    let row = wait_for_row(&client, "the newsletter", "Weekly news", long).await;
+    let projects = css(&client, "#sidebar button[data-folder='Projects']", long).await;
+    drag(&desktop.display, &row, &projects).await;
+    wait_for_no_row(&client, "moved out of the inbox", "Weekly news", long).await;
+    projects.click().await.expect("the Projects folder");
+    wait_for_row(&client, "moved into the folder", "Weekly news", long).await;
+    eventually(&client, "the server to have it in Projects", long, || {
+        let user = user.clone();
+        async move { (s.count(&user, "Projects").await == 2).then_some(()) }
+    })
+    .await;
+
+    // Empty Trash, after a confirmation: deleted for good, here and on the
+    // server (the account follows the app).
+    wait_for_row(&client, "the newsletter", "Weekly news", long).await.click().await.expect("open it");
+    css(&client, "#delete-conversation", long).await.click().await.expect("delete");
+    wait_for_no_row(&client, "deleted", "Weekly news", long).await;
+    css(&client, "#view-trash", long).await.click().await.expect("the trash");
+    wait_for_row(&client, "in the trash", "Weekly news", long).await;
+    eventually(&client, "the server to have it in the trash", long, || {
+        let user = user.clone();
+        async move { (s.count(&user, "Trash").await == 1).then_some(()) }
+    })
+    .await;
+    css(&client, "#empty-trash", long).await.click().await.expect("empty trash");
+    let confirm = css(&client, "#empty-trash-confirm[open]", long).await;
+    assert!(
+        text_of(&confirm).await.contains("Delete the 1 conversation in the Trash for good?"),
+        "{}",
+        text_of(&confirm).await
+    );
+    save_screenshot(&client, "50-empty-trash-confirm.png").await;
+    css(&client, "#empty-trash-ok", long).await.click().await.expect("delete for good");
+    wait_for(&client, "#notice", "1 message deleted for good.").await;
+    wait_for_no_row(&client, "the trash emptied", "Weekly news", long).await;
+    eventually(&client, "the server's trash emptied", long, || {
+        let user = user.clone();
+        async move { (s.count(&user, "Trash").await == 0).then_some(()) }
+    })
+    .await;
+    css(&client, "#view-inbox", long).await.click().await.expect("unified inbox");
 
     // "?" lists the shortcuts.
     press(&client, "?").await;

@@ -68,6 +68,13 @@ enum Command {
     /// Delete messages: out of every view here, and in the mail account as
     /// the mirroring choice says (from the trash: gone for good).
     Delete { ids: Vec<MessageId> },
+    /// Empty the Trash (of every account, or one): its messages are deleted
+    /// for good here, and expunged from the server's trash folder where the
+    /// mirroring choice is "delete".
+    EmptyTrash {
+        #[arg(long)]
+        account: Option<AccountId>,
+    },
     /// Bring archived or deleted messages back to the inbox (here, and in
     /// the mail account unless the mirroring choice is "nothing").
     Restore { ids: Vec<MessageId> },
@@ -446,6 +453,9 @@ async fn cli_main() -> ExitCode {
 async fn run(cli: Cli, data_dir: PathBuf) -> Result<(), (bool, Error)> {
     let json = cli.json;
     let engine = Arc::new(Engine::open(&data_dir, Arc::new(OsKeychain::default())).await.map_err(|e| (json, e))?);
+    // A search index an upgrade started empty is complete before any
+    // command reads it.
+    engine.refill_search_index().await.map_err(|e| (json, e))?;
     let result = execute(&engine, cli.command, json).await;
     engine.close().await;
     result.map_err(|e| (json, e))
@@ -621,6 +631,20 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
         Command::Archive { ids } => act(engine, json, &ids, UserAction::Archive).await?,
         Command::Delete { ids } => act(engine, json, &ids, UserAction::Delete).await?,
         Command::Restore { ids } => act(engine, json, &ids, UserAction::Restore).await?,
+        Command::EmptyTrash { account } => {
+            let deleted = engine.mail().empty_trash(account).await?;
+            let accounts = match account {
+                Some(id) => vec![id],
+                None => engine.accounts().list().await?.iter().map(|a| a.id).collect(),
+            };
+            for id in accounts {
+                if let Err(e) = engine.replay_actions(id).await {
+                    // Still queued; the next pass expunges them.
+                    tracing::info!(account = %id, error = %e, "the trash waits for the server");
+                }
+            }
+            print(json, &serde_json::json!({ "deleted": deleted }), || format!("deleted {deleted}"));
+        }
         Command::Send(a) => {
             let stdin = || -> Result<String, Error> {
                 let mut text = String::new();

@@ -373,3 +373,77 @@ fn actions_wait_while_offline_and_reach_the_server_once_even_after_kill_9() {
     let again = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
     assert_eq!((again["new"].as_u64(), again["vanished"].as_u64()), (Some(0), Some(0)), "{again}");
 }
+
+#[test]
+fn empty_trash_deletes_for_good_here_and_where_the_account_follows_the_app() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One account follows the app (deleting moves to its trash), one keeps
+    // a copy of everything (deleting archives there).
+    let follows = s.new_user("trash-follows");
+    let keeps = s.new_user("trash-keeps");
+    for user in [&follows, &keeps] {
+        let raws: Vec<Vec<u8>> = (0..6)
+            .map(|i| {
+                format!(
+                    "From: Client {i} <client{i}@acme.example>\r\nTo: {}\r\nSubject: Offer {i}\r\n\
+                     Message-ID: <offer-{i}-{}>\r\nDate: Mon, 7 Dec 2026 0{i}:00:00 +0000\r\n\r\nOffer {i}.\r\n",
+                    user.email, user.email
+                )
+                .into_bytes()
+            })
+            .collect();
+        rt.block_on(s.append(user, "INBOX", &raws));
+    }
+    let follows_account = add_account(dir.path(), &follows);
+    let kept_account = add_account(dir.path(), &keeps);
+    ok_json(cli(dir.path(), &["account", "mirror", &kept_account.to_string(), "archive", "--json"]));
+    ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    let view = |v: &str| ok_json(cli(dir.path(), &["threads", "--view", v, "--json"]))["total"].as_u64();
+    assert_eq!(view("inbox"), Some(12));
+
+    let rows = ok_json(cli(dir.path(), &["list", "--folder", "Inbox", "--json"]));
+    let of = |account: i64, n: usize| -> Vec<String> {
+        let rows = rows.as_array().expect("array").iter().filter(|r| r["account"].as_i64() == Some(account));
+        rows.take(n).map(|r| r["id"].to_string()).collect()
+    };
+    let delete = |ids: &[String]| {
+        let mut args = vec!["delete", "--json"];
+        args.extend(ids.iter().map(String::as_str));
+        ok_json(cli(dir.path(), &args));
+    };
+    let (follows_ids, kept_ids) = (of(follows_account, 3), of(kept_account, 3));
+    delete(&[&follows_ids[..2], &kept_ids[..]].concat());
+    // A pass finds those in the trash folder; the third one is deleted
+    // after it, so only the server knows where it is when the Trash is
+    // emptied.
+    ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    delete(&follows_ids[2..]);
+    assert_eq!(view("trash"), Some(6));
+    assert_eq!(rt.block_on(s.count(&follows, "Trash")), 3);
+    assert_eq!(rt.block_on(s.count(&keeps, "Archive")), 3);
+
+    let emptied = ok_json(cli(dir.path(), &["empty-trash", "--json"]));
+    assert_eq!(emptied["deleted"].as_u64(), Some(6), "{emptied}");
+    assert_eq!(view("trash"), Some(0));
+    assert_eq!(view("archive"), Some(0), "what the server archived is deleted here too");
+    assert_eq!(view("inbox"), Some(6));
+    assert_eq!(rt.block_on(s.count(&follows, "Trash")), 1, "expunged where the account follows the app");
+    assert_eq!(rt.block_on(s.count(&keeps, "Archive")), 3, "kept where the account keeps everything");
+    let found = ok_json(cli(dir.path(), &["search", "in:trash", "--json"]));
+    assert_eq!(found.as_array().map(Vec::len), Some(0), "{found}");
+
+    // The next pass finds the last one in the trash folder and expunges
+    // it; nothing comes back, and nothing is duplicated.
+    for _ in 0..2 {
+        ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    }
+    assert_eq!(rt.block_on(s.count(&follows, "Trash")), 0);
+    assert_eq!((view("inbox"), view("archive"), view("trash")), (Some(6), Some(0), Some(0)));
+    let again = ok_json(cli(dir.path(), &["sync", "--once", "--json"]));
+    assert_eq!(again["new"].as_u64(), Some(0), "{again}");
+    assert_eq!(listed(dir.path()).len(), 6, "the inboxes' six; the server's archived three stay hidden");
+    let nothing = ok_json(cli(dir.path(), &["empty-trash", "--json"]));
+    assert_eq!(nothing["deleted"].as_u64(), Some(0));
+}

@@ -129,6 +129,31 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// Empties the Trash (of every account or one): its messages are
+    /// deleted for good here at once, and expunged on the server where the
+    /// account follows the app (see [`expunge_forgotten`]). An account
+    /// that keeps a copy of everything, or is left alone, keeps what it
+    /// has. Returns how many messages were deleted.
+    pub(crate) async fn empty_trash(&self, account: Option<AccountId>) -> Result<u32> {
+        let ids = self.store.trash_messages(account).await?;
+        self.store.forget_messages(&ids).await?;
+        let mut accounts = Vec::new();
+        for &message_id in &ids {
+            let account_id = self.store.message_account(message_id).await?;
+            if !accounts.contains(&account_id) {
+                accounts.push(account_id);
+            }
+        }
+        for &account_id in &accounts {
+            let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
+            if expunge_forgotten(&self.store, account_id).await? > 0 {
+                self.wake(account_id, Worker::Foreground);
+            }
+        }
+        tracing::info!(messages = ids.len(), "trash emptied");
+        Ok(u32::try_from(ids.len()).unwrap_or(u32::MAX))
+    }
+
     /// Replays the account's queued actions on a connection of its own.
     pub async fn replay_actions(&self, account_id: AccountId) -> Result<u32> {
         if self.store.pending_actions(account_id).await?.is_empty() {
@@ -201,6 +226,26 @@ impl Engine {
     }
 }
 
+/// Queues the final delete of the messages emptied from the Trash here
+/// that the account's trash folder still holds, when the account follows
+/// the app (mirroring `Delete`). Run when the Trash is emptied and after
+/// every full pass, which finds there the messages whose move to the trash
+/// had not reached the server when the Trash was emptied. Returns how many
+/// actions were queued.
+pub(crate) async fn expunge_forgotten(store: &Store, account_id: AccountId) -> Result<u32> {
+    if store.account(account_id).await?.mirror != Mirror::Delete {
+        return Ok(0);
+    }
+    let folders = store.folders(account_id).await?;
+    let Some(trash) = folders.iter().find(|f| f.role.as_deref() == Some("trash")) else {
+        return Ok(0);
+    };
+    let kind = ActionKind::Delete { trash: trash.name.clone() };
+    let items: Vec<_> =
+        store.forgotten_in(trash.id).await?.into_iter().map(|id| (id, Some(kind.clone()), None)).collect();
+    Ok(u32::try_from(store.queue_actions(&items).await?.len()).unwrap_or(u32::MAX))
+}
+
 /// What one user action does to the messages of one account.
 #[derive(Debug, Clone)]
 struct Plan {
@@ -214,18 +259,21 @@ struct Plan {
 /// connection. A refusal by the server ends that one action (recorded as
 /// failed, told to the window); any other failure ends the replay, leaving
 /// the rest queued, and names the action it failed on (None: before any).
-/// Returns how many were done. The caller holds the account's action lock.
+/// Returns how many were done, and whether any of them put a message in
+/// another folder (which a pass then finds there). The caller holds the
+/// account's action lock.
 pub(crate) async fn replay(
     conn: &mut Connection,
     store: &Store,
     account_id: AccountId,
     events: &broadcast::Sender<EngineEvent>,
-) -> Result<u32, (Option<i64>, Error)> {
+) -> Result<(u32, bool), (Option<i64>, Error)> {
     let early = |e: Error| (None, e);
     let pending = store.pending_actions(account_id).await.map_err(early)?;
     if pending.is_empty() {
-        return Ok(0);
+        return Ok((0, false));
     }
+    let mut moved = false;
     let folders = store.folders(account_id).await.map_err(early)?;
     let mut selected: Option<i64> = None;
     let mut done = 0;
@@ -252,11 +300,17 @@ pub(crate) async fn replay(
         };
         store.finish_action(action.id, refused.as_ref()).await.map_err(on)?;
         match refused {
-            None => done += 1,
+            None => {
+                done += 1;
+                moved |= !matches!(
+                    action.kind,
+                    ActionName::MarkRead | ActionName::MarkUnread | ActionName::Flag | ActionName::Unflag
+                );
+            }
             Some(reason) => announce_refusal(events, account_id, reason),
         }
     }
-    Ok(done)
+    Ok((done, moved))
 }
 
 /// Tells the window that one of the user's actions was given up (the

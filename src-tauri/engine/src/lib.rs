@@ -117,6 +117,10 @@ pub struct Engine {
     folder_locks: LockTable<i64>,
     /// One replay of an account's actions at a time.
     action_locks: LockTable<AccountId>,
+    /// The user's "Cancel" of an account's running full pass.
+    pass_cancels: locks::CancelTable<AccountId>,
+    /// The user's "Cancel" of the search index's refill.
+    refill_cancel: std::sync::atomic::AtomicBool,
     /// One outbox delivery per account at a time in this process, so that
     /// a delivery waits for one already running. (Other processes are kept
     /// off by the outbox's claims, migration 0009.)
@@ -153,6 +157,8 @@ impl Engine {
             pass_locks: LockTable::default(),
             folder_locks: LockTable::default(),
             action_locks: LockTable::default(),
+            pass_cancels: locks::CancelTable::default(),
+            refill_cancel: std::sync::atomic::AtomicBool::new(false),
             outbox_locks: LockTable::default(),
             wakers: schedule::WakerTable::default(),
             verifier: verify::Verifier::from_env()
@@ -231,8 +237,10 @@ impl Engine {
         let _guard = self.pass_locks.lock(id).await;
         let account = self.store.account(id).await?;
         let password = self.secret(&account).await;
+        let cancel = self.pass_cancels.of(id);
+        let cancelled = cancel.notified();
         self.set_state(id, SyncState::Syncing, None).await?;
-        let result = async {
+        let work = async {
             let mut conn = Connection::open(&account, &password?).await?;
             if replay_first {
                 self.replay_on(&mut conn, id).await?;
@@ -244,9 +252,73 @@ impl Engine {
                 tracing::warn!(error = %e, "Smart BCC copies could not be checked again");
             }
             Ok(report)
-        }
-        .await;
+        };
+        // Cancelling drops the pass where it is: every batch it stored was
+        // committed whole (as after a killed process), so the next pass
+        // fetches only what is still missing.
+        let result = tokio::select! {
+            result = work => result,
+            () = cancelled => {
+                tracing::info!(account = %id, "sync pass cancelled");
+                let (state, problem) = (account.sync_state, account.last_error.clone());
+                self.store.put_back_account_state(id, state, problem.as_ref()).await?;
+                let _ = self.events.send(EngineEvent::AccountState { account: id, state, problem });
+                let _ = self.events.send(EngineEvent::SyncCancelled { account: id });
+                return Ok(SyncReport { cancelled: true, ..SyncReport::default() });
+            }
+        };
         self.record_outcome(id, result).await
+    }
+
+    /// Finishes a refill of the search index that an upgrade asked for
+    /// (see [`Store::refill_chunk`]), chunk by chunk beside the user's
+    /// work, telling its progress as events. Cancelled, it stops after the
+    /// chunk it is on; the next call goes on from there. Returns whether
+    /// the index is complete.
+    pub async fn refill_search_index(&self) -> Result<bool> {
+        use std::sync::atomic::Ordering;
+        let Some(mut at) = self.store.refill_pending().await? else {
+            return Ok(true);
+        };
+        self.refill_cancel.store(false, Ordering::SeqCst);
+        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        loop {
+            let finished = at.done >= at.total;
+            let _ = self.events.send(EngineEvent::SearchIndexing {
+                done: count(at.done.min(at.total)),
+                total: count(at.total),
+                finished,
+            });
+            if !finished && self.refill_cancel.load(Ordering::SeqCst) {
+                tracing::info!(done = at.done, total = at.total, "search index refill cancelled");
+                return Ok(false);
+            }
+            let indexed = self.store.refill_chunk().await?;
+            if indexed == 0 {
+                if !finished {
+                    let _ = self.events.send(EngineEvent::SearchIndexing {
+                        done: count(at.total),
+                        total: count(at.total),
+                        finished: true,
+                    });
+                }
+                return Ok(true);
+            }
+            at.done += indexed;
+        }
+    }
+
+    /// Cancels the refill of the search index (see
+    /// [`Engine::refill_search_index`]).
+    pub fn cancel_refill(&self) {
+        self.refill_cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Cancels the running full pass of one account, or of every account
+    /// (None), as "Cancel" in the window asks; the pass ends at once and
+    /// the next one goes on from where it stopped.
+    pub fn cancel_sync(&self, account: Option<AccountId>) {
+        self.pass_cancels.cancel(account);
     }
 
     /// Connects to the account's server; a failure is recorded on the

@@ -32,3 +32,33 @@ impl<K: std::hash::Hash + Eq> LockTable<K> {
         self.of(id).lock_owned().await
     }
 }
+
+/// The user's "Cancel" for long work by id (an account's sync pass): a
+/// signal that ends the work running now, and never work started later.
+#[derive(Debug)]
+pub(crate) struct CancelTable<K>(Mutex<HashMap<K, Arc<tokio::sync::Notify>>>);
+
+impl<K> Default for CancelTable<K> {
+    fn default() -> Self {
+        CancelTable(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> CancelTable<K> {
+    /// The signal of this id, for the work to wait on beside its own.
+    pub(crate) fn of(&self, id: K) -> Arc<tokio::sync::Notify> {
+        let mut signals = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(signals.entry(id).or_default())
+    }
+
+    /// Cancels the work of these ids (every id: None) that waits on its
+    /// signal now.
+    pub(crate) fn cancel(&self, id: Option<K>) {
+        let signals = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for (key, signal) in signals.iter() {
+            if id.as_ref().is_none_or(|id| id == key) {
+                signal.notify_waiters();
+            }
+        }
+    }
+}

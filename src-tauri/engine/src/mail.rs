@@ -56,6 +56,12 @@ impl Mail<'_> {
         self.engine.act(&ids, UserAction::MarkRead).await
     }
 
+    /// Empties the Trash of every account or one ("Empty Trash"): its
+    /// messages are deleted for good; returns how many.
+    pub async fn empty_trash(&self, account: Option<AccountId>) -> Result<u32> {
+        self.engine.empty_trash(account).await
+    }
+
     /// The folder of this server or display name (of one account, or the
     /// first account that has one).
     pub async fn folder_named(&self, account: Option<AccountId>, name: &str) -> Result<i64> {

@@ -480,6 +480,9 @@ pub struct SyncReport {
     /// Messages left on the server for a later pass: a pass of the
     /// scheduler fetches history in chunks, newest first.
     pub left: u32,
+    /// The user cancelled the pass: what it stored stays, and the next
+    /// pass goes on from there.
+    pub cancelled: bool,
 }
 
 impl SyncReport {
@@ -501,6 +504,12 @@ impl SyncReport {
 pub enum EngineEvent {
     /// Initial or catch-up sync progress of one folder.
     SyncProgress { account: AccountId, folder: String, done: u32, total: u32 },
+    /// The user cancelled the account's running pass; the next pass goes
+    /// on from where it stopped.
+    SyncCancelled { account: AccountId },
+    /// The search index is being refilled (after an upgrade that had to
+    /// start it empty): messages indexed of all; `finished` once complete.
+    SearchIndexing { done: u32, total: u32, finished: bool },
     /// Messages were added, changed or removed.
     MessagesChanged { account: AccountId },
     /// Messages seen for the first time were stored (ids of new messages;

@@ -244,6 +244,10 @@ pub enum Problem {
     CannotOpenFile {
         reason: String,
     },
+    /// The system's print dialog could not be opened.
+    CannotPrint {
+        reason: String,
+    },
     /// The system names no folder for downloads.
     NoDownloadsFolder,
     /// A queued action's folder is gone from the server.
@@ -409,6 +413,7 @@ impl Problem {
             AttachmentNotFound => "The message has no such file.".into(),
             FileExists { name } => format!("A file named {name} is already there."),
             CannotOpenFile { reason } => format!("The file could not be opened: {reason}"),
+            CannotPrint { reason } => format!("Printing could not start: {reason}"),
             NoDownloadsFolder => "The system names no folder for downloads.".into(),
             FolderGone => "The folder no longer exists.".into(),
             FolderRenumbered => "The server renumbered the folder, so the message could not be found again.".into(),

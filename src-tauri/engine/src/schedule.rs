@@ -548,13 +548,20 @@ impl Engine {
     }
 
     /// Replays the account's due actions on this connection, one replay
-    /// per account at a time. An action that failed for a reason that may
-    /// pass waits for its next attempt; the connection is then opened
-    /// afresh.
+    /// per account at a time. Messages moved into other folders are found
+    /// there by a pass asked for at once (the foreground worker syncs only
+    /// the inbox), so that the folder shows them. An action that failed
+    /// for a reason that may pass waits for its next attempt; the
+    /// connection is then opened afresh.
     pub(crate) async fn replay_on(&self, conn: &mut Connection, id: AccountId) -> Result<u32> {
         let _held = self.action_locks.lock(id).await;
         match crate::actions::replay(conn, &self.store, id, &self.events).await {
-            Ok(done) => Ok(done),
+            Ok((done, moved)) => {
+                if moved {
+                    self.request_pass(id);
+                }
+                Ok(done)
+            }
             Err((Some(action), e)) if e.class() == Class::Retryable => {
                 let reason = e.problem();
                 if self.store.retry_action_later(action, &reason, ACTION_RETRY_FIRST_SECS, ACTION_ATTEMPTS).await? {

@@ -144,6 +144,24 @@ pub async fn sync_now(scheduler: SchedulerState<'_>) -> CommandResult<()> {
     Ok(())
 }
 
+/// Cancels the running sync pass of one account, or of every account
+/// (null); the next pass goes on from where it stopped.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_sync(engine: EngineState<'_>, account: Option<AccountId>) -> CommandResult<()> {
+    engine.cancel_sync(account);
+    Ok(())
+}
+
+/// Cancels the refill of the search index after an upgrade; it goes on
+/// at the next start.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_search_indexing(engine: EngineState<'_>) -> CommandResult<()> {
+    engine.cancel_refill();
+    Ok(())
+}
+
 /// Takes a new password after the server rejected the old one (checked
 /// with the server first), then lets sync resume.
 #[tauri::command]

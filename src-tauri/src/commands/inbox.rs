@@ -1,6 +1,6 @@
 //! Inbox commands: conversations, their messages, one message, search.
 
-use threadline_engine::ids::{MessageId, ThreadId};
+use threadline_engine::ids::{AccountId, MessageId, ThreadId};
 use threadline_engine::model::{
     FolderEntry, Listing, MessageSummary, MessageView, Original, SearchResults, ThreadPage,
 };
@@ -30,6 +30,14 @@ pub async fn listing_page(
 #[specta::specta]
 pub async fn mark_listing_read(engine: EngineState<'_>, listing: Listing) -> CommandResult<ActionOutcome> {
     Ok(engine.mail().mark_listing_read(&listing).await?)
+}
+
+/// Empties the Trash (of every account, or one): deleted for good;
+/// returns how many messages.
+#[tauri::command]
+#[specta::specta]
+pub async fn empty_trash(engine: EngineState<'_>, account: Option<AccountId>) -> CommandResult<u32> {
+    Ok(engine.mail().empty_trash(account).await?)
 }
 
 /// Every synced folder with its unread mail, for the folder tree.
@@ -109,6 +117,14 @@ pub async fn save_original(
 ) -> CommandResult<String> {
     let path = engine.mail().save_original(id, &downloads(&app)?, existing).await?;
     Ok(path.display().to_string())
+}
+
+/// Opens the system's print dialog for the window (which shows only the
+/// message asked for when printed: the UI's print rules).
+#[tauri::command]
+#[specta::specta]
+pub async fn print_page(webview: tauri::Webview) -> CommandResult<()> {
+    webview.print().map_err(|e| UserError::from(Error::Invalid(Problem::CannotPrint { reason: e.to_string() })))
 }
 
 /// Opens a message's file with the system's app for its kind.

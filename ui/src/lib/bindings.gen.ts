@@ -53,6 +53,16 @@ export const commands = {
 	 */
 	syncNow: () => __TAURI_INVOKE<null>("sync_now"),
 	/**
+	 *  Cancels the running sync pass of one account, or of every account
+	 *  (null); the next pass goes on from where it stopped.
+	 */
+	cancelSync: (account: AccountId | null) => __TAURI_INVOKE<null>("cancel_sync", { account }),
+	/**
+	 *  Cancels the refill of the search index after an upgrade; it goes on
+	 *  at the next start.
+	 */
+	cancelSearchIndexing: () => __TAURI_INVOKE<null>("cancel_search_indexing"),
+	/**
 	 *  Takes a new password after the server rejected the old one (checked
 	 *  with the server first), then lets sync resume.
 	 */
@@ -95,6 +105,11 @@ export const commands = {
 	folderTree: () => __TAURI_INVOKE<FolderEntry[]>("folder_tree"),
 	/**  Marks every unread message of a list read. */
 	markListingRead: (listing: Listing) => __TAURI_INVOKE<ActionOutcome>("mark_listing_read", { listing }),
+	/**
+	 *  Empties the Trash (of every account, or one): deleted for good;
+	 *  returns how many messages.
+	 */
+	emptyTrash: (account: AccountId | null) => __TAURI_INVOKE<number>("empty_trash", { account }),
 	/**  Loads (or stops loading) a sender's remote images without asking. */
 	setRemoteContentSender: (address: string, allowed: boolean) => __TAURI_INVOKE<null>("set_remote_content_sender", { address, allowed }),
 	/**  A message's source, headers first, for "Show original". */
@@ -113,6 +128,11 @@ export const commands = {
 	saveOriginal: (id: MessageId, existing: Existing) => __TAURI_INVOKE<string>("save_original", { id, existing }),
 	/**  Opens a message's file with the system's app for its kind. */
 	openAttachment: (id: MessageId, position: number) => __TAURI_INVOKE<null>("open_attachment", { id, position }),
+	/**
+	 *  Opens the system's print dialog for the window (which shows only the
+	 *  message asked for when printed: the UI's print rules).
+	 */
+	printPage: () => __TAURI_INVOKE<null>("print_page"),
 	/**  The messages of one conversation, oldest first. */
 	threadMessages: (threadId: ThreadId) => __TAURI_INVOKE<MessageSummary[]>("thread_messages", { threadId }),
 	/**  One message for the reading pane; remote content only when allowed. */
@@ -585,6 +605,16 @@ export type Draft = {
 export type EngineEvent = 
 /**  Initial or catch-up sync progress of one folder. */
 { type: "sync_progress"; account: AccountId; folder: string; done: number; total: number } | 
+/**
+ *  The user cancelled the account's running pass; the next pass goes
+ *  on from where it stopped.
+ */
+{ type: "sync_cancelled"; account: AccountId } | 
+/**
+ *  The search index is being refilled (after an upgrade that had to
+ *  start it empty): messages indexed of all; `finished` once complete.
+ */
+{ type: "search_indexing"; done: number; total: number; finished: boolean } | 
 /**  Messages were added, changed or removed. */
 { type: "messages_changed"; account: AccountId } | 
 /**
@@ -1160,6 +1190,8 @@ export type Problem =
 { code: "file_exists"; name: string } | 
 /**  The system found no app to open the file with (or would not). */
 { code: "cannot_open_file"; reason: string } | 
+/**  The system's print dialog could not be opened. */
+{ code: "cannot_print"; reason: string } | 
 /**  The system names no folder for downloads. */
 { code: "no_downloads_folder" } | 
 /**  A queued action's folder is gone from the server. */

@@ -142,6 +142,8 @@ export function problemText(p: Problem): string {
       return t("problem_file_exists", { name: p.name });
     case "cannot_open_file":
       return t("problem_cannot_open_file", { reason: p.reason });
+    case "cannot_print":
+      return t("problem_cannot_print", { reason: p.reason });
     case "no_downloads_folder":
       return t("problem_no_downloads_folder");
     case "folder_gone":

@@ -324,6 +324,21 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Puts back the state an account had before a pass that the user
+    /// cancelled (neither a success nor a failure: its time of last sync
+    /// stays).
+    pub async fn put_back_account_state(&self, id: AccountId, state: SyncState, error: Option<&Problem>) -> Result<()> {
+        sqlx::query("UPDATE accounts SET sync_state = ?, last_error = ? WHERE id = ?")
+            .bind(state)
+            .bind(error)
+            .bind(id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
+        Ok(())
+    }
+}
+
 /// The first arrival time (seconds) a history of `days` keeps: midnight
 /// UTC, `days` days ago, as IMAP's SEARCH SINCE counts whole days.
 pub fn history_start(days: u32) -> i64 {

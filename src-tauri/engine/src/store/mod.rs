@@ -23,6 +23,7 @@ mod sharing;
 mod signatures;
 pub mod source;
 mod templates;
+mod trash;
 mod views;
 
 use std::path::Path;
@@ -38,6 +39,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 pub use accounts::AccountRow;
 pub use folders::{FolderRow, RemoteFolder};
 pub use messages::{BatchWriter, GmailMeta, KnownPlacement, PreparedMessage, StoredBatch};
+pub use search::Refill;
 
 use crate::error::Result;
 
@@ -121,7 +123,7 @@ impl Store {
             .connect_with(options.pragma("cache_size", "-8192"))
             .await?;
         crm::renormalize_addresses(&writer).await?;
-        search::finish_refill(&writer).await?;
+        search::bound_refill(&writer).await?;
         let id = store_id(&pool).await?;
         Ok(Store { pool, writer, id, checkpointing: Arc::default(), wishes: Arc::default() })
     }

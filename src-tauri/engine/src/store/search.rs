@@ -11,13 +11,16 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::source;
-use super::statement_chunks;
+use super::{Store, statement_chunks};
 use crate::error::{Error, Result};
 use crate::mime::{self, ParsedMessage};
 use crate::search::segment;
 
 /// `meta` key of an unfinished refill: the last message id indexed.
 const REFILL_AFTER: &str = "search_reindex_after";
+/// `meta` key of an unfinished refill's last message: those stored later
+/// were indexed as they arrived.
+const REFILL_UNTIL: &str = "search_reindex_until";
 /// Messages parsed and indexed per refill transaction.
 const REFILL_CHUNK: i64 = 500;
 
@@ -72,7 +75,18 @@ fn participants(parsed: &ParsedMessage) -> String {
     text
 }
 
-impl super::Store {
+/// A message's id, date, and its source's codec and bytes when stored
+/// whole.
+type StoredSource = (i64, i64, Option<String>, Option<Vec<u8>>);
+
+/// How far a refill of the search index has come, in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refill {
+    pub done: u64,
+    pub total: u64,
+}
+
+impl Store {
     /// Bytes the search indexes take in the store file: a figure for the
     /// benchmark that weighs what finding words in every script costs.
     pub async fn search_index_bytes(&self) -> Result<u64> {
@@ -84,37 +98,52 @@ impl super::Store {
         .await?;
         Ok(u64::try_from(bytes).unwrap_or(0))
     }
-}
 
-/// A message's id, date, and its source's codec and bytes when stored
-/// whole.
-type StoredSource = (i64, i64, Option<String>, Option<Vec<u8>>);
+    /// Where an unfinished refill of the search index stands (a migration
+    /// that had to start the index empty asks for one); None when the
+    /// index is complete.
+    pub async fn refill_pending(&self) -> Result<Option<Refill>> {
+        let Some(after) = refill_mark(self.pool()).await? else {
+            return Ok(None);
+        };
+        let (done, total): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE id <= ?1),
+                    (SELECT COUNT(*) FROM messages WHERE id <= ?2)",
+        )
+        .bind(after.0)
+        .bind(after.1)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Some(Refill { done: u64::try_from(done).unwrap_or(0), total: u64::try_from(total).unwrap_or(0) }))
+    }
 
-/// Finishes a refill a migration asked for, parsing the stored sources
-/// again. Each chunk commits with its progress, so a killed process
-/// resumes where it stopped and indexes nothing twice.
-pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
-    let mark: Option<String> =
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(REFILL_AFTER).fetch_optional(pool).await?;
-    let Some(mut after) = mark.and_then(|v| v.parse::<i64>().ok()) else {
-        return Ok(());
-    };
-    let mut indexed = 0_usize;
-    loop {
+    /// Indexes the next chunk of an unfinished refill, parsing the stored
+    /// sources again; returns how many messages it indexed (0: the refill
+    /// is finished, or there was none). Each chunk commits with its mark,
+    /// so a refill stopped anywhere (cancelled, killed) goes on where it
+    /// stopped and indexes nothing twice.
+    pub async fn refill_chunk(&self) -> Result<u64> {
+        let pool = self.pool();
+        let Some((after, until)) = refill_mark(pool).await? else {
+            return Ok(0);
+        };
         let rows: Vec<StoredSource> = sqlx::query_as(
             "SELECT m.id, m.date, s.codec, s.raw FROM messages m LEFT JOIN message_sources s ON s.message_id = m.id
-              WHERE m.id > ? ORDER BY m.id LIMIT ?",
+              WHERE m.id > ? AND m.id <= ? ORDER BY m.id LIMIT ?",
         )
         .bind(after)
+        .bind(until)
         .bind(REFILL_CHUNK)
         .fetch_all(pool)
         .await?;
         let Some(last) = rows.last().map(|(id, _, _, _)| *id) else {
-            sqlx::query("DELETE FROM meta WHERE key = ?").bind(REFILL_AFTER).execute(pool).await?;
-            if indexed > 0 {
-                tracing::info!(indexed, "search index refilled");
-            }
-            return Ok(());
+            sqlx::query("DELETE FROM meta WHERE key IN (?, ?)")
+                .bind(REFILL_AFTER)
+                .bind(REFILL_UNTIL)
+                .execute(&mut *self.write_conn().await?)
+                .await?;
+            tracing::info!("search index refilled");
+            return Ok(0);
         };
         // A large message's source is in pieces (see `source`), read here.
         let mut sources = Vec::with_capacity(rows.len());
@@ -125,6 +154,7 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
             };
             sources.push((id, search_key(date, id), raw));
         }
+        let read = sources.len() as u64;
         let parsed = tokio::task::spawn_blocking(move || {
             sources
                 .into_iter()
@@ -140,7 +170,7 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
         })
         .await
         .map_err(|e| Error::Protocol(format!("search refill failed: {e}")))?;
-        let mut tx = pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let refs: Vec<(i64, &ParsedMessage)> = parsed.iter().map(|(id, p)| (*id, p)).collect();
         index(&mut tx, &refs).await?;
         sqlx::query("UPDATE meta SET value = ? WHERE key = ?")
@@ -149,7 +179,43 @@ pub(super) async fn finish_refill(pool: &SqlitePool) -> Result<()> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        indexed += parsed.len();
-        after = last;
+        Ok(read)
     }
+}
+
+/// Bounds an unfinished refill by the last message stored so far, as the
+/// store opens (before this process stores any): the messages stored
+/// later are indexed as they arrive, and must not be indexed twice.
+pub(super) async fn bound_refill(writer: &SqlitePool) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO meta (key, value)
+         SELECT ?1, CAST(COALESCE(MAX(id), 0) AS TEXT) FROM messages
+          WHERE EXISTS (SELECT 1 FROM meta WHERE key = ?2)",
+    )
+    .bind(REFILL_UNTIL)
+    .bind(REFILL_AFTER)
+    .execute(writer)
+    .await?;
+    // Nothing stored before it (a new store): nothing to refill.
+    if refill_mark(writer).await?.is_some_and(|(after, until)| until <= after) {
+        sqlx::query("DELETE FROM meta WHERE key IN (?, ?)")
+            .bind(REFILL_AFTER)
+            .bind(REFILL_UNTIL)
+            .execute(writer)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The last message id an unfinished refill indexed, and the last it
+/// indexes (None: no refill).
+async fn refill_mark(pool: &SqlitePool) -> Result<Option<(i64, i64)>> {
+    let (after, until): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT (SELECT value FROM meta WHERE key = ?1), (SELECT value FROM meta WHERE key = ?2)")
+            .bind(REFILL_AFTER)
+            .bind(REFILL_UNTIL)
+            .fetch_one(pool)
+            .await?;
+    let number = |v: Option<String>| v.and_then(|v| v.parse::<i64>().ok());
+    Ok(number(after).map(|after| (after, number(until).unwrap_or(i64::MAX))))
 }

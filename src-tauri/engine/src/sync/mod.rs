@@ -177,6 +177,7 @@ pub async fn sync_all_folders(conn: &mut Connection, pass: &Pass<'_>, account_id
         }
     }
     if complete {
+        crate::actions::expunge_forgotten(store, account_id).await?;
         let removed = store.delete_orphans(account_id, started).await?;
         if removed > 0 {
             let _ = pass.events.send(EngineEvent::MessagesChanged { account: account_id });
