@@ -779,6 +779,18 @@ async fn archive_flag_and_send_return_at_once_while_a_hundred_thousand_messages_
     );
     assert!(still_syncing, "the initial sync was still running while the user acted");
 
+    // Cancel stops the sync where it is; Sync now goes on from there.
+    css(&client, "#cancel-sync", long).await.click().await.expect("cancel the sync");
+    wait_for(&client, "#sync-status", "Sync cancelled").await;
+    eventually(&client, "no sync running", long, || {
+        let client = client.clone();
+        async move { client.find(Locator::Css("#cancel-sync")).await.is_err().then_some(()) }
+    })
+    .await;
+    save_screenshot(&client, "22-sync-cancelled.png").await;
+    css(&client, "#sync-now", long).await.click().await.expect("sync now");
+    css(&client, "#cancel-sync", long).await;
+
     // And the server has them.
     wait_for_notice(&client, "Message sent.").await;
     eventually(&client, "the archive and the sent message on the server", long, || {
@@ -1010,6 +1022,28 @@ async fn a_hundred_thousand_messages_scroll_in_the_real_window() {
         "the end of the list shows the oldest conversation ({}), not: {last}",
         seeded.oldest_subject
     );
+    client.close().await.expect("close session");
+
+    // After an upgrade that starts the search index empty, the window
+    // shows its refill going on, and Cancel stops it until the next start.
+    let closed = Instant::now();
+    while app_running() {
+        assert!(closed.elapsed() < Duration::from_secs(20), "the app did not end with its session");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seed::restart_search_index(data_dir.path()).await;
+    let client = open_app(desktop.port).await;
+    let long = Duration::from_secs(60);
+    let indexing = css(&client, "#search-indexing", long).await;
+    assert!(text_of(&indexing).await.contains("100,000"), "{}", text_of(&indexing).await);
+    save_screenshot(&client, "11-preparing-search.png").await;
+    css(&client, "#cancel-indexing", long).await.click().await.expect("cancel");
+    wait_for(&client, "#notice", "Preparing search stopped.").await;
+    eventually(&client, "the refill's progress gone", long, || {
+        let client = client.clone();
+        async move { client.find(Locator::Css("#search-indexing")).await.is_err().then_some(()) }
+    })
+    .await;
     client.close().await.expect("close session");
 }
 

@@ -52,7 +52,7 @@ use store::Store;
 pub use store::queries::ListFilter;
 
 use locks::LockTable;
-use model::{EngineEvent, SyncReport, SyncState};
+use model::{EngineEvent, IndexingState, SyncReport, SyncState};
 use secrets::SecretStore;
 use sync::Connection;
 
@@ -281,27 +281,24 @@ impl Engine {
             return Ok(true);
         };
         self.refill_cancel.store(false, Ordering::SeqCst);
-        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-        loop {
-            let finished = at.done >= at.total;
+        let tell = |done: u64, state: IndexingState| {
+            let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
             let _ = self.events.send(EngineEvent::SearchIndexing {
-                done: count(at.done.min(at.total)),
+                done: count(done.min(at.total)),
                 total: count(at.total),
-                finished,
+                state,
             });
-            if !finished && self.refill_cancel.load(Ordering::SeqCst) {
+        };
+        loop {
+            if self.refill_cancel.load(Ordering::SeqCst) {
                 tracing::info!(done = at.done, total = at.total, "search index refill cancelled");
+                tell(at.done, IndexingState::Stopped);
                 return Ok(false);
             }
+            tell(at.done, IndexingState::Running);
             let indexed = self.store.refill_chunk().await?;
             if indexed == 0 {
-                if !finished {
-                    let _ = self.events.send(EngineEvent::SearchIndexing {
-                        done: count(at.total),
-                        total: count(at.total),
-                        finished: true,
-                    });
-                }
+                tell(at.total, IndexingState::Done);
                 return Ok(true);
             }
             at.done += indexed;

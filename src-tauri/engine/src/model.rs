@@ -497,6 +497,17 @@ impl SyncReport {
     }
 }
 
+/// Where a refill of the search index stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexingState {
+    Running,
+    /// Complete: every message can be found.
+    Done,
+    /// Cancelled by the user; it goes on at the next start.
+    Stopped,
+}
+
 /// Pushed to front ends after a change is committed (small payloads: the UI
 /// refetches what it shows).
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -508,8 +519,9 @@ pub enum EngineEvent {
     /// on from where it stopped.
     SyncCancelled { account: AccountId },
     /// The search index is being refilled (after an upgrade that had to
-    /// start it empty): messages indexed of all; `finished` once complete.
-    SearchIndexing { done: u32, total: u32, finished: bool },
+    /// start it empty): messages indexed of all, and whether it goes on;
+    /// the last event of a refill says it is done or stopped.
+    SearchIndexing { done: u32, total: u32, state: IndexingState },
     /// Messages were added, changed or removed.
     MessagesChanged { account: AccountId },
     /// Messages seen for the first time were stored (ids of new messages;

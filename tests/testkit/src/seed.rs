@@ -166,3 +166,12 @@ pub async fn seed_store(data_dir: &Path, messages: u32) -> Seeded {
         oldest_subject: subject(1),
     }
 }
+
+/// Empties the search index of the store in `data_dir` and asks for a
+/// refill, as an upgrade that changes the index does: the next start
+/// refills it in the background.
+pub async fn restart_search_index(data_dir: &Path) {
+    let store = Store::open(data_dir).await.expect("open the store");
+    store.restart_search_index().await.expect("empty the search index");
+    store.close().await;
+}

@@ -612,9 +612,10 @@ export type EngineEvent =
 { type: "sync_cancelled"; account: AccountId } | 
 /**
  *  The search index is being refilled (after an upgrade that had to
- *  start it empty): messages indexed of all; `finished` once complete.
+ *  start it empty): messages indexed of all, and whether it goes on;
+ *  the last event of a refill says it is done or stopped.
  */
-{ type: "search_indexing"; done: number; total: number; finished: boolean } | 
+{ type: "search_indexing"; done: number; total: number; state: IndexingState } | 
 /**  Messages were added, changed or removed. */
 { type: "messages_changed"; account: AccountId } | 
 /**
@@ -793,6 +794,13 @@ export type ImportedRow = {
 	person_id: RecordId,
 	name: string,
 };
+
+/**  Where a refill of the search index stands. */
+export type IndexingState = "running" | 
+/**  Complete: every message can be found. */
+"done" | 
+/**  Cancelled by the user; it goes on at the next start. */
+"stopped";
 
 /**
  *  An image in a formatted message, referenced from its HTML as

@@ -117,6 +117,29 @@ impl Store {
         Ok(Some(Refill { done: u64::try_from(done).unwrap_or(0), total: u64::try_from(total).unwrap_or(0) }))
     }
 
+    /// Empties the search indexes and asks for a refill, as an upgrade
+    /// that changes the index does (migration 0031): for the tests and
+    /// benchmarks of the refill.
+    #[cfg(feature = "internals")]
+    pub async fn restart_search_index(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for table in ["messages_fts", "messages_exact"] {
+            sqlx::query(&format!("INSERT INTO {table} ({table}) VALUES ('delete-all')")).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '0')")
+            .bind(REFILL_AFTER)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT OR REPLACE INTO meta (key, value) SELECT ?, CAST(COALESCE(MAX(id), 0) AS TEXT) FROM messages",
+        )
+        .bind(REFILL_UNTIL)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Indexes the next chunk of an unfinished refill, parsing the stored
     /// sources again; returns how many messages it indexed (0: the refill
     /// is finished, or there was none). Each chunk commits with its mark,
