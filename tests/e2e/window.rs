@@ -1111,6 +1111,21 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
     // the report counts them.
     css(&client, "#view-persons", long).await.click().await.expect("contacts");
     css(&client, "#crm-import", long).await.click().await.expect("import");
+    // A large file first: the import tells how far it is, and Cancel
+    // stops it keeping nothing.
+    let many = data_dir.path().join("many.csv");
+    let mut rows = String::from("Full Name,Work Email,Company\n");
+    for i in 0..60_000 {
+        rows.push_str(&format!("Person {i},person{i}@many.example,Many\n"));
+    }
+    std::fs::write(&many, rows).expect("csv");
+    css(&client, "#import-file", long).await.send_keys(many.to_str().expect("path")).await.expect("choose the file");
+    wait_for(&client, "#import-preview", "person0@many.example").await;
+    css(&client, "#import-run", long).await.click().await.expect("run import");
+    wait_for(&client, "#import-progress", "/ 60,000 rows").await;
+    save_screenshot(&client, "14a-import-progress.png").await;
+    css(&client, "#import-cancel", long).await.click().await.expect("cancel the import");
+    wait_for(&client, ".import-dialog [role=alert]", "Import cancelled; nothing of it was kept.").await;
     css(&client, "#import-file", long).await.send_keys(csv.to_str().expect("path")).await.expect("choose the file");
     wait_for(&client, "#import-preview", "bob@acme.example").await;
     let field = css(&client, "select.mapping-field[data-column='Work Email']", long).await;
@@ -2362,6 +2377,25 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     })
     .await;
     css(&client, "#view-inbox", long).await.click().await.expect("unified inbox");
+
+    // Several conversations linked to a deal at once: a deal made from one
+    // email, then two chosen in the list and linked from the bulk bar.
+    wait_for_row(&client, "the kickoff", "Project kickoff", long).await.click().await.expect("open the kickoff");
+    css(&client, "#create-deal", long).await.click().await.expect("new deal");
+    css(&client, "#new-deal-save", long).await.click().await.expect("save the deal");
+    wait_for(&client, ".link-chip[data-kind='deal']", "Project kickoff").await;
+    for subject in ["Pricing for Acme", "明日の会議について"] {
+        let row = wait_for_row(&client, "a row to choose", subject, long).await;
+        row.find(Locator::Css(".choose")).await.expect("its box").click().await.expect("choose");
+    }
+    css(&client, "#bulk-link", long).await.click().await.expect("link the chosen");
+    css(&client, "#bulk-find-text", long).await.send_keys("kickoff").await.expect("search the deal");
+    let found = wait_for(&client, "#bulk-find-form .found-record", "Project kickoff").await;
+    save_screenshot(&client, "51-bulk-link.png").await;
+    found.click().await.expect("link them");
+    wait_for(&client, "#notice", "2 conversations linked.").await;
+    wait_for_row(&client, "a linked one", "Pricing for Acme", long).await.click().await.expect("open it");
+    wait_for(&client, ".link-chip[data-kind='deal']", "Project kickoff").await;
 
     // "?" lists the shortcuts.
     press(&client, "?").await;

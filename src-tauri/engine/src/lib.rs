@@ -121,6 +121,8 @@ pub struct Engine {
     pass_cancels: locks::CancelTable<AccountId>,
     /// The user's "Cancel" of the search index's refill.
     refill_cancel: std::sync::atomic::AtomicBool,
+    /// The user's "Cancel" of a contacts import.
+    import_cancel: std::sync::atomic::AtomicBool,
     /// One outbox delivery per account at a time in this process, so that
     /// a delivery waits for one already running. (Other processes are kept
     /// off by the outbox's claims, migration 0009.)
@@ -159,6 +161,7 @@ impl Engine {
             action_locks: LockTable::default(),
             pass_cancels: locks::CancelTable::default(),
             refill_cancel: std::sync::atomic::AtomicBool::new(false),
+            import_cancel: std::sync::atomic::AtomicBool::new(false),
             outbox_locks: LockTable::default(),
             wakers: schedule::WakerTable::default(),
             verifier: verify::Verifier::from_env()
@@ -199,7 +202,7 @@ impl Engine {
     /// The CRM: persons, organizations, deals, leads, projects and the
     /// links of emails to them.
     pub fn crm(&self) -> crm::Crm<'_> {
-        crm::Crm { store: &self.store, events: &self.events }
+        crm::Crm { store: &self.store, events: &self.events, import_cancel: &self.import_cancel }
     }
 
     /// Smart BCC: the addresses that capture copies of mail sent from any
@@ -263,7 +266,6 @@ impl Engine {
                 let (state, problem) = (account.sync_state, account.last_error.clone());
                 self.store.put_back_account_state(id, state, problem.as_ref()).await?;
                 let _ = self.events.send(EngineEvent::AccountState { account: id, state, problem });
-                let _ = self.events.send(EngineEvent::SyncCancelled { account: id });
                 return Ok(SyncReport { cancelled: true, ..SyncReport::default() });
             }
         };
@@ -311,11 +313,19 @@ impl Engine {
         self.refill_cancel.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Cancels the running full pass of one account, or of every account
-    /// (None), as "Cancel" in the window asks; the pass ends at once and
-    /// the next one goes on from where it stopped.
+    /// Cancels the sync of one account, or of every account (None), as
+    /// "Cancel" in the window asks: a running pass ends at once, and no
+    /// further chunk of history follows until the next pass is due or
+    /// asked for, which goes on from where this one stopped.
     pub fn cancel_sync(&self, account: Option<AccountId>) {
-        self.pass_cancels.cancel(account);
+        for id in self.pass_cancels.cancel(account) {
+            let _ = self.events.send(EngineEvent::SyncCancelled { account: id });
+        }
+    }
+
+    /// Whether the user cancelled the account's sync after `since`.
+    pub(crate) fn sync_cancelled_since(&self, account: AccountId, since: std::time::Instant) -> bool {
+        self.pass_cancels.cancelled_since(&account, since)
     }
 
     /// Connects to the account's server; a failure is recorded on the

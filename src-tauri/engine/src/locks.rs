@@ -33,10 +33,19 @@ impl<K: std::hash::Hash + Eq> LockTable<K> {
     }
 }
 
-/// The user's "Cancel" for long work by id (an account's sync pass): a
-/// signal that ends the work running now, and never work started later.
+/// The user's "Cancel" for long work by id (an account's sync passes): a
+/// signal that ends the work running now, and the time of the last
+/// cancel, which work made of several steps (history fetched a chunk per
+/// pass) reads before its next step.
 #[derive(Debug)]
-pub(crate) struct CancelTable<K>(Mutex<HashMap<K, Arc<tokio::sync::Notify>>>);
+pub(crate) struct CancelTable<K>(Mutex<HashMap<K, Cancel>>);
+
+/// One id's signal and last cancel.
+#[derive(Debug, Default)]
+struct Cancel {
+    signal: Arc<tokio::sync::Notify>,
+    last: Option<std::time::Instant>,
+}
 
 impl<K> Default for CancelTable<K> {
     fn default() -> Self {
@@ -47,18 +56,31 @@ impl<K> Default for CancelTable<K> {
 impl<K: std::hash::Hash + Eq + Clone> CancelTable<K> {
     /// The signal of this id, for the work to wait on beside its own.
     pub(crate) fn of(&self, id: K) -> Arc<tokio::sync::Notify> {
-        let mut signals = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(signals.entry(id).or_default())
+        let mut table = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&table.entry(id).or_default().signal)
     }
 
-    /// Cancels the work of these ids (every id: None) that waits on its
-    /// signal now.
-    pub(crate) fn cancel(&self, id: Option<K>) {
-        let signals = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        for (key, signal) in signals.iter() {
+    /// Cancels the work of this id, or of every id known (None): ends what
+    /// waits on its signal now, and notes the time. Returns the ids.
+    pub(crate) fn cancel(&self, id: Option<K>) -> Vec<K> {
+        let mut table = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(id) = &id {
+            table.entry(id.clone()).or_default();
+        }
+        let mut cancelled = Vec::new();
+        for (key, cancel) in table.iter_mut() {
             if id.as_ref().is_none_or(|id| id == key) {
-                signal.notify_waiters();
+                cancel.signal.notify_waiters();
+                cancel.last = Some(std::time::Instant::now());
+                cancelled.push(key.clone());
             }
         }
+        cancelled
+    }
+
+    /// Whether the work of this id was cancelled after `since`.
+    pub(crate) fn cancelled_since(&self, id: &K, since: std::time::Instant) -> bool {
+        let table = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        table.get(id).and_then(|c| c.last).is_some_and(|last| last >= since)
     }
 }

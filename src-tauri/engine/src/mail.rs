@@ -50,6 +50,12 @@ impl Mail<'_> {
         self.engine.store.listing_page(listing, offset, limit.min(500)).await
     }
 
+    /// How many conversations a list has (a large folder's pages come
+    /// before its count: see `ThreadPage::counted`).
+    pub async fn listing_count(&self, listing: &Listing) -> Result<u32> {
+        self.engine.store.listing_count(listing).await
+    }
+
     /// Marks every unread message of a list read ("Mark all as read").
     pub async fn mark_listing_read(&self, listing: &Listing) -> Result<ActionOutcome> {
         let ids = self.engine.store.unread_in_listing(listing).await?;

@@ -422,6 +422,10 @@ pub struct SearchResults {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ThreadPage {
     pub total: u32,
+    /// Whether `total` is the list's size. A large folder's pages come
+    /// before its conversations are counted: `total` then says only how
+    /// far the list goes at least, and `listing_count` counts them.
+    pub counted: bool,
     pub offset: u32,
     pub threads: Vec<ThreadSummary>,
 }
@@ -515,6 +519,8 @@ pub enum IndexingState {
 pub enum EngineEvent {
     /// Initial or catch-up sync progress of one folder.
     SyncProgress { account: AccountId, folder: String, done: u32, total: u32 },
+    /// A contacts import's rows done of all.
+    ImportProgress { done: u32, total: u32 },
     /// The user cancelled the account's running pass; the next pass goes
     /// on from where it stopped.
     SyncCancelled { account: AccountId },

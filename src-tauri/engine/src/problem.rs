@@ -244,6 +244,8 @@ pub enum Problem {
     CannotOpenFile {
         reason: String,
     },
+    /// The user cancelled an import; nothing of it was kept.
+    ImportCancelled,
     /// The system's print dialog could not be opened.
     CannotPrint {
         reason: String,
@@ -414,6 +416,7 @@ impl Problem {
             FileExists { name } => format!("A file named {name} is already there."),
             CannotOpenFile { reason } => format!("The file could not be opened: {reason}"),
             CannotPrint { reason } => format!("Printing could not start: {reason}"),
+            ImportCancelled => "Import cancelled; nothing of it was kept.".into(),
             NoDownloadsFolder => "The system names no folder for downloads.".into(),
             FolderGone => "The folder no longer exists.".into(),
             FolderRenumbered => "The server renumbered the folder, so the message could not be found again.".into(),

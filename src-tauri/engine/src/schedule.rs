@@ -471,12 +471,19 @@ impl Engine {
             self.wake(id, Worker::Sender);
             // More history waits: the next chunk at once, as long as a
             // chunk brings something (a server that never hands over some
-            // messages must not keep a pass running back to back).
-            if report.left > 0 && report.new > 0 {
+            // messages must not keep a pass running back to back), and
+            // the user did not cancel the sync meanwhile.
+            let cancelled = self.sync_cancelled_since(id, started);
+            if report.left > 0 && report.new > 0 && !cancelled {
                 if stopped(stop) {
                     return Ok(());
                 }
                 continue;
+            }
+            // Cancelled: a pass asked for before the cancel does not undo
+            // it; one asked for after (Sync now, a move) goes on.
+            if cancelled {
+                while alarm.try_recv().is_ok() {}
             }
             loop {
                 let interval = self.interval(id, options).await?;

@@ -6,7 +6,7 @@ use threadline_engine::crm::{
     LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill, Record, RecordInput,
     RecordKind,
 };
-use threadline_engine::ids::{MessageId, RecordId};
+use threadline_engine::ids::{MessageId, RecordId, ThreadId};
 use threadline_engine::model::ThreadSummary;
 
 use super::{CommandResult, EngineState};
@@ -168,6 +168,19 @@ pub async fn link(engine: EngineState<'_>, message_id: MessageId, kind: RecordKi
     Ok(engine.crm().link(&[message_id], kind, id).await?)
 }
 
+/// Links a record to every email of several conversations at once;
+/// returns how many emails.
+#[tauri::command]
+#[specta::specta]
+pub async fn link_threads(
+    engine: EngineState<'_>,
+    threads: Vec<ThreadId>,
+    kind: RecordKind,
+    id: RecordId,
+) -> CommandResult<u32> {
+    Ok(engine.crm().link_threads(&threads, kind, id).await?)
+}
+
 /// Unlinks a record from an email, for good.
 #[tauri::command]
 #[specta::specta]
@@ -238,4 +251,12 @@ pub async fn import_csv(
 #[specta::specta]
 pub async fn import_vcard(engine: EngineState<'_>, text: String) -> CommandResult<ImportReport> {
     Ok(engine.crm().import_vcard(text.as_bytes()).await?)
+}
+
+/// Cancels the import running: it stops and keeps nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_import(engine: EngineState<'_>) -> CommandResult<()> {
+    engine.crm().cancel_import();
+    Ok(())
 }

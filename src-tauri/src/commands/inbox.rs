@@ -25,6 +25,13 @@ pub async fn listing_page(
     Ok(engine.mail().listing_page(&listing, offset, limit).await?)
 }
 
+/// How many conversations a list has (asked when a page came uncounted).
+#[tauri::command]
+#[specta::specta]
+pub async fn listing_count(engine: EngineState<'_>, listing: Listing) -> CommandResult<u32> {
+    Ok(engine.mail().listing_count(&listing).await?)
+}
+
 /// Marks every unread message of a list read.
 #[tauri::command]
 #[specta::specta]

@@ -803,6 +803,7 @@ async fn main() {
         row("first page of the inbox (50 conversations)", "30 ms / 50 ms", &|f| human_ms(f.first_page));
         row("first page of one account's inbox", "30 ms / 50 ms", &|f| human_ms(f.account_page));
         row("first page of the Inbox folder as a folder view", "30 ms / 50 ms", &|f| human_ms(f.folder_page));
+        row("its conversations counted (after the first page)", "", &|f| human_ms(f.folder_count));
         row("folder tree with unread counts", "", &|f| human_ms(f.folder_tree));
         row("open a 100-message conversation", "50 ms", &|f| human_ms(f.open_conversation));
         row("reference: the newest 200 messages by date", "", &|f| human_ms(f.reference));

@@ -26,6 +26,8 @@ pub struct SearchFigures {
     pub first_page: Duration,
     /// The seeded Inbox folder as a folder view (walked newest first).
     pub folder_page: Duration,
+    /// That folder's conversations counted (asked after its first page).
+    pub folder_count: Duration,
     /// An account's inbox (its own index).
     pub account_page: Duration,
     pub folder_tree: Duration,
@@ -126,10 +128,12 @@ pub async fn bench(messages: u32) -> SearchFigures {
     let (account, inbox) = seeded_ids(&store).await;
     let folder = Listing { kind: ListKind::Folder, account: Some(account), folder: Some(inbox) };
     let mut folder_pages = Vec::new();
+    let mut folder_counts = Vec::new();
     let mut account_pages = Vec::new();
     let mut trees = Vec::new();
     for _ in 0..20 {
         folder_pages.push(timed(async { store.listing_page(&folder, 0, 50).await.expect("folder page") }).await);
+        folder_counts.push(timed(async { store.listing_count(&folder).await.expect("folder count") }).await);
         let own = Listing { kind: ListKind::Inbox, account: Some(account), folder: None };
         account_pages.push(timed(async { store.listing_page(&own, 0, 50).await.expect("account page") }).await);
         trees.push(timed(async { store.folder_tree().await.expect("tree") }).await);
@@ -182,6 +186,7 @@ pub async fn bench(messages: u32) -> SearchFigures {
         search,
         first_page: p95(pages),
         folder_page: p95(folder_pages),
+        folder_count: p95(folder_counts),
         account_page: p95(account_pages),
         folder_tree: p95(trees),
         open_conversation: p95(opens),

@@ -101,6 +101,8 @@ export const commands = {
 	 *  virtualized list).
 	 */
 	listingPage: (listing: Listing, offset: number, limit: number) => __TAURI_INVOKE<ThreadPage>("listing_page", { listing, offset, limit }),
+	/**  How many conversations a list has (asked when a page came uncounted). */
+	listingCount: (listing: Listing) => __TAURI_INVOKE<number>("listing_count", { listing }),
 	/**  Every synced folder with its unread mail, for the folder tree. */
 	folderTree: () => __TAURI_INVOKE<FolderEntry[]>("folder_tree"),
 	/**  Marks every unread message of a list read. */
@@ -277,6 +279,11 @@ export const commands = {
 	messageLinks: (messageId: MessageId) => __TAURI_INVOKE<MessageLinks>("message_links", { messageId }),
 	/**  Links a record to an email by hand. */
 	link: (messageId: MessageId, kind: RecordKind, id: RecordId) => __TAURI_INVOKE<null>("link", { messageId, kind, id }),
+	/**
+	 *  Links a record to every email of several conversations at once;
+	 *  returns how many emails.
+	 */
+	linkThreads: (threads: ThreadId[], kind: RecordKind, id: RecordId) => __TAURI_INVOKE<number>("link_threads", { threads, kind, id }),
 	/**  Unlinks a record from an email, for good. */
 	unlink: (messageId: MessageId, kind: RecordKind, id: RecordId) => __TAURI_INVOKE<null>("unlink", { messageId, kind, id }),
 	/**  Picks the deal (lead, project) for an email's conversation. */
@@ -293,6 +300,8 @@ export const commands = {
 	importCsv: (text: string, mapping: ([string, Field])[]) => __TAURI_INVOKE<ImportReport>("import_csv", { text, mapping }),
 	/**  Imports a vCard file. */
 	importVcard: (text: string) => __TAURI_INVOKE<ImportReport>("import_vcard", { text }),
+	/**  Cancels the import running: it stops and keeps nothing. */
+	cancelImport: () => __TAURI_INVOKE<null>("cancel_import"),
 	/**  The user's Smart BCC address; null until a mailbox was chosen. */
 	bccAddress: () => __TAURI_INVOKE<BccAddress | null>("bcc_address"),
 	/**  Makes this account's mailbox receive the copies. */
@@ -605,6 +614,8 @@ export type Draft = {
 export type EngineEvent = 
 /**  Initial or catch-up sync progress of one folder. */
 { type: "sync_progress"; account: AccountId; folder: string; done: number; total: number } | 
+/**  A contacts import's rows done of all. */
+{ type: "import_progress"; done: number; total: number } | 
 /**
  *  The user cancelled the account's running pass; the next pass goes
  *  on from where it stopped.
@@ -1198,6 +1209,8 @@ export type Problem =
 { code: "file_exists"; name: string } | 
 /**  The system found no app to open the file with (or would not). */
 { code: "cannot_open_file"; reason: string } | 
+/**  The user cancelled an import; nothing of it was kept. */
+{ code: "import_cancelled" } | 
 /**  The system's print dialog could not be opened. */
 { code: "cannot_print"; reason: string } | 
 /**  The system names no folder for downloads. */
@@ -1471,6 +1484,12 @@ export type ThreadId = number;
 /**  A window onto the inbox, for a virtualized list. */
 export type ThreadPage = {
 	total: number,
+	/**
+	 *  Whether `total` is the list's size. A large folder's pages come
+	 *  before its conversations are counted: `total` then says only how
+	 *  far the list goes at least, and `listing_count` counts them.
+	 */
+	counted: boolean,
 	offset: number,
 	threads: ThreadSummary[],
 };

@@ -124,6 +124,8 @@ export function problemText(p: Problem): string {
       return t("problem_no_address_column");
     case "no_vcard":
       return t("problem_no_vcard");
+    case "import_cancelled":
+      return t("problem_import_cancelled");
     case "account_not_found":
       return t("problem_account_not_found");
     case "message_not_found":

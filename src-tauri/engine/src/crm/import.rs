@@ -299,9 +299,14 @@ pub fn preview_csv(bytes: &[u8], overrides: &[(String, Field)]) -> Result<Vec<Pe
 }
 
 /// Imports a CSV file (see [`preview_csv`]).
-pub async fn import_csv(store: &Store, bytes: &[u8], overrides: &[(String, Field)]) -> Result<ImportReport> {
+pub async fn import_csv(
+    store: &Store,
+    bytes: &[u8],
+    overrides: &[(String, Field)],
+    going_on: &(dyn Fn(u32, u32) -> bool + Sync),
+) -> Result<ImportReport> {
     let drafts = preview_csv(bytes, overrides)?;
-    store.import_persons(&drafts).await
+    store.import_persons(&drafts, going_on).await
 }
 
 /// The persons of a vCard file (any number of cards, 3.0 or 4.0).
@@ -369,12 +374,16 @@ pub fn vcard_drafts(bytes: &[u8]) -> Vec<PersonDraft> {
 }
 
 /// Imports a vCard file.
-pub async fn import_vcard(store: &Store, bytes: &[u8]) -> Result<ImportReport> {
+pub async fn import_vcard(
+    store: &Store,
+    bytes: &[u8],
+    going_on: &(dyn Fn(u32, u32) -> bool + Sync),
+) -> Result<ImportReport> {
     let drafts = vcard_drafts(bytes);
     if drafts.is_empty() {
         return Err(Error::Invalid(Problem::NoVcard));
     }
-    store.import_persons(&drafts).await
+    store.import_persons(&drafts, going_on).await
 }
 
 /// "https://www.acme.example/about" → "acme.example".

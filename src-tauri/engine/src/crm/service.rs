@@ -3,6 +3,8 @@
 //! an event, so that every open view (the inbox's links, a person's page,
 //! another window) shows it without asking.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::sync::broadcast;
 
 use super::import::{self, ImportReport};
@@ -11,7 +13,7 @@ use super::{
     RecordInput, RecordKind,
 };
 use crate::error::Result;
-use crate::ids::{MessageId, RecordId};
+use crate::ids::{MessageId, RecordId, ThreadId};
 use crate::model::{EngineEvent, ThreadSummary};
 use crate::store::Store;
 
@@ -20,9 +22,22 @@ use crate::store::Store;
 pub struct Crm<'a> {
     pub(crate) store: &'a Store,
     pub(crate) events: &'a broadcast::Sender<EngineEvent>,
+    /// The user's "Cancel" of the import running.
+    pub(crate) import_cancel: &'a AtomicBool,
 }
 
 impl Crm<'_> {
+    /// Cancels the import running (see `import_csv`).
+    pub fn cancel_import(&self) {
+        self.import_cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Tells the window how far an import is, and whether to go on.
+    fn import_going_on(&self, done: u32, total: u32) -> bool {
+        let _ = self.events.send(EngineEvent::ImportProgress { done, total });
+        !self.import_cancel.load(Ordering::SeqCst)
+    }
+
     /// Tells the views that a record (or, with no id, several) changed.
     fn changed(&self, kind: RecordKind, id: Option<RecordId>) {
         let _ = self.events.send(EngineEvent::CrmChanged { kind, id });
@@ -184,6 +199,17 @@ impl Crm<'_> {
         Ok(())
     }
 
+    /// The user links a record to every email of these conversations at
+    /// once (several chosen in the list); returns how many emails.
+    pub async fn link_threads(&self, threads: &[ThreadId], kind: RecordKind, id: RecordId) -> Result<u32> {
+        let mut ids = Vec::new();
+        for &thread in threads {
+            ids.extend(self.store.thread_messages(thread).await?.into_iter().map(|m| m.id));
+        }
+        self.link(&ids, kind, id).await?;
+        Ok(u32::try_from(ids.len()).unwrap_or(u32::MAX))
+    }
+
     /// The user unlinks a record from emails, for good.
     pub async fn unlink(&self, message_ids: &[MessageId], kind: RecordKind, id: RecordId) -> Result<()> {
         self.store.unlink(message_ids, kind, id).await?;
@@ -206,17 +232,21 @@ impl Crm<'_> {
         Ok(done)
     }
 
-    /// Imports persons from a CSV file with this column mapping.
+    /// Imports persons from a CSV file with this column mapping, telling
+    /// its progress; cancelled, nothing of it is kept.
     pub async fn import_csv(&self, bytes: &[u8], mapping: &[(String, import::Field)]) -> Result<ImportReport> {
-        let report = import::import_csv(self.store, bytes, mapping).await?;
+        self.import_cancel.store(false, Ordering::SeqCst);
+        let report =
+            import::import_csv(self.store, bytes, mapping, &|done, total| self.import_going_on(done, total)).await?;
         self.changed(RecordKind::Person, None);
         self.relinked(Vec::new());
         Ok(report)
     }
 
-    /// Imports persons from a vCard file.
+    /// Imports persons from a vCard file (as `import_csv`).
     pub async fn import_vcard(&self, bytes: &[u8]) -> Result<ImportReport> {
-        let report = import::import_vcard(self.store, bytes).await?;
+        self.import_cancel.store(false, Ordering::SeqCst);
+        let report = import::import_vcard(self.store, bytes, &|done, total| self.import_going_on(done, total)).await?;
         self.changed(RecordKind::Person, None);
         self.relinked(Vec::new());
         Ok(report)

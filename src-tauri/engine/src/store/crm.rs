@@ -124,6 +124,9 @@ fn check_date(date: Option<&str>) -> Result<Option<String>> {
     Ok(Some(date.to_owned()))
 }
 
+/// Rows imported between two words on an import's progress.
+const IMPORT_STEP: usize = 200;
+
 impl Store {
     /// The "Link emails to deals" preference.
     pub async fn link_mode(&self) -> Result<LinkMode> {
@@ -238,11 +241,22 @@ impl Store {
     /// addresses, and phone and organization where missing), never
     /// doubled; rows without a usable address are skipped with the reason.
     /// Their past mail is linked at the end, in the same transaction.
-    pub async fn import_persons(&self, drafts: &[PersonDraft]) -> Result<ImportReport> {
+    /// `going_on` hears how many rows are done of all, every
+    /// `IMPORT_STEP` rows; when it answers false the import stops and
+    /// nothing of it is kept (`ImportCancelled`).
+    pub async fn import_persons(
+        &self,
+        drafts: &[PersonDraft],
+        going_on: &(dyn Fn(u32, u32) -> bool + Sync),
+    ) -> Result<ImportReport> {
         let mut tx = self.begin_write().await?;
         let mut report = ImportReport::default();
         let mut added: Vec<String> = Vec::new();
-        for draft in drafts {
+        let total = u32::try_from(drafts.len()).unwrap_or(u32::MAX);
+        for (done, draft) in drafts.iter().enumerate() {
+            if done % IMPORT_STEP == 0 && !going_on(u32::try_from(done).unwrap_or(u32::MAX), total) {
+                return Err(Error::Invalid(Problem::ImportCancelled));
+            }
             let mut emails: Vec<String> = Vec::new();
             let mut invalid: Vec<&str> = Vec::new();
             for raw in &draft.emails {
@@ -339,6 +353,9 @@ impl Store {
         }
         let messages = linking::messages_with_addresses(&mut tx, &added).await?;
         linking::link_messages(&mut tx, &messages, now()).await?;
+        if !going_on(total, total) {
+            return Err(Error::Invalid(Problem::ImportCancelled));
+        }
         tx.commit().await?;
         Ok(report)
     }

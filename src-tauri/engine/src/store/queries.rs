@@ -286,7 +286,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let threads = self.thread_summaries(&ids).await?;
-        Ok(ThreadPage { total: u32::try_from(total).unwrap_or(u32::MAX), offset, threads })
+        Ok(ThreadPage { total: u32::try_from(total).unwrap_or(u32::MAX), counted: true, offset, threads })
     }
 
     /// Summaries of these conversations, newest first. Counts, unread and
