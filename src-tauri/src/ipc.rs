@@ -40,6 +40,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             inbox::set_remote_content_sender,
             inbox::message_original,
             inbox::save_attachment,
+            inbox::save_attachment_as,
             inbox::save_original,
             inbox::open_attachment,
             inbox::print_page,

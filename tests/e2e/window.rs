@@ -2300,6 +2300,20 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     question.find(Locator::Css(".keep-both")).await.expect("keep both").click().await.expect("keep both");
     wait_for(&client, "#attachment-saved", "numbers (2).pdf").await;
     assert!(downloads.join("numbers (2).pdf").exists());
+    // "Save as…": the system's save dialog, a name typed there.
+    let save_as = css(&client, ".attachment .save-attachment-as", long).await;
+    let saving = tokio::spawn(async move { save_as.click().await.expect("save as") });
+    let dialog = wait_for_x_window(&desktop.display, "Save the file", long).await;
+    let (x, y, width, height) = x_window_geometry(&desktop.display, &dialog);
+    xdotool(&desktop.display, &["mousemove", &(x + width / 2).to_string(), &(y + height / 2).to_string()]);
+    save_display_screenshot(&desktop.display, "48a-save-as-dialog.png");
+    let chosen = documents.join("Q4 numbers.pdf");
+    xdotool(&desktop.display, &["key", "ctrl+a"]);
+    xdotool(&desktop.display, &["type", "--delay", "10", chosen.to_str().expect("path")]);
+    xdotool(&desktop.display, &["key", "Return"]);
+    tokio::time::timeout(long, saving).await.expect("the dialog closed").expect("save as click");
+    wait_for(&client, "#attachment-saved", "Q4 numbers.pdf").await;
+    assert_eq!(std::fs::read(&chosen).expect("saved where chosen"), b"%PDF-1.4\n");
 
     // Print: the system's print dialog opens for the open message (a
     // window of its own on the display, driven with the mouse from

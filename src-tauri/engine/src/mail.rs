@@ -150,6 +150,28 @@ impl Mail<'_> {
             .map_err(|e| Error::Protocol(format!("saving a file failed: {e}")))?
     }
 
+    /// The name a message's file is offered under in a "Save as…"
+    /// dialog: its sender's, made safe.
+    pub async fn attachment_name(&self, id: MessageId, position: u32) -> Result<String> {
+        Ok(mime::files::safe_name(&self.attachment(id, position).await?.0, "attachment"))
+    }
+
+    /// Saves a message's file where the user chose in a "Save as…" dialog
+    /// (which asked before it let them pick a file that is there).
+    pub async fn save_attachment_as(
+        &self,
+        id: MessageId,
+        position: u32,
+        path: &std::path::Path,
+    ) -> Result<std::path::PathBuf> {
+        let (_, bytes) = self.attachment(id, position).await?;
+        let dir = path.parent().unwrap_or(std::path::Path::new(".")).to_owned();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        tokio::task::spawn_blocking(move || mime::files::save(&dir, &name, &bytes, mime::files::Existing::Replace))
+            .await
+            .map_err(|e| Error::Protocol(format!("saving a file failed: {e}")))?
+    }
+
     /// Saves a message's source as `<subject>.eml` in `dir` ("Save as
     /// .eml"), a file of that name there replaced or kept as `existing`
     /// says.

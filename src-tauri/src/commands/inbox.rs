@@ -112,6 +112,36 @@ pub async fn save_attachment(
     Ok(path.display().to_string())
 }
 
+/// "Save as…": the system's save dialog (titled in the user's language,
+/// starting in Downloads with the file's name made safe), then the file
+/// where the user chose; None when they cancelled. The dialog itself asks
+/// before the user picks a file that is there.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_attachment_as(
+    app: tauri::AppHandle,
+    engine: EngineState<'_>,
+    id: MessageId,
+    position: u32,
+    title: String,
+) -> CommandResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let name = engine.mail().attachment_name(id, position).await?;
+    let (chosen, answer) = tokio::sync::oneshot::channel();
+    let mut dialog = app.dialog().file().set_title(title).set_file_name(name);
+    if let Ok(dir) = downloads(&app) {
+        dialog = dialog.set_directory(dir);
+    }
+    dialog.save_file(move |path| {
+        let _ = chosen.send(path.and_then(|p| p.into_path().ok()));
+    });
+    let Ok(Some(path)) = answer.await else {
+        return Ok(None);
+    };
+    let path = engine.mail().save_attachment_as(id, position, &path).await?;
+    Ok(Some(path.display().to_string()))
+}
+
 /// Saves a message's source as `<subject>.eml` in the Downloads folder,
 /// asking before replacing a file of that name (as `save_attachment`).
 #[tauri::command]

@@ -124,6 +124,13 @@ export const commands = {
 	 */
 	saveAttachment: (id: MessageId, position: number, existing: Existing) => __TAURI_INVOKE<string>("save_attachment", { id, position, existing }),
 	/**
+	 *  "Save as…": the system's save dialog (titled in the user's language,
+	 *  starting in Downloads with the file's name made safe), then the file
+	 *  where the user chose; None when they cancelled. The dialog itself asks
+	 *  before the user picks a file that is there.
+	 */
+	saveAttachmentAs: (id: MessageId, position: number, title: string) => __TAURI_INVOKE<string | null>("save_attachment_as", { id, position, title }),
+	/**
 	 *  Saves a message's source as `<subject>.eml` in the Downloads folder,
 	 *  asking before replacing a file of that name (as `save_attachment`).
 	 */
