@@ -782,11 +782,7 @@ async fn archive_flag_and_send_return_at_once_while_a_hundred_thousand_messages_
     // Cancel stops the sync where it is; Sync now goes on from there.
     css(&client, "#cancel-sync", long).await.click().await.expect("cancel the sync");
     wait_for(&client, "#sync-status", "Sync cancelled").await;
-    eventually(&client, "no sync running", long, || {
-        let client = client.clone();
-        async move { client.find(Locator::Css("#cancel-sync")).await.is_err().then_some(()) }
-    })
-    .await;
+    wait_gone(&client, "#cancel-sync").await;
     save_screenshot(&client, "22-sync-cancelled.png").await;
     css(&client, "#sync-now", long).await.click().await.expect("sync now");
     css(&client, "#cancel-sync", long).await;
@@ -1039,11 +1035,7 @@ async fn a_hundred_thousand_messages_scroll_in_the_real_window() {
     save_screenshot(&client, "11-preparing-search.png").await;
     css(&client, "#cancel-indexing", long).await.click().await.expect("cancel");
     wait_for(&client, "#notice", "Preparing search stopped.").await;
-    eventually(&client, "the refill's progress gone", long, || {
-        let client = client.clone();
-        async move { client.find(Locator::Css("#search-indexing")).await.is_err().then_some(()) }
-    })
-    .await;
+    wait_gone(&client, "#search-indexing").await;
     client.close().await.expect("close session");
 }
 
@@ -1065,6 +1057,25 @@ async fn wait_for(client: &Client, selector: &str, needle: &str) -> fantoccini::
         async move { element_containing(&client, &selector, &needle).await }
     })
     .await
+}
+
+/// Waits until the user's folder on the test server holds `n` messages.
+async fn wait_for_server_count(client: &Client, user: &TestUser, folder: &'static str, n: u32) {
+    eventually(client, &format!("{n} in {folder} on the server"), Duration::from_secs(60), || {
+        let user = user.clone();
+        async move { (servers().count(&user, folder).await == n).then_some(()) }
+    })
+    .await;
+}
+
+/// Waits until nothing matches `selector`.
+async fn wait_gone(client: &Client, selector: &str) {
+    eventually(client, &format!("{selector} gone"), Duration::from_secs(30), || {
+        let client = client.clone();
+        let selector = selector.to_owned();
+        async move { client.find(Locator::Css(&selector)).await.is_err().then_some(()) }
+    })
+    .await;
 }
 
 /// How many elements match `selector` now.
@@ -1933,59 +1944,23 @@ async fn drag(display: &str, from: &fantoccini::elements::Element, to: &fantocci
         |(x, y, w, h): (f64, f64, f64, f64)| ((wx as f64 + x + w / 2.0) as i64, (wy as f64 + y + h / 2.0) as i64);
     let (fx, fy) = center(from.rectangle().await.expect("where the dragged element is"));
     let (tx, ty) = center(to.rectangle().await.expect("where the target is"));
-    let at = |x: i64, y: i64| [x.to_string(), y.to_string()];
-    let [a, b] = at(fx, fy);
-    let [c, d] = at(fx + 8, fy + 4);
-    let [e, f] = at(fx + 20, fy + 10);
-    let [g, h] = at((fx + tx) / 2, (fy + ty) / 2);
-    let [i, j] = at(tx, ty);
-    let [k, l] = at(tx + 3, ty + 1);
     // Over the target, the page hears of the drag at each move: a few
     // small ones before the release.
-    xdotool(
-        display,
-        &[
-            "mousemove",
-            &a,
-            &b,
-            "mousedown",
-            "1",
-            "sleep",
-            "0.2",
-            "mousemove",
-            &c,
-            &d,
-            "sleep",
-            "0.1",
-            "mousemove",
-            &e,
-            &f,
-            "sleep",
-            "0.2",
-            "mousemove",
-            &g,
-            &h,
-            "sleep",
-            "0.2",
-            "mousemove",
-            &i,
-            &j,
-            "sleep",
-            "0.2",
-            "mousemove",
-            &k,
-            &l,
-            "sleep",
-            "0.2",
-            "mousemove",
-            &i,
-            &j,
-            "sleep",
-            "0.3",
-            "mouseup",
-            "1",
-        ],
-    );
+    let mut args: Vec<String> =
+        ["mousemove", &fx.to_string(), &fy.to_string(), "mousedown", "1"].map(String::from).into();
+    let steps = [
+        (fx + 8, fy + 4, "0.2"),
+        (fx + 20, fy + 10, "0.1"),
+        ((fx + tx) / 2, (fy + ty) / 2, "0.2"),
+        (tx, ty, "0.2"),
+        (tx + 3, ty + 1, "0.2"),
+        (tx, ty, "0.2"),
+    ];
+    for (x, y, pause) in steps {
+        args.extend(["sleep", pause, "mousemove", &x.to_string(), &y.to_string()].map(String::from));
+    }
+    args.extend(["sleep", "0.3", "mouseup", "1"].map(String::from));
+    xdotool(display, &args.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 /// The id of a top-level window with this title on the display (the
@@ -2356,11 +2331,7 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     wait_for_no_row(&client, "moved out of the inbox", "Weekly news", long).await;
     projects.click().await.expect("the Projects folder");
     wait_for_row(&client, "moved into the folder", "Weekly news", long).await;
-    eventually(&client, "the server to have it in Projects", long, || {
-        let user = user.clone();
-        async move { (s.count(&user, "Projects").await == 2).then_some(()) }
-    })
-    .await;
+    wait_for_server_count(&client, &user, "Projects", 2).await;
 
     // Empty Trash, after a confirmation: deleted for good, here and on the
     // server (the account follows the app).
@@ -2369,11 +2340,7 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     wait_for_no_row(&client, "deleted", "Weekly news", long).await;
     css(&client, "#view-trash", long).await.click().await.expect("the trash");
     wait_for_row(&client, "in the trash", "Weekly news", long).await;
-    eventually(&client, "the server to have it in the trash", long, || {
-        let user = user.clone();
-        async move { (s.count(&user, "Trash").await == 1).then_some(()) }
-    })
-    .await;
+    wait_for_server_count(&client, &user, "Trash", 1).await;
     css(&client, "#empty-trash", long).await.click().await.expect("empty trash");
     let confirm = css(&client, "#empty-trash-confirm[open]", long).await;
     assert!(
@@ -2385,11 +2352,7 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     css(&client, "#empty-trash-ok", long).await.click().await.expect("delete for good");
     wait_for(&client, "#notice", "1 message deleted for good.").await;
     wait_for_no_row(&client, "the trash emptied", "Weekly news", long).await;
-    eventually(&client, "the server's trash emptied", long, || {
-        let user = user.clone();
-        async move { (s.count(&user, "Trash").await == 0).then_some(()) }
-    })
-    .await;
+    wait_for_server_count(&client, &user, "Trash", 0).await;
     css(&client, "#view-inbox", long).await.click().await.expect("unified inbox");
 
     // Several conversations linked to a deal at once: a deal made from one

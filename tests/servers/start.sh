@@ -151,6 +151,12 @@ service lmtp {
     mode = 0666
   }
 }
+# A folder of a million messages (the sync benchmark's) needs more than
+# the 256 MB an imap process may take by default: its Maildir listing
+# alone does.
+service imap {
+  vsz_limit = 2G
+}
 # Postfix checks submission logins against the same users.
 service auth {
   unix_listener auth-postfix {
