@@ -632,17 +632,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
         Command::Delete { ids } => act(engine, json, &ids, UserAction::Delete).await?,
         Command::Restore { ids } => act(engine, json, &ids, UserAction::Restore).await?,
         Command::EmptyTrash { account } => {
-            let deleted = engine.mail().empty_trash(account).await?;
-            let accounts = match account {
-                Some(id) => vec![id],
-                None => engine.accounts().list().await?.iter().map(|a| a.id).collect(),
-            };
-            for id in accounts {
-                if let Err(e) = engine.replay_actions(id).await {
-                    // Still queued; the next pass expunges them.
-                    tracing::info!(account = %id, error = %e, "the trash waits for the server");
-                }
-            }
+            let deleted = engine.mail().empty_trash_now(account).await?;
             print(json, &serde_json::json!({ "deleted": deleted }), || format!("deleted {deleted}"));
         }
         Command::Send(a) => {

@@ -83,13 +83,19 @@ impl Engine {
     /// A server that cannot be reached leaves the actions queued.
     pub(crate) async fn act_now(&self, message_ids: &[MessageId], action: UserAction) -> Result<ActionOutcome> {
         let (queued, accounts) = self.queue(message_ids, action).await?;
-        for &account_id in &accounts {
+        self.replay_now(&accounts).await;
+        self.outcome(queued, &accounts).await
+    }
+
+    /// Replays these accounts' queued actions, each on a connection of its
+    /// own, before returning; one whose server cannot be reached keeps
+    /// them queued for the next pass.
+    async fn replay_now(&self, accounts: &[AccountId]) {
+        for &account_id in accounts {
             if let Err(e) = self.replay_actions(account_id).await {
-                // Still queued; the next pass tries again.
                 tracing::info!(account = %account_id, error = %e, "actions wait for the server");
             }
         }
-        self.outcome(queued, &accounts).await
     }
 
     /// Applies the action here and queues it, in one transaction; returns
@@ -133,8 +139,10 @@ impl Engine {
     /// deleted for good here at once, and expunged on the server where the
     /// account follows the app (see [`expunge_forgotten`]). An account
     /// that keeps a copy of everything, or is left alone, keeps what it
-    /// has. Returns how many messages were deleted.
-    pub(crate) async fn empty_trash(&self, account: Option<AccountId>) -> Result<u32> {
+    /// has. With `now` (a front end that runs no scheduler), the server
+    /// work is done before returning. Returns how many messages were
+    /// deleted.
+    pub(crate) async fn empty_trash(&self, account: Option<AccountId>, now: bool) -> Result<u32> {
         let ids = self.store.trash_messages(account).await?;
         self.store.forget_messages(&ids).await?;
         let mut accounts = Vec::new();
@@ -144,9 +152,17 @@ impl Engine {
                 accounts.push(account_id);
             }
         }
+        let mut expunging = Vec::new();
         for &account_id in &accounts {
             let _ = self.events.send(EngineEvent::MessagesChanged { account: account_id });
             if expunge_forgotten(&self.store, account_id).await? > 0 {
+                expunging.push(account_id);
+            }
+        }
+        if now {
+            self.replay_now(&expunging).await;
+        } else {
+            for &account_id in &expunging {
                 self.wake(account_id, Worker::Foreground);
             }
         }

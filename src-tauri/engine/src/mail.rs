@@ -65,7 +65,13 @@ impl Mail<'_> {
     /// Empties the Trash of every account or one ("Empty Trash"): its
     /// messages are deleted for good; returns how many.
     pub async fn empty_trash(&self, account: Option<AccountId>) -> Result<u32> {
-        self.engine.empty_trash(account).await
+        self.engine.empty_trash(account, false).await
+    }
+
+    /// `empty_trash`, then the server's part before returning (for front
+    /// ends that run no scheduler, like the CLI's one-shot commands).
+    pub async fn empty_trash_now(&self, account: Option<AccountId>) -> Result<u32> {
+        self.engine.empty_trash(account, true).await
     }
 
     /// The folder of this server or display name (of one account, or the
@@ -151,9 +157,12 @@ impl Mail<'_> {
     }
 
     /// The name a message's file is offered under in a "Save as…"
-    /// dialog: its sender's, made safe.
+    /// dialog: its sender's, made safe (read from the list of its files,
+    /// not from the file itself).
     pub async fn attachment_name(&self, id: MessageId, position: u32) -> Result<String> {
-        Ok(mime::files::safe_name(&self.attachment(id, position).await?.0, "attachment"))
+        let (files, _) = self.engine.store.message_extras(id).await?;
+        let file = files.iter().find(|f| f.position == position).ok_or(Error::NotFound(Problem::AttachmentNotFound))?;
+        Ok(mime::files::safe_name(&file.filename, "attachment"))
     }
 
     /// Saves a message's file where the user chose in a "Save as…" dialog

@@ -20,6 +20,7 @@
 
 use std::collections::HashSet;
 use std::time::Duration;
+use tokio_util::task::AbortOnDropHandle;
 
 use futures::StreamExt;
 use tokio::sync::{broadcast, mpsc};
@@ -267,7 +268,7 @@ pub(crate) async fn fetch_missing(
     // Dropped with the fetch (a cancelled pass), the writer stops too: a
     // batch it was storing is rolled back, so no write of this pass can
     // land after the next pass has read what is stored.
-    let mut writer = AbortOnDrop(tokio::spawn(write_batches(rules, store.clone(), folder.id, progress, rx)));
+    let mut writer = AbortOnDropHandle::new(tokio::spawn(write_batches(rules, store.clone(), folder.id, progress, rx)));
     // Every message's first piece, and its size: one smaller than a piece
     // comes whole; a larger one is fetched again, in pieces, after its
     // chunk (its first piece is let go at once).
@@ -323,20 +324,11 @@ pub(crate) async fn fetch_missing(
     }
     .await;
     drop(tx);
-    let written = (&mut writer.0).await.map_err(|e| Error::Protocol(format!("writer task failed: {e}")))?;
+    let written = (&mut writer).await.map_err(|e| Error::Protocol(format!("writer task failed: {e}")))?;
     // A storage error explains a stopped fetch better than the fetch does.
     let new = written?;
     fetched?;
     Ok(new)
-}
-
-/// A task that is aborted when its handle is dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// Parses and stores batches as they arrive, and tells the UI what each

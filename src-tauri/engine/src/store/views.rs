@@ -46,9 +46,13 @@ impl Store {
     /// first page, which comes before its count (counting a million
     /// locations' conversations takes a fifth of a second).
     pub async fn listing_count(&self, listing: &Listing) -> Result<u32> {
-        let folders = self.listed_folders(listing).await?;
-        if listing.view().is_some() || listing.kind == ListKind::Flagged || !self.large(&folders).await? {
+        if listing.view().is_some() {
             return Ok(self.listing_page(listing, 0, 0).await?.total);
+        }
+        let folders = self.listed_folders(listing).await?;
+        let flagged = listing.kind == ListKind::Flagged;
+        if flagged || !self.large(&folders).await? {
+            return Ok(self.gathered_threads(&folders, flagged, listing.account, 0, 0).await?.0);
         }
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT COUNT(DISTINCT m.thread_id) FROM message_folders mf CROSS JOIN messages m ON m.id = mf.message_id
