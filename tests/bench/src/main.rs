@@ -204,16 +204,17 @@ async fn fill_mailbox(s: &MailServers, user: &TestUser, n: u32, pad: usize) -> u
     let mut done = 0u32;
     while done < n {
         let chunk = (n - done).min(5_000);
-        let raws: Vec<Vec<u8>> = corpus::generate(chunk as usize, u64::from(done) + 7, &user.email)
-            .into_iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let mut raw = m.raw;
-                pad_with_prose(&mut raw, pad, done + u32::try_from(i).unwrap_or(0));
-                bytes += raw.len() as u64;
-                raw
-            })
-            .collect();
+        let raws: Vec<Vec<u8>> =
+            corpus::years_of_mail(n as usize, done as usize, chunk as usize, u64::from(done) + 7, &user.email)
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let mut raw = m.raw;
+                    pad_with_prose(&mut raw, pad, done + u32::try_from(i).unwrap_or(0));
+                    bytes += raw.len() as u64;
+                    raw
+                })
+                .collect();
         s.deliver_to_maildir(user, &raws).await;
         done += chunk;
     }
@@ -551,7 +552,11 @@ async fn fill_mailbox_with_attachments(s: &MailServers, user: &TestUser, n: u32)
     while done < n {
         let chunk = (n - done).min(2_000);
         let mut raws = Vec::with_capacity(chunk as usize);
-        for (i, m) in corpus::generate(chunk as usize, u64::from(done) + 31, &user.email).into_iter().enumerate() {
+        for (i, m) in
+            corpus::years_of_mail(n as usize, done as usize, chunk as usize, u64::from(done) + 31, &user.email)
+                .into_iter()
+                .enumerate()
+        {
             let k = done + u32::try_from(i).unwrap_or(0);
             let mut raw = m.raw;
             pad_with_prose(&mut raw, 4096, k);

@@ -81,9 +81,29 @@ pub struct CorpusMessage {
     pub marker: String,
 }
 
-/// Generates `n` messages addressed to `to`. Every fifth message replies to
-/// an earlier one; every 50th is malformed.
+/// Generates `n` messages addressed to `to`, one hour apart from the
+/// corpus's base date. Every fifth message replies to an earlier one;
+/// every 50th is malformed.
 pub fn generate(n: usize, seed: u64, to: &str) -> Vec<CorpusMessage> {
+    generate_dated(n, seed, to, BASE_DATE, 3600)
+}
+
+/// Messages `from..from + n` of a mailbox of `total` that spans the ten
+/// years before the corpus's base date, dated in the order they arrived
+/// (the order of their UIDs), as a real mailbox is. A large mailbox filled
+/// by calls of [`generate`] would repeat the same dates in every call,
+/// which no mailbox does and which makes every date index's insert land
+/// anywhere. Otherwise as [`generate`].
+pub fn years_of_mail(total: usize, from: usize, n: usize, seed: u64, to: &str) -> Vec<CorpusMessage> {
+    const TEN_YEARS: i64 = 10 * 365 * 86_400;
+    let step = (TEN_YEARS / i64::try_from(total.max(1)).unwrap_or(i64::MAX)).max(1);
+    let first = BASE_DATE - TEN_YEARS + i64::try_from(from).unwrap_or(0) * step;
+    generate_dated(n, seed, to, first, step)
+}
+
+/// `n` messages dated from `first` (seconds since the epoch) on, `step`
+/// seconds apart.
+fn generate_dated(n: usize, seed: u64, to: &str, first: i64, step: i64) -> Vec<CorpusMessage> {
     let mut rng = Lcg(seed);
     let mut out: Vec<CorpusMessage> = Vec::with_capacity(n);
     for i in 0..n {
@@ -93,7 +113,7 @@ pub fn generate(n: usize, seed: u64, to: &str) -> Vec<CorpusMessage> {
         let w2 = rng.pick(&WORDS);
         // The trailing "q" keeps one marker from being a prefix of another.
         let marker = format!("marker{seed}x{i}q");
-        let date = rfc2822_date(BASE_DATE + (i as i64) * 3600);
+        let date = rfc2822_date(first + (i as i64) * step);
         let msgid = format!("gen-{seed}-{i}@acme.example");
         let mut headers = format!(
             "From: {name} <{from}>\r\nTo: {to}\r\nDate: {date}\r\nMessage-ID: <{msgid}>\r\nMIME-Version: 1.0\r\n"

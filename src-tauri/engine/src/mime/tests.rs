@@ -80,8 +80,21 @@ fn garbage_degrades_without_panicking() {
     for raw in inputs {
         let p = parse(raw);
         assert_eq!(p.size, raw.len());
-        assert_eq!(p.content_hash, content_hash(raw));
+        assert_eq!(p.source_hash, content_hash(raw));
+        assert_eq!(p.content_hash, content_key(&p.source_hash, p.date));
     }
+}
+
+#[test]
+fn the_store_key_starts_with_the_day_of_the_date_header() {
+    let dated = parse(b"Date: Fri, 04 Dec 2026 10:00:00 +0000\nMessage-ID: <d@x>\n\nbody");
+    let day = 1_796_378_400_u32 / 86_400;
+    assert_eq!(dated.content_hash[..4], day.to_be_bytes());
+    assert_eq!(dated.content_hash[4..], dated.source_hash[..28]);
+    // Without a Date header (or before 1970), day 0.
+    let undated = parse(b"Message-ID: <d@x>\n\nbody");
+    assert_eq!(undated.content_hash[..4], [0; 4]);
+    assert_eq!(content_key(&undated.source_hash, Some(-86_400 * 3))[..4], [0; 4]);
 }
 
 #[test]

@@ -429,14 +429,21 @@ pub(super) async fn lower_boxes(tx: &mut sqlx::SqliteConnection, folder_box: i64
     Ok(())
 }
 
-/// The ids of the batch's messages this account already has.
+/// The ids of the batch's messages this account already has, by their
+/// key ([`crate::mime::content_key`]). Messages stored before keys began
+/// with the day are found by the whole hash of their source.
 async fn known_messages(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: AccountId,
     batch: &[PreparedMessage],
 ) -> Result<HashMap<[u8; 32], i64>> {
     let mut known = HashMap::new();
-    for chunk in statement_chunks(batch, 1) {
+    let keys_from: i64 = sqlx::query_scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_keys_from'")
+        .fetch_optional(&mut **tx)
+        .await?
+        .unwrap_or(0);
+    let older = keys_from > 1;
+    for chunk in statement_chunks(batch, if older { 2 } else { 1 }) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("SELECT content_hash, id FROM messages WHERE account_id = ");
         q.push_bind(account_id).push(" AND content_hash IN (");
@@ -445,11 +452,25 @@ async fn known_messages(
             list.push_bind(&m.parsed.content_hash[..]);
         }
         q.push(")");
+        if older {
+            // Two lookups in the index: with OR, SQLite read every
+            // message of the account.
+            q.push(" UNION ALL SELECT content_hash, id FROM messages WHERE account_id = ");
+            q.push_bind(account_id).push(" AND id < ").push_bind(keys_from).push(" AND content_hash IN (");
+            let mut list = q.separated(", ");
+            for m in chunk {
+                list.push_bind(&m.parsed.source_hash[..]);
+            }
+            q.push(")");
+        }
         let rows: Vec<(Vec<u8>, i64)> = q.build_query_as().fetch_all(&mut **tx).await?;
         for (hash, id) in rows {
-            if let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice()) {
-                known.insert(hash, id);
-            }
+            let Some(m) =
+                chunk.iter().find(|m| m.parsed.content_hash[..] == hash[..] || m.parsed.source_hash[..] == hash[..])
+            else {
+                continue;
+            };
+            known.insert(m.parsed.content_hash, id);
         }
     }
     Ok(known)

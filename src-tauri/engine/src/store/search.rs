@@ -40,8 +40,15 @@ pub(super) const BY_SEARCH_KEY: &str = "CROSS JOIN messages m INDEXED BY message
     ON m.date = (f.rowid >> 24) AND (m.id & 16777215) = (f.rowid & 16777215)";
 
 /// Adds these messages (search key and parsed source) to the index.
+///
+/// They go in ascending key order: FTS5 writes out what it holds as a new
+/// segment whenever a row's key is not above the one before, so a sync's
+/// newest-first batch made a segment of every message, and merging those
+/// cost more than indexing them.
 pub(super) async fn index(conn: &mut SqliteConnection, messages: &[(i64, &ParsedMessage)]) -> Result<()> {
-    for chunk in statement_chunks(messages, 4) {
+    let mut messages: Vec<&(i64, &ParsedMessage)> = messages.iter().collect();
+    messages.sort_unstable_by_key(|(key, _)| *key);
+    for chunk in statement_chunks(&messages, 4) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO messages_fts (rowid, subject, participants, body) ");
         q.push_values(chunk, |mut row, (id, parsed)| {
@@ -52,7 +59,8 @@ pub(super) async fn index(conn: &mut SqliteConnection, messages: &[(i64, &Parsed
         });
         q.build().execute(&mut *conn).await?;
     }
-    let exact: Vec<&(i64, &ParsedMessage)> = messages.iter().filter(|(_, p)| !p.exact_words.is_empty()).collect();
+    let exact: Vec<&(i64, &ParsedMessage)> =
+        messages.iter().copied().filter(|(_, p)| !p.exact_words.is_empty()).collect();
     for chunk in statement_chunks(&exact, 2) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO messages_exact (rowid, words) ");
         q.push_values(chunk, |mut row, (id, parsed)| {

@@ -93,6 +93,39 @@ async fn same_message_in_two_folders_is_stored_once() {
 }
 
 #[tokio::test]
+async fn a_message_stored_under_the_key_of_before_migration_0034_is_found_again() {
+    let (_d, store, account, inbox, archive) = store_with_folders().await;
+    let old = message(1, "Message-ID: <old@x>\r\nDate: Fri, 04 Dec 2026 10:00:00 +0000\r\nSubject: old", "body");
+    let new = message(2, "Message-ID: <new@x>\r\nDate: Fri, 04 Dec 2026 11:00:00 +0000\r\nSubject: new", "body");
+    ok(crate::ingest::store_batch(&store, account, inbox, &[old.clone(), new.clone()])).await;
+    // As a store of before the migration has it: the old message under
+    // the whole hash of its source, and the migration's mark above it.
+    let old_id: i64 = sqlx::query_scalar("SELECT id FROM messages WHERE message_id = 'old@x'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or(-1);
+    sqlx::query("UPDATE messages SET content_hash = ? WHERE id = ?")
+        .bind(&old.parsed.source_hash[..])
+        .bind(old_id)
+        .execute(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("UPDATE meta SET value = ? WHERE key = 'content_keys_from'")
+        .bind((old_id + 1).to_string())
+        .execute(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Both seen again in another folder (the new one after the mark):
+    // both are known, under either key.
+    let (mut old_again, mut new_again) = (old, new);
+    (old_again.uid, new_again.uid) = (10, 11);
+    let again = ok(crate::ingest::store_batch(&store, account, archive, &[old_again, new_again])).await;
+    assert_eq!((again.locations, again.added.len()), (2, 0), "no message is new");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages").fetch_one(store.pool()).await.unwrap_or(-1);
+    assert_eq!(count, 2);
+}
+
+#[tokio::test]
 async fn different_messages_with_the_same_message_id_are_both_kept() {
     let (_d, store, account, inbox, _) = store_with_folders().await;
     let a = message(1, "Message-ID: <dup@x>\r\nSubject: one", "first body");
