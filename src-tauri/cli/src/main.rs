@@ -123,6 +123,11 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// mailto: links (RFC 6068), as the app reads the ones it is handed.
+    Mailto {
+        #[command(subcommand)]
+        command: MailtoCommand,
+    },
     #[command(flatten)]
     Crm(crm::CrmCommand),
     #[command(flatten)]
@@ -131,6 +136,13 @@ enum Command {
     Setup(setup::SetupCommand),
     #[command(flatten)]
     Compose(compose::ComposeCommand),
+}
+
+#[derive(Subcommand)]
+enum MailtoCommand {
+    /// What a link fills in the composer: to, cc, bcc, subject and body
+    /// (a link that cannot be read exits 2 with the reason).
+    Parse { url: String },
 }
 
 #[derive(Subcommand)]
@@ -411,6 +423,22 @@ fn parse_host_port(s: &str, what: &str) -> Result<(String, u16), Error> {
     Ok((host.to_owned(), port))
 }
 
+/// Prints what a mailto: link fills in.
+fn print_mailto(url: &str, json: bool) -> Result<(), Error> {
+    let link =
+        threadline_engine::mailto::parse(url).map_err(|fault| Error::Invalid(Problem::MailtoUnreadable { fault }))?;
+    print(json, &link, || {
+        let mut text = String::new();
+        for (name, list) in [("To", &link.to), ("Cc", &link.cc), ("Bcc", &link.bcc)] {
+            if !list.is_empty() {
+                text.push_str(&format!("{name}: {}\n", list.join(", ")));
+            }
+        }
+        format!("{text}Subject: {}\n\n{}", link.subject, link.body)
+    });
+    Ok(())
+}
+
 fn main() -> ExitCode {
     // Before the runtime starts its threads.
     threadline_engine::limit_allocator_arenas();
@@ -452,6 +480,10 @@ async fn cli_main() -> ExitCode {
 
 async fn run(cli: Cli, data_dir: PathBuf) -> Result<(), (bool, Error)> {
     let json = cli.json;
+    // Reading a link needs no store.
+    if let Command::Mailto { command: MailtoCommand::Parse { url } } = &cli.command {
+        return print_mailto(url, json).map_err(|e| (json, e));
+    }
     let engine = Arc::new(Engine::open(&data_dir, Arc::new(OsKeychain::default())).await.map_err(|e| (json, e))?);
     // A search index an upgrade started empty is complete before any
     // command reads it.
@@ -756,6 +788,7 @@ async fn execute(engine: &Arc<Engine>, command: Command, json: bool) -> Result<(
                 found.iter().map(|a| format!("{}\t{}\t{}", a.uses, a.address, a.name)).collect::<Vec<_>>().join("\n")
             });
         }
+        Command::Mailto { command: MailtoCommand::Parse { url } } => print_mailto(&url, json)?,
         Command::Search { query, limit } => {
             let found = engine.mail().search(&query, limit).await?;
             print_messages(json, &found.messages);

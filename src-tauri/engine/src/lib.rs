@@ -17,6 +17,7 @@ pub mod ingest;
 mod locks;
 pub mod logging;
 pub mod mail;
+pub mod mailto;
 pub mod mime;
 pub mod model;
 pub mod net;

@@ -281,6 +281,10 @@ pub enum Problem {
     NotAVerifyLink {
         link: String,
     },
+    /// A `mailto:` link that cannot be read, and why.
+    MailtoUnreadable {
+        fault: crate::mailto::MailtoFault,
+    },
     /// No held Smart BCC copy has this id.
     NotQuarantined {
         id: crate::ids::MessageId,
@@ -430,6 +434,13 @@ impl Problem {
                 format!("The code sent to {address} expired after 24 hours: add the sender again for a new one.")
             }
             NotAVerifyLink { link } => format!("\"{link}\" is not a sender confirmation link."),
+            MailtoUnreadable { fault } => match fault {
+                crate::mailto::MailtoFault::NotMailto => "This is not a mailto: link.".into(),
+                crate::mailto::MailtoFault::BadEscape => {
+                    "This mailto: link is broken: a % is not followed by two hexadecimal digits.".into()
+                }
+                crate::mailto::MailtoFault::NotUtf8 => "This mailto: link is broken: its text is not UTF-8.".into(),
+            },
             NotQuarantined { id } => format!("Message {id} is not in the quarantine."),
             NotBlocked { pattern } => format!("{pattern} is not blocked."),
             KeychainUnavailable { detail } => {

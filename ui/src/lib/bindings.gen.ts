@@ -887,6 +887,15 @@ export type Listing = {
 	folder: number | null,
 };
 
+/**  Why a link cannot be read, for the window to word. */
+export type MailtoFault = 
+/**  It is not a `mailto:` link. */
+"not_mailto" | 
+/**  A `%` is not followed by two hexadecimal digits. */
+"bad_escape" | 
+/**  Its escaped bytes are not UTF-8 text. */
+"not_utf8";
+
 /**
  *  What the reading pane's buttons ask for (moves to a named folder are
  *  the CLI's for now).
@@ -1247,6 +1256,8 @@ export type Problem =
 { code: "sender_code_expired"; address: string } | 
 /**  Not a `threadline://verify-sender` link with an address and a code. */
 { code: "not_a_verify_link"; link: string } | 
+/**  A `mailto:` link that cannot be read, and why. */
+{ code: "mailto_unreadable"; fault: MailtoFault } | 
 /**  No held Smart BCC copy has this id. */
 { code: "not_quarantined"; id: MessageId } | 
 /**  The address or domain is not blocked. */

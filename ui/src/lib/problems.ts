@@ -3,7 +3,7 @@
 // language (the catalogs' `problem_*` messages). Details the engine passes
 // on from a server or a library (a server's reply, a TLS reason) stay as
 // they came.
-import type { Problem } from "./bindings.gen";
+import type { MailtoFault, Problem } from "./bindings.gen";
 import { t } from "./i18n/index.svelte";
 import { list, size } from "./format";
 import { fieldLabel } from "./compose/fields";
@@ -164,6 +164,8 @@ export function problemText(p: Problem): string {
       return t("problem_sender_code_expired", { address: p.address });
     case "not_a_verify_link":
       return t("problem_not_a_verify_link", { link: p.link });
+    case "mailto_unreadable":
+      return mailtoFault(p.fault);
     case "not_quarantined":
       return t("problem_not_quarantined");
     case "not_blocked":
@@ -175,5 +177,17 @@ export function problemText(p: Problem): string {
       return p.text;
     case "internal":
       return t("problem_internal", { detail: p.detail });
+  }
+}
+
+/** Why a mailto: link could not be read. */
+function mailtoFault(fault: MailtoFault): string {
+  switch (fault) {
+    case "not_mailto":
+      return t("problem_mailto_not_mailto");
+    case "bad_escape":
+      return t("problem_mailto_bad_escape");
+    case "not_utf8":
+      return t("problem_mailto_not_utf8");
   }
 }
