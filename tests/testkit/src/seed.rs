@@ -46,9 +46,19 @@ const SENTENCES: [&str; 7] = [
     "Försäljningen ökade under kvartalet.",
 ];
 
+/// The date of seeded message `n`: one minute apart up to the 200,000th
+/// (September 2026), then seven seconds apart, so that a million end in
+/// November 2026. A date after tomorrow is not believed: the store puts it
+/// at the moment of storing (`usable_date`), which gave thousands of
+/// seeded messages one date and made every search that joins by date
+/// slow.
+fn seeded_date(n: u32) -> i64 {
+    let n = i64::from(n);
+    1_790_000_000 + (n.min(200_000) - 200_000) * 60 + (n - 200_000).max(0) * 7
+}
+
 fn raw_message(n: u32) -> Vec<u8> {
-    // One minute apart: 200,000 of them end in September 2026.
-    let date = 1_790_000_000 + (i64::from(n) - 200_000) * 60;
+    let date = seeded_date(n);
     let date = crate::corpus::rfc2822_date(date);
     let thread = if n.is_multiple_of(REPLY_EVERY) { n - 1 } else { n };
     let reply = if thread != n { format!("In-Reply-To: <seed{thread}@seed.example>\r\n") } else { String::new() };
