@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crm::RecordKind;
+use crate::mailto::MailtoFault;
 
 /// One failure, with what a person needs to act on it. Server words
 /// (`text`, `reason`, `detail`) are quoted as the server or library gave
@@ -283,7 +284,7 @@ pub enum Problem {
     },
     /// A `mailto:` link that cannot be read, and why.
     MailtoUnreadable {
-        fault: crate::mailto::MailtoFault,
+        fault: MailtoFault,
     },
     /// No held Smart BCC copy has this id.
     NotQuarantined {
@@ -435,11 +436,11 @@ impl Problem {
             }
             NotAVerifyLink { link } => format!("\"{link}\" is not a sender confirmation link."),
             MailtoUnreadable { fault } => match fault {
-                crate::mailto::MailtoFault::NotMailto => "This is not a mailto: link.".into(),
-                crate::mailto::MailtoFault::BadEscape => {
+                MailtoFault::NotMailto => "This is not a mailto: link.".into(),
+                MailtoFault::BadEscape => {
                     "This mailto: link is broken: a % is not followed by two hexadecimal digits.".into()
                 }
-                crate::mailto::MailtoFault::NotUtf8 => "This mailto: link is broken: its text is not UTF-8.".into(),
+                MailtoFault::NotUtf8 => "This mailto: link is broken: its text is not UTF-8.".into(),
             },
             NotQuarantined { id } => format!("Message {id} is not in the quarantine."),
             NotBlocked { pattern } => format!("{pattern} is not blocked."),

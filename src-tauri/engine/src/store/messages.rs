@@ -292,7 +292,7 @@ impl BatchWriter<'_> {
             return Ok(Vec::new());
         }
         let tx = &mut self.tx;
-        let mut ids = known_messages(tx, account_id, batch).await?;
+        let mut ids = known_messages(tx, account_id, batch, self.store.content_keys_from).await?;
         if batch.iter().any(|m| m.capture.is_some() || m.body_hash.is_some()) {
             capture::same_emails(tx, account_id, batch, &mut ids).await?;
         }
@@ -431,17 +431,15 @@ pub(super) async fn lower_boxes(tx: &mut sqlx::SqliteConnection, folder_box: i64
 
 /// The ids of the batch's messages this account already has, by their
 /// key ([`crate::mime::content_key`]). Messages stored before keys began
-/// with the day are found by the whole hash of their source.
+/// with the day (ids below `keys_from`) are found by the whole hash of
+/// their source.
 async fn known_messages(
     tx: &mut Transaction<'_, Sqlite>,
     account_id: AccountId,
     batch: &[PreparedMessage],
+    keys_from: i64,
 ) -> Result<HashMap<[u8; 32], i64>> {
     let mut known = HashMap::new();
-    let keys_from: i64 = sqlx::query_scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_keys_from'")
-        .fetch_optional(&mut **tx)
-        .await?
-        .unwrap_or(0);
     let older = keys_from > 1;
     for chunk in statement_chunks(batch, if older { 2 } else { 1 }) {
         let mut q: QueryBuilder<Sqlite> =
@@ -452,6 +450,8 @@ async fn known_messages(
             list.push_bind(&m.parsed.content_hash[..]);
         }
         q.push(")");
+        // An older message's source hash, to the key it has now.
+        let mut by_source = HashMap::new();
         if older {
             // Two lookups in the index: with OR, SQLite read every
             // message of the account.
@@ -460,17 +460,15 @@ async fn known_messages(
             let mut list = q.separated(", ");
             for m in chunk {
                 list.push_bind(&m.parsed.source_hash[..]);
+                by_source.insert(m.parsed.source_hash, m.parsed.content_hash);
             }
             q.push(")");
         }
         let rows: Vec<(Vec<u8>, i64)> = q.build_query_as().fetch_all(&mut **tx).await?;
         for (hash, id) in rows {
-            let Some(m) =
-                chunk.iter().find(|m| m.parsed.content_hash[..] == hash[..] || m.parsed.source_hash[..] == hash[..])
-            else {
-                continue;
-            };
-            known.insert(m.parsed.content_hash, id);
+            if let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice()) {
+                known.insert(by_source.get(&hash).copied().unwrap_or(hash), id);
+            }
         }
     }
     Ok(known)

@@ -66,6 +66,10 @@ pub struct Store {
     checkpointing: Arc<tokio::sync::Mutex<()>>,
     /// Writes waiting for the writer connection.
     wishes: Arc<WriteWishes>,
+    /// Messages with a lower id were stored under the whole hash of their
+    /// source, before keys began with the day (migration 0034); 1 or less
+    /// when there are none. Fixed once the store is migrated.
+    content_keys_from: i64,
 }
 
 /// How many writes wait for the writer connection, and their signal.
@@ -125,7 +129,12 @@ impl Store {
         crm::renormalize_addresses(&writer).await?;
         search::bound_refill(&writer).await?;
         let id = store_id(&pool).await?;
-        Ok(Store { pool, writer, id, checkpointing: Arc::default(), wishes: Arc::default() })
+        let content_keys_from: i64 =
+            sqlx::query_scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_keys_from'")
+                .fetch_optional(&pool)
+                .await?
+                .unwrap_or(0);
+        Ok(Store { pool, writer, id, checkpointing: Arc::default(), wishes: Arc::default(), content_keys_from })
     }
 
     /// The random id of this store, used to scope keychain entries.

@@ -115,8 +115,11 @@ async fn a_message_stored_under_the_key_of_before_migration_0034_is_found_again(
         .execute(store.pool())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    // Both seen again in another folder (the new one after the mark):
-    // both are known, under either key.
+    // Both seen again in another folder (the new one after the mark), in
+    // the store opened again as after the upgrade: both are known, under
+    // either key.
+    store.close().await;
+    let store = ok(Store::open(_d.path())).await;
     let (mut old_again, mut new_again) = (old, new);
     (old_again.uid, new_again.uid) = (10, 11);
     let again = ok(crate::ingest::store_batch(&store, account, archive, &[old_again, new_again])).await;
