@@ -40,8 +40,8 @@ cargo clippy --locked --workspace --all-targets --features custom-protocol -- -D
 echo "== engine, CLI and test kit (no GUI libraries needed)"
 cargo test --locked -p threadline-engine -p threadline-cli -p threadline-testkit
 
-echo "== bindings: ui/src/lib/bindings.gen.ts matches src-tauri/src/ipc.rs"
-cargo test --locked -p threadline --features custom-protocol --test bindings
+echo "== the shell's own tests; bindings: ui/src/lib/bindings.gen.ts matches src-tauri/src/ipc.rs"
+cargo test --locked -p threadline --features custom-protocol --lib --test bindings
 
 echo "== the real app window (Xvfb + tauri-driver + WebKitWebDriver)"
 # One window at a time: the app is single-instance, so a second one started

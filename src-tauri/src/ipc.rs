@@ -6,7 +6,8 @@
 use serde::Serialize;
 use threadline_engine::model::EngineEvent;
 
-use crate::commands::{accounts, compose, crm, inbox, mail, policy};
+use crate::commands::{accounts, compose, crm, inbox, mail, policy, system};
+use crate::os::links::MailtoArrived;
 
 /// Every command and event, with the settings the TypeScript is made with.
 pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -122,8 +123,15 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             policy::sharing_default,
             policy::set_sharing_default,
             policy::set_thread_visibility,
+            system::take_mailto_links,
+            system::mailto_draft,
+            system::follow_link,
+            system::app_preferences,
+            system::set_app_preferences,
+            system::mail_app_status,
+            system::make_default_mail_app,
         ])
-        .events(tauri_specta::collect_events![EngineNotice])
+        .events(tauri_specta::collect_events![EngineNotice, MailtoArrived])
         // A command's error (a UserError) rejects its promise, as with a
         // plain invoke, rather than coming back as a result object.
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

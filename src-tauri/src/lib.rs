@@ -4,10 +4,11 @@
 
 mod commands;
 pub mod ipc;
-mod links;
+mod os;
 
 use std::sync::Arc;
 
+use os::links;
 use tauri::Manager;
 use tauri_specta::Event as _;
 use threadline_engine::secrets::OsKeychain;
@@ -20,15 +21,22 @@ pub fn run() {
     tracing::info!(data_dir = %data_dir.display(), "Threadline starting");
 
     let ipc = ipc::builder();
-    let result = tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
+    let builder = tauri::Builder::default()
+        // First, so that a second launch hands its arguments over (a link
+        // clicked in another program) before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
+                let _ = window.show();
                 let _ = window.set_focus();
             }
             links::open(app, &args);
         }))
+        .plugin(tauri_plugin_dialog::init())
+        .manage(links::WaitingMailto::default());
+    #[cfg(target_os = "macos")]
+    let builder = builder.plugin(tauri_plugin_deep_link::init());
+    let result = builder
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
@@ -55,7 +63,27 @@ pub fn run() {
             }
             app.manage(scheduler);
             app.manage(engine);
+            // The window is made here, once the engine is there for its
+            // commands, and not from the config alone: its navigations are
+            // decided (see links::navigation).
+            let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned();
+            if let Some(config) = config {
+                let handle = app.handle().clone();
+                tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                    .on_navigation(move |url| links::navigation(&handle, url))
+                    .build()?;
+            }
             links::open(app.handle(), &std::env::args().collect::<Vec<_>>());
+            // macOS hands links over as events, not arguments.
+            #[cfg(target_os = "macos")]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let handle = app.handle().clone();
+                app.deep_link().on_open_url(move |event| {
+                    let urls: Vec<String> = event.urls().into_iter().map(String::from).collect();
+                    links::open(&handle, &urls);
+                });
+            }
             std::thread::spawn(links::register_scheme);
             Ok(())
         })

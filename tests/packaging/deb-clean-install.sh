@@ -51,6 +51,11 @@ chroot "$sys" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -ec '
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends /tmp/threadline.deb >/tmp/apt.log
     grep -c "^Setting up" /tmp/apt.log | sed "s/^/packages set up: /"
+    # The package declares Threadline as a handler of mailto: links, with
+    # the link handed to it (%u).
+    entry=$(grep -l "^Exec=threadline %u" /usr/share/applications/*.desktop)
+    grep -q "^MimeType=.*x-scheme-handler/mailto;" "$entry"
+    echo "mailto: handler declared in $entry"
     # Test tooling only, after the package: a display and a way to look at it.
     apt-get install -y -qq --no-install-recommends xvfb x11-utils x11-apps >/dev/null
 '

@@ -14,6 +14,7 @@ pub mod error;
 pub mod ids;
 pub mod imap;
 pub mod ingest;
+pub mod links;
 mod locks;
 pub mod logging;
 pub mod mail;
@@ -21,6 +22,7 @@ pub mod mailto;
 pub mod mime;
 pub mod model;
 pub mod net;
+pub mod preferences;
 pub mod problem;
 mod schedule;
 pub mod search;
@@ -210,6 +212,16 @@ impl Engine {
     /// client, the senders accepted to use them, and the quarantine.
     pub fn bcc(&self) -> bcc::Bcc<'_> {
         bcc::Bcc { engine: self }
+    }
+
+    /// The app's preferences (email links, the tray).
+    pub async fn app_preferences(&self) -> Result<preferences::AppPreferences> {
+        self.store.app_preferences().await
+    }
+
+    /// Replaces the app's preferences.
+    pub async fn set_app_preferences(&self, preferences: &preferences::AppPreferences) -> Result<()> {
+        self.store.set_app_preferences(preferences).await
     }
 
     /// Tells every account's views that what they show changed (a block,

@@ -5,6 +5,8 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, MessageId, RecordId, ThreadId};
+use crate::links::{LinkRoute, Route, route};
+use crate::mailto::MailtoLink;
 use crate::model::{
     AddressSuggestion, Answer, Draft, FolderEntry, Listing, MessageSummary, MessageView, Original, Rendered,
     SavedDraft, ScheduledMessage, SearchResults, SendOutcome, Template, TemplateInput, ThreadPage, ThreadView,
@@ -319,6 +321,42 @@ impl Mail<'_> {
     /// A new message's draft, with the account's signature when `signature`.
     pub async fn new_draft(&self, account: AccountId, signature: bool) -> Result<Draft> {
         self.engine.new_draft(account, signature).await
+    }
+
+    /// A new message as a `mailto:` link asks for it (clicked in another
+    /// program, or in the app with links kept here), from the first
+    /// account: its text is the link's body, and the composer adds the
+    /// signature. A link that cannot be read says why.
+    pub async fn mailto_draft(&self, link: &str) -> Result<Draft> {
+        let link = crate::mailto::parse(link).map_err(|fault| Error::Invalid(Problem::MailtoUnreadable { fault }))?;
+        self.draft_of_link(link).await
+    }
+
+    /// Follows a link the user clicked in the app (a mail body, an
+    /// address): what the shell should do with it, by the user's
+    /// email-links preference. Links that are not followed say so.
+    pub async fn follow_link(&self, href: &str) -> Result<LinkRoute> {
+        let preference = self.engine.store.app_preferences().await?.email_links;
+        match route(href, preference).map_err(|fault| Error::Invalid(Problem::MailtoUnreadable { fault }))? {
+            Route::Compose(link) => Ok(LinkRoute::Compose { draft: Box::new(self.draft_of_link(link).await?) }),
+            Route::Outside(url) => Ok(LinkRoute::Outside { url }),
+            Route::Refused(scheme) => Err(Error::Invalid(Problem::LinkNotFollowed { scheme })),
+        }
+    }
+
+    async fn draft_of_link(&self, link: MailtoLink) -> Result<Draft> {
+        let account =
+            self.engine.store.accounts().await?.first().map(|a| a.id).ok_or(Error::Invalid(Problem::NoAccount))?;
+        let base = self.engine.new_draft(account, false).await?;
+        Ok(Draft {
+            to: link.to.join(", "),
+            cc: link.cc.join(", "),
+            bcc: link.bcc.join(", "),
+            subject: link.subject,
+            body: link.body,
+            html: None,
+            ..base
+        })
     }
 
     /// Saves the composer's draft here at once (a new one without `id`),

@@ -286,6 +286,24 @@ pub enum Problem {
     MailtoUnreadable {
         fault: MailtoFault,
     },
+    /// A link in a mail that the app does not follow (`file:`,
+    /// `javascript:` …); empty `scheme` when it has none.
+    LinkNotFollowed {
+        scheme: String,
+    },
+    /// Writing needs an account, and there is none yet.
+    NoAccount,
+    /// The system did not open a link handed to it.
+    CannotOpenLink {
+        reason: String,
+    },
+    /// The system's email app could not be told or set.
+    MailAppUnknown {
+        reason: String,
+    },
+    MailAppNotSet {
+        reason: String,
+    },
     /// No held Smart BCC copy has this id.
     NotQuarantined {
         id: crate::ids::MessageId,
@@ -442,6 +460,12 @@ impl Problem {
                 }
                 MailtoFault::NotUtf8 => "This mailto: link is broken: its text is not UTF-8.".into(),
             },
+            LinkNotFollowed { scheme } if scheme.is_empty() => "Threadline does not follow this link.".into(),
+            LinkNotFollowed { scheme } => format!("Threadline does not follow {scheme}: links."),
+            NoAccount => "Add an email account first.".into(),
+            CannotOpenLink { reason } => format!("The link could not be opened: {reason}"),
+            MailAppUnknown { reason } => format!("Which app opens email links could not be found out: {reason}"),
+            MailAppNotSet { reason } => format!("Threadline could not be made the default email app: {reason}"),
             NotQuarantined { id } => format!("Message {id} is not in the quarantine."),
             NotBlocked { pattern } => format!("{pattern} is not blocked."),
             KeychainUnavailable { detail } => {

@@ -7,6 +7,7 @@ pub mod crm;
 pub mod inbox;
 pub mod mail;
 pub mod policy;
+pub mod system;
 
 use std::sync::Arc;
 

@@ -352,11 +352,37 @@ export const commands = {
 	setSharingDefault: (visibility: Visibility) => __TAURI_INVOKE<null>("set_sharing_default", { visibility }),
 	/**  Shares a conversation within the company, or makes it private. */
 	setThreadVisibility: (thread: ThreadId, visibility: Visibility) => __TAURI_INVOKE<null>("set_thread_visibility", { thread, visibility }),
+	/**
+	 *  The `mailto:` links handed over that the window has not taken yet,
+	 *  oldest first.
+	 */
+	takeMailtoLinks: () => __TAURI_INVOKE<string[]>("take_mailto_links"),
+	/**  The composer's start for a `mailto:` link from another program. */
+	mailtoDraft: (link: string) => __TAURI_INVOKE<Draft>("mailto_draft", { link }),
+	/**
+	 *  Follows a link clicked in the app: a draft for the composer, or None
+	 *  when the system took it (a web page in its browser, an email link in
+	 *  its email app, as the user prefers).
+	 */
+	followLink: (href: string) => __TAURI_INVOKE<Draft | null>("follow_link", { href }),
+	/**  The app's preferences. */
+	appPreferences: () => __TAURI_INVOKE<AppPreferences>("app_preferences"),
+	/**  Replaces the app's preferences. */
+	setAppPreferences: (preferences: AppPreferences) => __TAURI_INVOKE<null>("set_app_preferences", { preferences }),
+	/**  Whether Threadline opens the `mailto:` links of other programs. */
+	mailAppStatus: () => __TAURI_INVOKE<MailAppStatus>("mail_app_status"),
+	/**
+	 *  "Make Threadline the default": as the system allows (on Windows its
+	 *  settings page opens for the user to choose). Returns where it stands
+	 *  afterwards.
+	 */
+	makeDefaultMailApp: () => __TAURI_INVOKE<MailAppStatus>("make_default_mail_app"),
 };
 
 /** Events */
 export const events = {
 	engineEvent: makeEvent<EngineNotice, EngineNotice>("engine-event"),
+	mailtoArrived: makeEvent<MailtoArrived, MailtoArrived>("mailto-arrived"),
 };
 
 /* Types */
@@ -461,6 +487,13 @@ export type AddressView = {
 
 /**  What the composer does with a message it opens from another. */
 export type Answer = "reply" | "reply_all" | "forward";
+
+/**  The preferences of the app as a whole. */
+export type AppPreferences = {
+	email_links: EmailLinks,
+	/**  Closing the window keeps the app running in the tray. */
+	close_to_tray: boolean,
+};
 
 /**  An attachment as listed under a message. */
 export type AttachmentView = {
@@ -613,6 +646,13 @@ export type Draft = {
 	/**  The user saw which smart fields are empty and sends all the same. */
 	empty_fields_ok?: boolean,
 };
+
+/**  What an email address or `mailto:` link clicked in the app opens. */
+export type EmailLinks = 
+/**  Threadline's composer. */
+"threadline" | 
+/**  The system's default email app (which may be Threadline too). */
+"system";
 
 /**
  *  Pushed to front ends after a change is committed (small payloads: the UI
@@ -887,6 +927,17 @@ export type Listing = {
 	folder: number | null,
 };
 
+/**  Where Threadline stands as the system's email app. */
+export type MailAppStatus = {
+	/**  `mailto:` links clicked in other programs open Threadline. */
+	is_default: boolean,
+	/**  How "Make Threadline the default" works here. */
+	how: MakeDefault,
+};
+
+/**  Tells the window that a `mailto:` link is waiting for it. */
+export type MailtoArrived = null;
+
 /**  Why a link cannot be read, for the window to word. */
 export type MailtoFault = 
 /**  It is not a `mailto:` link. */
@@ -895,6 +946,15 @@ export type MailtoFault =
 "bad_escape" | 
 /**  Its escaped bytes are not UTF-8 text. */
 "not_utf8";
+
+/**  How the system lets an app become its email app. */
+export type MakeDefault = 
+/**  The app sets itself (Linux, macOS). */
+"direct" | 
+/**  The system's settings open and the user picks Threadline (Windows). */
+"system_settings" | 
+/**  Not on this system. */
+"unsupported";
 
 /**
  *  What the reading pane's buttons ask for (moves to a named folder are
@@ -1258,6 +1318,17 @@ export type Problem =
 { code: "not_a_verify_link"; link: string } | 
 /**  A `mailto:` link that cannot be read, and why. */
 { code: "mailto_unreadable"; fault: MailtoFault } | 
+/**
+ *  A link in a mail that the app does not follow (`file:`,
+ *  `javascript:` …); empty `scheme` when it has none.
+ */
+{ code: "link_not_followed"; scheme: string } | 
+/**  Writing needs an account, and there is none yet. */
+{ code: "no_account" } | 
+/**  The system did not open a link handed to it. */
+{ code: "cannot_open_link"; reason: string } | 
+/**  The system's email app could not be told or set. */
+{ code: "mail_app_unknown"; reason: string } | { code: "mail_app_not_set"; reason: string } | 
 /**  No held Smart BCC copy has this id. */
 { code: "not_quarantined"; id: MessageId } | 
 /**  The address or domain is not blocked. */

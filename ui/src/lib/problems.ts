@@ -166,6 +166,16 @@ export function problemText(p: Problem): string {
       return t("problem_not_a_verify_link", { link: p.link });
     case "mailto_unreadable":
       return mailtoFault(p.fault);
+    case "link_not_followed":
+      return p.scheme ? t("problem_link_not_followed", { scheme: p.scheme }) : t("problem_link_not_followed_plain");
+    case "no_account":
+      return t("problem_no_account");
+    case "cannot_open_link":
+      return t("problem_cannot_open_link", { reason: p.reason });
+    case "mail_app_unknown":
+      return t("problem_mail_app_unknown", { reason: p.reason });
+    case "mail_app_not_set":
+      return t("problem_mail_app_not_set", { reason: p.reason });
     case "not_quarantined":
       return t("problem_not_quarantined");
     case "not_blocked":

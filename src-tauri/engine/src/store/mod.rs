@@ -16,6 +16,7 @@ mod folders;
 mod gmail;
 mod messages;
 pub mod outbox;
+mod preferences;
 pub mod queries;
 mod remote;
 mod search;
