@@ -8,6 +8,8 @@ use threadline_engine::model::EngineEvent;
 
 use crate::commands::{accounts, compose, crm, inbox, mail, policy, system};
 use crate::os::links::MailtoArrived;
+use crate::os::notify::OpenConversation;
+use crate::os::tray::ComposeNew;
 
 /// Every command and event, with the settings the TypeScript is made with.
 pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -33,6 +35,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             accounts::set_mirror,
             accounts::choose_folder_role,
             accounts::set_poll_interval,
+            accounts::set_notify_new_mail,
             inbox::listing_page,
             inbox::listing_count,
             inbox::folder_tree,
@@ -130,8 +133,11 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             system::set_app_preferences,
             system::mail_app_status,
             system::make_default_mail_app,
+            system::set_tray_words,
+            system::autostart_enabled,
+            system::set_autostart,
         ])
-        .events(tauri_specta::collect_events![EngineNotice, MailtoArrived])
+        .events(tauri_specta::collect_events![EngineNotice, MailtoArrived, OpenConversation, ComposeNew])
         // A command's error (a UserError) rejects its promise, as with a
         // plain invoke, rather than coming back as a result object.
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

@@ -25,15 +25,24 @@ pub fn run() {
         // First, so that a second launch hands its arguments over (a link
         // clicked in another program) before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.show();
-                let _ = window.set_focus();
-            }
+            os::show_window(app);
             links::open(app, &args);
         }))
         .plugin(tauri_plugin_dialog::init())
-        .manage(links::WaitingMailto::default());
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .manage(links::WaitingMailto::default())
+        .manage(os::tray::CloseToTray::default())
+        .on_window_event(|window, event| {
+            // Closed with "keep running in the tray" on: only hidden.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.state::<os::tray::CloseToTray>().hides(window.app_handle())
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        });
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
     #[cfg(target_os = "macos")]
     let builder = builder.plugin(tauri_plugin_deep_link::init());
     let result = builder
@@ -42,7 +51,11 @@ pub fn run() {
             ipc.mount_events(app);
             let engine = tauri::async_runtime::block_on(Engine::open(&data_dir, Arc::new(OsKeychain::default())))?;
             let engine = Arc::new(engine);
+            let preferences = tauri::async_runtime::block_on(engine.app_preferences())?;
+            app.state::<os::tray::CloseToTray>().set(preferences.close_to_tray);
             forward_events(app.handle().clone(), &engine);
+            os::notify::start(app.handle().clone(), &engine);
+            os::tray::follow_unread(app.handle().clone(), &engine);
             quit_on_terminate(app.handle().clone());
             let scheduler = Arc::new(Scheduler::new(Arc::clone(&engine), WatchOptions::default(), None));
             {

@@ -149,7 +149,11 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     let data_dir = tempfile::tempdir().expect("data dir");
     seed::seed_mail(data_dir.path(), &[linked_mail()]).await;
     let handed = install_entries(data_dir.path());
-    let desktop = start_desktop(data_dir.path());
+    // A home of the test's own: the login entry goes to ~/.config/autostart
+    // (the autostart library reads no XDG_CONFIG_HOME).
+    let home = data_dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let desktop = start_desktop_with(data_dir.path(), &[("HOME", home.display().to_string())]);
     let client = open_app(desktop.port).await;
     let long = Duration::from_secs(30);
 
@@ -177,7 +181,8 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     css(&client, "#open-preferences", long).await.click().await.expect("preferences");
 
     // …or, chosen in Preferences, the system's email app (the recorder).
-    css(&client, "#email-links-system:enabled", long).await.click().await.expect("use the system's app");
+    css(&client, "#email-links-system:enabled", long).await;
+    click_centered(&client, "#email-links-system").await;
     save_screenshot(&client, "61-email-links-preference.png").await;
     back_to_inbox(&client).await;
     wait_for_row(&client, "the mail with links", "Links to follow", long).await.click().await.expect("open");
@@ -189,11 +194,39 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     // Preferences > Default email app: not Threadline yet; made so here.
     css(&client, "#open-preferences", long).await.click().await.expect("preferences");
     wait_for(&client, "#mail-app-status[data-default='false']", "Another app").await;
-    css(&client, "#make-default-mail-app", long).await.click().await.expect("make default");
+    click_centered(&client, "#make-default-mail-app").await;
     wait_for(&client, "#mail-app-status[data-default='true']", "Threadline").await;
     save_screenshot(&client, "62-default-email-app.png").await;
     assert_eq!(xdg_mime(data_dir.path(), &["query", "default", "x-scheme-handler/mailto"]), "Threadline.desktop");
-    css(&client, "#email-links-threadline:enabled", long).await.click().await.expect("back to Threadline's composer");
+    click_centered(&client, "#email-links-threadline").await;
+
+    // "Start Threadline when I log in": off at first; on, the login
+    // entry runs this app; off again, it is gone.
+    let autostart = css(&client, "#autostart:enabled", long).await;
+    assert_eq!(autostart.prop("checked").await.expect("prop").as_deref(), Some("false"), "off by default");
+    let login_entries = home.join(".config/autostart");
+    let entry = || {
+        std::fs::read_dir(&login_entries)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+            .find(|text| text.contains(APP))
+    };
+    assert!(entry().is_none(), "nothing starts at login yet");
+    click_centered(&client, "#autostart").await;
+    let started = Instant::now();
+    while entry().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(10), "no login entry in {}", login_entries.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    save_screenshot(&client, "62a-start-at-login.png").await;
+    click_centered(&client, "#autostart").await;
+    let stopped = Instant::now();
+    while entry().is_some() {
+        assert!(stopped.elapsed() < Duration::from_secs(10), "the login entry stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     back_to_inbox(&client).await;
 
     // A link clicked in another program, with the app running: the same

@@ -14,6 +14,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use threadline_testkit::{TestUser, corpus, repo_root, seed, servers};
 
 mod mail_app;
+mod notify;
 
 const APP: &str = env!("CARGO_BIN_EXE_threadline");
 
@@ -401,7 +402,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         archive.click().await.expect("tick the archive");
     }
     save_screenshot(&client, "09-label-chooser.png").await;
-    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    click_centered(&client, ".save-sync-choice").await;
     css(&client, ".saved-note", long).await;
     let folder_count = |folder: &'static str| {
         let client = client.clone();
@@ -421,7 +422,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     .await;
     css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
     css(&client, ".scope-all", long).await.click().await.expect("all emails");
-    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    click_centered(&client, ".save-sync-choice").await;
     css(&client, ".saved-note", long).await;
     eventually(&client, "the inbox's mail to come back", Duration::from_secs(60), || {
         let probe = folder_count("Inbox");
@@ -432,8 +433,8 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     css(&client, "#troubleshooting-view", long).await;
     // How often to check without push: ten minutes, kept across a reopen.
     css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
-    css(&client, ".poll-choice", long).await.select_by_value("600").await.expect("every ten minutes");
-    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    centered(&client, ".poll-choice").await.select_by_value("600").await.expect("every ten minutes");
+    click_centered(&client, ".save-sync-choice").await;
     css(&client, ".saved-note", long).await;
     back_to_inbox(&client).await;
     css(&client, "#open-preferences", long).await.click().await.expect("open preferences again");
@@ -674,9 +675,9 @@ async fn on_a_server_that_names_no_trash_the_user_picks_one_in_preferences() {
     })
     .await;
     assert_eq!(chosen_label(&client, ".role-select[data-role='sent']").await.as_deref(), Some("Sent"));
-    css(&client, trash, long).await.select_by_label("Rubbish").await.expect("pick Rubbish");
+    centered(&client, trash).await.select_by_label("Rubbish").await.expect("pick Rubbish");
     save_screenshot(&client, "19-pick-trash.png").await;
-    css(&client, ".save-sync-choice", long).await.click().await.expect("save");
+    click_centered(&client, ".save-sync-choice").await;
     css(&client, ".saved-note", long).await;
     back_to_inbox(&client).await;
 
@@ -1409,6 +1410,13 @@ async fn the_window_speaks_six_languages_and_works_in_japanese_and_czech() {
 /// Clicks an element after scrolling it to the middle of its scrolling
 /// pane (at an edge, the status bar may cover it).
 async fn click_centered(client: &Client, selector: &str) {
+    let element = centered(client, selector).await;
+    element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
+}
+
+/// The element, scrolled to the middle of its scrolling pane first (see
+/// [`click_centered`]).
+async fn centered(client: &Client, selector: &str) -> fantoccini::elements::Element {
     let element = css(client, selector, Duration::from_secs(30)).await;
     client
         .execute(
@@ -1417,7 +1425,7 @@ async fn click_centered(client: &Client, selector: &str) {
         )
         .await
         .expect("scroll into view");
-    element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
+    element
 }
 
 /// The text of the first email in a test user's inbox (a confirmation

@@ -889,6 +889,13 @@ async fn print_change(engine: &Engine, json: bool, event: EngineEvent) {
                 }
             }
         }
+        EngineEvent::MailArrived { account, ids } => {
+            for id in ids {
+                print(json, &serde_json::json!({ "event": "arrived", "account": account, "message": id }), || {
+                    format!("arrived\t{account}\t{id}")
+                });
+            }
+        }
         EngineEvent::FlagsChanged { account, folder, uids } => {
             for uid in uids {
                 print(

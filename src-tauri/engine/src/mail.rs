@@ -87,6 +87,12 @@ impl Mail<'_> {
         self.engine.store.folder_tree().await
     }
 
+    /// Unread mail in every account's inbox: the count the tray shows.
+    pub async fn unread_in_inboxes(&self) -> Result<u32> {
+        let folders = self.engine.store.folder_tree().await?;
+        Ok(folders.iter().filter(|f| f.role.as_deref() == Some("inbox")).map(|f| f.unread).sum())
+    }
+
     /// The messages of a conversation, oldest first.
     pub async fn thread_messages(&self, thread_id: ThreadId) -> Result<Vec<MessageSummary>> {
         self.engine.store.thread_messages(thread_id).await

@@ -176,6 +176,8 @@ pub struct AccountSummary {
     pub smtp: ServerView,
     /// The login name.
     pub username: String,
+    /// New mail in its inbox is shown as a desktop notification.
+    pub notify_new_mail: bool,
 }
 
 /// What Preferences > Email sync lets the user change of an account.
@@ -533,6 +535,11 @@ pub enum EngineEvent {
     /// Messages seen for the first time were stored (ids of new messages;
     /// a message already known from another folder is not new).
     MessagesAdded { account: AccountId, folder: String, ids: Vec<MessageId> },
+    /// Mail to tell the user about: unread, in the inbox, arrived since the
+    /// folder's last pass (never what an initial sync or a history
+    /// backfill brings), of an account whose notifications are on; newest
+    /// first.
+    MailArrived { account: AccountId, ids: Vec<MessageId> },
     /// Flags of these UIDs changed on the server and were stored.
     FlagsChanged { account: AccountId, folder: String, uids: Vec<u32> },
     /// These UIDs left the folder on the server and were forgotten there.

@@ -304,6 +304,14 @@ pub enum Problem {
     MailAppNotSet {
         reason: String,
     },
+    /// The system has no place for the tray icon, or refused it.
+    TrayUnavailable {
+        reason: String,
+    },
+    /// Starting at login could not be set or read.
+    AutostartFailed {
+        reason: String,
+    },
     /// No held Smart BCC copy has this id.
     NotQuarantined {
         id: crate::ids::MessageId,
@@ -466,6 +474,8 @@ impl Problem {
             CannotOpenLink { reason } => format!("The link could not be opened: {reason}"),
             MailAppUnknown { reason } => format!("Which app opens email links could not be found out: {reason}"),
             MailAppNotSet { reason } => format!("Threadline could not be made the default email app: {reason}"),
+            TrayUnavailable { reason } => format!("The tray icon could not be shown: {reason}"),
+            AutostartFailed { reason } => format!("Starting Threadline at login could not be set: {reason}"),
             NotQuarantined { id } => format!("Message {id} is not in the quarantine."),
             NotBlocked { pattern } => format!("{pattern} is not blocked."),
             KeychainUnavailable { detail } => {

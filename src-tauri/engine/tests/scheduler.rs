@@ -280,3 +280,62 @@ async fn history_arrives_in_chunks_newest_first_and_other_folders_do_not_wait_fo
         added.iter().map(|(f, ids)| (f.as_str(), ids.len())).collect::<Vec<_>>()
     );
 }
+
+/// The `MailArrived` events a pass sends, waited for a moment.
+async fn arrivals_of(engine: &Engine, account: AccountId) -> Vec<MessageId> {
+    let mut events = engine.subscribe();
+    engine.sync_account(account).await.expect("pass");
+    let mut ids = Vec::new();
+    while let Ok(Ok(event)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+        if let EngineEvent::MailArrived { ids: arrived, .. } = event {
+            ids.extend(arrived);
+        }
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_mail_is_told_of_only_after_the_initial_sync_unread_in_the_inbox_and_while_the_account_wants_it() {
+    let s = servers();
+    let user = user_with_inbox(s, "notify", 30).await;
+    let (_dir, engine, account) = engine_for(&user).await;
+    let mail = |id: &str, subject: &str| {
+        format!(
+            "From: Ann Buyer <ann@buyer.example>\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <{id}@buyer.example>\r\n\
+             Date: Mon, 07 Dec 2026 09:00:00 +0000\r\n\r\nHello.\r\n",
+            user.email
+        )
+        .into_bytes()
+    };
+
+    // The initial sync brings 30 messages and tells of none.
+    assert_eq!(arrivals_of(&engine, account).await, Vec::<MessageId>::new(), "the initial sync is history");
+
+    // Two arrive in the inbox, one already read elsewhere, one in another
+    // folder: the unread inbox one is told of.
+    s.append(&user, "INBOX", &[mail("new-1", "Order confirmed")]).await;
+    s.append(&user, "INBOX", &[mail("read-1", "Read on the phone")]).await;
+    s.uid_store(&user, "INBOX", "32", "+FLAGS.SILENT (\\Seen)").await;
+    s.append(&user, "Archive", &[mail("archived-1", "Filed by a rule")]).await;
+    let told = arrivals_of(&engine, account).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(engine.mail().message_summary(told[0]).await.expect("summary").subject, "Order confirmed");
+    assert_eq!(arrivals_of(&engine, account).await, Vec::<MessageId>::new(), "told once");
+
+    // Switched off for the account: new mail is stored, not told of.
+    engine.accounts().set_notify_new_mail(account, false).await.expect("off");
+    assert!(!engine.accounts().get(account).await.expect("account").notify_new_mail);
+    s.append(&user, "INBOX", &[mail("new-2", "Quiet one")]).await;
+    assert_eq!(arrivals_of(&engine, account).await, Vec::<MessageId>::new());
+    engine.accounts().set_notify_new_mail(account, true).await.expect("on");
+    s.append(&user, "INBOX", &[mail("new-3", "Loud one"), mail("new-4", "Louder one")]).await;
+    let told = arrivals_of(&engine, account).await;
+    let subjects: Vec<String> = {
+        let mut subjects = Vec::new();
+        for id in &told {
+            subjects.push(engine.mail().message_summary(*id).await.expect("summary").subject);
+        }
+        subjects
+    };
+    assert_eq!(subjects, ["Louder one", "Loud one"], "newest first");
+}

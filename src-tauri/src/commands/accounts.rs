@@ -231,6 +231,14 @@ pub async fn set_poll_interval(engine: EngineState<'_>, account: AccountId, seco
     Ok(engine.accounts().set_poll_interval(account, seconds).await?)
 }
 
+/// Shows (or stops showing) the account's new mail as desktop
+/// notifications.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_notify_new_mail(engine: EngineState<'_>, account: AccountId, on: bool) -> CommandResult<()> {
+    Ok(engine.accounts().set_notify_new_mail(account, on).await?)
+}
+
 /// Makes a folder the account's Trash, Sent, Drafts or Archive, for a
 /// server that names none (or the wrong one).
 #[tauri::command]

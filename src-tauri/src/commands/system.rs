@@ -11,6 +11,7 @@ use threadline_engine::{Error, UserError};
 use super::{CommandResult, EngineState};
 use crate::os::links::{self, WaitingMailto};
 use crate::os::mail_app::{self, MailAppStatus};
+use crate::os::tray::{self, TrayWords};
 
 /// The `mailto:` links handed over that the window has not taken yet,
 /// oldest first.
@@ -52,8 +53,44 @@ pub async fn app_preferences(engine: EngineState<'_>) -> CommandResult<AppPrefer
 /// Replaces the app's preferences.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_app_preferences(engine: EngineState<'_>, preferences: AppPreferences) -> CommandResult<()> {
-    Ok(engine.set_app_preferences(&preferences).await?)
+pub async fn set_app_preferences(
+    engine: EngineState<'_>,
+    close: tauri::State<'_, tray::CloseToTray>,
+    preferences: AppPreferences,
+) -> CommandResult<()> {
+    engine.set_app_preferences(&preferences).await?;
+    close.set(preferences.close_to_tray);
+    Ok(())
+}
+
+/// The tray menu's words in the window's language; the tray shows from
+/// the first call.
+#[tauri::command]
+#[specta::specta]
+pub fn set_tray_words(app: tauri::AppHandle, words: TrayWords) -> CommandResult<()> {
+    tray::set_words(&app, &words)
+        .map_err(|e| UserError::from(Error::Invalid(Problem::TrayUnavailable { reason: e.to_string() })))
+}
+
+/// Whether Threadline starts when the user logs in.
+#[tauri::command]
+#[specta::specta]
+pub fn autostart_enabled(app: tauri::AppHandle) -> CommandResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_failed)
+}
+
+/// "Start Threadline when I log in" (off until the user turns it on).
+#[tauri::command]
+#[specta::specta]
+pub fn set_autostart(app: tauri::AppHandle, on: bool) -> CommandResult<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    let autostart = app.autolaunch();
+    if on { autostart.enable() } else { autostart.disable() }.map_err(autostart_failed)
+}
+
+fn autostart_failed(e: tauri_plugin_autostart::Error) -> UserError {
+    UserError::from(Error::Invalid(Problem::AutostartFailed { reason: e.to_string() }))
 }
 
 /// Whether Threadline opens the `mailto:` links of other programs.

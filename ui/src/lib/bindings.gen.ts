@@ -97,6 +97,11 @@ export const commands = {
 	 */
 	setPollInterval: (account: AccountId, seconds: number) => __TAURI_INVOKE<null>("set_poll_interval", { account, seconds }),
 	/**
+	 *  Shows (or stops showing) the account's new mail as desktop
+	 *  notifications.
+	 */
+	setNotifyNewMail: (account: AccountId, on: boolean) => __TAURI_INVOKE<null>("set_notify_new_mail", { account, on }),
+	/**
 	 *  A window of one list's conversations, newest first (for the
 	 *  virtualized list).
 	 */
@@ -377,12 +382,23 @@ export const commands = {
 	 *  afterwards.
 	 */
 	makeDefaultMailApp: () => __TAURI_INVOKE<MailAppStatus>("make_default_mail_app"),
+	/**
+	 *  The tray menu's words in the window's language; the tray shows from
+	 *  the first call.
+	 */
+	setTrayWords: (words: TrayWords) => __TAURI_INVOKE<null>("set_tray_words", { words }),
+	/**  Whether Threadline starts when the user logs in. */
+	autostartEnabled: () => __TAURI_INVOKE<boolean>("autostart_enabled"),
+	/**  "Start Threadline when I log in" (off until the user turns it on). */
+	setAutostart: (on: boolean) => __TAURI_INVOKE<null>("set_autostart", { on }),
 };
 
 /** Events */
 export const events = {
+	composeNew: makeEvent<ComposeNew, ComposeNew>("compose-new"),
 	engineEvent: makeEvent<EngineNotice, EngineNotice>("engine-event"),
 	mailtoArrived: makeEvent<MailtoArrived, MailtoArrived>("mailto-arrived"),
+	openConversation: makeEvent<OpenConversation, OpenConversation>("open-conversation"),
 };
 
 /* Types */
@@ -457,6 +473,8 @@ export type AccountSummary = {
 	smtp: ServerView,
 	/**  The login name. */
 	username: string,
+	/**  New mail in its inbox is shown as a desktop notification. */
+	notify_new_mail: boolean,
 };
 
 /**  Where a user's action stands. */
@@ -541,6 +559,9 @@ export type ChoiceCandidate = {
 	id: RecordId,
 	title: string,
 };
+
+/**  Asks the window for a new email (the tray's "New email"). */
+export type ComposeNew = null;
 
 /**
  *  The confirmation email to a new accepted sender, in the user's words:
@@ -681,6 +702,13 @@ export type EngineEvent =
  *  a message already known from another folder is not new).
  */
 { type: "messages_added"; account: AccountId; folder: string; ids: MessageId[] } | 
+/**
+ *  Mail to tell the user about: unread, in the inbox, arrived since the
+ *  folder's last pass (never what an initial sync or a history
+ *  backfill brings), of an account whose notifications are on; newest
+ *  first.
+ */
+{ type: "mail_arrived"; account: AccountId; ids: MessageId[] } | 
 /**  Flags of these UIDs changed on the server and were stored. */
 { type: "flags_changed"; account: AccountId; folder: string; uids: number[] } | 
 /**  These UIDs left the folder on the server and were forgotten there. */
@@ -1087,6 +1115,15 @@ export type OAuthServer = {
 	scopes: string[],
 };
 
+/**
+ *  Asks the window to open a conversation at a message (a notification
+ *  was clicked).
+ */
+export type OpenConversation = {
+	thread: ThreadId,
+	message: MessageId,
+};
+
 /**  What an organization is made of when created or edited. */
 export type OrgInput = {
 	name: string,
@@ -1329,6 +1366,10 @@ export type Problem =
 { code: "cannot_open_link"; reason: string } | 
 /**  The system's email app could not be told or set. */
 { code: "mail_app_unknown"; reason: string } | { code: "mail_app_not_set"; reason: string } | 
+/**  The system has no place for the tray icon, or refused it. */
+{ code: "tray_unavailable"; reason: string } | 
+/**  Starting at login could not be set or read. */
+{ code: "autostart_failed"; reason: string } | 
 /**  No held Smart BCC copy has this id. */
 { code: "not_quarantined"; id: MessageId } | 
 /**  The address or domain is not blocked. */
@@ -1600,6 +1641,14 @@ export type ThreadSummary = {
 	visibility: Visibility,
 	/**  Its newest Smart BCC copy, if it has one. */
 	capture: CaptureView | null,
+};
+
+/**  The menu's words, in the window's language. */
+export type TrayWords = {
+	open: string,
+	compose: string,
+	sync_now: string,
+	quit: string,
 };
 
 /**

@@ -176,6 +176,10 @@ export function problemText(p: Problem): string {
       return t("problem_mail_app_unknown", { reason: p.reason });
     case "mail_app_not_set":
       return t("problem_mail_app_not_set", { reason: p.reason });
+    case "tray_unavailable":
+      return t("problem_tray_unavailable", { reason: p.reason });
+    case "autostart_failed":
+      return t("problem_autostart_failed", { reason: p.reason });
     case "not_quarantined":
       return t("problem_not_quarantined");
     case "not_blocked":

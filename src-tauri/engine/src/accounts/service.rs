@@ -311,6 +311,14 @@ impl Accounts<'_> {
         Ok(())
     }
 
+    /// Shows (or stops showing) the account's new mail as desktop
+    /// notifications.
+    pub async fn set_notify_new_mail(&self, account_id: AccountId, on: bool) -> Result<()> {
+        self.engine.store.set_notify_new_mail(account_id, on).await?;
+        tracing::info!(account = %account_id, on, "new mail notifications set");
+        Ok(())
+    }
+
     /// How often the account is checked for new mail when its server
     /// cannot push it (and every folder gone over when it can), in
     /// seconds; a running watch picks it up at its next wake.

@@ -43,6 +43,8 @@ pub struct AccountRow {
     pub oauth_scopes: Option<String>,
     /// Bytes, when the user set a limit.
     pub size_limit: Option<i64>,
+    /// New mail in its inbox is shown as a desktop notification.
+    pub notify_new_mail: bool,
 }
 
 impl AccountRow {
@@ -121,6 +123,7 @@ impl AccountRow {
             imap: ServerView { host: self.imap_host.clone(), port: self.imap().port, security: self.imap_security },
             smtp: ServerView { host: self.smtp_host.clone(), port: self.smtp().port, security: self.smtp_security },
             username: self.username.clone(),
+            notify_new_mail: self.notify_new_mail,
         }
     }
 
@@ -206,6 +209,17 @@ impl Store {
         }
         let result = sqlx::query("UPDATE accounts SET poll_seconds = ? WHERE id = ?")
             .bind(i64::from(seconds))
+            .bind(account_id)
+            .execute(&mut *self.write_conn().await?)
+            .await?;
+        account_found(&result, account_id)
+    }
+
+    /// Shows (or stops showing) the account's new mail as desktop
+    /// notifications.
+    pub async fn set_notify_new_mail(&self, account_id: AccountId, on: bool) -> Result<()> {
+        let result = sqlx::query("UPDATE accounts SET notify_new_mail = ? WHERE id = ?")
+            .bind(on)
             .bind(account_id)
             .execute(&mut *self.write_conn().await?)
             .await?;

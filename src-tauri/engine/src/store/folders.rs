@@ -7,7 +7,7 @@ use sqlx::FromRow;
 
 use super::{Store, now};
 use crate::error::Result;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, MessageId};
 use crate::model::FolderStatus;
 use crate::problem::Problem;
 
@@ -199,6 +199,20 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?;
         Ok(uids.into_iter().map(|u| u32::try_from(u).unwrap_or(0)).collect())
+    }
+
+    /// Of these UIDs of a folder, the messages still unread and shown
+    /// (not hidden as blocked or held), newest first.
+    pub async fn unread_shown_at(&self, folder_id: i64, uids: &[u32]) -> Result<Vec<MessageId>> {
+        Ok(sqlx::query_scalar(
+            "SELECT f.message_id FROM message_folders f JOIN messages m ON m.id = f.message_id
+              WHERE f.folder_id = ? AND f.uid IN (SELECT value FROM json_each(?)) AND f.seen = 0 AND m.hidden = 0
+              ORDER BY f.uid DESC",
+        )
+        .bind(folder_id)
+        .bind(serde_json::to_string(uids).unwrap_or_default())
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// How many UIDs are known locally in a folder.

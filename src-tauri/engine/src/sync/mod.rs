@@ -268,6 +268,25 @@ async fn folder_status(session: &mut Session, name: &str) -> Result<ServerFolder
     })
 }
 
+/// Tells of new mail in the inbox (see [`EngineEvent::MailArrived`]):
+/// what is still unread and shown, if the account wants to know.
+async fn tell_of_arrivals(
+    store: &Store,
+    events: &broadcast::Sender<EngineEvent>,
+    account_id: AccountId,
+    folder_id: i64,
+    uids: &[u32],
+) -> Result<()> {
+    if !store.account(account_id).await?.notify_new_mail {
+        return Ok(());
+    }
+    let ids = store.unread_shown_at(folder_id, uids).await?;
+    if !ids.is_empty() {
+        let _ = events.send(EngineEvent::MailArrived { account: account_id, ids });
+    }
+    Ok(())
+}
+
 /// What the folder's last completed pass saw, as the store keeps it.
 fn last_pass(folder: &FolderRow) -> plan::LastPass {
     plan::LastPass {
@@ -440,6 +459,8 @@ async fn sync_folder(
             let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
         }
     }
+    let arrived =
+        if folder.role.as_deref() == Some("inbox") { plan::arrivals(local, plan.reset, &missing) } else { Vec::new() };
     if !missing.is_empty() {
         // Progress counts from what is stored, towards what will be once
         // the history is complete, whatever the chunk.
@@ -455,6 +476,9 @@ async fn sync_folder(
     }
     if report.vanished > 0 || report.changed > 0 {
         let _ = events.send(EngineEvent::MessagesChanged { account: account_id });
+    }
+    if !arrived.is_empty() {
+        tell_of_arrivals(store, events, account_id, folder.id, &arrived).await?;
     }
 
     // The server's count is remembered (for STATUS to prove the next pass

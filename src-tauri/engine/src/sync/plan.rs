@@ -188,12 +188,32 @@ pub fn uid_set(uids: &[u32]) -> String {
     out
 }
 
+/// The UIDs among `fetched` that arrived since the folder's last pass:
+/// at or above the UIDNEXT it saw. None after no pass (an initial sync) or
+/// a renumbering, whose mail is history, not news.
+pub fn arrivals(local: LocalFolder, reset: bool, fetched: &[u32]) -> Vec<u32> {
+    if reset || local.uidnext == 0 {
+        return Vec::new();
+    }
+    fetched.iter().copied().filter(|uid| *uid >= local.uidnext).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn local(uidvalidity: u32, uidnext: u32, hms: u64, count: u32) -> LocalFolder {
         LocalFolder { uidvalidity, uidnext, highestmodseq: hms, count }
+    }
+
+    #[test]
+    fn only_mail_newer_than_the_last_pass_is_news() {
+        // Newest first, as fetched: two arrivals, two from history.
+        let fetched = [42, 41, 7, 3];
+        assert_eq!(arrivals(local(9, 41, 0, 40), false, &fetched), vec![42, 41]);
+        assert_eq!(arrivals(local(0, 0, 0, 0), false, &fetched), Vec::<u32>::new(), "an initial sync");
+        assert_eq!(arrivals(local(9, 41, 0, 40), true, &fetched), Vec::<u32>::new(), "a renumbered folder");
+        assert_eq!(arrivals(local(9, 50, 0, 40), false, &fetched), Vec::<u32>::new(), "a history backfill");
     }
 
     fn server(uidvalidity: u32, uidnext: u32, exists: u32, hms: Option<u64>) -> ServerFolder {
