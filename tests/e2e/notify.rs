@@ -2,6 +2,8 @@
 //! notification daemon (dunst) runs on the test's display and D-Bus
 //! session; the test reads what the app asked it to show from the bus
 //! (dbus-monitor) and what it shows with dunstctl, and clicks it there.
+//! The tray's count and menu are read from its StatusNotifierItem on the
+//! same bus.
 
 use super::*;
 
@@ -52,8 +54,63 @@ fn notify_calls(file: &Path) -> Vec<String> {
     text.split("method call").skip(1).filter(|c| c.contains("member=Notify")).map(str::to_owned).collect()
 }
 
+/// The app's tray item on the session bus: its connection and path
+/// (libayatana-appindicator's StatusNotifierItem).
+fn tray_item() -> Option<(String, &'static str)> {
+    const PATH: &str = "/org/ayatana/NotificationItem/tray_icon_tray_app_main";
+    let out = Command::new("busctl").args(["--user", "list", "--no-pager"]).output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| line.split_whitespace().nth(2) == Some("threadline"))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .find(|name| {
+            // One of the app's connections never answers (busctl's own
+            // timeout does not cover introspection).
+            Command::new("timeout")
+                .args(["2", "busctl", "--user", "introspect", "--no-pager", name, PATH])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(|name| (name, PATH))
+}
+
+/// The text beside the tray icon (XAyatanaLabel), if any.
+fn tray_label() -> Option<String> {
+    let (name, path) = tray_item()?;
+    let out = Command::new("busctl")
+        .args(["--user", "get-property", &name, path, "org.kde.StatusNotifierItem", "XAyatanaLabel"])
+        .output()
+        .ok()?;
+    // `s "12"`
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().strip_prefix("s ").map(|quoted| quoted.trim_matches('"').to_owned())
+}
+
+/// The tray menu's layout as the bus gives it (com.canonical.dbusmenu).
+fn tray_menu() -> String {
+    let Some((name, path)) = tray_item() else { return String::new() };
+    let out = Command::new("busctl")
+        .args([
+            "--user",
+            "call",
+            // Before the arguments: -1 (the whole depth) is no option.
+            "--",
+            &name,
+            &format!("{path}/Menu"),
+            "com.canonical.dbusmenu",
+            "GetLayout",
+            "iias",
+            "0",
+            "-1",
+            "0",
+        ])
+        .output()
+        .expect("busctl");
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn new_mail_is_a_notification_that_opens_the_message_and_the_account_can_turn_them_off() {
+async fn new_mail_is_a_notification_that_opens_the_message_counted_in_the_tray_and_the_account_can_turn_them_off() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let s = servers();
     let user = s.new_user("notify");
@@ -70,6 +127,16 @@ async fn new_mail_is_a_notification_that_opens_the_message_and_the_account_can_t
     wait_up_to_date(&client, "the initial sync", long).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(notify_calls(&calls).len(), 0, "the initial sync is told of by no notification");
+    // The tray shows the inboxes' unread count, and its menu the window's
+    // words (read from its StatusNotifierItem on the bus).
+    eventually(&client, "the tray's count at 1", long, || async {
+        (tray_label().as_deref() == Some("1")).then_some(())
+    })
+    .await;
+    let menu = tray_menu();
+    for item in ["Open Threadline", "New email", "Sync now", "Quit"] {
+        assert!(menu.contains(item), "the tray menu has {item}: {menu}");
+    }
 
     // Mail pushed to the inbox: one notification, the sender its title
     // and the subject its text; a click on it opens the message.
@@ -83,6 +150,10 @@ async fn new_mail_is_a_notification_that_opens_the_message_and_the_account_can_t
     dunstctl(&["action", "0"]).expect("click the notification");
     wait_for(&client, ".conversation-subject", "Contract signed").await;
     save_screenshot(&client, "71-opened-from-the-notification.png").await;
+    eventually(&client, "the tray's count at 1, the opened message read", long, || async {
+        (tray_label().as_deref() == Some("1")).then_some(())
+    })
+    .await;
 
     // Turned off for the account in Preferences: new mail, no notification.
     css(&client, "#open-preferences", long).await.click().await.expect("preferences");
@@ -93,6 +164,10 @@ async fn new_mail_is_a_notification_that_opens_the_message_and_the_account_can_t
     back_to_inbox(&client).await;
     s.append(&user, "INBOX", &[inbox_mail(&user.email, "news-2", "Quiet arrival", 6, "Shh.")]).await;
     wait_for_row(&client, "the quiet mail", "Quiet arrival", long).await;
+    eventually(&client, "the tray's count at 2", long, || async {
+        (tray_label().as_deref() == Some("2")).then_some(())
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(notify_calls(&calls).len(), 1, "no notification while they are off");
     client.close().await.expect("close session");
