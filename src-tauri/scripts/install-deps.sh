@@ -9,7 +9,7 @@ build_pkgs=(build-essential pkg-config file curl libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 test_pkgs=(dovecot-imapd dovecot-lmtpd mailutils-imap4d postfix nsd openssl xvfb webkit2gtk-driver
   gnome-keyring dbus dbus-x11 libsecret-tools imagemagick isync time procps util-linux
-  fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji xdg-utils xdotool x11-utils poppler-utils dunst)
+  fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji xdg-utils xdotool x11-utils poppler-utils dunst python3-xlib)
 
 pkgs=()
 case "$what" in

@@ -3,7 +3,7 @@
 //! session; the test reads what the app asked it to show from the bus
 //! (dbus-monitor) and what it shows with dunstctl, and clicks it there.
 //! The tray's count and menu are read from its StatusNotifierItem on the
-//! same bus.
+//! same bus; the window is closed into the tray and brought back.
 
 use super::*;
 
@@ -170,5 +170,46 @@ async fn new_mail_is_a_notification_that_opens_the_message_counted_in_the_tray_a
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(notify_calls(&calls).len(), 1, "no notification while they are off");
+
+    // "Keep Threadline running in the tray when its window is closed": the
+    // window's close (as a window manager asks it) only hides it; the app
+    // runs on, and starting it again brings the window back.
+    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    css(&client, "#close-to-tray:enabled", long).await;
+    click_centered(&client, "#close-to-tray").await;
+    back_to_inbox(&client).await;
+    let window = wait_for_x_window(&desktop.display, "Threadline", long).await;
+    ask_to_close(&desktop.display, &window);
+    assert!(x_window_gone(&desktop.display, &window, Duration::from_secs(10)).await, "the window was hidden");
+    assert!(app_running(), "the app runs on in the tray");
+    let again = Command::new(APP)
+        .env("DISPLAY", &desktop.display)
+        .env("THREADLINE_DATA_DIR", data_dir.path())
+        .status()
+        .expect("start the app again");
+    assert!(again.success(), "the second start hands over and ends");
+    wait_for_x_window(&desktop.display, "Threadline", long).await;
+    wait_for_row(&client, "the window back as it was", "Quiet arrival", long).await;
+    save_display_screenshot(&desktop.display, "73-back-from-the-tray.png");
     client.close().await.expect("close session");
+}
+
+/// Asks an X window to close as a window manager does (WM_DELETE_WINDOW;
+/// the test's display has no window manager).
+fn ask_to_close(display: &str, window: &str) {
+    let script = "import sys\n\
+                  from Xlib import X, display, protocol\n\
+                  d = display.Display()\n\
+                  w = d.create_resource_object('window', int(sys.argv[1]))\n\
+                  e = protocol.event.ClientMessage(window=w, client_type=d.intern_atom('WM_PROTOCOLS'),\n\
+                      data=(32, [d.intern_atom('WM_DELETE_WINDOW'), X.CurrentTime, 0, 0, 0]))\n\
+                  w.send_event(e, event_mask=X.NoEventMask)\n\
+                  d.flush()\n";
+    // The system's Python, with python3-xlib (install-deps.sh).
+    let status = Command::new("/usr/bin/python3")
+        .args(["-c", script, window])
+        .env("DISPLAY", display)
+        .status()
+        .expect("python3");
+    assert!(status.success(), "WM_DELETE_WINDOW sent");
 }

@@ -1,6 +1,6 @@
 //! The app in the operating system: links other programs hand over, links
-//! clicked in the app, the app's preferences and Threadline as the
-//! system's email app.
+//! clicked in the app, the app's preferences, Threadline as the system's
+//! email app, the tray's words and starting at login.
 
 use threadline_engine::links::LinkRoute;
 use threadline_engine::model::Draft;
@@ -97,10 +97,8 @@ fn autostart_failed(e: tauri_plugin_autostart::Error) -> UserError {
 #[tauri::command]
 #[specta::specta]
 pub async fn mail_app_status() -> CommandResult<MailAppStatus> {
-    tauri::async_runtime::spawn_blocking(mail_app::status)
+    blocking(mail_app::status)
         .await
-        .map_err(|e| e.to_string())
-        .and_then(|status| status)
         .map_err(|reason| UserError::from(Error::Invalid(Problem::MailAppUnknown { reason })))
 }
 
@@ -110,10 +108,13 @@ pub async fn mail_app_status() -> CommandResult<MailAppStatus> {
 #[tauri::command]
 #[specta::specta]
 pub async fn make_default_mail_app() -> CommandResult<MailAppStatus> {
-    tauri::async_runtime::spawn_blocking(mail_app::make_default)
+    blocking(mail_app::make_default)
         .await
-        .map_err(|e| e.to_string())
-        .and_then(|made| made)
         .map_err(|reason| UserError::from(Error::Invalid(Problem::MailAppNotSet { reason })))?;
     mail_app_status().await
+}
+
+/// Runs the system's tools (xdg-mime, the registry) off the async threads.
+async fn blocking<T: Send + 'static>(work: fn() -> Result<T, String>) -> Result<T, String> {
+    tauri::async_runtime::spawn_blocking(work).await.map_err(|e| e.to_string()).and_then(|done| done)
 }
