@@ -66,7 +66,7 @@ fn install_entries(data_dir: &Path) -> PathBuf {
     let entry = template
         .replace("{{categories}}", "Office;")
         .replace("{{comment}}", "Your mailboxes as CRM memory")
-        .replace("{{exec}}", APP)
+        .replace("{{exec}}", app())
         .replace("{{icon}}", "threadline")
         .replace("{{name}}", "Threadline");
     std::fs::write(apps.join("Threadline.desktop"), entry).expect("Threadline.desktop");
@@ -211,7 +211,7 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
             .flatten()
             .flatten()
             .filter_map(|f| std::fs::read_to_string(f.path()).ok())
-            .find(|text| text.contains(APP))
+            .find(|text| text.contains(app()))
     };
     assert!(entry().is_none(), "nothing starts at login yet");
     click_centered(&client, "#autostart").await;
@@ -241,7 +241,10 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     assert!(!app_log().contains("passwd"), "the attach field is ignored");
     save_screenshot(&client, "63-mailto-running.png").await;
     assert!(opener.wait().expect("xdg-open").success());
-    eprintln!("xdg-open 'mailto:…' to the filled-in composer, app running: {running_ms:.0} ms (target: under 500 ms)");
+    eprintln!(
+        "xdg-open 'mailto:…' to the filled-in composer, app running: {running_ms:.0} ms ({}; target: under 500 ms)",
+        app()
+    );
     client.close().await.expect("close session");
     let closed = Instant::now();
     while app_running() {
@@ -263,10 +266,10 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     save_display_screenshot(&desktop.display, "64-mailto-started-the-app.png");
     // xdg-open waits for the app it started.
-    let _ = Command::new("pkill").args(["-TERM", "-f", &format!("^{APP} mailto:")]).status();
+    let _ = Command::new("pkill").args(["-TERM", "-f", &format!("^{} mailto:", app())]).status();
     let _ = opener.wait();
     let stopped = Instant::now();
-    while Command::new("pgrep").args(["-f", &format!("^{APP} mailto:")]).status().is_ok_and(|s| s.success()) {
+    while Command::new("pgrep").args(["-f", &format!("^{} mailto:", app())]).status().is_ok_and(|s| s.success()) {
         assert!(stopped.elapsed() < Duration::from_secs(20), "the started app did not end");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -280,8 +283,8 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     assert_eq!(fields[2], "Q4 plan");
     save_screenshot(&client, "65-mailto-cold-start.png").await;
     eprintln!(
-        "start for a mailto: link to the filled-in composer: {cold_ms:.0} ms ({} build; target: under 2 s for a release build)",
-        if cfg!(debug_assertions) { "debug" } else { "release" }
+        "start for a mailto: link to the filled-in composer: {cold_ms:.0} ms ({}; target: under 2 s for a release build)",
+        app()
     );
     client.close().await.expect("close session");
 }

@@ -182,7 +182,7 @@ async fn new_mail_is_a_notification_that_opens_the_message_counted_in_the_tray_a
     ask_to_close(&desktop.display, &window);
     assert!(x_window_gone(&desktop.display, &window, Duration::from_secs(10)).await, "the window was hidden");
     assert!(app_running(), "the app runs on in the tray");
-    let again = Command::new(APP)
+    let again = Command::new(app())
         .env("DISPLAY", &desktop.display)
         .env("THREADLINE_DATA_DIR", data_dir.path())
         .status()

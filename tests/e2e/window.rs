@@ -16,7 +16,14 @@ use threadline_testkit::{TestUser, corpus, repo_root, seed, servers};
 mod mail_app;
 mod notify;
 
-const APP: &str = env!("CARGO_BIN_EXE_threadline");
+/// The app under test: this build's, or the one `THREADLINE_TEST_APP`
+/// names (a release build, for the start-up figures).
+fn app() -> &'static str {
+    static APP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    APP.get_or_init(|| {
+        std::env::var("THREADLINE_TEST_APP").unwrap_or_else(|_| env!("CARGO_BIN_EXE_threadline").to_owned())
+    })
+}
 
 /// The running app's data dir, so a failure can show the app's log.
 static DATA_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
@@ -168,7 +175,7 @@ async fn open_app(port: u16) -> Client {
 async fn open_app_with(port: u16, args: &[&str]) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
-    caps.insert("tauri:options".into(), serde_json::json!({ "application": APP, "args": args }));
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": app(), "args": args }));
     let mut attempt = 1;
     loop {
         match ClientBuilder::rustls()
@@ -807,7 +814,7 @@ async fn archive_flag_and_send_return_at_once_while_a_hundred_thousand_messages_
 }
 
 fn app_pattern() -> String {
-    format!("^{APP}$")
+    format!("^{}$", app())
 }
 
 /// Whether an app process started by tauri-driver is still running.
