@@ -54,7 +54,7 @@ pub fn run() {
             let preferences = tauri::async_runtime::block_on(engine.app_preferences())?;
             app.state::<os::tray::CloseToTray>().set(preferences.close_to_tray);
             forward_events(app.handle().clone(), &engine);
-            os::notify::start(app.handle().clone(), &engine);
+            os::notify::start(app.handle().clone(), Arc::clone(&engine));
             os::tray::follow_unread(app.handle().clone(), &engine);
             quit_on_terminate(app.handle().clone());
             let scheduler = Arc::new(Scheduler::new(Arc::clone(&engine), WatchOptions::default(), None));

@@ -342,11 +342,22 @@ impl Mail<'_> {
     /// address): what the shell should do with it, by the user's
     /// email-links preference. Links that are not followed say so.
     pub async fn follow_link(&self, href: &str) -> Result<LinkRoute> {
-        let preference = self.engine.store.app_preferences().await?.email_links;
-        match route(href, preference).map_err(|fault| Error::Invalid(Problem::MailtoUnreadable { fault }))? {
+        match self.link_route(href).await? {
             Route::Compose(link) => Ok(LinkRoute::Compose { draft: Box::new(self.draft_of_link(link).await?) }),
             Route::Outside(url) => Ok(LinkRoute::Outside { url }),
+            // link_route answers a refusal with its error already.
             Route::Refused(scheme) => Err(Error::Invalid(Problem::LinkNotFollowed { scheme })),
+        }
+    }
+
+    /// Where a clicked link leads by the user's preference, without making
+    /// the draft (for a caller that hands the link itself to the composer).
+    /// A link not followed is an error, never `Route::Refused`.
+    pub async fn link_route(&self, href: &str) -> Result<Route> {
+        let preference = self.engine.store.app_preferences().await?.email_links;
+        match route(href, preference).map_err(|fault| Error::Invalid(Problem::MailtoUnreadable { fault }))? {
+            Route::Refused(scheme) => Err(Error::Invalid(Problem::LinkNotFollowed { scheme })),
+            to => Ok(to),
         }
     }
 

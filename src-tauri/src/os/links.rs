@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use tauri::Manager;
 use threadline_engine::Engine;
-use threadline_engine::links::LinkRoute;
+use threadline_engine::links::Route;
 use threadline_engine::model::EngineEvent;
 use threadline_engine::problem::Problem;
 
@@ -63,12 +63,15 @@ pub fn navigation(app: &tauri::AppHandle, url: &tauri::Url) -> bool {
     };
     let (engine, app, href) = (Arc::clone(&engine), app.clone(), url.to_string());
     tauri::async_runtime::spawn(async move {
-        let followed = match engine.mail().follow_link(&href).await {
-            Ok(LinkRoute::Compose { .. }) => {
+        // An email link for the composer waits for the window as one from
+        // another program does; the window makes its draft.
+        let followed = match engine.mail().link_route(&href).await {
+            Ok(Route::Compose(_)) => {
                 open(&app, &[href]);
                 Ok(())
             }
-            Ok(LinkRoute::Outside { url }) => hand_to_system(&url),
+            Ok(Route::Outside(url)) => hand_to_system(&url),
+            Ok(Route::Refused(scheme)) => Err(Problem::LinkNotFollowed { scheme }),
             Err(e) => Err(e.to_user().problem),
         };
         if let Err(reason) = followed {

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use tauri::Manager;
 use threadline_engine::Engine;
 use threadline_engine::ids::{MessageId, ThreadId};
 use threadline_engine::model::EngineEvent;
@@ -30,14 +29,14 @@ impl tauri_specta::Event for OpenConversation {
 }
 
 /// Shows the engine's new mail as notifications while the app runs.
-pub fn start(app: tauri::AppHandle, engine: &Engine) {
+pub fn start(app: tauri::AppHandle, engine: Arc<Engine>) {
     let mut events = engine.subscribe();
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(EngineEvent::MailArrived { ids, .. }) => {
                     for id in ids.into_iter().take(AT_ONCE) {
-                        tell(&app, id).await;
+                        tell(&app, &engine, id).await;
                     }
                 }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
@@ -48,10 +47,7 @@ pub fn start(app: tauri::AppHandle, engine: &Engine) {
 }
 
 /// One notification: the sender as its title, the subject as its text.
-async fn tell(app: &tauri::AppHandle, id: MessageId) {
-    let Some(engine) = app.try_state::<Arc<Engine>>().map(|e| Arc::clone(&e)) else {
-        return;
-    };
+async fn tell(app: &tauri::AppHandle, engine: &Engine, id: MessageId) {
     let message = match engine.mail().message_summary(id).await {
         Ok(message) => message,
         Err(e) => {
