@@ -31,6 +31,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .manage(links::WaitingMailto::default())
+        .manage(commands::crm::PickedFile::default())
         .manage(os::tray::CloseToTray::default())
         .on_window_event(|window, event| {
             // Closed with "keep running in the tray" on: only hidden.

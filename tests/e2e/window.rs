@@ -1163,6 +1163,38 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
     assert!(text_of(&report).await.contains("skipped 0"));
     css(&client, "#import-done", long).await.click().await.expect("done");
 
+    // Exports as products write them, without any mapping: Outlook's in
+    // the Windows code page, Google's in UTF-16. The dialog names the
+    // export and the encoding; the names come back right.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contacts");
+    for (file, layout, encoding, names) in [
+        (
+            "outlook-windows-1252.csv",
+            "Outlook for Windows export",
+            "windows-1252",
+            ["Zoë Müller", "François Émile Lefèvre"],
+        ),
+        ("google-utf16.csv", "Google Contacts export", "UTF-16LE", ["김민준", "Åsa Öberg"]),
+    ] {
+        css(&client, "#crm-import", long).await.click().await.expect("import");
+        let path = fixtures.join(file).canonicalize().expect("fixture");
+        css(&client, "#import-file", long).await.send_keys(path.to_str().expect("path")).await.expect("choose");
+        wait_for(&client, "#import-layout", layout).await;
+        let chosen = css(&client, "#import-encoding", long).await.prop("value").await.expect("value");
+        assert_eq!(chosen.as_deref(), Some(encoding), "{file}");
+        for name in names {
+            wait_for(&client, "#import-preview", name).await;
+        }
+        save_screenshot(&client, &format!("14b-import-{encoding}.png")).await;
+        css(&client, "#import-run", long).await.click().await.expect("run import");
+        wait_for(&client, "#import-report", "Imported 2").await;
+        css(&client, "#import-done", long).await.click().await.expect("done");
+        for name in names {
+            wait_for(&client, ".crm-row", name).await;
+        }
+    }
+    save_screenshot(&client, "14c-imported-names.png").await;
+
     // The person's page lists their conversations, newest first.
     wait_for(&client, ".crm-row", "Bob Stone").await.click().await.expect("open Bob");
     wait_for(&client, "#record-title", "Bob Stone").await;

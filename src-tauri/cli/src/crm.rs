@@ -185,19 +185,33 @@ pub struct RecordArgs {
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
-    /// A CSV file with a header row. Columns are recognized by their
-    /// names; --map column=field says it where they are not (fields:
-    /// name, first_name, last_name, email, phone, org, domain, ignore).
+    /// A CSV file with a header row. A known export (Google, Outlook,
+    /// Thunderbird, Pipedrive, HubSpot, LinkedIn) is read by its layout,
+    /// other columns are guessed; --map column=field says it where they
+    /// are wrong (fields: name, first_name, middle_name, last_name, email,
+    /// phone, org, domain, ignore).
     Csv {
         file: PathBuf,
         #[arg(long = "map")]
         map: Vec<String>,
-        /// Show what would be imported, change nothing.
+        /// Show how the file reads and what would be imported, change nothing.
         #[arg(long)]
         preview: bool,
+        /// The file's encoding (UTF-8, windows-1252, Shift_JIS …), where
+        /// the guess is wrong.
+        #[arg(long)]
+        encoding: Option<String>,
     },
-    /// A vCard 3.0 or 4.0 file (one or many cards).
-    Vcard { file: PathBuf },
+    /// A vCard 2.1, 3.0 or 4.0 file (one or many cards).
+    Vcard {
+        file: PathBuf,
+        /// Show how the file reads and what would be imported, change nothing.
+        #[arg(long)]
+        preview: bool,
+        /// The file's encoding, where the guess is wrong.
+        #[arg(long)]
+        encoding: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -367,27 +381,41 @@ pub async fn execute(engine: &threadline_engine::Engine, command: CrmCommand, js
         CrmCommand::Deal { command } => record_command(crm, RecordKind::Deal, command, json).await?,
         CrmCommand::Lead { command } => record_command(crm, RecordKind::Lead, command, json).await?,
         CrmCommand::Project { command } => record_command(crm, RecordKind::Project, command, json).await?,
-        CrmCommand::Import { command } => match command {
-            ImportCommand::Csv { file, map, preview } => {
-                let text = std::fs::read(&file)?;
-                let mapping = import::parse_mapping(&map)?;
-                if preview {
-                    let rows = import::preview_csv(&text, &mapping)?;
-                    print(json, &rows, || {
-                        rows.iter()
-                            .map(|r| format!("{}\t{}\t{}", r.name, r.emails.join(", "), r.org))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    });
-                } else {
-                    print_report(json, &crm.import_csv(&text, &mapping).await?);
+        CrmCommand::Import { command } => {
+            let (file, map, preview, encoding) = match command {
+                ImportCommand::Csv { file, map, preview, encoding } => (file, map, preview, encoding),
+                ImportCommand::Vcard { file, preview, encoding } => (file, Vec::new(), preview, encoding),
+            };
+            let bytes = std::fs::read(&file)?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // The user's language weighs the guess of a legacy encoding.
+            let language = std::env::var("LC_ALL").or_else(|_| std::env::var("LANG")).ok();
+            let mut read_as = import::ReadAs { encoding, fields: None, language };
+            let inspected = import::inspect(&bytes, &name, &read_as)?;
+            if let Some(columns) = &inspected.columns {
+                let changes = import::parse_mapping(&map)?;
+                if !changes.is_empty() {
+                    read_as.fields = Some(import::fields_with(columns, &changes)?);
                 }
             }
-            ImportCommand::Vcard { file } => {
-                let text = std::fs::read(&file)?;
-                print_report(json, &crm.import_vcard(&text).await?);
+            if preview {
+                let rows = import::drafts(&bytes, &name, &read_as)?;
+                let shown = json!({ "file": inspected, "rows": rows });
+                print(json, &shown, || {
+                    let layout = inspected.columns.as_ref().and_then(|c| c.layout);
+                    let mut lines = vec![format!(
+                        "layout: {}, encoding: {} ({:?})",
+                        layout.map_or_else(|| "not a known export".to_owned(), |l| format!("{l:?}")),
+                        inspected.encoding,
+                        inspected.encoding_found
+                    )];
+                    lines.extend(rows.iter().map(|r| format!("{}\t{}\t{}", r.name, r.emails.join(", "), r.org)));
+                    lines.join("\n")
+                });
+            } else {
+                print_report(json, &crm.import_file(&bytes, &name, &read_as).await?);
             }
-        },
+        }
         CrmCommand::Settings { command } => {
             match command {
                 SettingsCommand::Set { key, value } => match key.as_str() {

@@ -211,6 +211,12 @@ pub enum Problem {
     },
     NoAddressColumn,
     NoVcard,
+    /// The import dialog asked about a file it had not handed over.
+    NoFilePicked,
+    /// An encoding name nobody knows (`--encoding`).
+    UnknownEncoding {
+        label: String,
+    },
 
     // Things asked for that are not there.
     AccountNotFound {
@@ -427,7 +433,7 @@ impl Problem {
             }
             NotAColumnMapping { text } => format!("\"{text}\" is not column=field."),
             NotAnImportField { text } => format!(
-                "\"{text}\" is not a field (name, first_name, last_name, email, phone, org, domain, ignore)."
+                "\"{text}\" is not a field (name, first_name, middle_name, last_name, email, phone, org, domain, ignore)."
             ),
             NoSuchColumn { column, columns } => {
                 format!("The file has no column \"{column}\" (it has: {}).", columns.join(", "))
@@ -435,6 +441,8 @@ impl Problem {
             NotCsv { detail } => format!("This is not a CSV file with a header row: {detail}"),
             NoAddressColumn => "No column holds email addresses or organizations: map one to email or org.".into(),
             NoVcard => "No vCard (BEGIN:VCARD … END:VCARD) in this file.".into(),
+            NoFilePicked => "No file is picked for import.".into(),
+            UnknownEncoding { label } => format!("\"{label}\" is not an encoding this app knows (UTF-8, windows-1252, Shift_JIS …)."),
             AccountNotFound { id } => format!("Account {id} was not found."),
             MessageNotFound { id: Some(id) } => format!("Message {id} was not found."),
             MessageNotFound { id: None } => "The message was not found.".into(),

@@ -1,7 +1,9 @@
 //! CRM commands: persons, organizations, deals, leads and projects, their
 //! conversations, imports, and linking emails to them.
 
-use threadline_engine::crm::import::{self, CsvColumns, Field, ImportReport, PersonDraft};
+use std::sync::{Arc, Mutex};
+
+use threadline_engine::crm::import::{self, ImportFile, ImportReport, PersonDraft, ReadAs};
 use threadline_engine::crm::{
     LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill, Record, RecordInput,
     RecordKind,
@@ -219,38 +221,60 @@ pub async fn set_link_mode(engine: EngineState<'_>, mode: LinkMode) -> CommandRe
     Ok(engine.crm().set_link_mode(mode).await?)
 }
 
-/// The columns of a CSV file, with guessed fields (the mapping step).
-#[tauri::command]
-#[specta::specta]
-pub async fn csv_columns(text: String) -> CommandResult<CsvColumns> {
-    Ok(import::csv_columns(text.as_bytes())?)
+/// The file picked in the import dialog, held here so that the window
+/// sends its bytes once, not with every change of the mapping.
+#[derive(Default)]
+pub struct PickedFile(Mutex<Option<(String, Arc<Vec<u8>>)>>);
+
+impl PickedFile {
+    fn get(&self) -> CommandResult<(String, Arc<Vec<u8>>)> {
+        let picked = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        picked
+            .ok_or_else(|| threadline_engine::Error::Invalid(threadline_engine::problem::Problem::NoFilePicked).into())
+    }
 }
 
-/// What a CSV file would import with this mapping (the preview).
+/// Takes the file picked for import and tells how it reads: its kind,
+/// encoding, and a CSV's columns with their fields (the mapping step).
 #[tauri::command]
 #[specta::specta]
-pub async fn csv_preview(text: String, mapping: Vec<(String, Field)>) -> CommandResult<Vec<PersonDraft>> {
-    let mapping: Vec<(String, Field)> = mapping.into_iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
-    Ok(import::preview_csv(text.as_bytes(), &mapping)?)
+pub async fn import_open(
+    picked: tauri::State<'_, PickedFile>,
+    name: String,
+    bytes: Vec<u8>,
+    read_as: ReadAs,
+) -> CommandResult<ImportFile> {
+    let file = import::inspect(&bytes, &name, &read_as)?;
+    *picked.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((name, Arc::new(bytes)));
+    Ok(file)
 }
 
-/// Imports a CSV file with this mapping.
+/// How the picked file reads in another encoding.
 #[tauri::command]
 #[specta::specta]
-pub async fn import_csv(
+pub async fn import_inspect(picked: tauri::State<'_, PickedFile>, read_as: ReadAs) -> CommandResult<ImportFile> {
+    let (name, bytes) = picked.get()?;
+    Ok(import::inspect(&bytes, &name, &read_as)?)
+}
+
+/// What the picked file would import, read as asked (the preview).
+#[tauri::command]
+#[specta::specta]
+pub async fn import_preview(picked: tauri::State<'_, PickedFile>, read_as: ReadAs) -> CommandResult<Vec<PersonDraft>> {
+    let (name, bytes) = picked.get()?;
+    Ok(import::drafts(&bytes, &name, &read_as)?)
+}
+
+/// Imports the picked file, read as asked.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_run(
     engine: EngineState<'_>,
-    text: String,
-    mapping: Vec<(String, Field)>,
+    picked: tauri::State<'_, PickedFile>,
+    read_as: ReadAs,
 ) -> CommandResult<ImportReport> {
-    let mapping: Vec<(String, Field)> = mapping.into_iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
-    Ok(engine.crm().import_csv(text.as_bytes(), &mapping).await?)
-}
-
-/// Imports a vCard file.
-#[tauri::command]
-#[specta::specta]
-pub async fn import_vcard(engine: EngineState<'_>, text: String) -> CommandResult<ImportReport> {
-    Ok(engine.crm().import_vcard(text.as_bytes()).await?)
+    let (name, bytes) = picked.get()?;
+    Ok(engine.crm().import_file(&bytes, &name, &read_as).await?)
 }
 
 /// Cancels the import running: it stops and keeps nothing.

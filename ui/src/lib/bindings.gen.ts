@@ -304,14 +304,17 @@ export const commands = {
 	linkMode: () => __TAURI_INVOKE<LinkMode>("link_mode"),
 	/**  Changes the "Link emails to deals" preference. */
 	setLinkMode: (mode: LinkMode) => __TAURI_INVOKE<null>("set_link_mode", { mode }),
-	/**  The columns of a CSV file, with guessed fields (the mapping step). */
-	csvColumns: (text: string) => __TAURI_INVOKE<CsvColumns>("csv_columns", { text }),
-	/**  What a CSV file would import with this mapping (the preview). */
-	csvPreview: (text: string, mapping: ([string, Field])[]) => __TAURI_INVOKE<PersonDraft[]>("csv_preview", { text, mapping }),
-	/**  Imports a CSV file with this mapping. */
-	importCsv: (text: string, mapping: ([string, Field])[]) => __TAURI_INVOKE<ImportReport>("import_csv", { text, mapping }),
-	/**  Imports a vCard file. */
-	importVcard: (text: string) => __TAURI_INVOKE<ImportReport>("import_vcard", { text }),
+	/**
+	 *  Takes the file picked for import and tells how it reads: its kind,
+	 *  encoding, and a CSV's columns with their fields (the mapping step).
+	 */
+	importOpen: (name: string, bytes: number[], readAs: ReadAs) => __TAURI_INVOKE<ImportFile>("import_open", { name, bytes, readAs }),
+	/**  How the picked file reads in another encoding. */
+	importInspect: (readAs: ReadAs) => __TAURI_INVOKE<ImportFile>("import_inspect", { readAs }),
+	/**  What the picked file would import, read as asked (the preview). */
+	importPreview: (readAs: ReadAs) => __TAURI_INVOKE<PersonDraft[]>("import_preview", { readAs }),
+	/**  Imports the picked file, read as asked. */
+	importRun: (readAs: ReadAs) => __TAURI_INVOKE<ImportReport>("import_run", { readAs }),
 	/**  Cancels the import running: it stops and keeps nothing. */
 	cancelImport: () => __TAURI_INVOKE<null>("cancel_import"),
 	/**  The user's Smart BCC address; null until a mailbox was chosen. */
@@ -598,8 +601,10 @@ export type CrmRecord = {
 /**  The columns of a CSV file as the mapping step shows them. */
 export type CsvColumns = {
 	headers: string[],
-	/**  The guessed field of each column, in order. */
+	/**  The field of each column, in order: the known export's, or guessed. */
 	fields: Field[],
+	/**  The known export the headers are, if they are one. */
+	layout: Layout | null,
 	/**  The first rows, for the preview. */
 	sample: string[][],
 };
@@ -674,6 +679,19 @@ export type EmailLinks =
 "threadline" | 
 /**  The system's default email app (which may be Threadline too). */
 "system";
+
+/**  How the encoding of a file was found, shown beside it. */
+export type EncodingFound = 
+/**  The file starts with a byte order mark. */
+"byte_order_mark" | 
+/**  The file is valid UTF-8. */
+"utf8" | 
+/**  The file names its encoding (a vCard's CHARSET). */
+"declared" | 
+/**  Guessed from the bytes, weighted by the user's language. */
+"guessed" | 
+/**  The user chose it. */
+"chosen";
 
 /**
  *  Pushed to front ends after a change is committed (small payloads: the UI
@@ -780,7 +798,10 @@ export type Existing =
 "keep_both";
 
 /**  What a CSV column holds. */
-export type Field = "name" | "first_name" | "last_name" | "email" | "phone" | "org" | "domain" | "ignore";
+export type Field = "name" | "first_name" | "middle_name" | "last_name" | "email" | "phone" | "org" | "domain" | "ignore";
+
+/**  What kind of file is imported. */
+export type FileKind = "csv" | "vcard";
 
 /**  A synced folder in the folder tree, with its unread mail. */
 export type FolderEntry = {
@@ -858,6 +879,21 @@ export type HoldReason =
 /**  Over [`MAX_BYTES`]. */
 "too_large";
 
+/**
+ *  What the import dialog shows of a picked file before anything is
+ *  imported: how it was read, and a CSV's columns.
+ */
+export type ImportFile = {
+	kind: FileKind,
+	/**  The encoding it is read in (a WHATWG name, "windows-1250"). */
+	encoding: string,
+	encoding_found: EncodingFound,
+	/**  The encodings the user may choose instead (the one in use among them). */
+	encodings: string[],
+	/**  A CSV file's columns; none for vCard. */
+	columns: CsvColumns | null,
+};
+
 /**  What an import did. */
 export type ImportReport = {
 	/**  Persons made. */
@@ -896,6 +932,32 @@ export type InlineImage = {
 	cid: string,
 	path: string,
 };
+
+/**  A product's contact export that is recognised by its columns. */
+export type Layout = 
+/**
+ *  Google Contacts' "Google CSV" since 2023 (First Name, Phonetic …,
+ *  E-mail 1 - Value).
+ */
+"google_contacts" | 
+/**  Google Contacts' CSV before 2023 (Name, Given Name, Yomi …). */
+"google_contacts_legacy" | 
+/**  Outlook for Windows' "Comma Separated Values" export. */
+"outlook_windows" | 
+/**  Outlook.com's (and the new Outlook's) contacts export. */
+"outlook_com" | 
+/**  Thunderbird's address book as CSV. */
+"thunderbird" | 
+/**  Pipedrive's export of people ("Person - …" columns). */
+"pipedrive_people" | 
+/**  Pipedrive's export of organizations ("Organization - …" columns). */
+"pipedrive_organizations" | 
+/**  HubSpot's export of contacts. */
+"hubspot_contacts" | 
+/**  HubSpot's export of companies. */
+"hubspot_companies" | 
+/**  LinkedIn's Connections.csv (from "Get a copy of your data"). */
+"linkedin_connections";
 
 /**  Preference "Link emails to deals". */
 export type LinkMode = 
@@ -1310,7 +1372,11 @@ export type Problem =
  */
 { code: "not_a_record_form"; kind: RecordKind } | 
 /**  Only a deal, lead or project can be a conversation's choice. */
-{ code: "not_a_choice"; kind: RecordKind } | { code: "not_a_column_mapping"; text: string } | { code: "not_an_import_field"; text: string } | { code: "no_such_column"; column: string; columns: string[] } | { code: "not_csv"; detail: string } | { code: "no_address_column" } | { code: "no_vcard" } | { code: "account_not_found"; id: AccountId } | { code: "message_not_found"; id: MessageId | null } | { code: "folder_not_found"; name: string | null } | { code: "record_not_found"; kind: RecordKind; id: RecordId } | { code: "address_not_of_person"; address: string; person: RecordId } | 
+{ code: "not_a_choice"; kind: RecordKind } | { code: "not_a_column_mapping"; text: string } | { code: "not_an_import_field"; text: string } | { code: "no_such_column"; column: string; columns: string[] } | { code: "not_csv"; detail: string } | { code: "no_address_column" } | { code: "no_vcard" } | 
+/**  The import dialog asked about a file it had not handed over. */
+{ code: "no_file_picked" } | 
+/**  An encoding name nobody knows (`--encoding`). */
+{ code: "unknown_encoding"; label: string } | { code: "account_not_found"; id: AccountId } | { code: "message_not_found"; id: MessageId | null } | { code: "folder_not_found"; name: string | null } | { code: "record_not_found"; kind: RecordKind; id: RecordId } | { code: "address_not_of_person"; address: string; person: RecordId } | 
 /**  The stored message could not be parsed; its raw source is kept. */
 { code: "message_unparsable" } | 
 /**  The message has no such file. */
@@ -1383,6 +1449,17 @@ export type Problem =
 { code: "worded"; text: string } | 
 /**  A bug or a broken local environment, in the library's words. */
 { code: "internal"; detail: string };
+
+/**
+ *  How the user wants a file read: the encoding, and a CSV's field for
+ *  each column; what is left out is as detected.
+ */
+export type ReadAs = {
+	encoding: string | null,
+	fields: Field[] | null,
+	/**  The user's language, which weighs the guess of a legacy encoding. */
+	language: string | null,
+};
 
 /**
  *  A CRM record: a person, organization, deal, lead or project (its

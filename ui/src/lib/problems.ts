@@ -124,6 +124,10 @@ export function problemText(p: Problem): string {
       return t("problem_no_address_column");
     case "no_vcard":
       return t("problem_no_vcard");
+    case "no_file_picked":
+      return t("problem_no_file_picked");
+    case "unknown_encoding":
+      return t("problem_unknown_encoding", { label: p.label });
     case "import_cancelled":
       return t("problem_import_cancelled");
     case "account_not_found":

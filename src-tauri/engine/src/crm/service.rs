@@ -27,7 +27,7 @@ pub struct Crm<'a> {
 }
 
 impl Crm<'_> {
-    /// Cancels the import running (see `import_csv`).
+    /// Cancels the import running (see `import_file`).
     pub fn cancel_import(&self) {
         self.import_cancel.store(true, Ordering::SeqCst);
     }
@@ -232,21 +232,12 @@ impl Crm<'_> {
         Ok(done)
     }
 
-    /// Imports persons from a CSV file with this column mapping, telling
-    /// its progress; cancelled, nothing of it is kept.
-    pub async fn import_csv(&self, bytes: &[u8], mapping: &[(String, import::Field)]) -> Result<ImportReport> {
+    /// Imports persons and organizations from a CSV or vCard file, read
+    /// as asked, telling its progress; cancelled, nothing of it is kept.
+    pub async fn import_file(&self, bytes: &[u8], file_name: &str, read_as: &import::ReadAs) -> Result<ImportReport> {
         self.import_cancel.store(false, Ordering::SeqCst);
-        let report =
-            import::import_csv(self.store, bytes, mapping, &|done, total| self.import_going_on(done, total)).await?;
-        self.changed(RecordKind::Person, None);
-        self.relinked(Vec::new());
-        Ok(report)
-    }
-
-    /// Imports persons from a vCard file (as `import_csv`).
-    pub async fn import_vcard(&self, bytes: &[u8]) -> Result<ImportReport> {
-        self.import_cancel.store(false, Ordering::SeqCst);
-        let report = import::import_vcard(self.store, bytes, &|done, total| self.import_going_on(done, total)).await?;
+        let going_on = |done, total| self.import_going_on(done, total);
+        let report = import::import(self.store, bytes, file_name, read_as, &going_on).await?;
         self.changed(RecordKind::Person, None);
         self.relinked(Vec::new());
         Ok(report)

@@ -267,8 +267,9 @@ impl Store {
                     emails.push(address);
                 }
             }
-            if emails.is_empty() && invalid.is_empty() && !draft.org.trim().is_empty() {
-                // A row of an organization, not of a person.
+            if emails.is_empty() && invalid.is_empty() && draft.name.trim().is_empty() && !draft.org.trim().is_empty() {
+                // A row of an organization, not of a person (a person with
+                // no address is skipped below, their company with them).
                 import_org(&mut tx, draft, &[], &mut report).await?;
                 report.orgs.push(OrgRow { source: draft.source, name: draft.org.trim().to_owned() });
                 continue;

@@ -361,7 +361,9 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
                Carol D.,carol@globex.example,+2 555,\n\
                No Mail,,,\n\
                Bad,not-an-address,,\n";
-    let report = ok(crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[], &|_, _| true)).await;
+    let report =
+        ok(crate::crm::import::import(&crm.store, csv.as_bytes(), "contacts.csv", &Default::default(), &|_, _| true))
+            .await;
     let names = |rows: &[crate::crm::import::ImportedRow]| {
         rows.iter().map(|r| (r.source.english(), r.name.clone())).collect::<Vec<_>>()
     };
@@ -390,13 +392,17 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
     assert_eq!(crm.linked(ids[0]).await, vec![(RecordKind::Person, carol.id)], "past mail linked");
 
     // The same file again changes nothing.
-    let again = ok(crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[], &|_, _| true)).await;
+    let again =
+        ok(crate::crm::import::import(&crm.store, csv.as_bytes(), "contacts.csv", &Default::default(), &|_, _| true))
+            .await;
     assert!(again.imported.is_empty());
     assert_eq!(ok(crm.store.persons("")).await.len(), 2);
 
     // A list of organizations alone: made or found by name, with domains.
     let orgs = "Company,Website\nInitech,https://initech.example/\nacme,acme.example\n";
-    let report = ok(crate::crm::import::import_csv(&crm.store, orgs.as_bytes(), &[], &|_, _| true)).await;
+    let report =
+        ok(crate::crm::import::import(&crm.store, orgs.as_bytes(), "contacts.csv", &Default::default(), &|_, _| true))
+            .await;
     let orgs: Vec<String> = report.orgs.iter().map(|o| format!("{}: {}", o.source.english(), o.name)).collect();
     assert_eq!(orgs, vec!["line 2: Initech".to_owned(), "line 3: acme".to_owned()]);
     assert_eq!(report.orgs_created, 1, "acme is Acme");
@@ -405,10 +411,16 @@ async fn an_import_merges_duplicates_by_address_reports_skips_and_links_past_mai
     assert_eq!(ok(crm.store.org_by_domain("initech.example")).await.map(|o| o.name), Some("Initech".into()));
 
     let vcf = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Dan\r\nEMAIL:dan@initech.example\r\nORG:Acme\r\nEND:VCARD\r\n";
-    let report = ok(crate::crm::import::import_vcard(&crm.store, vcf.as_bytes(), &|_, _| true)).await;
+    let report =
+        ok(crate::crm::import::import(&crm.store, vcf.as_bytes(), "contacts.vcf", &Default::default(), &|_, _| true))
+            .await;
     assert_eq!(names(&report.imported), vec![("card 1".to_owned(), "Dan".to_owned())]);
     assert_eq!(report.orgs_created, 0, "Acme is found, not made again");
-    assert!(crate::crm::import::import_vcard(&crm.store, b"hello", &|_, _| true).await.is_err());
+    assert!(
+        crate::crm::import::import(&crm.store, b"hello", "contacts.vcf", &Default::default(), &|_, _| true)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -448,12 +460,15 @@ async fn a_cancelled_import_keeps_nothing_and_tells_its_progress() {
         heard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((done, total));
         done < 400
     };
-    let cancelled = crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[], &going_on).await;
+    let cancelled =
+        crate::crm::import::import(&crm.store, csv.as_bytes(), "contacts.csv", &Default::default(), &going_on).await;
     assert!(matches!(cancelled, Err(crate::Error::Invalid(crate::problem::Problem::ImportCancelled))), "{cancelled:?}");
     assert_eq!(*heard.lock().unwrap_or_else(std::sync::PoisonError::into_inner), [(0, 1000), (200, 1000), (400, 1000)]);
     assert!(ok(crm.store.persons("")).await.is_empty(), "nothing of a cancelled import is kept");
 
-    let report = ok(crate::crm::import::import_csv(&crm.store, csv.as_bytes(), &[], &|_, _| true)).await;
+    let report =
+        ok(crate::crm::import::import(&crm.store, csv.as_bytes(), "contacts.csv", &Default::default(), &|_, _| true))
+            .await;
     assert_eq!(report.imported.len(), 1000);
     assert_eq!(ok(crm.store.persons("")).await.len(), 1000);
 }

@@ -1,0 +1,143 @@
+//! vCard files (2.1, 3.0 and 4.0) as persons.
+//!
+//! vCard 2.1, as phones and older Outlooks write it, names a property's
+//! charset and transfer encoding in its parameters, in any letter case,
+//! and sometimes as a bare `QUOTED-PRINTABLE`. Those parameters are
+//! spelled the one way the parser reads before the file meets it.
+
+use std::borrow::Cow;
+
+use encoding_rs::Encoding;
+
+use super::{PersonDraft, Source, domain_of_url};
+
+/// The one encoding a file's CHARSET parameters name, if they name one
+/// other than UTF-8 (for 8-bit text that is not UTF-8).
+pub(super) fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let mut found: Option<&'static Encoding> = None;
+    let lower = bytes.to_ascii_lowercase();
+    for (at, _) in lower.windows(8).enumerate().filter(|(_, w)| w == b"charset=") {
+        let value: Vec<u8> = lower
+            .get(at + 8..)?
+            .iter()
+            .copied()
+            .take_while(|b| !matches!(b, b';' | b':' | b',' | b'\r' | b'\n'))
+            .filter(|b| *b != b'"')
+            .collect();
+        let encoding = Encoding::for_label(&value)?;
+        if found.is_some_and(|f| f != encoding) {
+            return None;
+        }
+        found = Some(encoding);
+    }
+    found.filter(|e| *e != encoding_rs::UTF_8)
+}
+
+/// The text with every property's ENCODING parameter spelled
+/// `ENCODING=QUOTED-PRINTABLE` / `ENCODING=BASE64`, whatever its case and
+/// whether or not it was bare.
+fn spelled_for_parser(text: &str) -> Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("quoted-printable") && !lower.contains("encoding=") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    // A quoted-printable value goes on after a line ending in "=".
+    let mut continued = false;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\r', '\n']);
+        if continued || content.starts_with([' ', '\t']) {
+            continued = continued && content.ends_with('=');
+            out.push_str(line);
+            continue;
+        }
+        let Some(colon) = content.find(':') else {
+            out.push_str(line);
+            continue;
+        };
+        let (head, rest) = line.split_at(colon);
+        let mut parts = head.split(';');
+        let name = parts.next().unwrap_or("");
+        let mut quoted_printable = false;
+        out.push_str(name);
+        for param in parts {
+            out.push(';');
+            let (key, value) = param.split_once('=').map_or(("", param), |(k, v)| (k, v));
+            let value_is = |v: &str| value.trim().eq_ignore_ascii_case(v);
+            if (key.is_empty() || key.trim().eq_ignore_ascii_case("encoding")) && value_is("quoted-printable") {
+                quoted_printable = true;
+                out.push_str("ENCODING=QUOTED-PRINTABLE");
+            } else if key.trim().eq_ignore_ascii_case("encoding") && (value_is("base64") || value_is("b")) {
+                out.push_str("ENCODING=BASE64");
+            } else {
+                out.push_str(param);
+            }
+        }
+        out.push_str(rest);
+        continued = quoted_printable && content.ends_with('=');
+    }
+    Cow::Owned(out)
+}
+
+/// The persons of a vCard file's text (any number of cards, any version).
+pub(super) fn drafts(text: &str) -> Vec<PersonDraft> {
+    use calcard::vcard::VCardProperty;
+    use calcard::{Entry, Parser};
+
+    let text = spelled_for_parser(text);
+    let mut parser = Parser::new(&text);
+    let mut drafts = Vec::new();
+    let mut card = 0;
+    loop {
+        let vcard = match parser.entry() {
+            Entry::VCard(vcard) => vcard,
+            Entry::Eof => break,
+            Entry::ICalendar(_) | Entry::InvalidLine(_) => continue,
+            Entry::UnexpectedComponentEnd { .. } | Entry::UnterminatedComponent(_) => {
+                card += 1;
+                drafts.push(PersonDraft { source: Source::Card { number: card }, ..Default::default() });
+                continue;
+            }
+            // The parser's own limit on a hostile file: what was read stays.
+            _ => break,
+        };
+        card += 1;
+        let first_text = |prop: VCardProperty| {
+            vcard
+                .property(&prop)
+                .and_then(|e| e.values.first())
+                .and_then(|v| v.as_text())
+                .map(|t| t.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let mut name = first_text(VCardProperty::Fn);
+        if name.is_empty() {
+            // N is family;given;additional;prefix;suffix.
+            if let Some(n) = vcard.property(&VCardProperty::N) {
+                let parts: Vec<&str> = n.values.iter().filter_map(|v| v.as_text()).collect();
+                let part = |i: usize| parts.get(i).copied().unwrap_or("").trim();
+                name = super::table::full_name(part(1), part(2), part(0));
+            }
+        }
+        let emails = vcard
+            .properties(&VCardProperty::Email)
+            .filter_map(|e| e.values.first().and_then(|v| v.as_text()))
+            .map(|e| e.trim().trim_start_matches("mailto:").to_owned())
+            .collect();
+        let phone = first_text(VCardProperty::Tel).trim_start_matches("tel:").to_owned();
+        let domains = vcard
+            .properties(&VCardProperty::Url)
+            .filter_map(|e| e.values.first().and_then(|v| v.as_text()))
+            .filter_map(domain_of_url)
+            .collect();
+        drafts.push(PersonDraft {
+            source: Source::Card { number: card },
+            name,
+            emails,
+            phone,
+            org: first_text(VCardProperty::Org),
+            domains,
+        });
+    }
+    drafts
+}
