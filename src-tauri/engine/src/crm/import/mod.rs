@@ -271,7 +271,7 @@ pub fn drafts(bytes: &[u8], file_name: &str, read_as: &ReadAs) -> Result<Vec<Per
     let Read { kind, decoded } = read(bytes, file_name, read_as)?;
     match kind {
         FileKind::Vcard => {
-            let drafts = vcard::drafts(&decoded.text);
+            let drafts = vcard::drafts(&decoded.text, decoded.encoding);
             if drafts.is_empty() {
                 return Err(Error::Invalid(Problem::NoVcard));
             }

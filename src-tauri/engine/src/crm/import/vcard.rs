@@ -35,8 +35,10 @@ pub(super) fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 
 /// The text with every property's ENCODING parameter spelled
 /// `ENCODING=QUOTED-PRINTABLE` / `ENCODING=BASE64`, whatever its case and
-/// whether or not it was bare.
-fn spelled_for_parser(text: &str) -> Cow<'_, str> {
+/// whether or not it was bare; a quoted-printable value that names no
+/// CHARSET is taken to be in the file's own encoding (the parser would
+/// read it as ISO-8859-1).
+fn spelled_for_parser<'a>(text: &'a str, file_encoding: &str) -> Cow<'a, str> {
     let lower = text.to_ascii_lowercase();
     if !lower.contains("quoted-printable") && !lower.contains("encoding=") {
         return Cow::Borrowed(text);
@@ -59,6 +61,7 @@ fn spelled_for_parser(text: &str) -> Cow<'_, str> {
         let mut parts = head.split(';');
         let name = parts.next().unwrap_or("");
         let mut quoted_printable = false;
+        let mut charset = false;
         out.push_str(name);
         for param in parts {
             out.push(';');
@@ -70,8 +73,13 @@ fn spelled_for_parser(text: &str) -> Cow<'_, str> {
             } else if key.trim().eq_ignore_ascii_case("encoding") && (value_is("base64") || value_is("b")) {
                 out.push_str("ENCODING=BASE64");
             } else {
+                charset |= key.trim().eq_ignore_ascii_case("charset");
                 out.push_str(param);
             }
+        }
+        if quoted_printable && !charset {
+            out.push_str(";CHARSET=");
+            out.push_str(file_encoding);
         }
         out.push_str(rest);
         continued = quoted_printable && content.ends_with('=');
@@ -79,12 +87,13 @@ fn spelled_for_parser(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The persons of a vCard file's text (any number of cards, any version).
-pub(super) fn drafts(text: &str) -> Vec<PersonDraft> {
+/// The persons of a vCard file's text, read from a file in
+/// `file_encoding` (any number of cards, any version).
+pub(super) fn drafts(text: &str, file_encoding: &str) -> Vec<PersonDraft> {
     use calcard::vcard::VCardProperty;
     use calcard::{Entry, Parser};
 
-    let text = spelled_for_parser(text);
+    let text = spelled_for_parser(text, file_encoding);
     let mut parser = Parser::new(&text);
     let mut drafts = Vec::new();
     let mut card = 0;
@@ -140,4 +149,29 @@ pub(super) fn drafts(text: &str) -> Vec<PersonDraft> {
         });
     }
     drafts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_printable_is_decoded_however_it_is_spelled() {
+        let names = |vcf: &str, encoding: &str| drafts(vcf, encoding).into_iter().map(|d| d.name).collect::<Vec<_>>();
+        let card = |fn_line: &str| format!("BEGIN:VCARD\r\nVERSION:2.1\r\n{fn_line}\r\nEND:VCARD\r\n");
+        for line in [
+            "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=A4rt =C3=95unapuu",
+            "FN;charset=utf-8;encoding=quoted-printable:M=C3=A4rt =C3=95unapuu",
+            "FN;CHARSET=UTF-8;QUOTED-PRINTABLE:M=C3=A4rt =C3=95unapuu",
+            "FN;quoted-printable:M=C3=A4rt =C3=95unapuu",
+            "FN;Encoding=Quoted-Printable:M=C3=A4rt =\r\n=C3=95unapuu",
+        ] {
+            assert_eq!(names(&card(line), "UTF-8"), ["Märt Õunapuu"], "{line}");
+        }
+        // No CHARSET in a file of a Windows code page: that code page.
+        assert_eq!(names(&card("FN;ENCODING=QUOTED-PRINTABLE:M=E4rt"), "windows-1257"), ["Märt"]);
+        // A value that only looks like a parameter is left alone.
+        let note = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nNOTE:quoted-printable;encoding=x\r\nEND:VCARD\r\n";
+        assert_eq!(spelled_for_parser(note, "UTF-8"), note);
+    }
 }
