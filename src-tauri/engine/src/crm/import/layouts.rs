@@ -181,7 +181,8 @@ fn thunderbird(h: &str) -> Field {
         "last name" => Field::LastName,
         "primary email" | "secondary email" => Field::Email,
         "work phone" | "mobile number" | "home phone" => Field::Phone,
-        "organization" => Field::Org,
+        // A British build spells it so.
+        "organization" | "organisation" => Field::Org,
         _ => Field::Ignore,
     }
 }
@@ -223,7 +224,7 @@ fn hubspot_contacts(h: &str) -> Field {
 
 fn hubspot_companies(h: &str) -> Field {
     match h {
-        "company name" => Field::Org,
+        "company name" | "name" => Field::Org,
         "company domain name" | "website url" => Field::Domain,
         _ => Field::Ignore,
     }

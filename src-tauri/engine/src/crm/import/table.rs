@@ -189,6 +189,10 @@ pub(super) fn guess(header: &str, values: &[&str]) -> Field {
     ]) {
         return Field::LastName;
     }
+    // "Company Domain Name", "Company Website": the company's, but a domain.
+    if said(&["domain", "website", "web site", "web page", "homepage"]) {
+        return Field::Domain;
+    }
     let org = said(&[
         "organization",
         "organisation",
@@ -205,9 +209,6 @@ pub(super) fn guess(header: &str, values: &[&str]) -> Field {
     ]);
     if org {
         return if said(NOT_ORG) { Field::Ignore } else { Field::Org };
-    }
-    if said(&["domain", "website", "web site", "web page", "homepage"]) {
-        return Field::Domain;
     }
     if said(&["name", "名前", "氏名", "이름", "nimi", "namn"]) {
         return Field::Name;

@@ -172,6 +172,17 @@ fn every_known_export_is_recognised_and_read_right_in_its_encoding() {
 }
 
 #[test]
+fn a_british_thunderbird_is_known_too() {
+    let header = "First Name,Last Name,Display Name,Nickname,Primary Email,Secondary Email,Screen Name,Work Phone,\
+                  Home Phone,Home County,Home Post Code,Job Title,Department,Organisation,Notes";
+    let csv = format!("{header}\nAnn,Lee,Ann Lee,Annie,ann@lee.example,,,,,,,CEO,Sales,Lee Ltd,\n");
+    let file = inspect(csv.as_bytes(), "tb.csv", &ReadAs::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(file.columns.and_then(|c| c.layout), Some(Layout::Thunderbird));
+    let read = drafts(csv.as_bytes(), "tb.csv", &ReadAs::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spelled(&read[0]), "Ann Lee | ann@lee.example | Lee Ltd | ");
+}
+
+#[test]
 fn a_known_exports_rows_keep_their_line_numbers_after_a_preamble() {
     let bytes = fixture("linkedin-connections.csv");
     let drafts = drafts(&bytes, "Connections.csv", &ReadAs::default()).unwrap_or_else(|e| panic!("{e}"));
@@ -226,6 +237,7 @@ fn guessing_reads_headers_in_our_users_languages() {
         ("姓,名,メールアドレス,会社名,電話番号", &[LastName, FirstName, Email, Org, Phone]),
         ("이름,이메일,회사,전화", &[Name, Email, Org, Phone]),
         ("Full Name,Phonetic Name,Name Yomi,Website,Fax", &[Name, Ignore, Ignore, Domain, Ignore]),
+        ("Company Domain Name,Company Website,Organization ID,Organisation", &[Domain, Domain, Ignore, Org]),
     ];
     for (header, expected) in cases {
         let guessed: Vec<Field> = header.split(',').map(|h| table::guess(h, &[])).collect();
