@@ -15,6 +15,7 @@ use threadline_testkit::{TestUser, corpus, repo_root, seed, servers};
 
 mod mail_app;
 mod notify;
+mod reading_pane;
 
 /// The app under test: this build's, or the one `THREADLINE_TEST_APP`
 /// names (a release build, for the start-up figures).
@@ -173,6 +174,7 @@ async fn open_app(port: u16) -> Client {
 /// [`open_app`] with arguments for the app, as the system gives them (a
 /// link it was started for).
 async fn open_app_with(port: u16, args: &[&str]) -> Client {
+    let port = webdriver_relay(port).await;
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
     caps.insert("tauri:options".into(), serde_json::json!({ "application": app(), "args": args }));
@@ -192,6 +194,106 @@ async fn open_app_with(port: u16, args: &[&str]) -> Client {
                 attempt += 1;
             }
             Err(e) => panic!("WebDriver session with the app: {e:?}"),
+        }
+    }
+}
+
+/// How many times a WebDriver command the driver dropped is sent.
+const SENDS: u32 = 3;
+
+/// Relays the test's WebDriver commands to tauri-driver: the one place
+/// where a command the driver drops (closes the connection without an
+/// answer, as it now and then does after a pause, when its own kept-alive
+/// connection to WebKitWebDriver was closed under it) is sent again, at
+/// most [`SENDS`] times. A new session is not sent again here: it starts
+/// the app, and `open_app_with` starts over instead.
+async fn webdriver_relay(driver: u16) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the WebDriver relay");
+    let port = listener.local_addr().expect("its address").port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(relay_connection(client, driver));
+        }
+    });
+    port
+}
+
+/// One HTTP/1.1 message read whole: its head and its body (by
+/// Content-Length, or chunked, as the driver answers). None when the
+/// connection ended first.
+async fn read_http<R: tokio::io::AsyncBufRead + Unpin>(from: &mut R) -> Option<Vec<u8>> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let mut message = Vec::new();
+    let (mut length, mut chunked) = (0usize, false);
+    loop {
+        let mut line = String::new();
+        if from.read_line(&mut line).await.ok()? == 0 {
+            return None;
+        }
+        message.extend_from_slice(line.as_bytes());
+        let lower = line.to_ascii_lowercase();
+        if let Some(n) = lower.strip_prefix("content-length:") {
+            length = n.trim().parse().ok()?;
+        }
+        chunked |= lower.starts_with("transfer-encoding:") && lower.contains("chunked");
+        if line == "\r\n" {
+            break;
+        }
+    }
+    if !chunked {
+        let mut body = vec![0; length];
+        from.read_exact(&mut body).await.ok()?;
+        message.extend_from_slice(&body);
+        return Some(message);
+    }
+    loop {
+        let mut size = String::new();
+        if from.read_line(&mut size).await.ok()? == 0 {
+            return None;
+        }
+        message.extend_from_slice(size.as_bytes());
+        let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16).ok()?;
+        // The chunk and its CRLF (the last one: the trailer's CRLF).
+        let mut chunk = vec![0; n + 2];
+        from.read_exact(&mut chunk).await.ok()?;
+        message.extend_from_slice(&chunk);
+        if n == 0 {
+            return Some(message);
+        }
+    }
+}
+
+async fn relay_connection(client: tokio::net::TcpStream, driver: u16) {
+    use tokio::io::{AsyncWriteExt, BufReader};
+    let mut client = BufReader::new(client);
+    let mut upstream: Option<BufReader<tokio::net::TcpStream>> = None;
+    while let Some(request) = read_http(&mut client).await {
+        let first = String::from_utf8_lossy(request.split(|b| *b == b'\r').next().unwrap_or_default()).into_owned();
+        let new_session = first.starts_with("POST /session ");
+        let mut answer = None;
+        for send in 1..=SENDS {
+            if upstream.is_none() {
+                upstream = tokio::net::TcpStream::connect(("127.0.0.1", driver)).await.ok().map(BufReader::new);
+            }
+            let mut delivered = false;
+            if let Some(driver) = upstream.as_mut()
+                && driver.get_mut().write_all(&request).await.is_ok()
+            {
+                delivered = true;
+                answer = read_http(driver).await;
+            }
+            // A new session that reached the driver may have started the app.
+            if answer.is_some() || (new_session && delivered) {
+                break;
+            }
+            upstream = None;
+            eprintln!("WebDriver command {first} dropped by the driver (send {send} of {SENDS})");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        // Nothing to answer: the test's client sees the connection dropped.
+        let Some(answer) = answer else { return };
+        if client.get_mut().write_all(&answer).await.is_err() {
+            return;
         }
     }
 }

@@ -13,6 +13,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use mail_parser::{MessageParser, MimeHeaders};
 
+use super::css;
+
 /// Largest inline image turned into a data: URL.
 const MAX_INLINE_IMAGE: usize = 5 * 1024 * 1024;
 
@@ -63,52 +65,125 @@ pub fn render(raw: &[u8], allow_remote: bool) -> RenderedBody {
 
 /// Cleans untrusted HTML. Returns the safe HTML and whether remote content
 /// was removed. `inline_images` maps Content-IDs to data: URLs.
+///
+/// ammonia removes scripts, handlers, forms and frames; every address an
+/// element or its CSS would load (src, srcset, background, style
+/// attributes, `<style>` elements) is decided on by [`css::use_of_url`],
+/// so the frame's Content-Security-Policy is a second wall, not the only
+/// one.
 pub fn sanitize_html(html: &str, allow_remote: bool, inline_images: &HashMap<String, String>) -> (String, bool) {
     let blocked = Arc::new(AtomicBool::new(false));
     let blocked_in_filter = Arc::clone(&blocked);
     let images = inline_images.clone();
+    // Marks the `<style>` elements ammonia let through, for their CSS to
+    // be cleaned after it; unguessable, so no text of the mail can pass
+    // for one.
+    let marker = uuid::Uuid::new_v4().simple().to_string();
 
     let mut builder = ammonia::Builder::default();
     builder
-        .add_generic_attributes(["style", "align", "bgcolor", "width", "height", "dir"])
+        // class: for the message's own style sheet, inside its own frame.
+        .add_generic_attributes(["style", "class", "align", "bgcolor", "width", "height", "dir", "background"])
         .add_tag_attributes("table", ["border", "cellpadding", "cellspacing"])
         .add_tag_attributes("td", ["valign", "colspan", "rowspan"])
+        .add_tag_attributes("img", ["srcset"])
         .add_tag_attributes("font", ["color", "face", "size"])
         .add_tags(["font", "center"])
+        .rm_clean_content_tags(["style"])
+        .add_tags(["style"])
+        .set_tag_attribute_value("style", "data-tl-style", &marker)
         .add_url_schemes(["cid", "data"])
         .link_rel(Some("noopener noreferrer"))
         .attribute_filter(move |element, attribute, value| {
-            let is_resource = matches!((element, attribute), ("img", "src") | (_, "background") | ("img", "srcset"));
-            if is_resource {
-                let lower = value.trim().to_ascii_lowercase();
-                if let Some(cid) = lower.strip_prefix("cid:") {
-                    let original = value.trim().get(4..).unwrap_or(cid);
-                    return images.get(original).map(|u| u.clone().into());
+            let policy = css::Policy { allow_remote, images: &images };
+            let mut removed_remote = false;
+            let kept = match (element, attribute) {
+                ("img", "src") | (_, "background") => match css::use_of_url(value, policy) {
+                    css::UrlUse::Keep(url) => Some(url.into()),
+                    css::UrlUse::Drop { remote } => {
+                        removed_remote = remote;
+                        None
+                    }
+                },
+                ("img", "srcset") => {
+                    let (kept, remote) = clean_srcset(value, policy);
+                    removed_remote = remote;
+                    kept.map(Into::into)
                 }
-                if lower.starts_with("data:image/") {
-                    return Some(value.into());
+                (_, "style") => {
+                    let (css, remote) = css::clean_declarations(value, policy);
+                    removed_remote = remote;
+                    (!css.is_empty()).then(|| css.into())
                 }
-                if allow_remote && (lower.starts_with("https:") || lower.starts_with("http:")) {
-                    return Some(value.into());
-                }
+                (_, "href") if value.trim().to_ascii_lowercase().starts_with("data:") => None,
+                _ => Some(value.into()),
+            };
+            if removed_remote {
                 blocked_in_filter.store(true, Ordering::Relaxed);
-                return None;
             }
-            if attribute == "style" {
-                // CSS can load remote resources too (url(...)).
-                if value.to_ascii_lowercase().contains("url(") && !allow_remote {
-                    blocked_in_filter.store(true, Ordering::Relaxed);
-                    return None;
-                }
-                return Some(value.into());
-            }
-            if attribute == "href" && value.trim().to_ascii_lowercase().starts_with("data:") {
-                return None;
-            }
-            Some(value.into())
+            kept
         });
     let clean = builder.clean(html).to_string();
-    (clean, blocked.load(Ordering::Relaxed))
+    let policy = css::Policy { allow_remote, images: inline_images };
+    let (clean, sheets_blocked) = clean_style_elements(&clean, &marker, policy);
+    (clean, blocked.load(Ordering::Relaxed) || sheets_blocked)
+}
+
+/// The HTML with each marked `<style>` element's CSS cleaned (ammonia
+/// passes a style element's text on as it is).
+fn clean_style_elements(html: &str, marker: &str, policy: css::Policy<'_>) -> (String, bool) {
+    let open = format!("<style data-tl-style=\"{marker}\">");
+    const CLOSE: &str = "</style>";
+    let mut out = String::with_capacity(html.len());
+    let mut blocked = false;
+    let mut rest = html;
+    while let Some((before, after)) = rest.split_once(open.as_str()) {
+        out.push_str(before);
+        // A style element's text cannot hold "</style": the parser ends
+        // the element there.
+        let (sheet, next) = after.split_once(CLOSE).unwrap_or((after, ""));
+        let (css, removed) = css::clean_stylesheet(sheet, policy);
+        blocked |= removed;
+        if !css.trim().is_empty() {
+            out.push_str("<style>");
+            out.push_str(&css);
+            out.push_str(CLOSE);
+        }
+        rest = next;
+    }
+    out.push_str(rest);
+    (out, blocked)
+}
+
+/// An img's srcset with only the candidates whose address may load
+/// (`url [descriptor]`, comma-separated; a data: URL has commas of its own).
+fn clean_srcset(srcset: &str, policy: css::Policy<'_>) -> (Option<String>, bool) {
+    let mut kept = Vec::new();
+    let mut remote = false;
+    let mut rest = srcset;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        if rest.is_empty() {
+            break;
+        }
+        let url_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (mut url, mut after) = rest.split_at(url_end);
+        let mut descriptor = "";
+        if url.ends_with(',') {
+            url = url.trim_end_matches(',');
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            descriptor = after.get(..end).unwrap_or("").trim();
+            after = after.get(end..).unwrap_or("");
+        }
+        match css::use_of_url(url, policy) {
+            css::UrlUse::Keep(url) if descriptor.is_empty() => kept.push(url),
+            css::UrlUse::Keep(url) => kept.push(format!("{url} {descriptor}")),
+            css::UrlUse::Drop { remote: r } => remote |= r,
+        }
+        rest = after;
+    }
+    ((!kept.is_empty()).then(|| kept.join(", ")), remote)
 }
 
 #[cfg(test)]
@@ -163,6 +238,69 @@ mod tests {
         assert!(html.contains("<b>version</b>"), "{html}");
         assert!(!html.contains("script"), "{html}");
         assert!(r.remote_content_blocked);
+    }
+
+    /// The hostile fixtures of tests/fixtures/html, each beside the output
+    /// expected of it (`UPDATE_FIXTURES=1` writes those anew, to be read
+    /// before they are committed).
+    #[test]
+    fn the_hostile_corpus_loses_every_remote_address_with_lf_or_crlf() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/html");
+        let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "html") && !p.to_string_lossy().ends_with(".expected.html"))
+            .collect();
+        inputs.sort();
+        assert!(inputs.len() >= 5, "the corpus is there");
+        for input in inputs {
+            let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let html = std::fs::read_to_string(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let expected_path = input.with_extension("expected.html");
+            let (out, blocked) = clean(&html, false);
+            if std::env::var_os("UPDATE_FIXTURES").is_some() {
+                std::fs::write(&expected_path, &out).unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+            let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for (endings, html) in [("LF", html.clone()), ("CRLF", html.replace('\n', "\r\n"))] {
+                let (out, again) = clean(&html, false);
+                assert!(!out.contains("remote.invalid"), "{name} ({endings}) names a remote address:\n{out}");
+                assert!(!out.to_ascii_lowercase().contains("javascript:"), "{name} ({endings}):\n{out}");
+                assert_eq!(out.replace("\r\n", "\n"), expected, "{name} ({endings})");
+                assert_eq!(again, blocked, "{name} ({endings})");
+            }
+            // The notice covers every fixture that had remote images.
+            assert_eq!(blocked, name != "scripts.html", "{name}: the notice");
+            // "Load remote content" brings them back, and says nothing was blocked.
+            let (loaded, still) = clean(&html, true);
+            assert!(!still, "{name}");
+            let restored: &[&str] = match name.as_str() {
+                "attributes.html" => &[
+                    "table-bg.png",
+                    "td-bg.png",
+                    "pixel.gif",
+                    "a.png 1x",
+                    "b.png 2x",
+                    "c.png 2x",
+                    "protocol-relative.png",
+                ],
+                "css-escapes.html" => &[
+                    "escape-hex.png",
+                    "escape-char.png",
+                    "image-set.png",
+                    "webkit-image-set.png",
+                    "fade-b.png",
+                    "list.png",
+                    "property-escape.png",
+                    "entity.png",
+                ],
+                "style-element.html" => &["body.png", "hero.png", "mobile.png"],
+                _ => &[],
+            };
+            for file in restored {
+                assert!(loaded.contains(file), "{name}: {file} is loaded when asked:\n{loaded}");
+            }
+        }
     }
 
     #[test]

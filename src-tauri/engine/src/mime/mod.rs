@@ -7,6 +7,7 @@
 // Parsing what others wrote: no index or slice that can panic.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
+pub(crate) mod css;
 pub mod files;
 pub mod html;
 

@@ -34,4 +34,9 @@ describe("marking the words a search found", () => {
     const html = markHtml('<p>Your <b>offer</b> &lt;offer&gt; <a href="https://offer.example">link</a></p>', ["offer"]);
     expect(html).toBe('<p>Your <b><mark>offer</mark></b> &lt;<mark>offer</mark>&gt; <a href="https://offer.example">link</a></p>');
   });
+
+  it("leaves the message's style sheets alone, wherever they stand", () => {
+    const html = markHtml("<style>.offer{color:red}</style><p class=offer>offer</p><style>p{offer:1}</style>", ["offer"]);
+    expect(html).toBe('<style>.offer{color:red}</style><p class="offer"><mark>offer</mark></p><style>p{offer:1}</style>');
+  });
 });

@@ -77,7 +77,10 @@ export function pieces(text: string, terms: string[]): Piece[] {
 export function markHtml(html: string, terms: string[]): string {
   if (!terms.length) return html;
   const doc = new DOMParser().parseFromString(html, "text/html");
-  const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+  // A message's style sheet is not text to mark.
+  const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => (n.parentElement?.closest("style") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
   const nodes: Text[] = [];
   for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n as Text);
   for (const node of nodes) {
@@ -95,5 +98,6 @@ export function markHtml(html: string, terms: string[]): string {
     }
     node.replaceWith(fragment);
   }
-  return doc.body.innerHTML;
+  // A style element at the start of the message is parsed into the head.
+  return doc.head.innerHTML + doc.body.innerHTML;
 }
