@@ -1287,6 +1287,14 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
         for name in names {
             wait_for(&client, "#import-preview", name).await;
         }
+        if encoding == "windows-1252" {
+            // Read as UTF-8 instead, the names break; back, they are whole.
+            css(&client, "#import-encoding", long).await.select_by_value("UTF-8").await.expect("choose UTF-8");
+            wait_for(&client, "#import-encoding-found", "chosen by you").await;
+            wait_for(&client, "#import-preview", "M\u{fffd}ller").await;
+            css(&client, "#import-encoding", long).await.select_by_value(encoding).await.expect("choose it back");
+            wait_for(&client, "#import-preview", names[0]).await;
+        }
         save_screenshot(&client, &format!("14b-import-{encoding}.png")).await;
         css(&client, "#import-run", long).await.click().await.expect("run import");
         wait_for(&client, "#import-report", "Imported 2").await;
