@@ -234,16 +234,24 @@ impl PickedFile {
     }
 }
 
-/// Takes the file picked for import and tells how it reads: its kind,
-/// encoding, and a CSV's columns with their fields (the mapping step).
+/// Takes the file picked for import (base64, as IPC carries bytes) and
+/// tells how it reads: its kind, encoding, and a CSV's columns with their
+/// fields (the mapping step).
 #[tauri::command]
 #[specta::specta]
 pub async fn import_open(
     picked: tauri::State<'_, PickedFile>,
     name: String,
-    bytes: Vec<u8>,
+    base64: String,
     read_as: ReadAs,
 ) -> CommandResult<ImportFile> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(base64.as_bytes()).map_err(|e| {
+        threadline_engine::Error::Invalid(threadline_engine::problem::Problem::AttachmentUnreadable {
+            path: name.clone(),
+            reason: e.to_string(),
+        })
+    })?;
     let file = import::inspect(&bytes, &name, &read_as)?;
     *picked.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((name, Arc::new(bytes)));
     Ok(file)

@@ -305,10 +305,11 @@ export const commands = {
 	/**  Changes the "Link emails to deals" preference. */
 	setLinkMode: (mode: LinkMode) => __TAURI_INVOKE<null>("set_link_mode", { mode }),
 	/**
-	 *  Takes the file picked for import and tells how it reads: its kind,
-	 *  encoding, and a CSV's columns with their fields (the mapping step).
+	 *  Takes the file picked for import (base64, as IPC carries bytes) and
+	 *  tells how it reads: its kind, encoding, and a CSV's columns with their
+	 *  fields (the mapping step).
 	 */
-	importOpen: (name: string, bytes: number[], readAs: ReadAs) => __TAURI_INVOKE<ImportFile>("import_open", { name, bytes, readAs }),
+	importOpen: (name: string, base64: string, readAs: ReadAs) => __TAURI_INVOKE<ImportFile>("import_open", { name, base64, readAs }),
 	/**  How the picked file reads in another encoding. */
 	importInspect: (readAs: ReadAs) => __TAURI_INVOKE<ImportFile>("import_inspect", { readAs }),
 	/**  What the picked file would import, read as asked (the preview). */
