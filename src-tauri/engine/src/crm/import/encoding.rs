@@ -56,13 +56,17 @@ pub struct Decoded {
     pub found: EncodingFound,
 }
 
+/// Finds the encoding a file's own text names (a vCard's CHARSET).
+pub type Declared = fn(&[u8]) -> Option<&'static Encoding>;
+
 /// What may steer the reading of a file's bytes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hints<'a> {
     /// The encoding the user chose (a WHATWG label); overrules the rest.
     pub chosen: Option<&'a str>,
-    /// The encoding the file names for itself.
-    pub declared: Option<&'static Encoding>,
+    /// Reads the encoding the file names for itself; asked only of bytes
+    /// that are neither marked nor UTF-8.
+    pub declared: Option<Declared>,
     /// The user's language ("cs", "ja-JP"): the code pages of its locale
     /// are the likelier guesses.
     pub language: Option<&'a str>,
@@ -85,7 +89,7 @@ pub fn decode(bytes: &[u8], hints: Hints<'_>) -> Result<Decoded> {
     if let Some(encoding) = utf16_without_bom(bytes) {
         return Ok(read(bytes, encoding, EncodingFound::Guessed));
     }
-    if let Some(encoding) = hints.declared {
+    if let Some(encoding) = hints.declared.and_then(|declared| declared(bytes)) {
         return Ok(read(bytes, encoding, EncodingFound::Declared));
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
@@ -197,7 +201,8 @@ mod tests {
         let chosen = decode(&bytes, Hints { chosen: Some("windows-1250"), ..Hints::default() });
         let chosen = chosen.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((chosen.text.as_str(), chosen.found), ("Name\nŽaneta\n", EncodingFound::Chosen));
-        let declared = decode(&bytes, Hints { declared: Some(encoding_rs::WINDOWS_1250), ..Hints::default() });
+        let declared =
+            decode(&bytes, Hints { declared: Some(|_| Some(encoding_rs::WINDOWS_1250)), ..Hints::default() });
         assert_eq!(declared.map(|d| d.found).ok(), Some(EncodingFound::Declared));
         assert!(decode(&bytes, Hints { chosen: Some("klingon-7"), ..Hints::default() }).is_err());
         for label in OFFERED {

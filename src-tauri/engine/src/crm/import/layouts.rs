@@ -143,9 +143,7 @@ fn google(h: &str) -> Field {
         "middle name" => Field::MiddleName,
         "last name" => Field::LastName,
         "organization name" => Field::Org,
-        _ if numbered(h, "e-mail ", " - value") => Field::Email,
-        _ if numbered(h, "phone ", " - value") => Field::Phone,
-        _ => Field::Ignore,
+        _ => google_values(h),
     }
 }
 
@@ -156,9 +154,19 @@ fn google_legacy(h: &str) -> Field {
         "additional name" => Field::MiddleName,
         "family name" => Field::LastName,
         "organization 1 - name" => Field::Org,
-        _ if numbered(h, "e-mail ", " - value") => Field::Email,
-        _ if numbered(h, "phone ", " - value") => Field::Phone,
-        _ => Field::Ignore,
+        _ => google_values(h),
+    }
+}
+
+/// Both Google layouts' numbered "E-mail n - Value" and "Phone n - Value"
+/// (never their "- Type" or "- Label").
+fn google_values(h: &str) -> Field {
+    if numbered(h, "e-mail ", " - value") {
+        Field::Email
+    } else if numbered(h, "phone ", " - value") {
+        Field::Phone
+    } else {
+        Field::Ignore
     }
 }
 

@@ -11,12 +11,13 @@
 // Parsing what others wrote: no index or slice that can panic.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
-pub mod encoding;
-pub mod layouts;
+mod encoding;
+mod layouts;
 mod table;
 mod vcard;
 
-pub use encoding::{EncodingFound, Hints};
+pub use encoding::EncodingFound;
+use encoding::Hints;
 pub use layouts::Layout;
 
 use serde::{Deserialize, Serialize};
@@ -236,7 +237,7 @@ fn read(bytes: &[u8], file_name: &str, read_as: &ReadAs) -> Result<Read> {
     };
     let hints = Hints {
         chosen: read_as.encoding.as_deref().filter(|e| !e.is_empty()),
-        declared: vcard::declared_charset(bytes),
+        declared: Some(vcard::declared_charset),
         language: read_as.language.as_deref(),
     };
     let decoded = encoding::decode(bytes, hints)?;

@@ -14,11 +14,11 @@ use super::{PersonDraft, Source, domain_of_url};
 /// The one encoding a file's CHARSET parameters name, if they name one
 /// other than UTF-8 (for 8-bit text that is not UTF-8).
 pub(super) fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    const PARAMETER: &[u8] = b"charset=";
     let mut found: Option<&'static Encoding> = None;
-    let lower = bytes.to_ascii_lowercase();
-    for (at, _) in lower.windows(8).enumerate().filter(|(_, w)| w == b"charset=") {
-        let value: Vec<u8> = lower
-            .get(at + 8..)?
+    for (at, _) in bytes.windows(PARAMETER.len()).enumerate().filter(|(_, w)| w.eq_ignore_ascii_case(PARAMETER)) {
+        let value: Vec<u8> = bytes
+            .get(at + PARAMETER.len()..)?
             .iter()
             .copied()
             .take_while(|b| !matches!(b, b';' | b':' | b',' | b'\r' | b'\n'))
