@@ -218,15 +218,28 @@ impl Store {
 /// store opens (before this process stores any): the messages stored
 /// later are indexed as they arrive, and must not be indexed twice.
 pub(super) async fn bound_refill(writer: &SqlitePool) -> Result<()> {
+    // MAX(id) alone in its own query: SQLite reads the last row for it
+    // only without a WHERE. With the EXISTS beside it, every start read
+    // the whole messages table (3 s at a million messages, before a sync
+    // or the window could begin), and, with no refill asked for, still
+    // left a bound of 0 behind, which a later refill would have taken.
+    let mut tx = writer.begin().await?;
     sqlx::query(
         "INSERT OR IGNORE INTO meta (key, value)
-         SELECT ?1, CAST(COALESCE(MAX(id), 0) AS TEXT) FROM messages
+         SELECT ?1, CAST((SELECT COALESCE(MAX(id), 0) FROM messages) AS TEXT)
           WHERE EXISTS (SELECT 1 FROM meta WHERE key = ?2)",
     )
     .bind(REFILL_UNTIL)
     .bind(REFILL_AFTER)
-    .execute(writer)
+    .execute(&mut *tx)
     .await?;
+    // A bound without a refill is that stray 0.
+    sqlx::query("DELETE FROM meta WHERE key = ?1 AND NOT EXISTS (SELECT 1 FROM meta WHERE key = ?2)")
+        .bind(REFILL_UNTIL)
+        .bind(REFILL_AFTER)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     // Nothing stored before it (a new store): nothing to refill.
     if refill_mark(writer).await?.is_some_and(|(after, until)| until <= after) {
         sqlx::query("DELETE FROM meta WHERE key IN (?, ?)")
