@@ -395,42 +395,37 @@ async fn an_emptied_search_index_is_refilled_from_the_sources_where_it_stopped()
 async fn opening_leaves_no_refill_bound_without_a_refill_and_a_stray_one_bounds_no_later_refill() {
     let (dir, store, account, inbox, _) = store_with_folders().await;
     ok(crate::ingest::store_batch(&store, account, inbox, &[message(1, "Subject: one", "first quarterly")])).await;
-    let meta = |store: &Store, key: &'static str| {
-        let pool = store.pool().clone();
-        async move {
-            sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = ?")
-                .bind(key)
-                .fetch_optional(&pool)
-                .await
-                .unwrap_or_else(|e| panic!("sql: {e}"))
-        }
-    };
     drop(store);
     let store = ok(Store::open(dir.path())).await;
-    assert_eq!(meta(&store, "search_reindex_until").await, None, "no refill, no bound");
+    assert_eq!(meta_value(&store, "search_reindex_until").await, None, "no refill, no bound");
     // What earlier versions left on every store, then a refill asked for
     // by an upgrade: the refill covers every message stored.
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('search_reindex_until', '0')")
-        .execute(store.pool())
-        .await
-        .unwrap_or_else(|e| panic!("sql: {e}"));
+    execute(&store, "INSERT INTO meta (key, value) VALUES ('search_reindex_until', '0')").await;
     drop(store);
     let store = ok(Store::open(dir.path())).await;
-    assert_eq!(meta(&store, "search_reindex_until").await, None, "the stray bound is gone");
+    assert_eq!(meta_value(&store, "search_reindex_until").await, None, "the stray bound is gone");
     ok(crate::ingest::store_batch(&store, account, inbox, &[message(2, "Subject: two", "second quarterly")])).await;
-    sqlx::query("INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')")
-        .execute(store.pool())
-        .await
-        .unwrap_or_else(|e| panic!("sql: {e}"));
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('search_reindex_after', '0')")
-        .execute(store.pool())
-        .await
-        .unwrap_or_else(|e| panic!("sql: {e}"));
+    execute(&store, "INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')").await;
+    execute(&store, "INSERT INTO meta (key, value) VALUES ('search_reindex_after', '0')").await;
     drop(store);
     let store = ok(Store::open(dir.path())).await;
     assert_eq!(ok(store.refill_pending()).await, Some(super::Refill { done: 0, total: 2 }));
     while ok(store.refill_chunk()).await > 0 {}
     assert_eq!(ok(store.search("quarterly", 10)).await.len(), 2);
+}
+
+/// Runs one statement of a test's own on the store.
+async fn execute(store: &Store, sql: &str) {
+    sqlx::query(sql).execute(store.pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A value the store keeps in its `meta` table.
+async fn meta_value(store: &Store, key: &str) -> Option<String> {
+    sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        .bind(key)
+        .fetch_optional(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("meta: {e}"))
 }
 
 #[tokio::test]
