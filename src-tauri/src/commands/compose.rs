@@ -2,11 +2,8 @@
 //! the smart fields' preview, signatures, send later and Undo, and files
 //! the window hands over (dropped or pasted) to be sent.
 
-use base64::Engine as _;
 use threadline_engine::ids::AccountId;
 use threadline_engine::model::{Draft, Rendered, SavedDraft, ScheduledMessage, StagedFile, Template, TemplateInput};
-use threadline_engine::problem::Problem;
-use threadline_engine::{Error, UserError};
 
 use super::{CommandResult, EngineState};
 
@@ -112,9 +109,7 @@ pub async fn set_signature(engine: EngineState<'_>, account: AccountId, html: Op
 #[tauri::command]
 #[specta::specta]
 pub async fn stage_file(engine: EngineState<'_>, name: String, base64: String) -> CommandResult<StagedFile> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(base64.as_bytes()).map_err(|e| {
-        UserError::from(Error::Invalid(Problem::AttachmentUnreadable { path: name.clone(), reason: e.to_string() }))
-    })?;
+    let bytes = super::file_bytes(&name, &base64)?;
     Ok(engine.mail().stage_file(&name, bytes).await?)
 }
 

@@ -245,13 +245,7 @@ pub async fn import_open(
     base64: String,
     read_as: ReadAs,
 ) -> CommandResult<ImportFile> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(base64.as_bytes()).map_err(|e| {
-        threadline_engine::Error::Invalid(threadline_engine::problem::Problem::AttachmentUnreadable {
-            path: name.clone(),
-            reason: e.to_string(),
-        })
-    })?;
+    let bytes = super::file_bytes(&name, &base64)?;
     let file = import::inspect(&bytes, &name, &read_as)?;
     *picked.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((name, Arc::new(bytes)));
     Ok(file)

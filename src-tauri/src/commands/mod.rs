@@ -11,7 +11,8 @@ pub mod system;
 
 use std::sync::Arc;
 
-use threadline_engine::{Engine, Scheduler, UserError};
+use threadline_engine::problem::Problem;
+use threadline_engine::{Engine, Error, Scheduler, UserError};
 
 /// The engine as commands receive it.
 pub type EngineState<'a> = tauri::State<'a, Arc<Engine>>;
@@ -21,3 +22,12 @@ pub type SchedulerState<'a> = tauri::State<'a, Arc<Scheduler>>;
 
 /// What every command returns.
 pub type CommandResult<T> = Result<T, UserError>;
+
+/// The bytes of a file the window read (IPC carries them as base64): a
+/// string that is not base64 is the file `name` being unreadable.
+fn file_bytes(name: &str, base64: &str) -> CommandResult<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(base64.as_bytes()).map_err(|e| {
+        UserError::from(Error::Invalid(Problem::AttachmentUnreadable { path: name.to_owned(), reason: e.to_string() }))
+    })
+}

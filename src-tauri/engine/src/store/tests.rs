@@ -354,21 +354,13 @@ async fn an_emptied_search_index_is_refilled_from_the_sources_where_it_stopped()
         &[message(1, "Subject: one", "first quarterly"), message(2, "Subject: two", "second quarterly")],
     ))
     .await;
-    fn sql<T>(e: sqlx::Error) -> T {
-        panic!("sql: {e}")
-    }
-    let first: i64 =
-        sqlx::query_scalar("SELECT MIN(id) FROM messages").fetch_one(store.pool()).await.unwrap_or_else(sql);
+    let first: i64 = sqlx::query_scalar("SELECT MIN(id) FROM messages")
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("sql: {e}"));
     // What migration 0013 leaves, as if a refill was killed after the first message.
-    sqlx::query("INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')")
-        .execute(store.pool())
-        .await
-        .unwrap_or_else(sql);
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('search_reindex_after', ?)")
-        .bind(first.to_string())
-        .execute(store.pool())
-        .await
-        .unwrap_or_else(sql);
+    execute(&store, "INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')").await;
+    execute(&store, &format!("INSERT INTO meta (key, value) VALUES ('search_reindex_after', '{first}')")).await;
     assert!(ok(store.search("quarterly", 10)).await.is_empty());
     drop(store);
 
@@ -384,11 +376,7 @@ async fn an_emptied_search_index_is_refilled_from_the_sources_where_it_stopped()
     assert_eq!(found[0].subject, "three");
     let found: Vec<_> = found.into_iter().filter(|m| m.subject != "three").collect();
     assert_eq!(found[0].subject, "two");
-    let left: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'search_reindex_after'")
-        .fetch_optional(store.pool())
-        .await
-        .unwrap_or_else(sql);
-    assert_eq!(left, None, "a finished refill leaves no mark");
+    assert_eq!(meta_value(&store, "search_reindex_after").await, None, "a finished refill leaves no mark");
 }
 
 #[tokio::test]
