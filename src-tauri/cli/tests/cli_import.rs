@@ -34,6 +34,9 @@ fn every_fixture_export_imports_right_without_a_mapping() {
         ("csv", "hubspot-contacts-excel.csv"),
         ("csv", "hubspot-companies.csv"),
         ("csv", "linkedin-connections.csv"),
+        ("csv", "outlook-excel-unicode-text.txt"),
+        ("csv", "linkedin-mac-excel.csv"),
+        ("csv", "google-numbers.csv"),
         ("csv", "own-euc-kr.csv"),
         ("vcard", "phone-windows-1250.vcf"),
         ("vcard", "phone-quoted-printable.vcf"),
@@ -96,6 +99,12 @@ fn every_fixture_export_imports_right_without_a_mapping() {
         "Ingrid Lindqvist <ingrid@lindqvist.example> Lindqvist Bygg AB",
         "이서연 <seoyeon@test.example> 테스트 상사",
         "박지우 <jiwoo@test.example> 테스트 상사",
+        "Kateřina Horáková <katerina@horak.example> Horák Stavby a.s.",
+        "鈴木一郎 <ichiro@suzuki.example> 鈴木工業株式会社",
+        "Sébastien Girard <sebastien@girard.example> Girard Frères",
+        "Björn Lindbäck <bjorn@lindback.example> Lindbäck Åkeri AB",
+        "Kristjan Saar <kristjan@saar.example> Saare Puit OÜ",
+        "정하늘 <haneul@jung.example> 하늘 무역",
     ];
     expected.sort();
     assert_eq!(names, expected, "each person once, named and placed right, across all the exports");

@@ -2,10 +2,11 @@
 //!
 //! Contact exports come as UTF-8 (with or without a byte order mark), as
 //! UTF-16 (Google's and Outlook's "Unicode" CSV) or in the code page of the
-//! Windows machine that saved them (Excel's plain "CSV"). The guess is
-//! shown in the preview and the user can overrule it.
+//! machine that saved them (Excel's plain "CSV": a Windows code page, or
+//! Mac Roman on a Mac). The guess is shown in the preview and the user can
+//! overrule it.
 
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{Encoding, MACINTOSH, UTF_8, UTF_16BE, UTF_16LE};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -95,8 +96,42 @@ pub fn decode(bytes: &[u8], hints: Hints<'_>) -> Result<Decoded> {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     detector.feed(bytes, true);
     let tld = hints.language.and_then(top_level_domain);
-    let encoding = detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Deny);
-    Ok(read(bytes, encoding, EncodingFound::Guessed))
+    let guess = detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Deny);
+    Ok(read(bytes, or_mac_roman(bytes, guess), EncodingFound::Guessed))
+}
+
+/// The detector's code page, or Mac Roman. The detector, made for the web,
+/// never answers Mac Roman, which Excel for Mac still writes as its plain
+/// CSV; of a single-byte guess and Mac Roman, the reading whose words look
+/// less broken.
+fn or_mac_roman(bytes: &[u8], guess: &'static Encoding) -> &'static Encoding {
+    if !guess.is_single_byte() {
+        return guess;
+    }
+    let broken = |encoding: &'static Encoding| broken_letters(&encoding.decode_without_bom_handling(bytes).0);
+    if broken(MACINTOSH) < broken(guess) { MACINTOSH } else { guess }
+}
+
+/// How many non-ASCII characters stand where a person's text would not
+/// have them: a control character; something that is not a cased letter
+/// between two cased letters ("Zo‘", "Bjˆrn"); a capital after a letter
+/// and before a small one ("MŸller"). A Western text read in the wrong
+/// code page is full of them; read right, it has none.
+fn broken_letters(text: &str) -> usize {
+    let cased = |c: char| c.is_lowercase() || c.is_uppercase();
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .windows(3)
+        .filter(|w| match **w {
+            [before, c, after] => {
+                !c.is_ascii()
+                    && (c.is_control()
+                        || (cased(before) && cased(after) && !cased(c))
+                        || (c.is_uppercase() && before.is_alphabetic() && after.is_lowercase()))
+            }
+            _ => false,
+        })
+        .count()
 }
 
 fn read(bytes: &[u8], encoding: &'static Encoding, found: EncodingFound) -> Decoded {
@@ -188,6 +223,12 @@ mod tests {
             ("Eesnimi,Perenimi\nMärt,Õunapuu\nŽanna,Šmidt\nJüri,Tšernõšov\n", encoding_rs::WINDOWS_1257, Some("et")),
             ("名前,会社\n山田太郎,株式会社サンプル\n佐藤花子,テスト商事\n", encoding_rs::SHIFT_JIS, Some("ja")),
             ("이름,회사\n김민준,샘플 주식회사\n이서연,테스트 상사\n", encoding_rs::EUC_KR, Some("ko")),
+            // Excel for Mac's plain CSV, whatever the user's language.
+            ("Förnamn,Efternamn\rÅsa,Öberg\rBjörn,Lindbäck\r", MACINTOSH, Some("sv")),
+            ("First Name,Company\nZoë,Bäckerei Süß\nFrançois,Crème brûlée\n", MACINTOSH, None),
+            ("Eesnimi,Perenimi\nMärt,Õunapuu\nJüri,Käär\n", MACINTOSH, Some("et")),
+            ("Company,City\nAcme,Zürich\n", encoding_rs::WINDOWS_1252, None),
+            ("Company,City\nAcme,Zürich\nBeta,Genève\nGamma,Malmö\n", MACINTOSH, None),
         ];
         for (text, encoding, language) in rows {
             let bytes = encoded(text, encoding);

@@ -39,6 +39,11 @@ fn delimiter(text: &str) -> u8 {
 
 /// Reads a CSV file's header and rows.
 pub(super) fn read(text: &str) -> Result<Table> {
+    // A Mac's Excel ends lines with a carriage return alone; the reader
+    // takes it as a line's end, but counts lines by line feeds only.
+    let text: std::borrow::Cow<'_, str> =
+        if text.contains('\n') { text.into() } else { text.replace('\r', "\n").into() };
+    let text = text.as_ref();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(text))
         .has_headers(false)

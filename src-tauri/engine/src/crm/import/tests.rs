@@ -126,6 +126,33 @@ fn every_known_export_is_recognised_and_read_right_in_its_encoding() {
             &["Kadri Tamm | kadri@tamm.example | Tamm ja Pojad OÜ | ", "Petr Novák |  | Novák Trade | "],
         ),
         (
+            "outlook-excel-unicode-text.txt",
+            Some(Layout::OutlookWindows),
+            "UTF-16LE",
+            &[
+                "Kateřina Horáková | katerina@horak.example | Horák Stavby a.s. | ",
+                "鈴木一郎 | ichiro@suzuki.example | 鈴木工業株式会社 | ",
+            ],
+        ),
+        (
+            "linkedin-mac-excel.csv",
+            Some(Layout::LinkedinConnections),
+            "macintosh",
+            &[
+                "Sébastien Girard | sebastien@girard.example | Girard Frères | ",
+                "Björn Lindbäck | bjorn@lindback.example | Lindbäck Åkeri AB | ",
+            ],
+        ),
+        (
+            "google-numbers.csv",
+            Some(Layout::GoogleContacts),
+            "UTF-8",
+            &[
+                "Kristjan Saar | kristjan@saar.example | Saare Puit OÜ | ",
+                "정하늘 | haneul@jung.example | 하늘 무역 | ",
+            ],
+        ),
+        (
             "own-euc-kr.csv",
             None,
             "EUC-KR",
@@ -185,6 +212,16 @@ fn a_british_thunderbird_is_known_too() {
 #[test]
 fn a_known_exports_rows_keep_their_line_numbers_after_a_preamble() {
     let bytes = fixture("linkedin-connections.csv");
+    let drafts = drafts(&bytes, "Connections.csv", &ReadAs::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        drafts.iter().map(|d| d.source).collect::<Vec<_>>(),
+        [Source::Line { number: 5 }, Source::Line { number: 6 }]
+    );
+}
+
+#[test]
+fn lines_ended_by_a_carriage_return_alone_keep_their_numbers() {
+    let bytes = fixture("linkedin-mac-excel.csv");
     let drafts = drafts(&bytes, "Connections.csv", &ReadAs::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         drafts.iter().map(|d| d.source).collect::<Vec<_>>(),
