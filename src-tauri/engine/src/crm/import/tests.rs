@@ -275,6 +275,16 @@ fn guessing_reads_headers_in_our_users_languages() {
         ("이름,이메일,회사,전화", &[Name, Email, Org, Phone]),
         ("Full Name,Phonetic Name,Name Yomi,Website,Fax", &[Name, Ignore, Ignore, Domain, Ignore]),
         ("Company Domain Name,Company Website,Organization ID,Organisation", &[Domain, Domain, Ignore, Org]),
+        // A manager's, an assistant's or a spouse's name, a nickname or a
+        // reading is never the person's, in any of our users' languages.
+        ("Namn,Chefens namn,Assistentens namn,Smeknamn", &[Name, Ignore, Ignore, Ignore]),
+        ("Jméno,Jméno nadřízeného,Jméno asistenta,Přezdívka,Manžel(ka)", &[FirstName, Ignore, Ignore, Ignore, Ignore]),
+        ("Nimi,Juhi nimi,Assistendi nimi,Hüüdnimi,Abikaasa nimi", &[Name, Ignore, Ignore, Ignore, Ignore]),
+        (
+            "氏名,フリガナ,よみがな,ニックネーム,上司の名前,秘書の名前,配偶者",
+            &[Name, Ignore, Ignore, Ignore, Ignore, Ignore, Ignore],
+        ),
+        ("이름,닉네임,별명,관리자 이름,비서 이름,배우자", &[Name, Ignore, Ignore, Ignore, Ignore, Ignore]),
     ];
     for (header, expected) in cases {
         let guessed: Vec<Field> = header.split(',').map(|h| table::guess(h, &[])).collect();
