@@ -207,6 +207,63 @@ fn reply_all_and_forward_carry_the_conversation_the_quote_and_the_files() {
     assert_eq!(sent_reply["thread_id"], thread);
 }
 
+#[test]
+fn a_reply_quotes_html_cleaned_of_what_could_run_with_its_inline_image_carried() {
+    let s = servers();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (seller, buyer) = (s.new_user("quoter"), s.new_user("htmlsender"));
+    let logo = noise(3_000, 9);
+    let raw = format!(
+        "From: Bob Buyer <{}>\r\nTo: {}\r\nSubject: Offer\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\n\
+         Message-ID: <html-orig-{}@example.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=r\r\n\r\n\
+         --r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <html><head><script>steal()</script></head><body onload=\"go()\"><p>Our price: <b>10 EUR</b></p>\
+         <img src=\"cid:logo@example.test\" onerror=\"alert(1)\"><a href=\"javascript:alert(2)\">more</a></body></html>\r\n\
+         --r\r\nContent-Type: image/png\r\nContent-ID: <logo@example.test>\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         {}\r\n--r--\r\n",
+        buyer.email,
+        seller.email,
+        std::process::id(),
+        base64_lines(&logo)
+    );
+    s.send_smtp(&buyer.email, &seller.email, raw.as_bytes());
+    rt.block_on(s.wait_for_count(&seller, "INBOX", 1));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = add_account(d, &seller).to_string();
+    ok_json(cli(d, &["sync", "--once", "--json"]));
+    let original = ok_json(cli(d, &["list", "--json"]))[0]["id"].as_i64().unwrap().to_string();
+    let mine = d.join("mine.html");
+    std::fs::write(&mine, "<p>Agreed.</p>").unwrap();
+    ok_json(cli(
+        d,
+        &[
+            "send",
+            "--account",
+            &account,
+            "--reply-to",
+            &original,
+            "--html",
+            mine.to_str().unwrap(),
+            "--body",
+            "Agreed.",
+            "--json",
+        ],
+    ));
+    rt.block_on(s.wait_for_count(&buyer, "INBOX", 1));
+    let reply = rt.block_on(s.sources(&buyer, "INBOX")).remove(0);
+    let m = mail_parser::MessageParser::default().parse(&reply).unwrap();
+    let html = m.body_html(0).unwrap();
+    assert!(html.contains("Agreed.") && html.contains("<b>10 EUR</b>"), "{html}");
+    for gone in ["script", "steal", "onload", "onerror", "javascript:"] {
+        assert!(!html.contains(gone), "{gone} went out in the quote:\n{html}");
+    }
+    let cid = html.split("src=\"cid:").nth(1).and_then(|rest| rest.split('"').next()).expect("the logo, by cid");
+    let part = m.parts.iter().find(|p| p.content_id() == Some(cid)).expect("the logo's part");
+    assert_eq!(part.contents(), &logo[..], "the original's inline image, byte for byte");
+}
+
 /// Base64 in 76-character lines, as MIME writes it.
 fn base64_lines(bytes: &[u8]) -> String {
     use base64::Engine as _;

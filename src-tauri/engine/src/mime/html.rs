@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use mail_parser::{MessageParser, MimeHeaders};
+use mail_parser::{Message, MessageParser, MimeHeaders};
 
 use super::css;
 
@@ -45,7 +45,16 @@ pub fn render(raw: &[u8], allow_remote: bool) -> RenderedBody {
         return RenderedBody { text, ..RenderedBody::default() };
     };
 
-    let mut inline_images = HashMap::new();
+    let inline_images = inline_images(&msg, false);
+
+    let (html, blocked) = sanitize_html(html, allow_remote, &inline_images);
+    RenderedBody { text, html: Some(html), remote_content_blocked: blocked }
+}
+
+/// A message's inline images by Content-ID: as data: URLs, or (`as_cid`)
+/// as the `cid:` names they already have.
+fn inline_images(msg: &Message<'_>, as_cid: bool) -> HashMap<String, String> {
+    let mut images = HashMap::new();
     for part in msg.parts.iter() {
         let (Some(cid), Some(ct)) = (part.content_id(), part.content_type()) else {
             continue;
@@ -53,14 +62,28 @@ pub fn render(raw: &[u8], allow_remote: bool) -> RenderedBody {
         if !ct.ctype().eq_ignore_ascii_case("image") || part.len() > MAX_INLINE_IMAGE {
             continue;
         }
-        let mime = format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("png")).to_lowercase();
-        let data = BASE64.encode(part.contents());
         let cid = cid.trim().trim_start_matches('<').trim_end_matches('>').to_owned();
-        inline_images.insert(cid, format!("data:{mime};base64,{data}"));
+        let url = if as_cid {
+            format!("cid:{cid}")
+        } else {
+            let mime = format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("png")).to_lowercase();
+            format!("data:{mime};base64,{}", BASE64.encode(part.contents()))
+        };
+        images.insert(cid, url);
     }
+    images
+}
 
-    let (html, blocked) = sanitize_html(html, allow_remote, &inline_images);
-    RenderedBody { text, html: Some(html), remote_content_blocked: blocked }
+/// A message's HTML as a reply or forward quotes it, cleaned as for
+/// display: the quote goes out in the user's own mail and is shown in the
+/// composer, so none of the original's scripts, handlers, forms or hostile
+/// CSS may travel with it. Its remote images stay as addresses, for the
+/// recipients' mail to decide on (the composer's frame loads none). Its
+/// inline images travel as they can: a forward carries the original's
+/// parts, so keeps their `cid:` names; a reply carries none, so takes them
+/// as data: URLs, which the sending makes parts of its own.
+pub(crate) fn quoted(msg: &Message<'_>, html: &str, forward: bool) -> String {
+    sanitize_html(html, true, &inline_images(msg, forward)).0
 }
 
 /// Cleans untrusted HTML. Returns the safe HTML and whether remote content
@@ -301,6 +324,30 @@ mod tests {
                 assert!(loaded.contains(file), "{name}: {file} is loaded when asked:\n{loaded}");
             }
         }
+    }
+
+    #[test]
+    fn a_quote_is_cleaned_keeps_remote_images_as_addresses_and_carries_its_inline_ones() {
+        let raw = "From: a@x.example\r\nSubject: Offer\r\nMIME-Version: 1.0\r\n\
+                   Content-Type: multipart/related; boundary=r\r\n\r\n\
+                   --r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+                   <html><head><script>steal()</script><style>@import url(http://remote.invalid/s.css); p { color: red }</style></head>\
+                   <body onload=\"go()\"><p>Price <b>10</b></p><img src=\"cid:logo@x\" onerror=\"alert(1)\">\
+                   <img src=\"http://remote.invalid/track.gif\"><form action=\"http://remote.invalid/f\"><input></form>\
+                   <a href=\"javascript:alert(2)\">x</a></body></html>\r\n\
+                   --r\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+                   iVBORw0KGgo=\r\n--r--\r\n";
+        let msg = MessageParser::default().parse(raw.as_bytes()).unwrap_or_else(|| panic!("parses"));
+        let html = msg.body_html(0).unwrap_or_else(|| panic!("has html")).into_owned();
+        let reply = quoted(&msg, &html, false);
+        for gone in ["script", "steal", "onload", "onerror", "<form", "javascript:", "@import", "s.css"] {
+            assert!(!reply.contains(gone), "{gone} left in the quote:\n{reply}");
+        }
+        assert!(reply.contains("<b>10</b>") && reply.contains("color: red"), "{reply}");
+        assert!(reply.contains("src=\"http://remote.invalid/track.gif\""), "a remote image stays an address: {reply}");
+        assert!(reply.contains("src=\"data:image/png;base64,iVBORw0KGgo=\""), "the inline image goes along: {reply}");
+        let forward = quoted(&msg, &html, true);
+        assert!(forward.contains("src=\"cid:logo@x\"") && !forward.contains("script"), "{forward}");
     }
 
     #[test]

@@ -57,7 +57,9 @@ impl Engine {
         let raw = self.store.message_source(message).await?;
         let parsed = MessageParser::default().parse(&raw);
         let text = parsed.as_ref().and_then(|m| m.body_text(0)).map(|t| t.into_owned()).unwrap_or_default();
-        let html = parsed.as_ref().and_then(|m| m.body_html(0)).map(|h| h.into_owned());
+        let html = parsed
+            .as_ref()
+            .and_then(|m| Some(crate::mime::html::quoted(m, &m.body_html(0)?, answer == Answer::Forward)));
         let reply_to: Vec<AddressView> = parsed
             .as_ref()
             .and_then(|m| m.reply_to())
