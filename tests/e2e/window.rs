@@ -1259,6 +1259,9 @@ async fn crm_import_person_page_deal_from_email_and_choice_in_the_real_window() 
     std::fs::write(&many, rows).expect("csv");
     css(&client, "#import-file", long).await.send_keys(many.to_str().expect("path")).await.expect("choose the file");
     wait_for(&client, "#import-preview", "person0@many.example").await;
+    // Its preview counts every row and shows the first ones only.
+    wait_for(&client, ".import-dialog h3", "Preview: 60,000 rows").await;
+    assert_eq!(count(&client, "#import-preview tbody tr").await, 50, "the preview's rows");
     css(&client, "#import-run", long).await.click().await.expect("run import");
     wait_for(&client, "#import-progress", "/ 60,000 rows").await;
     save_screenshot(&client, "14a-import-progress.png").await;

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use threadline_engine::crm::import::{self, ImportFile, ImportReport, PersonDraft, ReadAs};
+use threadline_engine::crm::import::{self, ImportFile, ImportPreview, ImportReport, ReadAs};
 use threadline_engine::crm::{
     LinkMode, MessageLinks, Money, OrgInput, Organization, Person, PersonInput, PersonPrefill, Record, RecordInput,
     RecordKind,
@@ -262,9 +262,9 @@ pub async fn import_inspect(picked: tauri::State<'_, PickedFile>, read_as: ReadA
 /// What the picked file would import, read as asked (the preview).
 #[tauri::command]
 #[specta::specta]
-pub async fn import_preview(picked: tauri::State<'_, PickedFile>, read_as: ReadAs) -> CommandResult<Vec<PersonDraft>> {
+pub async fn import_preview(picked: tauri::State<'_, PickedFile>, read_as: ReadAs) -> CommandResult<ImportPreview> {
     let (name, bytes) = picked.get()?;
-    Ok(import::drafts(&bytes, &name, &read_as)?)
+    Ok(import::preview(&bytes, &name, &read_as)?)
 }
 
 /// Imports the picked file, read as asked.

@@ -313,7 +313,7 @@ export const commands = {
 	/**  How the picked file reads in another encoding. */
 	importInspect: (readAs: ReadAs) => __TAURI_INVOKE<ImportFile>("import_inspect", { readAs }),
 	/**  What the picked file would import, read as asked (the preview). */
-	importPreview: (readAs: ReadAs) => __TAURI_INVOKE<PersonDraft[]>("import_preview", { readAs }),
+	importPreview: (readAs: ReadAs) => __TAURI_INVOKE<ImportPreview>("import_preview", { readAs }),
 	/**  Imports the picked file, read as asked. */
 	importRun: (readAs: ReadAs) => __TAURI_INVOKE<ImportReport>("import_run", { readAs }),
 	/**  Cancels the import running: it stops and keeps nothing. */
@@ -893,6 +893,17 @@ export type ImportFile = {
 	encodings: string[],
 	/**  A CSV file's columns; none for vCard. */
 	columns: CsvColumns | null,
+};
+
+/**
+ *  The first rows of a file as they would import, and how many it has:
+ *  the dialog shows a few, and a big file's every row need not cross to it
+ *  at each change of the mapping.
+ */
+export type ImportPreview = {
+	/**  Rows in the file (those that will be skipped included). */
+	total: number,
+	rows: PersonDraft[],
 };
 
 /**  What an import did. */

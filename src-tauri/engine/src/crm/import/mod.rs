@@ -292,6 +292,27 @@ pub fn drafts(bytes: &[u8], file_name: &str, read_as: &ReadAs) -> Result<Vec<Per
     }
 }
 
+/// How many of a file's rows the import dialog's preview shows.
+const PREVIEW_ROWS: usize = 50;
+
+/// The first rows of a file as they would import, and how many it has:
+/// the dialog shows a few, and a big file's every row need not cross to it
+/// at each change of the mapping.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ImportPreview {
+    /// Rows in the file (those that will be skipped included).
+    pub total: u32,
+    pub rows: Vec<PersonDraft>,
+}
+
+/// The preview of a file read as asked (see [`drafts`]).
+pub fn preview(bytes: &[u8], file_name: &str, read_as: &ReadAs) -> Result<ImportPreview> {
+    let mut rows = drafts(bytes, file_name, read_as)?;
+    let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    rows.truncate(PREVIEW_ROWS);
+    Ok(ImportPreview { total, rows })
+}
+
 /// The fields of a CSV file's columns with some named ones changed
 /// (`--map`: column header, case-insensitive, to field).
 pub fn fields_with(columns: &CsvColumns, changes: &[(String, Field)]) -> Result<Vec<Field>> {

@@ -220,6 +220,17 @@ fn a_known_exports_rows_keep_their_line_numbers_after_a_preamble() {
 }
 
 #[test]
+fn the_preview_holds_the_first_rows_and_counts_them_all() {
+    let mut csv = String::from("Name,Email\n");
+    for n in 1..=120 {
+        csv.push_str(&format!("Person {n},p{n}@example.com\n"));
+    }
+    let shown = preview(csv.as_bytes(), "many.csv", &ReadAs::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((shown.total, shown.rows.len()), (120, PREVIEW_ROWS));
+    assert_eq!(shown.rows[0].name, "Person 1");
+}
+
+#[test]
 fn lines_ended_by_a_carriage_return_alone_keep_their_numbers() {
     let bytes = fixture("linkedin-mac-excel.csv");
     let drafts = drafts(&bytes, "Connections.csv", &ReadAs::default()).unwrap_or_else(|e| panic!("{e}"));
