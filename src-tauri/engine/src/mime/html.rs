@@ -46,7 +46,6 @@ pub fn render(raw: &[u8], allow_remote: bool) -> RenderedBody {
     };
 
     let inline_images = inline_images(&msg, false);
-
     let (html, blocked) = sanitize_html(html, allow_remote, &inline_images);
     RenderedBody { text, html: Some(html), remote_content_blocked: blocked }
 }

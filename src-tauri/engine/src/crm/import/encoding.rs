@@ -119,17 +119,14 @@ fn or_mac_roman(bytes: &[u8], guess: &'static Encoding) -> &'static Encoding {
 /// code page is full of them; read right, it has none.
 fn broken_letters(text: &str) -> usize {
     let cased = |c: char| c.is_lowercase() || c.is_uppercase();
-    let chars: Vec<char> = text.chars().collect();
-    chars
-        .windows(3)
-        .filter(|w| match **w {
-            [before, c, after] => {
-                !c.is_ascii()
-                    && (c.is_control()
-                        || (cased(before) && cased(after) && !cased(c))
-                        || (c.is_uppercase() && before.is_alphabetic() && after.is_lowercase()))
-            }
-            _ => false,
+    text.chars()
+        .zip(text.chars().skip(1))
+        .zip(text.chars().skip(2))
+        .filter(|&((before, c), after)| {
+            !c.is_ascii()
+                && (c.is_control()
+                    || (cased(before) && cased(after) && !cased(c))
+                    || (c.is_uppercase() && before.is_alphabetic() && after.is_lowercase()))
         })
         .count()
 }
