@@ -673,7 +673,8 @@ pub struct ScheduledMessage {
 pub struct AddressSuggestion {
     pub name: String,
     pub address: String,
-    /// How many stored emails it is on: the most used come first.
+    /// How often the stored emails name it (a From, a To, a Cc each
+    /// count): the most used come first.
     pub uses: i64,
     /// It is a person's in the CRM.
     pub person: bool,

@@ -810,6 +810,7 @@ async fn main() {
         row("first page of the Inbox folder as a folder view", "30 ms / 50 ms", &|f| human_ms(f.folder_page));
         row("its conversations counted (after the first page)", "", &|f| human_ms(f.folder_count));
         row("folder tree with unread counts", "", &|f| human_ms(f.folder_tree));
+        row("recipients offered as an address or name is typed", "", &|f| human_ms(f.completion));
         row("open a 100-message conversation", "50 ms", &|f| human_ms(f.open_conversation));
         row("reference: the newest 200 messages by date", "", &|f| human_ms(f.reference));
         row("store size per message", "1M no larger than 100k", &|f| {

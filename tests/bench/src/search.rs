@@ -31,6 +31,9 @@ pub struct SearchFigures {
     /// An account's inbox (its own index).
     pub account_page: Duration,
     pub folder_tree: Duration,
+    /// Addresses offered as a recipient is typed (a letter, a name, an
+    /// address's start).
+    pub completion: Duration,
     pub open_conversation: Duration,
     pub reference: Duration,
     pub store_bytes: u64,
@@ -138,6 +141,12 @@ pub async fn bench(messages: u32) -> SearchFigures {
         account_pages.push(timed(async { store.listing_page(&own, 0, 50).await.expect("account page") }).await);
         trees.push(timed(async { store.folder_tree().await.expect("tree") }).await);
     }
+    let mut completions = Vec::new();
+    for _ in 0..ROUNDS {
+        for typed in ["p", "per", "person4", "Person 9", "cust", "sel", "nobody"] {
+            completions.push(timed(async { store.complete_addresses(typed, 8).await.expect("complete") }).await);
+        }
+    }
     let long: ThreadId = store
         .search("\"the long one\"", 1)
         .await
@@ -189,6 +198,7 @@ pub async fn bench(messages: u32) -> SearchFigures {
         folder_count: p95(folder_counts),
         account_page: p95(account_pages),
         folder_tree: p95(trees),
+        completion: p95(completions),
         open_conversation: p95(opens),
         reference: p95(reference),
         store_bytes,

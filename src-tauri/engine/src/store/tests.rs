@@ -617,3 +617,71 @@ async fn a_senders_remote_content_is_loaded_always_once_chosen_and_no_longer_whe
     ok(store.set_remote_content_sender("news@shop.example", false)).await;
     assert!(!ok(store.remote_content_sender("NEWS@shop.example")).await);
 }
+
+/// The correspondents table as (address, name, uses), by address.
+async fn correspondents(store: &Store) -> Vec<(String, String, i64)> {
+    sqlx::query_as("SELECT address, name, uses FROM correspondents ORDER BY address")
+        .fetch_all(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("correspondents: {e}"))
+}
+
+#[tokio::test]
+async fn correspondents_count_what_the_mail_names_as_it_comes_goes_and_is_renormalized() {
+    let (dir, store, account, inbox, archive) = store_with_folders().await;
+    let first = prepared(
+        1,
+        "From: Bob Stone <bob@acme.example>\r\nTo: alice@example.com\r\nMessage-ID: <c1@x>\r\nSubject: one\r\n\r\nx\r\n"
+            .into(),
+    );
+    let second = prepared(
+        2,
+        "From: bob@acme.example\r\nTo: alice@example.com, Carol <carol@globex.example>\r\nMessage-ID: <c2@x>\r\n\
+         Subject: two\r\n\r\nx\r\n"
+            .into(),
+    );
+    ok(crate::ingest::store_batch(&store, account, inbox, &[first, second.clone()])).await;
+    // The same message in a second folder names nobody twice.
+    let mut copy = second.clone();
+    copy.uid = 7;
+    ok(crate::ingest::store_batch(&store, account, archive, &[copy])).await;
+    let named = |rows: &[(&str, &str, i64)]| -> Vec<(String, String, i64)> {
+        rows.iter().map(|(a, n, u)| ((*a).to_owned(), (*n).to_owned(), *u)).collect()
+    };
+    let all = named(&[
+        ("alice@example.com", "", 2),
+        ("bob@acme.example", "Bob Stone", 2),
+        ("carol@globex.example", "Carol", 1),
+    ]);
+    assert_eq!(correspondents(&store).await, all, "a bare address keeps the name given before");
+    let offered = ok(store.complete_addresses("stone", 8)).await;
+    assert_eq!((offered[0].address.as_str(), offered[0].uses), ("bob@acme.example", 2));
+
+    // The second message leaves for good: Carol with it.
+    assert_eq!(ok(store.remove_locations(inbox, &[2])).await, 1);
+    assert_eq!(ok(store.remove_locations(archive, &[7])).await, 1);
+    assert_eq!(ok(store.delete_orphans(account, 0)).await, 1);
+    let left = named(&[("alice@example.com", "", 1), ("bob@acme.example", "Bob Stone", 1)]);
+    assert_eq!(correspondents(&store).await, left);
+    assert!(ok(store.complete_addresses("carol", 8)).await.is_empty());
+
+    // An address renormalized in place moves its count.
+    execute(&store, "UPDATE message_addresses SET address = 'robert@acme.example' WHERE address = 'bob@acme.example'")
+        .await;
+    let moved = named(&[("alice@example.com", "", 1), ("robert@acme.example", "Bob Stone", 1)]);
+    assert_eq!(correspondents(&store).await, moved);
+
+    // A store from before the table gets it filled from the mail it holds.
+    for sql in [
+        "DROP TRIGGER correspondents_named",
+        "DROP TRIGGER correspondents_unnamed",
+        "DROP TRIGGER correspondents_renamed",
+        "DROP TABLE correspondents",
+        "DELETE FROM _sqlx_migrations WHERE version = 37",
+    ] {
+        execute(&store, sql).await;
+    }
+    store.close().await;
+    let store = ok(Store::open(dir.path())).await;
+    assert_eq!(correspondents(&store).await, moved);
+}
