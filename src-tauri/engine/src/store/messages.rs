@@ -296,8 +296,15 @@ impl BatchWriter<'_> {
         if batch.iter().any(|m| m.capture.is_some() || m.body_hash.is_some()) {
             capture::same_emails(tx, account_id, batch, &mut ids).await?;
         }
-        let next_message: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetch_one(&mut **tx).await?;
+        // New ids come above every stored one, and above every id the
+        // correspondents were counted to (an id of a message deleted since
+        // is not given again: see completion::count_correspondents).
+        let next_message: i64 = sqlx::query_scalar(
+            "SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM messages),
+                        COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'correspondents_through'), 0)) + 1",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
         let mut fresh: Vec<(i64, usize)> = Vec::new();
         for (index, PreparedMessage { parsed, .. }) in batch.iter().enumerate() {
             if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(parsed.content_hash) {
@@ -357,6 +364,7 @@ impl BatchWriter<'_> {
         self.touched.sort_unstable();
         self.touched.dedup();
         refresh_threads(&mut self.tx, &self.touched).await?;
+        super::completion::count_correspondents(&mut self.tx, super::completion::COUNT_EVERY).await?;
         self.tx.commit().await?;
         self.store.checkpoint_soon();
         Ok(self.done)
