@@ -495,7 +495,10 @@ export type ActionOutcome = {
 export type AddressSuggestion = {
 	name: string,
 	address: string,
-	/**  How many stored emails it is on: the most used come first. */
+	/**
+	 *  How often the stored emails name it (a From, a To, a Cc each
+	 *  count): the most used come first.
+	 */
 	uses: number,
 	/**  It is a person's in the CRM. */
 	person: boolean,
