@@ -58,7 +58,8 @@ fn inline_images(msg: &Message<'_>, as_cid: bool) -> HashMap<String, String> {
         let (Some(cid), Some(ct)) = (part.content_id(), part.content_type()) else {
             continue;
         };
-        if !ct.ctype().eq_ignore_ascii_case("image") || part.len() > MAX_INLINE_IMAGE {
+        // Only a data: URL is bounded: a `cid:` name stays whatever the size.
+        if !ct.ctype().eq_ignore_ascii_case("image") || (!as_cid && part.len() > MAX_INLINE_IMAGE) {
             continue;
         }
         let cid = cid.trim().trim_start_matches('<').trim_end_matches('>').to_owned();

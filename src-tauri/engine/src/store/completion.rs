@@ -18,7 +18,8 @@ impl Store {
         }
         // What a sync stored since the last count is counted in first (a
         // write, so only when something waits).
-        if waiting(&mut *self.pool().acquire().await?).await? > 0 {
+        let (counted, stored) = marks(&mut *self.pool().acquire().await?).await?;
+        if stored > counted {
             let mut conn = self.write_conn().await?;
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             count_correspondents(&mut tx, 1).await?;
@@ -94,17 +95,11 @@ pub(super) async fn count_correspondents(conn: &mut SqliteConnection, at_least: 
 }
 
 /// The last message id counted into `correspondents`, and the last stored.
-async fn marks(conn: &mut SqliteConnection) -> Result<(i64, i64)> {
+pub(super) async fn marks(conn: &mut SqliteConnection) -> Result<(i64, i64)> {
     Ok(sqlx::query_as(
         "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'correspondents_through'), 0),
                 (SELECT COALESCE(MAX(id), 0) FROM messages)",
     )
     .fetch_one(&mut *conn)
     .await?)
-}
-
-/// How many stored messages wait to be counted into `correspondents`.
-async fn waiting(conn: &mut SqliteConnection) -> Result<i64> {
-    let (through, last) = marks(conn).await?;
-    Ok(last - through)
 }

@@ -299,12 +299,8 @@ impl BatchWriter<'_> {
         // New ids come above every stored one, and above every id the
         // correspondents were counted to (an id of a message deleted since
         // is not given again: see completion::count_correspondents).
-        let next_message: i64 = sqlx::query_scalar(
-            "SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM messages),
-                        COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'correspondents_through'), 0)) + 1",
-        )
-        .fetch_one(&mut **tx)
-        .await?;
+        let (counted, stored) = super::completion::marks(tx).await?;
+        let next_message = counted.max(stored) + 1;
         let mut fresh: Vec<(i64, usize)> = Vec::new();
         for (index, PreparedMessage { parsed, .. }) in batch.iter().enumerate() {
             if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(parsed.content_hash) {
