@@ -181,9 +181,12 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     css(&client, "#open-preferences", long).await.click().await.expect("preferences");
 
     // …or, chosen in Preferences, the system's email app (the recorder).
-    css(&client, "#email-links-system:enabled", long).await;
-    click_centered(&client, "#email-links-system").await;
+    set_choice(&client, "#email-links-system", true).await;
     save_screenshot(&client, "61-email-links-preference.png").await;
+    back_to_inbox(&client).await;
+    // Kept: Preferences opened again reads it back from the engine.
+    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    css(&client, "#email-links-system:enabled:checked", long).await;
     back_to_inbox(&client).await;
     wait_for_row(&client, "the mail with links", "Links to follow", long).await.click().await.expect("open");
     css(&client, ".message.open .from .email-address", long).await.click().await.expect("the sender's address");
@@ -198,7 +201,7 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     wait_for(&client, "#mail-app-status[data-default='true']", "Threadline").await;
     save_screenshot(&client, "62-default-email-app.png").await;
     assert_eq!(xdg_mime(data_dir.path(), &["query", "default", "x-scheme-handler/mailto"]), "Threadline.desktop");
-    click_centered(&client, "#email-links-threadline").await;
+    set_choice(&client, "#email-links-threadline", true).await;
 
     // "Start Threadline when I log in": off at first; on, the login
     // entry runs this app; off again, it is gone.
@@ -214,14 +217,14 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
             .find(|text| text.contains(app()))
     };
     assert!(entry().is_none(), "nothing starts at login yet");
-    click_centered(&client, "#autostart").await;
+    set_choice(&client, "#autostart", true).await;
     let started = Instant::now();
     while entry().is_none() {
         assert!(started.elapsed() < Duration::from_secs(10), "no login entry in {}", login_entries.display());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     save_screenshot(&client, "62a-start-at-login.png").await;
-    click_centered(&client, "#autostart").await;
+    set_choice(&client, "#autostart", false).await;
     let stopped = Instant::now();
     while entry().is_some() {
         assert!(stopped.elapsed() < Duration::from_secs(10), "the login entry stayed");

@@ -175,15 +175,7 @@ async fn new_mail_is_a_notification_that_opens_the_message_counted_in_the_tray_a
     // window's close (as a window manager asks it) only hides it; the app
     // runs on, and starting it again brings the window back.
     css(&client, "#open-preferences", long).await.click().await.expect("preferences");
-    css(&client, "#close-to-tray:enabled", long).await;
-    click_centered(&client, "#close-to-tray").await;
-    // A click that landed while Preferences was still laying out misses:
-    // once more, then it must hold.
-    if client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css("#close-to-tray:checked")).await.is_err()
-    {
-        click_centered(&client, "#close-to-tray").await;
-    }
-    css(&client, "#close-to-tray:checked", long).await;
+    set_choice(&client, "#close-to-tray", true).await;
     back_to_inbox(&client).await;
     // Kept: Preferences opened again reads it back from the engine (the
     // same command that saved it told the shell).

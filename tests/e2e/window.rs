@@ -1575,6 +1575,26 @@ async fn click_centered(client: &Client, selector: &str) {
     element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
 }
 
+/// Sets the check box or radio button `selector` to `checked` as a person
+/// does, by clicking it: a click that landed while the page above was
+/// still laying out (Preferences loads its sections one by one) misses, so
+/// it is clicked once more; then it must hold.
+async fn set_choice(client: &Client, selector: &str, checked: bool) {
+    let state = if checked { ":checked" } else { ":not(:checked)" };
+    let wanted = format!("{selector}:enabled{state}");
+    css(client, &format!("{selector}:enabled"), Duration::from_secs(30)).await;
+    for _ in 0..2 {
+        if client.find(Locator::Css(&wanted)).await.is_ok() {
+            return;
+        }
+        click_centered(client, selector).await;
+        if client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(&wanted)).await.is_ok() {
+            return;
+        }
+    }
+    css(client, &wanted, Duration::from_secs(30)).await;
+}
+
 /// The element, scrolled to the middle of its scrolling pane first (see
 /// [`click_centered`]).
 async fn centered(client: &Client, selector: &str) -> fantoccini::elements::Element {
