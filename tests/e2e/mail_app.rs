@@ -178,14 +178,14 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     let [to, _, subject, _] = composer_with(&client, "carol@globex.example", long).await;
     assert_eq!((to.as_str(), subject.as_str()), ("carol@globex.example", "From the body"));
     save_screenshot(&client, "60-mailto-from-body.png").await;
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
 
     // …or, chosen in Preferences, the system's email app (the recorder).
     set_choice(&client, "#email-links-system", true).await;
     save_screenshot(&client, "61-email-links-preference.png").await;
     back_to_inbox(&client).await;
     // Kept: Preferences opened again reads it back from the engine.
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     css(&client, "#email-links-system:enabled:checked", long).await;
     back_to_inbox(&client).await;
     wait_for_row(&client, "the mail with links", "Links to follow", long).await.click().await.expect("open");
@@ -195,7 +195,7 @@ async fn mailto_links_and_the_default_email_app_in_the_real_window() {
     wait_handed(&client, &handed, "mailto:carol@globex.example?subject=From%20the%20body").await;
 
     // Preferences > Default email app: not Threadline yet; made so here.
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     wait_for(&client, "#mail-app-status[data-default='false']", "Another app").await;
     click_centered(&client, "#make-default-mail-app").await;
     wait_for(&client, "#mail-app-status[data-default='true']", "Threadline").await;

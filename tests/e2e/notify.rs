@@ -156,10 +156,10 @@ async fn new_mail_is_a_notification_that_opens_the_message_counted_in_the_tray_a
     .await;
 
     // Turned off for the account in Preferences: new mail, no notification.
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     let switch = css(&client, ".notify-choice", long).await;
     assert_eq!(switch.prop("checked").await.expect("prop").as_deref(), Some("true"), "on by default");
-    click_centered(&client, ".notify-choice").await;
+    set_choice(&client, ".notify-choice", false).await;
     save_screenshot(&client, "72-notifications-off.png").await;
     back_to_inbox(&client).await;
     s.append(&user, "INBOX", &[inbox_mail(&user.email, "news-2", "Quiet arrival", 6, "Shh.")]).await;
@@ -174,12 +174,12 @@ async fn new_mail_is_a_notification_that_opens_the_message_counted_in_the_tray_a
     // "Keep Threadline running in the tray when its window is closed": the
     // window's close (as a window manager asks it) only hides it; the app
     // runs on, and starting it again brings the window back.
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     set_choice(&client, "#close-to-tray", true).await;
     back_to_inbox(&client).await;
     // Kept: Preferences opened again reads it back from the engine (the
     // same command that saved it told the shell).
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     css(&client, "#close-to-tray:enabled:checked", long).await;
     back_to_inbox(&client).await;
     let window = wait_for_x_window(&desktop.display, "Threadline", long).await;

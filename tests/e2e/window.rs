@@ -498,7 +498,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
 
     // Preferences > Email sync: only the (empty) archive, so the inbox's
     // mail is forgotten here; then all folders again, and it comes back.
-    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    open_preferences(&client).await;
     css(&client, ".scope-some", long).await.click().await.expect("specific labels");
     for folder in ["Inbox", "Sent", "Drafts", "Junk", "Trash"] {
         let checkbox = css(&client, &format!(".folder-chooser input[data-folder='{folder}']"), long).await;
@@ -529,7 +529,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
         async move { (probe.await? == "0").then_some(()) }
     })
     .await;
-    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    open_preferences(&client).await;
     css(&client, ".scope-all", long).await.click().await.expect("all emails");
     click_centered(&client, ".save-sync-choice").await;
     css(&client, ".saved-note", long).await;
@@ -541,12 +541,12 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
 
     css(&client, "#troubleshooting-view", long).await;
     // How often to check without push: ten minutes, kept across a reopen.
-    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    open_preferences(&client).await;
     centered(&client, ".poll-choice").await.select_by_value("600").await.expect("every ten minutes");
     click_centered(&client, ".save-sync-choice").await;
     css(&client, ".saved-note", long).await;
     back_to_inbox(&client).await;
-    css(&client, "#open-preferences", long).await.click().await.expect("open preferences again");
+    open_preferences(&client).await;
     eventually(&client, "the poll interval to stay chosen", Duration::from_secs(10), || {
         let client = client.clone();
         async move {
@@ -655,7 +655,7 @@ async fn add_account_sync_and_read_mail_in_the_real_window() {
     let choose_mirror = |mirror: &'static str| {
         let client = client.clone();
         async move {
-            css(&client, "#open-preferences", Duration::from_secs(10)).await.click().await.expect("preferences");
+            open_preferences(&client).await;
             css(&client, &format!(".mirror-choice input[data-mirror='{mirror}']"), Duration::from_secs(10))
                 .await
                 .click()
@@ -776,7 +776,7 @@ async fn on_a_server_that_names_no_trash_the_user_picks_one_in_preferences() {
     wait_up_to_date(&client, "sync to finish", Duration::from_secs(90)).await;
 
     // Preferences says no Trash was found; the user picks Rubbish.
-    css(&client, "#open-preferences", long).await.click().await.expect("open preferences");
+    open_preferences(&client).await;
     let trash = ".role-select[data-role='trash']";
     eventually(&client, "Preferences to say no Trash was found", long, || {
         let client = client.clone();
@@ -1428,7 +1428,7 @@ async fn direction(client: &Client, selector: &str) -> String {
 /// Chooses the window's language in Preferences, as a person does, and
 /// waits for the top bar to speak it.
 async fn choose_language(client: &Client, lang: &str) {
-    css(client, "#open-preferences", Duration::from_secs(10)).await.click().await.expect("open preferences");
+    open_preferences(client).await;
     css(client, "#language", Duration::from_secs(10)).await.select_by_value(lang).await.expect("choose the language");
     let words = if lang == "system" { catalog("en") } else { catalog(lang) };
     wait_for_text(client, "#view-mail", &words["views_mail"]).await;
@@ -1575,6 +1575,30 @@ async fn click_centered(client: &Client, selector: &str) {
     element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
 }
 
+/// Opens Preferences and waits until its sections stopped loading (its
+/// height held for 600 ms): a click aimed while a section above is still
+/// filling in lands on whatever moved under it.
+async fn open_preferences(client: &Client) {
+    css(client, "#open-preferences", Duration::from_secs(30)).await.click().await.expect("open preferences");
+    css(client, "#preferences-view", Duration::from_secs(30)).await;
+    let height = || async {
+        client
+            .execute("return document.querySelector('#preferences-view')?.scrollHeight ?? 0;", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut last, mut steady) = (height().await, 0);
+    while steady < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = height().await;
+        steady = if now == last { steady + 1 } else { 0 };
+        last = now;
+    }
+}
+
 /// Sets the check box or radio button `selector` to `checked` as a person
 /// does, by clicking it: a click that landed while the page above was
 /// still laying out (Preferences loads its sections one by one) misses, so
@@ -1648,7 +1672,7 @@ async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_wind
     wait_for_row(&client, "the synced inbox", "Hello from Bob", Duration::from_secs(90)).await;
 
     // Preferences > Smart BCC: choose the mailbox, copy the address.
-    click_centered(&client, "#open-preferences").await;
+    open_preferences(&client).await;
     click_centered(&client, "#bcc-setup").await;
     let address = text_of(&css(&client, "#bcc-address", long).await).await;
     let (local, domain) = user.email.split_once('@').expect("an address");
@@ -1711,7 +1735,7 @@ async fn smart_bcc_accepted_senders_blocking_and_the_quarantine_in_the_real_wind
     css(&client, "#block-new", long).await.send_keys("@spam.example").await.expect("domain");
     click_centered(&client, "#block-add").await;
     wait_for(&client, ".blocked", "@spam.example").await;
-    click_centered(&client, "#sharing-shared").await;
+    set_choice(&client, "#sharing-shared", true).await;
     let section = css(&client, "#smart-bcc", long).await;
     client
         .execute(
@@ -1857,7 +1881,7 @@ async fn oauth_sign_in_through_the_providers_page_shows_the_synced_inbox() {
     assert!(log.contains("/interaction/") && log.contains("code="), "the provider's pages were gone through: {log}");
 
     // Preferences: sign in again in the browser, then remove the account.
-    click_centered(&client, "#open-preferences").await;
+    open_preferences(&client).await;
     click_centered(&client, ".account-editor summary").await;
     save_screenshot(&client, "52-account-settings.png").await;
     click_centered(&client, ".account-sign-in").await;
@@ -1914,7 +1938,7 @@ async fn a_formatted_reply_with_an_image_a_file_a_template_and_a_signature_in_th
     wait_up_to_date(&client, "sync to finish", Duration::from_secs(90)).await;
 
     // Preferences: a template with smart fields, and the account's signature.
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     click_centered(&client, "#template-new").await;
     css(&client, "#template-name", long).await.send_keys("Offer follow-up").await.expect("name");
     css(&client, "#template-subject", long).await.send_keys("Offer for {{org.name}}").await.expect("subject");
@@ -2615,7 +2639,7 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
     css(&client, "#shortcuts-close", long).await.click().await.expect("close");
 
     // Dark mode: chosen in Preferences, kept for the whole window.
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     let theme = css(&client, "#theme", long).await;
     theme.select_by_value("dark").await.expect("dark");
     back_to_inbox(&client).await;
@@ -2625,7 +2649,7 @@ async fn search_views_keyboard_bulk_actions_and_dark_mode_in_the_real_window() {
         .expect("background");
     assert_eq!(background.as_str(), Some("rgb(20, 23, 28)"), "dark background");
     save_screenshot(&client, "45-dark-inbox.png").await;
-    css(&client, "#open-preferences", long).await.click().await.expect("preferences");
+    open_preferences(&client).await;
     css(&client, "#theme", long).await.select_by_value("light").await.expect("light");
     back_to_inbox(&client).await;
     let background = client
