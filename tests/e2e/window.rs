@@ -1575,12 +1575,13 @@ async fn click_centered(client: &Client, selector: &str) {
     element.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
 }
 
-/// Opens Preferences and waits until its sections stopped loading (its
-/// height held for 600 ms): a click aimed while a section above is still
-/// filling in lands on whatever moved under it.
+/// Opens Preferences and waits until its sections stopped loading (the
+/// accounts shown, then its height held for 600 ms): a click aimed while a
+/// section above is still filling in lands on whatever moved under it.
 async fn open_preferences(client: &Client) {
     css(client, "#open-preferences", Duration::from_secs(30)).await.click().await.expect("open preferences");
     css(client, "#preferences-view", Duration::from_secs(30)).await;
+    wait_gone(client, "#preferences-view [aria-busy='true']").await;
     let height = || async {
         client
             .execute("return document.querySelector('#preferences-view')?.scrollHeight ?? 0;", vec![])
