@@ -149,7 +149,7 @@ impl Store {
     /// so none slips in between.
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
         let _waiting = self.wish_to_write();
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        self.begin_immediate().await
     }
 
     /// The writer connection, for one statement that writes (committed on
@@ -163,7 +163,21 @@ impl Store {
     /// The open transaction of a sync's batches, which does not count as a
     /// write waiting (it is the one the others wait for).
     pub(crate) async fn begin_batch_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        self.begin_immediate().await
+    }
+
+    /// `BEGIN IMMEDIATE` on the writer connection, in a task of its own so
+    /// that a caller dropped meanwhile (a cancelled sync, an aborted task)
+    /// cannot leave it half begun. sqlx 0.8 checks a BEGIN of its own
+    /// words after SQLite ran it, at an await: dropped there, no
+    /// transaction exists to end it, and every later write on the
+    /// connection went into it and was lost (a cancelled sync's "put back
+    /// the account's state" was). In a task, the BEGIN finishes, and a
+    /// transaction nobody waits for any more is dropped, so rolled back.
+    async fn begin_immediate(&self) -> Result<Transaction<'static, Sqlite>> {
+        let writer = self.writer.clone();
+        let begun = tokio::spawn(async move { writer.begin_with("BEGIN IMMEDIATE").await });
+        Ok(begun.await.map_err(|_| sqlx::Error::WorkerCrashed)??)
     }
 
     /// Marks a write as waiting for the writer connection until the guard

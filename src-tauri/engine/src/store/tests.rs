@@ -698,3 +698,29 @@ async fn correspondents_count_what_the_mail_names_as_it_comes_goes_and_is_renorm
     let store = ok(Store::open(dir.path())).await;
     assert_eq!(correspondents(&store).await, moved);
 }
+
+/// A transaction on the writer dropped while it begins (a sync cancelled,
+/// a task aborted) leaves nothing open there: the next write is committed,
+/// whatever point of the BEGIN the drop came at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_after_a_transaction_dropped_while_it_began_is_committed() {
+    let (_dir, store, account, _, _) = store_with_folders().await;
+    for round in 0..400u64 {
+        let state = if round % 2 == 0 { crate::model::SyncState::Ok } else { crate::model::SyncState::New };
+        // Polled a few times, the SQLite worker thread given some time
+        // between, then dropped: at every stage of the BEGIN in turn.
+        {
+            let begin = store.begin_batch_write();
+            tokio::pin!(begin);
+            for _ in 0..(1 + round % 6) {
+                if futures::poll!(begin.as_mut()).is_ready() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(round / 6 % 60 * 5));
+            }
+        }
+        store.put_back_account_state(account, state, None).await.unwrap_or_else(|e| panic!("write: {e}"));
+        let seen = store.account(account).await.unwrap_or_else(|e| panic!("read: {e}")).sync_state;
+        assert_eq!(seen, state, "round {round}: the write went into a transaction left open");
+    }
+}
