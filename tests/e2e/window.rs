@@ -1602,8 +1602,8 @@ async fn open_preferences(client: &Client) {
 
 /// Sets the check box or radio button `selector` to `checked` as a person
 /// does, by clicking it: a click that landed while the page above was
-/// still laying out (Preferences loads its sections one by one) misses, so
-/// it is clicked once more; then it must hold.
+/// still laying out (Preferences' sections fill in on their own) misses,
+/// so it is clicked once more; then it must hold.
 async fn set_choice(client: &Client, selector: &str, checked: bool) {
     let state = if checked { ":checked" } else { ":not(:checked)" };
     let wanted = format!("{selector}:enabled{state}");
