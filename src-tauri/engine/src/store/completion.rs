@@ -20,8 +20,7 @@ impl Store {
         // write, so only when something waits).
         let (counted, stored) = marks(&mut *self.pool().acquire().await?).await?;
         if stored > counted {
-            let mut conn = self.write_conn().await?;
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let mut tx = self.begin_write().await?;
             count_correspondents(&mut tx, 1).await?;
             tx.commit().await?;
         }
